@@ -64,7 +64,7 @@ int qt_model_from_workload(const char *key, qt_model *m, qt_err *err);
 /* Restricts m to the named layers (comma-separated list); unknown names are an error. */
 int qt_model_select_layers(qt_model *m, const char *list, qt_err *err);
 
-/* Lists the base names (without .yaml) of configs_dir/<sub>/*.yaml, sorted, comma-separated
+/* Lists the base names (without .yaml) of the .yaml files in configs_dir/<sub>, sorted, comma-separated
  * into buf. */
 int qt_config_list(const char *configs_dir, const char *sub, char *buf, size_t cap, qt_err *err);
 
