@@ -63,7 +63,7 @@ int qt_db_record(qt_db *db, int64_t session_id, const qt_measurement *m, qt_err 
 int qt_db_has_measured(qt_db *db, const qt_variant_id *id, int *found, qt_err *err);
 
 /* One row of a best/top-k answer. Strings are copies owned by the row. */
-typedef struct qt_db_best {
+typedef struct qt_db_row {
   char workload_key[QT_KEY_MAX];
   char target[64];
   char template_name[64];
@@ -75,16 +75,16 @@ typedef struct qt_db_best {
   int64_t measurement_id;
   int64_t session_id;
   char measured_at[32]; /* UTC, ISO 8601 */
-} qt_db_best;
+} qt_db_row;
 
 /* Best (lowest median) OK measurement of workload_key on target, across all protocols and
  * sources. *found = 0 if none. */
-int qt_db_best(qt_db *db, const char *workload_key, const char *target, qt_db_best *out,
+int qt_db_best(qt_db *db, const char *workload_key, const char *target, qt_db_row *out,
                int *found, qt_err *err);
 
 /* Up to k best OK measurements, one per distinct (template, knobs), best first; *n set. */
 int qt_db_topk(qt_db *db, const char *workload_key, const char *target, int k,
-               qt_db_best *out, int *n, qt_err *err);
+               qt_db_row *out, int *n, qt_err *err);
 
 /* Median of the best OK measurement of the given (template, knobs) for workload/target, for
  * "default µs" in the summary. *found = 0 if none. */

@@ -1,0 +1,830 @@
+/* db.c — the tuning log of db.h on SQLite: opening a file only after it is recognised as a
+ * qtune log (or is empty), the schema and its migration steps, the prepared statements every
+ * operation runs, the one mapping of SQLite result codes to QT_E* codes, recording a
+ * measurement in one transaction, and the best/top-k/resume/count queries. Rows name what
+ * they describe (workload key, target, board and config names), so logs written on different
+ * machines can be merged without trusting each other's ids. A qt_db is one SQLite connection
+ * with statements reused across calls: use it from one thread at a time. */
+#include "db/db.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DB_STR_(x) #x
+#define DB_STR(x) DB_STR_(x)
+
+/* UTC ISO 8601 with milliseconds, computed by SQLite so every row uses one clock format. */
+#define DB_NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+/* ---- schema and migrations -------------------------------------------------------------
+ * db_migrations[k] takes a log from schema version k to k+1 and must end by setting
+ * PRAGMA user_version and meta.schema_version to k+1; all pending steps run in one
+ * transaction on open. Adding version 2 is one more entry (and QT_DB_SCHEMA_VERSION = 2).
+ * Only compile-time text goes into these scripts, never a runtime value. */
+
+static const char db_step_0_to_1[] =
+    "CREATE TABLE meta("
+    "  key TEXT PRIMARY KEY NOT NULL,"
+    "  value TEXT NOT NULL);"
+    "CREATE TABLE workloads("
+    "  id INTEGER PRIMARY KEY,"
+    "  key TEXT NOT NULL UNIQUE,"
+    "  hash TEXT NOT NULL,"
+    "  op TEXT NOT NULL, dtype TEXT NOT NULL, requant TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  in_h INTEGER NOT NULL, in_w INTEGER NOT NULL, in_c INTEGER NOT NULL,"
+    "  out_h INTEGER NOT NULL, out_w INTEGER NOT NULL, out_c INTEGER NOT NULL,"
+    "  kh INTEGER NOT NULL, kw INTEGER NOT NULL,"
+    "  stride_h INTEGER NOT NULL, stride_w INTEGER NOT NULL,"
+    "  dilation_h INTEGER NOT NULL, dilation_w INTEGER NOT NULL,"
+    "  pad_top INTEGER NOT NULL, pad_left INTEGER NOT NULL,"
+    "  pad_bottom INTEGER NOT NULL, pad_right INTEGER NOT NULL,"
+    "  depth_multiplier INTEGER NOT NULL,"
+    "  macs INTEGER NOT NULL);"
+    "CREATE TABLE targets("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE boards("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  target_id INTEGER NOT NULL REFERENCES targets(id),"
+    "  UNIQUE(name, target_id));"
+    "CREATE TABLE sessions("
+    "  id INTEGER PRIMARY KEY,"
+    "  command TEXT NOT NULL,"
+    "  tool_version TEXT NOT NULL,"
+    "  started_at TEXT NOT NULL,"
+    "  ended_at TEXT);"
+    "CREATE TABLE configs("
+    "  id INTEGER PRIMARY KEY,"
+    "  template TEXT NOT NULL,"
+    "  knobs TEXT NOT NULL,"
+    "  UNIQUE(template, knobs));"
+    "CREATE TABLE measurements("
+    "  id INTEGER PRIMARY KEY,"
+    "  session_id INTEGER NOT NULL REFERENCES sessions(id),"
+    "  workload_id INTEGER NOT NULL REFERENCES workloads(id),"
+    "  target_id INTEGER NOT NULL REFERENCES targets(id),"
+    "  board_id INTEGER NOT NULL REFERENCES boards(id),"
+    "  config_id INTEGER NOT NULL REFERENCES configs(id),"
+    "  source_hash TEXT NOT NULL,"
+    "  protocol TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  error TEXT,"
+    "  n_times INTEGER NOT NULL CHECK (n_times >= 0),"
+    "  times_ns TEXT NOT NULL,"
+    "  median_ns REAL, min_ns REAL, max_ns REAL,"
+    "  checksum TEXT NOT NULL CHECK (length(checksum) = 16),"
+    "  measured_at TEXT NOT NULL);"
+    /* best, top-k and counts: one workload/target, status 'ok', ordered by median */
+    "CREATE INDEX measurements_best ON measurements(workload_id, target_id, status, median_ns);"
+    /* resume (has_measured) and config_time */
+    "CREATE INDEX measurements_variant ON measurements(workload_id, target_id, config_id,"
+    "  source_hash, protocol, status);"
+    "CREATE INDEX measurements_session ON measurements(session_id);"
+    "INSERT INTO meta(key, value) VALUES('application', 'qtune');"
+    "INSERT INTO meta(key, value) VALUES('schema_version', '1');"
+    "PRAGMA application_id = " DB_STR(QT_DB_APPLICATION_ID) ";"
+    "PRAGMA user_version = 1;";
+
+static const char *const db_migrations[] = {
+    db_step_0_to_1,
+};
+_Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VERSION,
+               "one migration step per schema version");
+
+/* ---- statements ------------------------------------------------------------------------
+ * Every statement a connection runs, prepared once at open. Values are always bound. */
+
+#define DB_BEST_COLUMNS                                                                  \
+  "w.key, t.name, c.template, c.knobs, m.source_hash, m.protocol, b.name, m.median_ns, " \
+  "m.min_ns, m.max_ns, m.id, m.session_id, m.measured_at"
+#define DB_BEST_JOINS                                                                 \
+  " JOIN workloads w ON w.id = m.workload_id JOIN targets t ON t.id = m.target_id"    \
+  " JOIN configs c ON c.id = m.config_id JOIN boards b ON b.id = m.board_id"
+/* ?1 = workload key, ?2 = target name; p qualifies the columns ("m." or "") */
+#define DB_WHERE_WORKLOAD_TARGET(p)                                \
+  p "workload_id = (SELECT id FROM workloads WHERE key = ?1) AND " \
+  p "target_id = (SELECT id FROM targets WHERE name = ?2)"
+
+/* has_measured binds one slot per status, in QT_STATUS_TABLE order starting at this index:
+ * the name for a final status, NULL (never equal) for a transient one. */
+#define DB_HAS_FIRST_STATUS 7
+#define DB_STATUS_SLOT(e, name, final) "?,"
+
+#define DB_STATEMENTS(X)                                                                    \
+  X(BEGIN, "BEGIN IMMEDIATE")                                                               \
+  X(COMMIT, "COMMIT")                                                                       \
+  X(ROLLBACK, "ROLLBACK")                                                                   \
+  X(SESSION_BEGIN,                                                                          \
+    "INSERT INTO sessions(command, tool_version, started_at) VALUES(?1, ?2, " DB_NOW ")")   \
+  X(SESSION_END, "UPDATE sessions SET ended_at = " DB_NOW " WHERE id = ?1")                 \
+  X(WORKLOAD_GET, "SELECT id FROM workloads WHERE key = ?1")                                \
+  X(WORKLOAD_ADD,                                                                           \
+    "INSERT INTO workloads(key, hash, op, dtype, requant, n, in_h, in_w, in_c, out_h, "     \
+    "out_w, out_c, kh, kw, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left, " \
+    "pad_bottom, pad_right, depth_multiplier, macs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "    \
+    "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)")   \
+  X(TARGET_GET, "SELECT id FROM targets WHERE name = ?1")                                   \
+  X(TARGET_ADD, "INSERT INTO targets(name) VALUES(?1)")                                     \
+  X(BOARD_GET, "SELECT id FROM boards WHERE name = ?1 AND target_id = ?2")                  \
+  X(BOARD_ADD, "INSERT INTO boards(name, kind, target_id) VALUES(?1, ?2, ?3)")              \
+  X(CONFIG_GET, "SELECT id FROM configs WHERE template = ?1 AND knobs = ?2")                \
+  X(CONFIG_ADD, "INSERT INTO configs(template, knobs) VALUES(?1, ?2)")                      \
+  X(MEASUREMENT_ADD,                                                                        \
+    "INSERT INTO measurements(session_id, workload_id, target_id, board_id, config_id, "    \
+    "source_hash, protocol, status, error, n_times, times_ns, median_ns, min_ns, max_ns, "  \
+    "checksum, measured_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "     \
+    "?13, ?14, ?15, " DB_NOW ")")                                                           \
+  X(HAS_MEASURED,                                                                           \
+    "SELECT EXISTS(SELECT 1 FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")              \
+    " AND config_id = (SELECT id FROM configs WHERE template = ?3 AND knobs = ?4)"          \
+    " AND source_hash = ?5 AND protocol = ?6"                                               \
+    " AND status IN (" QT_STATUS_TABLE(DB_STATUS_SLOT) "NULL))")                            \
+  X(BEST, "SELECT " DB_BEST_COLUMNS " FROM measurements m" DB_BEST_JOINS                    \
+          " WHERE " DB_WHERE_WORKLOAD_TARGET("m.") " AND m.status = ?3"                         \
+          " ORDER BY m.median_ns, m.id LIMIT 1")                                            \
+  X(TOPK, "SELECT " DB_BEST_COLUMNS " FROM (SELECT *, row_number() OVER ("                  \
+          "PARTITION BY config_id ORDER BY median_ns, id) AS nth FROM measurements"        \
+          " WHERE " DB_WHERE_WORKLOAD_TARGET("") " AND status = ?3) m" DB_BEST_JOINS            \
+          " WHERE m.nth = 1 ORDER BY m.median_ns, m.id LIMIT ?4")                          \
+  X(CONFIG_TIME, "SELECT min(median_ns) FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")  \
+                 " AND config_id = (SELECT id FROM configs WHERE template = ?3"             \
+                 " AND knobs = ?4) AND status = ?5")                                        \
+  X(COUNT, "SELECT count(*), count(CASE WHEN status = ?3 THEN 1 END) FROM measurements"     \
+           " WHERE " DB_WHERE_WORKLOAD_TARGET(""))
+
+enum {
+#define DB_STMT_ENUM(name, sql) DB_##name,
+  DB_STATEMENTS(DB_STMT_ENUM)
+#undef DB_STMT_ENUM
+      DB_STMT_COUNT
+};
+
+static const char *const db_sql[DB_STMT_COUNT] = {
+#define DB_STMT_SQL(name, sql) sql,
+    DB_STATEMENTS(DB_STMT_SQL)
+#undef DB_STMT_SQL
+};
+
+struct qt_db {
+  sqlite3 *h;
+  int busy_timeout_ms;
+  sqlite3_stmt *stmt[DB_STMT_COUNT];
+  char path[]; /* as given to qt_db_open, for messages */
+};
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+/* The one mapping of SQLite result codes (primary or extended) to QT_E* codes. */
+static int db_code(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE: return QT_EOK;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return QT_EBUSY;
+    case SQLITE_NOMEM: return QT_ENOMEM;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_FULL:
+    case SQLITE_PROTOCOL: return QT_EIO;
+    case SQLITE_NOTADB: return QT_EDBFORMAT;
+    case SQLITE_INTERRUPT: return QT_EINTERRUPTED;
+    case SQLITE_MISUSE:
+    case SQLITE_RANGE: return QT_EINTERNAL;
+    default: return QT_EDB; /* ERROR, CONSTRAINT, CORRUPT, ABORT, SCHEMA, TOOBIG, ... */
+  }
+}
+
+/* Fills err from SQLite result code rc on connection h (which must not have run another call
+ * since the failure, so sqlite3_errmsg still describes it): "<operation>: <sqlite message>",
+ * plus the OS reason for I/O failures and the wait for lock failures. Returns the QT_E* code. */
+static int db_fail(sqlite3 *h, int busy_timeout_ms, int rc, qt_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int db_fail(sqlite3 *h, int busy_timeout_ms, int rc, qt_err *err, const char *fmt, ...) {
+  char op[512], extra[160] = "";
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(op, sizeof op, fmt, ap);
+  va_end(ap);
+  int code = db_code(rc);
+  const char *why = h ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
+  int sys = h ? sqlite3_system_errno(h) : 0;
+  if (code == QT_EIO && sys != 0)
+    snprintf(extra, sizeof extra, " (%s)", strerror(sys));
+  else if (code == QT_EBUSY)
+    snprintf(extra, sizeof extra, " (gave up after waiting %d ms)", busy_timeout_ms);
+  return qt_fail(err, code, "%s: %s%s", op, why, extra);
+}
+
+#define DB_FAIL(db, rc, err, ...) db_fail((db)->h, (db)->busy_timeout_ms, rc, err, __VA_ARGS__)
+
+/* ---- small statement helpers (all return an SQLite result code) ------------------------ */
+
+/* The statement `which`, reset and with all parameters NULL, ready to bind. */
+static sqlite3_stmt *db_stmt(qt_db *db, int which) {
+  sqlite3_stmt *s = db->stmt[which];
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return s;
+}
+
+/* Binders that thread one rc: each does nothing once an earlier bind has failed. Text is
+ * bound SQLITE_STATIC: callers keep it alive until the statement is reset. */
+static void db_bind_text(sqlite3_stmt *s, int i, const char *v, int *rc) {
+  if (*rc == SQLITE_OK) *rc = v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC)
+                                : sqlite3_bind_null(s, i);
+}
+static void db_bind_int(sqlite3_stmt *s, int i, int64_t v, int *rc) {
+  if (*rc == SQLITE_OK) *rc = sqlite3_bind_int64(s, i, v);
+}
+static void db_bind_double(sqlite3_stmt *s, int i, double v, int *rc) {
+  if (*rc == SQLITE_OK) *rc = sqlite3_bind_double(s, i, v);
+}
+
+/* Steps s, which must not return rows, and resets it. Returns SQLITE_OK or the error. */
+static int db_run(sqlite3_stmt *s) {
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Runs the get statement (bound, one id column); if it finds no row, runs the add statement
+ * (bound) and takes the new rowid. Call inside a write transaction so nobody can add the row
+ * in between. Both statements are reset on return. */
+static int db_get_or_add(qt_db *db, sqlite3_stmt *get, sqlite3_stmt *add, int64_t *id) {
+  int rc = sqlite3_step(get);
+  if (rc == SQLITE_ROW) {
+    *id = sqlite3_column_int64(get, 0);
+    sqlite3_reset(get);
+    return SQLITE_OK;
+  }
+  sqlite3_reset(get);
+  if (rc != SQLITE_DONE) return rc;
+  rc = db_run(add);
+  if (rc == SQLITE_OK) *id = sqlite3_last_insert_rowid(db->h);
+  return rc;
+}
+
+/* Runs a one-row, one-integer query given as constant text (a pragma); *v = its value. */
+static int db_query_int(sqlite3 *h, const char *sql, int64_t *v) {
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(h, sql, -1, &s, NULL);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    *v = sqlite3_column_int64(s, 0);
+    rc = SQLITE_OK;
+  } else if (rc == SQLITE_DONE) {
+    rc = SQLITE_ERROR; /* every pragma asked here answers one row */
+  }
+  sqlite3_finalize(s); /* keeps the connection's error message of a failed step */
+  return rc;
+}
+
+/* Rolls back the open transaction, if any (some errors already rolled it back). */
+static void db_rollback(qt_db *db) {
+  if (!sqlite3_get_autocommit(db->h)) db_run(db_stmt(db, DB_ROLLBACK));
+}
+
+/* ---- open ------------------------------------------------------------------------------ */
+
+/* Decides what the open file is, by reading only: its application_id, user_version and
+ * number of schema objects. Returns 0 with *version = its schema version (0 for an empty
+ * database, which becomes a new log); QT_EDBFORMAT if it is not SQLite, SQLite but not a qtune
+ * log, or a qtune log of a newer schema; another QT_E* code if it cannot be read.
+ * Empty means nothing to lose: a 0-byte file, or an SQLite header with no application_id, no
+ * user_version and no schema (a page count test would not do: inside the write transaction
+ * of db_migrate SQLite already counts page 1 of a 0-byte file). */
+static int db_identify(qt_db *db, int *version, qt_err *err) {
+  int64_t app = 0, uv = 0, objects = 0;
+  int rc = db_query_int(db->h, "PRAGMA application_id", &app);
+  if (rc == SQLITE_OK) rc = db_query_int(db->h, "PRAGMA user_version", &uv);
+  if (rc == SQLITE_OK) rc = db_query_int(db->h, "SELECT count(*) FROM sqlite_master", &objects);
+  if ((rc & 0xff) == SQLITE_NOTADB)
+    return qt_fail(err, QT_EDBFORMAT, "%s is not a qtune log (not an SQLite database)",
+                   db->path);
+  if (rc != SQLITE_OK) return DB_FAIL(db, rc, err, "read the header of tuning log %s", db->path);
+  if (app == 0 && uv == 0 && objects == 0) {
+    *version = 0;
+    return 0;
+  }
+  if (app != QT_DB_APPLICATION_ID)
+    return qt_fail(err, QT_EDBFORMAT,
+                   "%s is an SQLite database but not a qtune log (application_id 0x%08" PRIx32
+                   ", expected 0x%08x)",
+                   db->path, (uint32_t)app, (unsigned)QT_DB_APPLICATION_ID);
+  if (uv > QT_DB_SCHEMA_VERSION || uv < 0)
+    return qt_fail(err, QT_EDBFORMAT,
+                   "%s has schema version %" PRId64
+                   "; this qtune understands up to %d: upgrade qtune",
+                   db->path, uv, QT_DB_SCHEMA_VERSION);
+  *version = (int)uv;
+  return 0;
+}
+
+/* Brings the log from its current schema version to QT_DB_SCHEMA_VERSION in one write
+ * transaction. The file is identified again under the write lock: another process may have
+ * created (or replaced) it since the first look. Returns 0 or a QT_E* code; on error nothing
+ * has been written. */
+static int db_migrate(qt_db *db, qt_err *err) {
+  int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    return DB_FAIL(db, rc, err, "lock tuning log %s to create or migrate it", db->path);
+  int version = 0, code = db_identify(db, &version, err);
+  for (int v = version; code == 0 && v < QT_DB_SCHEMA_VERSION; v++) {
+    int64_t now = -1;
+    rc = sqlite3_exec(db->h, db_migrations[v], NULL, NULL, NULL);
+    if (rc == SQLITE_OK) rc = db_query_int(db->h, "PRAGMA user_version", &now);
+    if (rc != SQLITE_OK)
+      code = DB_FAIL(db, rc, err, "migrate tuning log %s from schema version %d to %d",
+                     db->path, v, v + 1);
+    else if (now != v + 1)
+      code = qt_fail(err, QT_EINTERNAL,
+                     "migrate tuning log %s: step %d->%d left user_version %" PRId64, db->path,
+                     v, v + 1, now);
+  }
+  if (code == 0) {
+    rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+      code = DB_FAIL(db, rc, err, "commit the migration of tuning log %s", db->path);
+  }
+  if (code != 0 && !sqlite3_get_autocommit(db->h))
+    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+  return code;
+}
+
+/* Switches an on-disk log to WAL (which writes the file, so only once it is a qtune log) and
+ * sets the per-connection pragmas. An in-memory log keeps its "memory" journal. */
+static int db_configure(qt_db *db, qt_err *err) {
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) {
+    int code = DB_FAIL(db, rc, err, "switch tuning log %s to WAL journal mode", db->path);
+    sqlite3_finalize(s);
+    return code;
+  }
+  const char *mode = (const char *)sqlite3_column_text(s, 0);
+  const char *file = sqlite3_db_filename(db->h, "main");
+  int on_disk = file && *file;
+  int code = 0;
+  if (on_disk && (!mode || strcmp(mode, "wal") != 0))
+    code = qt_fail(err, QT_EIO,
+                   "switch tuning log %s to WAL journal mode: SQLite kept mode '%s' (a "
+                   "file system without shared memory support?)",
+                   db->path, mode ? mode : "?");
+  sqlite3_finalize(s);
+  if (code) return code;
+  /* In WAL mode NORMAL loses nothing committed when the process dies, only on power loss. */
+  rc = sqlite3_exec(db->h, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+  if (rc != SQLITE_OK) return DB_FAIL(db, rc, err, "configure tuning log %s", db->path);
+  return 0;
+}
+
+/* Prepares every statement of DB_STATEMENTS once for this connection (the schema must exist).
+ * Returns 0 or a QT_E* code; statements prepared so far are finalized by qt_db_close. */
+static int db_prepare_all(qt_db *db, qt_err *err) {
+  for (int i = 0; i < DB_STMT_COUNT; i++) {
+    int rc = sqlite3_prepare_v3(db->h, db_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->stmt[i],
+                                NULL);
+    if (rc != SQLITE_OK)
+      return DB_FAIL(db, rc, err, "prepare statement %d of tuning log %s", i, db->path);
+  }
+  /* The status slots of HAS_MEASURED come from QT_STATUS_TABLE; make sure they line up. */
+  if (sqlite3_bind_parameter_count(db->stmt[DB_HAS_MEASURED]) !=
+      DB_HAS_FIRST_STATUS - 1 + QT_STATUS_COUNT)
+    return qt_fail(err, QT_EINTERNAL, "prepare has_measured: parameter count %d, expected %d",
+                   sqlite3_bind_parameter_count(db->stmt[DB_HAS_MEASURED]),
+                   DB_HAS_FIRST_STATUS - 1 + QT_STATUS_COUNT);
+  return 0;
+}
+
+int qt_db_open(const char *path, int busy_timeout_ms, qt_db **out, qt_err *err) {
+  if (!out) return qt_fail(err, QT_EINVAL, "open tuning log: NULL output pointer");
+  *out = NULL;
+  if (!path || !*path) return qt_fail(err, QT_EINVAL, "open tuning log: empty path");
+  if (busy_timeout_ms < 0)
+    return qt_fail(err, QT_EINVAL, "open tuning log %s: busy timeout must be >= 0 ms, got %d",
+                   path, busy_timeout_ms);
+  size_t len = strlen(path);
+  qt_db *db = calloc(1, sizeof *db + len + 1);
+  if (!db) return qt_fail(err, QT_ENOMEM, "open tuning log %s: out of memory", path);
+  memcpy(db->path, path, len + 1);
+  db->busy_timeout_ms = busy_timeout_ms;
+
+  int code = 0;
+  int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (!db->h) {
+    code = qt_fail(err, QT_ENOMEM, "open tuning log %s: out of memory", path);
+  } else if (rc != SQLITE_OK) {
+    code = DB_FAIL(db, rc, err, "open tuning log %s", path);
+  } else {
+    sqlite3_extended_result_codes(db->h, 1);
+    sqlite3_busy_timeout(db->h, busy_timeout_ms);
+    /* Neither pragma writes; the file is still untouched until it is identified. */
+    rc = sqlite3_exec(db->h, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) code = DB_FAIL(db, rc, err, "configure tuning log %s", path);
+  }
+  int version = 0;
+  if (code == 0) code = db_identify(db, &version, err);
+  /* Migrate before switching to WAL: a new log is then created in one rollback-journal
+   * transaction, so a crash leaves either an empty file or a complete log, never a file with
+   * a header but no mark. */
+  if (code == 0 && version < QT_DB_SCHEMA_VERSION) code = db_migrate(db, err);
+  if (code == 0) code = db_configure(db, err);
+  if (code == 0) code = db_prepare_all(db, err);
+  if (code != 0) {
+    qt_db_close(db);
+    return code;
+  }
+  *out = db;
+  return 0;
+}
+
+void qt_db_close(qt_db *db) {
+  if (!db) return;
+  for (int i = 0; i < DB_STMT_COUNT; i++) sqlite3_finalize(db->stmt[i]);
+  sqlite3_close(db->h);
+  free(db);
+}
+
+/* ---- sessions -------------------------------------------------------------------------- */
+
+int qt_db_session_begin(qt_db *db, const char *command_line, const char *tool_version,
+                        int64_t *session_id, qt_err *err) {
+  if (!db || !command_line || !tool_version || !session_id)
+    return qt_fail(err, QT_EINVAL, "begin session: NULL argument");
+  sqlite3_stmt *s = db_stmt(db, DB_SESSION_BEGIN);
+  int rc = SQLITE_OK;
+  db_bind_text(s, 1, command_line, &rc);
+  db_bind_text(s, 2, tool_version, &rc);
+  if (rc == SQLITE_OK) rc = db_run(s);
+  if (rc != SQLITE_OK)
+    return DB_FAIL(db, rc, err, "begin session '%s' in tuning log %s", command_line, db->path);
+  *session_id = sqlite3_last_insert_rowid(db->h);
+  return 0;
+}
+
+int qt_db_session_end(qt_db *db, int64_t session_id, qt_err *err) {
+  if (!db) return qt_fail(err, QT_EINVAL, "end session: NULL log");
+  sqlite3_stmt *s = db_stmt(db, DB_SESSION_END);
+  int rc = SQLITE_OK;
+  db_bind_int(s, 1, session_id, &rc);
+  if (rc == SQLITE_OK) rc = db_run(s);
+  if (rc != SQLITE_OK)
+    return DB_FAIL(db, rc, err, "end session %" PRId64 " in tuning log %s", session_id,
+                   db->path);
+  if (sqlite3_changes(db->h) == 0)
+    return qt_fail(err, QT_ENOTFOUND, "end session %" PRId64 " in tuning log %s: no such session",
+                   session_id, db->path);
+  return 0;
+}
+
+/* ---- record ---------------------------------------------------------------------------- */
+
+/* Checks a required string argument of operation op: present, non-empty and short enough to
+ * come back unchanged in a qt_db_row field of cap bytes. */
+static int db_check_name(const char *op, const char *what, const char *v, size_t cap,
+                         qt_err *err) {
+  if (!v || !*v) return qt_fail(err, QT_EINVAL, "%s: %s is empty", op, what);
+  size_t n = strlen(v);
+  if (n >= cap)
+    return qt_fail(err, QT_EINVAL, "%s: %s '%.40s...' is %zu bytes, the log keeps at most %zu",
+                   op, what, v, n, cap - 1);
+  return 0;
+}
+
+/* Checks the fields of a variant id for operation op (messages start with op). */
+static int db_check_variant(const char *op, const qt_variant_id *id, qt_err *err) {
+  const qt_db_row *b = NULL; /* only for the field sizes */
+  if (!id->workload) return qt_fail(err, QT_EINVAL, "%s: no workload", op);
+  int code = db_check_name(op, "target", id->target, sizeof b->target, err);
+  if (!code) code = db_check_name(op, "template", id->template_name, sizeof b->template_name, err);
+  if (!code) code = db_check_name(op, "knobs", id->knobs, sizeof b->knobs, err);
+  if (!code) code = db_check_name(op, "source hash", id->source_hash, sizeof b->source_hash, err);
+  if (!code) code = db_check_name(op, "protocol", id->protocol, sizeof b->protocol, err);
+  return code;
+}
+
+/* Checks everything qt_db_record stores that SQLite would not: names, status, times. */
+static int db_check_measurement(const qt_measurement *m, qt_err *err) {
+  static const char op[] = "record measurement";
+  const qt_db_row *b = NULL;
+  int code = db_check_variant(op, &m->id, err);
+  if (!code) code = db_check_name(op, "board", m->board, sizeof b->board, err);
+  if (!code) code = db_check_name(op, "board kind", m->board_kind, 64, err);
+  if (code) return code;
+  code = qt_workload_check(m->id.workload, err);
+  if (code) {
+    if (err) qt_err_wrap(err, "%s", op);
+    return code;
+  }
+  if ((unsigned)m->status >= QT_STATUS_COUNT)
+    return qt_fail(err, QT_EINVAL, "record measurement: status %d is not a qt_status",
+                   (int)m->status);
+  if (m->n_times < 0 || m->n_times > QT_DB_MAX_TIMES)
+    return qt_fail(err, QT_EINVAL, "record measurement: n_times %d outside [0, %d]",
+                   m->n_times, QT_DB_MAX_TIMES);
+  if (m->status == QT_STATUS_OK && m->n_times == 0)
+    return qt_fail(err, QT_EINVAL, "record measurement: status ok with no times");
+  for (int i = 0; i < m->n_times; i++)
+    if (!isfinite(m->times_ns[i]) || m->times_ns[i] < 0)
+      return qt_fail(err, QT_EINVAL, "record measurement: times_ns[%d] = %g is not a time", i,
+                     m->times_ns[i]);
+  if (m->status == QT_STATUS_OK &&
+      !(isfinite(m->min_ns) && isfinite(m->max_ns) && m->min_ns >= 0 &&
+        m->min_ns <= m->median_ns && m->median_ns <= m->max_ns))
+    return qt_fail(err, QT_EINVAL,
+                   "record measurement: min/median/max %g/%g/%g ns are not ordered times",
+                   m->min_ns, m->median_ns, m->max_ns);
+  return 0;
+}
+
+/* Writes the shortest of %.15g/%.17g that reads back as exactly v. */
+static void db_format_time(double v, char *buf, size_t cap) {
+  snprintf(buf, cap, "%.15g", v);
+  if (strtod(buf, NULL) != v) snprintf(buf, cap, "%.17g", v);
+}
+
+int qt_db_record(qt_db *db, int64_t session_id, const qt_measurement *m, qt_err *err) {
+  if (!db || !m) return qt_fail(err, QT_EINVAL, "record measurement: NULL argument");
+  int code = db_check_measurement(m, err);
+  if (code) return code;
+
+  const qt_workload *w = m->id.workload;
+  const qt_conv_desc *d = &w->desc;
+  char key[QT_KEY_MAX], hash[17], checksum[17];
+  char times[QT_DB_MAX_TIMES * 26 + 1];
+  qt_workload_key(w, key);
+  snprintf(hash, sizeof hash, "%016" PRIx64, qt_workload_hash(w));
+  snprintf(checksum, sizeof checksum, "%016" PRIx64, m->checksum);
+  size_t used = 0;
+  times[0] = '\0';
+  for (int i = 0; i < m->n_times; i++) {
+    char one[32];
+    db_format_time(m->times_ns[i], one, sizeof one);
+    used += (size_t)snprintf(times + used, sizeof times - used, "%s%s", i ? "," : "", one);
+  }
+
+  int64_t workload_id = 0, target_id = 0, board_id = 0, config_id = 0;
+  int rc = db_run(db_stmt(db, DB_BEGIN));
+  if (rc == SQLITE_OK) {
+    sqlite3_stmt *get = db_stmt(db, DB_WORKLOAD_GET), *add = db_stmt(db, DB_WORKLOAD_ADD);
+    const int64_t cols[] = {d->in.n,         d->in.h,          d->in.w,
+                            d->in.c,         d->out.h,         d->out.w,
+                            d->out.c,        d->p.kernel_h,    d->p.kernel_w,
+                            d->p.stride_h,   d->p.stride_w,    d->p.dilation_h,
+                            d->p.dilation_w, d->p.pad_top,     d->p.pad_left,
+                            d->p.pad_bottom, d->p.pad_right,   d->p.depth_multiplier,
+                            (int64_t)qt_workload_macs(w)};
+    db_bind_text(get, 1, key, &rc);
+    db_bind_text(add, 1, key, &rc);
+    db_bind_text(add, 2, hash, &rc);
+    db_bind_text(add, 3, qt_op_name(d->p.op), &rc);
+    db_bind_text(add, 4, qt_dtype_name(w->dtype), &rc);
+    db_bind_text(add, 5, qt_requant_name(w->requant), &rc);
+    for (int i = 0; i < (int)(sizeof cols / sizeof cols[0]); i++)
+      db_bind_int(add, 6 + i, cols[i], &rc);
+    if (rc == SQLITE_OK) rc = db_get_or_add(db, get, add, &workload_id);
+  }
+  if (rc == SQLITE_OK) {
+    sqlite3_stmt *get = db_stmt(db, DB_TARGET_GET), *add = db_stmt(db, DB_TARGET_ADD);
+    db_bind_text(get, 1, m->id.target, &rc);
+    db_bind_text(add, 1, m->id.target, &rc);
+    if (rc == SQLITE_OK) rc = db_get_or_add(db, get, add, &target_id);
+  }
+  if (rc == SQLITE_OK) {
+    /* A board keeps the kind it was first recorded with. */
+    sqlite3_stmt *get = db_stmt(db, DB_BOARD_GET), *add = db_stmt(db, DB_BOARD_ADD);
+    db_bind_text(get, 1, m->board, &rc);
+    db_bind_int(get, 2, target_id, &rc);
+    db_bind_text(add, 1, m->board, &rc);
+    db_bind_text(add, 2, m->board_kind, &rc);
+    db_bind_int(add, 3, target_id, &rc);
+    if (rc == SQLITE_OK) rc = db_get_or_add(db, get, add, &board_id);
+  }
+  if (rc == SQLITE_OK) {
+    sqlite3_stmt *get = db_stmt(db, DB_CONFIG_GET), *add = db_stmt(db, DB_CONFIG_ADD);
+    db_bind_text(get, 1, m->id.template_name, &rc);
+    db_bind_text(get, 2, m->id.knobs, &rc);
+    db_bind_text(add, 1, m->id.template_name, &rc);
+    db_bind_text(add, 2, m->id.knobs, &rc);
+    if (rc == SQLITE_OK) rc = db_get_or_add(db, get, add, &config_id);
+  }
+  if (rc == SQLITE_OK) {
+    sqlite3_stmt *s = db_stmt(db, DB_MEASUREMENT_ADD);
+    db_bind_int(s, 1, session_id, &rc);
+    db_bind_int(s, 2, workload_id, &rc);
+    db_bind_int(s, 3, target_id, &rc);
+    db_bind_int(s, 4, board_id, &rc);
+    db_bind_int(s, 5, config_id, &rc);
+    db_bind_text(s, 6, m->id.source_hash, &rc);
+    db_bind_text(s, 7, m->id.protocol, &rc);
+    db_bind_text(s, 8, qt_status_name(m->status), &rc);
+    db_bind_text(s, 9, m->error, &rc);
+    db_bind_int(s, 10, m->n_times, &rc);
+    db_bind_text(s, 11, times, &rc);
+    if (m->status == QT_STATUS_OK) { /* a failed run has no statistics: NULL, not 0 */
+      db_bind_double(s, 12, m->median_ns, &rc);
+      db_bind_double(s, 13, m->min_ns, &rc);
+      db_bind_double(s, 14, m->max_ns, &rc);
+    }
+    db_bind_text(s, 15, checksum, &rc);
+    if (rc == SQLITE_OK) rc = db_run(s);
+  }
+  if (rc == SQLITE_OK) rc = db_run(db_stmt(db, DB_COMMIT));
+  if (rc != SQLITE_OK) {
+    code = DB_FAIL(db, rc, err,
+                   "record measurement of %s on %s (%s) in session %" PRId64 " in tuning log %s",
+                   key, m->id.target, m->id.knobs, session_id, db->path);
+    db_rollback(db);
+    return code;
+  }
+  return 0;
+}
+
+/* ---- queries --------------------------------------------------------------------------- */
+
+int qt_db_has_measured(qt_db *db, const qt_variant_id *id, int *found, qt_err *err) {
+  if (!db || !id || !found) return qt_fail(err, QT_EINVAL, "has_measured: NULL argument");
+  *found = 0;
+  int code = db_check_variant("has_measured", id, err);
+  if (code) return code;
+  char key[QT_KEY_MAX];
+  qt_workload_key(id->workload, key);
+  sqlite3_stmt *s = db_stmt(db, DB_HAS_MEASURED);
+  int rc = SQLITE_OK;
+  db_bind_text(s, 1, key, &rc);
+  db_bind_text(s, 2, id->target, &rc);
+  db_bind_text(s, 3, id->template_name, &rc);
+  db_bind_text(s, 4, id->knobs, &rc);
+  db_bind_text(s, 5, id->source_hash, &rc);
+  db_bind_text(s, 6, id->protocol, &rc);
+  for (int i = 0; i < QT_STATUS_COUNT; i++)
+    if (qt_status_is_final((qt_status)i))
+      db_bind_text(s, DB_HAS_FIRST_STATUS + i, qt_status_name((qt_status)i), &rc);
+  if (rc == SQLITE_OK) rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    *found = sqlite3_column_int(s, 0) != 0;
+    rc = SQLITE_OK;
+  }
+  if (rc != SQLITE_OK)
+    code = DB_FAIL(db, rc, err, "look up %s on %s (%s) in tuning log %s", key, id->target,
+                   id->knobs, db->path);
+  sqlite3_reset(s);
+  return code;
+}
+
+/* Copies text column col of s into dst[cap]; fails rather than truncate. */
+static int db_copy_text(qt_db *db, sqlite3_stmt *s, int col, char *dst, size_t cap,
+                        qt_err *err) {
+  const unsigned char *t = sqlite3_column_text(s, col);
+  size_t n = (size_t)sqlite3_column_bytes(s, col);
+  if (!t && sqlite3_column_type(s, col) != SQLITE_NULL)
+    return qt_fail(err, QT_ENOMEM, "read column %s of tuning log %s: out of memory",
+                   sqlite3_column_name(s, col), db->path);
+  if (n >= cap)
+    return qt_fail(err, QT_EDB, "read column %s of tuning log %s: %zu bytes, longer than %zu",
+                   sqlite3_column_name(s, col), db->path, n, cap - 1);
+  if (n) memcpy(dst, t, n);
+  dst[n] = '\0';
+  return 0;
+}
+
+/* Fills out from the current row of a BEST/TOPK statement (DB_BEST_COLUMNS order). */
+static int db_read_best(qt_db *db, sqlite3_stmt *s, qt_db_row *out, qt_err *err) {
+  memset(out, 0, sizeof *out);
+  int code = db_copy_text(db, s, 0, out->workload_key, sizeof out->workload_key, err);
+  if (!code) code = db_copy_text(db, s, 1, out->target, sizeof out->target, err);
+  if (!code) code = db_copy_text(db, s, 2, out->template_name, sizeof out->template_name, err);
+  if (!code) code = db_copy_text(db, s, 3, out->knobs, sizeof out->knobs, err);
+  if (!code) code = db_copy_text(db, s, 4, out->source_hash, sizeof out->source_hash, err);
+  if (!code) code = db_copy_text(db, s, 5, out->protocol, sizeof out->protocol, err);
+  if (!code) code = db_copy_text(db, s, 6, out->board, sizeof out->board, err);
+  if (!code) code = db_copy_text(db, s, 12, out->measured_at, sizeof out->measured_at, err);
+  out->median_ns = sqlite3_column_double(s, 7);
+  out->min_ns = sqlite3_column_double(s, 8);
+  out->max_ns = sqlite3_column_double(s, 9);
+  out->measurement_id = sqlite3_column_int64(s, 10);
+  out->session_id = sqlite3_column_int64(s, 11);
+  return code;
+}
+
+/* Runs a BEST or TOPK statement (already bound) and reads up to cap rows into out. */
+static int db_read_best_rows(qt_db *db, sqlite3_stmt *s, qt_db_row *out, int cap, int *n,
+                             const char *what, const char *workload_key, const char *target,
+                             qt_err *err) {
+  int code = 0, rc = SQLITE_DONE;
+  *n = 0;
+  while (code == 0 && *n < cap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    code = db_read_best(db, s, &out[*n], err);
+    if (code == 0) ++*n;
+  }
+  if (code == 0 && *n < cap && rc != SQLITE_DONE)
+    code = DB_FAIL(db, rc, err, "%s of %s on %s in tuning log %s", what, workload_key, target,
+                   db->path);
+  sqlite3_reset(s);
+  return code;
+}
+
+int qt_db_best(qt_db *db, const char *workload_key, const char *target, qt_db_row *out,
+               int *found, qt_err *err) {
+  if (!db || !workload_key || !target || !out || !found)
+    return qt_fail(err, QT_EINVAL, "best: NULL argument");
+  sqlite3_stmt *s = db_stmt(db, DB_BEST);
+  int rc = SQLITE_OK, n = 0;
+  *found = 0;
+  db_bind_text(s, 1, workload_key, &rc);
+  db_bind_text(s, 2, target, &rc);
+  db_bind_text(s, 3, qt_status_name(QT_STATUS_OK), &rc);
+  if (rc != SQLITE_OK)
+    return DB_FAIL(db, rc, err, "best of %s on %s in tuning log %s", workload_key, target,
+                   db->path);
+  int code = db_read_best_rows(db, s, out, 1, &n, "best", workload_key, target, err);
+  *found = n;
+  return code;
+}
+
+int qt_db_topk(qt_db *db, const char *workload_key, const char *target, int k, qt_db_row *out,
+               int *n, qt_err *err) {
+  if (!db || !workload_key || !target || !n || (k > 0 && !out))
+    return qt_fail(err, QT_EINVAL, "top-k: NULL argument");
+  *n = 0;
+  if (k < 0)
+    return qt_fail(err, QT_EINVAL, "top-k of %s on %s: k must be >= 0, got %d", workload_key,
+                   target, k);
+  if (k == 0) return 0;
+  sqlite3_stmt *s = db_stmt(db, DB_TOPK);
+  int rc = SQLITE_OK;
+  db_bind_text(s, 1, workload_key, &rc);
+  db_bind_text(s, 2, target, &rc);
+  db_bind_text(s, 3, qt_status_name(QT_STATUS_OK), &rc);
+  db_bind_int(s, 4, k, &rc);
+  if (rc != SQLITE_OK)
+    return DB_FAIL(db, rc, err, "top-%d of %s on %s in tuning log %s", k, workload_key, target,
+                   db->path);
+  return db_read_best_rows(db, s, out, k, n, "top-k", workload_key, target, err);
+}
+
+int qt_db_config_time(qt_db *db, const char *workload_key, const char *target,
+                      const char *template_name, const char *knobs, double *median_ns,
+                      int *found, qt_err *err) {
+  if (!db || !workload_key || !target || !template_name || !knobs || !median_ns || !found)
+    return qt_fail(err, QT_EINVAL, "config_time: NULL argument");
+  *found = 0;
+  *median_ns = 0;
+  sqlite3_stmt *s = db_stmt(db, DB_CONFIG_TIME);
+  int rc = SQLITE_OK, code = 0;
+  db_bind_text(s, 1, workload_key, &rc);
+  db_bind_text(s, 2, target, &rc);
+  db_bind_text(s, 3, template_name, &rc);
+  db_bind_text(s, 4, knobs, &rc);
+  db_bind_text(s, 5, qt_status_name(QT_STATUS_OK), &rc);
+  if (rc == SQLITE_OK) rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    if (sqlite3_column_type(s, 0) != SQLITE_NULL) { /* min() of no rows is NULL */
+      *median_ns = sqlite3_column_double(s, 0);
+      *found = 1;
+    }
+    rc = SQLITE_OK;
+  }
+  if (rc != SQLITE_OK)
+    code = DB_FAIL(db, rc, err, "time of %s on %s with %s in tuning log %s", workload_key,
+                   target, knobs, db->path);
+  sqlite3_reset(s);
+  return code;
+}
+
+int qt_db_count(qt_db *db, const char *workload_key, const char *target, int64_t *all,
+                int64_t *ok, qt_err *err) {
+  if (!db || !workload_key || !target || !all || !ok)
+    return qt_fail(err, QT_EINVAL, "count: NULL argument");
+  *all = *ok = 0;
+  sqlite3_stmt *s = db_stmt(db, DB_COUNT);
+  int rc = SQLITE_OK, code = 0;
+  db_bind_text(s, 1, workload_key, &rc);
+  db_bind_text(s, 2, target, &rc);
+  db_bind_text(s, 3, qt_status_name(QT_STATUS_OK), &rc);
+  if (rc == SQLITE_OK) rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    *all = sqlite3_column_int64(s, 0);
+    *ok = sqlite3_column_int64(s, 1);
+    rc = SQLITE_OK;
+  }
+  if (rc != SQLITE_OK)
+    code = DB_FAIL(db, rc, err, "count measurements of %s on %s in tuning log %s",
+                   workload_key, target, db->path);
+  sqlite3_reset(s);
+  return code;
+}
