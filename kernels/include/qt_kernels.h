@@ -66,6 +66,12 @@ typedef struct qt_quant_params {
   const float *scale;        /* fp32: positive finite scale per output channel */
 } qt_quant_params;
 
+/* Largest reduction depth K = kh * kw * (in.c for conv2d, 1 for depthwise). Accumulation is
+ * int32; with K <= QT_MAX_REDUCTION and |bias| <= 2^24 no partial sum can overflow, whatever
+ * the inputs (real networks stay far below: ResNet-50's deepest is 4608). */
+#define QT_MAX_REDUCTION 16000
+#define QT_MAX_BIAS (1 << 24)
+
 /* Status codes of the kernel layer (0 = ok). */
 enum { QT_KERNEL_OK = 0, QT_KERNEL_EINVAL = -1, QT_KERNEL_ESHAPE = -2 };
 

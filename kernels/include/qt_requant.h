@@ -5,8 +5,9 @@
  *
  * fixedpoint (TFLite reference / gemmlowp), multiplier M in [0, 2^31), shift s in [-31, 30]:
  *   x1 = s > 0 ? sat32(acc * 2^s) : acc              (left shift saturates to int32)
- *   x2 = SaturatingRoundingDoublingHighMul(x1, M)     = round_half_away(x1 * M / 2^31),
- *                                                       INT32_MAX for x1 = M = INT32_MIN
+ *   x2 = SaturatingRoundingDoublingHighMul(x1, M)     = floor(x1 * M / 2^31 + 1/2): ties
+ *                                                       toward +inf (-6.5 -> -6), as NEON
+ *                                                       SQRDMULH; INT32_MAX for x1 = M = INT32_MIN
  *   x3 = s < 0 ? RoundingDivideByPOT(x2, -s) : x2     = round_half_away_from_zero(x2 / 2^-s)
  *   out = clamp(x3 + zp_out, act_min, act_max)         (the add is done in 64 bits)
  * TFLite leaves overflow of the left shift undefined; qtune defines it as saturation (what

@@ -43,6 +43,11 @@ int qt_conv_desc_check(const qt_conv_desc *d) {
   } else if (p->depth_multiplier != 1) {
     return QT_KERNEL_ESHAPE;
   }
+  /* Accumulators are int32. With zero points folded into the bias, a partial sum is bounded
+   * by |bias| + 2 * K * 255 * 255 for reduction depth K; K <= QT_MAX_REDUCTION and
+   * |bias| <= 2^24 keep it below 2^31 for every input. */
+  int64_t k = (int64_t)p->kernel_h * p->kernel_w * (p->op == QT_OP_CONV2D ? d->in.c : 1);
+  if (k > QT_MAX_REDUCTION) return QT_KERNEL_ESHAPE;
   /* Keep every tensor index inside int32 arithmetic. */
   if ((int64_t)d->in.n * d->in.h * d->in.w * d->in.c > INT32_MAX ||
       (int64_t)d->out.n * d->out.h * d->out.w * d->out.c > INT32_MAX ||

@@ -1,0 +1,54 @@
+/* qt_datagen.h — the seeded problem generator shared by the host (qtkernels, tests, the
+ * tuner's reference checksum) and every on-board harness artifact. From one desc, dtype,
+ * requant scheme and 64-bit seed it builds a complete problem (input, weights, bias, zero
+ * points, clamp, per-channel requant parameters) whose bytes are identical on every platform:
+ * integer-only generation (splitmix64), floats built exactly from integers, no libm. The
+ * values are realistic (zero points, ReLU6-like clamps, multipliers scaled from the reduction
+ * depth) so that most outputs land inside the clamp rather than saturating. Also holds the
+ * output checksum (FNV-1a 64) that harness and host compare. Plain C11 + libc. */
+#ifndef QT_DATAGEN_H
+#define QT_DATAGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qt_kernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A generated problem. Owns every array; q's pointers point into them (multiplier/shift set
+ * for fixedpoint, scale for fp32; the other scheme's arrays are NULL). */
+typedef struct qt_problem {
+  qt_conv_desc d;
+  qt_quant_params q;
+  void *input;
+  size_t input_bytes;
+  void *weights;
+  size_t weight_bytes;
+  int32_t *bias;
+  int32_t *multiplier;
+  int32_t *shift;
+  float *scale;
+  size_t output_bytes;
+} qt_problem;
+
+/* Fills *p with the problem of desc d, element type dtype (qt_dtype), scheme requant
+ * (qt_requant) and seed; the same arguments give the same bytes everywhere. Returns
+ * QT_KERNEL_OK; QT_KERNEL_EINVAL for a NULL argument, unknown dtype/requant or a failed
+ * allocation; QT_KERNEL_ESHAPE if d fails qt_conv_desc_check. On error *p is zeroed and owns
+ * nothing. On success release it with qt_problem_free. */
+int qt_problem_init(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t requant,
+                    uint64_t seed);
+
+/* Frees the arrays of p and zeroes it; safe on a zeroed or already freed problem and NULL. */
+void qt_problem_free(qt_problem *p);
+
+/* FNV-1a 64-bit hash of n bytes (offset basis 0xcbf29ce484222325, prime 0x100000001b3). */
+uint64_t qt_checksum(const void *data, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* QT_DATAGEN_H */

@@ -1,0 +1,15 @@
+/* qt_harness.h — the seam between the precompiled harness (harness.c, qt_datagen.c: the same
+ * object for every variant of a target) and the per-variant code: the template, compiled with
+ * its knobs and shape constants, and qt_harness_shape.c, which tells the harness which
+ * convolution the variant was built for. */
+#ifndef QT_HARNESS_H
+#define QT_HARNESS_H
+
+#include <stdint.h>
+
+#include "qt_kernels.h"
+
+/* The workload the variant was compiled for (its QT_SHAPE_* constants). */
+void qt_harness_workload(qt_conv_desc *d, int32_t *dtype, int32_t *requant);
+
+#endif

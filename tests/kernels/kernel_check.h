@@ -1,0 +1,58 @@
+/* kernel_check.h — test support for kernel templates: run one variant (a template compiled
+ * with one set of knobs and its own QT_FN_PREFIX) on a seeded problem and compare it byte for
+ * byte with the reference, with guard bytes behind every buffer the variant writes. Links
+ * against qtkernels only, so the same tests run natively and cross-compiled under qemu. */
+#ifndef QT_KERNEL_CHECK_H
+#define QT_KERNEL_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qt_kernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The four functions of the template contract (qt_kernels.h) for one compiled variant. */
+typedef struct qt_variant_fns {
+  const char *name;
+  size_t (*packed_size)(const qt_conv_desc *d);
+  size_t (*scratch_size)(const qt_conv_desc *d);
+  int (*pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
+              const int32_t *bias, void *packed);
+  int (*run)(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
+             const void *packed, void *output, void *scratch);
+} qt_variant_fns;
+
+/* Declares the qt_variant_fns of the variant compiled with -DQT_FN_PREFIX=prefix (see
+ * qt_kernel_instance in tests/kernels/CMakeLists.txt): prototypes plus a const table named
+ * prefix##fns, e.g. QT_VARIANT_FNS(qt_dw_c16_) gives `qt_dw_c16_fns`. */
+#define QT_VARIANT_FNS(prefix)                                                              \
+  size_t prefix##packed_size(const qt_conv_desc *d);                                        \
+  size_t prefix##scratch_size(const qt_conv_desc *d);                                       \
+  int prefix##pack(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,    \
+                   const int32_t *bias, void *packed);                                      \
+  int prefix##run(const qt_conv_desc *d, const qt_quant_params *q, const void *input,       \
+                  const void *packed, void *output, void *scratch);                         \
+  static const qt_variant_fns prefix##fns = {#prefix, prefix##packed_size,                  \
+                                             prefix##scratch_size, prefix##pack, prefix##run}
+
+/* Generates the problem from seed, runs reference and variant, compares every output byte.
+ * Packed, scratch and output buffers get guard bytes after their end (and output is
+ * pre-filled with a pattern) to catch overruns and unwritten outputs. Returns 0 if
+ * bit-exact, else nonzero with a message (in msg, up to cap bytes, always terminated when
+ * cap > 0) naming variant, shape, dtype, requant, first differing index (n,y,x,c), got and
+ * want; a failing pack/run return code, a guard overwrite or a problem that cannot be
+ * generated is also reported as nonzero with its own message. */
+int qt_check_variant(const qt_variant_fns *v, const qt_conv_desc *d, int32_t dtype,
+                     int32_t requant, uint64_t seed, char *msg, size_t cap);
+
+/* Writes a one-line description of d ("conv2d n1 8x8x3 -> 8x8x5 k3x3 s1x1 d1x1 p1,1,1,1
+ * dm1") into buf (cap bytes); returns buf. For test messages. */
+char *qt_desc_str(const qt_conv_desc *d, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* QT_KERNEL_CHECK_H */
