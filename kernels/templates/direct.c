@@ -1,0 +1,447 @@
+/* direct.c — kernel template: conv2d (groups 1), NHWC, direct / spatial pack (after TVM's
+ * conv2d_nhwc_spatial_pack), for the 3-channel stem and other small layers where im2col's copy
+ * costs as much as the arithmetic. Output pixels are taken in tiles of QT_KNOB_TH rows x
+ * QT_KNOB_TW columns and output channels in blocks of QT_KNOB_OCB; each (tile, block) keeps
+ * int32 accumulators acc[TH*TW][OCB] in registers while it walks kh, kw and in_c straight
+ * from the input: per tap one pointer per tile pixel, per input channel one broadcast per
+ * pixel times one OCB-wide weight row (an outer product, vectorised across the block).
+ * pack() lays the weights out once as int16 (w - weight_zp) per block: the int32 bias with the
+ * input zero point folded in (bias' = bias - input_zp * sum(w - weight_zp)), then the block's
+ * weights in [kh][kw][in_c][OCB] order, zero past out.c. Padded taps read input_zp (a row of
+ * it in scratch, or the border of a prepadded copy), so the fold stays exact. Pixels past the
+ * image in a partial tile repeat the last valid one and channels past out.c read zero weights;
+ * neither is stored, so every extent runs the same code. Any stride, dilation, asymmetric
+ * padding and batch is handled; the result is bit-exact with qt_ref_conv. Plain C11 written
+ * for GCC's auto-vectoriser (no ISA intrinsics); kernels never allocate: scratch_size() says
+ * how much caller memory run() needs for the knob values compiled in. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "qt_requant.h"
+#include "qt_template.h"
+
+/* ---- Knobs (defaults = schedules/direct.c's default for the stem on a 256-bit host) ------ */
+
+/* Channel split: output channels per block, the extent of the vectorised multiply-adds and
+ * of the accumulator rows (OCB / int32 lanes registers per tile pixel). */
+#ifndef QT_KNOB_OCB
+#define QT_KNOB_OCB 16
+#endif
+/* Spatial tile: output rows x columns per register block. Each loaded weight row is reused
+ * TH * TW times; every tile pixel costs an accumulator row and an input broadcast. */
+#ifndef QT_KNOB_TH
+#define QT_KNOB_TH 1
+#endif
+#ifndef QT_KNOB_TW
+#define QT_KNOB_TW 4
+#endif
+/* Loop order inside a band of TH output rows. 0 = hwc: column tiles outer, channel blocks
+ * inner (a tile's input pixels stay in L1 while every block's weights pass). 1 = hcw: channel
+ * blocks outer, column tiles inner (one block's weights stay hot across the band). */
+#ifndef QT_KNOB_ORDER
+#define QT_KNOB_ORDER 0
+#endif
+/* Interleave: unroll factor of the input-channel loop inside a tap; in_c not a multiple runs
+ * a rolled tail. */
+#ifndef QT_KNOB_KU
+#define QT_KNOB_KU 1
+#endif
+/* compute_at padding. 0 = inline: every tap of every tile checks each pixel against the
+ * image and points padded ones at a row of input_zp. 1 = prepad: the input is first copied
+ * into scratch inside a border of input_zp, then every tile runs check-free. 2 = strips:
+ * tiles whose taps all fall inside the image (the interior) run check-free on the input
+ * itself, only tiles of the border strips carry checks. */
+#ifndef QT_KNOB_PAD
+#define QT_KNOB_PAD 2
+#endif
+/* compute_at requantization. 0 = tile: fused, right after a tile's reduction, from
+ * registers. 1 = row: tiles store int32 into a buffer of TH output rows, requantized when the
+ * band is complete, one long loop per pixel over out_c. 2 = pass: the whole int32 output goes
+ * to scratch and is requantized in one streaming pass at the end. */
+#ifndef QT_KNOB_RQ
+#define QT_KNOB_RQ 0
+#endif
+
+#define DR_OCB QT_KNOB_OCB
+#define DR_TH QT_KNOB_TH
+#define DR_TW QT_KNOB_TW
+#define DR_TP (DR_TH * DR_TW) /* tile pixels */
+#define DR_KU QT_KNOB_KU
+
+#define DR_ORDER_HWC 0
+#define DR_ORDER_HCW 1
+#define DR_PAD_INLINE 0
+#define DR_PAD_PREPAD 1
+#define DR_PAD_STRIPS 2
+#define DR_RQ_TILE 0
+#define DR_RQ_ROW 1
+#define DR_RQ_PASS 2
+
+_Static_assert(DR_OCB >= 1 && DR_OCB <= 256, "QT_KNOB_OCB out of range");
+_Static_assert(DR_TH >= 1 && DR_TH <= 16 && DR_TW >= 1 && DR_TW <= 16, "tile out of range");
+_Static_assert(QT_KNOB_ORDER == DR_ORDER_HWC || QT_KNOB_ORDER == DR_ORDER_HCW, "QT_KNOB_ORDER");
+_Static_assert(DR_KU >= 1 && DR_KU <= 16, "QT_KNOB_KU out of range");
+_Static_assert(QT_KNOB_PAD >= DR_PAD_INLINE && QT_KNOB_PAD <= DR_PAD_STRIPS, "QT_KNOB_PAD");
+_Static_assert(QT_KNOB_RQ >= DR_RQ_TILE && QT_KNOB_RQ <= DR_RQ_PASS, "QT_KNOB_RQ");
+
+#if defined(__GNUC__)
+#define DR_INLINE static inline __attribute__((always_inline))
+#else
+#define DR_INLINE static inline
+#endif
+
+/* GCC 12 peels a block loop of <= 16 iterations before vectorising and then vectorises the
+ * channel loop as TP * OCB strided reductions instead (several times slower). A small explicit
+ * unroll keeps the block loop a loop until it has become whole-register multiply-adds. */
+#define DR_BLOCK_LOOP _Pragma("GCC unroll 2")
+
+#define DR_ALIGN_UP(x) (((x) + (size_t)QT_ALIGN - 1) & ~((size_t)QT_ALIGN - 1))
+
+/* ---- Shapes and sizes ---------------------------------------------------------------------- */
+
+static size_t dr_k(const qt_conv_desc *d) {
+  (void)d; /* unused when the shapes are compiled in */
+  return (size_t)S_KH(d) * (size_t)S_KW(d) * (size_t)S_IN_C(d);
+}
+static size_t dr_blocks(const qt_conv_desc *d) {
+  (void)d;
+  return ((size_t)S_OUT_C(d) + DR_OCB - 1) / DR_OCB;
+}
+static int dr_padded(const qt_conv_desc *d) {
+  (void)d;
+  return S_PT(d) || S_PL(d) || S_PB(d) || S_PR(d);
+}
+
+/* One channel block in the packed buffer: OCB int32 folded biases, then K x OCB int16
+ * weights, rounded so the next block's bias stays QT_ALIGN-aligned. */
+static size_t dr_block_bytes(const qt_conv_desc *d) {
+  return DR_ALIGN_UP((size_t)DR_OCB * sizeof(int32_t) + dr_k(d) * DR_OCB * sizeof(int16_t));
+}
+
+size_t QT_FN(packed_size)(const qt_conv_desc *d) { return dr_blocks(d) * dr_block_bytes(d); }
+
+/* Scratch layout, each part QT_ALIGN-aligned and present only when used:
+ *   [padding source: PAD=prepad the zero-point-bordered copy of the input, PAD=inline/strips
+ *    one row of in_c bytes of input_zp that padded taps point at (only if d is padded)]
+ *   [int32 accumulators: RQ=row TH output rows, RQ=pass the whole output] */
+static size_t dr_pad_bytes(const qt_conv_desc *d) {
+  if (!dr_padded(d)) return 0;
+#if QT_KNOB_PAD == DR_PAD_PREPAD
+  return DR_ALIGN_UP((size_t)S_N(d) * (size_t)(S_IN_H(d) + S_PT(d) + S_PB(d)) *
+                     (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d)) * (size_t)S_IN_C(d));
+#else
+  return DR_ALIGN_UP((size_t)S_IN_C(d));
+#endif
+}
+
+static size_t dr_ibuf_bytes(const qt_conv_desc *d) {
+  (void)d;
+#if QT_KNOB_RQ == DR_RQ_ROW
+  return DR_ALIGN_UP((size_t)DR_TH * (size_t)S_OUT_W(d) * (size_t)S_OUT_C(d) * sizeof(int32_t));
+#elif QT_KNOB_RQ == DR_RQ_PASS
+  return DR_ALIGN_UP((size_t)S_N(d) * (size_t)S_OUT_H(d) * (size_t)S_OUT_W(d) *
+                     (size_t)S_OUT_C(d) * sizeof(int32_t));
+#else
+  return 0;
+#endif
+}
+
+size_t QT_FN(scratch_size)(const qt_conv_desc *d) { return dr_pad_bytes(d) + dr_ibuf_bytes(d); }
+
+/* ---- Packing ------------------------------------------------------------------------------ */
+
+/* Packs OHWI weights (int8 for S8, uint8 for U8) into channel blocks of OCB: int32 folded
+ * bias, then int16 (w - weight_zp) in [kh][kw][in_c][OCB] order, zero past out.c. bias may be
+ * NULL (all zero). Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument or unknown
+ * dtype, QT_KERNEL_ESHAPE for a desc that is not conv2d or differs from compiled-in shapes. */
+int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
+                const int32_t *bias, void *packed) {
+  if (!d || !q || !weights || !packed) return QT_KERNEL_EINVAL;
+  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
+  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
+  const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
+  const size_t k_len = dr_k(d), oc_n = (size_t)S_OUT_C(d), nb = dr_blocks(d);
+  const size_t block = dr_block_bytes(d);
+  const int32_t wzp = q->weight_zp;
+  for (size_t b = 0; b < nb; b++) {
+    uint8_t *base = (uint8_t *)packed + b * block;
+    int32_t *pb = (int32_t *)base;
+    int16_t *pw = (int16_t *)(base + DR_OCB * sizeof(int32_t));
+    memset(base, 0, block); /* zero tails and alignment padding: packed bytes are reproducible */
+    for (size_t j = 0; j < DR_OCB; j++) {
+      const size_t oc = b * DR_OCB + j;
+      if (oc >= oc_n) continue;
+      int64_t sum = 0;
+      for (size_t k = 0; k < k_len; k++) {
+        const size_t at = oc * k_len + k;
+        const int32_t v = (u8 ? (int32_t)((const uint8_t *)weights)[at]
+                              : (int32_t)((const int8_t *)weights)[at]) - wzp;
+        pw[k * DR_OCB + j] = (int16_t)v;
+        sum += v;
+      }
+      pb[j] = (int32_t)((int64_t)(bias ? bias[oc] : 0) - (int64_t)q->input_zp * sum);
+    }
+  }
+  return QT_KERNEL_OK;
+}
+
+/* ---- Requantization ------------------------------------------------------------------------ */
+
+/* out[i] = requant(acc[i]) for output channels c0 .. c0 + n - 1, through qt_requant.h only.
+ * Output bytes are written as uint8 for both dtypes: the clamp keeps S8 values in
+ * [-128, 127], whose two's complement low byte is the int8 result. */
+DR_INLINE void dr_requant(const int32_t *restrict acc, uint8_t *restrict out, size_t c0, size_t n,
+                          const qt_quant_params *q) {
+  const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
+  if (S_REQUANT(q) == QT_REQUANT_FP32) {
+    const float *restrict scale = q->scale + c0;
+    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi);
+  } else {
+    const int32_t *restrict mul = q->multiplier + c0, *restrict sh = q->shift + c0;
+    for (size_t i = 0; i < n; i++)
+      out[i] = (uint8_t)qt_requant_fixedpoint(acc[i], mul[i], sh[i], zp, lo, hi);
+  }
+}
+
+#if QT_KNOB_RQ != DR_RQ_TILE
+/* Requantizes `pixels` complete int32 pixels of out_c channels (RQ=row/pass). */
+static void dr_requant_pixels(const int32_t *src, uint8_t *dst, size_t pixels,
+                              const qt_conv_desc *d, const qt_quant_params *q) {
+  (void)d; /* unused when the shapes are compiled in */
+  const size_t oc = (size_t)S_OUT_C(d);
+  for (size_t p = 0; p < pixels; p++) dr_requant(src + p * oc, dst + p * oc, 0, oc, q);
+}
+#endif
+
+/* ---- Padding ------------------------------------------------------------------------------- */
+
+#if QT_KNOB_PAD == DR_PAD_PREPAD
+/* Copies the input into pad: each image inside a border of input_zp as wide as the padding. */
+static void dr_prepad(const qt_conv_desc *d, const uint8_t *in, uint8_t *pad, uint8_t zp) {
+  (void)d; /* unused when the shapes are compiled in */
+  const size_t c = (size_t)S_IN_C(d), h = (size_t)S_IN_H(d), w = (size_t)S_IN_W(d);
+  const size_t pt = (size_t)S_PT(d), pl = (size_t)S_PL(d), pr = (size_t)S_PR(d);
+  const size_t hp = h + pt + (size_t)S_PB(d), wp = w + pl + pr;
+  for (size_t n = 0; n < (size_t)S_N(d); n++)
+    for (size_t y = 0; y < hp; y++) {
+      uint8_t *row = pad + (n * hp + y) * wp * c;
+      if (y < pt || y >= pt + h) {
+        memset(row, zp, wp * c);
+        continue;
+      }
+      memset(row, zp, pl * c);
+      memcpy(row + pl * c, in + (n * h + (y - pt)) * w * c, w * c);
+      memset(row + (pl + w) * c, zp, pr * c);
+    }
+}
+#endif
+
+/* ---- The micro-kernel ---------------------------------------------------------------------- */
+
+/* Everything one run needs, read-only during the loops. */
+typedef struct dr_ctx {
+  const qt_conv_desc *d;
+  const qt_quant_params *q;
+  const uint8_t *packed;
+  const uint8_t *src;   /* image the taps read: the input, or its prepadded copy */
+  const uint8_t *zrow;  /* in_c bytes of input_zp for padded taps (PAD=inline/strips) */
+  uint8_t *out;         /* output of the current batch item */
+  int32_t *ibuf;        /* int32 accumulators awaiting requantization (RQ=row/pass) */
+  size_t src_h, src_w;  /* extents of src (the padded extents for prepad) */
+  int32_t off_y, off_x; /* src row/column of output (0, 0)'s first tap: -pt/-pl, or 0 */
+  int32_t y_lo, y_hi;   /* output rows [y_lo, y_hi) whose taps stay inside (PAD=strips) */
+  int32_t x_lo, x_hi;   /* output columns [x_lo, x_hi) likewise */
+  size_t k_len, block_bytes;
+} dr_ctx;
+
+/* acc[p][:] += x(pixel p, channel c) * w[c][:] for c < in_c, where pixel p's channels start
+ * at px[p]; KU channels per iteration, the in_c % KU remaining ones rolled. */
+DR_INLINE void dr_tap(int32_t acc[DR_TP][DR_OCB], const uint8_t *const px[DR_TP],
+                      const int16_t *restrict w, size_t c_len, const int u8) {
+  size_t c = 0;
+  for (; c + DR_KU <= c_len; c += DR_KU) {
+    _Pragma(QT_STR(GCC unroll DR_KU))
+    for (size_t u = 0; u < DR_KU; u++) {
+      const int16_t *restrict wc = w + (c + u) * DR_OCB;
+      _Pragma(QT_STR(GCC unroll DR_TP))
+      for (int p = 0; p < DR_TP; p++) {
+        const int32_t x = u8 ? (int32_t)px[p][c + u] : (int32_t)((const int8_t *)px[p])[c + u];
+        DR_BLOCK_LOOP
+        for (int j = 0; j < DR_OCB; j++) acc[p][j] += x * (int32_t)wc[j];
+      }
+    }
+  }
+#if DR_KU > 1
+  for (; c < c_len; c++) {
+    const int16_t *restrict wc = w + c * DR_OCB;
+    for (int p = 0; p < DR_TP; p++) {
+      const int32_t x = u8 ? (int32_t)px[p][c] : (int32_t)((const int8_t *)px[p])[c];
+      DR_BLOCK_LOOP
+      for (int j = 0; j < DR_OCB; j++) acc[p][j] += x * (int32_t)wc[j];
+    }
+  }
+#endif
+}
+
+/* One tile: output rows oy0 .. oy0 + th - 1 and columns ox0 .. ox0 + tw - 1 (th <= TH,
+ * tw <= TW; pixels past them repeat the last valid one) of batch item n, channel block b.
+ * checked = 0 only when every tap of the tile is inside src (a constant at each call site). */
+DR_INLINE void dr_tile(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, int32_t th,
+                       int32_t tw, size_t b, const int checked, const int u8) {
+  const qt_conv_desc *d = x->d;
+  (void)d; /* unused when the shapes are compiled in */
+  const size_t c_len = (size_t)S_IN_C(d), oc = (size_t)S_OUT_C(d), c0 = b * DR_OCB;
+  const size_t nc = oc - c0 < DR_OCB ? oc - c0 : DR_OCB;
+  const uint8_t *block = x->packed + b * x->block_bytes;
+  const int32_t *restrict bias = (const int32_t *)block;
+  const int16_t *restrict w = (const int16_t *)(block + DR_OCB * sizeof(int32_t));
+  const uint8_t *img = x->src + n * x->src_h * x->src_w * c_len;
+  int32_t acc[DR_TP][DR_OCB];
+  int32_t iy0[DR_TP], ix0[DR_TP]; /* first tap's src position of every tile pixel */
+  for (int p = 0; p < DR_TP; p++) {
+    const int32_t ty = p / DR_TW, tx = p % DR_TW;
+    iy0[p] = (oy0 + (ty < th ? ty : th - 1)) * S_SH(d) + x->off_y;
+    ix0[p] = (ox0 + (tx < tw ? tx : tw - 1)) * S_SW(d) + x->off_x;
+    for (int j = 0; j < DR_OCB; j++) acc[p][j] = bias[j];
+  }
+  for (int32_t kh = 0; kh < S_KH(d); kh++)
+    for (int32_t kw = 0; kw < S_KW(d); kw++) {
+      const uint8_t *px[DR_TP];
+      for (int p = 0; p < DR_TP; p++) {
+        const int32_t iy = iy0[p] + kh * S_DH(d), ix = ix0[p] + kw * S_DW(d);
+        if (checked && (iy < 0 || iy >= (int32_t)x->src_h || ix < 0 || ix >= (int32_t)x->src_w))
+          px[p] = x->zrow;
+        else
+          px[p] = img + ((size_t)iy * x->src_w + (size_t)ix) * c_len;
+      }
+      dr_tap(acc, px, w + ((size_t)kh * (size_t)S_KW(d) + (size_t)kw) * c_len * DR_OCB, c_len, u8);
+    }
+  for (int32_t ty = 0; ty < th; ty++)
+    for (int32_t tx = 0; tx < tw; tx++) {
+      const int p = (int)(ty * DR_TW + tx);
+#if QT_KNOB_RQ == DR_RQ_TILE
+      uint8_t *o = x->out + ((size_t)(oy0 + ty) * (size_t)S_OUT_W(d) + (size_t)(ox0 + tx)) * oc + c0;
+      if (nc == DR_OCB) /* a full block gets a constant trip count */
+        dr_requant(acc[p], o, c0, DR_OCB, x->q);
+      else
+        dr_requant(acc[p], o, c0, nc, x->q);
+#elif QT_KNOB_RQ == DR_RQ_ROW
+      /* the buffer holds the band's TH rows */
+      memcpy(x->ibuf + ((size_t)ty * (size_t)S_OUT_W(d) + (size_t)(ox0 + tx)) * oc + c0, acc[p],
+             nc * sizeof(int32_t));
+#else
+      memcpy(x->ibuf + (((n * (size_t)S_OUT_H(d) + (size_t)(oy0 + ty)) * (size_t)S_OUT_W(d)) +
+                        (size_t)(ox0 + tx)) * oc + c0,
+             acc[p], nc * sizeof(int32_t));
+#endif
+    }
+}
+
+/* A tile with the padding handling QT_KNOB_PAD asks for: strips take the check-free path for
+ * interior tiles, inline always checks, prepad never needs to. */
+DR_INLINE void dr_tile_pad(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, int32_t th,
+                           int32_t tw, size_t b, const int u8) {
+#if QT_KNOB_PAD == DR_PAD_PREPAD
+  dr_tile(x, n, oy0, ox0, th, tw, b, 0, u8);
+#elif QT_KNOB_PAD == DR_PAD_STRIPS
+  if (oy0 >= x->y_lo && oy0 + th <= x->y_hi && ox0 >= x->x_lo && ox0 + tw <= x->x_hi)
+    dr_tile(x, n, oy0, ox0, th, tw, b, 0, u8);
+  else
+    dr_tile(x, n, oy0, ox0, th, tw, b, 1, u8);
+#else
+  if (x->zrow)
+    dr_tile(x, n, oy0, ox0, th, tw, b, 1, u8);
+  else /* an unpadded layer has no tap outside the image */
+    dr_tile(x, n, oy0, ox0, th, tw, b, 0, u8);
+#endif
+}
+
+/* One band of th <= TH output rows of batch item n, in the loop order QT_KNOB_ORDER picks;
+ * the band is requantized here for RQ=row. */
+DR_INLINE void dr_band(const dr_ctx *x, size_t n, int32_t oy0, int32_t th, const int u8) {
+  const int32_t ow = S_OUT_W(x->d);
+  const size_t nb = dr_blocks(x->d);
+#if QT_KNOB_ORDER == DR_ORDER_HWC
+  for (int32_t ox0 = 0; ox0 < ow; ox0 += DR_TW) {
+    const int32_t tw = ow - ox0 < DR_TW ? ow - ox0 : DR_TW;
+    for (size_t b = 0; b < nb; b++) dr_tile_pad(x, n, oy0, ox0, th, tw, b, u8);
+  }
+#else
+  for (size_t b = 0; b < nb; b++)
+    for (int32_t ox0 = 0; ox0 < ow; ox0 += DR_TW) {
+      const int32_t tw = ow - ox0 < DR_TW ? ow - ox0 : DR_TW;
+      dr_tile_pad(x, n, oy0, ox0, th, tw, b, u8);
+    }
+#endif
+#if QT_KNOB_RQ == DR_RQ_ROW
+  dr_requant_pixels(x->ibuf, x->out + (size_t)oy0 * (size_t)ow * (size_t)S_OUT_C(x->d),
+                    (size_t)th * (size_t)ow, x->d, x->q);
+#endif
+}
+
+/* First output index o in [0, out) whose taps start at or after 0 (o * s - pad >= 0), and
+ * one past the last whose dilated kernel ends inside the extent; empty if none. */
+static void dr_interior(int32_t in, int32_t out, int32_t k, int32_t s, int32_t dil, int32_t pad,
+                        int32_t *lo, int32_t *hi) {
+  int32_t a = (pad + s - 1) / s;
+  const int32_t last = in - 1 - dil * (k - 1) + pad; /* o * s <= last */
+  int32_t b = last < 0 ? 0 : last / s + 1;
+  if (b > out) b = out;
+  if (a > b) a = b;
+  *lo = a;
+  *hi = b;
+}
+
+/* Runs the convolution. Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument or an
+ * unknown dtype, QT_KERNEL_ESHAPE if d is not conv2d or differs from the compiled-in shapes.
+ * scratch must hold scratch_size(d) bytes (may be NULL when that is 0). */
+int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
+               const void *packed, void *output, void *scratch) {
+  if (!d || !q || !input || !packed || !output) return QT_KERNEL_EINVAL;
+  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
+  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
+  if (!scratch && QT_FN(scratch_size)(d) != 0) return QT_KERNEL_EINVAL;
+  const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
+  const uint8_t zp = (uint8_t)q->input_zp;
+  uint8_t *s = (uint8_t *)scratch;
+  dr_ctx x = {.d = d, .q = q, .packed = (const uint8_t *)packed,
+              .src = (const uint8_t *)input, .zrow = NULL,
+              .ibuf = s ? (int32_t *)(void *)(s + dr_pad_bytes(d)) : NULL,
+              .src_h = (size_t)S_IN_H(d), .src_w = (size_t)S_IN_W(d),
+              .off_y = -S_PT(d), .off_x = -S_PL(d),
+              .k_len = dr_k(d), .block_bytes = dr_block_bytes(d)};
+  if (dr_padded(d)) {
+#if QT_KNOB_PAD == DR_PAD_PREPAD
+    dr_prepad(d, (const uint8_t *)input, s, zp);
+    x.src = s;
+    x.src_h = (size_t)(S_IN_H(d) + S_PT(d) + S_PB(d));
+    x.src_w = (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d));
+    x.off_y = 0;
+    x.off_x = 0;
+#else
+    memset(s, zp, (size_t)S_IN_C(d));
+    x.zrow = s;
+#endif
+  }
+  dr_interior(S_IN_H(d), S_OUT_H(d), S_KH(d), S_SH(d), S_DH(d), S_PT(d), &x.y_lo, &x.y_hi);
+  dr_interior(S_IN_W(d), S_OUT_W(d), S_KW(d), S_SW(d), S_DW(d), S_PL(d), &x.x_lo, &x.x_hi);
+  (void)zp;
+  const int32_t oh = S_OUT_H(d);
+  const size_t image_out = (size_t)oh * (size_t)S_OUT_W(d) * (size_t)S_OUT_C(d);
+  for (size_t n = 0; n < (size_t)S_N(d); n++) {
+    x.out = (uint8_t *)output + n * image_out;
+    for (int32_t oy0 = 0; oy0 < oh; oy0 += DR_TH) {
+      const int32_t th = oh - oy0 < DR_TH ? oh - oy0 : DR_TH;
+      if (u8)
+        dr_band(&x, n, oy0, th, 1);
+      else
+        dr_band(&x, n, oy0, th, 0);
+    }
+  }
+#if QT_KNOB_RQ == DR_RQ_PASS
+  dr_requant_pixels(x.ibuf, (uint8_t *)output, (size_t)S_N(d) * (size_t)oh * (size_t)S_OUT_W(d),
+                    d, q);
+#endif
+  return QT_KERNEL_OK;
+}

@@ -1,0 +1,607 @@
+/* dwconv.c — kernel template: depthwise_conv2d, NHWC, direct (after TVM's Arm NHWC depthwise
+ * schedule): output channels are split into blocks of QT_KNOB_CB, output pixels into tiles of
+ * QT_KNOB_TH x QT_KNOB_TW, and each (tile, channel block) keeps an int32 accumulator array
+ * acc[TH][TW][CB] in vector registers while it walks the kh x kw taps. The knobs below fix
+ * the schedule at compile time (schedules/dwconv.c describes their space); shapes come from
+ * qt_template.h's S_*() accessors, so one source serves fixed-shape tuning builds and the
+ * runtime-shape test library. Weights are packed once by pack() as int16 (w - weight_zp) in
+ * [channel block][kh][kw][CB] order, zero-filled past out.c, followed (64-byte aligned) by the
+ * int32 bias with the input zero point folded in (bias' = bias - input_zp * sum(w - weight_zp)),
+ * so run() only accumulates x * (w - weight_zp) with padded positions reading x = input_zp.
+ * Any stride, dilation, asymmetric padding, depth multiplier, batch and channel count is
+ * handled (partial tiles and channel blocks run the same code with runtime extents); the
+ * result is bit-exact with qt_ref_conv. Plain C11 written for GCC's auto-vectoriser (no ISA
+ * intrinsics); kernels never allocate: scratch_size() says how much caller memory run() needs
+ * for the knob values compiled in. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "qt_requant.h"
+#include "qt_template.h"
+
+/* ---- Knobs. Defaults: what schedules/dwconv.c's default_config picks for a 256-bit x86
+ * host (one vector of int8 channels, 2x2 tile, inputs first, strips, row requant), so the
+ * file also compiles and runs well without any -D. ---------------------------------------- */
+
+/* Channel split: output channels per inner block; the extent of the accumulator's innermost
+ * dimension and of the vectorised loops, so it sets how many vector registers one output
+ * pixel occupies (CB / int32 lanes). */
+#ifndef QT_KNOB_CB
+#define QT_KNOB_CB 32
+#endif
+/* Spatial tile: output rows x columns per register block. Larger tiles reuse each loaded
+ * weight vector for more outputs, at the price of accumulator registers. */
+#ifndef QT_KNOB_TH
+#define QT_KNOB_TH 2
+#endif
+#ifndef QT_KNOB_TW
+#define QT_KNOB_TW 2
+#endif
+/* Loop order of the outer loops. 0 = hwc: spatial tiles outer, channel blocks inner (each
+ * input pixel is touched once per tile, weights cycle through L1). 1 = chw: channel blocks
+ * outer, spatial tiles inner (one block's weights stay hot, input is walked once per block
+ * with a stride of in.c). */
+#ifndef QT_KNOB_ORDER
+#define QT_KNOB_ORDER 0
+#endif
+/* Interleave: unroll factor of the innermost tap loop (over kw), i.e. how many taps' loads
+ * and multiply-adds the compiler may schedule together. 1 keeps a rolled loop. */
+#ifndef QT_KNOB_KU
+#define QT_KNOB_KU 1
+#endif
+/* Load order inside one tap. 0 = weights-first: the channel loop is outside the tile's
+ * positions, so each weight vector is loaded once and applied to all TH*TW input vectors.
+ * 1 = inputs-first: the positions are outside the channel loop, so each output's input
+ * vector is loaded and multiplied with the tap's weights (reloaded from L1 per position),
+ * which keeps fewer values live but issues more weight loads. */
+#ifndef QT_KNOB_LOAD
+#define QT_KNOB_LOAD 1
+#endif
+/* compute_at padding. 0 = inline: every tile looks up each tap's input positions and reads
+ * a row of input_zp where they fall outside the image. 1 = prepad: each batch image is first copied into scratch with a
+ * border filled with input_zp, then every tile runs check-free. 2 = strips: tiles whose taps
+ * are all inside the image (the interior) run check-free on the input itself, only the border
+ * strips carry checks. */
+#ifndef QT_KNOB_PAD
+#define QT_KNOB_PAD 2
+#endif
+/* compute_at requantization. 0 = tile: fused, right after a tile's reduction, from
+ * registers. 1 = row: tiles store int32 into a buffer of TH output rows, requantized when the
+ * band of rows is complete. 2 = pass: the whole int32 output of a batch image goes to
+ * scratch and is requantized in one separate streaming pass at the end. */
+#ifndef QT_KNOB_RQ
+#define QT_KNOB_RQ 1
+#endif
+
+#define DW_CB QT_KNOB_CB
+#define DW_TH QT_KNOB_TH
+#define DW_TW QT_KNOB_TW
+/* Unroll limit of the channel loops: below their trip count CB, at least CB / 4 (128-bit
+ * vectors of int32 leave that many vector iterations to unroll after vectorisation). */
+#define DW_CU (DW_CB / 4 > 1 ? DW_CB / 4 : 1)
+
+#define DW_ORDER_HWC 0
+#define DW_ORDER_CHW 1
+#define DW_LOAD_WEIGHTS 0
+#define DW_LOAD_INPUTS 1
+#define DW_PAD_INLINE 0
+#define DW_PAD_PREPAD 1
+#define DW_PAD_STRIPS 2
+#define DW_RQ_TILE 0
+#define DW_RQ_ROW 1
+#define DW_RQ_PASS 2
+
+_Static_assert(DW_CB >= 1 && DW_CB <= 256, "QT_KNOB_CB out of range");
+_Static_assert(DW_TH >= 1 && DW_TH <= 16 && DW_TW >= 1 && DW_TW <= 16, "tile out of range");
+_Static_assert(QT_KNOB_ORDER == DW_ORDER_HWC || QT_KNOB_ORDER == DW_ORDER_CHW, "QT_KNOB_ORDER");
+_Static_assert(QT_KNOB_KU >= 1 && QT_KNOB_KU <= 16, "QT_KNOB_KU out of range");
+_Static_assert(QT_KNOB_LOAD == DW_LOAD_WEIGHTS || QT_KNOB_LOAD == DW_LOAD_INPUTS, "QT_KNOB_LOAD");
+_Static_assert(QT_KNOB_PAD >= DW_PAD_INLINE && QT_KNOB_PAD <= DW_PAD_STRIPS, "QT_KNOB_PAD");
+_Static_assert(QT_KNOB_RQ >= DW_RQ_TILE && QT_KNOB_RQ <= DW_RQ_PASS, "QT_KNOB_RQ");
+
+/* The schedule's building blocks are written once, generic over the element type (u8),
+ * the depth multiplier (dm1) and the extents of partial tiles; forcing them inline lets each
+ * call site with constant arguments become straight-line vector code with the accumulators in
+ * registers, while the few partial-tile call sites take the same code with runtime bounds. */
+#if defined(__GNUC__)
+#define DW_INLINE static inline __attribute__((always_inline))
+#define DW_NOINLINE static __attribute__((noinline))
+#else
+#define DW_INLINE static inline
+#define DW_NOINLINE static
+#endif
+
+/* With fixed shapes the S_*() accessors ignore the descriptor; this keeps -Wextra quiet
+ * about parameters that only feed them. */
+#define DW_UNUSED(x) ((void)(x))
+
+#define DW_ALIGN_UP(x) (((x) + (size_t)QT_ALIGN - 1) & ~((size_t)QT_ALIGN - 1))
+
+/* Everything one run needs, read-only during the loops. */
+typedef struct dw_ctx {
+  const qt_conv_desc *d;
+  const qt_quant_params *q;
+  const int16_t *w;     /* packed weights [block][kh][kw][CB] */
+  const int32_t *bias;  /* folded bias [blocks * CB] */
+  const uint8_t *img;   /* input image of the current batch item (bytes of int8/uint8) */
+  const uint8_t *pimg;  /* its zero-point-padded copy in scratch (PAD=prepad) */
+  uint8_t *out;         /* output image of the current batch item */
+  int32_t *ibuf;        /* int32 accumulators awaiting requantization (RQ=row/pass) */
+  int32_t y_lo, y_hi;   /* output rows [y_lo, y_hi) read no padding (PAD=strips) */
+  int32_t x_lo, x_hi;   /* output columns [x_lo, x_hi) likewise */
+  /* input_zp bytes standing in for a padded pixel's channel block. Not a local of the
+   * tile: a local whose address is taken would make GCC assume it may alias the
+   * accumulators and keep them in memory. */
+  uint8_t zrow[DW_CB + 1];
+} dw_ctx;
+
+static size_t dw_blocks(const qt_conv_desc *d) {
+  DW_UNUSED(d);
+  return ((size_t)S_OUT_C(d) + DW_CB - 1) / DW_CB;
+}
+
+/* Bytes of the packed weights, rounded so that the bias after them is QT_ALIGN-aligned. */
+static size_t dw_weight_bytes(const qt_conv_desc *d) {
+  return DW_ALIGN_UP(dw_blocks(d) * (size_t)S_KH(d) * (size_t)S_KW(d) * DW_CB * sizeof(int16_t));
+}
+
+size_t QT_FN(packed_size)(const qt_conv_desc *d) {
+  return dw_weight_bytes(d) + dw_blocks(d) * DW_CB * sizeof(int32_t);
+}
+
+/* Scratch layout: [padded image copy (PAD=prepad)][int32 buffer (RQ=row: TH output rows,
+ * RQ=pass: the whole output image)], each part QT_ALIGN-aligned. */
+static size_t dw_prepad_bytes(const qt_conv_desc *d) {
+  DW_UNUSED(d);
+#if QT_KNOB_PAD == DW_PAD_PREPAD
+  return DW_ALIGN_UP((size_t)(S_IN_H(d) + S_PT(d) + S_PB(d)) *
+                     (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d)) * (size_t)S_IN_C(d));
+#else
+  return 0;
+#endif
+}
+
+static size_t dw_ibuf_bytes(const qt_conv_desc *d) {
+  DW_UNUSED(d);
+#if QT_KNOB_RQ == DW_RQ_ROW
+  return DW_ALIGN_UP((size_t)DW_TH * (size_t)S_OUT_W(d) * (size_t)S_OUT_C(d) * sizeof(int32_t));
+#elif QT_KNOB_RQ == DW_RQ_PASS
+  return DW_ALIGN_UP((size_t)S_OUT_H(d) * (size_t)S_OUT_W(d) * (size_t)S_OUT_C(d) *
+                     sizeof(int32_t));
+#else
+  return 0;
+#endif
+}
+
+size_t QT_FN(scratch_size)(const qt_conv_desc *d) { return dw_prepad_bytes(d) + dw_ibuf_bytes(d); }
+
+/* Packs 1HWO weights (int8 for S8, uint8 for U8) into int16 (w - weight_zp) blocks of CB
+ * channels, zero past out.c, and writes the folded bias after them. bias may be NULL (all
+ * zero). Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument or unknown dtype,
+ * QT_KERNEL_ESHAPE for a non-depthwise desc or one that differs from compiled-in shapes. */
+int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
+                const int32_t *bias, void *packed) {
+  if (!d || !q || !weights || !packed) return QT_KERNEL_EINVAL;
+  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_DEPTHWISE) return QT_KERNEL_ESHAPE;
+  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
+  const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
+  const size_t oc_n = (size_t)S_OUT_C(d), taps = (size_t)S_KH(d) * (size_t)S_KW(d);
+  const size_t nb = dw_blocks(d);
+  int16_t *pw = (int16_t *)packed;
+  int32_t *pb = (int32_t *)((uint8_t *)packed + dw_weight_bytes(d));
+  const int32_t wzp = q->weight_zp;
+  for (size_t b = 0; b < nb; b++)
+    for (size_t t = 0; t < taps; t++)
+      for (size_t c = 0; c < DW_CB; c++) {
+        size_t oc = b * DW_CB + c;
+        int32_t v = 0;
+        if (oc < oc_n)
+          v = (u8 ? (int32_t)((const uint8_t *)weights)[t * oc_n + oc]
+                  : (int32_t)((const int8_t *)weights)[t * oc_n + oc]) - wzp;
+        pw[(b * taps + t) * DW_CB + c] = (int16_t)v;
+      }
+  for (size_t oc = 0; oc < nb * DW_CB; oc++) {
+    int64_t folded = 0;
+    if (oc < oc_n) {
+      int64_t sum = 0;
+      for (size_t t = 0; t < taps; t++) sum += pw[((oc / DW_CB) * taps + t) * DW_CB + oc % DW_CB];
+      folded = (int64_t)(bias ? bias[oc] : 0) - (int64_t)q->input_zp * sum;
+    }
+    pb[oc] = (int32_t)folded;
+  }
+  return QT_KERNEL_OK;
+}
+
+/* Requantizes cn accumulators of output channels c0.. into dst; the scheme's branch sits
+ * outside the loops so each loop vectorises. */
+DW_INLINE void dw_requant_span(const qt_quant_params *q, const int32_t *restrict acc,
+                               uint8_t *restrict dst, int32_t c0, int32_t cn) {
+  const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
+  if (S_REQUANT(q) == QT_REQUANT_FP32) {
+    const float *restrict sc = q->scale + c0;
+    _Pragma(QT_STR(GCC unroll DW_CU))
+    for (int32_t c = 0; c < cn; c++) dst[c] = (uint8_t)qt_requant_fp32(acc[c], sc[c], zp, lo, hi);
+  } else {
+    const int32_t *restrict m = q->multiplier + c0, *restrict s = q->shift + c0;
+    _Pragma(QT_STR(GCC unroll DW_CU))
+    for (int32_t c = 0; c < cn; c++)
+      dst[c] = (uint8_t)qt_requant_fixedpoint(acc[c], m[c], s[c], zp, lo, hi);
+  }
+}
+
+/* Input element e (0 <= e < cn) of the channel block at pixel pointer p: p already points at
+ * input channel c0 / dm (c0 for dm 1), so this is p[e] for dm 1, else the input channel of
+ * output channel c0 + e relative to c0 / dm. The zero-point row holds CB + 1 entries, enough
+ * for every such index. */
+#define DW_X(p, e) \
+  ((int32_t)(u8 ? (p)[dm1 ? (e) : (c0 + (e)) / dm - c0 / dm] \
+                : ((const int8_t *)(p))[dm1 ? (e) : (c0 + (e)) / dm - c0 / dm]))
+
+/* The tap bodies: acc[i][j][c] += x(i, j, c) * wt[c] for i < th, j < tw, c < cn, with the
+ * loop order of QT_KNOB_LOAD. The channel loops carry an unroll limit below their trip count:
+ * it keeps GCC's early complete unroller off them so that the loop vectoriser, not the SLP
+ * vectoriser, handles the channels (measured: otherwise small blocks compile to gathers). */
+#if QT_KNOB_LOAD == DW_LOAD_WEIGHTS
+/* weights first: each weight element is loaded once and applied to every input of the tile */
+#define DW_TAP_BODY(X)                                                     \
+  do {                                                                     \
+    _Pragma(QT_STR(GCC unroll DW_CU))                                      \
+    for (int c = 0; c < cn; c++) {                                         \
+      const int32_t wc = wt[c];                                            \
+      for (int i = 0; i < th; i++)                                         \
+        for (int j = 0; j < tw; j++) acc[i][j][c] += (X) * wc;             \
+    }                                                                      \
+  } while (0)
+#else
+/* inputs first: each output pixel's input vector is loaded, then multiplied with the tap */
+#define DW_TAP_BODY(X)                                                     \
+  do {                                                                     \
+    for (int i = 0; i < th; i++)                                           \
+      for (int j = 0; j < tw; j++) {                                       \
+        _Pragma(QT_STR(GCC unroll DW_CU))                                  \
+        for (int c = 0; c < cn; c++) acc[i][j][c] += (X) * wt[c];          \
+      }                                                                    \
+  } while (0)
+#endif
+
+/* One register block: output rows [oy, oy+th) x columns [ox, ox+tw) x channels [c0, c0+cn),
+ * th <= TH, tw <= TW, cn <= CB, c0 a multiple of CB. checked: the tile may read padding;
+ * each tap then tests the corners of its footprint once and takes the check-free body when
+ * they are all inside the image (most taps, even at the border), adds input_zp * w when the
+ * footprint lies wholly in the padding, and only otherwise looks up each position, reading
+ * a row of input_zp outside the image. Unchecked tiles are known to read only the image
+ * (PAD=strips interior) or the padded copy (PAD=prepad). The result goes where QT_KNOB_RQ
+ * says: requantized to the output, or int32 to the band buffer (whose row 0 is oy) or the
+ * image buffer. */
+DW_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,
+                       int32_t c0, int cn, int checked, int u8, int dm1) {
+  const qt_conv_desc *d = k->d;
+  DW_UNUSED(d);
+  const int32_t ih = S_IN_H(d), iw = S_IN_W(d), ic = S_IN_C(d);
+  const int32_t kh = S_KH(d), kw = S_KW(d), sh = S_SH(d), sw = S_SW(d);
+  const int32_t dh = S_DH(d), dw = S_DW(d), pt = S_PT(d), pl = S_PL(d);
+  const int32_t dm = dm1 ? 1 : S_DM(d);
+  const int32_t cx = dm1 ? c0 : c0 / dm; /* first input channel the block reads */
+  const int16_t *restrict wb = k->w + (size_t)(c0 / DW_CB) * (size_t)(kh * kw) * DW_CB;
+  const int32_t *restrict bb = k->bias + c0;
+  int32_t acc[DW_TH][DW_TW][DW_CB];
+
+  for (int i = 0; i < th; i++)
+    for (int j = 0; j < tw; j++)
+      for (int c = 0; c < cn; c++) acc[i][j][c] = bb[c];
+
+  /* The buffer read without checks and the (y, x) in it of the tile's first tap. */
+  const uint8_t *xb = k->img;
+  ptrdiff_t rs = (ptrdiff_t)iw * ic;
+  int32_t y0 = oy * sh - pt, x0 = ox * sw - pl;
+#if QT_KNOB_PAD == DW_PAD_PREPAD
+  xb = k->pimg;
+  rs = (ptrdiff_t)(iw + pl + S_PR(d)) * ic;
+  y0 = oy * sh;
+  x0 = ox * sw;
+#endif
+  const ptrdiff_t si = (ptrdiff_t)sh * rs, sj = (ptrdiff_t)sw * ic; /* position steps */
+
+  for (int32_t ky = 0; ky < kh; ky++) {
+    _Pragma(QT_STR(GCC unroll QT_KNOB_KU))
+    for (int32_t kx = 0; kx < kw; kx++) {
+      const int16_t *restrict wt = wb + (size_t)(ky * kw + kx) * DW_CB;
+      const int32_t ty = y0 + ky * dh, tx = x0 + kx * dw; /* the tap's first position */
+      if (checked) {
+        const uint8_t *xp[DW_TH][DW_TW];
+        for (int i = 0; i < DW_TH; i++) /* all of it: positions past th, tw stay unread */
+          for (int j = 0; j < DW_TW; j++) {
+            int32_t iy = ty + i * sh, ix = tx + j * sw;
+            xp[i][j] = (uint32_t)iy < (uint32_t)ih && (uint32_t)ix < (uint32_t)iw
+                           ? k->img + ((ptrdiff_t)iy * iw + ix) * ic + cx
+                           : k->zrow;
+          }
+        DW_TAP_BODY(DW_X(xp[i][j], c));
+        continue;
+      }
+      /* Check-free: every position of this tap is inside the buffer. */
+      const uint8_t *restrict xt = xb + (ptrdiff_t)ty * rs + (ptrdiff_t)tx * ic + cx;
+      DW_TAP_BODY(DW_X(xt + i * si + j * sj, c));
+    }
+  }
+
+  const int32_t ow = S_OUT_W(d), oc = S_OUT_C(d);
+  for (int i = 0; i < th; i++)
+    for (int j = 0; j < tw; j++) {
+#if QT_KNOB_RQ == DW_RQ_TILE
+      dw_requant_span(k->q, acc[i][j], k->out + ((ptrdiff_t)(oy + i) * ow + ox + j) * oc + c0, c0, cn);
+#else
+#if QT_KNOB_RQ == DW_RQ_ROW
+      int32_t *restrict dst = k->ibuf + ((ptrdiff_t)i * ow + ox + j) * oc + c0;
+#else
+      int32_t *restrict dst = k->ibuf + ((ptrdiff_t)(oy + i) * ow + ox + j) * oc + c0;
+#endif
+      _Pragma(QT_STR(GCC unroll DW_CU))
+      for (int c = 0; c < cn; c++) dst[c] = acc[i][j][c];
+#endif
+    }
+}
+#undef DW_X
+#undef DW_TAP_BODY
+
+/* The tile instances, each its own small function: inlined into one large loop nest, GCC
+ * vectorises across the wrong loop and spills the accumulators, while a function holding one
+ * tile keeps acc[][][] in registers. One call per TH*TW*CB*kh*kw multiply-adds is noise.
+ * Extents: f = full tile (all constant), s = partial spatial extent with a full channel block
+ * (edges of the image), c = partial channel block (the last block when CB does not divide
+ * out.c). Name: dw_tile_<checked c|n>_<dtype>_<dm 1|m>_<extent>. */
+#define DW_TILE_INSTANCE(name, checked, u8, dm1, ext)                                        \
+  DW_NOINLINE void name(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,    \
+                        int32_t c0, int cn) {                                                 \
+    if (ext == 0)                                                                             \
+      dw_tile(k, oy, ox, DW_TH, DW_TW, c0, DW_CB, checked, u8, dm1);                          \
+    else if (ext == 1)                                                                        \
+      dw_tile(k, oy, ox, th, tw, c0, DW_CB, checked, u8, dm1);                                \
+    else                                                                                      \
+      dw_tile(k, oy, ox, th, tw, c0, cn, checked, u8, dm1);                                   \
+  }
+#define DW_TILE_INSTANCES_1(chk, checked, dt, dmn, u8, dm1) \
+  DW_TILE_INSTANCE(dw_tile_##chk##_##dt##_##dmn##_f, checked, u8, dm1, 0) \
+  DW_TILE_INSTANCE(dw_tile_##chk##_##dt##_##dmn##_s, checked, u8, dm1, 1) \
+  DW_TILE_INSTANCE(dw_tile_##chk##_##dt##_##dmn##_c, checked, u8, dm1, 2)
+#define DW_TILE_INSTANCES(chk, checked)                \
+  DW_TILE_INSTANCES_1(chk, checked, s8, 1, 0, 1)       \
+  DW_TILE_INSTANCES_1(chk, checked, u8, 1, 1, 1)       \
+  DW_TILE_INSTANCES_1(chk, checked, s8, m, 0, 0)       \
+  DW_TILE_INSTANCES_1(chk, checked, u8, m, 1, 0)
+#if QT_KNOB_PAD != DW_PAD_PREPAD
+DW_TILE_INSTANCES(c, 1)
+#endif
+#if QT_KNOB_PAD != DW_PAD_INLINE
+DW_TILE_INSTANCES(n, 0)
+#endif
+
+/* Calls the instance for (dtype, dm1, extent) of one checked-ness. */
+#define DW_TILE_CALL_EXT(chk, dt, dmn)                                            \
+  do {                                                                            \
+    if (cn != DW_CB)                                                              \
+      dw_tile_##chk##_##dt##_##dmn##_c(k, oy, ox, th, tw, c0, cn);                \
+    else if (th == DW_TH && tw == DW_TW)                                          \
+      dw_tile_##chk##_##dt##_##dmn##_f(k, oy, ox, th, tw, c0, cn);                \
+    else                                                                          \
+      dw_tile_##chk##_##dt##_##dmn##_s(k, oy, ox, th, tw, c0, cn);                \
+  } while (0)
+#define DW_TILE_CALL(chk)                                 \
+  do {                                                    \
+    if (u8) {                                             \
+      if (dm1) DW_TILE_CALL_EXT(chk, u8, 1);              \
+      else DW_TILE_CALL_EXT(chk, u8, m);                  \
+    } else {                                              \
+      if (dm1) DW_TILE_CALL_EXT(chk, s8, 1);              \
+      else DW_TILE_CALL_EXT(chk, s8, m);                  \
+    }                                                     \
+  } while (0)
+
+/* Dispatches a block to the constant-extent instance (full tile, full channel block: the
+ * fast path) or the runtime-extent one (partial tiles at the right/bottom edge, the last
+ * channel block), and to the checked or check-free code the padding knob compiles in. */
+DW_INLINE void dw_block(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,
+                        int32_t c0, int cn, int checked, int u8, int dm1) {
+#if QT_KNOB_PAD != DW_PAD_PREPAD
+  if (checked) {
+    DW_TILE_CALL(c);
+    return;
+  }
+#endif
+  DW_UNUSED(checked);
+#if QT_KNOB_PAD != DW_PAD_INLINE
+  DW_TILE_CALL(n);
+#endif
+}
+
+static int32_t dw_min(int32_t a, int32_t b) { return a < b ? a : b; }
+
+/* Height of the band of output rows starting at oy, and whether its rows read no padding
+ * (so that their interior columns may run check-free). */
+DW_INLINE int dw_band(const dw_ctx *k, int32_t oy, int *interior) {
+  DW_UNUSED(k);
+  const int32_t oh = S_OUT_H(k->d);
+#if QT_KNOB_PAD == DW_PAD_INLINE
+  *interior = 0;
+  return (int)dw_min(DW_TH, oh - oy);
+#elif QT_KNOB_PAD == DW_PAD_PREPAD
+  *interior = 1;
+  return (int)dw_min(DW_TH, oh - oy);
+#else
+  if (oy < k->y_lo) {
+    *interior = 0;
+    return (int)dw_min(DW_TH, k->y_lo - oy);
+  }
+  if (oy < k->y_hi) {
+    *interior = 1;
+    return (int)dw_min(DW_TH, k->y_hi - oy);
+  }
+  *interior = 0;
+  return (int)dw_min(DW_TH, oh - oy);
+#endif
+}
+
+/* Width of the tile starting at column ox of a band, and whether it needs bounds checks. */
+DW_INLINE int dw_col(const dw_ctx *k, int32_t ox, int interior, int *checked) {
+  DW_UNUSED(k);
+  const int32_t ow = S_OUT_W(k->d);
+#if QT_KNOB_PAD == DW_PAD_STRIPS
+  if (interior && ox >= k->x_lo && ox < k->x_hi) {
+    *checked = 0;
+    return (int)dw_min(DW_TW, k->x_hi - ox);
+  }
+  *checked = 1;
+  if (interior && ox < k->x_lo) return (int)dw_min(DW_TW, k->x_lo - ox);
+  return (int)dw_min(DW_TW, ow - ox);
+#else
+  *checked = !interior;
+  return (int)dw_min(DW_TW, ow - ox);
+#endif
+}
+
+/* Requantizes channels [c0, c0+cn) of npx consecutive output pixels from the int32 buffer. */
+DW_INLINE void dw_requant_pixels(const dw_ctx *k, const int32_t *src, uint8_t *dst, int32_t npx,
+                                 int32_t c0, int32_t cn) {
+  const int32_t oc = S_OUT_C(k->d);
+  for (int32_t p = 0; p < npx; p++)
+    dw_requant_span(k->q, src + (ptrdiff_t)p * oc + c0, dst + (ptrdiff_t)p * oc + c0, c0, cn);
+}
+
+/* All tiles of the band of rows [oy, oy+th) for channels [c0, c0+cn) (the whole channel
+ * range when the loop order puts channel blocks inside tiles), then, for RQ=row, the band's
+ * requantization of those channels. */
+DW_INLINE void dw_band_tiles(const dw_ctx *restrict k, int32_t oy, int th, int interior,
+                             int32_t c_begin, int32_t c_end, int u8, int dm1) {
+  const int32_t ow = S_OUT_W(k->d);
+  for (int32_t ox = 0; ox < ow;) {
+    int checked;
+    int tw = dw_col(k, ox, interior, &checked);
+    for (int32_t c0 = c_begin; c0 < c_end; c0 += DW_CB)
+      dw_block(k, oy, ox, th, tw, c0, (int)dw_min(DW_CB, c_end - c0), checked, u8, dm1);
+    ox += tw;
+  }
+#if QT_KNOB_RQ == DW_RQ_ROW
+  dw_requant_pixels(k, k->ibuf, k->out + (ptrdiff_t)oy * ow * S_OUT_C(k->d), (int32_t)th * ow,
+                    c_begin, c_end - c_begin);
+#endif
+}
+
+/* One batch image, in the loop order of QT_KNOB_ORDER, then its separate requant pass
+ * (RQ=pass). */
+DW_INLINE void dw_image(const dw_ctx *restrict k, int u8, int dm1) {
+  const qt_conv_desc *d = k->d;
+  DW_UNUSED(d);
+  const int32_t oh = S_OUT_H(d), oc = S_OUT_C(d);
+#if QT_KNOB_ORDER == DW_ORDER_HWC
+  for (int32_t oy = 0; oy < oh;) {
+    int interior;
+    int th = dw_band(k, oy, &interior);
+    dw_band_tiles(k, oy, th, interior, 0, oc, u8, dm1);
+    oy += th;
+  }
+#else
+  for (int32_t c0 = 0; c0 < oc; c0 += DW_CB) {
+    const int32_t c_end = dw_min(c0 + DW_CB, oc);
+    for (int32_t oy = 0; oy < oh;) {
+      int interior;
+      int th = dw_band(k, oy, &interior);
+      dw_band_tiles(k, oy, th, interior, c0, c_end, u8, dm1);
+      oy += th;
+    }
+  }
+#endif
+#if QT_KNOB_RQ == DW_RQ_PASS
+  dw_requant_pixels(k, k->ibuf, k->out, oh * S_OUT_W(d), 0, oc);
+#endif
+}
+
+/* The four instances of the image loop: element type x depth multiplier 1 or not. Separate
+ * functions keep each one's registers and code to itself. */
+DW_NOINLINE void dw_image_s8(const dw_ctx *k) { dw_image(k, 0, 1); }
+DW_NOINLINE void dw_image_u8(const dw_ctx *k) { dw_image(k, 1, 1); }
+DW_NOINLINE void dw_image_s8_dm(const dw_ctx *k) { dw_image(k, 0, 0); }
+DW_NOINLINE void dw_image_u8_dm(const dw_ctx *k) { dw_image(k, 1, 0); }
+
+#if QT_KNOB_PAD == DW_PAD_PREPAD
+/* Copies one input image into pimg with a border of input_zp bytes (pt/pb rows, pl/pr
+ * columns); the byte pattern of input_zp is the same for int8 and uint8. */
+static void dw_prepad(const qt_conv_desc *d, int32_t zp, const uint8_t *restrict img,
+                      uint8_t *restrict pimg) {
+  DW_UNUSED(d);
+  const size_t ic = (size_t)S_IN_C(d), iw = (size_t)S_IN_W(d);
+  const size_t pl = (size_t)S_PL(d) * ic, pr = (size_t)S_PR(d) * ic, row = iw * ic;
+  const size_t prow = pl + row + pr;
+  const int32_t ph = S_IN_H(d) + S_PT(d) + S_PB(d);
+  const uint8_t fill = (uint8_t)zp;
+  for (int32_t py = 0; py < ph; py++) {
+    uint8_t *dst = pimg + (size_t)py * prow;
+    int32_t iy = py - S_PT(d);
+    if (iy < 0 || iy >= S_IN_H(d)) {
+      memset(dst, fill, prow);
+    } else {
+      memset(dst, fill, pl);
+      memcpy(dst + pl, img + (size_t)iy * row, row);
+      memset(dst + pl + row, fill, pr);
+    }
+  }
+}
+#endif
+
+/* First output index (along one axis) whose first tap is inside the input, and one past the
+ * last whose last tap is; an empty interior comes back as lo == hi. */
+static void dw_interior(int32_t in, int32_t out, int32_t k, int32_t s, int32_t dil, int32_t pad,
+                        int32_t *lo, int32_t *hi) {
+  int32_t l = (pad + s - 1) / s;
+  int32_t last = in - 1 + pad - (k - 1) * dil; /* largest o*s allowed */
+  int32_t h = last < 0 ? 0 : last / s + 1;
+  l = dw_min(l, out);
+  h = dw_min(h, out);
+  *lo = l;
+  *hi = h < l ? l : h;
+}
+
+/* Runs the convolution for every batch item. Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a
+ * NULL argument (scratch may be NULL only when scratch_size is 0), QT_KERNEL_ESHAPE for a
+ * desc that is not depthwise or differs from the compiled-in shapes. */
+int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
+               const void *packed, void *output, void *scratch) {
+  if (!d || !q || !input || !packed || !output) return QT_KERNEL_EINVAL;
+  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_DEPTHWISE) return QT_KERNEL_ESHAPE;
+  if (!scratch && QT_FN(scratch_size)(d) != 0) return QT_KERNEL_EINVAL;
+  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
+
+  dw_ctx k;
+  k.d = d;
+  k.q = q;
+  k.w = (const int16_t *)packed;
+  k.bias = (const int32_t *)((const uint8_t *)packed + dw_weight_bytes(d));
+  k.pimg = (const uint8_t *)scratch;
+  k.ibuf = (int32_t *)((uint8_t *)scratch + dw_prepad_bytes(d));
+  memset(k.zrow, (uint8_t)q->input_zp, sizeof k.zrow);
+  dw_interior(S_IN_H(d), S_OUT_H(d), S_KH(d), S_SH(d), S_DH(d), S_PT(d), &k.y_lo, &k.y_hi);
+  dw_interior(S_IN_W(d), S_OUT_W(d), S_KW(d), S_SW(d), S_DW(d), S_PL(d), &k.x_lo, &k.x_hi);
+
+  const size_t in_img = (size_t)S_IN_H(d) * S_IN_W(d) * S_IN_C(d);
+  const size_t out_img = (size_t)S_OUT_H(d) * S_OUT_W(d) * S_OUT_C(d);
+  const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
+  for (int32_t n = 0; n < S_N(d); n++) {
+    k.img = (const uint8_t *)input + (size_t)n * in_img;
+    k.out = (uint8_t *)output + (size_t)n * out_img;
+#if QT_KNOB_PAD == DW_PAD_PREPAD
+    dw_prepad(d, q->input_zp, k.img, (uint8_t *)scratch);
+#endif
+    if (S_DM(d) == 1) {
+      if (u8)
+        dw_image_u8(&k);
+      else
+        dw_image_s8(&k);
+    } else {
+      if (u8)
+        dw_image_u8_dm(&k);
+      else
+        dw_image_s8_dm(&k);
+    }
+  }
+  return QT_KERNEL_OK;
+}

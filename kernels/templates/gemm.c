@@ -1,0 +1,522 @@
+/* gemm.c — kernel template: conv2d (groups 1), NHWC, as im2col + interleaved GEMM (after TVM's
+ * Arm int8 conv2d schedule and XNNPACK's igemm). Output pixels are the GEMM rows (M = n *
+ * out_h * out_w), output channels the columns (N = out_c), and the reduction runs over K =
+ * kh * kw * in_c in the weights' own OHWI order. pack() lays the weights out once as int16
+ * (w - weight_zp) in column blocks of QT_KNOB_NR: per block the int32 bias with the input zero
+ * point folded in (bias' = bias - input_zp * sum(w - weight_zp)), then the block's K x NR
+ * weights (k-major or column-major, as QT_KNOB_VEC vectorises), zero past out.c. run() takes A
+ * in blocks of QT_KNOB_MR rows given as row pointers: for a 1x1 unpadded convolution (any
+ * stride) they point straight into the input, otherwise at rows that im2col gathered into
+ * scratch (padded taps filled with input_zp so the fold stays exact). Each MR x NR tile
+ * accumulates in int32 over the whole reduction without leaving registers (an outer product,
+ * or per-pair vectors of partial sums), then requantizes (qt_requant.h only) where QT_KNOB_RQ
+ * puts it. Rows past M in the last row block reuse
+ * the last row's pointer and columns past out.c read zero weights; neither is stored, so every
+ * extent runs the same code. Any stride, dilation, asymmetric padding and batch is handled and
+ * the result is bit-exact with qt_ref_conv. Plain C11 written for GCC's auto-vectoriser (no
+ * ISA intrinsics); kernels never allocate: scratch_size() says how much caller memory run()
+ * needs for the knob values compiled in. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "qt_requant.h"
+#include "qt_template.h"
+
+/* ---- Knobs (defaults = schedules/gemm.c's pick for a shallow layer, 256-bit host, fp32) -- */
+
+/* Spatial tile: GEMM rows (output pixels) per register block. Each loaded weight vector is
+ * reused MR times; MR accumulator rows and MR broadcast inputs compete for registers. */
+#ifndef QT_KNOB_MR
+#define QT_KNOB_MR 4
+#endif
+/* Channel split: GEMM columns (output channels) per block, the extent of the vectorised
+ * loops and of the packed weight panels; NR / int32 lanes registers per accumulator row. */
+#ifndef QT_KNOB_NR
+#define QT_KNOB_NR 16
+#endif
+/* Interleave: unroll factor of the reduction loop (k). vec=outer: KU steps' input loads and
+ * multiply-adds are scheduled together, a K that is not a multiple runs a rolled tail;
+ * vec=dot: the vectorised reduction loop is unrolled KU times (more independent partial sums
+ * in flight). */
+#ifndef QT_KNOB_KU
+#define QT_KNOB_KU 1
+#endif
+/* Vectorisation axis of the micro-kernel (the plain-C form of the ISA strategies: widening
+ * multiply-accumulate vs dot product). 0 = outer: weights packed [k][NR]; each step broadcasts
+ * one input per row and multiply-adds a whole NR-column weight row (outer product, SMLAL-like;
+ * accumulators live in registers for the whole reduction; best for short K). 1 = dot: weights
+ * packed [NR][K] (each column's K weights contiguous); the reduction loop itself is vectorised,
+ * each (row, column) pair keeping a vector of partial sums over k that is summed at the end
+ * (dot product, VPMADDWD/VPDPWSSD-like; 2-3x faster for deep K, slow for K below ~64). */
+#ifndef QT_KNOB_VEC
+#define QT_KNOB_VEC 0
+#endif
+/* Loop order. 0 = mn: row blocks outer, column blocks inner (one row block's inputs stay in
+ * L1 while all weights stream past; suits large M with small K x N, the early layers).
+ * 1 = nm: column blocks outer (one weight panel stays hot while all rows stream past; suits
+ * deep, wide late layers). */
+#ifndef QT_KNOB_ORDER
+#define QT_KNOB_ORDER 0
+#endif
+/* compute_at padding for im2col (unused, and constrained to inline, when A is read straight
+ * from the input). 0 = inline: the gather checks every tap against the image bounds and
+ * fills input_zp outside. 1 = prepad: the whole input is first copied into scratch inside a
+ * border of input_zp, then the gather copies without any check. */
+#ifndef QT_KNOB_PAD
+#define QT_KNOB_PAD 0
+#endif
+/* compute_at requantization. 0 = tile: fused, right after each tile's reduction, from
+ * registers. 1 = row: tiles store int32 into a buffer of MR rows x out_c, requantized when the
+ * row block is complete (needs order mn), one long loop per row. 2 = pass: the whole int32
+ * output goes to scratch and is requantized in one streaming pass at the end. */
+#ifndef QT_KNOB_RQ
+#define QT_KNOB_RQ 0
+#endif
+
+#define GM_MR QT_KNOB_MR
+#define GM_NR QT_KNOB_NR
+#define GM_KU QT_KNOB_KU
+
+#define GM_VEC_OUTER 0
+#define GM_VEC_DOT 1
+#define GM_ORDER_MN 0
+#define GM_ORDER_NM 1
+#define GM_PAD_INLINE 0
+#define GM_PAD_PREPAD 1
+#define GM_RQ_TILE 0
+#define GM_RQ_ROW 1
+#define GM_RQ_PASS 2
+
+_Static_assert(GM_MR >= 1 && GM_MR <= 16, "QT_KNOB_MR out of range");
+_Static_assert(GM_NR >= 1 && GM_NR <= 256, "QT_KNOB_NR out of range");
+_Static_assert(GM_KU >= 1 && GM_KU <= 16, "QT_KNOB_KU out of range");
+_Static_assert(QT_KNOB_VEC == GM_VEC_OUTER || QT_KNOB_VEC == GM_VEC_DOT, "QT_KNOB_VEC");
+_Static_assert(QT_KNOB_ORDER == GM_ORDER_MN || QT_KNOB_ORDER == GM_ORDER_NM, "QT_KNOB_ORDER");
+_Static_assert(QT_KNOB_PAD == GM_PAD_INLINE || QT_KNOB_PAD == GM_PAD_PREPAD, "QT_KNOB_PAD");
+_Static_assert(QT_KNOB_RQ >= GM_RQ_TILE && QT_KNOB_RQ <= GM_RQ_PASS, "QT_KNOB_RQ");
+_Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
+               "QT_KNOB_RQ=row needs QT_KNOB_ORDER=mn: with column blocks outer no row is "
+               "complete before the last block (that is rq=pass)");
+
+#if defined(__GNUC__)
+#define GM_INLINE static inline __attribute__((always_inline))
+#else
+#define GM_INLINE static inline
+#endif
+
+/* vec=outer: GCC 12 peels a column loop of <= 16 iterations before vectorising and then
+ * vectorises the k loop as MR * NR reductions over strided weights instead (that is vec=dot's
+ * job, done there with contiguous weights; here it measured up to 4x slower for short K and
+ * spilled on aarch64). A small explicit unroll keeps the column loop a loop until the
+ * vectoriser has turned it into whole-register multiply-adds. */
+#define GM_COLUMN_LOOP _Pragma("GCC unroll 2")
+
+#define GM_ALIGN_UP(x) (((x) + (size_t)QT_ALIGN - 1) & ~((size_t)QT_ALIGN - 1))
+
+/* ---- Shapes ------------------------------------------------------------------------------ */
+
+static size_t gm_k(const qt_conv_desc *d) {
+  (void)d; /* unused when the shapes are compiled in */
+  return (size_t)S_KH(d) * (size_t)S_KW(d) * (size_t)S_IN_C(d);
+}
+static size_t gm_m(const qt_conv_desc *d) {
+  (void)d; /* unused when the shapes are compiled in */
+  return (size_t)S_N(d) * (size_t)S_OUT_H(d) * (size_t)S_OUT_W(d);
+}
+static size_t gm_blocks(const qt_conv_desc *d) {
+  (void)d;
+  return ((size_t)S_OUT_C(d) + GM_NR - 1) / GM_NR;
+}
+
+/* 1 if A can be read straight from the input: every GEMM row is one input pixel's in_c
+ * contiguous channels (1x1 kernel, no padding; any stride). */
+static int gm_direct_a(const qt_conv_desc *d) {
+  (void)d; /* unused when the shapes are compiled in */
+  return S_KH(d) == 1 && S_KW(d) == 1 && S_PT(d) == 0 && S_PL(d) == 0 && S_PB(d) == 0 &&
+         S_PR(d) == 0;
+}
+
+/* One column block in the packed buffer: NR int32 folded biases, then K x NR int16 weights
+ * (layout by vec), rounded so the next block's bias stays QT_ALIGN-aligned. */
+static size_t gm_block_bytes(const qt_conv_desc *d) {
+  return GM_ALIGN_UP((size_t)GM_NR * sizeof(int32_t) + gm_k(d) * GM_NR * sizeof(int16_t));
+}
+
+size_t QT_FN(packed_size)(const qt_conv_desc *d) { return gm_blocks(d) * gm_block_bytes(d); }
+
+/* Scratch layout, each part QT_ALIGN-aligned and present only when used:
+ *   [padded input copy: PAD=prepad and im2col]
+ *   [im2col rows: order mn one row block (MR x K), order nm all rows (M x K)]
+ *   [int32 accumulators: RQ=row MR x out_c, RQ=pass M x out_c] */
+static size_t gm_prepad_bytes(const qt_conv_desc *d) {
+#if QT_KNOB_PAD == GM_PAD_PREPAD
+  if (gm_direct_a(d)) return 0;
+  return GM_ALIGN_UP((size_t)S_N(d) * (size_t)(S_IN_H(d) + S_PT(d) + S_PB(d)) *
+                     (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d)) * (size_t)S_IN_C(d));
+#else
+  (void)d;
+  return 0;
+#endif
+}
+
+static size_t gm_cols_bytes(const qt_conv_desc *d) {
+  if (gm_direct_a(d)) return 0;
+#if QT_KNOB_ORDER == GM_ORDER_MN
+  return GM_ALIGN_UP((size_t)GM_MR * gm_k(d));
+#else
+  return GM_ALIGN_UP(gm_m(d) * gm_k(d));
+#endif
+}
+
+static size_t gm_ibuf_bytes(const qt_conv_desc *d) {
+  (void)d; /* unused when the shapes are compiled in */
+#if QT_KNOB_RQ == GM_RQ_ROW
+  return GM_ALIGN_UP((size_t)GM_MR * (size_t)S_OUT_C(d) * sizeof(int32_t));
+#elif QT_KNOB_RQ == GM_RQ_PASS
+  return GM_ALIGN_UP(gm_m(d) * (size_t)S_OUT_C(d) * sizeof(int32_t));
+#else
+  return 0;
+#endif
+}
+
+size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
+  return gm_prepad_bytes(d) + gm_cols_bytes(d) + gm_ibuf_bytes(d);
+}
+
+/* ---- Packing ------------------------------------------------------------------------------ */
+
+/* Packs OHWI weights (int8 for S8, uint8 for U8) into column blocks of NR: int32 folded bias,
+ * then int16 (w - weight_zp) in [k][NR] (vec=outer) or [NR][k] (vec=dot) order, zero past
+ * out.c. bias may be NULL (all zero).
+ * Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument or unknown dtype,
+ * QT_KERNEL_ESHAPE for a desc that is not conv2d or differs from compiled-in shapes. */
+int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
+                const int32_t *bias, void *packed) {
+  if (!d || !q || !weights || !packed) return QT_KERNEL_EINVAL;
+  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
+  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
+  const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
+  const size_t k_len = gm_k(d), oc_n = (size_t)S_OUT_C(d), nb = gm_blocks(d);
+  const size_t block = gm_block_bytes(d);
+  const int32_t wzp = q->weight_zp;
+  for (size_t b = 0; b < nb; b++) {
+    uint8_t *base = (uint8_t *)packed + b * block;
+    int32_t *pb = (int32_t *)base;
+    int16_t *pw = (int16_t *)(base + GM_NR * sizeof(int32_t));
+    memset(base, 0, block); /* zero tails and alignment padding: packed bytes are reproducible */
+    for (size_t j = 0; j < GM_NR; j++) {
+      const size_t oc = b * GM_NR + j;
+      if (oc >= oc_n) continue;
+      int64_t sum = 0;
+      for (size_t k = 0; k < k_len; k++) {
+        const size_t at = oc * k_len + k;
+        const int32_t v = (u8 ? (int32_t)((const uint8_t *)weights)[at]
+                              : (int32_t)((const int8_t *)weights)[at]) - wzp;
+#if QT_KNOB_VEC == GM_VEC_OUTER
+        pw[k * GM_NR + j] = (int16_t)v;
+#else
+        pw[j * k_len + k] = (int16_t)v;
+#endif
+        sum += v;
+      }
+      pb[j] = (int32_t)((int64_t)(bias ? bias[oc] : 0) - (int64_t)q->input_zp * sum);
+    }
+  }
+  return QT_KERNEL_OK;
+}
+
+/* ---- Requantization ------------------------------------------------------------------------ */
+
+/* out[i] = requant(acc[i]) for output channels c0 .. c0 + n - 1, through qt_requant.h only.
+ * Output bytes are written as uint8 for both dtypes: the clamp keeps S8 values in
+ * [-128, 127], whose two's complement low byte is the int8 result. */
+GM_INLINE void gm_requant(const int32_t *restrict acc, uint8_t *restrict out, size_t c0, size_t n,
+                          const qt_quant_params *q) {
+  const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
+  if (S_REQUANT(q) == QT_REQUANT_FP32) {
+    const float *restrict scale = q->scale + c0;
+    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi);
+  } else {
+    const int32_t *restrict mul = q->multiplier + c0, *restrict sh = q->shift + c0;
+    for (size_t i = 0; i < n; i++)
+      out[i] = (uint8_t)qt_requant_fixedpoint(acc[i], mul[i], sh[i], zp, lo, hi);
+  }
+}
+
+#if QT_KNOB_RQ != GM_RQ_TILE
+/* Requantizes `rows` complete int32 rows of out_c channels (RQ=row/pass). */
+static void gm_requant_rows(const int32_t *src, uint8_t *dst, size_t rows, const qt_conv_desc *d,
+                            const qt_quant_params *q) {
+  (void)d; /* unused when the shapes are compiled in */
+  const size_t oc = (size_t)S_OUT_C(d);
+  for (size_t r = 0; r < rows; r++) gm_requant(src + r * oc, dst + r * oc, 0, oc, q);
+}
+#endif
+
+/* ---- A rows: direct, im2col, prepad ------------------------------------------------------- */
+
+/* Splits GEMM row r into batch item, output row and output column. */
+GM_INLINE void gm_pixel(const qt_conv_desc *d, size_t r, size_t *n, size_t *oy, size_t *ox) {
+  (void)d;
+  const size_t ow = (size_t)S_OUT_W(d), hw = (size_t)S_OUT_H(d) * ow;
+  *n = r / hw;
+  const size_t p = r - *n * hw;
+  *oy = p / ow;
+  *ox = p - *oy * ow;
+}
+
+/* Address of GEMM row r's input pixel (direct A: 1x1, unpadded). */
+GM_INLINE const uint8_t *gm_direct_row(const qt_conv_desc *d, const uint8_t *in, size_t r) {
+  size_t n, oy, ox;
+  gm_pixel(d, r, &n, &oy, &ox);
+  return in + (((n * (size_t)S_IN_H(d) + oy * (size_t)S_SH(d)) * (size_t)S_IN_W(d)) +
+               ox * (size_t)S_SW(d)) * (size_t)S_IN_C(d);
+}
+
+#if QT_KNOB_PAD == GM_PAD_PREPAD
+/* Copies the input into pad: each image inside a border of input_zp as wide as the padding. */
+static void gm_prepad(const qt_conv_desc *d, const uint8_t *in, uint8_t *pad, uint8_t zp) {
+  (void)d; /* unused when the shapes are compiled in */
+  const size_t c = (size_t)S_IN_C(d), h = (size_t)S_IN_H(d), w = (size_t)S_IN_W(d);
+  const size_t pt = (size_t)S_PT(d), pl = (size_t)S_PL(d), pr = (size_t)S_PR(d);
+  const size_t hp = h + pt + (size_t)S_PB(d), wp = w + pl + pr;
+  for (size_t n = 0; n < (size_t)S_N(d); n++)
+    for (size_t y = 0; y < hp; y++) {
+      uint8_t *row = pad + (n * hp + y) * wp * c;
+      if (y < pt || y >= pt + h) {
+        memset(row, zp, wp * c);
+        continue;
+      }
+      memset(row, zp, pl * c);
+      memcpy(row + pl * c, in + (n * h + (y - pt)) * w * c, w * c);
+      memset(row + (pl + w) * c, zp, pr * c);
+    }
+}
+
+/* im2col of GEMM row r from the padded copy: K bytes in (kh, kw, in_c) order, no checks. */
+static void gm_gather(const qt_conv_desc *d, const uint8_t *pad, size_t r, uint8_t *restrict dst,
+                      uint8_t zp) {
+  (void)zp;
+  const size_t c = (size_t)S_IN_C(d), kw_n = (size_t)S_KW(d), dw = (size_t)S_DW(d);
+  const size_t hp = (size_t)(S_IN_H(d) + S_PT(d) + S_PB(d));
+  const size_t wp = (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d));
+  size_t n, oy, ox;
+  gm_pixel(d, r, &n, &oy, &ox);
+  const size_t y0 = oy * (size_t)S_SH(d), x0 = ox * (size_t)S_SW(d);
+  for (size_t kh = 0; kh < (size_t)S_KH(d); kh++) {
+    const uint8_t *src = pad + ((n * hp + y0 + kh * (size_t)S_DH(d)) * wp + x0) * c;
+    if (dw == 1) { /* the kw taps of one kernel row are adjacent pixels */
+      memcpy(dst, src, kw_n * c);
+      dst += kw_n * c;
+    } else {
+      for (size_t kw = 0; kw < kw_n; kw++, dst += c) memcpy(dst, src + kw * dw * c, c);
+    }
+  }
+}
+#else
+/* im2col of GEMM row r straight from the input: K bytes in (kh, kw, in_c) order, taps
+ * outside the image filled with input_zp. */
+static void gm_gather(const qt_conv_desc *d, const uint8_t *in, size_t r, uint8_t *restrict dst,
+                      uint8_t zp) {
+  const size_t c = (size_t)S_IN_C(d), kw_n = (size_t)S_KW(d);
+  const int32_t h = S_IN_H(d), w = S_IN_W(d), dh = S_DH(d), dw = S_DW(d);
+  size_t n, oy, ox;
+  gm_pixel(d, r, &n, &oy, &ox);
+  const int32_t y0 = (int32_t)oy * S_SH(d) - S_PT(d), x0 = (int32_t)ox * S_SW(d) - S_PL(d);
+  const int row_inside = x0 >= 0 && x0 + dw * ((int32_t)kw_n - 1) < w;
+  for (int32_t kh = 0; kh < S_KH(d); kh++) {
+    const int32_t iy = y0 + kh * dh;
+    if (iy < 0 || iy >= h) {
+      memset(dst, zp, kw_n * c);
+      dst += kw_n * c;
+      continue;
+    }
+    const uint8_t *src = in + ((n * (size_t)h + (size_t)iy) * (size_t)w) * c;
+    if (row_inside && dw == 1) {
+      memcpy(dst, src + (size_t)x0 * c, kw_n * c);
+      dst += kw_n * c;
+      continue;
+    }
+    for (int32_t kw = 0; kw < (int32_t)kw_n; kw++, dst += c) {
+      const int32_t ix = x0 + kw * dw;
+      if (ix < 0 || ix >= w)
+        memset(dst, zp, c);
+      else
+        memcpy(dst, src + (size_t)ix * c, c);
+    }
+  }
+}
+#endif
+
+/* ---- The micro-kernel ---------------------------------------------------------------------- */
+
+/* Input byte k of a row, widened; u8 (a constant at every call site) picks the signedness. */
+GM_INLINE int32_t gm_x(const uint8_t *row, size_t k, const int u8) {
+  return u8 ? (int32_t)row[k] : (int32_t)((const int8_t *)row)[k];
+}
+
+#if QT_KNOB_VEC == GM_VEC_OUTER
+/* One reduction step k: acc[m][:] += x(row m, k) * b[k][:]. */
+GM_INLINE void gm_step(int32_t acc[GM_MR][GM_NR], const uint8_t *const a[GM_MR],
+                       const int16_t *restrict b, size_t k, const int u8) {
+  const int16_t *restrict bk = b + k * GM_NR;
+  _Pragma(QT_STR(GCC unroll GM_MR))
+  for (int m = 0; m < GM_MR; m++) {
+    const int32_t x = gm_x(a[m], k, u8);
+    GM_COLUMN_LOOP
+    for (int j = 0; j < GM_NR; j++) acc[m][j] += x * (int32_t)bk[j];
+  }
+}
+#endif
+
+/* acc[m][j] = bias'[j] + sum_k x(row m, k) * w(k, column j) over the whole reduction, in the
+ * form QT_KNOB_VEC picks. */
+GM_INLINE void gm_tile_reduce(int32_t acc[GM_MR][GM_NR], const uint8_t *const a[GM_MR],
+                              const uint8_t *block, size_t k_len, const int u8) {
+  const int32_t *restrict bias = (const int32_t *)block;
+  const int16_t *restrict b = (const int16_t *)(block + GM_NR * sizeof(int32_t));
+  for (int m = 0; m < GM_MR; m++)
+    for (int j = 0; j < GM_NR; j++) acc[m][j] = bias[j];
+#if QT_KNOB_VEC == GM_VEC_OUTER
+  /* KU steps per iteration, the K % KU remaining steps rolled */
+  size_t k = 0;
+  for (; k + GM_KU <= k_len; k += GM_KU) {
+    _Pragma(QT_STR(GCC unroll GM_KU))
+    for (size_t u = 0; u < GM_KU; u++) gm_step(acc, a, b, k + u, u8);
+  }
+#if GM_KU > 1
+  for (; k < k_len; k++) gm_step(acc, a, b, k, u8);
+#endif
+#else
+  /* k innermost with every (row, column) pair unrolled: GCC vectorises k, MR * NR reductions
+   * whose input rows and weight columns are both contiguous along k */
+  _Pragma(QT_STR(GCC unroll GM_KU))
+  for (size_t k = 0; k < k_len; k++) {
+    _Pragma(QT_STR(GCC unroll GM_MR))
+    for (int m = 0; m < GM_MR; m++) {
+      const int32_t x = gm_x(a[m], k, u8);
+      _Pragma(QT_STR(GCC unroll GM_NR))
+      for (int j = 0; j < GM_NR; j++) acc[m][j] += x * (int32_t)b[j * k_len + k];
+    }
+  }
+#endif
+}
+
+/* Everything one run needs, read-only during the loops. */
+typedef struct gm_ctx {
+  const qt_conv_desc *d;
+  const qt_quant_params *q;
+  const uint8_t *packed;
+  uint8_t *out;
+  int32_t *ibuf; /* RQ=row: MR x out_c; RQ=pass: M x out_c */
+  size_t k_len, block_bytes;
+} gm_ctx;
+
+/* One MR x NR tile: rows r0 .. r0 + mr - 1 (mr <= MR; a[] already padded to MR rows), column
+ * block b with nr <= NR valid channels. Reduces, then requantizes or parks the int32 result as
+ * QT_KNOB_RQ says. */
+GM_INLINE void gm_tile(const gm_ctx *x, const uint8_t *const a[GM_MR], size_t r0, size_t mr,
+                       size_t b, const int u8) {
+  int32_t acc[GM_MR][GM_NR];
+  const size_t oc = (size_t)S_OUT_C(x->d), c0 = b * GM_NR;
+  const size_t nr = oc - c0 < GM_NR ? oc - c0 : GM_NR;
+  gm_tile_reduce(acc, a, x->packed + b * x->block_bytes, x->k_len, u8);
+  for (size_t m = 0; m < mr; m++) {
+#if QT_KNOB_RQ == GM_RQ_TILE
+    /* a full block gets a constant trip count: whole vectors, no remainder code */
+    if (nr == GM_NR)
+      gm_requant(acc[m], x->out + (r0 + m) * oc + c0, c0, GM_NR, x->q);
+    else
+      gm_requant(acc[m], x->out + (r0 + m) * oc + c0, c0, nr, x->q);
+#elif QT_KNOB_RQ == GM_RQ_ROW
+    (void)r0;
+    memcpy(x->ibuf + m * oc + c0, acc[m], nr * sizeof(int32_t));
+#else
+    memcpy(x->ibuf + (r0 + m) * oc + c0, acc[m], nr * sizeof(int32_t));
+#endif
+  }
+}
+
+/* All column blocks of one row block (order mn). The row block is requantized here for
+ * RQ=row. u8 is a constant at each call site, so each dtype gets its own inlined loop nest. */
+GM_INLINE void gm_row_block(const gm_ctx *x, const uint8_t *const a[GM_MR], size_t r0, size_t mr,
+                            const int u8) {
+  const size_t nb = gm_blocks(x->d);
+  for (size_t b = 0; b < nb; b++) gm_tile(x, a, r0, mr, b, u8);
+#if QT_KNOB_RQ == GM_RQ_ROW
+  gm_requant_rows(x->ibuf, x->out + r0 * (size_t)S_OUT_C(x->d), mr, x->d, x->q);
+#endif
+}
+
+/* Fills a[] with the row pointers of rows r0 .. r0 + mr - 1, the rest repeating the last one.
+ * Rows come from the input (direct A), or from base + row * K (im2col rows in scratch, base
+ * already offset so that row r0 is at base + r0 * K for order nm, 0 for order mn). */
+GM_INLINE void gm_rows(const qt_conv_desc *d, const uint8_t *a[GM_MR], const uint8_t *in,
+                       const uint8_t *base, size_t base_row, size_t k_len, size_t r0, size_t mr,
+                       int direct) {
+  for (size_t m = 0; m < GM_MR; m++) {
+    const size_t r = r0 + (m < mr ? m : mr - 1);
+    a[m] = direct ? gm_direct_row(d, in, r) : base + (r - base_row) * k_len;
+  }
+}
+
+/* Runs the convolution. Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument or an
+ * unknown dtype, QT_KERNEL_ESHAPE if d is not conv2d or differs from the compiled-in shapes.
+ * scratch must hold scratch_size(d) bytes (may be NULL when that is 0). */
+int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
+               const void *packed, void *output, void *scratch) {
+  if (!d || !q || !input || !packed || !output) return QT_KERNEL_EINVAL;
+  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
+  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
+  if (!scratch && QT_FN(scratch_size)(d) != 0) return QT_KERNEL_EINVAL;
+  const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
+  const int direct = gm_direct_a(d);
+  const uint8_t zp = (uint8_t)q->input_zp;
+  const size_t k_len = gm_k(d), m_len = gm_m(d), nb = gm_blocks(d);
+  uint8_t *s = (uint8_t *)scratch;
+  const uint8_t *src = (const uint8_t *)input; /* what im2col gathers from */
+#if QT_KNOB_PAD == GM_PAD_PREPAD
+  if (!direct) {
+    gm_prepad(d, (const uint8_t *)input, s, zp);
+    src = s;
+  }
+#endif
+  /* scratch may be NULL when nothing needs it: no arithmetic on it then */
+  uint8_t *cols = s ? s + gm_prepad_bytes(d) : NULL;
+  int32_t *ibuf = s ? (int32_t *)(void *)(cols + gm_cols_bytes(d)) : NULL;
+  gm_ctx x = {d, q, (const uint8_t *)packed, (uint8_t *)output, ibuf, k_len, gm_block_bytes(d)};
+  const uint8_t *a[GM_MR];
+
+#if QT_KNOB_ORDER == GM_ORDER_MN
+  for (size_t r0 = 0; r0 < m_len; r0 += GM_MR) {
+    const size_t mr = m_len - r0 < GM_MR ? m_len - r0 : GM_MR;
+    if (!direct)
+      for (size_t m = 0; m < mr; m++) gm_gather(d, src, r0 + m, cols + m * k_len, zp);
+    gm_rows(d, a, (const uint8_t *)input, cols, r0, k_len, r0, mr, direct);
+    if (u8)
+      gm_row_block(&x, a, r0, mr, 1);
+    else
+      gm_row_block(&x, a, r0, mr, 0);
+  }
+#else
+  if (!direct)
+    for (size_t r = 0; r < m_len; r++) gm_gather(d, src, r, cols + r * k_len, zp);
+  for (size_t b = 0; b < nb; b++)
+    for (size_t r0 = 0; r0 < m_len; r0 += GM_MR) {
+      const size_t mr = m_len - r0 < GM_MR ? m_len - r0 : GM_MR;
+      gm_rows(d, a, (const uint8_t *)input, cols, 0, k_len, r0, mr, direct);
+      if (u8)
+        gm_tile(&x, a, r0, mr, b, 1);
+      else
+        gm_tile(&x, a, r0, mr, b, 0);
+    }
+#endif
+  (void)nb;
+  (void)zp;
+  (void)src;
+#if QT_KNOB_RQ == GM_RQ_PASS
+  gm_requant_rows(x.ibuf, x.out, m_len, d, q);
+#endif
+  return QT_KERNEL_OK;
+}

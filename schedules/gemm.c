@@ -1,0 +1,189 @@
+/* gemm.c — the knob space of the conv2d im2col + GEMM template (kernels/templates/gemm.c):
+ * its knobs and values (the defines and value numbering must match the template's), which
+ * configs are valid for a (workload, target) and why not, the default config and the
+ * template's preference. Register pressure is counted in vector registers of L =
+ * qt_target_lanes32() int32 lanes with the model documented at gemm_registers(). */
+#include <stdio.h>
+
+#include "schedules/space.h"
+
+enum { K_MR, K_NR, K_KU, K_VEC, K_ORDER, K_PAD, K_RQ, N_KNOBS };
+enum { VEC_OUTER = 0, VEC_DOT = 1 };
+enum { ORDER_MN = 0, ORDER_NM = 1 };
+enum { PAD_INLINE = 0, PAD_PREPAD = 1 };
+enum { RQ_TILE = 0, RQ_ROW = 1, RQ_PASS = 2 };
+
+static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+/* GEMM dimensions of a conv2d workload: rows M (output pixels), reduction K. */
+static long long gemm_m(const qt_workload *w) {
+  return (long long)w->desc.out.n * w->desc.out.h * w->desc.out.w;
+}
+static long long gemm_k(const qt_workload *w) {
+  return (long long)w->desc.p.kernel_h * w->desc.p.kernel_w * w->desc.in.c;
+}
+
+/* 1x1 and no padding: the template reads A in place, there is nothing to pad. */
+static int direct_a(const qt_workload *w) {
+  const qt_conv_params *p = &w->desc.p;
+  return p->kernel_h == 1 && p->kernel_w == 1 && p->pad_top == 0 && p->pad_left == 0 &&
+         p->pad_bottom == 0 && p->pad_right == 0;
+}
+
+/* Vector registers one micro-kernel tile keeps live, with L int32 lanes per register:
+ *   vec=outer: accumulators MR * ceil(NR/L) (a row's columns cannot share a register with
+ *              another row's), the weight row ceil(NR/L), and MR input broadcasts.
+ *   vec=dot:   one vector of partial sums per (row, column) pair, two where L = 4 (128-bit
+ *              NEON has no pairwise int16 multiply-add: a chunk of 8 int16 products widens
+ *              into two int32x4 sums via SMLAL/SMLAL2), plus MR input and NR weight vectors
+ *              loaded per chunk of k. */
+static int gemm_registers(int mr, int nr, int vec, int lanes) {
+  if (vec == VEC_DOT) return mr * nr * (lanes <= 4 ? 2 : 1) + mr + nr;
+  return mr * ceil_div(nr, lanes) + ceil_div(nr, lanes) + mr;
+}
+
+static int gemm_applies(const qt_workload *w) {
+  return w->desc.p.op == QT_OP_CONV2D && w->desc.p.depth_multiplier == 1;
+}
+
+static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, char *why,
+                      size_t cap) {
+  const int mr = v[K_MR], nr = v[K_NR], ku = v[K_KU], vec = v[K_VEC];
+  const int lanes = qt_target_lanes32(t);
+  const long long m = gemm_m(w), k = gemm_k(w);
+  const int oc = w->desc.out.c;
+  if (!gemm_applies(w)) {
+    snprintf(why, cap, "gemm computes conv2d only");
+    return 0;
+  }
+  if (v[K_RQ] == RQ_ROW && v[K_ORDER] != ORDER_MN) {
+    snprintf(why, cap, "rq=row needs order=mn: with column blocks outer a row is complete only "
+                       "at the end (that is rq=pass)");
+    return 0;
+  }
+  if (v[K_PAD] == PAD_PREPAD && direct_a(w)) {
+    snprintf(why, cap, "pad=prepad: a 1x1 unpadded convolution reads A in place, nothing to pad");
+    return 0;
+  }
+  if (nr > 4 && nr >= 2 * oc) {
+    snprintf(why, cap, "nr=%d >= 2*out_c=%d: most of every column block would be padding", nr,
+             2 * oc);
+    return 0;
+  }
+  if (mr > 1 && mr > m) {
+    snprintf(why, cap, "mr=%d > %lld GEMM rows", mr, m);
+    return 0;
+  }
+  if (ku > 1 && ku > k) {
+    snprintf(why, cap, "ku=%d > K=%lld", ku, k);
+    return 0;
+  }
+  if (vec == VEC_DOT && k < 2LL * lanes) {
+    snprintf(why, cap, "vec=dot: K=%lld is less than one vector of %d int16 products", k,
+             2 * lanes);
+    return 0;
+  }
+  const int regs = gemm_registers(mr, nr, vec, lanes);
+  if (regs > t->vector_regs) {
+    snprintf(why, cap, "%dx%d %s tile needs %d vector registers (%d-bit), target has %d", mr,
+             nr, vec == VEC_DOT ? "dot" : "outer", regs, t->vector_bits, t->vector_regs);
+    return 0;
+  }
+  return 1;
+}
+
+/* Default (measured on an AVX-512 host with MobileNetV2's pointwise layers, plain C):
+ *   vec:   dot from K >= 64 (1.3-2.6x faster there: 36-75 GMAC/s against 25-30), else outer.
+ *   tile:  outer: the widest NR of 32/16/8/4 that is not mostly padding (< 2*out_c) and
+ *          holds MR=4 in registers, then the tallest MR of 4/2/1 that fits (4x32 with 32
+ *          512-bit registers, 4x16 with 16 AVX2 registers or on NEON; taller tiles measured
+ *          no better and are left to the tuner);
+ *          dot: the first of 2x8, 2x4, 1x8, 1x4 that fits.
+ *   ku:    1 (unrolling mostly moved things by noise).
+ *   order: mn while the packed weights (K * out_c int16) stay within 512 KiB, which keeps
+ *          them in L2 while each row block streams past them; nm beyond.
+ *   pad:   inline (the gather checks per tap, cheap against K * NR multiply-adds; always
+ *          valid).
+ *   rq:    row for fixed-point with order mn (its 64-bit vector arithmetic wants one long
+ *          loop over out_c: 1.4x on 56x56x24->144), tile otherwise (fp32 requant is cheap
+ *          from registers). */
+static void gemm_default(const qt_workload *w, const qt_target *t, int *v) {
+  const int lanes = qt_target_lanes32(t);
+  const long long k = gemm_k(w), m = gemm_m(w);
+  const int oc = w->desc.out.c;
+  v[K_KU] = 1;
+  v[K_VEC] = k >= 64 && k >= 2LL * lanes ? VEC_DOT : VEC_OUTER;
+  v[K_MR] = 1;
+  v[K_NR] = 4;
+  if (v[K_VEC] == VEC_DOT) {
+    static const int tiles[][2] = {{2, 8}, {2, 4}, {1, 8}, {1, 4}};
+    for (int i = 0; i < 4; i++) {
+      const int mr = tiles[i][0], nr = tiles[i][1];
+      if ((nr > 4 && nr >= 2 * oc) || (mr > 1 && mr > m)) continue;
+      if (gemm_registers(mr, nr, VEC_DOT, lanes) > t->vector_regs) continue;
+      v[K_MR] = mr;
+      v[K_NR] = nr;
+      break;
+    }
+  } else {
+    static const int nrs[] = {32, 16, 8, 4}, mrs[] = {4, 2, 1};
+    for (int i = 0; i < 4; i++) {
+      const int nr = nrs[i];
+      if (nr > 4 && nr >= 2 * oc) continue;
+      if (nr > 4 && gemm_registers(4, nr, VEC_OUTER, lanes) > t->vector_regs) continue;
+      v[K_NR] = nr;
+      break;
+    }
+    for (int i = 0; i < 3; i++) {
+      const int mr = mrs[i];
+      if (mr > 1 && mr > m) continue;
+      if (gemm_registers(mr, v[K_NR], VEC_OUTER, lanes) > t->vector_regs) continue;
+      v[K_MR] = mr;
+      break;
+    }
+  }
+  const long long weight_bytes = k * oc * 2;
+  v[K_ORDER] = weight_bytes <= 512 * 1024 ? ORDER_MN : ORDER_NM;
+  v[K_PAD] = PAD_INLINE;
+  v[K_RQ] = w->requant == QT_REQUANT_FIXEDPOINT && v[K_ORDER] == ORDER_MN ? RQ_ROW : RQ_TILE;
+}
+
+/* The general conv2d template: below direct for the 3-channel stem, the default elsewhere. */
+static int gemm_preference(const qt_workload *w) {
+  (void)w;
+  return 50;
+}
+
+const qt_template_def qt_template_gemm = {
+    .name = "gemm",
+    .source = "templates/gemm.c",
+    .n_knobs = N_KNOBS,
+    .knobs =
+        {
+            [K_MR] = {"mr", "QT_KNOB_MR", QT_FAMILY_SPATIAL_TILE,
+                      "GEMM rows (output pixels) per register tile", 5, {1, 2, 4, 6, 8}, {0}},
+            [K_NR] = {"nr", "QT_KNOB_NR", QT_FAMILY_CHANNEL_SPLIT,
+                      "GEMM columns (output channels) per block and packed weight panel", 4,
+                      {4, 8, 16, 32}, {0}},
+            [K_KU] = {"ku", "QT_KNOB_KU", QT_FAMILY_INTERLEAVE,
+                      "unroll of the reduction loop", 3, {1, 2, 4}, {0}},
+            [K_VEC] = {"vec", "QT_KNOB_VEC", QT_FAMILY_INTERLEAVE,
+                       "vectorised axis: outer = columns (widening multiply-add), dot = the "
+                       "reduction (dot product)",
+                       2, {VEC_OUTER, VEC_DOT}, {"outer", "dot"}},
+            [K_ORDER] = {"order", "QT_KNOB_ORDER", QT_FAMILY_LOOP_ORDER,
+                         "mn = row blocks outer, nm = column blocks outer", 2,
+                         {ORDER_MN, ORDER_NM}, {"mn", "nm"}},
+            [K_PAD] = {"pad", "QT_KNOB_PAD", QT_FAMILY_COMPUTE_AT,
+                       "im2col padding: inline bounds checks, or a prepadded input copy", 2,
+                       {PAD_INLINE, PAD_PREPAD}, {"inline", "prepad"}},
+            [K_RQ] = {"rq", "QT_KNOB_RQ", QT_FAMILY_COMPUTE_AT,
+                      "requantization: fused per tile, per row block from int32, or one pass "
+                      "at the end",
+                      3, {RQ_TILE, RQ_ROW, RQ_PASS}, {"tile", "row", "pass"}},
+        },
+    .applies = gemm_applies,
+    .valid = gemm_valid,
+    .default_config = gemm_default,
+    .preference = gemm_preference,
+};

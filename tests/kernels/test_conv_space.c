@@ -1,0 +1,372 @@
+/* test_conv_space.c — the knob spaces of the conv2d templates (schedules/gemm.c,
+ * schedules/direct.c): the default config is valid for every MobileNetV2 conv layer on every
+ * kind of target, the space picks direct for the stem and gemm elsewhere, the register model
+ * rejects a hungry tile on 16 registers and accepts it on 32, the padding knobs are
+ * constrained for 1x1 unpadded layers, and the pointwise spaces keep several hundred valid
+ * configs (the sizes are printed for the record). Links libqtune (space.c's registry). */
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/qt_test.h"
+#include "schedules/space.h"
+
+extern const qt_template_def qt_template_gemm;
+extern const qt_template_def qt_template_direct;
+
+/* MobileNetV2 1.0-224's conv2d layers (configs/models/mobilenet_v2.yaml): the stem, then the
+ * 34 pointwise layers. */
+static const struct layer {
+  const char *name;
+  int h, w, ic, oc, k, s, pt, pl, pb, pr;
+} mnv2[] = {
+    {"conv0", 224, 224, 3, 32, 3, 2, 0, 0, 1, 1},
+    {"block0_project", 112, 112, 32, 16, 1, 1, 0, 0, 0, 0},
+    {"block1_expand", 112, 112, 16, 96, 1, 1, 0, 0, 0, 0},
+    {"block1_project", 56, 56, 96, 24, 1, 1, 0, 0, 0, 0},
+    {"block2_expand", 56, 56, 24, 144, 1, 1, 0, 0, 0, 0},
+    {"block2_project", 56, 56, 144, 24, 1, 1, 0, 0, 0, 0},
+    {"block3_expand", 56, 56, 24, 144, 1, 1, 0, 0, 0, 0},
+    {"block3_project", 28, 28, 144, 32, 1, 1, 0, 0, 0, 0},
+    {"block4_expand", 28, 28, 32, 192, 1, 1, 0, 0, 0, 0},
+    {"block4_project", 28, 28, 192, 32, 1, 1, 0, 0, 0, 0},
+    {"block5_expand", 28, 28, 32, 192, 1, 1, 0, 0, 0, 0},
+    {"block5_project", 28, 28, 192, 32, 1, 1, 0, 0, 0, 0},
+    {"block6_expand", 28, 28, 32, 192, 1, 1, 0, 0, 0, 0},
+    {"block6_project", 14, 14, 192, 64, 1, 1, 0, 0, 0, 0},
+    {"block7_expand", 14, 14, 64, 384, 1, 1, 0, 0, 0, 0},
+    {"block7_project", 14, 14, 384, 64, 1, 1, 0, 0, 0, 0},
+    {"block8_expand", 14, 14, 64, 384, 1, 1, 0, 0, 0, 0},
+    {"block8_project", 14, 14, 384, 64, 1, 1, 0, 0, 0, 0},
+    {"block9_expand", 14, 14, 64, 384, 1, 1, 0, 0, 0, 0},
+    {"block9_project", 14, 14, 384, 64, 1, 1, 0, 0, 0, 0},
+    {"block10_expand", 14, 14, 64, 384, 1, 1, 0, 0, 0, 0},
+    {"block10_project", 14, 14, 384, 96, 1, 1, 0, 0, 0, 0},
+    {"block11_expand", 14, 14, 96, 576, 1, 1, 0, 0, 0, 0},
+    {"block11_project", 14, 14, 576, 96, 1, 1, 0, 0, 0, 0},
+    {"block12_expand", 14, 14, 96, 576, 1, 1, 0, 0, 0, 0},
+    {"block12_project", 14, 14, 576, 96, 1, 1, 0, 0, 0, 0},
+    {"block13_expand", 14, 14, 96, 576, 1, 1, 0, 0, 0, 0},
+    {"block13_project", 7, 7, 576, 160, 1, 1, 0, 0, 0, 0},
+    {"block14_expand", 7, 7, 160, 960, 1, 1, 0, 0, 0, 0},
+    {"block14_project", 7, 7, 960, 160, 1, 1, 0, 0, 0, 0},
+    {"block15_expand", 7, 7, 160, 960, 1, 1, 0, 0, 0, 0},
+    {"block15_project", 7, 7, 960, 160, 1, 1, 0, 0, 0, 0},
+    {"block16_expand", 7, 7, 160, 960, 1, 1, 0, 0, 0, 0},
+    {"block16_project", 7, 7, 960, 320, 1, 1, 0, 0, 0, 0},
+    {"conv_head", 7, 7, 320, 1280, 1, 1, 0, 0, 0, 0},
+};
+enum { N_LAYERS = (int)(sizeof mnv2 / sizeof mnv2[0]) };
+
+static qt_workload workload(const struct layer *l, int32_t dtype, int32_t requant) {
+  qt_workload w;
+  memset(&w, 0, sizeof w);
+  w.desc.in = (qt_dims){1, l->h, l->w, l->ic};
+  w.desc.p = (qt_conv_params){QT_OP_CONV2D, l->k, l->k, l->s, l->s, 1, 1,
+                              l->pt, l->pl, l->pb, l->pr, 1};
+  w.desc.out = (qt_dims){1, qt_conv_out_size(l->h, l->k, l->s, 1, l->pt, l->pb),
+                         qt_conv_out_size(l->w, l->k, l->s, 1, l->pl, l->pr), l->oc};
+  w.dtype = dtype;
+  w.requant = requant;
+  return w;
+}
+
+static qt_target target(const char *name, int regs, int bits) {
+  qt_target t;
+  memset(&t, 0, sizeof t);
+  snprintf(t.name, sizeof t.name, "%s", name);
+  t.vector_regs = regs;
+  t.vector_bits = bits;
+  return t;
+}
+
+/* Index of knob `name` in tpl, or -1. */
+static int knob(const qt_template_def *tpl, const char *name) {
+  for (int k = 0; k < tpl->n_knobs; k++)
+    if (strcmp(tpl->knobs[k].name, name) == 0) return k;
+  return -1;
+}
+
+/* Parses "name=value,..." (labels or numbers) over tpl's knobs into vals; 0 on success. */
+static int config(const qt_template_def *tpl, const char *text, int *vals) {
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", text);
+  int seen = 0;
+  for (char *item = strtok(buf, ","); item; item = strtok(NULL, ",")) {
+    char *eq = strchr(item, '=');
+    if (!eq) return -1;
+    *eq = '\0';
+    const int k = knob(tpl, item);
+    if (k < 0) return -1;
+    const qt_knob_def *kd = &tpl->knobs[k];
+    int found = 0;
+    for (int v = 0; v < kd->n_values && !found; v++) {
+      char num[16];
+      snprintf(num, sizeof num, "%d", kd->values[v]);
+      if (strcmp(kd->labels[v] ? kd->labels[v] : num, eq + 1) == 0) {
+        vals[k] = kd->values[v];
+        found = 1;
+      }
+    }
+    if (!found) return -1;
+    seen++;
+  }
+  return seen == tpl->n_knobs ? 0 : -1;
+}
+
+static int valid(const qt_template_def *tpl, const qt_workload *w, const qt_target *t,
+                 const char *text, char *why, size_t cap) {
+  int vals[QT_MAX_KNOBS];
+  if (config(tpl, text, vals)) {
+    snprintf(why, cap, "bad config text");
+    return -1;
+  }
+  why[0] = '\0';
+  return tpl->valid(w, t, vals, why, cap);
+}
+
+/* The knob tables agree with what the templates read: every knob has a QT_KNOB_ define and
+ * distinct values, labels on all values or on none. */
+static void test_knob_tables(void) {
+  const qt_template_def *tpls[] = {&qt_template_gemm, &qt_template_direct};
+  for (int i = 0; i < 2; i++) {
+    const qt_template_def *tpl = tpls[i];
+    CHECK(tpl->n_knobs >= 7 && tpl->n_knobs <= QT_MAX_KNOBS);
+    for (int k = 0; k < tpl->n_knobs; k++) {
+      const qt_knob_def *kd = &tpl->knobs[k];
+      CHECK_MSG(strncmp(kd->define, "QT_KNOB_", 8) == 0, "%s.%s", tpl->name, kd->name);
+      CHECK_MSG(kd->n_values >= 2 && kd->n_values <= QT_MAX_KNOB_VALUES, "%s.%s", tpl->name,
+                kd->name);
+      int labelled = 0;
+      for (int v = 0; v < kd->n_values; v++) {
+        labelled += kd->labels[v] != NULL;
+        for (int u = 0; u < v; u++)
+          CHECK_MSG(kd->values[u] != kd->values[v], "%s.%s repeats %d", tpl->name, kd->name,
+                    kd->values[v]);
+      }
+      CHECK_MSG(labelled == 0 || labelled == kd->n_values, "%s.%s", tpl->name, kd->name);
+    }
+  }
+  CHECK_STR(qt_template_gemm.source, "templates/gemm.c");
+  CHECK_STR(qt_template_direct.source, "templates/direct.c");
+  CHECK(qt_template_find("gemm") == &qt_template_gemm);
+  CHECK(qt_template_find("direct") == &qt_template_direct);
+}
+
+/* Both defaults are valid for every layer, dtype and requant scheme on every target kind;
+ * the space's default is direct for the stem and gemm for every pointwise layer. */
+static void test_defaults(void) {
+  const qt_target targets[] = {target("avx512", 32, 512), target("avx2", 16, 256),
+                               target("cortex-a76", 32, 128), target("sse", 16, 128)};
+  for (int ti = 0; ti < 4; ti++)
+    for (int li = 0; li < N_LAYERS; li++)
+      for (int32_t dt = QT_DTYPE_S8; dt <= QT_DTYPE_U8; dt++)
+        for (int32_t rq = QT_REQUANT_FIXEDPOINT; rq <= QT_REQUANT_FP32; rq++) {
+          const qt_workload w = workload(&mnv2[li], dt, rq);
+          const qt_target *t = &targets[ti];
+          CHECK_MSG(qt_template_gemm.applies(&w) && qt_template_direct.applies(&w), "%s",
+                    mnv2[li].name);
+          int vals[QT_MAX_KNOBS];
+          char why[256] = "";
+          qt_template_gemm.default_config(&w, t, vals);
+          CHECK_MSG(qt_template_gemm.valid(&w, t, vals, why, sizeof why), "gemm default for %s on %s: %s",
+                    mnv2[li].name, t->name, why);
+          qt_template_direct.default_config(&w, t, vals);
+          CHECK_MSG(qt_template_direct.valid(&w, t, vals, why, sizeof why),
+                    "direct default for %s on %s: %s", mnv2[li].name, t->name, why);
+          qt_space s;
+          qt_err err;
+          CHECK_EQ_INT(qt_space_init(&s, &w, t, &err), 0);
+          qt_config c;
+          CHECK_EQ_INT(qt_space_default(&s, &c), 0);
+          CHECK_STR(c.tpl ? c.tpl->name : NULL, li == 0 ? "direct" : "gemm");
+        }
+}
+
+/* What the default heuristics pick where they were measured (the AVX-512 host). */
+static void test_default_choices(void) {
+  const qt_target host = target("host", 32, 512), a76 = target("cortex-a76", 32, 128);
+  char buf[QT_KNOBS_MAX];
+  qt_config c = {.tpl = &qt_template_direct};
+  qt_workload stem = workload(&mnv2[0], QT_DTYPE_S8, QT_REQUANT_FP32);
+  qt_template_direct.default_config(&stem, &host, c.vals);
+  CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "direct:ocb=32,th=1,tw=8,order=hwc,ku=1,pad=strips,rq=tile");
+  qt_template_direct.default_config(&stem, &a76, c.vals);
+  CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "direct:ocb=16,th=1,tw=4,order=hwc,ku=1,pad=strips,rq=tile");
+
+  c.tpl = &qt_template_gemm;
+  /* short reduction (K = 24): outer product, widest block */
+  qt_workload shallow = workload(&mnv2[4], QT_DTYPE_S8, QT_REQUANT_FP32);
+  qt_template_gemm.default_config(&shallow, &host, c.vals);
+  CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "gemm:mr=4,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=tile");
+  /* deep reduction (K = 960), fixed-point: dot product, per-row requantization */
+  qt_workload deep = workload(&mnv2[29], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT);
+  qt_template_gemm.default_config(&deep, &host, c.vals);
+  CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "gemm:mr=2,nr=8,ku=1,vec=dot,order=mn,pad=inline,rq=row");
+  qt_template_gemm.default_config(&deep, &a76, c.vals);
+  CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "gemm:mr=2,nr=4,ku=1,vec=dot,order=mn,pad=inline,rq=row");
+  /* the head's weights (320 x 1280 int16 = 800 KiB) no longer fit the mn heuristic */
+  qt_workload head = workload(&mnv2[34], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT);
+  int vals[QT_MAX_KNOBS];
+  qt_template_gemm.default_config(&head, &host, vals);
+  CHECK_EQ_INT(vals[knob(&qt_template_gemm, "order")], 1);
+  CHECK_EQ_INT(vals[knob(&qt_template_gemm, "rq")], 0);
+
+  CHECK(qt_template_direct.preference(&stem) > qt_template_gemm.preference(&stem));
+  CHECK(qt_template_direct.preference(&deep) < qt_template_gemm.preference(&deep));
+}
+
+/* The register model: a tile that needs more than 16 registers is rejected on 16 and
+ * accepted on 32 registers of the same width. */
+static void test_register_pressure(void) {
+  const qt_target r16 = target("avx2", 16, 256), r32 = target("wide", 32, 256);
+  const qt_target a76 = target("cortex-a76", 32, 128), z = target("avx512", 32, 512);
+  const qt_workload w = workload(&mnv2[14], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT); /* 64 -> 384 */
+  char why[256];
+  /* gemm outer 6x16 with 8 lanes: 6*2 accumulators + 2 weights + 6 broadcasts = 20 */
+  const char *hungry = "mr=6,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile";
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &r16, hungry, why, sizeof why), 0);
+  CHECK_MSG(strstr(why, "20 vector registers") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &r32, hungry, why, sizeof why), 1);
+  const char *small = "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile"; /* 14 */
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &r16, small, why, sizeof why), 1);
+  /* gemm dot 4x4: 16 partial sums on AVX-512, twice that on NEON (SMLAL/SMLAL2) */
+  const char *dot = "mr=4,nr=4,ku=2,vec=dot,order=nm,pad=inline,rq=pass";
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &z, dot, why, sizeof why), 1);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &a76, dot, why, sizeof why), 0);
+  /* direct 2x4 pixels x 16 channels with 8 lanes: 8*2 + 2 + 8 = 26 */
+  const qt_workload stem = workload(&mnv2[0], QT_DTYPE_U8, QT_REQUANT_FP32);
+  const char *tile = "ocb=16,th=2,tw=4,order=hcw,ku=1,pad=strips,rq=row";
+  CHECK_EQ_INT(valid(&qt_template_direct, &stem, &r16, tile, why, sizeof why), 0);
+  CHECK_MSG(strstr(why, "26 vector registers") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_direct, &stem, &r32, tile, why, sizeof why), 1);
+}
+
+/* Padding knobs have nothing to do for a 1x1 unpadded layer (A, or the taps, are read in
+ * place) and are constrained to inline there; a padded layer takes every value. */
+static void test_padding_constraint(void) {
+  const qt_target t = target("avx512", 32, 512);
+  const qt_workload pw = workload(&mnv2[2], QT_DTYPE_S8, QT_REQUANT_FP32);
+  const qt_workload stem = workload(&mnv2[0], QT_DTYPE_S8, QT_REQUANT_FP32);
+  char why[256];
+  const char *prepad = "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=prepad,rq=tile";
+  const char *inl = "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile";
+  CHECK_EQ_INT(valid(&qt_template_gemm, &pw, &t, prepad, why, sizeof why), 0);
+  CHECK_MSG(strstr(why, "pad=prepad") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &pw, &t, inl, why, sizeof why), 1);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &stem, &t, prepad, why, sizeof why), 1);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &stem, &t, inl, why, sizeof why), 1);
+  /* a strided 1x1 layer is still read in place; a padded 3x3 one gathers */
+  const struct layer s2 = {"pw_s2", 14, 14, 64, 128, 1, 2, 0, 0, 0, 0};
+  const qt_workload pw_s2 = workload(&s2, QT_DTYPE_S8, QT_REQUANT_FP32);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &pw_s2, &t, prepad, why, sizeof why), 0);
+  const struct layer c3 = {"conv3x3", 14, 14, 16, 32, 3, 1, 1, 1, 1, 1};
+  const qt_workload conv3 = workload(&c3, QT_DTYPE_S8, QT_REQUANT_FP32);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &conv3, &t, prepad, why, sizeof why), 1);
+  const char *strips = "ocb=16,th=1,tw=4,order=hwc,ku=1,pad=strips,rq=tile";
+  const char *dprepad = "ocb=16,th=1,tw=4,order=hwc,ku=1,pad=prepad,rq=tile";
+  CHECK_EQ_INT(valid(&qt_template_direct, &pw, &t, strips, why, sizeof why), 0);
+  CHECK_EQ_INT(valid(&qt_template_direct, &pw, &t, dprepad, why, sizeof why), 0);
+  CHECK_EQ_INT(valid(&qt_template_direct, &stem, &t, strips, why, sizeof why), 1);
+  CHECK_EQ_INT(valid(&qt_template_direct, &stem, &t, dprepad, why, sizeof why), 1);
+}
+
+/* The other constraints, each with its reason. */
+static void test_other_constraints(void) {
+  const qt_target t = target("avx512", 32, 512);
+  char why[256];
+  /* rq=row needs order=mn */
+  const qt_workload w = workload(&mnv2[14], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &t, "mr=4,nr=16,ku=1,vec=outer,order=nm,pad=inline,rq=row",
+                     why, sizeof why), 0);
+  CHECK_MSG(strstr(why, "rq=row") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &t, "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=row",
+                     why, sizeof why), 1);
+  /* nr much wider than out_c = 16 */
+  const qt_workload narrow = workload(&mnv2[1], QT_DTYPE_S8, QT_REQUANT_FP32);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &narrow, &t, "mr=4,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=tile",
+                     why, sizeof why), 0);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &narrow, &t, "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile",
+                     why, sizeof why), 1);
+  CHECK_EQ_INT(valid(&qt_template_direct, &narrow, &t, "ocb=32,th=1,tw=4,order=hwc,ku=1,pad=inline,rq=tile",
+                     why, sizeof why), 0);
+  /* vec=dot needs at least one vector of k: the stem's K = 27 < 32 on 512-bit registers */
+  const qt_workload stem = workload(&mnv2[0], QT_DTYPE_S8, QT_REQUANT_FP32);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &stem, &t, "mr=2,nr=8,ku=1,vec=dot,order=mn,pad=inline,rq=tile",
+                     why, sizeof why), 0);
+  CHECK_MSG(strstr(why, "vec=dot") != NULL, "%s", why);
+  /* tiles larger than a tiny output, unrolls deeper than the channels */
+  struct layer tiny = {"tiny", 1, 1, 3, 8, 1, 1, 0, 0, 0, 0};
+  const qt_workload one = workload(&tiny, QT_DTYPE_S8, QT_REQUANT_FP32);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &one, &t, "mr=2,nr=8,ku=1,vec=outer,order=mn,pad=inline,rq=tile",
+                     why, sizeof why), 0);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &one, &t, "mr=1,nr=8,ku=4,vec=outer,order=mn,pad=inline,rq=tile",
+                     why, sizeof why), 0);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &one, &t, "mr=1,nr=8,ku=2,vec=outer,order=mn,pad=inline,rq=tile",
+                     why, sizeof why), 1);
+  CHECK_EQ_INT(valid(&qt_template_direct, &one, &t, "ocb=8,th=1,tw=2,order=hwc,ku=1,pad=inline,rq=tile",
+                     why, sizeof why), 0);
+  CHECK_EQ_INT(valid(&qt_template_direct, &one, &t, "ocb=8,th=1,tw=1,order=hwc,ku=1,pad=inline,rq=tile",
+                     why, sizeof why), 1);
+  /* neither template computes depthwise */
+  qt_workload dw = w;
+  dw.desc.p.op = QT_OP_DEPTHWISE;
+  CHECK(!qt_template_gemm.applies(&dw));
+  CHECK(!qt_template_direct.applies(&dw));
+}
+
+/* Valid configs per template for MobileNetV2's distinct conv layers on the host (AVX-512 and
+ * AVX2 register files) and the A76; the pointwise gemm spaces stay in the hundreds. */
+static void test_space_sizes(void) {
+  const qt_target targets[] = {target("host-avx512", 32, 512), target("host-avx2", 16, 256),
+                               target("cortex-a76", 32, 128)};
+  const qt_template_def *tpls[] = {&qt_template_gemm, &qt_template_direct};
+  printf("%-16s %-12s %-8s %8s %8s\n", "layer", "target", "template", "size", "valid");
+  for (int li = 0; li < N_LAYERS; li++) {
+    int seen = 0; /* print each distinct shape once */
+    for (int lj = 0; lj < li; lj++)
+      seen |= mnv2[lj].h == mnv2[li].h && mnv2[lj].ic == mnv2[li].ic && mnv2[lj].oc == mnv2[li].oc;
+    if (seen) continue;
+    const qt_workload w = workload(&mnv2[li], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT);
+    for (int ti = 0; ti < 3; ti++)
+      for (int k = 0; k < 2; k++) {
+        const qt_template_def *tpl = tpls[k];
+        long long size = 1, count = 0;
+        for (int i = 0; i < tpl->n_knobs; i++) size *= tpl->knobs[i].n_values;
+        int vals[QT_MAX_KNOBS];
+        for (long long idx = 0; idx < size; idx++) {
+          long long rest = idx;
+          for (int i = tpl->n_knobs - 1; i >= 0; i--) {
+            vals[i] = tpl->knobs[i].values[rest % tpl->knobs[i].n_values];
+            rest /= tpl->knobs[i].n_values;
+          }
+          char why[256];
+          count += tpl->valid(&w, &targets[ti], vals, why, sizeof why);
+        }
+        printf("%-16s %-12s %-8s %8lld %8lld\n", mnv2[li].name, targets[ti].name, tpl->name, size,
+               count);
+        if (tpl == &qt_template_gemm && li > 0 && mnv2[li].oc >= 32)
+          CHECK_MSG(count >= 200, "%s on %s: only %lld valid gemm configs", mnv2[li].name,
+                    targets[ti].name, count);
+        if (tpl == &qt_template_direct && li == 0)
+          CHECK_MSG(count >= 200, "stem on %s: only %lld valid direct configs", targets[ti].name,
+                    count);
+        CHECK(count < size);
+      }
+  }
+}
+
+int main(void) {
+  test_knob_tables();
+  test_defaults();
+  test_default_choices();
+  test_register_pressure();
+  test_padding_constraint();
+  test_other_constraints();
+  test_space_sizes();
+  return qt_test_finish();
+}

@@ -1,0 +1,311 @@
+/* test_dwconv_space.c — the depthwise template's knob space (schedules/dwconv.c): it is
+ * registered and applies to depthwise only; its default config is valid for every
+ * MobileNetV2 depthwise layer and every depthwise edge shape on an AVX2-class host (16 x 256
+ * bits), an AVX-512 host (32 x 512) and a Cortex-A76 (32 x 128); each constraint rejects what
+ * it should with a reason and admits its neighbour; the spaces stay large (hundreds of valid
+ * configs) for MobileNetV2 on both host and cortex-a76. Prints the space sizes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/qt_test.h"
+#include "schedules/space.h"
+#include "tests/kernels/edge_shapes.h"
+
+enum { CB, TH, TW, ORDER, KU, LOAD, PAD, RQ, NK };
+
+static qt_target make_target(const char *name, const char *arch, int regs, int bits) {
+  qt_target t;
+  memset(&t, 0, sizeof t);
+  snprintf(t.name, sizeof t.name, "%s", name);
+  snprintf(t.arch, sizeof t.arch, "%s", arch);
+  t.vector_regs = regs;
+  t.vector_bits = bits;
+  return t;
+}
+
+/* A 3x3 depthwise workload, square input h x h x c, stride s, TF SAME padding as in
+ * MobileNetV2 (1 on every side for stride 1, bottom/right only for stride 2). */
+static qt_workload mnv2_dw(int h, int c, int s) {
+  qt_workload w;
+  memset(&w, 0, sizeof w);
+  qt_conv_desc *d = &w.desc;
+  int pb = 1, pa = s == 1 ? 1 : 0;
+  d->p = (qt_conv_params){QT_OP_DEPTHWISE, 3, 3, s, s, 1, 1, pa, pa, pb, pb, 1};
+  d->in = (qt_dims){1, h, h, c};
+  int o = qt_conv_out_size(h, 3, s, 1, pa, pb);
+  d->out = (qt_dims){1, o, o, c};
+  w.dtype = QT_DTYPE_S8;
+  w.requant = QT_REQUANT_FIXEDPOINT;
+  return w;
+}
+
+/* MobileNetV2's distinct depthwise layers (17 layers, 10 workloads). */
+static const struct {
+  const char *name;
+  int h, c, s;
+} mnv2[] = {
+    {"block0_dw", 112, 32, 1},  {"block1_dw", 112, 96, 2},  {"block2_dw", 56, 144, 1},
+    {"block3_dw", 56, 144, 2},  {"block4_dw", 28, 192, 1},  {"block6_dw", 28, 192, 2},
+    {"block7_dw", 14, 384, 1},  {"block11_dw", 14, 576, 1}, {"block13_dw", 14, 576, 2},
+    {"block14_dw", 7, 960, 1},
+};
+enum { N_MNV2 = (int)(sizeof mnv2 / sizeof mnv2[0]) };
+
+static const qt_template_def *tpl;
+
+static int valid(const qt_workload *w, const qt_target *t, const int *v, char *why) {
+  why[0] = '\0';
+  return tpl->valid(w, t, v, why, 160);
+}
+
+/* Valid configs of the dwconv template alone, by enumeration of its knob values. */
+static long count_valid(const qt_workload *w, const qt_target *t, long *total) {
+  long n = 0;
+  *total = 0;
+  int idx[QT_MAX_KNOBS] = {0}, v[QT_MAX_KNOBS];
+  for (;;) {
+    for (int k = 0; k < tpl->n_knobs; k++) v[k] = tpl->knobs[k].values[idx[k]];
+    char why[160];
+    (*total)++;
+    n += valid(w, t, v, why);
+    int k = tpl->n_knobs - 1;
+    while (k >= 0 && ++idx[k] == tpl->knobs[k].n_values) idx[k--] = 0;
+    if (k < 0) break;
+  }
+  return n;
+}
+
+static void test_registered(void) {
+  tpl = qt_template_find("dwconv");
+  CHECK(tpl != NULL);
+  if (!tpl) return;
+  CHECK_STR(tpl->source, "templates/dwconv.c");
+  CHECK_EQ_INT(tpl->n_knobs, NK);
+  static const char *names[NK] = {"cb", "th", "tw", "order", "ku", "load", "pad", "rq"};
+  static const char *defines[NK] = {"QT_KNOB_CB", "QT_KNOB_TH", "QT_KNOB_TW", "QT_KNOB_ORDER",
+                                    "QT_KNOB_KU", "QT_KNOB_LOAD", "QT_KNOB_PAD", "QT_KNOB_RQ"};
+  for (int k = 0; k < NK && k < tpl->n_knobs; k++) {
+    CHECK_STR(tpl->knobs[k].name, names[k]);
+    CHECK_STR(tpl->knobs[k].define, defines[k]);
+    CHECK(tpl->knobs[k].n_values >= 2);
+  }
+  /* Every required family is present. */
+  int fam[QT_FAMILY_ISA + 1] = {0};
+  for (int k = 0; k < tpl->n_knobs; k++) fam[tpl->knobs[k].family]++;
+  CHECK(fam[QT_FAMILY_CHANNEL_SPLIT] == 1 && fam[QT_FAMILY_SPATIAL_TILE] == 2);
+  CHECK(fam[QT_FAMILY_LOOP_ORDER] == 1 && fam[QT_FAMILY_INTERLEAVE] == 2);
+  CHECK(fam[QT_FAMILY_COMPUTE_AT] == 2);
+
+  qt_workload dw = mnv2_dw(56, 144, 1), conv = dw;
+  conv.desc.p.op = QT_OP_CONV2D;
+  CHECK(tpl->applies(&dw));
+  CHECK(!tpl->applies(&conv));
+  CHECK(tpl->preference(&dw) > 0);
+}
+
+/* The default is valid on every MobileNetV2 depthwise layer and every depthwise edge shape,
+ * for all three targets, and is what the space framework picks. */
+static void test_default_valid(void) {
+  qt_target targets[] = {make_target("host", "x86_64", 16, 256),
+                         make_target("host-avx512", "x86_64", 32, 512),
+                         make_target("cortex-a76", "aarch64", 32, 128)};
+  for (int t = 0; t < 3; t++) {
+    for (int i = 0; i < N_MNV2 + QT_EDGE_SHAPE_COUNT; i++) {
+      qt_workload w;
+      const char *name;
+      if (i < N_MNV2) {
+        w = mnv2_dw(mnv2[i].h, mnv2[i].c, mnv2[i].s);
+        name = mnv2[i].name;
+      } else {
+        const struct qt_edge_shape *e = &qt_edge_shapes[i - N_MNV2];
+        if (e->d.p.op != QT_OP_DEPTHWISE) continue;
+        memset(&w, 0, sizeof w);
+        w.desc = e->d;
+        w.dtype = QT_DTYPE_U8;
+        w.requant = QT_REQUANT_FP32;
+        name = e->name;
+      }
+      CHECK_EQ_INT(qt_conv_desc_check(&w.desc), QT_KERNEL_OK);
+      int v[QT_MAX_KNOBS] = {0};
+      tpl->default_config(&w, &targets[t], v);
+      char why[160];
+      CHECK_MSG(valid(&w, &targets[t], v, why), "%s on %s: default invalid: %s", name,
+                targets[t].name, why);
+      qt_space s;
+      qt_err err;
+      CHECK_EQ_INT(qt_space_init(&s, &w, &targets[t], &err), 0);
+      qt_config c;
+      CHECK_EQ_INT(qt_space_default(&s, &c), 0);
+      CHECK(c.tpl == tpl);
+    }
+  }
+}
+
+/* The documented heuristic, on block2_dw: one vector of int8 channels, 2x2 shrunk by
+ * register pressure on the 16-register host, inputs first, strips, row requant. */
+static void test_default_heuristic(void) {
+  qt_workload w = mnv2_dw(56, 144, 1);
+  qt_target host = make_target("host", "x86_64", 16, 256);
+  qt_target a76 = make_target("cortex-a76", "aarch64", 32, 128);
+  qt_space s;
+  qt_err err;
+  qt_config c;
+  char str[QT_KNOBS_MAX];
+  CHECK_EQ_INT(qt_space_init(&s, &w, &host, &err), 0);
+  CHECK_EQ_INT(qt_space_default(&s, &c), 0);
+  CHECK_EQ_INT(qt_config_format(&c, str, sizeof str), 0);
+  CHECK_STR(str, "dwconv:cb=32,th=2,tw=1,order=hwc,ku=1,load=inputs,pad=strips,rq=row");
+  CHECK_EQ_INT(qt_space_init(&s, &w, &a76, &err), 0);
+  CHECK_EQ_INT(qt_space_default(&s, &c), 0);
+  CHECK_EQ_INT(qt_config_format(&c, str, sizeof str), 0);
+  CHECK_STR(str, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=inputs,pad=strips,rq=row");
+  /* 7x7x960 keeps the 2x2 tile; a 1x1 output gets a 1x1 tile. */
+  qt_workload tiny = mnv2_dw(1, 17, 1);
+  int v[QT_MAX_KNOBS];
+  tpl->default_config(&tiny, &a76, v);
+  CHECK_EQ_INT(v[TH], 1);
+  CHECK_EQ_INT(v[TW], 1);
+  CHECK_EQ_INT(v[CB], 16); /* one NEON vector of int8 channels, not above out_c = 17 */
+  tpl->default_config(&tiny, &host, v);
+  CHECK_EQ_INT(v[CB], 16); /* 32 halved: the block must not exceed out_c */
+}
+
+/* Each constraint rejects with a reason naming it, and admits the neighbouring config. */
+static void test_constraints(void) {
+  qt_target host = make_target("host", "x86_64", 16, 256);
+  qt_target wide = make_target("host-avx512", "x86_64", 32, 512);
+  qt_target a76 = make_target("cortex-a76", "aarch64", 32, 128);
+  qt_workload w = mnv2_dw(56, 144, 1);
+  char why[160];
+
+  /* Register pressure: 32 channels x 2x2 x ku=3 needs 16 + 12 + 4 = 32 ymm of int32 lanes. */
+  int hungry[NK] = {32, 2, 2, 0, 3, 1, 2, 1};
+  CHECK(!valid(&w, &host, hungry, why));
+  CHECK_MSG(strstr(why, "registers") != NULL, "why = %s", why);
+  CHECK(valid(&w, &wide, hungry, why)); /* 8 + 6 + 2 zmm */
+  int fits[NK] = {32, 2, 1, 0, 1, 1, 2, 1}; /* 8 + 4 + 4 = 16 */
+  CHECK(valid(&w, &host, fits, why));
+  int over[NK] = {32, 2, 2, 0, 1, 1, 2, 1}; /* 16 + 4 + 4 = 24 */
+  CHECK(!valid(&w, &host, over, why));
+  /* Boundaries on 16 ymm, one term at a time: the unrolled taps' weights count ku times. */
+  CHECK(valid(&w, &host, (int[NK]){16, 2, 2, 0, 3, 0, 2, 0}, why));  /* 8 + 6 + 2 = 16 */
+  CHECK(!valid(&w, &host, (int[NK]){32, 1, 1, 0, 3, 0, 2, 0}, why)); /* 4 + 12 + 4 = 20 */
+  CHECK(valid(&w, &host, (int[NK]){32, 1, 1, 0, 2, 0, 2, 0}, why));  /* 4 + 8 + 4 = 16 */
+  CHECK(!valid(&w, &host, (int[NK]){16, 4, 2, 0, 1, 0, 2, 0}, why)); /* 16 + 2 + 2 = 20 */
+  CHECK(valid(&w, &host, (int[NK]){16, 2, 2, 1, 1, 1, 0, 2}, why));  /* 8 + 2 + 2 = 12 */
+  /* On 128-bit NEON, 64 channels take 16 registers per output pixel: never fits. */
+  int neon64[NK] = {64, 1, 1, 0, 1, 0, 2, 0};
+  CHECK(!valid(&w, &a76, neon64, why));
+  CHECK(valid(&w, &wide, neon64, why));
+
+  /* Vector minimum: 8-channel blocks vectorise on aarch64 only. */
+  int cb8[NK] = {8, 2, 2, 1, 1, 0, 2, 0};
+  CHECK(!valid(&w, &host, cb8, why));
+  CHECK_MSG(strstr(why, "cb=8") != NULL, "why = %s", why);
+  CHECK(valid(&w, &a76, cb8, why));
+  int cb4[NK] = {4, 2, 2, 0, 1, 0, 2, 0};
+  CHECK(!valid(&w, &a76, cb4, why));
+  qt_workload few = mnv2_dw(8, 3, 1); /* 3 channels: no vector block fits anyway */
+  CHECK(valid(&few, &a76, cb4, why));
+  CHECK(valid(&few, &host, cb4, why));
+
+  /* Oversized channel blocks. */
+  qt_workload c32 = mnv2_dw(112, 32, 1);
+  int cb64[NK] = {64, 1, 1, 0, 1, 0, 2, 0};
+  CHECK(!valid(&c32, &wide, cb64, why));
+  CHECK_MSG(strstr(why, "out_c") != NULL, "why = %s", why);
+  int cb32[NK] = {32, 1, 1, 0, 1, 0, 2, 0};
+  CHECK(valid(&c32, &wide, cb32, why));
+  CHECK(valid(&few, &host, (int[NK]){16, 1, 1, 0, 1, 0, 2, 0}, why)); /* smallest vector block */
+  CHECK(!valid(&few, &host, (int[NK]){32, 1, 1, 0, 1, 0, 2, 0}, why));
+
+  /* Tiles larger than the output. */
+  qt_workload small = mnv2_dw(3, 16, 1); /* 3x3 output */
+  CHECK(!valid(&small, &a76, (int[NK]){16, 4, 1, 0, 1, 0, 2, 0}, why));
+  CHECK_MSG(strstr(why, "th=4") != NULL, "why = %s", why);
+  CHECK(!valid(&small, &a76, (int[NK]){16, 1, 4, 0, 1, 0, 2, 0}, why));
+  CHECK(valid(&small, &a76, (int[NK]){16, 2, 2, 0, 1, 0, 2, 0}, why));
+
+  /* Loop order only matters with two or more channel blocks. */
+  CHECK(!valid(&c32, &wide, (int[NK]){32, 1, 1, 1, 1, 0, 2, 0}, why));
+  CHECK_MSG(strstr(why, "order=chw") != NULL, "why = %s", why);
+  CHECK(valid(&c32, &wide, (int[NK]){16, 1, 1, 1, 1, 0, 2, 0}, why));
+
+  /* Unroll beyond kw, and padding placement without padding. */
+  qt_workload k7x1 = w;
+  k7x1.desc.p.kernel_h = 7;
+  k7x1.desc.p.kernel_w = 1;
+  k7x1.desc.p.pad_top = k7x1.desc.p.pad_bottom = 3;
+  k7x1.desc.p.pad_left = k7x1.desc.p.pad_right = 0;
+  CHECK_EQ_INT(qt_conv_desc_check(&k7x1.desc), QT_KERNEL_OK);
+  CHECK(!valid(&k7x1, &a76, (int[NK]){16, 1, 1, 0, 2, 0, 2, 0}, why));
+  CHECK_MSG(strstr(why, "ku=2") != NULL, "why = %s", why);
+  CHECK(valid(&k7x1, &a76, (int[NK]){16, 1, 1, 0, 1, 0, 2, 0}, why));
+  qt_workload nopad = w;
+  nopad.desc.p.pad_top = nopad.desc.p.pad_left = nopad.desc.p.pad_bottom =
+      nopad.desc.p.pad_right = 0;
+  nopad.desc.out.h = nopad.desc.out.w = 54;
+  CHECK_EQ_INT(qt_conv_desc_check(&nopad.desc), QT_KERNEL_OK);
+  for (int pad = 0; pad <= 2; pad++) {
+    int v[NK] = {16, 2, 2, 0, 1, 0, pad, 0};
+    CHECK_EQ_INT(valid(&nopad, &a76, v, why), pad == 2);
+    CHECK_EQ_INT(valid(&w, &a76, v, why), 1);
+  }
+  /* Not depthwise: nothing is valid. */
+  qt_workload conv = w;
+  conv.desc.p.op = QT_OP_CONV2D;
+  CHECK(!valid(&conv, &a76, fits, why));
+}
+
+/* Space sizes for MobileNetV2's depthwise workloads: large enough to be worth tuning on every
+ * target, and every knob value is valid on some workload of some target (no dead values). */
+static void test_space_sizes(void) {
+  qt_target targets[] = {make_target("host", "x86_64", 16, 256),
+                         make_target("host-avx512", "x86_64", 32, 512),
+                         make_target("cortex-a76", "aarch64", 32, 128)};
+  int seen[QT_MAX_KNOBS][QT_MAX_KNOB_VALUES] = {{0}};
+  for (int t = 0; t < 3; t++) {
+    long min_valid = -1;
+    for (int i = 0; i < N_MNV2; i++) {
+      qt_workload w = mnv2_dw(mnv2[i].h, mnv2[i].c, mnv2[i].s);
+      long total, n = count_valid(&w, &targets[t], &total);
+      printf("%-11s %-11s %3dx%-3d c%-4d s%d: %ld configs, %ld valid\n", targets[t].name,
+             mnv2[i].name, mnv2[i].h, mnv2[i].h, mnv2[i].c, mnv2[i].s, total, n);
+      CHECK_EQ_INT(total, 6480);
+      if (min_valid < 0 || n < min_valid) min_valid = n;
+      qt_space s;
+      qt_err err;
+      CHECK_EQ_INT(qt_space_init(&s, &w, &targets[t], &err), 0);
+      CHECK((long)qt_space_count_valid(&s) >= n); /* the framework sees them all */
+      /* Record which knob values are ever valid. */
+      int idx[QT_MAX_KNOBS] = {0}, v[QT_MAX_KNOBS];
+      for (;;) {
+        for (int k = 0; k < tpl->n_knobs; k++) v[k] = tpl->knobs[k].values[idx[k]];
+        char why[160];
+        if (valid(&w, &targets[t], v, why))
+          for (int k = 0; k < tpl->n_knobs; k++) seen[k][idx[k]] = 1;
+        int k = tpl->n_knobs - 1;
+        while (k >= 0 && ++idx[k] == tpl->knobs[k].n_values) idx[k--] = 0;
+        if (k < 0) break;
+      }
+    }
+    CHECK_MSG(min_valid >= 300, "%s: smallest MobileNetV2 dw space has %ld valid configs",
+              targets[t].name, min_valid);
+  }
+  for (int k = 0; k < tpl->n_knobs; k++)
+    for (int v = 0; v < tpl->knobs[k].n_values; v++)
+      /* cb=4 is for channel counts below every vector block, which MobileNetV2 lacks. */
+      if (!(k == CB && tpl->knobs[k].values[v] == 4))
+        CHECK_MSG(seen[k][v], "%s=%d never valid on MobileNetV2", tpl->knobs[k].name,
+                  tpl->knobs[k].values[v]);
+}
+
+int main(void) {
+  test_registered();
+  if (!tpl) return qt_test_finish();
+  test_default_valid();
+  test_default_heuristic();
+  test_constraints();
+  test_space_sizes();
+  return qt_test_finish();
+}
