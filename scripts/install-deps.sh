@@ -1,0 +1,30 @@
+#!/bin/sh
+# install-deps.sh — installs what qtune needs to build, test and cross-compile, from Debian's
+# packages; idempotent (installs only what is missing, so a second run is fast and offline).
+# Usage: scripts/install-deps.sh [--peers]   (--peers adds XNNPACK and oneDNN for bench/)
+set -eu
+
+pkgs="build-essential cmake pkg-config libsqlite3-dev sqlite3 libyaml-dev libssh2-1-dev \
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user openssh-server openssh-client iproute2"
+if [ "${1:-}" = "--peers" ]; then
+  pkgs="$pkgs libxnnpack-dev libdnnl-dev"
+fi
+
+missing=""
+for p in $pkgs; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+if [ -z "$missing" ]; then
+  echo "install-deps: everything is installed"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+echo "install-deps: installing$missing"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing

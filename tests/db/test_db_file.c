@@ -1,0 +1,493 @@
+/* test_db_file.c — the tuning log as a file: the schema and marks a new log gets, reopening
+ * without re-migrating, refusal of files that are not (current) qtune logs with the file left
+ * byte for byte unchanged, unwritable paths, a lock held by another connection (QT_EBUSY
+ * within the timeout), commits surviving a killed process, and fault injection: a record that
+ * fails at its Nth insert, for every N, rolls back completely and leaves a sound log. */
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/db/db_fixture.h"
+
+static char dir[256];
+
+static void path_in_dir(char *buf, size_t cap, const char *name) {
+  snprintf(buf, cap, "%s/%s", dir, name);
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Opens path as a log, begins a session and records one OK measurement of w with knobs. */
+static void make_log(const char *path, const qt_workload *w, const char *knobs, double median) {
+  qt_db *db = NULL;
+  qt_err err;
+  int64_t s = 0;
+  int rc = qt_db_open(path, 1000, &db, &err);
+  CHECK_MSG(rc == 0, "open %s: %s", path, err.msg);
+  if (rc) return;
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune test", "0.1.0", &s, &err), 0);
+  qt_measurement m = fx_measurement(w, "a76", knobs, QT_STATUS_OK, median);
+  rc = qt_db_record(db, s, &m, &err);
+  CHECK_MSG(rc == 0, "record: %s", err.msg);
+  CHECK_EQ_INT(qt_db_session_end(db, s, &err), 0);
+  qt_db_close(db);
+}
+
+static void test_schema(void) {
+  char path[300], buf[256];
+  path_in_dir(path, sizeof path, "schema.db");
+  qt_workload w = fx_dwconv();
+  make_log(path, &w, "dwconv:cb=8", 500);
+  qt_measurement failed = fx_measurement(&w, "a76", "dwconv:cb=4", QT_STATUS_RUN_TIMEOUT, 0);
+  {
+    qt_db *db = NULL;
+    qt_err err;
+    int64_t s = 0;
+    CHECK_EQ_INT(qt_db_open(path, 1000, &db, &err), 0);
+    CHECK_EQ_INT(qt_db_session_begin(db, "tune again", "0.1.0", &s, &err), 0);
+    CHECK_EQ_INT(qt_db_record(db, s, &failed, &err), 0);
+    qt_db_close(db);
+  }
+
+  sqlite3 *h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA application_id"), QT_DB_APPLICATION_ID);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), QT_DB_SCHEMA_VERSION);
+  fx_text(h, "PRAGMA journal_mode", buf, sizeof buf);
+  CHECK_STR(buf, "wal");
+  fx_text(h, "SELECT value FROM meta WHERE key = 'application'", buf, sizeof buf);
+  CHECK_STR(buf, "qtune");
+  fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
+  CHECK_STR(buf, "1");
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM meta"), 2);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
+                         "('meta','workloads','targets','boards','sessions','configs',"
+                         "'measurements')"),
+               7);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_foreign_key_list('measurements')"), 5);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_foreign_key_list('boards')"), 1);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_index_list('measurements') WHERE "
+                         "name = 'measurements_best'"),
+               1);
+  /* The best query is answered from the index, not by scanning every measurement. */
+  fx_plan(h, "SELECT id FROM measurements WHERE workload_id = 1 AND target_id = 1 AND "
+             "status = 'ok' ORDER BY median_ns LIMIT 1",
+          buf, sizeof buf);
+  CHECK_MSG(strstr(buf, "measurements_best") != NULL, "plan: %s", buf);
+  fx_plan(h, "SELECT 1 FROM measurements WHERE workload_id = 1 AND target_id = 1 AND "
+             "config_id = 1 AND source_hash = 'h' AND protocol = 'p' AND status IN ('ok', "
+             "'wrong_answer')",
+          buf, sizeof buf);
+  CHECK_MSG(strstr(buf, "measurements_variant") != NULL, "plan: %s", buf);
+
+  /* Rows describe themselves: names, keys, text times and checksums. */
+  char key[QT_KEY_MAX], hash[17], sql[512];
+  qt_workload_key(&w, key);
+  snprintf(hash, sizeof hash, "%016" PRIx64, qt_workload_hash(&w));
+  fx_text(h, "SELECT key FROM workloads", buf, sizeof buf);
+  CHECK_STR(buf, key);
+  fx_text(h, "SELECT hash FROM workloads", buf, sizeof buf);
+  CHECK_STR(buf, hash);
+  fx_text(h, "SELECT op || ' ' || dtype || ' ' || requant || ' ' || in_h || 'x' || out_c || ' "
+             "k' || kh || ' p' || pad_bottom || ' m' || depth_multiplier FROM workloads",
+          buf, sizeof buf);
+  CHECK_STR(buf, "dwconv s8 fixedpoint 8x16 k3 p1 m1");
+  snprintf(sql, sizeof sql, "SELECT macs = %" PRIu64 " FROM workloads", qt_workload_macs(&w));
+  CHECK_EQ_INT(fx_int(h, sql), 1);
+  fx_text(h, "SELECT times_ns FROM measurements WHERE status = 'ok'", buf, sizeof buf);
+  CHECK_STR(buf, "498.5,500,502.25");
+  fx_text(h, "SELECT checksum FROM measurements WHERE status = 'ok'", buf, sizeof buf);
+  CHECK_STR(buf, "00c0ffee12345678");
+  fx_text(h, "SELECT t.name || '/' || b.name || '/' || b.kind || '/' || c.template || '/' || "
+             "c.knobs FROM measurements m JOIN targets t ON t.id = m.target_id JOIN boards b "
+             "ON b.id = m.board_id JOIN configs c ON c.id = m.config_id WHERE m.status = 'ok'",
+          buf, sizeof buf);
+  CHECK_STR(buf, "a76/local/local/dwconv/dwconv:cb=8");
+  CHECK_EQ_INT(fx_int(h, "SELECT median_ns IS NULL AND n_times = 0 AND times_ns = '' FROM "
+                         "measurements WHERE status = 'run_timeout'"),
+               1);
+  fx_text(h, "SELECT error FROM measurements WHERE status = 'run_timeout'", buf, sizeof buf);
+  CHECK_STR(buf, failed.error);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL AND "
+                         "started_at LIKE '____-__-__T__:__:__.___Z'"),
+               1);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sessions WHERE ended_at IS NULL"), 1);
+  sqlite3_close(h);
+}
+
+/* Reopening a current log keeps its data and writes nothing: no migration runs again. */
+static void test_reopen(void) {
+  char path[300];
+  path_in_dir(path, sizeof path, "reopen.db");
+  qt_workload w = fx_dwconv();
+  make_log(path, &w, "dwconv:cb=8", 500);
+  long size0 = 0, size1 = 0;
+  uint64_t h0 = fx_file_hash(path, &size0);
+  CHECK(size0 > 0);
+
+  qt_db *db = NULL;
+  qt_err err;
+  CHECK_EQ_INT(qt_db_open(path, 1000, &db, &err), 0);
+  char key[QT_KEY_MAX];
+  qt_workload_key(&w, key);
+  qt_db_row row;
+  int found = 0;
+  CHECK_EQ_INT(qt_db_best(db, key, "a76", &row, &found, &err), 0);
+  CHECK_EQ_INT(found, 1);
+  CHECK_STR(row.knobs, "dwconv:cb=8");
+  CHECK(row.median_ns == 500);
+  qt_db_close(db);
+  uint64_t h1 = fx_file_hash(path, &size1);
+  CHECK_EQ_INT(size1, size0);
+  CHECK(h1 == h0);
+
+  /* More records after a reopen go into the same log. */
+  make_log(path, &w, "dwconv:cb=16", 400);
+  CHECK_EQ_INT(qt_db_open(path, 1000, &db, &err), 0);
+  int64_t all = 0, ok = 0;
+  CHECK_EQ_INT(qt_db_count(db, key, "a76", &all, &ok, &err), 0);
+  CHECK_EQ_INT(all, 2);
+  CHECK_EQ_INT(qt_db_best(db, key, "a76", &row, &found, &err), 0);
+  CHECK(row.median_ns == 400);
+  qt_db_close(db);
+  sqlite3 *h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM meta"), 2);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sessions"), 2);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM workloads"), 1);
+  sqlite3_close(h);
+
+  /* An existing empty (0-byte) file is a new log. */
+  char empty[300];
+  path_in_dir(empty, sizeof empty, "empty.db");
+  FILE *f = fopen(empty, "wb");
+  CHECK(f != NULL);
+  if (f) fclose(f);
+  CHECK_EQ_INT(qt_db_open(empty, 1000, &db, &err), 0);
+  qt_db_close(db);
+  h = fx_raw_open(empty);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA application_id"), QT_DB_APPLICATION_ID);
+  sqlite3_close(h);
+}
+
+/* Opening path must fail with QT_EDBFORMAT, a message holding want, and leave the file (and
+ * its directory) exactly as it was. */
+static void expect_refused(const char *path, const char *want) {
+  long size0 = 0, size1 = 0;
+  uint64_t h0 = fx_file_hash(path, &size0);
+  CHECK(size0 > 0);
+  qt_db *db = (qt_db *)&size0;
+  qt_err err;
+  qt_err_clear(&err);
+  int rc = qt_db_open(path, 100, &db, &err);
+  CHECK_MSG(rc == QT_EDBFORMAT, "open %s: %s (%s)", path, qt_errname(rc), err.msg);
+  CHECK(db == NULL);
+  CHECK_MSG(strstr(err.msg, want) != NULL, "message '%s' lacks '%s'", err.msg, want);
+  CHECK_MSG(strstr(err.msg, path) != NULL, "message '%s' lacks the path", err.msg);
+  uint64_t h1 = fx_file_hash(path, &size1);
+  CHECK_EQ_INT(size1, size0);
+  CHECK_MSG(h1 == h0, "%s changed", path);
+  char side[400];
+  snprintf(side, sizeof side, "%s-wal", path);
+  CHECK_MSG(!fx_exists(side), "%s created", side);
+  snprintf(side, sizeof side, "%s-journal", path);
+  CHECK_MSG(!fx_exists(side), "%s created", side);
+  if (rc == 0) qt_db_close(db);
+}
+
+static void test_refusals(void) {
+  char path[300];
+
+  path_in_dir(path, sizeof path, "notes.txt");
+  FILE *f = fopen(path, "w");
+  for (int i = 0; f && i < 200; i++) fprintf(f, "line %d: this is not a database\n", i);
+  if (f) fclose(f);
+  expect_refused(path, "is not a qtune log (not an SQLite database)");
+
+  path_in_dir(path, sizeof path, "short.txt");
+  f = fopen(path, "w");
+  if (f) {
+    fputs("hi\n", f);
+    fclose(f);
+  }
+  expect_refused(path, "not an SQLite database");
+
+  path_in_dir(path, sizeof path, "foreign.db");
+  sqlite3 *h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_exec(h, "CREATE TABLE notes(x TEXT); INSERT INTO notes VALUES('keep me')"), 0);
+  sqlite3_close(h);
+  expect_refused(path, "is an SQLite database but not a qtune log (application_id 0x00000000");
+
+  path_in_dir(path, sizeof path, "other-app.db");
+  h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_exec(h, "PRAGMA application_id = 0x12345678; CREATE TABLE t(x)"), 0);
+  sqlite3_close(h);
+  expect_refused(path, "application_id 0x12345678");
+
+  /* A foreign log in WAL mode (reading it makes SQLite create -wal/-shm; the file itself must
+   * still be unchanged). */
+  path_in_dir(path, sizeof path, "foreign-wal.db");
+  h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_exec(h, "PRAGMA journal_mode = WAL; CREATE TABLE t(x); INSERT INTO t "
+                          "VALUES(1)"),
+               0);
+  sqlite3_close(h);
+  {
+    long size0 = 0, size1 = 0;
+    uint64_t h0 = fx_file_hash(path, &size0);
+    qt_db *db = NULL;
+    qt_err err;
+    CHECK_EQ_INT(qt_db_open(path, 100, &db, &err), QT_EDBFORMAT);
+    CHECK(fx_file_hash(path, &size1) == h0 && size1 == size0);
+  }
+
+  path_in_dir(path, sizeof path, "newer.db");
+  h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_exec(h, "PRAGMA application_id = " DB_FX_STR(QT_DB_APPLICATION_ID) ";"
+                          "PRAGMA user_version = 99; CREATE TABLE future(x)"),
+               0);
+  sqlite3_close(h);
+  expect_refused(path, "has schema version 99; this qtune understands up to 1: upgrade qtune");
+}
+
+static void test_unwritable(void) {
+  char path[300];
+  qt_db *db = NULL;
+  qt_err err;
+  path_in_dir(path, sizeof path, "missing/sub/tuning.db");
+  int rc = qt_db_open(path, 100, &db, &err);
+  CHECK_EQ_INT(rc, QT_EIO);
+  CHECK(db == NULL);
+  CHECK_MSG(strstr(err.msg, path) && strstr(err.msg, "unable to open") &&
+                strstr(err.msg, "No such file or directory"),
+            "%s", err.msg);
+  path_in_dir(path, sizeof path, "missing");
+  CHECK(!fx_exists(path));
+
+  rc = qt_db_open(dir, 100, &db, &err); /* a directory is not a file */
+  CHECK_EQ_INT(rc, QT_EIO);
+  CHECK_MSG(strstr(err.msg, dir) && strstr(err.msg, "Is a directory"), "%s", err.msg);
+}
+
+/* Another connection holding the write lock makes a record fail with QT_EBUSY once the busy
+ * timeout has passed, not before and not much later; the log works again once it is freed. */
+static void test_busy(void) {
+  char path[300];
+  path_in_dir(path, sizeof path, "busy.db");
+  qt_workload w = fx_dwconv();
+  make_log(path, &w, "dwconv:cb=8", 500);
+
+  qt_db *db = NULL;
+  qt_err err;
+  int64_t s = 0;
+  CHECK_EQ_INT(qt_db_open(path, 200, &db, &err), 0);
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune busy", "0.1.0", &s, &err), 0);
+
+  sqlite3 *other = fx_raw_open(path);
+  CHECK_EQ_INT(fx_exec(other, "BEGIN IMMEDIATE; INSERT INTO targets(name) VALUES('held')"), 0);
+
+  /* Opening an existing log needs no write lock: it still works. */
+  qt_db *reader = NULL;
+  CHECK_EQ_INT(qt_db_open(path, 200, &reader, &err), 0);
+  qt_db_close(reader);
+
+  qt_measurement m = fx_measurement(&w, "a76", "dwconv:cb=16", QT_STATUS_OK, 300);
+  double t0 = now_ms();
+  int rc = qt_db_record(db, s, &m, &err);
+  double waited = now_ms() - t0;
+  CHECK_EQ_INT(rc, QT_EBUSY);
+  CHECK_MSG(waited >= 150 && waited < 5000, "waited %.0f ms for a 200 ms timeout", waited);
+  CHECK_MSG(strstr(err.msg, "locked") && strstr(err.msg, "200 ms"), "%s", err.msg);
+
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune busy 2", "0.1.0", &s, &err), QT_EBUSY);
+
+  CHECK_EQ_INT(fx_exec(other, "ROLLBACK"), 0);
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune busy 3", "0.1.0", &s, &err), 0);
+  rc = qt_db_record(db, s, &m, &err);
+  CHECK_MSG(rc == 0, "record after the lock was released: %s", err.msg);
+  char key[QT_KEY_MAX];
+  qt_workload_key(&w, key);
+  int64_t all = 0, ok = 0;
+  CHECK_EQ_INT(qt_db_count(db, key, "a76", &all, &ok, &err), 0);
+  CHECK_EQ_INT(all, 2);
+  qt_db_close(db);
+
+  /* Creating a new log needs the write lock too: an empty file locked by someone else. */
+  char fresh[300];
+  path_in_dir(fresh, sizeof fresh, "busy-new.db");
+  sqlite3 *locker = fx_raw_open(fresh);
+  CHECK_EQ_INT(fx_exec(locker, "BEGIN IMMEDIATE"), 0);
+  CHECK_EQ_INT(qt_db_open(fresh, 100, &db, &err), QT_EBUSY);
+  CHECK_MSG(strstr(err.msg, fresh) != NULL, "%s", err.msg);
+  CHECK_EQ_INT(fx_exec(locker, "ROLLBACK"), 0);
+  sqlite3_close(locker);
+  CHECK_EQ_INT(qt_db_open(fresh, 100, &db, &err), 0);
+  qt_db_close(db);
+  sqlite3_close(other);
+}
+
+/* A tuner killed right after its records returned loses none of them. */
+static void test_killed(void) {
+  char path[300];
+  path_in_dir(path, sizeof path, "killed.db");
+  qt_workload w = fx_dwconv();
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    qt_db *db = NULL;
+    int64_t s = 0;
+    if (qt_db_open(path, 1000, &db, NULL) || qt_db_session_begin(db, "t", "0", &s, NULL))
+      _exit(3);
+    for (int i = 0; i < 3; i++) {
+      char knobs[32];
+      snprintf(knobs, sizeof knobs, "dwconv:cb=%d", 8 << i);
+      qt_measurement m = fx_measurement(&w, "a76", knobs, QT_STATUS_OK, 100 + i);
+      if (qt_db_record(db, s, &m, NULL)) _exit(4);
+    }
+    raise(SIGKILL); /* no close, no checkpoint */
+    _exit(5);
+  }
+  int status = 0;
+  CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+  CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child status 0x%x", status);
+
+  qt_db *db = NULL;
+  qt_err err;
+  CHECK_EQ_INT(qt_db_open(path, 1000, &db, &err), 0);
+  char key[QT_KEY_MAX];
+  qt_workload_key(&w, key);
+  int64_t all = 0, ok = 0;
+  CHECK_EQ_INT(qt_db_count(db, key, "a76", &all, &ok, &err), 0);
+  CHECK_EQ_INT(all, 3);
+  int found = 0;
+  qt_variant_id id = {&w, "a76", "dwconv", "dwconv:cb=32", "0123456789abcdef",
+                      "w1:n10:r3:ms0:flush0:pin0"};
+  CHECK_EQ_INT(qt_db_has_measured(db, &id, &found, &err), 0);
+  CHECK_EQ_INT(found, 1);
+  qt_db_close(db);
+}
+
+/* Row counts of every table qt_db_record writes, as one comparable number per table. */
+typedef struct counts {
+  int64_t workloads, targets, boards, configs, measurements;
+} counts;
+
+static counts count_rows(sqlite3 *h) {
+  counts c = {fx_int(h, "SELECT count(*) FROM workloads"),
+              fx_int(h, "SELECT count(*) FROM targets"), fx_int(h, "SELECT count(*) FROM boards"),
+              fx_int(h, "SELECT count(*) FROM configs"),
+              fx_int(h, "SELECT count(*) FROM measurements")};
+  return c;
+}
+
+static int same_counts(counts a, counts b) {
+  return a.workloads == b.workloads && a.targets == b.targets && a.boards == b.boards &&
+         a.configs == b.configs && a.measurements == b.measurements;
+}
+
+/* Fault injection: triggers (added behind qt_db's back) make the Nth INSERT of a record fail,
+ * for N = 1, 2, ... until a record goes through without the fault firing. Each failure must
+ * be QT_EDB naming the fault, leave every table as it was and the log sound; with the fault
+ * still armed the retry fails the same way (persistent), and once it is cleared the same
+ * record succeeds (transient). */
+static void test_fault_injection(void) {
+  char path[300], buf[64];
+  path_in_dir(path, sizeof path, "fault.db");
+  qt_workload w0 = fx_dwconv();
+  make_log(path, &w0, "dwconv:cb=8", 500);
+
+  sqlite3 *h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_exec(h, "CREATE TABLE fault(n INTEGER NOT NULL, seen INTEGER NOT NULL);"
+                          "INSERT INTO fault VALUES(0, 0)"),
+               0);
+  static const char *const tables[] = {"workloads", "targets", "boards", "configs",
+                                       "measurements"};
+  for (int i = 0; i < 5; i++) {
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "CREATE TRIGGER fault_%s BEFORE INSERT ON %s BEGIN "
+             "UPDATE fault SET seen = seen + 1; "
+             "SELECT RAISE(ABORT, 'injected fault') FROM fault WHERE seen = n; END",
+             tables[i], tables[i]);
+    CHECK_EQ_INT(fx_exec(h, sql), 0);
+  }
+
+  qt_db *db = NULL;
+  qt_err err;
+  int64_t s = 0;
+  CHECK_EQ_INT(qt_db_open(path, 1000, &db, &err), 0);
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune faults", "0.1.0", &s, &err), 0);
+  char key0[QT_KEY_MAX];
+  qt_workload_key(&w0, key0);
+
+  int first_clean = 0;
+  for (int n = 1; n <= 10 && !first_clean; n++) {
+    /* Everything new each round, so every get-or-create inserts. */
+    qt_workload w = fx_dwconv();
+    w.desc.in.h = w.desc.out.h = 8 + n;
+    char target[16], board[16], knobs[32];
+    snprintf(target, sizeof target, "t%d", n);
+    snprintf(board, sizeof board, "b%d", n);
+    snprintf(knobs, sizeof knobs, "dwconv:cb=%d", n);
+    qt_measurement m = fx_measurement(&w, target, knobs, QT_STATUS_OK, 100 + n);
+    m.board = board;
+
+    char arm[96];
+    snprintf(arm, sizeof arm, "UPDATE fault SET n = %d, seen = 0", n);
+    CHECK_EQ_INT(fx_exec(h, arm), 0);
+    counts before = count_rows(h);
+    int rc = qt_db_record(db, s, &m, &err);
+    if (rc == 0) {
+      first_clean = n;
+      break;
+    }
+    CHECK_MSG(rc == QT_EDB, "N=%d: %s: %s", n, qt_errname(rc), err.msg);
+    CHECK_MSG(strstr(err.msg, "injected fault") != NULL, "N=%d: %s", n, err.msg);
+    CHECK_MSG(same_counts(before, count_rows(h)), "N=%d: a failed record changed the log", n);
+    fx_text(h, "PRAGMA integrity_check", buf, sizeof buf);
+    CHECK_STR(buf, "ok");
+    CHECK_EQ_INT(fx_rows(h, "PRAGMA foreign_key_check"), 0);
+
+    rc = qt_db_record(db, s, &m, &err); /* persistent: fails again, still no trace */
+    CHECK_EQ_INT(rc, QT_EDB);
+    CHECK(same_counts(before, count_rows(h)));
+
+    CHECK_EQ_INT(fx_exec(h, "UPDATE fault SET n = 0"), 0); /* transient: gone on retry */
+    rc = qt_db_record(db, s, &m, &err);
+    CHECK_MSG(rc == 0, "N=%d: retry after the fault cleared: %s", n, err.msg);
+    counts after = count_rows(h);
+    CHECK_EQ_INT(after.measurements, before.measurements + 1);
+    CHECK_EQ_INT(after.workloads, before.workloads + 1);
+
+    /* Earlier records are intact. */
+    qt_db_row row;
+    int found = 0;
+    CHECK_EQ_INT(qt_db_best(db, key0, "a76", &row, &found, &err), 0);
+    CHECK(found == 1 && row.median_ns == 500);
+  }
+  /* One record inserts into five tables: faults at N = 1..5, the 6th round is clean. */
+  CHECK_EQ_INT(first_clean, 6);
+  fx_text(h, "PRAGMA integrity_check", buf, sizeof buf);
+  CHECK_STR(buf, "ok");
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements"), 1 + 5 + 1);
+  qt_db_close(db);
+  sqlite3_close(h);
+}
+
+int main(void) {
+  fx_mkdtemp(dir, sizeof dir);
+  test_schema();
+  test_reopen();
+  test_refusals();
+  test_unwritable();
+  test_busy();
+  test_killed();
+  test_fault_injection();
+  int rc = qt_test_finish();
+  if (rc == 0) fx_rmdir(dir);
+  else fprintf(stderr, "test files kept in %s\n", dir);
+  return rc;
+}

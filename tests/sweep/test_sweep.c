@@ -1,0 +1,219 @@
+/* test_sweep.c — every template against the reference through the real pipeline. For a
+ * target (host, or cortex-a76 under qemu-aarch64), it samples valid configs of each MobileNetV2
+ * workload in all four data-type/requant combinations, plus configs of each template on the
+ * edge shapes of tests/kernels/edge_shapes.h, builds each variant with its shape constants
+ * exactly as `tune` does, runs it (--check-only) and compares the output checksum with the
+ * host reference. Prints one line per failure and "N passed, N failed".
+ * Usage: test_sweep --target T [--per-workload K] [--cache DIR] [--jobs N] */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "edge_shapes.h"
+#include "tuner/build.h"
+#include "tuner/config.h"
+#include "tuner/measure.h"
+#include "tuner/runner.h"
+#include "tuner/search.h"
+
+typedef struct job {
+  qt_workload w;
+  qt_config c;
+} job;
+
+typedef struct sweep {
+  job *jobs;
+  int n_jobs, next;
+  int passed, failed;
+  int per_template[QT_MAX_TEMPLATES];
+  pthread_mutex_t mu;
+  qt_build_ctx *bctx;
+  qt_runner *rn;
+} sweep;
+
+static uint64_t rng_next(uint64_t *s) {
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static int add_job(sweep *s, int *cap, const qt_workload *w, const qt_config *c) {
+  if (s->n_jobs == *cap) {
+    *cap = *cap ? *cap * 2 : 256;
+    job *grown = realloc(s->jobs, sizeof *grown * (size_t)*cap);
+    if (!grown) return -1;
+    s->jobs = grown;
+  }
+  s->jobs[s->n_jobs].w = *w;
+  s->jobs[s->n_jobs].c = *c;
+  s->n_jobs++;
+  return 0;
+}
+
+/* Samples k valid configs of every applicable template of w (the default among them). */
+static int sample(sweep *s, int *cap, const qt_workload *w, const qt_target *t, int k,
+                  uint64_t *rng) {
+  qt_space space;
+  qt_err err;
+  if (qt_space_init(&space, w, t, &err)) return -1;
+  for (int ti = 0; ti < space.n_tpls; ti++) {
+    qt_space one = space;
+    one.n_tpls = 1;
+    one.tpls[0] = space.tpls[ti];
+    one.offset[0] = 0;
+    one.offset[1] = space.offset[ti + 1] - space.offset[ti];
+    uint64_t *valid, n;
+    if (qt_space_enumerate_valid(&one, &valid, &n, &err)) return -1;
+    qt_config c;
+    memset(&c, 0, sizeof c);
+    c.tpl = one.tpls[0];
+    c.tpl->default_config(w, t, c.vals);
+    if (qt_space_valid(&one, &c, NULL, 0) && add_job(s, cap, w, &c)) return -1;
+    for (int i = 1; i < k && n > 0; i++) {
+      qt_space_decode(&one, valid[rng_next(rng) % n], &c);
+      if (add_job(s, cap, w, &c)) return -1;
+    }
+    free(valid);
+  }
+  return 0;
+}
+
+static void *worker(void *arg) {
+  sweep *s = arg;
+  for (;;) {
+    pthread_mutex_lock(&s->mu);
+    int i = s->next < s->n_jobs ? s->next++ : -1;
+    pthread_mutex_unlock(&s->mu);
+    if (i < 0) return NULL;
+    job *j = &s->jobs[i];
+    char key[QT_KEY_MAX], knobs[QT_KNOBS_MAX], why[1200] = "";
+    qt_workload_key(&j->w, key);
+    qt_config_format(&j->c, knobs, sizeof knobs);
+    qt_err err;
+    int ok = 0;
+    uint64_t expected;
+    qt_artifact art;
+    if (qt_expected_checksum(&j->w, 1, &expected, &err)) {
+      snprintf(why, sizeof why, "reference: %s", err.msg);
+    } else if (qt_build_variant(s->bctx, &j->w, &j->c, &art, &err)) {
+      snprintf(why, sizeof why, "build: %s", err.msg);
+    } else if (art.status != QT_STATUS_OK) {
+      snprintf(why, sizeof why, "%s: %.900s", qt_status_name(art.status), art.error);
+    } else {
+      qt_protocol p = QT_PROTOCOL_DEFAULTS;
+      char store[16][32];
+      char *args[17];
+      qt_protocol_args(&p, 1, store, args);
+      qt_proc_result r;
+      if (s->rn->ops->run(s->rn, art.path, args, 600000, &r, &err)) {
+        snprintf(why, sizeof why, "run: %s", err.msg);
+      } else {
+        qt_outcome o;
+        qt_judge_run(&r, 600000, expected, &o);
+        qt_proc_result_free(&r);
+        ok = o.m.status == QT_STATUS_OK;
+        if (!ok) snprintf(why, sizeof why, "%s: %s", qt_status_name(o.m.status), o.error);
+      }
+    }
+    pthread_mutex_lock(&s->mu);
+    if (ok) {
+      s->passed++;
+    } else {
+      s->failed++;
+      fprintf(stderr, "FAIL %s %s: %s\n", key, knobs, why);
+    }
+    int n;
+    const qt_template_def *const *all = qt_templates(&n);
+    for (int t = 0; t < n; t++)
+      if (all[t] == j->c.tpl && ok) s->per_template[t]++;
+    pthread_mutex_unlock(&s->mu);
+  }
+}
+
+int main(int argc, char **argv) {
+  const char *target_name = NULL, *cache = NULL;
+  int per_workload = 3, jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!strcmp(argv[i], "--target")) target_name = argv[i + 1];
+    else if (!strcmp(argv[i], "--per-workload")) per_workload = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--cache")) cache = argv[i + 1];
+    else if (!strcmp(argv[i], "--jobs")) jobs = atoi(argv[i + 1]);
+  }
+  if (!target_name) {
+    fprintf(stderr, "usage: test_sweep --target T [--per-workload K] [--cache DIR] [--jobs N]\n");
+    return 2;
+  }
+  qt_err err;
+  qt_target t;
+  if (qt_target_load(QT_SOURCE_DIR "/configs", target_name, &t, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 1;
+  }
+  char cache_dir[QT_PATH_MAX];
+  snprintf(cache_dir, sizeof cache_dir, "%s/%s", cache ? cache : "/tmp/qtune-sweep", t.name);
+  sweep s;
+  memset(&s, 0, sizeof s);
+  pthread_mutex_init(&s.mu, NULL);
+  s.bctx = malloc(sizeof *s.bctx);
+  if (qt_build_ctx_init(s.bctx, QT_SOURCE_DIR "/kernels", cache_dir, &t, 300000, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 1;
+  }
+  if (qt_runner_local_create("local", t.emulator, &s.rn, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 1;
+  }
+
+  qt_model m;
+  if (qt_model_load(QT_SOURCE_DIR "/configs", "mobilenet_v2", &m, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 1;
+  }
+  int cap = 0;
+  uint64_t rng = 12345;
+  int mnv2_jobs = 0;
+  for (int dtype = 0; dtype < 2; dtype++)
+    for (int rq = 0; rq < 2; rq++)
+      for (int i = 0; i < m.n_tasks; i++) {
+        qt_workload w = m.tasks[i].w;
+        w.dtype = dtype;
+        w.requant = rq;
+        if (sample(&s, &cap, &w, &t, per_workload, &rng)) return 1;
+      }
+  mnv2_jobs = s.n_jobs;
+  for (int e = 0; e < QT_EDGE_SHAPE_COUNT; e++)
+    for (int combo = 0; combo < 4; combo++) {
+      qt_workload w = {qt_edge_shapes[e].d, combo / 2, combo % 2};
+      if (sample(&s, &cap, &w, &t, 1, &rng)) return 1;
+    }
+  fprintf(stderr, "sweep on %s: %d variants (%d of MobileNetV2 workloads, %d of edge shapes)\n",
+          t.name, s.n_jobs, mnv2_jobs, s.n_jobs - mnv2_jobs);
+
+  pthread_t threads[16];
+  if (jobs < 1) jobs = 1;
+  if (jobs > 16) jobs = 16;
+  for (int i = 0; i < jobs; i++) pthread_create(&threads[i], NULL, worker, &s);
+  for (int i = 0; i < jobs; i++) pthread_join(threads[i], NULL);
+
+  int n;
+  const qt_template_def *const *all = qt_templates(&n);
+  for (int i = 0; i < n; i++)
+    fprintf(stderr, "  %s: %d variants bit-exact\n", all[i]->name, s.per_template[i]);
+  /* Every template must actually have been exercised, and the sample must be large. */
+  int covered = 1;
+  for (int i = 0; i < n; i++) covered &= s.per_template[i] > 0;
+  if (!covered || mnv2_jobs < 300) {
+    fprintf(stderr, "FAIL coverage: every template exercised and >= 300 MobileNetV2 variants "
+            "(got %d)\n", mnv2_jobs);
+    s.failed++;
+  }
+  printf("%d passed, %d failed\n", s.passed, s.failed);
+  qt_model_free(&m);
+  qt_runner_destroy(s.rn);
+  free(s.bctx);
+  free(s.jobs);
+  return s.failed ? 1 : 0;
+}

@@ -1,0 +1,111 @@
+/* test_space.c — the knob-space framework over the real templates: dense index round trips,
+ * canonical strings round trip, enumeration yields only valid configs (and all of them),
+ * defaults are valid, spaces of MobileNetV2's depthwise and pointwise workloads hold hundreds
+ * of valid configs on host and cortex-a76, and the parser rejects what it must. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../qt_test.h"
+#include "schedules/space.h"
+#include "tuner/config.h"
+#include "tuner/search.h"
+
+static void check_space(const qt_space *s, const char *what) {
+  uint64_t size = qt_space_size(s), n_valid = 0;
+  qt_config c, back;
+  char str[QT_KNOBS_MAX], why[256];
+  int roundtrip_ok = 1, parse_ok = 1, invalid_rejected = 1;
+  for (uint64_t i = 0; i < size; i++) {
+    if (qt_space_decode(s, i, &c) != 0 || qt_space_encode(s, &c) != i) roundtrip_ok = 0;
+    int valid = qt_space_valid(s, &c, why, sizeof why);
+    CHECK(qt_config_format(&c, str, sizeof str) == 0);
+    qt_err err;
+    int rc = qt_config_parse(s, str, &back, &err);
+    if (valid) {
+      n_valid++;
+      if (rc != 0 || qt_space_encode(s, &back) != i) parse_ok = 0;
+    } else {
+      /* An invalid config has a reason and the parser refuses it. */
+      if (rc == 0 || why[0] == '\0') invalid_rejected = 0;
+    }
+  }
+  CHECK_MSG(roundtrip_ok, "%s: decode/encode round trip", what);
+  CHECK_MSG(parse_ok, "%s: format/parse round trip", what);
+  CHECK_MSG(invalid_rejected, "%s: invalid configs have a reason and do not parse", what);
+  CHECK_EQ_INT(qt_space_count_valid(s), n_valid);
+
+  /* Enumeration (what every strategy draws from) yields exactly the valid configs. */
+  uint64_t *list, n;
+  qt_err err;
+  CHECK(qt_space_enumerate_valid(s, &list, &n, &err) == 0);
+  CHECK_EQ_INT(n, n_valid);
+  int all_valid = 1;
+  for (uint64_t i = 0; i < n; i++) {
+    CHECK(qt_space_decode(s, list[i], &c) == 0);
+    if (!qt_space_valid(s, &c, NULL, 0)) all_valid = 0;
+  }
+  CHECK_MSG(all_valid, "%s: enumeration produced a constrained-out config", what);
+  free(list);
+
+  qt_config def;
+  CHECK_MSG(qt_space_default(s, &def) == 0, "%s: default config valid", what);
+  char defines[1024];
+  CHECK(qt_config_defines(&def, defines, sizeof defines) == 0);
+  CHECK(strstr(defines, "-DQT_KNOB_") == defines);
+}
+
+int main(void) {
+  qt_err err;
+  const char *targets[] = {"host", "cortex-a76", "cortex-a53"};
+  qt_model m;
+  CHECK(qt_model_load(QT_SOURCE_DIR "/configs", "mobilenet_v2", &m, &err) == 0);
+  for (int ti = 0; ti < 3; ti++) {
+    qt_target t;
+    CHECK(qt_target_load(QT_SOURCE_DIR "/configs", targets[ti], &t, &err) == 0);
+    int dw_hundreds = 1, pw_hundreds = 1, seen_dw = 0, seen_pw = 0;
+    for (int i = 0; i < m.n_tasks; i++) {
+      qt_space s;
+      CHECK(qt_space_init(&s, &m.tasks[i].w, &t, &err) == 0);
+      char what[256];
+      snprintf(what, sizeof what, "%s on %s", m.tasks[i].key, t.name);
+      check_space(&s, what);
+      uint64_t valid = qt_space_count_valid(&s);
+      const qt_conv_desc *d = &m.tasks[i].w.desc;
+      if (d->p.op == QT_OP_DEPTHWISE) {
+        seen_dw = 1;
+        if (valid < 200) dw_hundreds = 0;
+      } else if (d->p.kernel_h == 1 && d->p.kernel_w == 1) {
+        seen_pw = 1;
+        if (valid < 200) pw_hundreds = 0;
+      }
+    }
+    CHECK(seen_dw && seen_pw);
+    CHECK_MSG(dw_hundreds, "every MobileNetV2 depthwise space on %s has >= 200 valid configs", t.name);
+    CHECK_MSG(pw_hundreds, "every MobileNetV2 pointwise space on %s has >= 200 valid configs", t.name);
+  }
+
+  /* Parser rejections. */
+  qt_target host;
+  CHECK(qt_target_load(QT_SOURCE_DIR "/configs", "host", &host, &err) == 0);
+  qt_space s;
+  CHECK(qt_space_init(&s, &m.tasks[1].w, &host, &err) == 0); /* block0_dw: depthwise */
+  qt_config c;
+  CHECK(qt_config_parse(&s, "nonsense", &c, &err) == QT_EINVAL);
+  CHECK(strstr(err.msg, "expected <template>") != NULL);
+  CHECK(qt_config_parse(&s, "gemm:mr=4", &c, &err) == QT_EINVAL); /* gemm is for conv2d */
+  CHECK(strstr(err.msg, "does not apply") != NULL);
+  qt_config def;
+  char str[QT_KNOBS_MAX];
+  CHECK(qt_space_default(&s, &def) == 0);
+  CHECK(qt_config_format(&def, str, sizeof str) == 0);
+  char bad[QT_KNOBS_MAX + 16];
+  snprintf(bad, sizeof bad, "%s,zz=1", str);
+  CHECK(qt_config_parse(&s, bad, &c, &err) == QT_EINVAL);
+  CHECK(strstr(err.msg, "no knob 'zz'") != NULL);
+  char *comma = strrchr(str, ',');
+  *comma = '\0';
+  CHECK(qt_config_parse(&s, str, &c, &err) == QT_EINVAL);
+  CHECK(strstr(err.msg, "missing") != NULL);
+  qt_model_free(&m);
+  return qt_test_finish();
+}

@@ -1,0 +1,148 @@
+/* test_tune_loop.c — the tuning loop against a fake runner: artifacts are really built, but
+ * the "board" answers from a script, so the loop's logic can be checked exactly: the default
+ * config is measured for every task, the trial budget holds, wrong answers and runtime errors
+ * are recorded and never win, early stopping ends a task, and a second identical run measures
+ * nothing (resume). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../qt_test.h"
+#include "tuner/config.h"
+#include "tuner/tune.h"
+
+typedef enum { SCRIPT_DECREASING, SCRIPT_INCREASING } script_kind;
+
+typedef struct fake_board {
+  script_kind kind;
+  uint64_t expected; /* the correct checksum of the workload being tuned */
+  int calls;
+  double min_ok_ns;  /* smallest per-run time answered with a correct checksum */
+} fake_board;
+
+/* Call k answers: every 4th call a wrong checksum, every 7th a crash, else ok with a time that
+ * falls (DECREASING: every config beats the last) or rises (INCREASING: the first is best). */
+static int fake_run(qt_runner *rn, const char *artifact, char *const args[], int timeout_ms,
+                    qt_proc_result *r, qt_err *err) {
+  fake_board *b = rn->impl;
+  int k = ++b->calls;
+  memset(r, 0, sizeof *r);
+  r->exited = 1;
+  char line[256];
+  double ns = b->kind == SCRIPT_DECREASING ? 100000.0 - 1000 * k : 1000.0 + 100 * k;
+  if (k % 4 == 0) {
+    snprintf(line, sizeof line, "QTRESULT 1 status=ok checksum=%016llx number=1 repeat=1 "
+             "times_ns=1\n", (unsigned long long)(b->expected ^ 1));
+  } else if (k % 7 == 0) {
+    snprintf(line, sizeof line, "QTRESULT 1 status=error reason=signal detail=SIGSEGV\n");
+    r->exited = 0;
+    r->signal = 11;
+  } else {
+    snprintf(line, sizeof line, "QTRESULT 1 status=ok checksum=%016llx number=2 repeat=1 "
+             "times_ns=%.0f\n", (unsigned long long)b->expected, 2 * ns);
+    if (b->min_ok_ns == 0 || ns < b->min_ok_ns) b->min_ok_ns = ns;
+  }
+  r->out = strdup(line);
+  r->out_len = strlen(line);
+  return 0;
+}
+
+static void fake_destroy(qt_runner *rn) { (void)rn; }
+static const qt_runner_ops fake_ops = {"local", fake_run, fake_destroy};
+
+int main(void) {
+  qt_err err;
+  qt_target t;
+  CHECK(qt_target_load(QT_SOURCE_DIR "/configs", "host", &t, &err) == 0);
+  char cache[] = "/tmp/qtune-loop-XXXXXX";
+  CHECK(mkdtemp(cache) != NULL);
+  qt_build_ctx *bctx = malloc(sizeof *bctx);
+  CHECK(qt_build_ctx_init(bctx, QT_SOURCE_DIR "/kernels", cache, &t, 120000, &err) == 0);
+  qt_db *db;
+  CHECK(qt_db_open(":memory:", 1000, &db, &err) == 0);
+  int64_t session;
+  CHECK(qt_db_session_begin(db, "test", "0", &session, &err) == 0);
+
+  qt_model m;
+  CHECK(qt_model_from_workload("dwconv:s8:fixedpoint:n1:i6x6x16:o6x6x16:k3x3:s1x1:d1x1:p1,1,1,1:m1",
+                               &m, &err) == 0);
+  fake_board board = {SCRIPT_DECREASING, 0, 0, 0};
+  qt_protocol proto = QT_PROTOCOL_DEFAULTS;
+  CHECK(qt_expected_checksum(&m.tasks[0].w, proto.data_seed, &board.expected, &err) == 0);
+  qt_runner rn = {&fake_ops, "fake", &board};
+  qt_tune_options o = {0};
+  o.strategy = "random";
+  o.trials = 9;
+  o.jobs = 2;
+  o.seed = 5;
+  o.protocol = proto;
+  o.run_timeout_ms = 10000;
+  o.build_cpu_avoid = -1;
+  qt_tune_stats st;
+  CHECK(qt_tune_model(db, session, &m, bctx, &rn, &o, &st, &err) == 0);
+  CHECK_EQ_INT(st.measured, 9);
+  CHECK_EQ_INT(board.calls, 9);
+  CHECK_EQ_INT(st.skipped, 0);
+  CHECK_EQ_INT(st.failed, 3); /* calls 4 and 8 wrong, call 7 crashed */
+
+  qt_db_row best;
+  int found;
+  CHECK(qt_db_best(db, m.tasks[0].key, "host", &best, &found, &err) == 0);
+  CHECK(found);
+  CHECK(best.median_ns == board.min_ok_ns); /* the wrong answers had faster "times" */
+  int64_t all, ok;
+  CHECK(qt_db_count(db, m.tasks[0].key, "host", &all, &ok, &err) == 0);
+  CHECK_EQ_INT(all, 9);
+  CHECK_EQ_INT(ok, 6);
+
+  /* The default config was measured (first: call 1 is ok and slowest). */
+  qt_space space;
+  qt_config def;
+  char knobs[QT_KNOBS_MAX];
+  CHECK(qt_space_init(&space, &m.tasks[0].w, &t, &err) == 0);
+  CHECK(qt_space_default(&space, &def) == 0);
+  qt_config_format(&def, knobs, sizeof knobs);
+  double def_ns;
+  CHECK(qt_db_config_time(db, m.tasks[0].key, "host", def.tpl->name, knobs, &def_ns, &found,
+                          &err) == 0);
+  CHECK(found && def_ns == 99000.0);
+
+  /* Resume: the same run again measures nothing. */
+  CHECK(qt_tune_model(db, session, &m, bctx, &rn, &o, &st, &err) == 0);
+  CHECK_EQ_INT(st.measured, 0);
+  CHECK_EQ_INT(st.skipped, 9);
+  CHECK_EQ_INT(board.calls, 9);
+  /* A bigger budget measures only the new configs. */
+  o.trials = 12;
+  CHECK(qt_tune_model(db, session, &m, bctx, &rn, &o, &st, &err) == 0);
+  CHECK_EQ_INT(st.measured, 3);
+  CHECK_EQ_INT(st.skipped, 9);
+
+  /* Early stopping: with every config slower than the default, stop after 2 without a gain. */
+  qt_model m2;
+  CHECK(qt_model_from_workload("conv2d:s8:fp32:n1:i5x5x8:o5x5x16:k1x1:s1x1:d1x1:p0,0,0,0:m1",
+                               &m2, &err) == 0);
+  fake_board inc = {SCRIPT_INCREASING, 0, 0, 0};
+  CHECK(qt_expected_checksum(&m2.tasks[0].w, proto.data_seed, &inc.expected, &err) == 0);
+  qt_runner rn2 = {&fake_ops, "fake", &inc};
+  o.trials = 20;
+  o.early_stop = 2;
+  CHECK(qt_tune_model(db, session, &m2, bctx, &rn2, &o, &st, &err) == 0);
+  CHECK_EQ_INT(st.measured, 3);
+  CHECK_EQ_INT(inc.calls, 3);
+
+  /* A stop request ends the run before the next task, with what was measured recorded. */
+  volatile int stop = 1;
+  o.stop = &stop;
+  CHECK(qt_tune_model(db, session, &m2, bctx, &rn2, &o, &st, &err) == QT_EINTERRUPTED);
+
+  qt_model_free(&m);
+  qt_model_free(&m2);
+  qt_db_close(db);
+  free(bctx);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", cache);
+  CHECK(system(cmd) == 0);
+  return qt_test_finish();
+}

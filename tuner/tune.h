@@ -1,0 +1,48 @@
+/* tune.h — the tuning loop: for every task of a model, measure the default config first
+ * (every task gets a baseline), then configs proposed by the search strategy, until the trial
+ * budget is spent or early stopping ends the task. Builds run on a pool of threads and overlap
+ * with measurements; each measurement is judged against the host reference and committed to
+ * the log before the next one starts. Configs the log already holds (same workload, target,
+ * template, knobs, sources and protocol, final status) are not measured again but still count
+ * against the budget, so re-running a command finishes what an interrupted run left. */
+#ifndef QT_TUNE_H
+#define QT_TUNE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "db/db.h"
+#include "tuner/build.h"
+#include "tuner/config.h"
+#include "tuner/measure.h"
+#include "tuner/runner.h"
+
+typedef struct qt_tune_options {
+  const char *strategy; /* "grid" | "random" */
+  int trials;           /* configs per task, the default included */
+  int early_stop;       /* stop a task after this many measured configs without a new best; 0 off */
+  int jobs;             /* build threads */
+  uint64_t seed;        /* search seed */
+  qt_protocol protocol;
+  int run_timeout_ms;
+  int build_cpu_avoid;  /* CPU the build threads keep off (the one measurements pin to), -1 none */
+  FILE *log;            /* progress and log lines (NULL: silent) */
+  int tty;              /* 1: one live progress line; 0: one plain line per measurement */
+  volatile int *stop;   /* set asynchronously (SIGINT) to stop after the current measurement */
+} qt_tune_options;
+
+typedef struct qt_tune_stats {
+  int tasks;
+  int measured;   /* measurements recorded by this run */
+  int skipped;    /* configs already in the log */
+  int failed;     /* recorded with a status other than ok */
+  double seconds;
+} qt_tune_stats;
+
+/* Tunes every task of m on target t (bctx) with runner rn, recording into db under session.
+ * Returns 0, or a negative code when the tuner itself failed (log unwritable, board unusable);
+ * everything measured before that point is in the log. */
+int qt_tune_model(qt_db *db, int64_t session, const qt_model *m, const qt_build_ctx *bctx,
+                  qt_runner *rn, const qt_tune_options *o, qt_tune_stats *stats, qt_err *err);
+
+#endif
