@@ -1,10 +1,11 @@
 /* test_sweep.c — every template against the reference through the real pipeline. For a
- * target (host, or cortex-a76 under qemu-aarch64), it samples valid configs of each MobileNetV2
- * workload in all four data-type/requant combinations, plus configs of each template on the
- * edge shapes of tests/kernels/edge_shapes.h, builds each variant with its shape constants
+ * target (host, or cortex-a76 under qemu-aarch64), it takes in each of the four
+ * data-type/requant combinations every MobileNetV2 workload's default configs plus random
+ * valid configs up to K per combination, and one random config of each template on every
+ * edge shape of tests/kernels/edge_shapes.h, builds each variant with its shape constants
  * exactly as `tune` does, runs it (--check-only) and compares the output checksum with the
  * host reference. Prints one line per failure and "N passed, N failed".
- * Usage: test_sweep --target T [--per-workload K] [--cache DIR] [--jobs N] */
+ * Usage: test_sweep --target T [--per-combo K] [--cache DIR] [--jobs N] */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,32 +54,42 @@ static int add_job(sweep *s, int *cap, const qt_workload *w, const qt_config *c)
   return 0;
 }
 
-/* Samples k valid configs of every applicable template of w (the default among them). */
-static int sample(sweep *s, int *cap, const qt_workload *w, const qt_target *t, int k,
-                  uint64_t *rng) {
+/* The config space of one template of w alone. */
+static int template_space(const qt_workload *w, const qt_target *t, int ti, qt_space *one,
+                          int *n_tpls) {
   qt_space space;
   qt_err err;
   if (qt_space_init(&space, w, t, &err)) return -1;
-  for (int ti = 0; ti < space.n_tpls; ti++) {
-    qt_space one = space;
-    one.n_tpls = 1;
-    one.tpls[0] = space.tpls[ti];
-    one.offset[0] = 0;
-    one.offset[1] = space.offset[ti + 1] - space.offset[ti];
-    uint64_t *valid, n;
-    if (qt_space_enumerate_valid(&one, &valid, &n, &err)) return -1;
-    qt_config c;
-    memset(&c, 0, sizeof c);
-    c.tpl = one.tpls[0];
+  *n_tpls = space.n_tpls;
+  if (ti >= space.n_tpls) return -1;
+  *one = space;
+  one->n_tpls = 1;
+  one->tpls[0] = space.tpls[ti];
+  one->offset[0] = 0;
+  one->offset[1] = space.offset[ti + 1] - space.offset[ti];
+  return 0;
+}
+
+/* Adds the default config of template ti of w (if ti applies), or a random valid one. */
+static int add_config(sweep *s, int *cap, const qt_workload *w, const qt_target *t, int ti,
+                      int random, uint64_t *rng) {
+  qt_space one;
+  int n_tpls = 0;
+  if (template_space(w, t, ti, &one, &n_tpls)) return n_tpls > ti ? -1 : 0;
+  qt_config c;
+  memset(&c, 0, sizeof c);
+  c.tpl = one.tpls[0];
+  if (!random) {
     c.tpl->default_config(w, t, c.vals);
-    if (qt_space_valid(&one, &c, NULL, 0) && add_job(s, cap, w, &c)) return -1;
-    for (int i = 1; i < k && n > 0; i++) {
-      qt_space_decode(&one, valid[rng_next(rng) % n], &c);
-      if (add_job(s, cap, w, &c)) return -1;
-    }
+    if (!qt_space_valid(&one, &c, NULL, 0)) return -1;
+  } else {
+    uint64_t *valid, n;
+    qt_err err;
+    if (qt_space_enumerate_valid(&one, &valid, &n, &err) || n == 0) return -1;
+    qt_space_decode(&one, valid[rng_next(rng) % n], &c);
     free(valid);
   }
-  return 0;
+  return add_job(s, cap, w, &c);
 }
 
 static void *worker(void *arg) {
@@ -135,15 +146,15 @@ static void *worker(void *arg) {
 
 int main(int argc, char **argv) {
   const char *target_name = NULL, *cache = NULL;
-  int per_workload = 3, jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  int per_combo = 80, jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--target")) target_name = argv[i + 1];
-    else if (!strcmp(argv[i], "--per-workload")) per_workload = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--per-combo")) per_combo = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--cache")) cache = argv[i + 1];
     else if (!strcmp(argv[i], "--jobs")) jobs = atoi(argv[i + 1]);
   }
   if (!target_name) {
-    fprintf(stderr, "usage: test_sweep --target T [--per-workload K] [--cache DIR] [--jobs N]\n");
+    fprintf(stderr, "usage: test_sweep --target T [--per-combo K] [--cache DIR] [--jobs N]\n");
     return 2;
   }
   qt_err err;
@@ -172,23 +183,37 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
   }
+  /* MobileNetV2: in each of the four dtype/requant combinations, the default config of every
+   * applicable template of every workload, then random valid configs of random workloads
+   * and templates up to per_combo variants. Edge shapes: every applicable template once, in
+   * a combination that rotates from shape to shape. */
   int cap = 0;
   uint64_t rng = 12345;
-  int mnv2_jobs = 0;
-  for (int dtype = 0; dtype < 2; dtype++)
-    for (int rq = 0; rq < 2; rq++)
-      for (int i = 0; i < m.n_tasks; i++) {
-        qt_workload w = m.tasks[i].w;
-        w.dtype = dtype;
-        w.requant = rq;
-        if (sample(&s, &cap, &w, &t, per_workload, &rng)) return 1;
-      }
-  mnv2_jobs = s.n_jobs;
-  for (int e = 0; e < QT_EDGE_SHAPE_COUNT; e++)
-    for (int combo = 0; combo < 4; combo++) {
-      qt_workload w = {qt_edge_shapes[e].d, combo / 2, combo % 2};
-      if (sample(&s, &cap, &w, &t, 1, &rng)) return 1;
+  for (int combo = 0; combo < 4; combo++) {
+    int start = s.n_jobs;
+    for (int i = 0; i < m.n_tasks; i++) {
+      qt_workload w = m.tasks[i].w;
+      w.dtype = combo / 2;
+      w.requant = combo % 2;
+      for (int ti = 0; ti < QT_MAX_TEMPLATES; ti++)
+        if (add_config(&s, &cap, &w, &t, ti, 0, &rng)) return 1;
     }
+    while (s.n_jobs - start < per_combo) {
+      qt_workload w = m.tasks[rng_next(&rng) % (uint64_t)m.n_tasks].w;
+      w.dtype = combo / 2;
+      w.requant = combo % 2;
+      qt_space space;
+      if (qt_space_init(&space, &w, &t, &err)) return 1;
+      if (add_config(&s, &cap, &w, &t, (int)(rng_next(&rng) % (uint64_t)space.n_tpls), 1, &rng))
+        return 1;
+    }
+  }
+  int mnv2_jobs = s.n_jobs;
+  for (int e = 0; e < QT_EDGE_SHAPE_COUNT; e++) {
+    qt_workload w = {qt_edge_shapes[e].d, (e / 2) % 2, e % 2};
+    for (int ti = 0; ti < QT_MAX_TEMPLATES; ti++)
+      if (add_config(&s, &cap, &w, &t, ti, 1, &rng)) return 1;
+  }
   fprintf(stderr, "sweep on %s: %d variants (%d of MobileNetV2 workloads, %d of edge shapes)\n",
           t.name, s.n_jobs, mnv2_jobs, s.n_jobs - mnv2_jobs);
 
