@@ -557,7 +557,7 @@ static int parse_target(yctx *c, const yaml_node_t *root, qt_target *t) {
     if ((rc = get_string(c, v[TK_DESCRIPTION], "description", desc, sizeof desc, 0)) < 0)
       return rc;
   }
-  int arch;
+  int arch = 0;
   if ((rc = get_enum(c, v[TK_ARCH], "arch", arch_names, 2, "x86_64 or aarch64", &arch)) < 0)
     return rc;
   snprintf(t->arch, sizeof t->arch, "%s", arch_names[arch]);
@@ -770,7 +770,7 @@ static int parse_layer(yctx *c, const yaml_node_t *map, int index, int32_t dtype
   for (int i = 0; i < LK_COUNT; i++)
     if ((rc = require_field(c, map, v, layer_keys, i)) < 0) return rc;
 
-  int op;
+  int op = 0;
   if ((rc = get_enum(c, v[LK_OP], "op", model_op_names, 2, "conv2d or depthwise_conv2d",
                      &op)) < 0)
     return rc;
