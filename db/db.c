@@ -25,7 +25,7 @@
 /* ---- schema and migrations -------------------------------------------------------------
  * db_migrations[k] takes a log from schema version k to k+1 and must end by setting
  * PRAGMA user_version and meta.schema_version to k+1; all pending steps run in one
- * transaction on open. Adding version 2 is one more entry (and QT_DB_SCHEMA_VERSION = 2).
+ * transaction on open. Adding version N+1 is one more entry (and QT_DB_SCHEMA_VERSION = N+1).
  * Only compile-time text goes into these scripts, never a runtime value. */
 
 static const char db_step_0_to_1[] =
@@ -94,8 +94,22 @@ static const char db_step_0_to_1[] =
     "PRAGMA application_id = " DB_STR(QT_DB_APPLICATION_ID) ";"
     "PRAGMA user_version = 1;";
 
+/* Version 2: the per-file manifest of a source hash, so that export can name the kernel file
+ * that changed since a variant was measured. One row per (source hash, file); paths are
+ * relative to the kernels directory, file_hash is FNV-1a 64 of the file's bytes. The pseudo
+ * path "defines" holds the hash of the variant's knob and shape defines. */
+static const char db_step_1_to_2[] =
+    "CREATE TABLE sources("
+    "  source_hash TEXT NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  file_hash TEXT NOT NULL,"
+    "  PRIMARY KEY(source_hash, path)) WITHOUT ROWID;"
+    "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+    "PRAGMA user_version = 2;";
+
 static const char *const db_migrations[] = {
     db_step_0_to_1,
+    db_step_1_to_2,
 };
 _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VERSION,
                "one migration step per schema version");
@@ -155,6 +169,8 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
           "PARTITION BY config_id ORDER BY median_ns, id) AS nth FROM measurements"        \
           " WHERE " DB_WHERE_WORKLOAD_TARGET("") " AND status = ?3) m" DB_BEST_JOINS            \
           " WHERE m.nth = 1 ORDER BY m.median_ns, m.id LIMIT ?4")                          \
+  X(SOURCE_ADD, "INSERT OR IGNORE INTO sources(source_hash, path, file_hash) VALUES(?1, ?2, ?3)") \
+  X(SOURCE_LIST, "SELECT path, file_hash FROM sources WHERE source_hash = ?1 ORDER BY path") \
   X(CONFIG_TIME, "SELECT min(median_ns) FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")  \
                  " AND config_id = (SELECT id FROM configs WHERE template = ?3"             \
                  " AND knobs = ?4) AND status = ?5")                                        \
@@ -517,6 +533,33 @@ static int db_check_variant(const char *op, const qt_variant_id *id, qt_err *err
   return code;
 }
 
+/* Length of the manifest line starting at p (without its newline), and through *space the
+ * offset of the separator; 0 if p is at the end. */
+static size_t db_manifest_line(const char *p, size_t *space) {
+  size_t n = strcspn(p, "\n");
+  *space = strcspn(p, " ");
+  return n;
+}
+
+/* Checks a manifest (qt_variant_id.manifest): lines "<path> <16 lowercase hex digits>", path
+ * non-empty without spaces and at most 255 bytes. */
+static int db_check_manifest(const char *manifest, qt_err *err) {
+  int line = 1;
+  for (const char *p = manifest; *p; line++) {
+    size_t sp, n = db_manifest_line(p, &sp);
+    int ok = sp > 0 && sp < 256 && n == sp + 17 && p[n] == '\n';
+    for (size_t i = sp + 1; ok && i < n; i++)
+      ok = (p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f');
+    if (!ok)
+      return qt_fail(err, QT_EINVAL,
+                     "record measurement: manifest line %d '%.*s' is not '<path> <16 hex "
+                     "digits>' ended by a newline",
+                     line, (int)(n < 80 ? n : 80), p);
+    p += n + 1;
+  }
+  return 0;
+}
+
 /* Checks everything qt_db_record stores that SQLite would not: names, status, times. */
 static int db_check_measurement(const qt_measurement *m, qt_err *err) {
   static const char op[] = "record measurement";
@@ -530,6 +573,7 @@ static int db_check_measurement(const qt_measurement *m, qt_err *err) {
     if (err) qt_err_wrap(err, "%s", op);
     return code;
   }
+  if (m->id.manifest && (code = db_check_manifest(m->id.manifest, err))) return code;
   if ((unsigned)m->status >= QT_STATUS_COUNT)
     return qt_fail(err, QT_EINVAL, "record measurement: status %d is not a qt_status",
                    (int)m->status);
@@ -642,6 +686,17 @@ int qt_db_record(qt_db *db, int64_t session_id, const qt_measurement *m, qt_err 
     }
     db_bind_text(s, 15, checksum, &rc);
     if (rc == SQLITE_OK) rc = db_run(s);
+  }
+  /* The manifest goes in with the measurement: a committed measurement always has the
+   * per-file record export needs (rows already there for this source hash are kept). */
+  for (const char *p = m->id.manifest; p && *p && rc == SQLITE_OK;) {
+    size_t sp, n = db_manifest_line(p, &sp);
+    sqlite3_stmt *s = db_stmt(db, DB_SOURCE_ADD);
+    db_bind_text(s, 1, m->id.source_hash, &rc);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 2, p, (int)sp, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 3, p + sp + 1, (int)(n - sp - 1), SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = db_run(s);
+    p += n + 1;
   }
   if (rc == SQLITE_OK) rc = db_run(db_stmt(db, DB_COMMIT));
   if (rc != SQLITE_OK) {
@@ -804,6 +859,40 @@ int qt_db_config_time(qt_db *db, const char *workload_key, const char *target,
                    target, knobs, db->path);
   sqlite3_reset(s);
   return code;
+}
+
+int qt_db_manifest(qt_db *db, const char *source_hash, char *buf, size_t cap, int *found,
+                   qt_err *err) {
+  if (!db || !source_hash || !buf || !found || cap == 0)
+    return qt_fail(err, QT_EINVAL, "manifest: NULL argument");
+  *found = 0;
+  buf[0] = '\0';
+  sqlite3_stmt *s = db_stmt(db, DB_SOURCE_LIST);
+  int rc = SQLITE_OK, code = 0;
+  size_t used = 0;
+  db_bind_text(s, 1, source_hash, &rc);
+  while (rc == SQLITE_OK && code == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const char *path = (const char *)sqlite3_column_text(s, 0);
+    const char *hash = (const char *)sqlite3_column_text(s, 1);
+    int n = snprintf(buf + used, cap - used, "%s %s\n", path ? path : "", hash ? hash : "");
+    if (n < 0 || (size_t)n >= cap - used)
+      code = qt_fail(err, QT_EINVAL,
+                     "manifest of source hash %s in tuning log %s: longer than %zu bytes",
+                     source_hash, db->path, cap - 1);
+    else
+      used += (size_t)n;
+    rc = SQLITE_OK;
+  }
+  if (code == 0 && rc != SQLITE_DONE)
+    code = DB_FAIL(db, rc, err, "read the manifest of source hash %s in tuning log %s",
+                   source_hash, db->path);
+  sqlite3_reset(s);
+  if (code) {
+    buf[0] = '\0';
+    return code;
+  }
+  *found = used > 0;
+  return 0;
 }
 
 int qt_db_count(qt_db *db, const char *workload_key, const char *target, int64_t *all,

@@ -11,6 +11,7 @@
 #ifndef QT_DB_H
 #define QT_DB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tuner/error.h"
@@ -18,7 +19,7 @@
 #include "tuner/workload.h"
 
 #define QT_DB_APPLICATION_ID 0x71745442 /* "qtTB" */
-#define QT_DB_SCHEMA_VERSION 1
+#define QT_DB_SCHEMA_VERSION 2
 #define QT_DB_MAX_TIMES 64
 
 typedef struct qt_db qt_db;
@@ -41,6 +42,11 @@ typedef struct qt_variant_id {
   const char *knobs;       /* canonical knob string (schedules/space.h) */
   const char *source_hash; /* hash of the sources and defines that built the artifact */
   const char *protocol;    /* canonical measurement protocol string */
+  /* Optional (NULL: none): the per-file manifest behind source_hash, as lines
+   * "<path relative to kernels/> <16 hex digit file hash>\n" (qt_source_manifest in
+   * tuner/build.h). qt_db_record stores it once per source hash, in the measurement's
+   * transaction; export reads it back to name the file that changed. */
+  const char *manifest;
 } qt_variant_id;
 
 typedef struct qt_measurement {
@@ -91,6 +97,12 @@ int qt_db_topk(qt_db *db, const char *workload_key, const char *target, int k,
 int qt_db_config_time(qt_db *db, const char *workload_key, const char *target,
                       const char *template_name, const char *knobs, double *median_ns,
                       int *found, qt_err *err);
+
+/* The manifest recorded for source_hash, in the format of qt_variant_id.manifest with lines in
+ * path order, into buf[cap]. *found = 0 (and buf "") if the log holds none (a measurement
+ * recorded without one, or by a qtune before schema 2). QT_EINVAL if it does not fit. */
+int qt_db_manifest(qt_db *db, const char *source_hash, char *buf, size_t cap, int *found,
+                   qt_err *err);
 
 /* Counts of measurements of workload/target: all, and with status OK. */
 int qt_db_count(qt_db *db, const char *workload_key, const char *target, int64_t *all,

@@ -2,16 +2,35 @@
  * its knobs and values (the defines and value numbering must match the template's), which
  * configs are valid for a (workload, target) and why not, the default config and the
  * template's preference. Register pressure is counted in vector registers of L =
- * qt_target_lanes32() int32 lanes with the model documented at gemm_registers(). */
+ * qt_target_lanes32() int32 lanes (for isa=c; an ISA micro-kernel counts in its own
+ * registers) with the model documented at gemm_registers(). The isa knob offers a micro-kernel
+ * only where the target has its feature, and names the compile flags it needs
+ * (gemm_knob_flags). */
 #include <stdio.h>
+#include <string.h>
 
 #include "schedules/space.h"
 
-enum { K_MR, K_NR, K_KU, K_VEC, K_ORDER, K_PAD, K_RQ, N_KNOBS };
+enum { K_MR, K_NR, K_KU, K_VEC, K_ORDER, K_PAD, K_RQ, K_ISA, N_KNOBS };
 enum { VEC_OUTER = 0, VEC_DOT = 1 };
 enum { ORDER_MN = 0, ORDER_NM = 1 };
 enum { PAD_INLINE = 0, PAD_PREPAD = 1 };
 enum { RQ_TILE = 0, RQ_ROW = 1, RQ_PASS = 2 };
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4 };
+
+/* Per ISA value: name, the target features it needs, 1 if s8 only, int32 lanes of an
+ * accumulator register and the NR multiple it needs. */
+static const struct isa_info {
+  const char *name;
+  uint32_t needs;
+  int s8_only, lanes, nr_multiple;
+} isa_info[] = {
+    [ISA_C] = {"c", 0, 0, 0, 1},
+    [ISA_AVX2] = {"avx2", QT_ISA_AVX2, 0, 8, 8},
+    [ISA_AVX512VNNI] = {"avx512vnni", QT_ISA_AVX512 | QT_ISA_AVX512VNNI, 1, 16, 16},
+    [ISA_NEON] = {"neon", QT_ISA_NEON, 0, 4, 8},
+    [ISA_NEONDOT] = {"neondot", QT_ISA_NEON | QT_ISA_DOTPROD, 1, 4, 4},
+};
 
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
@@ -40,6 +59,56 @@ static int direct_a(const qt_workload *w) {
 static int gemm_registers(int mr, int nr, int vec, int lanes) {
   if (vec == VEC_DOT) return mr * nr * (lanes <= 4 ? 2 : 1) + mr + nr;
   return mr * ceil_div(nr, lanes) + ceil_div(nr, lanes) + mr;
+}
+
+/* Vector registers an ISA micro-kernel tile keeps live (kernels/ukernels/): MR * NR/L
+ * accumulators with L int32 lanes (8 ymm avx2, 16 zmm avx512vnni, 4 NEON), plus the weight
+ * vectors of one k-step and the inputs: one broadcast (avx2, avx512vnni, neondot: NR/L
+ * weight vectors), or MR widened input vectors and NR/8 int16x8 weight vectors (neon). */
+static int isa_registers(int mr, int nr, int isa) {
+  const int lanes = isa_info[isa].lanes;
+  if (isa == ISA_NEON) return mr * (nr / lanes) + nr / 8 + mr;
+  return mr * (nr / lanes) + nr / lanes + 1;
+}
+
+/* 1 if isa is usable for (w, t) with this tile, else 0 and why. */
+static int isa_valid(const qt_workload *w, const qt_target *t, const int *v, char *why,
+                     size_t cap) {
+  const int mr = v[K_MR], nr = v[K_NR], isa = v[K_ISA];
+  const char *name = isa_info[isa].name;
+  const uint32_t need = isa_info[isa].needs;
+  if ((t->isa & need) != need) {
+    snprintf(why, cap, "isa=%s: target %s lacks %s", name, t->name,
+             isa == ISA_NEONDOT ? "dotprod (SDOT)" : isa == ISA_AVX512VNNI ? "avx512 + avx512vnni"
+                                                                            : name);
+    return 0;
+  }
+  if (isa_info[isa].s8_only && w->dtype != QT_DTYPE_S8) {
+    snprintf(why, cap, "isa=%s: its dot product needs signed int8 weights, u8 weights with a "
+                       "zero point do not fit (s8 only)", name);
+    return 0;
+  }
+  if (v[K_VEC] != VEC_OUTER) {
+    snprintf(why, cap, "isa=%s: the micro-kernel broadcasts inputs against a column panel "
+                       "(vec=outer)", name);
+    return 0;
+  }
+  const int multiple = isa_info[isa].nr_multiple;
+  if (nr % multiple != 0) {
+    snprintf(why, cap, "isa=%s: nr=%d is not a multiple of %d", name, nr, multiple);
+    return 0;
+  }
+  if (mr > 8) {
+    snprintf(why, cap, "isa=%s: micro-kernels take mr <= 8", name);
+    return 0;
+  }
+  const int regs = isa_registers(mr, nr, isa);
+  if (regs > t->vector_regs) {
+    snprintf(why, cap, "%dx%d %s tile needs %d vector registers, target has %d", mr, nr, name,
+             regs, t->vector_regs);
+    return 0;
+  }
+  return 1;
 }
 
 static int gemm_applies(const qt_workload *w) {
@@ -83,6 +152,7 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
              2 * lanes);
     return 0;
   }
+  if (v[K_ISA] != ISA_C) return isa_valid(w, t, v, why, cap);
   const int regs = gemm_registers(mr, nr, vec, lanes);
   if (regs > t->vector_regs) {
     snprintf(why, cap, "%dx%d %s tile needs %d vector registers (%d-bit), target has %d", mr,
@@ -107,6 +177,28 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  *   rq:    row for fixed-point with order mn (its 64-bit vector arithmetic wants one long
  *          loop over out_c: 1.4x on 56x56x24->144), tile otherwise (fp32 requant is cheap
  *          from registers). */
+/* ISA default (measured on the AVX-512 VNNI host, MobileNetV2 pointwise layers, see
+ * bench/README.md): avx512vnni for s8 wherever the target has it, with the tallest and
+ * widest tile of 8x32, 6x32, 4x32, 4x16, 2x16, 1x16 that is valid; else c (the plain C
+ * default above). avx2, neon and neondot are left to the tuner (on Arm only emulated runs
+ * exist here, whose times say nothing). Overrides vec, mr and nr only. */
+static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
+  static const int tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {4, 16}, {2, 16}, {1, 16}};
+  int trial[QT_MAX_KNOBS];
+  char why[8];
+  for (int i = 0; i < (int)(sizeof tiles / sizeof tiles[0]); i++) {
+    memcpy(trial, v, sizeof trial);
+    trial[K_ISA] = ISA_AVX512VNNI;
+    trial[K_VEC] = VEC_OUTER;
+    trial[K_MR] = tiles[i][0];
+    trial[K_NR] = tiles[i][1];
+    if (gemm_valid(w, t, trial, why, sizeof why)) {
+      memcpy(v, trial, sizeof trial);
+      return;
+    }
+  }
+}
+
 static void gemm_default(const qt_workload *w, const qt_target *t, int *v) {
   const int lanes = qt_target_lanes32(t);
   const long long k = gemm_k(w), m = gemm_m(w);
@@ -146,12 +238,23 @@ static void gemm_default(const qt_workload *w, const qt_target *t, int *v) {
   v[K_ORDER] = weight_bytes <= 512 * 1024 ? ORDER_MN : ORDER_NM;
   v[K_PAD] = PAD_INLINE;
   v[K_RQ] = w->requant == QT_REQUANT_FIXEDPOINT && v[K_ORDER] == ORDER_MN ? RQ_ROW : RQ_TILE;
+  v[K_ISA] = ISA_C;
+  gemm_default_isa(w, t, v);
 }
 
 /* The general conv2d template: below direct for the 3-channel stem, the default elsewhere. */
 static int gemm_preference(const qt_workload *w) {
   (void)w;
   return 50;
+}
+
+/* The ISA's compile flags (the variant's, not the target's). */
+static const char *gemm_knob_flags(int knob, int value) {
+  if (knob != K_ISA) return NULL;
+  if (value == ISA_AVX2) return "-mavx2";
+  if (value == ISA_AVX512VNNI) return "-mavx512f -mavx512bw -mavx512vnni";
+  if (value == ISA_NEONDOT) return "-march=armv8.2-a+dotprod";
+  return NULL; /* c; neon is baseline aarch64 */
 }
 
 const qt_template_def qt_template_gemm = {
@@ -181,9 +284,16 @@ const qt_template_def qt_template_gemm = {
                       "requantization: fused per tile, per row block from int32, or one pass "
                       "at the end",
                       3, {RQ_TILE, RQ_ROW, RQ_PASS}, {"tile", "row", "pass"}},
+            [K_ISA] = {"isa", "QT_KNOB_ISA", QT_FAMILY_ISA,
+                       "ISA strategy of the micro-kernel: c = plain C (vec picks the form), "
+                       "avx2 = VPMADDWD on int16, avx512vnni = VPDPBUSD (s8), neon = "
+                       "SMLAL/SMLAL2 on int16, neondot = SDOT (s8)",
+                       5, {ISA_C, ISA_AVX2, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT},
+                       {"c", "avx2", "avx512vnni", "neon", "neondot"}},
         },
     .applies = gemm_applies,
     .valid = gemm_valid,
     .default_config = gemm_default,
     .preference = gemm_preference,
+    .knob_flags = gemm_knob_flags,
 };

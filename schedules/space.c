@@ -216,6 +216,18 @@ int qt_config_defines(const qt_config *c, char *buf, size_t cap) {
   return 0;
 }
 
+int qt_config_flags(const qt_config *c, char *buf, size_t cap) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int k = 0; k < c->tpl->n_knobs && c->tpl->knob_flags; k++) {
+    const char *f = c->tpl->knob_flags(k, c->vals[k]);
+    if (!f || !*f) continue;
+    used += (size_t)snprintf(buf + used, used < cap ? cap - used : 0, "%s%s", used ? " " : "", f);
+    if (used >= cap) return QT_EINVAL;
+  }
+  return 0;
+}
+
 int qt_target_lanes32(const qt_target *t) {
   int lanes = t->vector_bits / 32;
   return lanes < 4 ? 4 : lanes;

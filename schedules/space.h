@@ -59,6 +59,11 @@ typedef struct qt_template_def {
   void (*default_config)(const qt_workload *w, const qt_target *t, int *vals);
   /* Preference of this template as the default for w: higher wins among applicable ones. */
   int (*preference)(const qt_workload *w);
+  /* Compiler flags value `value` of knob `knob` needs beyond the target's (an ISA strategy's
+   * "-mavx512vnni", say), space-separated, or NULL/"" for none. NULL pointer: no knob needs
+   * any. The flags belong to the variant, not the target: a target offers the value only if
+   * it has the feature (valid()), and the variant says how to compile it. */
+  const char *(*knob_flags)(int knob, int value);
 } qt_template_def;
 
 typedef struct qt_config {
@@ -104,6 +109,12 @@ int qt_config_parse(const qt_space *s, const char *str, qt_config *out, qt_err *
 
 /* Compiler defines of the knobs: "-DQT_KNOB_CB=16 -DQT_KNOB_TH=2 ..." (space-separated). */
 int qt_config_defines(const qt_config *c, char *buf, size_t cap);
+
+/* Compiler flags the config's knob values need (template knob_flags), space-separated, ""
+ * when none: "-mavx512f -mavx512bw -mavx512vnni". They go on the command line after the
+ * target's flags, wherever the variant is compiled (build, export, tests). QT_EINVAL if they
+ * do not fit. */
+int qt_config_flags(const qt_config *c, char *buf, size_t cap);
 
 /* Number of int32 lanes of the target's vector register, at least 4 (plain C code is
  * auto-vectorised at that width): the unit register-pressure constraints count in. */

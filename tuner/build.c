@@ -201,6 +201,8 @@ int qt_build_ctx_init(qt_build_ctx *ctx, const char *kernels_dir, const char *ca
     if ((rc = hash_headers(dir, &th, err))) return rc;
     snprintf(dir, sizeof dir, "%s/templates", kernels_dir);
     if ((rc = hash_headers(dir, &th, err))) return rc;
+    snprintf(dir, sizeof dir, "%s/ukernels", kernels_dir); /* ISA micro-kernels */
+    if ((rc = hash_headers(dir, &th, err))) return rc;
     ctx->tpl_hash[i] = th;
   }
   return 0;
@@ -230,12 +232,14 @@ static int template_slot(const qt_template_def *tpl) {
   return -1;
 }
 
-/* Renders all defines of a variant into buf. */
+/* Renders all defines of a variant into buf, with the compile flags its knob values need
+ * (qt_config_flags: an ISA strategy's -m flags) between knobs and shapes. */
 static int variant_defines(const qt_workload *w, const qt_config *c, char *buf, size_t cap) {
-  char knobs[1024], shape[1024];
-  if (qt_config_defines(c, knobs, sizeof knobs) || qt_shape_defines(w, shape, sizeof shape))
+  char knobs[1024], flags[512], shape[1024];
+  if (qt_config_defines(c, knobs, sizeof knobs) || qt_config_flags(c, flags, sizeof flags) ||
+      qt_shape_defines(w, shape, sizeof shape))
     return QT_EINVAL;
-  int n = snprintf(buf, cap, "%s %s", knobs, shape);
+  int n = snprintf(buf, cap, "%s%s%s %s", knobs, flags[0] ? " " : "", flags, shape);
   return n > 0 && (size_t)n < cap ? 0 : QT_EINVAL;
 }
 
@@ -248,6 +252,72 @@ void qt_variant_source_hash(const qt_build_ctx *ctx, const qt_workload *w, const
   h = qt_hash64(c->tpl->name, strlen(c->tpl->name) + 1, h);
   h = qt_hash64(defines, strlen(defines), h);
   snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Appends "<rel> <content hash>\n" for kernels_dir/rel to buf (used bytes in *used). */
+static int manifest_file(const char *kernels_dir, const char *rel, char *buf, size_t cap,
+                         size_t *used, qt_err *err) {
+  char path[QT_PATH_MAX + 256];
+  snprintf(path, sizeof path, "%s/%s", kernels_dir, rel);
+  FILE *f = fopen(path, "rb");
+  if (!f) return qt_fail(err, QT_EIO, "cannot read kernel source %s: %s", path, strerror(errno));
+  uint64_t h = QT_HASH_SEED;
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) h = qt_hash64(chunk, n, h);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) return qt_fail(err, QT_EIO, "cannot read kernel source %s", path);
+  int k = snprintf(buf + *used, cap - *used, "%s %016llx\n", rel, (unsigned long long)h);
+  if (k < 0 || (size_t)k >= cap - *used)
+    return qt_fail(err, QT_EINVAL, "manifest of %s: more than %zu bytes", kernels_dir, cap - 1);
+  *used += (size_t)k;
+  return 0;
+}
+
+/* Appends the manifest lines of every *.h in kernels_dir/sub, in name order. */
+static int manifest_headers(const char *kernels_dir, const char *sub, char *buf, size_t cap,
+                            size_t *used, qt_err *err) {
+  char dir[QT_PATH_MAX + 64];
+  snprintf(dir, sizeof dir, "%s/%s", kernels_dir, sub);
+  DIR *d = opendir(dir);
+  if (!d) return qt_fail(err, QT_EIO, "cannot open kernel directory %s: %s", dir, strerror(errno));
+  char *names[256];
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) && n < 256) {
+    size_t len = strlen(e->d_name);
+    if (len > 2 && strcmp(e->d_name + len - 2, ".h") == 0) names[n++] = strdup(e->d_name);
+  }
+  closedir(d);
+  qsort(names, (size_t)n, sizeof names[0], cmp_str);
+  int rc = 0;
+  for (int i = 0; i < n; i++) {
+    char rel[300];
+    snprintf(rel, sizeof rel, "%s/%s", sub, names[i]);
+    if (!rc) rc = manifest_file(kernels_dir, rel, buf, cap, used, err);
+    free(names[i]);
+  }
+  return rc;
+}
+
+int qt_source_manifest(const char *kernels_dir, const qt_workload *w, const qt_config *c,
+                       char *buf, size_t cap, qt_err *err) {
+  size_t used = 0;
+  if (cap) buf[0] = '\0';
+  char defines[2048];
+  if (variant_defines(w, c, defines, sizeof defines))
+    return qt_fail(err, QT_EINVAL, "defines of %s do not fit", c->tpl->name);
+  int rc = manifest_file(kernels_dir, c->tpl->source, buf, cap, &used, err);
+  if (!rc) rc = manifest_headers(kernels_dir, "include", buf, cap, &used, err);
+  if (!rc) rc = manifest_headers(kernels_dir, "templates", buf, cap, &used, err);
+  if (!rc) rc = manifest_headers(kernels_dir, "ukernels", buf, cap, &used, err);
+  if (rc) return rc;
+  uint64_t h = qt_hash64(defines, strlen(defines), QT_HASH_SEED);
+  int k = snprintf(buf + used, cap - used, "defines %016llx\n", (unsigned long long)h);
+  if (k < 0 || (size_t)k >= cap - used)
+    return qt_fail(err, QT_EINVAL, "manifest of %s: more than %zu bytes", kernels_dir, cap - 1);
+  return 0;
 }
 
 int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_config *c,

@@ -48,6 +48,16 @@ typedef struct qt_artifact {
 void qt_variant_source_hash(const qt_build_ctx *ctx, const qt_workload *w, const qt_config *c,
                             char out[17]);
 
+/* The manifest of a variant (qt_variant_id.manifest in db/db.h): one line
+ * "<path> <hash>\n" per source file behind its source hash — the template source and every
+ * *.h of kernels/include and kernels/templates, paths relative to kernels_dir, hash = FNV-1a
+ * 64 of the file's bytes only (so a moved tree keeps its hashes) — then "defines <hash>" of
+ * its knob and shape defines. Lets export name the file that changed since a measurement.
+ * Returns 0; QT_EIO (naming the file) if a source cannot be read; QT_EINVAL if cap is too
+ * small. */
+int qt_source_manifest(const char *kernels_dir, const qt_workload *w, const qt_config *c,
+                       char *buf, size_t cap, qt_err *err);
+
 /* Shape defines of w: "-DQT_SHAPE_FIXED=1 -DQT_SHAPE_OP=1 ...". */
 int qt_shape_defines(const qt_workload *w, char *buf, size_t cap);
 

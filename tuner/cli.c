@@ -1,5 +1,5 @@
 /* cli.c — `tune`, the command-line front end: parses arguments and calls libqtune, nothing
- * more. Subcommands: (none) tune a model or workload; query; list; space. Exit status 0 on
+ * more. Subcommands: (none) tune a model or workload; query and export (cli_export.c); list; space; boards check. Exit status 0 on
  * success, 1 on an error (one line on stderr naming the cause), 2 on a usage error. */
 #include <errno.h>
 #include <getopt.h>
@@ -12,8 +12,10 @@
 
 #include "db/db.h"
 #include "schedules/space.h"
+#include "tuner/boards.h"
 #include "tuner/build.h"
 #include "tuner/config.h"
+#include "tuner/export.h"
 #include "tuner/report.h"
 #include "tuner/runner.h"
 #include "tuner/tune.h"
@@ -42,9 +44,11 @@ static void on_signal(int sig) {
 
 static const char tune_usage[] =
     "usage: tune [--target T] (--model M | --workload KEY) [options]\n"
-    "       tune query --target T (--model M | --workload KEY) [--json] [--db F]\n"
+    "       tune query --target T (--model M | --workload KEY) [--top K] [--format text|json|csv]\n"
+    "       tune export --target T --model M [--db F] --out DIR [--strict]\n"
     "       tune list targets|models\n"
     "       tune space [--target T] (--workload KEY | --model M [--layers LIST])\n"
+    "       tune boards check [--boards F]\n"
     "\n"
     "Tunes the convolution layers of a model (or one workload) on a target and records every\n"
     "measurement in a SQLite log. Running the same command again measures only what the log\n"
@@ -64,6 +68,11 @@ static const char tune_usage[] =
     "  --repeat N          timed repeats per measurement (default: 5)\n"
     "  --min-repeat-ms N   minimum duration of one repeat (default: 5)\n"
     "  --run-timeout S     seconds before a run is killed (default: 60)\n"
+    "  --boards F          measure on the boards of the target listed in boards file F\n"
+    "                      (configs/boards.example.yaml); default: this machine, with the\n"
+    "                      target's emulator for a foreign architecture\n"
+    "  --accept-new-host-key  add a board's host key that known_hosts lacks (a changed key\n"
+    "                      is always refused)\n"
     "  --no-pin            do not pin measurements to the last CPU\n"
     "  --configs DIR       configs directory (default: $QTUNE_CONFIGS or the source tree's)\n"
     "  --kernels DIR       kernels directory (default: $QTUNE_KERNELS or the source tree's)\n"
@@ -71,12 +80,11 @@ static const char tune_usage[] =
     "  --version           print the version\n"
     "  -h, --help          this help\n";
 
-static const char query_usage[] =
-    "usage: tune query [--target T] (--model M | --workload KEY) [--layers LIST] [--json]\n"
-    "                  [--db F] [--configs DIR]\n"
-    "Prints the best measured config of every layer (one entry per layer; a layer without an\n"
-    "ok measurement says so) and the default config's time. --json prints one JSON document.\n"
-    "Exits 1 if the log does not exist.\n";
+static const char boards_usage[] =
+    "usage: tune boards check [--boards F] [--accept-new-host-key] [--configs DIR]\n"
+    "Connects to each board of boards file F (default: ./boards.yaml), verifies its host key,\n"
+    "runs a tiny program built for the board's target there, and prints the connect, upload\n"
+    "and round-trip times. Exits 1 if any board fails.\n";
 
 static const char list_usage[] = "usage: tune list targets|models [--configs DIR]\n";
 
@@ -87,7 +95,8 @@ static const char space_usage[] =
 
 typedef struct cli {
   const char *target, *model, *workload, *layers, *db, *strategy;
-  const char *configs_dir, *kernels_dir, *cache_dir;
+  const char *configs_dir, *kernels_dir, *cache_dir, *boards;
+  int accept_new_host_key;
   int trials, early_stop, jobs, repeat, min_repeat_ms, run_timeout_s, no_pin, json;
   uint64_t seed;
 } cli;
@@ -107,7 +116,7 @@ static int parse_count(const char *opt, const char *s, int min, int max, int *ou
 enum {
   OPT_TARGET = 256, OPT_MODEL, OPT_WORKLOAD, OPT_LAYERS, OPT_DB, OPT_TRIALS, OPT_EARLY,
   OPT_STRATEGY, OPT_JOBS, OPT_SEED, OPT_REPEAT, OPT_MINREP, OPT_TIMEOUT, OPT_NOPIN,
-  OPT_CONFIGS, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION
+  OPT_CONFIGS, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION, OPT_BOARDS, OPT_ACCEPT_NEW
 };
 
 static const struct option long_opts[] = {
@@ -130,20 +139,22 @@ static const struct option long_opts[] = {
     {"cache-dir", required_argument, NULL, OPT_CACHE},
     {"json", no_argument, NULL, OPT_JSON},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"boards", required_argument, NULL, OPT_BOARDS},
+    {"accept-new-host-key", no_argument, NULL, OPT_ACCEPT_NEW},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
-/* Parses options for subcommand sub ("tune", "query", "list", "space"); options that do not
+/* Parses options for subcommand sub ("tune", "list", "space", "boards"); options that do not
  * belong to the subcommand are usage errors. Returns 0, EXIT_USAGE, or -1 for --help/--version
  * (already printed). */
 static int parse_args(int argc, char **argv, const char *sub, const char *usage, cli *c) {
-  static const char *const allowed_query[] = {"target", "model", "workload", "layers", "db",
-                                              "json", "configs", "help", NULL};
   static const char *const allowed_list[] = {"configs", "help", NULL};
   static const char *const allowed_space[] = {"target", "model", "workload", "layers",
                                               "configs", "help", NULL};
-  const char *const *allowed = strcmp(sub, "query") == 0   ? allowed_query
+  static const char *const allowed_boards[] = {"boards", "accept-new-host-key", "configs",
+                                               "help", NULL};
+  const char *const *allowed = strcmp(sub, "boards") == 0  ? allowed_boards
                                : strcmp(sub, "list") == 0  ? allowed_list
                                : strcmp(sub, "space") == 0 ? allowed_space
                                                            : NULL;
@@ -186,6 +197,8 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
       case OPT_CONFIGS: c->configs_dir = optarg; break;
       case OPT_KERNELS: c->kernels_dir = optarg; break;
       case OPT_CACHE: c->cache_dir = optarg; break;
+      case OPT_BOARDS: c->boards = optarg; break;
+      case OPT_ACCEPT_NEW: c->accept_new_host_key = 1; break;
       case OPT_JSON: c->json = 1; break;
       case OPT_NOPIN: c->no_pin = 1; break;
       case OPT_TRIALS: rc = parse_count("--trials", optarg, 1, 1000000, &c->trials); break;
@@ -238,6 +251,37 @@ static void command_line(int argc, char **argv, char *buf, size_t cap) {
     used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? " " : "", argv[i]);
 }
 
+/* Runners for the boards of target t in boards file path; ssh boards are connected now, so a
+ * refused host key or identity shows before any build. A board that cannot be reached is left
+ * out with a warning (the pool retries nothing it never had); fails if none remains. */
+static int open_boards(const char *path, int accept_new, const qt_target *t, qt_runner **rns,
+                       int *n, qt_err *err) {
+  *n = 0;
+  qt_boards *bs = malloc(sizeof *bs);
+  if (!bs) return qt_fail(err, QT_ENOMEM, "out of memory");
+  int rc = qt_boards_load(path, bs, err);
+  int idx[QT_BOARDS_MAX], k = rc ? 0 : qt_boards_for_target(bs, t->name, idx);
+  if (!rc && k == 0)
+    rc = qt_fail(err, QT_ECONFIG, "boards file %s has no board for target %s", path, t->name);
+  for (int i = 0; i < k && !rc; i++) {
+    qt_runner *rn = NULL;
+    qt_err e = {0, ""};
+    if (qt_runner_board_create(&bs->boards[idx[i]], accept_new, &rn, &e) == 0 &&
+        qt_runner_ssh_connect(rn, &e) == 0) {
+      rns[(*n)++] = rn;
+      continue;
+    }
+    if (e.code && strstr(e.msg, "board") == NULL) qt_err_wrap(&e, "board %s", bs->boards[idx[i]].name);
+    fprintf(stderr, "tune: board %s left out: %s\n", bs->boards[idx[i]].name, e.msg);
+    if (rn && e.code) qt_runner_destroy(rn);
+    *err = e;
+  }
+  if (!rc && *n == 0)
+    rc = qt_err_wrap(err, "no board of target %s in %s is usable", t->name, path);
+  free(bs);
+  return rc;
+}
+
 static int cmd_tune(int argc, char **argv, cli *c) {
   qt_err err = {0, ""};
   qt_target target;
@@ -253,15 +297,20 @@ static int cmd_tune(int argc, char **argv, cli *c) {
 
   int status = 1;
   qt_db *db = NULL;
-  qt_runner *rn = NULL;
+  qt_runner *rns[QT_BOARDS_MAX];
+  int n_rns = 0;
   qt_build_ctx *bctx = malloc(sizeof *bctx);
   if (!bctx) {
     qt_fail(&err, QT_ENOMEM, "out of memory");
     goto done;
   }
+  /* Boards first: a refused host key should not wait for the harness to compile. */
+  if (c->boards && open_boards(c->boards, c->accept_new_host_key, &target, rns, &n_rns, &err))
+    goto done;
   if (qt_build_ctx_init(bctx, c->kernels_dir, cache, &target, 300000, &err)) goto done;
 
-  /* The local board; a target of another architecture runs under its emulator. */
+  /* Without boards, the local board; a target of another architecture runs under its
+   * emulator. */
   const char *wrapper = "";
 #if defined(__x86_64__)
   const char *host_arch = "x86_64";
@@ -270,7 +319,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
 #else
   const char *host_arch = "";
 #endif
-  if (strcmp(target.arch, host_arch) != 0) {
+  if (!c->boards && strcmp(target.arch, host_arch) != 0) {
     if (!target.emulator[0]) {
       qt_fail(&err, QT_ECONFIG, "target %s (%s) cannot run on this %s machine and has no "
               "emulator configured; give a boards file", target.name, target.arch, host_arch);
@@ -280,7 +329,10 @@ static int cmd_tune(int argc, char **argv, cli *c) {
     fprintf(stderr, "tune: running %s artifacts locally under '%s': results are checked for "
             "correctness, but emulated times say nothing about real speed\n", target.name, wrapper);
   }
-  if (qt_runner_local_create("local", wrapper, &rn, &err)) goto done;
+  if (!c->boards && qt_runner_local_create("local", wrapper, &rns[n_rns++], &err)) {
+    n_rns--;
+    goto done;
+  }
   if (qt_db_open(c->db, 5000, &db, &err)) goto done;
 
   char cmdline[4096];
@@ -297,7 +349,8 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   qt_protocol proto = QT_PROTOCOL_DEFAULTS;
   proto.repeat = c->repeat;
   proto.min_repeat_ms = c->min_repeat_ms;
-  proto.pin = (!c->no_pin && ncpu > 1 && !wrapper[0]) ? (int)ncpu - 1 : -1;
+  /* Boards pin on their side (their cores); the local board to the last CPU. */
+  proto.pin = (!c->boards && !c->no_pin && ncpu > 1 && !wrapper[0]) ? (int)ncpu - 1 : -1;
   o.protocol = proto;
   o.build_cpu_avoid = proto.pin;
   o.run_timeout_ms = c->run_timeout_s * 1000;
@@ -308,7 +361,10 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   fprintf(stderr, "tune: %s on %s: %d layers, %d distinct workloads, %d trials each, log %s\n",
           model.name, target.name, model.n_layers, model.n_tasks, o.trials, c->db);
   qt_tune_stats stats;
-  int rc = qt_tune_model(db, session, &model, bctx, rn, &o, &stats, &err);
+  if (c->boards)
+    fprintf(stderr, "tune: %d board%s of %s measuring in parallel\n", n_rns, n_rns > 1 ? "s" : "",
+            target.name);
+  int rc = qt_tune_model_boards(db, session, &model, bctx, rns, n_rns, &o, &stats, &err);
   qt_err end_err;
   qt_db_session_end(db, session, &end_err);
   fprintf(stderr, "tune: %d measured, %d already in the log, %d failed, %.1f s\n",
@@ -327,41 +383,114 @@ static int cmd_tune(int argc, char **argv, cli *c) {
 done:
   if (status) fail(&err);
   qt_db_close(db);
-  qt_runner_destroy(rn);
+  for (int i = 0; i < n_rns; i++) qt_runner_destroy(rns[i]);
   free(bctx);
   qt_model_free(&model);
   return status;
 }
 
-static int cmd_query(cli *c) {
+/* Builds the tiny check program for target t into dir; its path into out. */
+static int build_probe(const qt_target *t, const char *dir, char *out, size_t cap, qt_err *err) {
+  char src[QT_PATH_MAX + 16];
+  snprintf(src, sizeof src, "%s/probe.c", dir);
+  snprintf(out, cap, "%s/probe-%s", dir, t->name);
+  FILE *f = fopen(src, "w");
+  if (!f) return qt_fail(err, QT_EIO, "cannot write %s: %s", src, strerror(errno));
+  fputs("#include <stdio.h>\nint main(void) { puts(\"qtune-board-ok\"); return 0; }\n", f);
+  fclose(f);
+  char *argv[96];
+  int argc = 0, rc = qt_split_words(t->compiler, argv, &argc, 8, err);
+  if (!rc) rc = qt_split_words(t->cflags, argv, &argc, 40, err);
+  if (!rc) {
+    argv[argc++] = strdup("-o");
+    argv[argc++] = strdup(out);
+    argv[argc++] = strdup(src);
+    rc = qt_split_words(t->ldflags, argv, &argc, 90, err);
+  }
+  argv[argc] = NULL;
+  qt_proc_result r;
+  if (!rc && (rc = qt_proc_run(argv, 120000, 1 << 16, &r, err)) == 0) {
+    if (!r.exited || r.exit_code != 0)
+      rc = qt_fail(err, QT_EBUILD, "cannot build the check program for %s with %s: %.300s",
+                   t->name, t->compiler, r.err);
+    qt_proc_result_free(&r);
+  }
+  for (int i = 0; i < argc; i++) free(argv[i]);
+  return rc;
+}
+
+/* tune boards check: per board, connect (host key, auth), upload and run the check program
+ * of its target, and print where the time went. */
+static int cmd_boards(int argc, char **argv, cli *c) {
+  if (argc < 2 || strcmp(argv[1], "check") != 0) {
+    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+      fputs(boards_usage, stdout);
+      return 0;
+    }
+    fprintf(stderr, "tune boards: expected 'check'\n%s", boards_usage);
+    return EXIT_USAGE;
+  }
+  int rc = parse_args(argc - 1, argv + 1, "boards", boards_usage, c);
+  if (rc) return rc < 0 ? 0 : rc;
+  const char *path = c->boards ? c->boards : "boards.yaml";
   qt_err err = {0, ""};
-  qt_target target;
-  qt_model model;
-  if (qt_target_load(c->configs_dir, c->target, &target, &err)) return fail(&err);
-  if (load_model(c, &model, &err)) return fail(&err);
-  int status = 1;
-  qt_db *db = NULL;
-  qt_layer_report *rows = NULL;
-  if (access(c->db, F_OK) != 0) {
-    qt_fail(&err, QT_ENOTFOUND, "no tuning log at %s (run tune first, or pass --db)", c->db);
-    goto done;
+  qt_boards *bs = malloc(sizeof *bs);
+  if (!bs) return fail(&err);
+  if (qt_boards_load(path, bs, &err)) {
+    free(bs);
+    return fail(&err);
   }
-  if (qt_db_open(c->db, 5000, &db, &err)) goto done;
-  rows = calloc((size_t)model.n_layers, sizeof *rows);
-  if (!rows) {
-    qt_fail(&err, QT_ENOMEM, "out of memory");
-    goto done;
+  char dir[] = "/tmp/qtune-check-XXXXXX";
+  if (!mkdtemp(dir)) {
+    free(bs);
+    qt_fail(&err, QT_EIO, "cannot create a temporary directory: %s", strerror(errno));
+    return fail(&err);
   }
-  if (qt_report_collect(db, &model, &target, rows, &err)) goto done;
-  if (c->json) qt_report_print_json(stdout, &model, &target, rows);
-  else qt_report_print_table(stdout, &model, &target, rows);
-  status = 0;
-done:
-  if (status) fail(&err);
-  free(rows);
-  qt_db_close(db);
-  qt_model_free(&model);
-  return status;
+  int failures = 0;
+  for (int i = 0; i < bs->n; i++) {
+    const qt_board_def *b = &bs->boards[i];
+    qt_target t;
+    char probe[QT_PATH_MAX + 64];
+    qt_runner *rn = NULL;
+    qt_proc_result r;
+    memset(&r, 0, sizeof r);
+    qt_err e = {0, ""};
+    char where[400];
+    if (b->kind == QT_BOARD_SSH)
+      snprintf(where, sizeof where, "ssh %s@%s:%d", b->user, b->host, b->port);
+    else
+      snprintf(where, sizeof where, "local");
+    int brc = qt_target_load(c->configs_dir, b->target, &t, &e);
+    if (!brc) brc = build_probe(&t, dir, probe, sizeof probe, &e);
+    if (!brc) brc = qt_runner_board_create(b, c->accept_new_host_key, &rn, &e);
+    if (!brc) brc = qt_runner_ssh_connect(rn, &e);
+    double connect_ms = rn ? rn->last.connect_ms : 0;
+    char *args[] = {NULL};
+    if (!brc) brc = rn->ops->run(rn, probe, args, 30000, &r, &e);
+    if (!brc && !(r.exited && r.exit_code == 0 && r.out && strstr(r.out, "qtune-board-ok"))) {
+      char how[128];
+      qt_proc_describe(&r, 30000, how, sizeof how);
+      brc = qt_fail(&e, QT_ERUN, "the check program did not run: %s: %.200s", how, r.err);
+    }
+    if (brc) {
+      printf("board %s (%s, target %s): FAILED: %s\n", b->name, where, b->target, e.msg);
+      failures++;
+    } else if (b->kind == QT_BOARD_SSH) {
+      printf("board %s (%s, target %s): ok: host key verified, connect %.1f ms, upload %.1f ms, "
+             "round trip %.1f ms\n", b->name, where, b->target, connect_ms, rn->last.upload_ms,
+             rn->last.exec_ms);
+    } else {
+      printf("board %s (%s, target %s): ok: round trip %.1f ms\n", b->name, where, b->target,
+             r.wall_ms);
+    }
+    qt_proc_result_free(&r);
+    qt_runner_destroy(rn);
+  }
+  char cmd[64];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) fprintf(stderr, "tune: cannot remove %s\n", dir);
+  free(bs);
+  return failures ? 1 : 0;
 }
 
 static int cmd_list(int argc, char **argv, cli *c) {
@@ -458,11 +587,14 @@ int main(int argc, char **argv) {
 
   const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
   if (sub && strcmp(sub, "list") == 0) return cmd_list(argc - 1, argv + 1, &c);
-  if (sub && strcmp(sub, "query") && strcmp(sub, "space")) {
-    fprintf(stderr, "tune: unknown command '%s' (commands: query, list, space; see tune --help)\n", sub);
+  if (sub && strcmp(sub, "boards") == 0) return cmd_boards(argc - 1, argv + 1, &c);
+  if (sub && strcmp(sub, "export") == 0) return qt_cli_export(argc - 1, argv + 1);
+  if (sub && strcmp(sub, "query") == 0) return qt_cli_query(argc - 1, argv + 1);
+  if (sub && strcmp(sub, "space")) {
+    fprintf(stderr, "tune: unknown command '%s' (commands: query, export, list, space, boards; see tune --help)\n", sub);
     return EXIT_USAGE;
   }
-  const char *usage = !sub ? tune_usage : strcmp(sub, "query") == 0 ? query_usage : space_usage;
+  const char *usage = !sub ? tune_usage : space_usage;
   int rc = sub ? parse_args(argc - 1, argv + 1, sub, usage, &c)
                : parse_args(argc, argv, "tune", usage, &c);
   if (rc) return rc < 0 ? 0 : rc;
@@ -471,7 +603,6 @@ int main(int argc, char **argv) {
             sub ? sub : "");
     return EXIT_USAGE;
   }
-  if (sub && strcmp(sub, "query") == 0) return cmd_query(&c);
   if (sub) return cmd_space(&c);
 
   struct sigaction sa;

@@ -79,8 +79,46 @@ static void json_str(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+/* Prints ", \"top\": [...]" for k best rows of one layer. */
+static void json_top(FILE *f, const qt_db_row *top, int n) {
+  fprintf(f, ", \"top\": [");
+  for (int j = 0; j < n; j++) {
+    const qt_db_row *r = &top[j];
+    fprintf(f, "%s{\"rank\": %d, \"template\": ", j ? ", " : "", j + 1);
+    json_str(f, r->template_name);
+    fprintf(f, ", \"config\": ");
+    json_str(f, r->knobs);
+    fprintf(f, ", \"median_us\": %.3f, \"min_us\": %.3f, \"max_us\": %.3f, \"board\": ",
+            r->median_ns / 1e3, r->min_ns / 1e3, r->max_ns / 1e3);
+    json_str(f, r->board);
+    fprintf(f, ", \"source_hash\": ");
+    json_str(f, r->source_hash);
+    fprintf(f, ", \"measurement_id\": %lld, \"measured_at\": ", (long long)r->measurement_id);
+    json_str(f, r->measured_at);
+    fputc('}', f);
+  }
+  fputc(']', f);
+}
+
+static void print_json(FILE *f, const qt_model *m, const qt_target *t,
+                       const qt_layer_report *rows, const qt_db_row *top, const int *n_top,
+                       int k);
+
 void qt_report_print_json(FILE *f, const qt_model *m, const qt_target *t,
                           const qt_layer_report *rows) {
+  print_json(f, m, t, rows, NULL, NULL, 0);
+}
+
+void qt_report_print_topk_json(FILE *f, const qt_model *m, const qt_target *t,
+                               const qt_layer_report *rows, const qt_db_row *top,
+                               const int *n_top, int k) {
+  print_json(f, m, t, rows, top, n_top, k);
+}
+
+/* The JSON document; with top (k per layer) each layer also gets its "top" array. */
+static void print_json(FILE *f, const qt_model *m, const qt_target *t,
+                       const qt_layer_report *rows, const qt_db_row *top, const int *n_top,
+                       int k) {
   fprintf(f, "{\"model\": ");
   json_str(f, m->name);
   fprintf(f, ", \"target\": ");
@@ -118,7 +156,86 @@ void qt_report_print_json(FILE *f, const qt_model *m, const qt_target *t,
     json_str(f, r->default_knobs);
     if (r->has_default) fprintf(f, ", \"default_us\": %.3f", r->default_ns / 1e3);
     else fprintf(f, ", \"default_us\": null");
+    if (top) json_top(f, &top[(size_t)i * (size_t)k], n_top[i]);
     fputc('}', f);
   }
   fprintf(f, "\n]}\n");
+}
+
+int qt_report_collect_topk(qt_db *db, const qt_model *m, const qt_target *t, int k,
+                           qt_db_row *top, int *n_top, qt_err *err) {
+  for (int i = 0; i < m->n_layers; i++) {
+    const qt_task *task = &m->tasks[m->layers[i].task];
+    int rc = qt_db_topk(db, task->key, t->name, k, &top[(size_t)i * (size_t)k], &n_top[i], err);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+void qt_report_print_topk_text(FILE *f, const qt_model *m, const qt_target *t,
+                               const qt_db_row *top, const int *n_top, int k) {
+  fprintf(f, "%-18s %4s %11s  %-10s %8s  %s\n", "layer", "rank", "median_us", "board", "record",
+          "config");
+  int missing = 0;
+  for (int i = 0; i < m->n_layers; i++) {
+    if (n_top[i] == 0) {
+      fprintf(f, "%-18s %4s %11s  %-10s %8s  (no ok measurement of %s)\n", m->layers[i].name,
+              "-", "-", "-", "-", m->tasks[m->layers[i].task].key);
+      missing++;
+    }
+    for (int j = 0; j < n_top[i]; j++) {
+      const qt_db_row *r = &top[(size_t)i * (size_t)k + (size_t)j];
+      fprintf(f, "%-18s %4d %11.1f  %-10s %8lld  %s\n", m->layers[i].name, j + 1,
+              r->median_ns / 1e3, r->board, (long long)r->measurement_id, r->knobs);
+    }
+  }
+  fprintf(f, "top %d of %s on %s: %d layers", k, m->name, t->name, m->n_layers);
+  if (missing) fprintf(f, ", %d without an ok measurement", missing);
+  fputc('\n', f);
+}
+
+/* One CSV field: quoted (with doubled quotes) when it holds a comma, quote or line break. */
+static void csv_str(FILE *f, const char *s) {
+  if (!strpbrk(s, ",\"\r\n")) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+void qt_report_print_csv(FILE *f, const qt_model *m, const qt_db_row *top, const int *n_top,
+                         int k) {
+  fprintf(f, "layer,workload,rank,template,config,median_us,min_us,max_us,board,source_hash,"
+             "measurement_id,measured_at\r\n");
+  for (int i = 0; i < m->n_layers; i++) {
+    const char *key = m->tasks[m->layers[i].task].key;
+    if (n_top[i] == 0) {
+      csv_str(f, m->layers[i].name);
+      fputc(',', f);
+      csv_str(f, key);
+      fprintf(f, ",,,,,,,,,,\r\n");
+    }
+    for (int j = 0; j < n_top[i]; j++) {
+      const qt_db_row *r = &top[(size_t)i * (size_t)k + (size_t)j];
+      csv_str(f, m->layers[i].name);
+      fputc(',', f);
+      csv_str(f, key);
+      fprintf(f, ",%d,", j + 1);
+      csv_str(f, r->template_name);
+      fputc(',', f);
+      csv_str(f, r->knobs);
+      fprintf(f, ",%.3f,%.3f,%.3f,", r->median_ns / 1e3, r->min_ns / 1e3, r->max_ns / 1e3);
+      csv_str(f, r->board);
+      fputc(',', f);
+      csv_str(f, r->source_hash);
+      fprintf(f, ",%lld,", (long long)r->measurement_id);
+      csv_str(f, r->measured_at);
+      fprintf(f, "\r\n");
+    }
+  }
 }

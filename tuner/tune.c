@@ -1,6 +1,11 @@
-/* tune.c — the tuning loop of tune.h. One main thread measures (one measurement per board at a
- * time); a pool of build threads compiles ahead of it. The main thread keeps up to jobs + 1
- * builds in flight per task, so while variant k is measured, variants k+1.. are compiled. */
+/* tune.c — the tuning loop of tune.h. The calling thread proposes configs, records results
+ * and owns the log (qt_db is single-threaded); a pool of build threads compiles ahead of the
+ * measurements; a board pool (one worker thread per board, one measurement per board at a
+ * time) runs the built variants. A board whose run fails (connection lost, authentication
+ * refused) is marked down, its job goes back to the front of the queue for another board, and
+ * it is retried with backoff; after QT_BOARD_MAX_FAILURES failures in a row it is given up.
+ * When every board is given up the run stops with an error; everything measured is recorded.
+ * All three parties share one mutex (the engine's), so a wait never misses an event. */
 #include "tuner/tune.h"
 
 #include <pthread.h>
@@ -12,36 +17,72 @@
 
 #include "tuner/search.h"
 
-/* ---- build pool --------------------------------------------------------------------- */
+#define QT_BOARD_MAX_FAILURES 4  /* consecutive board failures before a board is given up */
+#define QT_BOARD_BACKOFF_MS 500  /* first retry delay; doubles per failure */
+#define QT_BOARD_BACKOFF_MAX_MS 8000
+
+typedef enum { JOB_BUILDING, JOB_BUILT, JOB_QUEUED, JOB_RUNNING, JOB_RAN } job_state;
 
 typedef struct build_job {
   qt_config config;
   uint64_t index;
   qt_artifact art;
-  int rc;
+  int rc;                   /* build: negative when the tuner itself failed */
   qt_err err;
-  int done;                 /* set by the builder under the pool's mutex */
-  struct build_job *next;   /* pool queue link */
-  struct build_job *order;  /* the measuring thread's in-flight list, in submission order */
+  job_state state;          /* changed under the engine's mutex */
+  qt_proc_result r;         /* the run, when state is JOB_RAN */
+  qt_runner *board;         /* the board that ran it */
+  int dispatched;           /* handed to the board pool */
+  struct build_job *next;   /* build or run queue link */
+  struct build_job *order;  /* the recording thread's in-flight list, in submission order */
 } build_job;
 
-typedef struct build_pool {
+typedef struct board_worker {
+  struct engine *e;
+  qt_runner *rn;
+  pthread_t thread;
+  int failures;             /* consecutive failures; > 0: down */
+  int given_up;
+  int busy;
+  double retry_at;          /* ms, CLOCK_MONOTONIC: not before */
+} board_worker;
+
+typedef struct engine {
   pthread_mutex_t mu;
-  pthread_cond_t work_cv, done_cv;
-  build_job *todo_head, *todo_tail;
+  pthread_cond_t build_cv, board_cv, main_cv;
   int shutdown;
+  /* builds */
+  build_job *todo_head, *todo_tail;
   const qt_build_ctx *ctx;
   const qt_workload *w; /* the task being built; changed only when the pool is idle */
   int n_threads;
   pthread_t threads[64];
   int avoid_cpu;
-} build_pool;
+  /* boards */
+  build_job *run_head, *run_tail;
+  int n_boards, n_given_up;
+  board_worker boards[QT_BOARDS_MAX];
+  char last_board_error[1024];
+  const qt_tune_options *o;
+} engine;
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static void push(build_job **head, build_job **tail, build_job *j) {
   j->next = NULL;
   if (*tail) (*tail)->next = j;
   else *head = j;
   *tail = j;
+}
+
+static void push_front(build_job **head, build_job **tail, build_job *j) {
+  j->next = *head;
+  *head = j;
+  if (!*tail) *tail = j;
 }
 
 static build_job *pop(build_job **head, build_job **tail) {
@@ -53,8 +94,10 @@ static build_job *pop(build_job **head, build_job **tail) {
   return j;
 }
 
+/* ---- build pool --------------------------------------------------------------------- */
+
 static void *build_worker(void *arg) {
-  build_pool *p = arg;
+  engine *p = arg;
   /* Keep compilers off the CPU measurements are pinned to: a busy sibling core skews times. */
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   if (p->avoid_cpu >= 0 && ncpu > 1) {
@@ -66,71 +109,139 @@ static void *build_worker(void *arg) {
   }
   pthread_mutex_lock(&p->mu);
   for (;;) {
-    while (!p->todo_head && !p->shutdown) pthread_cond_wait(&p->work_cv, &p->mu);
+    while (!p->todo_head && !p->shutdown) pthread_cond_wait(&p->build_cv, &p->mu);
     if (p->shutdown) break;
     build_job *j = pop(&p->todo_head, &p->todo_tail);
     const qt_workload *w = p->w;
     pthread_mutex_unlock(&p->mu);
     j->rc = qt_build_variant(p->ctx, w, &j->config, &j->art, &j->err);
     pthread_mutex_lock(&p->mu);
-    j->done = 1;
-    pthread_cond_broadcast(&p->done_cv);
+    j->state = JOB_BUILT;
+    pthread_cond_broadcast(&p->main_cv);
   }
   pthread_mutex_unlock(&p->mu);
   return NULL;
 }
 
-static int pool_start(build_pool *p, const qt_build_ctx *ctx, int n, int avoid_cpu, qt_err *err) {
-  memset(p, 0, sizeof *p);
-  pthread_mutex_init(&p->mu, NULL);
-  pthread_cond_init(&p->work_cv, NULL);
-  pthread_cond_init(&p->done_cv, NULL);
-  p->ctx = ctx;
-  p->avoid_cpu = avoid_cpu;
-  if (n < 1) n = 1;
-  if (n > 64) n = 64;
-  for (int i = 0; i < n; i++) {
-    if (pthread_create(&p->threads[i], NULL, build_worker, p) != 0) break;
-    p->n_threads++;
+/* ---- board pool --------------------------------------------------------------------- */
+
+static void backoff_wait(engine *e, double until) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  double left = until - now_ms();
+  if (left <= 0) return;
+  long long ns = ts.tv_nsec + (long long)(left * 1e6);
+  ts.tv_sec += (time_t)(ns / 1000000000LL);
+  ts.tv_nsec = (long)(ns % 1000000000LL);
+  pthread_cond_timedwait(&e->board_cv, &e->mu, &ts);
+}
+
+/* One board: takes the next built job, runs it, hands the run back. A run that fails on the
+ * board's side puts the job back at the front of the queue and the board into backoff. */
+static void *board_main(void *arg) {
+  board_worker *bw = arg;
+  engine *e = bw->e;
+  const qt_tune_options *o = e->o;
+  pthread_mutex_lock(&e->mu);
+  for (;;) {
+    while (!e->shutdown && (!e->run_head || now_ms() < bw->retry_at)) {
+      if (e->run_head) backoff_wait(e, bw->retry_at);
+      else pthread_cond_wait(&e->board_cv, &e->mu);
+    }
+    if (e->shutdown) break;
+    build_job *j = pop(&e->run_head, &e->run_tail);
+    j->state = JOB_RUNNING;
+    bw->busy = 1;
+    pthread_mutex_unlock(&e->mu);
+    char store[16][32];
+    char *args[17];
+    qt_protocol_args(&o->protocol, 0, store, args);
+    qt_err err = {0, ""};
+    memset(&j->r, 0, sizeof j->r);
+    int rc = bw->rn->ops->run(bw->rn, j->art.path, args, o->run_timeout_ms, &j->r, &err);
+    pthread_mutex_lock(&e->mu);
+    bw->busy = 0;
+    if (rc == 0) {
+      if (bw->failures && o->log) {
+        fprintf(o->log, "tune: board %s is back\n", bw->rn->name);
+        fflush(o->log);
+      }
+      bw->failures = 0;
+      j->board = bw->rn;
+      j->state = JOB_RAN;
+      pthread_cond_broadcast(&e->main_cv);
+      continue;
+    }
+    /* The board failed, not the variant: requeue first, so the order holds. */
+    j->state = JOB_QUEUED;
+    push_front(&e->run_head, &e->run_tail, j);
+    bw->failures++;
+    snprintf(e->last_board_error, sizeof e->last_board_error, "%s", err.msg);
+    if (bw->failures >= QT_BOARD_MAX_FAILURES) {
+      bw->given_up = 1;
+      e->n_given_up++;
+      if (o->log)
+        fprintf(o->log, "tune: board %s is down (%d failures in a row), giving up on it: %s\n",
+                bw->rn->name, bw->failures, err.msg);
+    } else {
+      double delay = QT_BOARD_BACKOFF_MS * (double)(1 << (bw->failures - 1));
+      if (delay > QT_BOARD_BACKOFF_MAX_MS) delay = QT_BOARD_BACKOFF_MAX_MS;
+      bw->retry_at = now_ms() + delay;
+      if (o->log)
+        fprintf(o->log, "tune: board %s is down, job requeued, retry in %.1f s: %s\n",
+                bw->rn->name, delay / 1e3, err.msg);
+    }
+    if (o->log) fflush(o->log);
+    pthread_cond_broadcast(&e->board_cv);
+    pthread_cond_broadcast(&e->main_cv);
+    if (bw->given_up) break;
   }
-  return p->n_threads ? 0 : qt_fail(err, QT_EINTERNAL, "cannot start build threads");
+  pthread_mutex_unlock(&e->mu);
+  return NULL;
 }
 
-static void pool_stop(build_pool *p) {
-  pthread_mutex_lock(&p->mu);
-  p->shutdown = 1;
-  pthread_cond_broadcast(&p->work_cv);
-  pthread_mutex_unlock(&p->mu);
-  for (int i = 0; i < p->n_threads; i++) pthread_join(p->threads[i], NULL);
-  build_job *j;
-  while ((j = pop(&p->todo_head, &p->todo_tail))) j->done = 1; /* owned by the in-flight list */
-  pthread_cond_destroy(&p->work_cv);
-  pthread_cond_destroy(&p->done_cv);
-  pthread_mutex_destroy(&p->mu);
+static void engine_stop(engine *e) {
+  pthread_mutex_lock(&e->mu);
+  e->shutdown = 1;
+  pthread_cond_broadcast(&e->build_cv);
+  pthread_cond_broadcast(&e->board_cv);
+  pthread_mutex_unlock(&e->mu);
+  for (int i = 0; i < e->n_threads; i++) pthread_join(e->threads[i], NULL);
+  for (int i = 0; i < e->n_boards; i++) pthread_join(e->boards[i].thread, NULL);
+  pthread_cond_destroy(&e->build_cv);
+  pthread_cond_destroy(&e->board_cv);
+  pthread_cond_destroy(&e->main_cv);
+  pthread_mutex_destroy(&e->mu);
 }
 
-static void pool_submit(build_pool *p, build_job *j) {
-  pthread_mutex_lock(&p->mu);
-  push(&p->todo_head, &p->todo_tail, j);
-  pthread_cond_signal(&p->work_cv);
-  pthread_mutex_unlock(&p->mu);
-}
-
-/* Waits until j is built. Measurements follow submission order, so the defaults come first
- * and a run's sequence does not depend on which compiler finished first. */
-static void pool_wait(build_pool *p, build_job *j) {
-  pthread_mutex_lock(&p->mu);
-  while (!j->done) pthread_cond_wait(&p->done_cv, &p->mu);
-  pthread_mutex_unlock(&p->mu);
+static int engine_start(engine *e, const qt_build_ctx *ctx, qt_runner **boards, int n_boards,
+                        const qt_tune_options *o, qt_err *err) {
+  memset(e, 0, sizeof *e);
+  pthread_mutex_init(&e->mu, NULL);
+  pthread_cond_init(&e->build_cv, NULL);
+  pthread_cond_init(&e->board_cv, NULL);
+  pthread_cond_init(&e->main_cv, NULL);
+  e->ctx = ctx;
+  e->o = o;
+  e->avoid_cpu = o->build_cpu_avoid;
+  int n = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
+  for (int i = 0; i < n; i++) {
+    if (pthread_create(&e->threads[i], NULL, build_worker, e) != 0) break;
+    e->n_threads++;
+  }
+  for (int i = 0; i < n_boards && e->n_threads; i++) {
+    board_worker *bw = &e->boards[i];
+    bw->e = e;
+    bw->rn = boards[i];
+    if (pthread_create(&bw->thread, NULL, board_main, bw) != 0) break;
+    e->n_boards++;
+  }
+  if (e->n_threads && e->n_boards == n_boards) return 0;
+  engine_stop(e);
+  return qt_fail(err, QT_EINTERNAL, "cannot start build or board threads");
 }
 
 /* ---- one task ------------------------------------------------------------------------ */
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 typedef struct task_state {
   int index, n_tasks;
@@ -142,7 +253,7 @@ typedef struct task_state {
 } task_state;
 
 static void progress(const qt_tune_options *o, const task_state *ts, const char *knobs,
-                     const qt_outcome *out, int skipped) {
+                     const qt_outcome *out, const char *board, int skipped) {
   if (!o->log) return;
   char best[64] = "-";
   if (ts->best_ns > 0) snprintf(best, sizeof best, "%.1f us", ts->best_ns / 1e3);
@@ -152,23 +263,26 @@ static void progress(const qt_tune_options *o, const task_state *ts, const char 
     fflush(o->log);
     return;
   }
+  char on[QT_NAME_MAX + 8] = "";
+  if (board) snprintf(on, sizeof on, " on %s", board);
   if (skipped) {
     fprintf(o->log, "task %d/%d %s: %s already in the log\n", ts->index + 1, ts->n_tasks,
             ts->layers, knobs);
   } else if (out->m.status == QT_STATUS_OK) {
-    fprintf(o->log, "task %d/%d %s: %s %.1f us (best %s)\n", ts->index + 1, ts->n_tasks,
-            ts->layers, knobs, out->m.median_ns / 1e3, best);
+    fprintf(o->log, "task %d/%d %s: %s %.1f us%s (best %s)\n", ts->index + 1, ts->n_tasks,
+            ts->layers, knobs, out->m.median_ns / 1e3, on, best);
   } else {
-    fprintf(o->log, "task %d/%d %s: %s %s: %.200s\n", ts->index + 1, ts->n_tasks, ts->layers,
-            knobs, qt_status_name(out->m.status), out->error);
+    fprintf(o->log, "task %d/%d %s: %s %s%s: %.200s\n", ts->index + 1, ts->n_tasks, ts->layers,
+            knobs, qt_status_name(out->m.status), on, out->error);
   }
   fflush(o->log);
 }
 
-/* Measures a built job (or records its build failure) and commits the result. */
+/* Judges a job that was run (or records its build failure) and commits the result. Called by
+ * the recording thread only. */
 static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt_build_ctx *bctx,
-                       qt_runner *rn, const qt_tune_options *o, const char *protocol,
-                       uint64_t expected, build_job *j, task_state *ts, qt_tune_stats *stats,
+                       const qt_tune_options *o, const char *protocol, uint64_t expected,
+                       build_job *j, int name_board, task_state *ts, qt_tune_stats *stats,
                        qt_err *err) {
   char knobs[QT_KNOBS_MAX];
   qt_config_format(&j->config, knobs, sizeof knobs);
@@ -180,23 +294,20 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
     out.m.status = j->art.status;
     snprintf(out.error, sizeof out.error, "%s", j->art.error);
   } else {
-    char store[16][32];
-    char *args[17];
-    qt_protocol_args(&o->protocol, 0, store, args);
-    qt_proc_result r;
-    int rc = rn->ops->run(rn, j->art.path, args, o->run_timeout_ms, &r, err);
-    if (rc) return rc;
-    qt_judge_run(&r, o->run_timeout_ms, expected, &out);
-    qt_proc_result_free(&r);
+    qt_judge_run(&j->r, o->run_timeout_ms, expected, &out);
   }
   out.m.id.workload = &task->w;
   out.m.id.target = bctx->target.name;
   out.m.id.template_name = j->config.tpl->name;
   out.m.id.knobs = knobs;
   out.m.id.source_hash = j->art.source_hash;
+  char manifest[4096]; /* per-file hashes, so export can name a changed file (optional) */
+  if (qt_source_manifest(bctx->kernels_dir, &task->w, &j->config, manifest, sizeof manifest, NULL) == 0)
+    out.m.id.manifest = manifest;
   out.m.id.protocol = protocol;
-  out.m.board = rn->name;
-  out.m.board_kind = rn->ops->kind;
+  /* A build failure never reached a board: it is recorded under the first one. */
+  out.m.board = j->board->name;
+  out.m.board_kind = j->board->ops->kind;
   int rc = qt_db_record(db, session, &out.m, err);
   if (rc) return rc;
   stats->measured++;
@@ -210,7 +321,7 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
   } else {
     ts->since_best++;
   }
-  progress(o, ts, knobs, &out, 0);
+  progress(o, ts, knobs, &out, name_board ? j->board->name : NULL, 0);
   return 0;
 }
 
@@ -222,9 +333,21 @@ static void layer_names(const qt_model *m, const qt_task *task, char *buf, size_
                              m->layers[task->layers[i]].name);
 }
 
+/* Unlinks j from the in-flight list (head, tail, singly linked through order). */
+static void unlink_order(build_job **head, build_job **tail, build_job *j) {
+  build_job *prev = NULL;
+  for (build_job *p = *head; p; prev = p, p = p->order) {
+    if (p != j) continue;
+    if (prev) prev->order = p->order;
+    else *head = p->order;
+    if (*tail == p) *tail = prev;
+    return;
+  }
+}
+
 static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
-                     const qt_build_ctx *bctx, qt_runner *rn, const qt_tune_options *o,
-                     build_pool *pool, qt_tune_stats *stats, qt_err *err) {
+                     const qt_build_ctx *bctx, const qt_tune_options *o, engine *e,
+                     qt_tune_stats *stats, qt_err *err) {
   const qt_task *task = &m->tasks[t_index];
   char layers[256];
   layer_names(m, task, layers, sizeof layers);
@@ -258,15 +381,15 @@ static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
     return qt_err_wrap(err, "task %s", task->key);
   }
 
-  pool->w = &task->w; /* the pool is idle between tasks */
-  int in_flight = 0, defaults_taken = 0, exhausted = 0;
+  e->w = &task->w; /* the pools are idle between tasks */
+  int in_flight = 0, on_boards = 0, defaults_taken = 0, exhausted = 0;
   build_job *head = NULL, *tail = NULL; /* in flight, in submission order */
   for (;;) {
-    int stopping = (o->stop && *o->stop) ||
+    int stopping = rc || (o->stop && *o->stop) ||
                    (o->early_stop > 0 && ts.since_best >= o->early_stop);
-    /* Keep the builders busy: up to jobs + 1 variants ahead of the measurement. */
-    while (!rc && !stopping && !exhausted && ts.proposed < o->trials &&
-           in_flight < pool->n_threads + 1) {
+    /* Keep the builders busy: up to jobs + boards variants ahead of the measurements. */
+    while (!stopping && !exhausted && ts.proposed < o->trials &&
+           in_flight < e->n_threads + e->n_boards) {
       qt_config c;
       uint64_t idx;
       if (defaults_taken < n_defaults) {
@@ -282,12 +405,12 @@ static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
       char knobs[QT_KNOBS_MAX], hash[17];
       qt_config_format(&c, knobs, sizeof knobs);
       qt_variant_source_hash(bctx, &task->w, &c, hash);
-      qt_variant_id id = {&task->w, bctx->target.name, c.tpl->name, knobs, hash, protocol};
+      qt_variant_id id = {&task->w, bctx->target.name, c.tpl->name, knobs, hash, protocol, NULL};
       int found = 0;
       if ((rc = qt_db_has_measured(db, &id, &found, err))) break;
       if (found) {
         stats->skipped++;
-        progress(o, &ts, knobs, NULL, 1);
+        progress(o, &ts, knobs, NULL, NULL, 1);
         continue;
       }
       build_job *j = calloc(1, sizeof *j);
@@ -297,43 +420,111 @@ static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
       }
       j->config = c;
       j->index = idx;
+      j->state = JOB_BUILDING;
       if (tail) tail->order = j;
       else head = j;
       tail = j;
-      pool_submit(pool, j);
+      pthread_mutex_lock(&e->mu);
+      push(&e->todo_head, &e->todo_tail, j);
+      pthread_cond_signal(&e->build_cv);
+      pthread_mutex_unlock(&e->mu);
       in_flight++;
     }
+    stopping = stopping || rc;
     if (in_flight == 0) break;
-    build_job *j = head;
-    head = j->order;
-    if (!head) tail = NULL;
-    pool_wait(pool, j);
+
+    /* Under the engine's lock: hand built jobs to idle boards in submission order (one
+     * measurement per live board), then take the first job that is ready to record or drop,
+     * or wait for one. Jobs stay on the in-flight list until then. */
+    build_job *done = NULL;
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+      int live = e->n_boards - e->n_given_up;
+      if (!stopping) {
+        for (build_job *p = head; p && on_boards < live; p = p->order) {
+          if (p->state == JOB_BUILDING) break;
+          if (p->state != JOB_BUILT || p->rc || p->art.status != QT_STATUS_OK) continue;
+          p->state = JOB_QUEUED;
+          p->dispatched = 1;
+          push(&e->run_head, &e->run_tail, p);
+          on_boards++;
+          pthread_cond_broadcast(&e->board_cv);
+        }
+      }
+      for (build_job *p = head; p && !done; p = p->order)
+        if (p->state == JOB_RAN || (p->state == JOB_BUILT && (stopping || p->rc ||
+                                                             p->art.status != QT_STATUS_OK)))
+          done = p;
+      if (done) break;
+      if (live == 0 && (on_boards > 0 || !stopping)) {
+        /* Every board is given up: nothing runs, the queued jobs are stranded, and built ones
+         * are dropped (stopping) as they come. */
+        if (!rc)
+          rc = qt_fail(err, QT_ERUN, "every board of target %s is down (last error: %s); "
+                       "stopping: the log holds everything measured so far",
+                       bctx->target.name, e->last_board_error);
+        stopping = 1;
+        build_job *j;
+        while ((j = pop(&e->run_head, &e->run_tail))) {
+          unlink_order(&head, &tail, j);
+          on_boards--;
+          in_flight--;
+          free(j);
+        }
+        continue;
+      }
+      if (in_flight == 0) break;
+      pthread_cond_wait(&e->main_cv, &e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    if (!done) break; /* in_flight == 0 */
+    unlink_order(&head, &tail, done);
     in_flight--;
-    if (!rc && !stopping)
-      rc = measure_job(db, session, task, bctx, rn, o, protocol, expected, j, &ts, stats, err);
-    free(j);
+    if (done->dispatched) on_boards--;
+    if (!done->dispatched) done->board = e->boards[0].rn; /* a build outcome: never ran */
+    /* A finished run is recorded even when stopping (it was measured); a build failure only
+     * when not stopping; nothing after a tuner error. */
+    if (!rc && (done->state == JOB_RAN || !stopping))
+      rc = measure_job(db, session, task, bctx, o, protocol, expected, done, e->n_boards > 1,
+                       &ts, stats, err);
+    qt_proc_result_free(&done->r);
+    free(done);
   }
   qt_strategy_destroy(strategy);
   if (o->log && o->tty) fputc('\n', o->log);
   return rc;
 }
 
-int qt_tune_model(qt_db *db, int64_t session, const qt_model *m, const qt_build_ctx *bctx,
-                  qt_runner *rn, const qt_tune_options *o, qt_tune_stats *stats, qt_err *err) {
+int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *m,
+                         const qt_build_ctx *bctx, qt_runner **boards, int n_boards,
+                         const qt_tune_options *o, qt_tune_stats *stats, qt_err *err) {
   memset(stats, 0, sizeof *stats);
-  double start = now_s();
-  build_pool pool;
-  int rc = pool_start(&pool, bctx, o->jobs, o->build_cpu_avoid, err);
-  if (rc) return rc;
+  if (n_boards < 1 || n_boards > QT_BOARDS_MAX)
+    return qt_fail(err, QT_EINVAL, "board count %d out of range (1..%d)", n_boards,
+                   QT_BOARDS_MAX);
+  double start = now_ms();
+  engine *e = malloc(sizeof *e);
+  if (!e) return qt_fail(err, QT_ENOMEM, "out of memory");
+  int rc = engine_start(e, bctx, boards, n_boards, o, err);
+  if (rc) {
+    free(e);
+    return rc;
+  }
   for (int t = 0; t < m->n_tasks && !rc; t++) {
     if (o->stop && *o->stop) {
       rc = qt_fail(err, QT_EINTERRUPTED, "interrupted before task %d of %d", t + 1, m->n_tasks);
       break;
     }
-    rc = tune_task(db, session, m, t, bctx, rn, o, &pool, stats, err);
+    rc = tune_task(db, session, m, t, bctx, o, e, stats, err);
     stats->tasks++;
   }
-  pool_stop(&pool);
-  stats->seconds = now_s() - start;
+  engine_stop(e);
+  free(e);
+  stats->seconds = (now_ms() - start) / 1e3;
   return rc;
+}
+
+int qt_tune_model(qt_db *db, int64_t session, const qt_model *m, const qt_build_ctx *bctx,
+                  qt_runner *rn, const qt_tune_options *o, qt_tune_stats *stats, qt_err *err) {
+  return qt_tune_model_boards(db, session, m, bctx, &rn, 1, o, stats, err);
 }

@@ -226,7 +226,7 @@ DW_INLINE void dw_requant_span(const qt_quant_params *q, const int32_t *restrict
     const int32_t *restrict m = q->multiplier + c0, *restrict s = q->shift + c0;
     _Pragma(QT_STR(GCC unroll DW_CU))
     for (int32_t c = 0; c < cn; c++)
-      dst[c] = (uint8_t)qt_requant_fixedpoint(acc[c], m[c], s[c], zp, lo, hi);
+      dst[c] = (uint8_t)qt_requant_fixedpoint_vec(acc[c], m[c], s[c], zp, lo, hi);
   }
 }
 

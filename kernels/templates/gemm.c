@@ -13,9 +13,11 @@
  * puts it. Rows past M in the last row block reuse
  * the last row's pointer and columns past out.c read zero weights; neither is stored, so every
  * extent runs the same code. Any stride, dilation, asymmetric padding and batch is handled and
- * the result is bit-exact with qt_ref_conv. Plain C11 written for GCC's auto-vectoriser (no
- * ISA intrinsics); kernels never allocate: scratch_size() says how much caller memory run()
- * needs for the knob values compiled in. */
+ * the result is bit-exact with qt_ref_conv. isa=c is plain C11 written for GCC's
+ * auto-vectoriser; isa=avx2/avx512vnni/neon/neondot hand the tile's reduction to an
+ * intrinsics micro-kernel in kernels/ukernels/ (with its own packed layout, documented there),
+ * or to its plain C twin when the compiler does not target that ISA. Kernels never allocate:
+ * scratch_size() says how much caller memory run() needs for the knob values compiled in. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -74,6 +76,20 @@
 #define QT_KNOB_RQ 0
 #endif
 
+/* ISA strategy of the tile's reduction. 0 = c: the plain C forms above (vec picks one).
+ * 1 = avx2: VPMADDWD on inputs widened to int16, weights packed int16 [K/2][NR][2] (both
+ * dtypes; NR a multiple of 8). 2 = avx512vnni: VPDPBUSD on inputs flipped to x + 128, weights
+ * packed int8 [K/4][NR][4] with 128 * sum(w) folded into the bias (s8 only; NR a multiple
+ * of 16). 3 = neon: SMLAL/SMLAL2 on inputs widened to int16 with the input zero point
+ * subtracted, weights int16 [K][NR], nothing folded into the bias (both dtypes; NR a multiple
+ * of 8). 4 = neondot: SDOT, weights int8 [K/4][NR][4] (s8 only; NR a multiple of 4). All need
+ * vec=outer (they broadcast inputs against a column panel) and take the ISA's compile flags
+ * from the knob (schedules/gemm.c); without them the micro-kernel's plain C twin runs,
+ * bit-exact. */
+#ifndef QT_KNOB_ISA
+#define QT_KNOB_ISA 0
+#endif
+
 #define GM_MR QT_KNOB_MR
 #define GM_NR QT_KNOB_NR
 #define GM_KU QT_KNOB_KU
@@ -87,6 +103,13 @@
 #define GM_RQ_TILE 0
 #define GM_RQ_ROW 1
 #define GM_RQ_PASS 2
+#define GM_ISA_C 0
+#define GM_ISA_AVX2 1
+#define GM_ISA_AVX512VNNI 2
+#define GM_ISA_NEON 3
+#define GM_ISA_NEONDOT 4
+/* 1 for the ISA values whose micro-kernel computes s8 only */
+#define GM_ISA_S8_ONLY (QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT)
 
 _Static_assert(GM_MR >= 1 && GM_MR <= 16, "QT_KNOB_MR out of range");
 _Static_assert(GM_NR >= 1 && GM_NR <= 256, "QT_KNOB_NR out of range");
@@ -95,6 +118,15 @@ _Static_assert(QT_KNOB_VEC == GM_VEC_OUTER || QT_KNOB_VEC == GM_VEC_DOT, "QT_KNO
 _Static_assert(QT_KNOB_ORDER == GM_ORDER_MN || QT_KNOB_ORDER == GM_ORDER_NM, "QT_KNOB_ORDER");
 _Static_assert(QT_KNOB_PAD == GM_PAD_INLINE || QT_KNOB_PAD == GM_PAD_PREPAD, "QT_KNOB_PAD");
 _Static_assert(QT_KNOB_RQ >= GM_RQ_TILE && QT_KNOB_RQ <= GM_RQ_PASS, "QT_KNOB_RQ");
+_Static_assert(QT_KNOB_ISA >= GM_ISA_C && QT_KNOB_ISA <= GM_ISA_NEONDOT, "QT_KNOB_ISA");
+_Static_assert(QT_KNOB_ISA == GM_ISA_C || QT_KNOB_VEC == GM_VEC_OUTER,
+               "QT_KNOB_ISA other than c needs QT_KNOB_VEC=outer");
+_Static_assert(QT_KNOB_ISA != GM_ISA_AVX2 || GM_NR % 8 == 0, "isa=avx2 needs NR % 8 == 0");
+_Static_assert(QT_KNOB_ISA != GM_ISA_AVX512VNNI || GM_NR % 16 == 0,
+               "isa=avx512vnni needs NR % 16 == 0");
+_Static_assert(QT_KNOB_ISA != GM_ISA_NEON || GM_NR % 8 == 0, "isa=neon needs NR % 8 == 0");
+_Static_assert(QT_KNOB_ISA != GM_ISA_NEONDOT || GM_NR % 4 == 0, "isa=neondot needs NR % 4 == 0");
+_Static_assert(QT_KNOB_ISA == GM_ISA_C || GM_MR <= 8, "ISA micro-kernels take MR <= 8");
 _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
                "QT_KNOB_RQ=row needs QT_KNOB_ORDER=mn: with column blocks outer no row is "
                "complete before the last block (that is rq=pass)");
@@ -111,6 +143,34 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
  * spilled on aarch64). A small explicit unroll keeps the column loop a loop until the
  * vectoriser has turned it into whole-register multiply-adds. */
 #define GM_COLUMN_LOOP _Pragma("GCC unroll 2")
+
+#if QT_KNOB_ISA != GM_ISA_C
+#define QT_UK_MR GM_MR
+#define QT_UK_NR GM_NR
+#define QT_UK_KU GM_KU
+#endif
+#if QT_KNOB_ISA == GM_ISA_AVX2
+#include "../ukernels/qt_ukernel_gemm_k2__avx2.h"
+#elif QT_KNOB_ISA == GM_ISA_AVX512VNNI
+#include "../ukernels/qt_ukernel_gemm_s8_k4__avx512vnni.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
+#elif QT_KNOB_ISA == GM_ISA_NEON
+#include "../ukernels/qt_ukernel_gemm_k1__neon.h"
+#elif QT_KNOB_ISA == GM_ISA_NEONDOT
+#include "../ukernels/qt_ukernel_gemm_s8_k4__neondot.h"
+#endif
+
+/* Packed weight element type and K rounded up to the micro-kernel's k-step. */
+#if QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT
+#define GM_KR 4
+#define GM_WBYTES 1
+#elif QT_KNOB_ISA == GM_ISA_AVX2
+#define GM_KR 2
+#define GM_WBYTES 2
+#else
+#define GM_KR 1
+#define GM_WBYTES 2
+#endif
 
 #define GM_ALIGN_UP(x) (((x) + (size_t)QT_ALIGN - 1) & ~((size_t)QT_ALIGN - 1))
 
@@ -137,10 +197,14 @@ static int gm_direct_a(const qt_conv_desc *d) {
          S_PR(d) == 0;
 }
 
-/* One column block in the packed buffer: NR int32 folded biases, then K x NR int16 weights
- * (layout by vec), rounded so the next block's bias stays QT_ALIGN-aligned. */
+/* K rounded up to the micro-kernel's k-step (the packed panels' depth). */
+static size_t gm_k_packed(const qt_conv_desc *d) { return (gm_k(d) + GM_KR - 1) / GM_KR * GM_KR; }
+
+/* One column block in the packed buffer: NR int32 folded biases, then K x NR weights (int16,
+ * int8 for avx512vnni; layout by vec and isa), rounded so the next block's bias stays
+ * QT_ALIGN-aligned. */
 static size_t gm_block_bytes(const qt_conv_desc *d) {
-  return GM_ALIGN_UP((size_t)GM_NR * sizeof(int32_t) + gm_k(d) * GM_NR * sizeof(int16_t));
+  return GM_ALIGN_UP((size_t)GM_NR * sizeof(int32_t) + gm_k_packed(d) * GM_NR * GM_WBYTES);
 }
 
 size_t QT_FN(packed_size)(const qt_conv_desc *d) { return gm_blocks(d) * gm_block_bytes(d); }
@@ -187,15 +251,21 @@ size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
 /* ---- Packing ------------------------------------------------------------------------------ */
 
 /* Packs OHWI weights (int8 for S8, uint8 for U8) into column blocks of NR: int32 folded bias,
- * then int16 (w - weight_zp) in [k][NR] (vec=outer) or [NR][k] (vec=dot) order, zero past
- * out.c. bias may be NULL (all zero).
- * Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument or unknown dtype,
+ * then int16 (w - weight_zp) in [k][NR] (vec=outer) or [NR][k] (vec=dot) order (isa=c),
+ * [k/2][NR][2] (avx2), or int8 w in [k/4][NR][4] with bias - (input_zp + 128) * sum(w)
+ * (avx512vnni); int16 [k][NR] with the bias unfolded (neon); int8 [k/4][NR][4] (neondot);
+ * zero past out.c and K. bias may be NULL (all zero).
+ * Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument, an unknown dtype or u8 with
+ * isa=avx512vnni/neondot,
  * QT_KERNEL_ESHAPE for a desc that is not conv2d or differs from compiled-in shapes. */
 int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
                 const int32_t *bias, void *packed) {
   if (!d || !q || !weights || !packed) return QT_KERNEL_EINVAL;
   if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
   if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
+#if GM_ISA_S8_ONLY
+  if (S_DTYPE(q) != QT_DTYPE_S8) return QT_KERNEL_EINVAL;
+#endif
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const size_t k_len = gm_k(d), oc_n = (size_t)S_OUT_C(d), nb = gm_blocks(d);
   const size_t block = gm_block_bytes(d);
@@ -203,7 +273,9 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
   for (size_t b = 0; b < nb; b++) {
     uint8_t *base = (uint8_t *)packed + b * block;
     int32_t *pb = (int32_t *)base;
-    int16_t *pw = (int16_t *)(base + GM_NR * sizeof(int32_t));
+    void *pw_ = base + GM_NR * sizeof(int32_t);
+    int16_t *pw = (int16_t *)pw_;
+    (void)pw;
     memset(base, 0, block); /* zero tails and alignment padding: packed bytes are reproducible */
     for (size_t j = 0; j < GM_NR; j++) {
       const size_t oc = b * GM_NR + j;
@@ -213,14 +285,26 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
         const size_t at = oc * k_len + k;
         const int32_t v = (u8 ? (int32_t)((const uint8_t *)weights)[at]
                               : (int32_t)((const int8_t *)weights)[at]) - wzp;
-#if QT_KNOB_VEC == GM_VEC_OUTER
+#if QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT
+        ((int8_t *)pw_)[((k / 4) * GM_NR + j) * 4 + k % 4] = (int8_t)v;
+#elif QT_KNOB_ISA == GM_ISA_AVX2
+        pw[((k / 2) * GM_NR + j) * 2 + k % 2] = (int16_t)v;
+#elif QT_KNOB_VEC == GM_VEC_OUTER /* also isa=neon's layout */
         pw[k * GM_NR + j] = (int16_t)v;
 #else
         pw[j * k_len + k] = (int16_t)v;
 #endif
         sum += v;
       }
+#if QT_KNOB_ISA == GM_ISA_AVX512VNNI
+      /* the micro-kernel multiplies x + 128: take the extra 128 * sum(w) out here */
+      pb[j] = (int32_t)((int64_t)(bias ? bias[oc] : 0) - ((int64_t)q->input_zp + 128) * sum);
+#elif QT_KNOB_ISA == GM_ISA_NEON
+      (void)sum; /* the micro-kernel subtracts the input zero point while widening */
+      pb[j] = bias ? bias[oc] : 0;
+#else
       pb[j] = (int32_t)((int64_t)(bias ? bias[oc] : 0) - (int64_t)q->input_zp * sum);
+#endif
     }
   }
   return QT_KERNEL_OK;
@@ -228,7 +312,10 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
 
 /* ---- Requantization ------------------------------------------------------------------------ */
 
-/* out[i] = requant(acc[i]) for output channels c0 .. c0 + n - 1, through qt_requant.h only.
+/* out[i] = requant(acc[i]) for output channels c0 .. c0 + n - 1, through qt_requant.h only
+ * (fixedpoint in its branch-free form, which GCC vectorises: ~20x cheaper than the oracle's;
+ * avx512vnni variants take 16 channels at a time through the AVX-512 requant micro-kernel,
+ * bit-exact with it).
  * Output bytes are written as uint8 for both dtypes: the clamp keeps S8 values in
  * [-128, 127], whose two's complement low byte is the int8 result. */
 GM_INLINE void gm_requant(const int32_t *restrict acc, uint8_t *restrict out, size_t c0, size_t n,
@@ -239,8 +326,14 @@ GM_INLINE void gm_requant(const int32_t *restrict acc, uint8_t *restrict out, si
     for (size_t i = 0; i < n; i++) out[i] = (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi);
   } else {
     const int32_t *restrict mul = q->multiplier + c0, *restrict sh = q->shift + c0;
-    for (size_t i = 0; i < n; i++)
-      out[i] = (uint8_t)qt_requant_fixedpoint(acc[i], mul[i], sh[i], zp, lo, hi);
+    size_t i = 0;
+#if QT_KNOB_ISA == GM_ISA_AVX512VNNI && defined(__AVX512F__) && defined(__AVX512BW__)
+    /* 16 channels at a time with the AVX-512 requant micro-kernel, the rest below */
+    for (; i + 16 <= n; i += 16)
+      qt_ukernel_requant_fixedpoint__avx512(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
+#endif
+    for (; i < n; i++)
+      out[i] = (uint8_t)qt_requant_fixedpoint_vec(acc[i], mul[i], sh[i], zp, lo, hi);
   }
 }
 
@@ -373,7 +466,35 @@ GM_INLINE void gm_step(int32_t acc[GM_MR][GM_NR], const uint8_t *const a[GM_MR],
 /* acc[m][j] = bias'[j] + sum_k x(row m, k) * w(k, column j) over the whole reduction, in the
  * form QT_KNOB_VEC picks. */
 GM_INLINE void gm_tile_reduce(int32_t acc[GM_MR][GM_NR], const uint8_t *const a[GM_MR],
-                              const uint8_t *block, size_t k_len, const int u8) {
+                              const uint8_t *block, size_t k_len, const int u8, int32_t zp) {
+  (void)zp; /* only isa=neon subtracts it here; the others folded it into the bias */
+#if QT_KNOB_ISA == GM_ISA_NEON
+#if defined(__aarch64__) && defined(__ARM_NEON)
+  qt_ukernel_gemm_k1__neon(a, block, k_len, acc, u8, zp);
+#else
+  qt_ukernel_gemm_k1__neon_c(a, block, k_len, acc, u8, zp);
+#endif
+#elif QT_KNOB_ISA == GM_ISA_NEONDOT
+  (void)u8; /* s8 only: pack() and run() refuse u8 */
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+  qt_ukernel_gemm_s8_k4__neondot(a, block, k_len, acc);
+#else
+  qt_ukernel_gemm_s8_k4__neondot_c(a, block, k_len, acc);
+#endif
+#elif QT_KNOB_ISA == GM_ISA_AVX512VNNI
+  (void)u8; /* s8 only: pack() and run() refuse u8 */
+#if defined(__AVX512F__) && defined(__AVX512VNNI__)
+  qt_ukernel_gemm_s8_k4__avx512vnni(a, block, k_len, acc);
+#else
+  qt_ukernel_gemm_s8_k4__avx512vnni_c(a, block, k_len, acc);
+#endif
+#elif QT_KNOB_ISA == GM_ISA_AVX2
+#if defined(__AVX2__)
+  qt_ukernel_gemm_k2__avx2(a, block, k_len, acc, u8);
+#else
+  qt_ukernel_gemm_k2__avx2_c(a, block, k_len, acc, u8);
+#endif
+#else
   const int32_t *restrict bias = (const int32_t *)block;
   const int16_t *restrict b = (const int16_t *)(block + GM_NR * sizeof(int32_t));
   for (int m = 0; m < GM_MR; m++)
@@ -401,6 +522,7 @@ GM_INLINE void gm_tile_reduce(int32_t acc[GM_MR][GM_NR], const uint8_t *const a[
     }
   }
 #endif
+#endif /* QT_KNOB_ISA */
 }
 
 /* Everything one run needs, read-only during the loops. */
@@ -421,7 +543,7 @@ GM_INLINE void gm_tile(const gm_ctx *x, const uint8_t *const a[GM_MR], size_t r0
   int32_t acc[GM_MR][GM_NR];
   const size_t oc = (size_t)S_OUT_C(x->d), c0 = b * GM_NR;
   const size_t nr = oc - c0 < GM_NR ? oc - c0 : GM_NR;
-  gm_tile_reduce(acc, a, x->packed + b * x->block_bytes, x->k_len, u8);
+  gm_tile_reduce(acc, a, x->packed + b * x->block_bytes, x->k_len, u8, x->q->input_zp);
   for (size_t m = 0; m < mr; m++) {
 #if QT_KNOB_RQ == GM_RQ_TILE
     /* a full block gets a constant trip count: whole vectors, no remainder code */
@@ -469,6 +591,9 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   if (!d || !q || !input || !packed || !output) return QT_KERNEL_EINVAL;
   if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
   if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
+#if GM_ISA_S8_ONLY
+  if (S_DTYPE(q) != QT_DTYPE_S8) return QT_KERNEL_EINVAL;
+#endif
   if (!scratch && QT_FN(scratch_size)(d) != 0) return QT_KERNEL_EINVAL;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const int direct = gm_direct_a(d);

@@ -22,7 +22,7 @@ static void record_ok(qt_db *db, int64_t s, const qt_measurement *m) {
 
 static int has(qt_db *db, const qt_workload *w, const char *target, const char *tpl,
                const char *knobs, const char *hash, const char *protocol) {
-  qt_variant_id id = {w, target, tpl, knobs, hash, protocol};
+  qt_variant_id id = {w, target, tpl, knobs, hash, protocol, NULL};
   qt_err err;
   int found = -1;
   int rc = qt_db_has_measured(db, &id, &found, &err);
@@ -325,14 +325,74 @@ static void test_refused_records(void) {
   CHECK(none == NULL);
   CHECK_EQ_INT(qt_db_open("", 0, &none, &err), QT_EINVAL);
   CHECK_EQ_INT(qt_db_has_measured(db, NULL, &found, &err), QT_EINVAL);
-  qt_variant_id id = {&w, "a76", "dwconv", "", H1, P1};
+  qt_variant_id id = {&w, "a76", "dwconv", "", H1, P1, NULL};
   CHECK_EQ_INT(qt_db_has_measured(db, &id, &found, &err), QT_EINVAL);
   CHECK_EQ_INT(qt_db_best(db, NULL, "a76", &row, &found, &err), QT_EINVAL);
   qt_db_close(db);
   qt_db_close(NULL); /* closing nothing is allowed */
 }
 
+/* Manifests: stored with the measurement once per source hash, read back in path order;
+ * a hash without one reads as not found; malformed ones are refused before anything is
+ * written. */
+static void test_manifest(void) {
+  qt_db *db = NULL;
+  qt_err err;
+  CHECK_EQ_INT(qt_db_open(":memory:", 100, &db, &err), 0);
+  int64_t s = 0;
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune m", "0.1.0", &s, &err), 0);
+  qt_workload w = fx_dwconv();
+  char key[QT_KEY_MAX], buf[512];
+  qt_workload_key(&w, key);
+  int found = -1;
+  int64_t all = 0, ok = 0;
+
+  qt_measurement m = fx_measurement(&w, "a76", "dwconv:cb=8", QT_STATUS_OK, 500);
+  m.id.source_hash = H1;
+  m.id.manifest = "templates/dwconv.c 00000000000000aa\ninclude/qt_kernels.h 00000000000000bb\n";
+  record_ok(db, s, &m);
+  /* the same source hash again (another config) adds no duplicate rows */
+  m = fx_measurement(&w, "a76", "dwconv:cb=16", QT_STATUS_OK, 400);
+  m.id.source_hash = H1;
+  m.id.manifest = "templates/dwconv.c 00000000000000aa\ninclude/qt_kernels.h 00000000000000bb\n";
+  record_ok(db, s, &m);
+  CHECK_EQ_INT(qt_db_manifest(db, H1, buf, sizeof buf, &found, &err), 0);
+  CHECK_EQ_INT(found, 1);
+  CHECK_STR(buf, "include/qt_kernels.h 00000000000000bb\ntemplates/dwconv.c 00000000000000aa\n");
+  /* too small a buffer is an error, not a truncated manifest */
+  char tiny[16];
+  CHECK_EQ_INT(qt_db_manifest(db, H1, tiny, sizeof tiny, &found, &err), QT_EINVAL);
+  CHECK_EQ_INT(found, 0);
+  CHECK(strstr(err.msg, H1) != NULL);
+
+  /* recorded without a manifest: none to read */
+  m = fx_measurement(&w, "a76", "dwconv:cb=32", QT_STATUS_OK, 450);
+  m.id.source_hash = H2;
+  record_ok(db, s, &m);
+  CHECK_EQ_INT(qt_db_manifest(db, H2, buf, sizeof buf, &found, &err), 0);
+  CHECK_EQ_INT(found, 0);
+  CHECK_STR(buf, "");
+
+  /* malformed: no hash, short hash, upper case, no final newline */
+  const char *bad[] = {"templates/dwconv.c\n", "templates/dwconv.c 00aa\n",
+                       "templates/dwconv.c 00000000000000AA\n",
+                       "templates/dwconv.c 00000000000000aa"};
+  for (int i = 0; i < 4; i++) {
+    m = fx_measurement(&w, "a76", "dwconv:cb=64", QT_STATUS_OK, 300);
+    m.id.source_hash = "1111111111111111";
+    m.id.manifest = bad[i];
+    CHECK_EQ_INT(qt_db_record(db, s, &m, &err), QT_EINVAL);
+    CHECK(strstr(err.msg, "manifest line 1") != NULL);
+  }
+  CHECK_EQ_INT(qt_db_count(db, key, "a76", &all, &ok, &err), 0);
+  CHECK_EQ_INT(all, 3);
+  CHECK_EQ_INT(qt_db_manifest(db, "1111111111111111", buf, sizeof buf, &found, &err), 0);
+  CHECK_EQ_INT(found, 0);
+  qt_db_close(db);
+}
+
 int main(void) {
+  test_manifest();
   test_sessions();
   test_empty();
   test_queries();

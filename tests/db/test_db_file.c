@@ -62,12 +62,12 @@ static void test_schema(void) {
   fx_text(h, "SELECT value FROM meta WHERE key = 'application'", buf, sizeof buf);
   CHECK_STR(buf, "qtune");
   fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
-  CHECK_STR(buf, "1");
+  CHECK_STR(buf, "2");
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM meta"), 2);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
                          "('meta','workloads','targets','boards','sessions','configs',"
-                         "'measurements')"),
-               7);
+                         "'measurements','sources')"),
+               8);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_foreign_key_list('measurements')"), 5);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_foreign_key_list('boards')"), 1);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_index_list('measurements') WHERE "
@@ -250,7 +250,7 @@ static void test_refusals(void) {
                           "PRAGMA user_version = 99; CREATE TABLE future(x)"),
                0);
   sqlite3_close(h);
-  expect_refused(path, "has schema version 99; this qtune understands up to 1: upgrade qtune");
+  expect_refused(path, "has schema version 99; this qtune understands up to 2: upgrade qtune");
 }
 
 static void test_unwritable(void) {
@@ -364,7 +364,7 @@ static void test_killed(void) {
   CHECK_EQ_INT(all, 3);
   int found = 0;
   qt_variant_id id = {&w, "a76", "dwconv", "dwconv:cb=32", "0123456789abcdef",
-                      "w1:n10:r3:ms0:flush0:pin0"};
+                      "w1:n10:r3:ms0:flush0:pin0", NULL};
   CHECK_EQ_INT(qt_db_has_measured(db, &id, &found, &err), 0);
   CHECK_EQ_INT(found, 1);
   qt_db_close(db);
@@ -477,9 +477,46 @@ static void test_fault_injection(void) {
   sqlite3_close(h);
 }
 
+/* A schema-1 log (a current one with schema 2's table dropped and its marks set back) is
+ * migrated on open: its measurements are kept, the sources table appears, the version is 2
+ * in both places, and a measurement with a manifest can be recorded into it. */
+static void test_migrate_1_to_2(void) {
+  char path[300];
+  path_in_dir(path, sizeof path, "v1.db");
+  qt_workload w = fx_dwconv();
+  make_log(path, &w, "dwconv:cb=8", 500);
+  sqlite3 *h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_exec(h, "DROP TABLE sources; UPDATE meta SET value = '1' WHERE key = "
+                          "'schema_version'; PRAGMA user_version = 1"),
+               SQLITE_OK);
+  sqlite3_close(h);
+
+  qt_db *db = NULL;
+  qt_err err;
+  CHECK_EQ_INT(qt_db_open(path, 1000, &db, &err), 0);
+  int64_t s = 0;
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune v2", "0.1.0", &s, &err), 0);
+  qt_measurement m = fx_measurement(&w, "a76", "dwconv:cb=16", QT_STATUS_OK, 400);
+  m.id.manifest = "templates/dwconv.c 00000000000000aa\n";
+  CHECK_EQ_INT(qt_db_record(db, s, &m, &err), 0);
+  qt_db_close(db);
+
+  h = fx_raw_open(path);
+  char buf[64];
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 2);
+  fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
+  CHECK_STR(buf, "2");
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements"), 2);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sources WHERE path = 'templates/dwconv.c'"), 1);
+  fx_text(h, "PRAGMA integrity_check", buf, sizeof buf);
+  CHECK_STR(buf, "ok");
+  sqlite3_close(h);
+}
+
 int main(void) {
   fx_mkdtemp(dir, sizeof dir);
   test_schema();
+  test_migrate_1_to_2();
   test_reopen();
   test_refusals();
   test_unwritable();

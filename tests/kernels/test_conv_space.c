@@ -200,15 +200,15 @@ static void test_default_choices(void) {
   qt_workload shallow = workload(&mnv2[4], QT_DTYPE_S8, QT_REQUANT_FP32);
   qt_template_gemm.default_config(&shallow, &host, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_STR(buf, "gemm:mr=4,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=tile");
+  CHECK_STR(buf, "gemm:mr=4,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=c");
   /* deep reduction (K = 960), fixed-point: dot product, per-row requantization */
   qt_workload deep = workload(&mnv2[29], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT);
   qt_template_gemm.default_config(&deep, &host, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_STR(buf, "gemm:mr=2,nr=8,ku=1,vec=dot,order=mn,pad=inline,rq=row");
+  CHECK_STR(buf, "gemm:mr=2,nr=8,ku=1,vec=dot,order=mn,pad=inline,rq=row,isa=c");
   qt_template_gemm.default_config(&deep, &a76, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_STR(buf, "gemm:mr=2,nr=4,ku=1,vec=dot,order=mn,pad=inline,rq=row");
+  CHECK_STR(buf, "gemm:mr=2,nr=4,ku=1,vec=dot,order=mn,pad=inline,rq=row,isa=c");
   /* the head's weights (320 x 1280 int16 = 800 KiB) no longer fit the mn heuristic */
   qt_workload head = workload(&mnv2[34], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT);
   int vals[QT_MAX_KNOBS];
@@ -220,6 +220,89 @@ static void test_default_choices(void) {
   CHECK(qt_template_direct.preference(&deep) < qt_template_gemm.preference(&deep));
 }
 
+/* The isa knob: a micro-kernel only where the target has the feature, s8 only for VNNI,
+ * vec=outer, NR a multiple of the ISA's lanes; why says which; the default takes VNNI for s8
+ * where it is offered; the compile flags come from the knob value. */
+static void test_isa_knob(void) {
+  qt_target plain = target("avx512", 32, 512), vnni = plain, avx2 = target("avx2", 16, 256);
+  vnni.isa = QT_ISA_AVX2 | QT_ISA_AVX512 | QT_ISA_AVX512VNNI;
+  avx2.isa = QT_ISA_AVX2;
+  const qt_workload w = workload(&mnv2[14], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT); /* 64 -> 384 */
+  const qt_workload u8 = workload(&mnv2[14], QT_DTYPE_U8, QT_REQUANT_FIXEDPOINT);
+  char why[256];
+  const char *v8x32 = "mr=8,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=avx512vnni";
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &plain, v8x32, why, sizeof why), 0);
+  CHECK_MSG(strstr(why, "lacks") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &vnni, v8x32, why, sizeof why), 1);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &u8, &vnni, v8x32, why, sizeof why), 0);
+  CHECK_MSG(strstr(why, "s8 only") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &vnni,
+                     "mr=8,nr=8,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=avx512vnni", why,
+                     sizeof why), 0);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &vnni,
+                     "mr=8,nr=32,ku=1,vec=dot,order=mn,pad=inline,rq=tile,isa=avx512vnni", why,
+                     sizeof why), 0);
+  const char *a4x16 = "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=avx2";
+  CHECK_EQ_INT(valid(&qt_template_gemm, &u8, &avx2, a4x16, why, sizeof why), 1);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &plain, a4x16, why, sizeof why), 0);
+  /* 8x32 avx2: 8 * 4 accumulators + 4 weights + 1 broadcast = 37 ymm */
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &avx2,
+                     "mr=8,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=avx2", why,
+                     sizeof why), 0);
+  CHECK_MSG(strstr(why, "37 vector registers") != NULL, "%s", why);
+  qt_config c = {.tpl = &qt_template_gemm};
+  char buf[QT_KNOBS_MAX];
+  qt_template_gemm.default_config(&w, &vnni, c.vals);
+  CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "gemm:mr=8,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=row,isa=avx512vnni");
+  CHECK_EQ_INT(qt_config_flags(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "-mavx512f -mavx512bw -mavx512vnni");
+  qt_template_gemm.default_config(&u8, &vnni, c.vals);
+  CHECK_EQ_INT(c.vals[knob(&qt_template_gemm, "isa")], 0);
+  CHECK_EQ_INT(qt_config_flags(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "");
+  /* Arm: neon wherever NEON is; SDOT never for an Armv8.0 core (a53, a72: no dotprod bit),
+   * on no layer and in no config; for the a76 only in s8, with the dotprod flag */
+  qt_target a53 = target("cortex-a53", 32, 128), a76 = a53;
+  a53.isa = QT_ISA_NEON;
+  a76.isa = QT_ISA_NEON | QT_ISA_DOTPROD;
+  const char *sdot = "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=neondot";
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &a53, sdot, why, sizeof why), 0);
+  CHECK_MSG(strstr(why, "lacks dotprod") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &a76, sdot, why, sizeof why), 1);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &u8, &a76, sdot, why, sizeof why), 0);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &u8, &a53,
+                     "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=neon", why,
+                     sizeof why), 1);
+  const int k_isa = knob(&qt_template_gemm, "isa");
+  int sdot_on_a53 = 0, sdot_on_a76 = 0;
+  for (int li = 0; li < N_LAYERS; li++) {
+    const qt_workload lw = workload(&mnv2[li], QT_DTYPE_S8, QT_REQUANT_FP32);
+    int vals[QT_MAX_KNOBS] = {0};
+    /* every config of the gemm space with isa=neondot: odometer over the other knobs */
+    int idx[QT_MAX_KNOBS] = {0};
+    for (;;) {
+      for (int k = 0; k < qt_template_gemm.n_knobs; k++)
+        vals[k] = qt_template_gemm.knobs[k].values[idx[k]];
+      vals[k_isa] = 4; /* neondot */
+      sdot_on_a53 += qt_template_gemm.valid(&lw, &a53, vals, why, sizeof why);
+      sdot_on_a76 += qt_template_gemm.valid(&lw, &a76, vals, why, sizeof why);
+      int k = 0;
+      while (k < qt_template_gemm.n_knobs &&
+             (k == k_isa || ++idx[k] == qt_template_gemm.knobs[k].n_values)) {
+        if (k != k_isa) idx[k] = 0;
+        k++;
+      }
+      if (k == qt_template_gemm.n_knobs) break;
+    }
+  }
+  CHECK_EQ_INT(sdot_on_a53, 0);
+  CHECK(sdot_on_a76 > 0);
+  c.vals[k_isa] = 4;
+  CHECK_EQ_INT(qt_config_flags(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "-march=armv8.2-a+dotprod");
+}
+
 /* The register model: a tile that needs more than 16 registers is rejected on 16 and
  * accepted on 32 registers of the same width. */
 static void test_register_pressure(void) {
@@ -228,14 +311,14 @@ static void test_register_pressure(void) {
   const qt_workload w = workload(&mnv2[14], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT); /* 64 -> 384 */
   char why[256];
   /* gemm outer 6x16 with 8 lanes: 6*2 accumulators + 2 weights + 6 broadcasts = 20 */
-  const char *hungry = "mr=6,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile";
+  const char *hungry = "mr=6,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=c";
   CHECK_EQ_INT(valid(&qt_template_gemm, &w, &r16, hungry, why, sizeof why), 0);
   CHECK_MSG(strstr(why, "20 vector registers") != NULL, "%s", why);
   CHECK_EQ_INT(valid(&qt_template_gemm, &w, &r32, hungry, why, sizeof why), 1);
-  const char *small = "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile"; /* 14 */
+  const char *small = "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=c"; /* 14 */
   CHECK_EQ_INT(valid(&qt_template_gemm, &w, &r16, small, why, sizeof why), 1);
   /* gemm dot 4x4: 16 partial sums on AVX-512, twice that on NEON (SMLAL/SMLAL2) */
-  const char *dot = "mr=4,nr=4,ku=2,vec=dot,order=nm,pad=inline,rq=pass";
+  const char *dot = "mr=4,nr=4,ku=2,vec=dot,order=nm,pad=inline,rq=pass,isa=c";
   CHECK_EQ_INT(valid(&qt_template_gemm, &w, &z, dot, why, sizeof why), 1);
   CHECK_EQ_INT(valid(&qt_template_gemm, &w, &a76, dot, why, sizeof why), 0);
   /* direct 2x4 pixels x 16 channels with 8 lanes: 8*2 + 2 + 8 = 26 */
@@ -253,8 +336,8 @@ static void test_padding_constraint(void) {
   const qt_workload pw = workload(&mnv2[2], QT_DTYPE_S8, QT_REQUANT_FP32);
   const qt_workload stem = workload(&mnv2[0], QT_DTYPE_S8, QT_REQUANT_FP32);
   char why[256];
-  const char *prepad = "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=prepad,rq=tile";
-  const char *inl = "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile";
+  const char *prepad = "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=prepad,rq=tile,isa=c";
+  const char *inl = "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=c";
   CHECK_EQ_INT(valid(&qt_template_gemm, &pw, &t, prepad, why, sizeof why), 0);
   CHECK_MSG(strstr(why, "pad=prepad") != NULL, "%s", why);
   CHECK_EQ_INT(valid(&qt_template_gemm, &pw, &t, inl, why, sizeof why), 1);
@@ -281,32 +364,32 @@ static void test_other_constraints(void) {
   char why[256];
   /* rq=row needs order=mn */
   const qt_workload w = workload(&mnv2[14], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT);
-  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &t, "mr=4,nr=16,ku=1,vec=outer,order=nm,pad=inline,rq=row",
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &t, "mr=4,nr=16,ku=1,vec=outer,order=nm,pad=inline,rq=row,isa=c",
                      why, sizeof why), 0);
   CHECK_MSG(strstr(why, "rq=row") != NULL, "%s", why);
-  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &t, "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=row",
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &t, "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=row,isa=c",
                      why, sizeof why), 1);
   /* nr much wider than out_c = 16 */
   const qt_workload narrow = workload(&mnv2[1], QT_DTYPE_S8, QT_REQUANT_FP32);
-  CHECK_EQ_INT(valid(&qt_template_gemm, &narrow, &t, "mr=4,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=tile",
+  CHECK_EQ_INT(valid(&qt_template_gemm, &narrow, &t, "mr=4,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=c",
                      why, sizeof why), 0);
-  CHECK_EQ_INT(valid(&qt_template_gemm, &narrow, &t, "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile",
+  CHECK_EQ_INT(valid(&qt_template_gemm, &narrow, &t, "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=c",
                      why, sizeof why), 1);
   CHECK_EQ_INT(valid(&qt_template_direct, &narrow, &t, "ocb=32,th=1,tw=4,order=hwc,ku=1,pad=inline,rq=tile",
                      why, sizeof why), 0);
   /* vec=dot needs at least one vector of k: the stem's K = 27 < 32 on 512-bit registers */
   const qt_workload stem = workload(&mnv2[0], QT_DTYPE_S8, QT_REQUANT_FP32);
-  CHECK_EQ_INT(valid(&qt_template_gemm, &stem, &t, "mr=2,nr=8,ku=1,vec=dot,order=mn,pad=inline,rq=tile",
+  CHECK_EQ_INT(valid(&qt_template_gemm, &stem, &t, "mr=2,nr=8,ku=1,vec=dot,order=mn,pad=inline,rq=tile,isa=c",
                      why, sizeof why), 0);
   CHECK_MSG(strstr(why, "vec=dot") != NULL, "%s", why);
   /* tiles larger than a tiny output, unrolls deeper than the channels */
   struct layer tiny = {"tiny", 1, 1, 3, 8, 1, 1, 0, 0, 0, 0};
   const qt_workload one = workload(&tiny, QT_DTYPE_S8, QT_REQUANT_FP32);
-  CHECK_EQ_INT(valid(&qt_template_gemm, &one, &t, "mr=2,nr=8,ku=1,vec=outer,order=mn,pad=inline,rq=tile",
+  CHECK_EQ_INT(valid(&qt_template_gemm, &one, &t, "mr=2,nr=8,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=c",
                      why, sizeof why), 0);
-  CHECK_EQ_INT(valid(&qt_template_gemm, &one, &t, "mr=1,nr=8,ku=4,vec=outer,order=mn,pad=inline,rq=tile",
+  CHECK_EQ_INT(valid(&qt_template_gemm, &one, &t, "mr=1,nr=8,ku=4,vec=outer,order=mn,pad=inline,rq=tile,isa=c",
                      why, sizeof why), 0);
-  CHECK_EQ_INT(valid(&qt_template_gemm, &one, &t, "mr=1,nr=8,ku=2,vec=outer,order=mn,pad=inline,rq=tile",
+  CHECK_EQ_INT(valid(&qt_template_gemm, &one, &t, "mr=1,nr=8,ku=2,vec=outer,order=mn,pad=inline,rq=tile,isa=c",
                      why, sizeof why), 1);
   CHECK_EQ_INT(valid(&qt_template_direct, &one, &t, "ocb=8,th=1,tw=2,order=hwc,ku=1,pad=inline,rq=tile",
                      why, sizeof why), 0);
@@ -365,6 +448,7 @@ int main(void) {
   test_defaults();
   test_default_choices();
   test_register_pressure();
+  test_isa_knob();
   test_padding_constraint();
   test_other_constraints();
   test_space_sizes();

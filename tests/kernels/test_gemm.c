@@ -4,8 +4,12 @@
  * variant runs over every conv2d edge shape (edge_shapes.h) for both dtypes and both requant
  * schemes, and over a few MobileNetV2-sized conv layers, and must match qt_ref_conv byte for
  * byte (qt_check_variant: guard bytes, two output/scratch fills). It also checks the contract's
- * error returns and the scratch the knobs ask for. Links qtkernels only: it runs natively and
- * under qemu. */
+ * error returns and the scratch the knobs ask for. ISA variants (isa avx2/avx512vnni) come in
+ * two builds: with the ISA's flags (x86 values on x86-64, QT_TEST_X86_ISA; neon/neondot on
+ * aarch64, QT_TEST_ARM_ISA; skipped with a message on a CPU without the feature, e.g. neondot
+ * under qemu -cpu cortex-a53) and without them, which runs the micro-kernel's plain C twin;
+ * avx512vnni and neondot variants are s8 only (u8 must be refused). Links qtkernels only: it runs natively
+ * and under qemu. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -26,24 +30,75 @@ QT_VARIANT_FNS(qt_gemm_2x16_ku1_dot_nm_inline_pass__c_);
 QT_VARIANT_FNS(qt_gemm_4x4_ku4_dot_mn_prepad_row__c_);
 QT_VARIANT_FNS(qt_gemm_8x32_ku1_outer_mn_prepad_pass__c_);
 QT_VARIANT_FNS(qt_gemm_4x8_ku2_dot_nm_prepad_tile__c_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku2_outer_mn_inline_row__avx2_twin_);
+QT_VARIANT_FNS(qt_gemm_6x8_ku4_outer_nm_prepad_pass__avx2_twin_);
+QT_VARIANT_FNS(qt_gemm_2x32_ku4_outer_mn_prepad_row__avx512vnni_twin_);
+QT_VARIANT_FNS(qt_gemm_8x16_ku1_outer_nm_inline_tile__avx512vnni_twin_);
+QT_VARIANT_FNS(qt_gemm_4x8_ku2_outer_mn_prepad_row__neon_twin_);
+QT_VARIANT_FNS(qt_gemm_2x16_ku1_outer_nm_inline_pass__neondot_twin_);
+#ifdef QT_TEST_ARM_ISA
+#include <sys/auxv.h>
+QT_VARIANT_FNS(qt_gemm_4x16_ku1_outer_mn_inline_tile__neon_);
+QT_VARIANT_FNS(qt_gemm_8x8_ku2_outer_mn_prepad_row__neon_);
+QT_VARIANT_FNS(qt_gemm_2x32_ku4_outer_mn_inline_pass__neon_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku2_outer_mn_inline_row__neondot_);
+QT_VARIANT_FNS(qt_gemm_8x8_ku1_outer_nm_prepad_tile__neondot_);
+QT_VARIANT_FNS(qt_gemm_1x4_ku4_outer_mn_prepad_pass__neondot_);
+#endif
+#ifdef QT_TEST_X86_ISA
+QT_VARIANT_FNS(qt_gemm_4x16_ku2_outer_mn_inline_row__avx2_);
+QT_VARIANT_FNS(qt_gemm_2x8_ku1_outer_nm_prepad_tile__avx2_);
+QT_VARIANT_FNS(qt_gemm_8x32_ku4_outer_mn_inline_pass__avx2_);
+QT_VARIANT_FNS(qt_gemm_8x32_ku2_outer_mn_inline_tile__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku1_outer_nm_prepad_pass__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_1x16_ku4_outer_mn_prepad_row__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_6x32_ku1_outer_mn_inline_row__avx512vnni_);
+#endif
+
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4 };
 
 /* Each variant with the knobs it was built with (gemm.cmake), for the scratch checks. */
 static const struct variant {
   const qt_variant_fns *fns;
   int mr, nr, order_nm, prepad, rq; /* rq: 0 tile, 1 row, 2 pass */
+  int isa;                          /* ISA_*: packed layout and dtypes */
+  int native;                       /* 1: built with the ISA's flags (needs the CPU feature) */
 } variants[] = {
-    {&qt_gemm_4x16_ku1_outer_mn_inline_tile__c_fns, 4, 16, 0, 0, 0},
-    {&qt_gemm_1x4_ku2_dot_nm_prepad_pass__c_fns, 1, 4, 1, 1, 2},
-    {&qt_gemm_2x8_ku4_dot_mn_prepad_row__c_fns, 2, 8, 0, 1, 1},
-    {&qt_gemm_6x32_ku1_outer_nm_inline_tile__c_fns, 6, 32, 1, 0, 0},
-    {&qt_gemm_8x4_ku2_outer_mn_inline_pass__c_fns, 8, 4, 0, 0, 2},
-    {&qt_gemm_8x16_ku4_outer_nm_prepad_tile__c_fns, 8, 16, 1, 1, 0},
-    {&qt_gemm_6x8_ku2_outer_mn_inline_row__c_fns, 6, 8, 0, 0, 1},
-    {&qt_gemm_1x32_ku4_outer_mn_prepad_tile__c_fns, 1, 32, 0, 1, 0},
-    {&qt_gemm_2x16_ku1_dot_nm_inline_pass__c_fns, 2, 16, 1, 0, 2},
-    {&qt_gemm_4x4_ku4_dot_mn_prepad_row__c_fns, 4, 4, 0, 1, 1},
-    {&qt_gemm_8x32_ku1_outer_mn_prepad_pass__c_fns, 8, 32, 0, 1, 2},
-    {&qt_gemm_4x8_ku2_dot_nm_prepad_tile__c_fns, 4, 8, 1, 1, 0},
+    {&qt_gemm_4x16_ku1_outer_mn_inline_tile__c_fns, 4, 16, 0, 0, 0, ISA_C, 0},
+    {&qt_gemm_1x4_ku2_dot_nm_prepad_pass__c_fns, 1, 4, 1, 1, 2, ISA_C, 0},
+    {&qt_gemm_2x8_ku4_dot_mn_prepad_row__c_fns, 2, 8, 0, 1, 1, ISA_C, 0},
+    {&qt_gemm_6x32_ku1_outer_nm_inline_tile__c_fns, 6, 32, 1, 0, 0, ISA_C, 0},
+    {&qt_gemm_8x4_ku2_outer_mn_inline_pass__c_fns, 8, 4, 0, 0, 2, ISA_C, 0},
+    {&qt_gemm_8x16_ku4_outer_nm_prepad_tile__c_fns, 8, 16, 1, 1, 0, ISA_C, 0},
+    {&qt_gemm_6x8_ku2_outer_mn_inline_row__c_fns, 6, 8, 0, 0, 1, ISA_C, 0},
+    {&qt_gemm_1x32_ku4_outer_mn_prepad_tile__c_fns, 1, 32, 0, 1, 0, ISA_C, 0},
+    {&qt_gemm_2x16_ku1_dot_nm_inline_pass__c_fns, 2, 16, 1, 0, 2, ISA_C, 0},
+    {&qt_gemm_4x4_ku4_dot_mn_prepad_row__c_fns, 4, 4, 0, 1, 1, ISA_C, 0},
+    {&qt_gemm_8x32_ku1_outer_mn_prepad_pass__c_fns, 8, 32, 0, 1, 2, ISA_C, 0},
+    {&qt_gemm_4x8_ku2_dot_nm_prepad_tile__c_fns, 4, 8, 1, 1, 0, ISA_C, 0},
+    {&qt_gemm_4x16_ku2_outer_mn_inline_row__avx2_twin_fns, 4, 16, 0, 0, 1, ISA_AVX2, 0},
+    {&qt_gemm_6x8_ku4_outer_nm_prepad_pass__avx2_twin_fns, 6, 8, 1, 1, 2, ISA_AVX2, 0},
+    {&qt_gemm_2x32_ku4_outer_mn_prepad_row__avx512vnni_twin_fns, 2, 32, 0, 1, 1, ISA_AVX512VNNI, 0},
+    {&qt_gemm_8x16_ku1_outer_nm_inline_tile__avx512vnni_twin_fns, 8, 16, 1, 0, 0, ISA_AVX512VNNI, 0},
+    {&qt_gemm_4x8_ku2_outer_mn_prepad_row__neon_twin_fns, 4, 8, 0, 1, 1, ISA_NEON, 0},
+    {&qt_gemm_2x16_ku1_outer_nm_inline_pass__neondot_twin_fns, 2, 16, 1, 0, 2, ISA_NEONDOT, 0},
+#ifdef QT_TEST_ARM_ISA
+    {&qt_gemm_4x16_ku1_outer_mn_inline_tile__neon_fns, 4, 16, 0, 0, 0, ISA_NEON, 1},
+    {&qt_gemm_8x8_ku2_outer_mn_prepad_row__neon_fns, 8, 8, 0, 1, 1, ISA_NEON, 1},
+    {&qt_gemm_2x32_ku4_outer_mn_inline_pass__neon_fns, 2, 32, 0, 0, 2, ISA_NEON, 1},
+    {&qt_gemm_4x16_ku2_outer_mn_inline_row__neondot_fns, 4, 16, 0, 0, 1, ISA_NEONDOT, 1},
+    {&qt_gemm_8x8_ku1_outer_nm_prepad_tile__neondot_fns, 8, 8, 1, 1, 0, ISA_NEONDOT, 1},
+    {&qt_gemm_1x4_ku4_outer_mn_prepad_pass__neondot_fns, 1, 4, 0, 1, 2, ISA_NEONDOT, 1},
+#endif
+#ifdef QT_TEST_X86_ISA
+    {&qt_gemm_4x16_ku2_outer_mn_inline_row__avx2_fns, 4, 16, 0, 0, 1, ISA_AVX2, 1},
+    {&qt_gemm_2x8_ku1_outer_nm_prepad_tile__avx2_fns, 2, 8, 1, 1, 0, ISA_AVX2, 1},
+    {&qt_gemm_8x32_ku4_outer_mn_inline_pass__avx2_fns, 8, 32, 0, 0, 2, ISA_AVX2, 1},
+    {&qt_gemm_8x32_ku2_outer_mn_inline_tile__avx512vnni_fns, 8, 32, 0, 0, 0, ISA_AVX512VNNI, 1},
+    {&qt_gemm_4x16_ku1_outer_nm_prepad_pass__avx512vnni_fns, 4, 16, 1, 1, 2, ISA_AVX512VNNI, 1},
+    {&qt_gemm_1x16_ku4_outer_mn_prepad_row__avx512vnni_fns, 1, 16, 0, 1, 1, ISA_AVX512VNNI, 1},
+    {&qt_gemm_6x32_ku1_outer_mn_inline_row__avx512vnni_fns, 6, 32, 0, 0, 1, ISA_AVX512VNNI, 1},
+#endif
 };
 enum { N_VARIANTS = (int)(sizeof variants / sizeof variants[0]) };
 
@@ -60,11 +115,36 @@ static const struct qt_edge_shape mnv2_shapes[] = {
 };
 enum { N_MNV2 = (int)(sizeof mnv2_shapes / sizeof mnv2_shapes[0]) };
 
-/* Runs v on d for every dtype x requant combination; returns the number of mismatches. */
-static int sweep_shape(const qt_variant_fns *v, const char *name, const qt_conv_desc *d,
-                       uint64_t seed) {
+/* 1 if variant i can run on this CPU: plain C and twins always, an ISA build only where the
+ * CPU has the feature (checked at run time: the test binary itself is built without flags). */
+static int runnable(int i) {
+  if (!variants[i].native) return 1;
+#ifdef QT_TEST_X86_ISA
+  if (variants[i].isa == ISA_AVX2) return __builtin_cpu_supports("avx2");
+  if (variants[i].isa == ISA_AVX512VNNI)
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vnni");
+#endif
+#ifdef QT_TEST_ARM_ISA
+  if (variants[i].isa == ISA_NEON) return 1; /* baseline aarch64 */
+  if (variants[i].isa == ISA_NEONDOT) return (getauxval(AT_HWCAP) & (1ul << 20)) != 0; /* ASIMDDP */
+#endif
+  return 0;
+}
+
+/* The dtypes variant i computes: avx512vnni (VPDPBUSD) and neondot (SDOT) need signed int8
+ * weights, s8 only. */
+static int32_t last_dtype(int i) {
+  return variants[i].isa == ISA_AVX512VNNI || variants[i].isa == ISA_NEONDOT ? QT_DTYPE_S8
+                                                                              : QT_DTYPE_U8;
+}
+
+/* Runs variant vi on d for every dtype x requant combination it supports; returns the number
+ * of mismatches. */
+static int sweep_shape(int vi, const char *name, const qt_conv_desc *d, uint64_t seed) {
+  const qt_variant_fns *v = variants[vi].fns;
   int failures = 0;
-  for (int32_t dtype = QT_DTYPE_S8; dtype <= QT_DTYPE_U8; dtype++)
+  for (int32_t dtype = QT_DTYPE_S8; dtype <= last_dtype(vi); dtype++)
     for (int32_t rq = QT_REQUANT_FIXEDPOINT; rq <= QT_REQUANT_FP32; rq++) {
       char msg[512];
       int rc = qt_check_variant(v, d, dtype, rq, seed + (uint64_t)(dtype * 2 + rq), msg, sizeof msg);
@@ -76,23 +156,29 @@ static int sweep_shape(const qt_variant_fns *v, const char *name, const qt_conv_
 
 /* Every variant over every conv2d edge shape. */
 static void test_edge_shapes(void) {
-  int swept = 0;
-  for (int v = 0; v < N_VARIANTS; v++)
+  int swept = 0, skipped = 0;
+  for (int v = 0; v < N_VARIANTS; v++) {
+    if (!runnable(v)) {
+      fprintf(stderr, "SKIP %s: this CPU lacks its ISA\n", variants[v].fns->name);
+      skipped++;
+      continue;
+    }
     for (int s = 0; s < QT_EDGE_SHAPE_COUNT; s++) {
       if (qt_edge_shapes[s].d.p.op != QT_OP_CONV2D) continue;
-      sweep_shape(variants[v].fns, qt_edge_shapes[s].name, &qt_edge_shapes[s].d,
+      sweep_shape(v, qt_edge_shapes[s].name, &qt_edge_shapes[s].d,
                   7000u + 1000u * (uint64_t)v + (uint64_t)s);
       swept++;
     }
+  }
   /* The table must actually contain conv2d cases, or the sweep proves nothing. */
-  CHECK(swept >= N_VARIANTS * 10);
+  CHECK(swept >= (N_VARIANTS - skipped) * 10);
 }
 
 /* MobileNetV2-sized channel counts: full blocks of every NR plus tails, deep reductions. */
 static void test_mobilenet_v2_shapes(void) {
   for (int v = 0; v < N_VARIANTS; v++)
-    for (int s = 0; s < N_MNV2; s++)
-      sweep_shape(variants[v].fns, mnv2_shapes[s].name, &mnv2_shapes[s].d,
+    for (int s = 0; s < N_MNV2 && runnable(v); s++)
+      sweep_shape(v, mnv2_shapes[s].name, &mnv2_shapes[s].d,
                   90000u + 100u * (uint64_t)v + (uint64_t)s);
 }
 
@@ -118,11 +204,15 @@ static void test_scratch_sizes(void) {
     const size_t got = v->fns->scratch_size(&stem);
     CHECK_MSG(got >= want && got < want + 3 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
               v->fns->name, got, want);
-    /* packed: one int32 bias + K int16 weights per column, whole blocks of NR */
+    /* packed: one int32 bias + K int16 weights per column (K rounded up to 2 for avx2; K
+     * rounded up to 4 int8 weights for avx512vnni), whole blocks of NR */
     const size_t blocks = (32 + (size_t)v->nr - 1) / (size_t)v->nr;
+    const size_t wbytes = v->isa == ISA_AVX512VNNI || v->isa == ISA_NEONDOT ? (k + 3) / 4 * 4
+                          : v->isa == ISA_AVX2     ? 2 * ((k + 1) / 2 * 2)
+                                                   : 2 * k;
     const size_t packed = v->fns->packed_size(&stem);
-    CHECK_MSG(packed >= blocks * (size_t)v->nr * (4 + 2 * k) &&
-                  packed < blocks * ((size_t)v->nr * (4 + 2 * k) + 64),
+    CHECK_MSG(packed >= blocks * (size_t)v->nr * (4 + wbytes) &&
+                  packed < blocks * ((size_t)v->nr * (4 + wbytes) + 64),
               "%s: packed %zu", v->fns->name, packed);
   }
 }
@@ -154,6 +244,14 @@ static void test_errors(void) {
     const qt_variant_fns *pass = variants[1].fns;
     CHECK(pass->scratch_size(d) > 0);
     CHECK_EQ_INT(pass->run(d, &p.q, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
+    /* avx512vnni and neondot refuse u8 (its weights would not fit their signed bytes) */
+    for (int i = 0; i < N_VARIANTS; i++) {
+      if (variants[i].isa != ISA_AVX512VNNI && variants[i].isa != ISA_NEONDOT) continue;
+      qt_quant_params u8q = p.q;
+      u8q.dtype = QT_DTYPE_U8;
+      CHECK_EQ_INT(variants[i].fns->pack(d, &u8q, p.weights, p.bias, packed), QT_KERNEL_EINVAL);
+      CHECK_EQ_INT(variants[i].fns->run(d, &u8q, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
+    }
   }
   free(packed);
   free(out);

@@ -19,16 +19,17 @@ static char workdir[] = "/tmp/qtune-codegen-XXXXXX";
 /* Compiles c for w and returns the .text bytes (malloc'd) and their length, or NULL. */
 static unsigned char *text_of(const qt_workload *w, const qt_config *c, const char *tag,
                               size_t *len) {
-  char knobs[1024], shape[1024], cmd[4096], obj[256], bin[256];
+  char knobs[1024], flags[512], shape[1024], cmd[4096], obj[256], bin[256];
   qt_config_defines(c, knobs, sizeof knobs);
+  qt_config_flags(c, flags, sizeof flags); /* an ISA value's -m flags, as tune adds them */
   qt_shape_defines(w, shape, sizeof shape);
   snprintf(obj, sizeof obj, "%s/%s.o", workdir, tag);
   snprintf(bin, sizeof bin, "%s/%s.text", workdir, tag);
   snprintf(cmd, sizeof cmd,
-           "cc -O3 -std=c11 -ffp-contract=off -I%s/kernels/include -I%s/kernels/templates %s %s "
+           "cc -O3 -std=c11 -ffp-contract=off -I%s/kernels/include -I%s/kernels/templates %s %s %s "
            "-c %s/kernels/%s -o %s && objcopy -O binary --only-section=.text %s %s",
-           QT_SOURCE_DIR, QT_SOURCE_DIR, knobs, shape, QT_SOURCE_DIR, c->tpl->source, obj, obj,
-           bin);
+           QT_SOURCE_DIR, QT_SOURCE_DIR, knobs, flags, shape, QT_SOURCE_DIR, c->tpl->source, obj,
+           obj, bin);
   if (system(cmd) != 0) return NULL;
   FILE *f = fopen(bin, "rb");
   if (!f) return NULL;

@@ -4,7 +4,10 @@
  * valid configs up to K per combination, and one random config of each template on every
  * edge shape of tests/kernels/edge_shapes.h, builds each variant with its shape constants
  * exactly as `tune` does, runs it (--check-only) and compares the output checksum with the
- * host reference. Prints one line per failure and "N passed, N failed".
+ * host reference. Then every value of every knob that the target's space offers on some
+ * MobileNetV2 workload but the sample missed (an ISA value, say) gets one config of its own,
+ * so no value the tuner can pick goes untested. Prints one line per failure and "N passed,
+ * N failed".
  * Usage: test_sweep --target T [--per-combo K] [--cache DIR] [--jobs N] */
 #include <pthread.h>
 #include <stdio.h>
@@ -208,14 +211,56 @@ int main(int argc, char **argv) {
         return 1;
     }
   }
+  /* Knob-value coverage: for each template, knob and value not in the sample yet, the first
+   * valid config with that value on a random workload (in a random dtype/requant combination)
+   * where it is offered; a value offered nowhere on this target is not a gap. */
+  int n_all;
+  const qt_template_def *const *all_tpls = qt_templates(&n_all);
+  int forced = 0;
+  for (int ti = 0; ti < n_all; ti++) {
+    const qt_template_def *tpl = all_tpls[ti];
+    for (int k = 0; k < tpl->n_knobs; k++)
+      for (int vi = 0; vi < tpl->knobs[k].n_values; vi++) {
+        const int value = tpl->knobs[k].values[vi];
+        int seen = 0;
+        for (int j = 0; j < s.n_jobs && !seen; j++)
+          seen = s.jobs[j].c.tpl == tpl && s.jobs[j].c.vals[k] == value;
+        const int start = (int)(rng_next(&rng) % (uint64_t)m.n_tasks);
+        for (int i = 0; i < 4 * m.n_tasks && !seen; i++) {
+          qt_workload w = m.tasks[(start + i) % m.n_tasks].w;
+          w.dtype = (i / m.n_tasks) / 2;
+          w.requant = (i / m.n_tasks) % 2;
+          qt_space space, one;
+          if (qt_space_init(&space, &w, &t, &err)) return 1;
+          int at = -1;
+          for (int x = 0; x < space.n_tpls; x++)
+            if (space.tpls[x] == tpl) at = x;
+          if (at < 0) continue;
+          int n_tpls;
+          if (template_space(&w, &t, at, &one, &n_tpls)) return 1;
+          uint64_t *valid, n;
+          if (qt_space_enumerate_valid(&one, &valid, &n, &err)) return 1;
+          for (uint64_t x = 0; x < n && !seen; x++) {
+            qt_config c;
+            qt_space_decode(&one, valid[(x + rng_next(&rng)) % n], &c);
+            if (c.vals[k] != value) continue;
+            if (add_job(&s, &cap, &w, &c)) return 1;
+            seen = 1;
+            forced++;
+          }
+          free(valid);
+        }
+      }
+  }
   int mnv2_jobs = s.n_jobs;
   for (int e = 0; e < QT_EDGE_SHAPE_COUNT; e++) {
     qt_workload w = {qt_edge_shapes[e].d, (e / 2) % 2, e % 2};
     for (int ti = 0; ti < QT_MAX_TEMPLATES; ti++)
       if (add_config(&s, &cap, &w, &t, ti, 1, &rng)) return 1;
   }
-  fprintf(stderr, "sweep on %s: %d variants (%d of MobileNetV2 workloads, %d of edge shapes)\n",
-          t.name, s.n_jobs, mnv2_jobs, s.n_jobs - mnv2_jobs);
+  fprintf(stderr, "sweep on %s: %d variants (%d of MobileNetV2 workloads, %d of them for "
+          "knob-value coverage; %d of edge shapes)\n",
+          t.name, s.n_jobs, mnv2_jobs, forced, s.n_jobs - mnv2_jobs);
 
   pthread_t threads[16];
   if (jobs < 1) jobs = 1;

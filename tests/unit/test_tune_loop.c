@@ -2,7 +2,8 @@
  * the "board" answers from a script, so the loop's logic can be checked exactly: the default
  * config is measured for every task, the trial budget holds, wrong answers and runtime errors
  * are recorded and never win, early stopping ends a task, and a second identical run measures
- * nothing (resume). */
+ * nothing (resume). The board pool: two boards measure in parallel, a board that fails has its
+ * job requeued to the other one, and a run whose boards all fail stops with QT_ERUN. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@ typedef struct fake_board {
   uint64_t expected; /* the correct checksum of the workload being tuned */
   int calls;
   double min_ok_ns;  /* smallest per-run time answered with a correct checksum */
+  int sleep_us;      /* per run, so two boards overlap */
+  int down;          /* every run fails on the board's side */
 } fake_board;
 
 /* Call k answers: every 4th call a wrong checksum, every 7th a crash, else ok with a time that
@@ -27,6 +30,8 @@ static int fake_run(qt_runner *rn, const char *artifact, char *const args[], int
                     qt_proc_result *r, qt_err *err) {
   fake_board *b = rn->impl;
   int k = ++b->calls;
+  if (b->sleep_us) usleep((useconds_t)b->sleep_us);
+  if (b->down) return qt_fail(err, QT_EIO, "board %s: connection lost", rn->name);
   memset(r, 0, sizeof *r);
   r->exited = 1;
   char line[256];
@@ -67,10 +72,10 @@ int main(void) {
   qt_model m;
   CHECK(qt_model_from_workload("dwconv:s8:fixedpoint:n1:i6x6x16:o6x6x16:k3x3:s1x1:d1x1:p1,1,1,1:m1",
                                &m, &err) == 0);
-  fake_board board = {SCRIPT_DECREASING, 0, 0, 0};
+  fake_board board = {SCRIPT_DECREASING, 0, 0, 0, 0, 0};
   qt_protocol proto = QT_PROTOCOL_DEFAULTS;
   CHECK(qt_expected_checksum(&m.tasks[0].w, proto.data_seed, &board.expected, &err) == 0);
-  qt_runner rn = {&fake_ops, "fake", &board};
+  qt_runner rn = {&fake_ops, "fake", &board, {0, 0, 0}};
   qt_tune_options o = {0};
   o.strategy = "random";
   o.trials = 9;
@@ -123,9 +128,9 @@ int main(void) {
   qt_model m2;
   CHECK(qt_model_from_workload("conv2d:s8:fp32:n1:i5x5x8:o5x5x16:k1x1:s1x1:d1x1:p0,0,0,0:m1",
                                &m2, &err) == 0);
-  fake_board inc = {SCRIPT_INCREASING, 0, 0, 0};
+  fake_board inc = {SCRIPT_INCREASING, 0, 0, 0, 0, 0};
   CHECK(qt_expected_checksum(&m2.tasks[0].w, proto.data_seed, &inc.expected, &err) == 0);
-  qt_runner rn2 = {&fake_ops, "fake", &inc};
+  qt_runner rn2 = {&fake_ops, "fake", &inc, {0, 0, 0}};
   o.trials = 20;
   o.early_stop = 2;
   CHECK(qt_tune_model(db, session, &m2, bctx, &rn2, &o, &st, &err) == 0);
@@ -137,6 +142,56 @@ int main(void) {
   o.stop = &stop;
   CHECK(qt_tune_model(db, session, &m2, bctx, &rn2, &o, &st, &err) == QT_EINTERRUPTED);
 
+  /* Board pool: two boards share a task's measurements, in parallel. */
+  o.stop = NULL;
+  o.early_stop = 0;
+  o.trials = 8;
+  qt_model m3;
+  CHECK(qt_model_from_workload("dwconv:s8:fp32:n1:i6x6x8:o6x6x8:k3x3:s1x1:d1x1:p1,1,1,1:m1", &m3,
+                               &err) == 0);
+  fake_board pa = {SCRIPT_DECREASING, 0, 0, 0, 20000, 0}, pb = pa;
+  CHECK(qt_expected_checksum(&m3.tasks[0].w, proto.data_seed, &pa.expected, &err) == 0);
+  pb.expected = pa.expected;
+  qt_runner ra = {&fake_ops, "pa", &pa, {0, 0, 0}}, rb = {&fake_ops, "pb", &pb, {0, 0, 0}};
+  qt_runner *pool[2] = {&ra, &rb};
+  CHECK(qt_tune_model_boards(db, session, &m3, bctx, pool, 2, &o, &st, &err) == 0);
+  CHECK_EQ_INT(st.measured, 8);
+  CHECK_EQ_INT(pa.calls + pb.calls, 8);
+  CHECK(pa.calls > 0 && pb.calls > 0);
+
+  /* A board that is down: its jobs go to the other board, nothing is lost. */
+  qt_model m4;
+  CHECK(qt_model_from_workload("dwconv:s8:fp32:n1:i7x7x8:o7x7x8:k3x3:s1x1:d1x1:p1,1,1,1:m1", &m4,
+                               &err) == 0);
+  fake_board up = {SCRIPT_DECREASING, 0, 0, 0, 1000, 0}, dn = {SCRIPT_DECREASING, 0, 0, 0, 0, 1};
+  CHECK(qt_expected_checksum(&m4.tasks[0].w, proto.data_seed, &up.expected, &err) == 0);
+  qt_runner rup = {&fake_ops, "up", &up, {0, 0, 0}}, rdn = {&fake_ops, "dn", &dn, {0, 0, 0}};
+  qt_runner *pool2[2] = {&rdn, &rup};
+  o.trials = 6;
+  CHECK(qt_tune_model_boards(db, session, &m4, bctx, pool2, 2, &o, &st, &err) == 0);
+  CHECK_EQ_INT(st.measured, 6);
+  CHECK_EQ_INT(up.calls, 6);
+  CHECK(dn.calls >= 1 && dn.calls <= 4); /* tried, backed off, given up after 4 */
+  CHECK(qt_db_count(db, m4.tasks[0].key, "host", &all, &ok, &err) == 0);
+  CHECK_EQ_INT(all, 6);
+
+  /* Every board down: the run stops with QT_ERUN and says why. */
+  qt_model m5;
+  CHECK(qt_model_from_workload("dwconv:s8:fp32:n1:i5x5x8:o5x5x8:k3x3:s1x1:d1x1:p1,1,1,1:m1", &m5,
+                               &err) == 0);
+  fake_board d1 = {SCRIPT_DECREASING, 0, 0, 0, 0, 1}, d2 = d1;
+  qt_runner r1 = {&fake_ops, "d1", &d1, {0, 0, 0}}, r2 = {&fake_ops, "d2", &d2, {0, 0, 0}};
+  qt_runner *pool3[2] = {&r1, &r2};
+  CHECK_EQ_INT(qt_tune_model_boards(db, session, &m5, bctx, pool3, 2, &o, &st, &err), QT_ERUN);
+  CHECK_MSG(strstr(err.msg, "every board of target host is down") &&
+                strstr(err.msg, "connection lost"), "%s", err.msg);
+  CHECK_EQ_INT(st.measured, 0);
+  CHECK_EQ_INT(d1.calls, 4);
+  CHECK_EQ_INT(d2.calls, 4);
+
+  qt_model_free(&m3);
+  qt_model_free(&m4);
+  qt_model_free(&m5);
   qt_model_free(&m);
   qt_model_free(&m2);
   qt_db_close(db);

@@ -1,0 +1,644 @@
+/* peers.c — bench/peers: MobileNetV2's conv layers on the host, one thread, qtune against its
+ * peers in one run with interleaved repetitions. Per layer it times qtune's default config,
+ * qtune's best config (from a --db tuning log, else the fastest of a built-in sample: the
+ * default plus --sample random valid configs of the host's space), XNNPACK (qc8: int8 with
+ * per-channel weight scales, fp32 requantization) and, when built with it, oneDNN (int8,
+ * one thread, weights in format `any` then reordered). Every method runs on the same seeded
+ * problem (s8, fp32 requantization); qtune's outputs must equal XNNPACK's byte for byte. It
+ * prints per-layer medians, ratios and GMAC/s, totals per layer kind (stem, depthwise,
+ * pointwise) and for the network, and each total as a fraction of the machine's int8 peak
+ * measured by a small VPDPBUSD microbenchmark in the same program.
+ *
+ * qtune variants are the real thing: the template compiled with the config's knob defines,
+ * knob flags and shape constants exactly as `tune` builds them (cc + target cflags), as a
+ * shared object loaded with dlopen (cached in --cache). Usage: bench/README.md. */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <immintrin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <xnnpack.h>
+
+#ifdef QT_BENCH_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+#include "db/db.h"
+#include "kernels/harness/qt_datagen.h"
+#include "schedules/space.h"
+#include "tuner/build.h"
+#include "tuner/config.h"
+#include "tuner/search.h"
+
+#define MAX_LAYERS 128
+
+/* One compiled qtune variant, packed and ready to run on one problem. */
+typedef struct qt_bench_variant {
+  void *so;
+  char knobs[QT_KNOBS_MAX];
+  int (*run)(const qt_conv_desc *, const qt_quant_params *, const void *, const void *, void *,
+             void *);
+  void *packed, *scratch;
+} qt_bench_variant;
+
+enum { M_DEFAULT, M_BEST, M_XNNPACK, M_ONEDNN, N_METHODS };
+static const char *const method_names[N_METHODS] = {"qt-default", "qt-best", "xnnpack",
+                                                    "onednn"};
+
+typedef struct qt_bench_layer {
+  const qt_layer *layer;
+  int kind; /* 0 stem, 1 depthwise, 2 pointwise */
+  double macs;
+  qt_problem p;
+  qt_bench_variant v[2]; /* default, best */
+  xnn_operator_t xnn;
+#ifdef QT_BENCH_ONEDNN
+  dnnl_primitive_t dnnl;
+  dnnl_memory_t dm_src, dm_wei, dm_bias, dm_dst, dm_zp_src, dm_zp_dst;
+  int32_t zp_src, zp_dst;
+#endif
+  void *out[N_METHODS];
+  double *times[N_METHODS]; /* per repetition, ns */
+  int have[N_METHODS];
+} qt_bench_layer;
+
+static const char *const kind_names[3] = {"stem", "depthwise", "pointwise"};
+
+static double now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n) {
+  double *c = malloc(sizeof *c * (size_t)n);
+  memcpy(c, v, sizeof *c * (size_t)n);
+  qsort(c, (size_t)n, sizeof *c, cmp_double);
+  double m = n % 2 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
+  free(c);
+  return m;
+}
+
+/* ---- qtune variants: compile (cached), load, pack ---------------------------------------- */
+
+/* Folds the contents of kernels/<rel> into h (FNV-1a), so a cached variant is rebuilt when a
+ * source it includes changes. Missing files fold in nothing. */
+static uint64_t hash_source(uint64_t h, const char *kernels, const char *rel) {
+  char path[QT_PATH_MAX + 128];
+  snprintf(path, sizeof path, "%s/%s", kernels, rel);
+  FILE *f = fopen(path, "rb");
+  if (!f) return h;
+  int ch;
+  while ((ch = fgetc(f)) != EOF) h = (h ^ (uint64_t)(unsigned char)ch) * 0x100000001b3ULL;
+  fclose(f);
+  return h;
+}
+
+/* Folds every *.h of kernels/<sub> into h, in name order (the headers a template includes). */
+static uint64_t hash_headers_of(uint64_t h, const char *kernels, const char *sub) {
+  char dir[QT_PATH_MAX + 64];
+  snprintf(dir, sizeof dir, "%s/%s", kernels, sub);
+  struct dirent **names;
+  const int n = scandir(dir, &names, NULL, alphasort);
+  for (int i = 0; i < n; i++) {
+    const size_t len = strlen(names[i]->d_name);
+    if (len > 2 && strcmp(names[i]->d_name + len - 2, ".h") == 0) {
+      char rel[512];
+      snprintf(rel, sizeof rel, "%s/%s", sub, names[i]->d_name);
+      h = hash_source(h, kernels, rel);
+    }
+    free(names[i]);
+  }
+  if (n >= 0) free(names);
+  return h;
+}
+
+/* Compiles (w, c) for target t into a shared object under cache and loads it into v, packed
+ * for problem p. Returns 0, or -1 with a message on stderr. */
+static int load_variant(const qt_target *t, const char *kernels, const char *cache,
+                        const qt_workload *w, const qt_config *c, const qt_problem *p,
+                        qt_bench_variant *v) {
+  char knobs[1024], flags[512], shape[1024], cmd[8192], so[QT_PATH_MAX + 64];
+  memset(v, 0, sizeof *v);
+  qt_config_format(c, v->knobs, sizeof v->knobs);
+  if (qt_config_defines(c, knobs, sizeof knobs) || qt_config_flags(c, flags, sizeof flags) ||
+      qt_shape_defines(w, shape, sizeof shape))
+    return -1;
+  snprintf(cmd, sizeof cmd,
+           "%s %s -std=c11 -ffp-contract=off -fPIC -shared -I%s/include -I%s/templates %s %s %s "
+           "%s/%s",
+           t->compiler, t->cflags, kernels, kernels, knobs, flags, shape, kernels,
+           c->tpl->source);
+  uint64_t h = hash_source(qt_checksum(cmd, strlen(cmd)), kernels, c->tpl->source);
+  h = hash_headers_of(hash_headers_of(h, kernels, "include"), kernels, "ukernels");
+  snprintf(so, sizeof so, "%s/%016llx.so", cache, (unsigned long long)h);
+  struct stat st;
+  if (stat(so, &st) != 0) {
+    char full[8192 + 2 * QT_PATH_MAX];
+    snprintf(full, sizeof full, "%s -o %s.tmp && mv %s.tmp %s", cmd, so, so, so);
+    if (system(full) != 0) {
+      fprintf(stderr, "bench: cannot compile %s\n", v->knobs);
+      return -1;
+    }
+  }
+  v->so = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+  if (!v->so) {
+    fprintf(stderr, "bench: dlopen %s: %s\n", so, dlerror());
+    return -1;
+  }
+  size_t (*packed_size)(const qt_conv_desc *) = (size_t (*)(const qt_conv_desc *))dlsym(v->so, "qt_variant_packed_size");
+  size_t (*scratch_size)(const qt_conv_desc *) = (size_t (*)(const qt_conv_desc *))dlsym(v->so, "qt_variant_scratch_size");
+  int (*pack)(const qt_conv_desc *, const qt_quant_params *, const void *, const int32_t *,
+              void *) = (int (*)(const qt_conv_desc *, const qt_quant_params *, const void *,
+                                 const int32_t *, void *))dlsym(v->so, "qt_variant_pack");
+  v->run = (int (*)(const qt_conv_desc *, const qt_quant_params *, const void *, const void *,
+                    void *, void *))dlsym(v->so, "qt_variant_run");
+  if (!packed_size || !scratch_size || !pack || !v->run) {
+    fprintf(stderr, "bench: %s lacks the template contract's functions\n", so);
+    return -1;
+  }
+  const size_t pb = packed_size(&p->d), sb = scratch_size(&p->d);
+  v->packed = aligned_alloc(QT_ALIGN, (pb + QT_ALIGN) / QT_ALIGN * QT_ALIGN);
+  v->scratch = sb ? aligned_alloc(QT_ALIGN, (sb + QT_ALIGN) / QT_ALIGN * QT_ALIGN) : NULL;
+  if (!v->packed || (sb && !v->scratch) ||
+      pack(&p->d, &p->q, p->weights, p->bias, v->packed) != QT_KERNEL_OK) {
+    fprintf(stderr, "bench: cannot pack %s\n", v->knobs);
+    return -1;
+  }
+  return 0;
+}
+
+static void free_variant(qt_bench_variant *v) {
+  free(v->packed);
+  free(v->scratch);
+  if (v->so) dlclose(v->so);
+  memset(v, 0, sizeof *v);
+}
+
+/* Median of `reps` runs of v on p (for picking the best of a sample). */
+static double time_variant(const qt_bench_variant *v, const qt_problem *p, void *out, int reps) {
+  double t[16];
+  if (reps > 16) reps = 16;
+  v->run(&p->d, &p->q, p->input, v->packed, out, v->scratch); /* warm-up */
+  for (int r = 0; r < reps; r++) {
+    const double t0 = now_ns();
+    v->run(&p->d, &p->q, p->input, v->packed, out, v->scratch);
+    t[r] = now_ns() - t0;
+  }
+  return median(t, reps);
+}
+
+/* Replaces *best (time *best_ns) by candidate c if c runs faster here; frees the loser. */
+static void consider(const qt_target *t, const char *kernels, const char *cache,
+                     const qt_space *s, const qt_config *c, const qt_problem *p, void *out,
+                     qt_bench_variant *best, double *best_ns) {
+  qt_bench_variant cand;
+  if (load_variant(t, kernels, cache, &s->w, c, p, &cand)) return;
+  const double tc = time_variant(&cand, p, out, 9);
+  if (tc < *best_ns) {
+    free_variant(best);
+    *best = cand;
+    *best_ns = tc;
+  } else {
+    free_variant(&cand);
+  }
+}
+
+/* The best config for w, re-judged here as DESIGN section 4 asks (noise in the log must not
+ * pick the winner): the fastest, timed in this process, of the default and either the log's
+ * three best configs (--db, when it has any) or `sample` random valid configs. Loaded into
+ * v; *from says which source won ("default", "log" or "sample"). */
+static int load_best(const qt_target *t, const char *kernels, const char *cache, qt_db *db,
+                     const qt_space *s, const qt_config *def, int sample, uint64_t *rng,
+                     const qt_problem *p, void *out, qt_bench_variant *v, const char **from) {
+  qt_err err;
+  if (load_variant(t, kernels, cache, &s->w, def, p, v)) return -1;
+  double best = time_variant(v, p, out, 9);
+  *from = "default";
+  if (db) {
+    char key[QT_KEY_MAX];
+    qt_workload_key(&s->w, key);
+    qt_db_row rows[3];
+    int n_rows = 0;
+    if (qt_db_topk(db, key, t->name, 3, rows, &n_rows, &err) == 0 && n_rows > 0) {
+      for (int i = 0; i < n_rows; i++) {
+        char text[QT_KNOBS_MAX + 80];
+        qt_config c;
+        snprintf(text, sizeof text, "%s:%s", rows[i].template_name, rows[i].knobs);
+        if (qt_config_parse(s, strchr(rows[i].knobs, ':') ? rows[i].knobs : text, &c, &err)) {
+          fprintf(stderr, "bench: log config %s for %s unusable (%s)\n", rows[i].knobs, key,
+                  err.msg);
+          continue;
+        }
+        const double before = best;
+        consider(t, kernels, cache, s, &c, p, out, v, &best);
+        if (best < before) *from = "log";
+      }
+      return 0;
+    }
+  }
+  uint64_t *valid, n;
+  if (sample <= 0 || qt_space_enumerate_valid(s, &valid, &n, &err) || n == 0) return 0;
+  for (int i = 0; i < sample; i++) {
+    *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    qt_config c;
+    qt_space_decode(s, valid[(*rng >> 17) % n], &c);
+    const double before = best;
+    consider(t, kernels, cache, s, &c, p, out, v, &best);
+    if (best < before) *from = "sample";
+  }
+  free(valid);
+  return 0;
+}
+
+/* ---- XNNPACK ------------------------------------------------------------------------------ */
+
+/* Creates the qc8 convolution of p: input and output scale 1, per-channel kernel scale = the
+ * problem's fp32 requantization scale, so XNNPACK's scale (input * kernel / output) is
+ * exactly qtune's. Depthwise weights (1HWO) are XNNPACK's depthwise layout. */
+static int xnn_make(const qt_problem *p, xnn_operator_t *op) {
+  const qt_conv_desc *d = &p->d;
+  const int dw = d->p.op == QT_OP_DEPTHWISE;
+  const enum xnn_status st = xnn_create_convolution2d_nhwc_qc8(
+      (uint32_t)d->p.pad_top, (uint32_t)d->p.pad_right, (uint32_t)d->p.pad_bottom,
+      (uint32_t)d->p.pad_left, (uint32_t)d->p.kernel_h, (uint32_t)d->p.kernel_w,
+      (uint32_t)d->p.stride_h, (uint32_t)d->p.stride_w, (uint32_t)d->p.dilation_h,
+      (uint32_t)d->p.dilation_w, dw ? (uint32_t)d->in.c : 1, dw ? 1 : (size_t)d->in.c,
+      dw ? (size_t)d->p.depth_multiplier : (size_t)d->out.c, (size_t)d->in.c, (size_t)d->out.c,
+      (int8_t)p->q.input_zp, 1.0f, p->scale, (const int8_t *)p->weights, p->bias,
+      (int8_t)p->q.output_zp, 1.0f, (int8_t)p->q.act_min, (int8_t)p->q.act_max,
+      dw ? XNN_FLAG_DEPTHWISE_CONVOLUTION : 0, op);
+  return st == xnn_status_success ? 0 : -1;
+}
+
+/* ---- oneDNN ------------------------------------------------------------------------------- */
+#ifdef QT_BENCH_ONEDNN
+static dnnl_engine_t dnnl_eng;
+static dnnl_stream_t dnnl_str;
+
+#define DNNL_OK(call)                                                             \
+  do {                                                                            \
+    if ((call) != dnnl_success) {                                                 \
+      fprintf(stderr, "bench: oneDNN: %s failed (line %d)\n", #call, __LINE__);  \
+      return -1;                                                                  \
+    }                                                                             \
+  } while (0)
+
+/* One thread: the Debian build uses OpenMP, whose runtime has read OMP_NUM_THREADS by now,
+ * so the thread count is set through omp_set_num_threads, found in the loaded runtime. */
+static int onednn_init(void) {
+  void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+  if (set_threads) set_threads(1);
+  else setenv("OMP_NUM_THREADS", "1", 1);
+  DNNL_OK(dnnl_engine_create(&dnnl_eng, dnnl_cpu, 0));
+  DNNL_OK(dnnl_stream_create(&dnnl_str, dnnl_eng, dnnl_stream_default_flags));
+  return 0;
+}
+
+/* The int8 convolution of b's problem: s8 NHWC in and out, weights in format `any` reordered
+ * once from qtune's layout (OHWI, depthwise 1HWO = oneDNN's hwigo), per-channel output scales
+ * (the fp32 requant scale), runtime input/output zero points. No clamp beyond s8 saturation:
+ * timing only (bit equality is checked against XNNPACK). */
+static int onednn_make(qt_bench_layer *b) {
+  const qt_conv_desc *d = &b->p.d;
+  const int dw = d->p.op == QT_OP_DEPTHWISE;
+  dnnl_memory_desc_t src_md, dst_md, wei_any, wei_user, bias_md, zp_md;
+  const dnnl_dims_t src_dims = {d->in.n, d->in.c, d->in.h, d->in.w};
+  const dnnl_dims_t dst_dims = {d->out.n, d->out.c, d->out.h, d->out.w};
+  const dnnl_dims_t bias_dims = {d->out.c}, zp_dims = {1};
+  DNNL_OK(dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_s8, dnnl_nhwc));
+  DNNL_OK(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_s8, dnnl_nhwc));
+  DNNL_OK(dnnl_memory_desc_init_by_tag(&bias_md, 1, bias_dims, dnnl_s32, dnnl_a));
+  DNNL_OK(dnnl_memory_desc_init_by_tag(&zp_md, 1, zp_dims, dnnl_s32, dnnl_a));
+  if (dw) {
+    const dnnl_dims_t wd = {d->in.c, d->p.depth_multiplier, 1, d->p.kernel_h, d->p.kernel_w};
+    DNNL_OK(dnnl_memory_desc_init_by_tag(&wei_any, 5, wd, dnnl_s8, dnnl_format_tag_any));
+    DNNL_OK(dnnl_memory_desc_init_by_tag(&wei_user, 5, wd, dnnl_s8, dnnl_hwigo));
+  } else {
+    const dnnl_dims_t wd = {d->out.c, d->in.c, d->p.kernel_h, d->p.kernel_w};
+    DNNL_OK(dnnl_memory_desc_init_by_tag(&wei_any, 4, wd, dnnl_s8, dnnl_format_tag_any));
+    DNNL_OK(dnnl_memory_desc_init_by_tag(&wei_user, 4, wd, dnnl_s8, dnnl_ohwi));
+  }
+  const dnnl_dims_t strides = {d->p.stride_h, d->p.stride_w};
+  const dnnl_dims_t dil = {d->p.dilation_h - 1, d->p.dilation_w - 1};
+  const dnnl_dims_t pad_l = {d->p.pad_top, d->p.pad_left}, pad_r = {d->p.pad_bottom, d->p.pad_right};
+  dnnl_convolution_desc_t cd;
+  DNNL_OK(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+                                                     dnnl_convolution_direct, &src_md, &wei_any,
+                                                     &bias_md, &dst_md, strides, dil, pad_l,
+                                                     pad_r));
+  dnnl_primitive_attr_t attr;
+  DNNL_OK(dnnl_primitive_attr_create(&attr));
+  DNNL_OK(dnnl_primitive_attr_set_output_scales(attr, d->out.c, 1 << 1, b->p.scale));
+  const int32_t rt = DNNL_RUNTIME_S32_VAL;
+  DNNL_OK(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &rt));
+  DNNL_OK(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_DST, 1, 0, &rt));
+  dnnl_primitive_desc_t pd;
+  DNNL_OK(dnnl_primitive_desc_create(&pd, &cd, attr, dnnl_eng, NULL));
+  dnnl_primitive_attr_destroy(attr);
+  const char *impl = NULL;
+  dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+  if (impl && strstr(impl, "ref")) fprintf(stderr, "bench: oneDNN picked %s (slow)\n", impl);
+  const dnnl_memory_desc_t *wei_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+  dnnl_memory_t user_wei;
+  DNNL_OK(dnnl_memory_create(&user_wei, &wei_user, dnnl_eng, b->p.weights));
+  DNNL_OK(dnnl_memory_create(&b->dm_wei, wei_md, dnnl_eng, DNNL_MEMORY_ALLOCATE));
+  dnnl_primitive_desc_t rpd;
+  dnnl_primitive_t reorder;
+  DNNL_OK(dnnl_reorder_primitive_desc_create(&rpd, &wei_user, dnnl_eng, wei_md, dnnl_eng, NULL));
+  DNNL_OK(dnnl_primitive_create(&reorder, rpd));
+  const dnnl_exec_arg_t rargs[] = {{DNNL_ARG_FROM, user_wei}, {DNNL_ARG_TO, b->dm_wei}};
+  DNNL_OK(dnnl_primitive_execute(reorder, dnnl_str, 2, rargs));
+  DNNL_OK(dnnl_stream_wait(dnnl_str));
+  dnnl_primitive_destroy(reorder);
+  dnnl_primitive_desc_destroy(rpd);
+  dnnl_memory_destroy(user_wei);
+  b->zp_src = b->p.q.input_zp;
+  b->zp_dst = b->p.q.output_zp;
+  DNNL_OK(dnnl_memory_create(&b->dm_src, &src_md, dnnl_eng, b->p.input));
+  DNNL_OK(dnnl_memory_create(&b->dm_dst, &dst_md, dnnl_eng, b->out[M_ONEDNN]));
+  DNNL_OK(dnnl_memory_create(&b->dm_bias, &bias_md, dnnl_eng, b->p.bias));
+  DNNL_OK(dnnl_memory_create(&b->dm_zp_src, &zp_md, dnnl_eng, &b->zp_src));
+  DNNL_OK(dnnl_memory_create(&b->dm_zp_dst, &zp_md, dnnl_eng, &b->zp_dst));
+  DNNL_OK(dnnl_primitive_create(&b->dnnl, pd));
+  dnnl_primitive_desc_destroy(pd);
+  return 0;
+}
+
+static void onednn_run(qt_bench_layer *b) {
+  const dnnl_exec_arg_t args[] = {
+      {DNNL_ARG_SRC, b->dm_src},
+      {DNNL_ARG_WEIGHTS, b->dm_wei},
+      {DNNL_ARG_BIAS, b->dm_bias},
+      {DNNL_ARG_DST, b->dm_dst},
+      {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, b->dm_zp_src},
+      {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, b->dm_zp_dst},
+  };
+  dnnl_primitive_execute(b->dnnl, dnnl_str, 6, args);
+  dnnl_stream_wait(dnnl_str);
+}
+
+static void onednn_free(qt_bench_layer *b) {
+  if (!b->dnnl) return;
+  dnnl_primitive_destroy(b->dnnl);
+  dnnl_memory_t *mems[] = {&b->dm_src, &b->dm_wei, &b->dm_bias, &b->dm_dst, &b->dm_zp_src,
+                           &b->dm_zp_dst};
+  for (int i = 0; i < 6; i++) dnnl_memory_destroy(*mems[i]);
+}
+#endif
+
+/* ---- Peak --------------------------------------------------------------------------------- */
+
+/* int8 MACs per second of VPDPBUSD on zmm with 16 independent accumulators (enough to cover
+ * its latency on both ports), the best of a few runs. 0 if the CPU lacks AVX-512 VNNI. */
+__attribute__((target("avx512f,avx512bw,avx512vnni"), noinline)) static double peak_vnni_run(
+    long iters) {
+  __m512i a0 = _mm512_set1_epi32(1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
+          a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
+  const __m512i x = _mm512_set1_epi32(0x01010101), w = _mm512_set1_epi32(0x01ff01ff);
+  const double t0 = now_ns();
+  for (long i = 0; i < iters; i++) {
+    /* opaque to the optimiser: every accumulator is live and really accumulated */
+    __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6),
+                     "+v"(a7));
+    __asm__ volatile("" : "+v"(a8), "+v"(a9), "+v"(a10), "+v"(a11), "+v"(a12), "+v"(a13),
+                     "+v"(a14), "+v"(a15));
+    a0 = _mm512_dpbusd_epi32(a0, x, w); a1 = _mm512_dpbusd_epi32(a1, x, w);
+    a2 = _mm512_dpbusd_epi32(a2, x, w); a3 = _mm512_dpbusd_epi32(a3, x, w);
+    a4 = _mm512_dpbusd_epi32(a4, x, w); a5 = _mm512_dpbusd_epi32(a5, x, w);
+    a6 = _mm512_dpbusd_epi32(a6, x, w); a7 = _mm512_dpbusd_epi32(a7, x, w);
+    a8 = _mm512_dpbusd_epi32(a8, x, w); a9 = _mm512_dpbusd_epi32(a9, x, w);
+    a10 = _mm512_dpbusd_epi32(a10, x, w); a11 = _mm512_dpbusd_epi32(a11, x, w);
+    a12 = _mm512_dpbusd_epi32(a12, x, w); a13 = _mm512_dpbusd_epi32(a13, x, w);
+    a14 = _mm512_dpbusd_epi32(a14, x, w); a15 = _mm512_dpbusd_epi32(a15, x, w);
+  }
+  const double dt = now_ns() - t0;
+  __m512i s = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3)),
+                               _mm512_add_epi32(_mm512_add_epi32(a4, a5), _mm512_add_epi32(a6, a7)));
+  s = _mm512_add_epi32(s, _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(a8, a9), _mm512_add_epi32(a10, a11)),
+                                           _mm512_add_epi32(_mm512_add_epi32(a12, a13), _mm512_add_epi32(a14, a15))));
+  volatile int sink = _mm512_reduce_add_epi32(s);
+  (void)sink;
+  return (double)iters * 16 * 64 / (dt * 1e-9);
+}
+
+/* The best of `runs` runs of about 2M VPDPBUSD each. */
+static double peak_macs(int runs) {
+  if (!__builtin_cpu_supports("avx512vnni")) return 0;
+  double best = 0;
+  for (int r = 0; r < runs; r++) {
+    const double m = peak_vnni_run(128 * 1024);
+    if (m > best) best = m;
+  }
+  return best;
+}
+
+/* ---- Main --------------------------------------------------------------------------------- */
+
+static int layer_kind(const qt_layer *l) {
+  if (l->w.desc.p.op == QT_OP_DEPTHWISE) return 1;
+  if (l->w.desc.p.kernel_h == 1 && l->w.desc.p.kernel_w == 1) return 2;
+  return 0;
+}
+
+static void usage(void) {
+  fprintf(stderr, "usage: peers [--db tuning.db] [--reps N] [--sample N] [--layers N] "
+                  "[--cache DIR] [--quiet]\n");
+}
+
+int main(int argc, char **argv) {
+  const char *db_path = NULL, *cache = "/tmp/qtune-bench-cache";
+  int reps = 21, sample = 6, max_layers = MAX_LAYERS, quiet = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--db") && i + 1 < argc) db_path = argv[++i];
+    else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--sample") && i + 1 < argc) sample = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--layers") && i + 1 < argc) max_layers = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache = argv[++i];
+    else if (!strcmp(argv[i], "--quiet")) quiet = 1;
+    else {
+      usage();
+      return 2;
+    }
+  }
+  if (reps < 1) reps = 1;
+  mkdir(cache, 0755);
+  qt_err err;
+  qt_target t;
+  qt_model m;
+  if (qt_target_load(QT_SOURCE_DIR "/configs", "host", &t, &err) ||
+      qt_model_load(QT_SOURCE_DIR "/configs", "mobilenet_v2", &m, &err)) {
+    fprintf(stderr, "bench: %s\n", err.msg);
+    return 1;
+  }
+  qt_db *db = NULL;
+  if (db_path && qt_db_open(db_path, 5000, &db, &err)) {
+    fprintf(stderr, "bench: %s\n", err.msg);
+    return 1;
+  }
+  if (xnn_initialize(NULL) != xnn_status_success) {
+    fprintf(stderr, "bench: xnn_initialize failed\n");
+    return 1;
+  }
+#ifdef QT_BENCH_ONEDNN
+  if (onednn_init()) return 1;
+#endif
+  const int n = m.n_layers < max_layers ? m.n_layers : max_layers;
+  qt_bench_layer *L = calloc((size_t)n, sizeof *L);
+  uint64_t rng = 42;
+  int mismatches = 0;
+  fprintf(stderr, "bench: preparing %d layers (compiling qtune variants into %s)\n", n, cache);
+  for (int i = 0; i < n; i++) {
+    qt_bench_layer *b = &L[i];
+    b->layer = &m.layers[i];
+    qt_workload w = m.layers[i].w;
+    w.dtype = QT_DTYPE_S8;
+    w.requant = QT_REQUANT_FP32;
+    b->kind = layer_kind(b->layer);
+    const qt_conv_desc *d = &w.desc;
+    const double taps = (double)d->p.kernel_h * d->p.kernel_w;
+    b->macs = (double)d->out.n * d->out.h * d->out.w * d->out.c * taps *
+              (d->p.op == QT_OP_DEPTHWISE ? 1.0 : (double)d->in.c);
+    if (qt_problem_init(&b->p, d, QT_DTYPE_S8, QT_REQUANT_FP32, 1000 + (uint64_t)i)) {
+      fprintf(stderr, "bench: cannot generate layer %s\n", b->layer->name);
+      return 1;
+    }
+    for (int k = 0; k < N_METHODS; k++) {
+      b->out[k] = malloc(b->p.output_bytes);
+      b->times[k] = calloc((size_t)reps, sizeof(double));
+    }
+    qt_space s;
+    qt_config def;
+    if (qt_space_init(&s, &w, &t, &err) || qt_space_default(&s, &def)) {
+      fprintf(stderr, "bench: no space for %s\n", b->layer->name);
+      return 1;
+    }
+    const char *from = "";
+    b->have[M_DEFAULT] =
+        load_variant(&t, QT_SOURCE_DIR "/kernels", cache, &w, &def, &b->p, &b->v[0]) == 0;
+    b->have[M_BEST] = load_best(&t, QT_SOURCE_DIR "/kernels", cache, db, &s, &def, sample, &rng,
+                                &b->p, b->out[M_BEST], &b->v[1], &from) == 0;
+    b->have[M_XNNPACK] = xnn_make(&b->p, &b->xnn) == 0 &&
+                         xnn_setup_convolution2d_nhwc_qc8(
+                             b->xnn, (size_t)d->in.n, (size_t)d->in.h, (size_t)d->in.w,
+                             (const int8_t *)b->p.input, (int8_t *)b->out[M_XNNPACK],
+                             NULL) == xnn_status_success;
+#ifdef QT_BENCH_ONEDNN
+    b->have[M_ONEDNN] = onednn_make(b) == 0;
+#endif
+    if (!quiet)
+      fprintf(stderr, "  %-18s best (%s): %s\n", b->layer->name, from, b->v[1].knobs);
+  }
+
+  /* Interleaved repetitions: every layer, every method, then again. */
+  double peak = 0;
+  for (int r = -1; r < reps; r++) /* r = -1: warm-up */
+    for (int i = 0; i < n; i++) {
+      qt_bench_layer *b = &L[i];
+      for (int k = 0; k < N_METHODS; k++) {
+        if (!b->have[k]) continue;
+        const double t0 = now_ns();
+        if (k == M_DEFAULT || k == M_BEST) {
+          const qt_bench_variant *v = &b->v[k];
+          v->run(&b->p.d, &b->p.q, b->p.input, v->packed, b->out[k], v->scratch);
+        } else if (k == M_XNNPACK) {
+          xnn_run_operator(b->xnn, NULL);
+        }
+#ifdef QT_BENCH_ONEDNN
+        else if (k == M_ONEDNN) {
+          onednn_run(b);
+        }
+#endif
+        const double dt = now_ns() - t0;
+        if (r >= 0) b->times[k][r] = dt;
+      }
+      /* the peak is sampled between layers too, so it sees the same machine state */
+      if (i % 8 == 0) {
+        const double pk = peak_macs(1);
+        if (pk > peak) peak = pk;
+      }
+    }
+
+  /* Bit equality with XNNPACK (fp32 requantization on both sides). */
+  for (int i = 0; i < n; i++) {
+    qt_bench_layer *b = &L[i];
+    for (int k = M_DEFAULT; k <= M_BEST && b->have[M_XNNPACK]; k++) {
+      if (!b->have[k] || memcmp(b->out[k], b->out[M_XNNPACK], b->p.output_bytes) == 0) continue;
+      size_t at = 0;
+      while (((uint8_t *)b->out[k])[at] == ((uint8_t *)b->out[M_XNNPACK])[at]) at++;
+      fprintf(stderr, "MISMATCH %s %s vs xnnpack at byte %zu: %d vs %d\n", b->layer->name,
+              method_names[k], at, ((int8_t *)b->out[k])[at], ((int8_t *)b->out[M_XNNPACK])[at]);
+      mismatches++;
+    }
+  }
+
+  {
+    const double pk = peak_macs(5);
+    if (pk > peak) peak = pk;
+  }
+  printf("MobileNetV2 on host (%s), one thread, s8 fp32 requant, median of %d interleaved reps\n",
+         t.name, reps);
+  printf("peak (VPDPBUSD microbenchmark): %.1f GMAC/s\n", peak / 1e9);
+  printf("%-20s %-9s %9s %10s %10s %10s %10s %8s %8s %8s\n", "layer", "kind", "MMAC",
+         "default_us", "best_us", "xnnpack_us", "onednn_us", "xnn/best", "GMAC/s", "%peak");
+  double tot[4][N_METHODS] = {{0}}, mac[4] = {0};
+  for (int i = 0; i < n; i++) {
+    qt_bench_layer *b = &L[i];
+    double med[N_METHODS] = {0};
+    for (int k = 0; k < N_METHODS; k++) {
+      if (!b->have[k]) continue;
+      med[k] = median(b->times[k], reps);
+      tot[b->kind][k] += med[k];
+      tot[3][k] += med[k];
+    }
+    mac[b->kind] += b->macs;
+    mac[3] += b->macs;
+    const double gmacs = med[M_BEST] > 0 ? b->macs / med[M_BEST] : 0;
+    printf("%-20s %-9s %9.2f %10.1f %10.1f %10.1f %10.1f %8.2f %8.1f %7.1f%%\n",
+           b->layer->name, kind_names[b->kind], b->macs / 1e6, med[M_DEFAULT] / 1e3,
+           med[M_BEST] / 1e3, med[M_XNNPACK] / 1e3, med[M_ONEDNN] / 1e3,
+           med[M_BEST] > 0 ? med[M_XNNPACK] / med[M_BEST] : 0, gmacs,
+           peak > 0 ? 100 * gmacs * 1e9 / peak : 0);
+  }
+  printf("\n%-10s %9s %11s %11s %11s %11s %9s %9s %9s %8s %8s\n", "total", "MMAC", "default_us",
+         "best_us", "xnnpack_us", "onednn_us", "def/best", "xnn/best", "dnnl/best", "GMAC/s",
+         "%peak");
+  static const char *const rows[4] = {"stem", "depthwise", "pointwise", "network"};
+  for (int g = 0; g < 4; g++) {
+    const double *tt = tot[g];
+    const double gm = tt[M_BEST] > 0 ? mac[g] / tt[M_BEST] : 0;
+    printf("%-10s %9.1f %11.1f %11.1f %11.1f %11.1f %9.2f %9.2f %9.2f %8.1f %7.1f%%\n", rows[g],
+           mac[g] / 1e6, tt[M_DEFAULT] / 1e3, tt[M_BEST] / 1e3, tt[M_XNNPACK] / 1e3,
+           tt[M_ONEDNN] / 1e3, tt[M_BEST] > 0 ? tt[M_DEFAULT] / tt[M_BEST] : 0,
+           tt[M_BEST] > 0 ? tt[M_XNNPACK] / tt[M_BEST] : 0,
+           tt[M_BEST] > 0 ? tt[M_ONEDNN] / tt[M_BEST] : 0, gm, peak > 0 ? 100 * gm * 1e9 / peak : 0);
+  }
+  printf("bit equality with XNNPACK: %s (%d mismatching layer outputs)\n",
+         mismatches ? "FAIL" : "ok", mismatches);
+  for (int i = 0; i < n; i++) {
+    for (int k = 0; k < N_METHODS; k++) {
+      free(L[i].out[k]);
+      free(L[i].times[k]);
+    }
+    free_variant(&L[i].v[0]);
+    free_variant(&L[i].v[1]);
+    if (L[i].xnn) xnn_delete_operator(L[i].xnn);
+#ifdef QT_BENCH_ONEDNN
+    onednn_free(&L[i]);
+#endif
+    qt_problem_free(&L[i].p);
+  }
+  free(L);
+  if (db) qt_db_close(db);
+  qt_model_free(&m);
+  return mismatches ? 1 : 0;
+}

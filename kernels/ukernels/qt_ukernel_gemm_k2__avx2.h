@@ -1,0 +1,117 @@
+/* qt_ukernel_gemm_k2__avx2.h — the GEMM micro-kernel of the gemm template's isa value avx2
+ * (kernels/templates/gemm.c, QT_KNOB_ISA=1): one MR x NR tile of int32 accumulators over the
+ * whole reduction with VPMADDWD on inputs widened to int16, K blocked by 2, both dtypes (s8
+ * and u8); and its plain C twin, bit-exact with it, used where the compiler does not target
+ * AVX2 (and tested everywhere, qemu included). VPMADDUBSW is deliberately not used: it
+ * saturates its int16 pair sums (255 * 127 * 2 > 32767), so it is not exact for all inputs.
+ *
+ * Parameters at include time (the template's knobs): QT_UK_MR rows (1..8), QT_UK_NR columns
+ * (a multiple of 8: one ymm holds 8 int32 lanes), QT_UK_KU unroll of the k2 loop.
+ *
+ * Packed column block (written by the template's pack(), kernels/ukernels/README.md):
+ *   int32 bias'[NR]   = bias - input_zp * sum_k (w - weight_zp)
+ *   int16 w[ceil(K/2)][NR][2] = w - weight_zp, zero for k >= K or past out_c
+ * Each product x * (w - weight_zp) is at most 255 * 255 and a pair sum at most 130050, so
+ * VPMADDWD is exact; the accumulator adds modulo 2^32 like the twin's uint32 arithmetic.
+ *
+ * Each function: acc[m][j] = bias'[j] + sum_k x(a[m][k]) * w[k][j], x the input byte as int8
+ * (u8 = 0) or uint8 (u8 = 1; a constant at every call site), for a[] MR row pointers of K
+ * bytes each (rows may repeat), block the packed column block. Reads exactly K bytes of each
+ * row. */
+#ifndef QT_UKERNEL_GEMM_K2__AVX2_H
+#define QT_UKERNEL_GEMM_K2__AVX2_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if !defined(QT_UK_MR) || !defined(QT_UK_NR) || !defined(QT_UK_KU)
+#error "define QT_UK_MR, QT_UK_NR and QT_UK_KU before including this micro-kernel"
+#endif
+_Static_assert(QT_UK_NR % 8 == 0, "avx2 micro-kernel: NR must be a multiple of 8");
+
+#define QT_UK_AVX2_STR_(x) #x
+#define QT_UK_AVX2_STR(x) QT_UK_AVX2_STR_(x)
+
+/* Input byte k of a row widened to int32 (0 past the row's K bytes). */
+static inline int32_t qt_uk_avx2_x(const uint8_t *row, size_t k, size_t k_len, int u8) {
+  if (k >= k_len) return 0;
+  return u8 ? (int32_t)row[k] : (int32_t)(int8_t)row[k];
+}
+
+/* Inputs k and k + 1 as two int16 in one word (k + 1 past the end reads as 0): the operand
+ * VPMADDWD pairs with a column's two weights. */
+static inline uint32_t qt_uk_avx2_pair(const uint8_t *row, size_t k, size_t k_len, int u8) {
+  return (uint32_t)(uint16_t)qt_uk_avx2_x(row, k, k_len, u8) |
+         (uint32_t)(uint16_t)qt_uk_avx2_x(row, k + 1, k_len, u8) << 16;
+}
+
+/* The plain C twin: same packed layout, same arithmetic (modulo 2^32), any compiler. */
+static inline void qt_ukernel_gemm_k2__avx2_c(const uint8_t *const a[QT_UK_MR],
+                                         const uint8_t *block, size_t k_len,
+                                         int32_t acc[QT_UK_MR][QT_UK_NR], int u8) {
+  const int32_t *bias = (const int32_t *)(const void *)block;
+  const int16_t *w = (const int16_t *)(const void *)(block + QT_UK_NR * sizeof(int32_t));
+  uint32_t sum[QT_UK_MR][QT_UK_NR];
+  for (int m = 0; m < QT_UK_MR; m++)
+    for (int j = 0; j < QT_UK_NR; j++) sum[m][j] = (uint32_t)bias[j];
+  for (size_t k = 0; k < k_len; k += 2) {
+    const int16_t *wk = w + (k / 2) * QT_UK_NR * 2;
+    for (int m = 0; m < QT_UK_MR; m++) {
+      const int32_t x0 = qt_uk_avx2_x(a[m], k, k_len, u8);
+      const int32_t x1 = qt_uk_avx2_x(a[m], k + 1, k_len, u8);
+      for (int j = 0; j < QT_UK_NR; j++)
+        sum[m][j] += (uint32_t)(x0 * wk[2 * j] + x1 * wk[2 * j + 1]);
+    }
+  }
+  for (int m = 0; m < QT_UK_MR; m++)
+    for (int j = 0; j < QT_UK_NR; j++) acc[m][j] = (int32_t)sum[m][j];
+}
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+
+#define QT_UK_AVX2_NV (QT_UK_NR / 8)
+
+/* One k2 step: NV weight vectors, then per row one broadcast input pair and NV VPMADDWD +
+ * VPADDD (weights loaded first, each reused MR times). */
+#define QT_UK_AVX2_STEP(acc, a, w, k, k_len, u8)                                             \
+  do {                                                                                       \
+    __m256i wv_[QT_UK_AVX2_NV];                                                              \
+    _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++) wv_[v] =                 \
+        _mm256_loadu_si256((const __m256i *)(const void *)((w) + ((k) / 2) * QT_UK_NR * 2 +  \
+                                                           v * 16));                         \
+    _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) {                             \
+      const __m256i x_ = _mm256_set1_epi32((int)qt_uk_avx2_pair((a)[m], (k), (k_len), (u8))); \
+      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++) (acc)[m][v] =          \
+          _mm256_add_epi32((acc)[m][v], _mm256_madd_epi16(x_, wv_[v]));                      \
+    }                                                                                        \
+  } while (0)
+
+static inline __attribute__((always_inline)) void qt_ukernel_gemm_k2__avx2(
+    const uint8_t *const a[QT_UK_MR], const uint8_t *block, size_t k_len,
+    int32_t acc_out[QT_UK_MR][QT_UK_NR], int u8) {
+  const int32_t *bias = (const int32_t *)(const void *)block;
+  const int16_t *w = (const int16_t *)(const void *)(block + QT_UK_NR * sizeof(int32_t));
+  __m256i acc[QT_UK_MR][QT_UK_AVX2_NV];
+  _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)
+      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++) acc[m][v] =
+          _mm256_loadu_si256((const __m256i *)(const void *)(bias + 8 * v));
+  const size_t k_body = k_len & ~(size_t)1;
+  size_t k = 0;
+  /* the body never reaches past K: an infinite limit folds the bounds checks away */
+  /* KU k2-steps per iteration, unrolled by hand, the rest rolled. The loop itself is never
+   * unrolled further, not even completely for a short constant K: ku alone decides, so each
+   * of its values is different code. */
+  _Pragma("GCC unroll 1") for (; k + 2 * QT_UK_KU <= k_body; k += 2 * QT_UK_KU) {
+    _Pragma(QT_UK_AVX2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
+        QT_UK_AVX2_STEP(acc, a, w, k + 2 * (size_t)u, SIZE_MAX, u8);
+  }
+  for (; k < k_body; k += 2) QT_UK_AVX2_STEP(acc, a, w, k, SIZE_MAX, u8);
+  if (k < k_len) QT_UK_AVX2_STEP(acc, a, w, k, k_len, u8);
+  _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)
+      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++)
+          _mm256_storeu_si256((__m256i *)(void *)(acc_out[m] + 8 * v), acc[m][v]);
+}
+#endif
+
+#endif /* QT_UKERNEL_GEMM_K2__AVX2_H */

@@ -1,0 +1,78 @@
+/* test_boards_yaml.c — the boards file loader: the example file loads; relative key paths are
+ * resolved against the file's directory; defaults hold; malformed files (unknown field, ssh
+ * board without known_hosts, bad port, duplicate name, bad cores, not YAML) are refused with
+ * the file, line and reason. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../qt_test.h"
+#include "tuner/boards.h"
+
+static char dir[] = "/tmp/qtune-byaml-XXXXXX";
+
+static int load_text(const char *text, qt_boards *b, qt_err *err) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/boards.yaml", dir);
+  FILE *f = fopen(path, "w");
+  fputs(text, f);
+  fclose(f);
+  return qt_boards_load(path, b, err);
+}
+
+#define SSH_BOARD(extra)                                                              \
+  "boards:\n  - name: b1\n    target: cortex-a76\n    kind: ssh\n    host: 10.0.0.2\n" \
+  "    user: pi\n    known_hosts: kh\n" extra
+
+int main(void) {
+  CHECK(mkdtemp(dir) != NULL);
+  qt_boards *b = malloc(sizeof *b);
+  qt_err err;
+  CHECK_MSG(qt_boards_load(QT_SOURCE_DIR "/configs/boards.example.yaml", b, &err) == 0, "%s",
+            err.msg);
+  CHECK(b->n >= 2);
+
+  CHECK_MSG(load_text(SSH_BOARD("    identity: keys/id\n    cores: 2-3\n"
+                                "    wrapper: qemu-aarch64 -cpu cortex-a76\n"
+                                "  - name: here\n    target: host\n"), b, &err) == 0, "%s", err.msg);
+  CHECK_EQ_INT(b->n, 2);
+  CHECK(b->boards[0].kind == QT_BOARD_SSH && b->boards[0].port == 22);
+  char want[300];
+  snprintf(want, sizeof want, "%s/keys/id", dir);
+  CHECK_STR(b->boards[0].identity, want);
+  snprintf(want, sizeof want, "%s/kh", dir);
+  CHECK_STR(b->boards[0].known_hosts, want);
+  CHECK_STR(b->boards[0].cores, "2-3");
+  CHECK_STR(b->boards[0].wrapper, "qemu-aarch64 -cpu cortex-a76");
+  CHECK(b->boards[1].kind == QT_BOARD_LOCAL);
+  int idx[QT_BOARDS_MAX];
+  CHECK_EQ_INT(qt_boards_for_target(b, "cortex-a76", idx), 1);
+  CHECK_EQ_INT(idx[0], 0);
+  CHECK_EQ_INT(qt_boards_for_target(b, "cortex-a53", idx), 0);
+
+  CHECK_EQ_INT(load_text(SSH_BOARD("    colour: red\n"), b, &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "boards.yaml:8:") && strstr(err.msg, "unknown board field 'colour'"),
+            "%s", err.msg);
+  CHECK_EQ_INT(load_text("boards:\n  - {name: x, target: host, kind: ssh, host: h, user: u}\n", b,
+                         &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "missing field 'known_hosts'"), "%s", err.msg);
+  CHECK_EQ_INT(load_text(SSH_BOARD("    port: 70000\n"), b, &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "'port'") && strstr(err.msg, "70000"), "%s", err.msg);
+  CHECK_EQ_INT(load_text(SSH_BOARD("  - {name: b1, target: host}\n"), b, &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "duplicate board name 'b1'"), "%s", err.msg);
+  CHECK_EQ_INT(load_text(SSH_BOARD("    cores: \"1; rm -rf /\"\n"), b, &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "'cores'"), "%s", err.msg);
+  CHECK_EQ_INT(load_text(SSH_BOARD("    kind: telnet\n"), b, &err), QT_ECONFIG);
+  CHECK_EQ_INT(load_text("boards: [\n", b, &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "malformed YAML"), "%s", err.msg);
+  CHECK_EQ_INT(load_text("boards: []\n", b, &err), QT_ECONFIG);
+  CHECK_EQ_INT(qt_boards_load("/nonexistent/boards.yaml", b, &err), QT_EIO);
+  CHECK_MSG(strstr(err.msg, "/nonexistent/boards.yaml"), "%s", err.msg);
+
+  free(b);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  CHECK(system(cmd) == 0);
+  return qt_test_finish();
+}

@@ -1,0 +1,246 @@
+/* test_requant.c — the vectorisable fixed-point requantization (qt_requant_fixedpoint_vec in
+ * kernels/include/qt_requant.h) against the documented scalar oracle (qt_requant_fixedpoint):
+ * exhaustively over the cross product of edge values (accumulators around every power of two,
+ * the int32 extremes and the saturation borders of every left shift; multipliers 0, 1, 2^30,
+ * 2^31 - 1 and neighbours; every shift in [-31, 30]; output zero points and clamps at the
+ * dtype limits), then over millions of random inputs, both element by element and through
+ * array loops the compiler vectorises (the form templates use, so the vector code itself is
+ * what is checked). The same for the AVX-512 micro-kernel
+ * (kernels/ukernels/qt_ukernel_requant_fixedpoint__avx512.h) where the CPU has AVX-512, and
+ * its C twin everywhere. Also prints the per-output cost of the forms in such a loop. Links
+ * qtkernels only: runs natively and under qemu. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "qt_requant.h"
+#include "qt_test.h"
+#include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
+
+static uint64_t rng_state = 0x243f6a8885a308d3ULL;
+static uint64_t rng(void) {
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static long long mismatches;
+
+static void check_one(int32_t acc, int32_t m, int32_t s, int32_t zp, int32_t lo, int32_t hi) {
+  const int32_t want = qt_requant_fixedpoint(acc, m, s, zp, lo, hi);
+  const int32_t got = qt_requant_fixedpoint_vec(acc, m, s, zp, lo, hi);
+  if (want != got && mismatches++ < 10)
+    fprintf(stderr, "acc %d M %d shift %d zp %d clamp [%d, %d]: vec %d, oracle %d\n", acc, m, s,
+            zp, lo, hi, got, want);
+}
+
+/* Edge accumulators: 0, +-1, +-2^k and neighbours, the int32 extremes. */
+static int edge_accs(int32_t *out) {
+  int n = 0;
+  out[n++] = 0;
+  out[n++] = INT32_MAX;
+  out[n++] = INT32_MIN;
+  out[n++] = INT32_MIN + 1;
+  out[n++] = INT32_MAX - 1;
+  for (int k = 0; k < 31; k++) {
+    const int64_t p = INT64_C(1) << k;
+    const int64_t c[] = {p - 1, p, p + 1, -p - 1, -p, -p + 1};
+    for (int i = 0; i < 6; i++)
+      if (c[i] >= INT32_MIN && c[i] <= INT32_MAX) out[n++] = (int32_t)c[i];
+  }
+  return n;
+}
+
+static void test_edges(void) {
+  int32_t accs[256];
+  const int n_acc = edge_accs(accs);
+  const int32_t muls[] = {0,           1,          2,          3,          (1 << 30) - 1,
+                          1 << 30,     (1 << 30) + 1, 1610612736, INT32_MAX - 1, INT32_MAX,
+                          1073741825,  1518500250, 1 << 16};
+  /* (zp, lo, hi): s8 full range and relu6-like, u8 full range and narrow */
+  const int32_t clamps[][3] = {
+      {0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {-5, -128, 3},
+      {0, 0, 255},    {255, 0, 255},     {128, 0, 255},    {7, 100, 100}};
+  long long n = 0;
+  for (int a = 0; a < n_acc; a++)
+    for (size_t m = 0; m < sizeof muls / sizeof muls[0]; m++)
+      for (int32_t s = -31; s <= 30; s++)
+        for (size_t c = 0; c < sizeof clamps / sizeof clamps[0]; c++, n++)
+          check_one(accs[a], muls[m], s, clamps[c][0], clamps[c][1], clamps[c][2]);
+  /* the intermediate steps unclamped: a wide clamp lets x3 through as it is */
+  for (int a = 0; a < n_acc; a++)
+    for (size_t m = 0; m < sizeof muls / sizeof muls[0]; m++)
+      for (int32_t s = -31; s <= 30; s++, n++)
+        check_one(accs[a], muls[m], s, 0, -(1 << 30), 1 << 30);
+  CHECK_MSG(mismatches == 0, "%lld of %lld edge cases differ from the oracle", mismatches, n);
+  CHECK(n > 100000);
+}
+
+/* Random inputs, element by element: accumulators of all magnitudes (a random bit length,
+ * so small values are as common as large ones), any valid multiplier and shift. */
+static int32_t random_acc(void) {
+  const uint64_t r = rng();
+  const int bits = (int)(r % 32);
+  int64_t v = (int64_t)((r >> 8) & ((UINT64_C(1) << bits) - 1));
+  if (r & (UINT64_C(1) << 63)) v = -v - (int64_t)((r >> 7) & 1);
+  return (int32_t)v;
+}
+
+static void test_random(long long n) {
+  const long long before = mismatches;
+  for (long long i = 0; i < n; i++) {
+    const uint64_t r = rng();
+    const int32_t m = (r & 3) == 0 ? (int32_t)((r >> 2) & 0x7fffffff)
+                                   : (int32_t)(((r >> 2) & 0x3fffffff) | 0x40000000);
+    const int32_t s = (int32_t)((r >> 40) % 62) - 31;
+    const int32_t zp = (int32_t)((r >> 48) & 0xff) - 128;
+    check_one(random_acc(), m, s, zp, -128, 127);
+    check_one(random_acc(), m, s, zp + 128, 0, 255);
+  }
+  CHECK_MSG(mismatches == before, "%lld of %lld random inputs differ", mismatches - before,
+            2 * n);
+}
+
+/* The loop shape templates use: per-channel multiplier and shift arrays, one output byte per
+ * accumulator. noinline keeps each loop a separate vectorised function. */
+enum { LEN = 4096 };
+static __attribute__((noinline)) void loop_vec(const int32_t *restrict acc, const int32_t *restrict m,
+                                               const int32_t *restrict s, uint8_t *restrict out,
+                                               int32_t zp, int32_t lo, int32_t hi) {
+  for (int i = 0; i < LEN; i++) out[i] = (uint8_t)qt_requant_fixedpoint_vec(acc[i], m[i], s[i], zp, lo, hi);
+}
+static __attribute__((noinline)) void loop_ref(const int32_t *restrict acc, const int32_t *restrict m,
+                                               const int32_t *restrict s, uint8_t *restrict out,
+                                               int32_t zp, int32_t lo, int32_t hi) {
+  for (int i = 0; i < LEN; i++) out[i] = (uint8_t)qt_requant_fixedpoint(acc[i], m[i], s[i], zp, lo, hi);
+}
+
+static double now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+#if defined(__x86_64__)
+static __attribute__((noinline, target("avx512f,avx512bw"))) void loop_avx512(
+    const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out, int32_t zp, int32_t lo,
+    int32_t hi) {
+  for (int i = 0; i < LEN; i += 16)
+    qt_ukernel_requant_fixedpoint__avx512(acc + i, m + i, s + i, out + i, zp, lo, hi);
+}
+#endif
+
+/* The 16-wide micro-kernel (AVX-512 where the CPU has it, else its twin) against the oracle:
+ * every edge accumulator with every shift and edge multiplier, then random inputs. */
+static void test_ukernel16(long long random_rounds) {
+  int use_avx512 = 0;
+#if defined(__x86_64__)
+  use_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+#endif
+  printf("requant micro-kernel: %s\n", use_avx512 ? "avx512" : "C twin");
+  int32_t accs[256];
+  const int n_acc = edge_accs(accs);
+  const int32_t muls[] = {0, 1, 3, (1 << 30) - 1, 1 << 30, 1610612736, INT32_MAX - 1, INT32_MAX};
+  const int32_t clamps[][3] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127},
+                               {0, 0, 255},    {255, 0, 255},     {7, 100, 100}};
+  long long bad = 0, n = 0;
+  int32_t acc[16], m[16], s[16];
+  uint8_t got[16];
+  for (size_t c = 0; c < sizeof clamps / sizeof clamps[0]; c++)
+    for (size_t mi = 0; mi < sizeof muls / sizeof muls[0]; mi++)
+      for (int32_t sh = -31; sh <= 30; sh++)
+        for (int a0 = 0; a0 < n_acc; a0 += 16) {
+          for (int i = 0; i < 16; i++) {
+            acc[i] = accs[(a0 + i) % n_acc];
+            m[i] = muls[(mi + (size_t)i) % (sizeof muls / sizeof muls[0])];
+            s[i] = i % 2 ? sh : -sh - 1; /* both signs in one vector; -sh - 1 is in range too */
+          }
+#if defined(__x86_64__)
+          if (use_avx512)
+            qt_ukernel_requant_fixedpoint__avx512(acc, m, s, got, clamps[c][0], clamps[c][1], clamps[c][2]);
+          else
+#endif
+            qt_ukernel_requant_fixedpoint__avx512_c(acc, m, s, got, clamps[c][0], clamps[c][1],
+                                                    clamps[c][2]);
+          for (int i = 0; i < 16; i++, n++)
+            bad += got[i] != (uint8_t)qt_requant_fixedpoint(acc[i], m[i], s[i], clamps[c][0],
+                                                             clamps[c][1], clamps[c][2]);
+        }
+  for (long long r = 0; r < random_rounds; r++) {
+    for (int i = 0; i < 16; i++) {
+      const uint64_t x = rng();
+      acc[i] = random_acc();
+      m[i] = (x & 3) == 0 ? (int32_t)((x >> 2) & 0x7fffffff)
+                          : (int32_t)(((x >> 2) & 0x3fffffff) | 0x40000000);
+      s[i] = (int32_t)((x >> 40) % 62) - 31;
+    }
+    const int32_t zp = (int32_t)(rng() % 256) - 128;
+#if defined(__x86_64__)
+    if (use_avx512)
+      qt_ukernel_requant_fixedpoint__avx512(acc, m, s, got, zp, -128, 127);
+    else
+#endif
+      qt_ukernel_requant_fixedpoint__avx512_c(acc, m, s, got, zp, -128, 127);
+    for (int i = 0; i < 16; i++, n++)
+      bad += got[i] != (uint8_t)qt_requant_fixedpoint(acc[i], m[i], s[i], zp, -128, 127);
+  }
+  CHECK_MSG(bad == 0, "%lld of %lld outputs of the 16-wide requant micro-kernel differ", bad, n);
+}
+
+static void test_loops(int rounds) {
+  static int32_t acc[LEN], m[LEN], s[LEN];
+  static uint8_t a[LEN], b[LEN], c[LEN];
+  long long bad = 0;
+  double t_vec = 0, t_ref = 0, t_uk = 0;
+  int use_avx512 = 0;
+  (void)c; /* only the x86 micro-kernel writes it */
+#if defined(__x86_64__)
+  use_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+#endif
+  for (int round = 0; round < rounds; round++) {
+    for (int i = 0; i < LEN; i++) {
+      const uint64_t r = rng();
+      acc[i] = random_acc();
+      m[i] = (int32_t)(((r >> 2) & 0x3fffffff) | 0x40000000);
+      /* the shifts real layers have (-12..1), with every other value sometimes */
+      s[i] = (r & 7) ? (int32_t)((r >> 40) % 14) - 12 : (int32_t)((r >> 40) % 62) - 31;
+    }
+    const int32_t zp = (int32_t)(rng() % 256) - 128;
+    double t0 = now_ns();
+    loop_vec(acc, m, s, a, zp, -128, 127);
+    double t1 = now_ns();
+    loop_ref(acc, m, s, b, zp, -128, 127);
+    double t2 = now_ns();
+    t_vec += t1 - t0;
+    t_ref += t2 - t1;
+    for (int i = 0; i < LEN; i++) bad += a[i] != b[i];
+#if defined(__x86_64__)
+    if (use_avx512) {
+      const double t3 = now_ns();
+      loop_avx512(acc, m, s, c, zp, -128, 127);
+      t_uk += now_ns() - t3;
+      for (int i = 0; i < LEN; i++) bad += c[i] != b[i];
+    }
+#endif
+  }
+  CHECK_MSG(bad == 0, "%lld of %lld outputs of the vectorised loop differ", bad,
+            (long long)rounds * LEN);
+  const double n = (double)rounds * LEN;
+  printf("fixedpoint requant loop: vec %.2f ns/output, oracle %.2f ns/output, avx512 "
+         "micro-kernel %.2f ns/output (%lld outputs)\n",
+         t_vec / n, t_ref / n, use_avx512 ? t_uk / n : 0.0, (long long)n);
+}
+
+int main(int argc, char **argv) {
+  /* QT_REQUANT_QUICK (or any argument) shortens the random part, for slow emulators */
+  (void)argv;
+  const int quick = argc > 1 || getenv("QT_REQUANT_QUICK") != NULL;
+  test_edges();
+  test_random(quick ? 1000000 : 8000000);
+  test_ukernel16(quick ? 100000 : 500000);
+  test_loops(quick ? 250 : 1000);
+  return qt_test_finish();
+}
