@@ -247,6 +247,7 @@ typedef struct task_state {
   int index, n_tasks;
   const char *layers; /* "conv0, block1_dw" for messages */
   int proposed;       /* configs taken from the default + strategy, the budget's counter */
+  int done;           /* configs measured now or found in the log: the progress shown */
   int since_best;     /* measured configs since the last improvement */
   double best_ns;
   char best_knobs[QT_KNOBS_MAX];
@@ -259,7 +260,7 @@ static void progress(const qt_tune_options *o, const task_state *ts, const char 
   if (ts->best_ns > 0) snprintf(best, sizeof best, "%.1f us", ts->best_ns / 1e3);
   if (o->tty) {
     fprintf(o->log, "\r\033[K[task %d/%d] %s: trial %d/%d, best %s", ts->index + 1,
-            ts->n_tasks, ts->layers, ts->proposed, o->trials, best);
+            ts->n_tasks, ts->layers, ts->done, o->trials, best);
     fflush(o->log);
     return;
   }
@@ -311,6 +312,7 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
   int rc = qt_db_record(db, session, &out.m, err);
   if (rc) return rc;
   stats->measured++;
+  ts->done++;
   if (out.m.status != QT_STATUS_OK) {
     stats->failed++;
     ts->since_best++;
@@ -351,7 +353,7 @@ static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
   const qt_task *task = &m->tasks[t_index];
   char layers[256];
   layer_names(m, task, layers, sizeof layers);
-  task_state ts = {t_index, m->n_tasks, layers, 0, 0, 0, ""};
+  task_state ts = {t_index, m->n_tasks, layers, 0, 0, 0, 0, ""};
   char protocol[256];
   qt_protocol_format(&o->protocol, protocol, sizeof protocol);
 
@@ -410,6 +412,7 @@ static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
       if ((rc = qt_db_has_measured(db, &id, &found, err))) break;
       if (found) {
         stats->skipped++;
+        ts.done++;
         progress(o, &ts, knobs, NULL, NULL, 1);
         continue;
       }
