@@ -84,6 +84,16 @@ function(qtune_add_tuned_kernels name)
   target_include_directories(${name} PUBLIC "${out}" "${out}/kernels/include"
                              "${out}/kernels/harness")
   target_compile_options(${name} PRIVATE ${cflags})
+  # Per-layer flags of ISA knob values (e.g. -mavx512vnni): measured with them, built with them.
+  if(EXISTS "${out}/layer_flags.txt")
+    file(STRINGS "${out}/layer_flags.txt" layer_flags)
+    foreach(line IN LISTS layer_flags)
+      separate_arguments(words UNIX_COMMAND "${line}")
+      list(POP_FRONT words file)
+      set_source_files_properties("${out}/${file}" TARGET_DIRECTORY ${name}
+                                  PROPERTIES COMPILE_OPTIONS "${words}")
+    endforeach()
+  endif()
   set_target_properties(${name} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON
                         C_EXTENSIONS OFF)
 endfunction()

@@ -59,6 +59,8 @@ static const char tune_usage[] =
     "  --model M           model from configs/models (e.g. mobilenet_v2)\n"
     "  --workload KEY      a single workload by canonical key (see tune space)\n"
     "  --layers LIST       comma-separated layer names of the model to tune\n"
+    "  --dtype D           s8 | u8: override the model's data type\n"
+    "  --requant R         fixedpoint | fp32: override the model's requantization scheme\n"
     "  --db F              tuning log (default: ./tuning.db)\n"
     "  --trials N          configs per distinct workload, default config included (default 8)\n"
     "  --early-stop N      stop a workload after N configs without a new best (default: off)\n"
@@ -94,7 +96,7 @@ static const char space_usage[] =
     "values, the space size before and after constraints, and the default config.\n";
 
 typedef struct cli {
-  const char *target, *model, *workload, *layers, *db, *strategy;
+  const char *target, *model, *workload, *layers, *db, *strategy, *dtype, *requant;
   const char *configs_dir, *kernels_dir, *cache_dir, *boards;
   int accept_new_host_key;
   int trials, early_stop, jobs, repeat, min_repeat_ms, run_timeout_s, no_pin, json;
@@ -116,7 +118,8 @@ static int parse_count(const char *opt, const char *s, int min, int max, int *ou
 enum {
   OPT_TARGET = 256, OPT_MODEL, OPT_WORKLOAD, OPT_LAYERS, OPT_DB, OPT_TRIALS, OPT_EARLY,
   OPT_STRATEGY, OPT_JOBS, OPT_SEED, OPT_REPEAT, OPT_MINREP, OPT_TIMEOUT, OPT_NOPIN,
-  OPT_CONFIGS, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION, OPT_BOARDS, OPT_ACCEPT_NEW
+  OPT_CONFIGS, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION, OPT_BOARDS, OPT_ACCEPT_NEW,
+  OPT_DTYPE, OPT_REQUANT
 };
 
 static const struct option long_opts[] = {
@@ -124,6 +127,8 @@ static const struct option long_opts[] = {
     {"model", required_argument, NULL, OPT_MODEL},
     {"workload", required_argument, NULL, OPT_WORKLOAD},
     {"layers", required_argument, NULL, OPT_LAYERS},
+    {"dtype", required_argument, NULL, OPT_DTYPE},
+    {"requant", required_argument, NULL, OPT_REQUANT},
     {"db", required_argument, NULL, OPT_DB},
     {"trials", required_argument, NULL, OPT_TRIALS},
     {"early-stop", required_argument, NULL, OPT_EARLY},
@@ -151,7 +156,7 @@ static const struct option long_opts[] = {
 static int parse_args(int argc, char **argv, const char *sub, const char *usage, cli *c) {
   static const char *const allowed_list[] = {"configs", "help", NULL};
   static const char *const allowed_space[] = {"target", "model", "workload", "layers",
-                                              "configs", "help", NULL};
+                                              "dtype", "requant", "configs", "help", NULL};
   static const char *const allowed_boards[] = {"boards", "accept-new-host-key", "configs",
                                                "help", NULL};
   const char *const *allowed = strcmp(sub, "boards") == 0  ? allowed_boards
@@ -192,6 +197,8 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
       case OPT_MODEL: c->model = optarg; break;
       case OPT_WORKLOAD: c->workload = optarg; break;
       case OPT_LAYERS: c->layers = optarg; break;
+      case OPT_DTYPE: c->dtype = optarg; break;
+      case OPT_REQUANT: c->requant = optarg; break;
       case OPT_DB: c->db = optarg; break;
       case OPT_STRATEGY: c->strategy = optarg; break;
       case OPT_CONFIGS: c->configs_dir = optarg; break;
@@ -239,7 +246,8 @@ static int load_model(const cli *c, qt_model *m, qt_err *err) {
     return qt_fail(err, QT_EINVAL, "give exactly one of --model or --workload");
   int rc = c->model ? qt_model_load(c->configs_dir, c->model, m, err)
                     : qt_model_from_workload(c->workload, m, err);
-  if (rc == 0 && c->layers && (rc = qt_model_select_layers(m, c->layers, err)))
+  if (rc == 0 && ((c->layers && (rc = qt_model_select_layers(m, c->layers, err))) ||
+                  (rc = qt_model_override_quant(m, c->dtype, c->requant, err))))
     qt_model_free(m);
   return rc;
 }

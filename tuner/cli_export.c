@@ -26,7 +26,8 @@
 
 static const char export_usage[] =
     "usage: tune export [--target T] (--model M | --workload KEY) [--layers LIST] --out DIR\n"
-    "                   [--db F] [--strict] [--configs DIR] [--kernels DIR]\n"
+    "                   [--db F] [--strict] [--dtype s8|u8] [--requant fixedpoint|fp32]\n"
+    "                   [--configs DIR] [--kernels DIR]\n"
     "Writes, for every layer, a C file instantiating its template with the log's best config\n"
     "(functions qt_<model>_<layer>_*), a header qt_<model>.h with the prototypes, a table from\n"
     "workload key to functions and a comment naming each layer's log record, the kernel\n"
@@ -37,22 +38,24 @@ static const char export_usage[] =
 
 static const char query_usage[] =
     "usage: tune query [--target T] (--model M | --workload KEY) [--layers LIST] [--db F]\n"
-    "                  [--top K] [--format text|json|csv] [--json] [--configs DIR]\n"
+    "                  [--top K] [--format text|json|csv] [--json] [--dtype s8|u8]\n"
+    "                  [--requant fixedpoint|fp32] [--configs DIR]\n"
     "Prints the best measured config of every layer (a layer without an ok measurement says\n"
     "so) and the default config's time. --top K lists the K best distinct configs per layer\n"
     "instead; --format json prints one JSON document (with --top: a \"top\" array per layer),\n"
-    "csv one row per layer and rank. --json is --format json. Exits 1 if the log does not\n"
-    "exist.\n";
+    "csv one row per layer and rank. --json is --format json. --dtype/--requant override the\n"
+    "model's, as when it was tuned. Exits 1 if the log does not exist.\n";
 
 typedef struct sub_args {
   const char *target, *model, *workload, *layers, *db, *out, *configs_dir, *kernels_dir;
+  const char *dtype, *requant;
   const char *format;
   int strict, top;
 } sub_args;
 
 enum {
   OPT_TARGET = 256, OPT_MODEL, OPT_WORKLOAD, OPT_LAYERS, OPT_DB, OPT_OUT, OPT_STRICT,
-  OPT_CONFIGS, OPT_KERNELS, OPT_TOP, OPT_FORMAT, OPT_JSON
+  OPT_CONFIGS, OPT_KERNELS, OPT_TOP, OPT_FORMAT, OPT_JSON, OPT_DTYPE, OPT_REQUANT
 };
 
 /* Parses argv (argv[0] = the subcommand) with the options in opts. Returns 0, EXIT_USAGE, or
@@ -76,6 +79,8 @@ static int parse(int argc, char **argv, const struct option *opts, const char *u
       case OPT_MODEL: a->model = optarg; break;
       case OPT_WORKLOAD: a->workload = optarg; break;
       case OPT_LAYERS: a->layers = optarg; break;
+      case OPT_DTYPE: a->dtype = optarg; break;
+      case OPT_REQUANT: a->requant = optarg; break;
       case OPT_DB: a->db = optarg; break;
       case OPT_OUT: a->out = optarg; break;
       case OPT_STRICT: a->strict = 1; break;
@@ -126,7 +131,8 @@ static int load(const sub_args *a, qt_target *t, qt_model *m, qt_db **db, qt_err
   rc = a->model ? qt_model_load(a->configs_dir, a->model, m, err)
                 : qt_model_from_workload(a->workload, m, err);
   if (rc) return rc;
-  if (a->layers && (rc = qt_model_select_layers(m, a->layers, err))) {
+  if ((a->layers && (rc = qt_model_select_layers(m, a->layers, err))) ||
+      (rc = qt_model_override_quant(m, a->dtype, a->requant, err))) {
     qt_model_free(m);
     return rc;
   }
@@ -149,6 +155,8 @@ int qt_cli_export(int argc, char **argv) {
       {"model", required_argument, NULL, OPT_MODEL},
       {"workload", required_argument, NULL, OPT_WORKLOAD},
       {"layers", required_argument, NULL, OPT_LAYERS},
+      {"dtype", required_argument, NULL, OPT_DTYPE},
+      {"requant", required_argument, NULL, OPT_REQUANT},
       {"db", required_argument, NULL, OPT_DB},
       {"out", required_argument, NULL, OPT_OUT},
       {"strict", no_argument, NULL, OPT_STRICT},
@@ -187,6 +195,8 @@ int qt_cli_query(int argc, char **argv) {
       {"model", required_argument, NULL, OPT_MODEL},
       {"workload", required_argument, NULL, OPT_WORKLOAD},
       {"layers", required_argument, NULL, OPT_LAYERS},
+      {"dtype", required_argument, NULL, OPT_DTYPE},
+      {"requant", required_argument, NULL, OPT_REQUANT},
       {"db", required_argument, NULL, OPT_DB},
       {"top", required_argument, NULL, OPT_TOP},
       {"format", required_argument, NULL, OPT_FORMAT},

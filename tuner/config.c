@@ -1034,3 +1034,40 @@ int qt_model_select_layers(qt_model *m, const char *list, qt_err *err) {
   m->n_tasks = n_tasks;
   return 0;
 }
+
+int qt_model_set_quant(qt_model *m, int32_t dtype, int32_t requant, qt_err *err) {
+  if ((dtype != QT_DTYPE_S8 && dtype != QT_DTYPE_U8) ||
+      (requant != QT_REQUANT_FIXEDPOINT && requant != QT_REQUANT_FP32))
+    return qt_fail(err, QT_EINVAL, "model %s: unknown dtype %d or requant %d", m->name,
+                   (int)dtype, (int)requant);
+  for (int i = 0; i < m->n_layers; i++) {
+    m->layers[i].w.dtype = dtype;
+    m->layers[i].w.requant = requant;
+  }
+  qt_task *tasks;
+  int n_tasks;
+  int rc = build_tasks(m->layers, m->n_layers, &tasks, &n_tasks, err);
+  if (rc) return rc;
+  for (int t = 0; t < m->n_tasks; t++) free(m->tasks[t].layers);
+  free(m->tasks);
+  m->tasks = tasks;
+  m->n_tasks = n_tasks;
+  return 0;
+}
+
+int qt_model_override_quant(qt_model *m, const char *dtype, const char *requant, qt_err *err) {
+  if (!dtype && !requant) return 0;
+  int32_t d = m->n_layers ? m->layers[0].w.dtype : QT_DTYPE_S8;
+  int32_t r = m->n_layers ? m->layers[0].w.requant : QT_REQUANT_FIXEDPOINT;
+  if (dtype) {
+    if (strcmp(dtype, "s8") == 0) d = QT_DTYPE_S8;
+    else if (strcmp(dtype, "u8") == 0) d = QT_DTYPE_U8;
+    else return qt_fail(err, QT_EINVAL, "--dtype: expected s8 or u8, got '%s'", dtype);
+  }
+  if (requant) {
+    if (strcmp(requant, "fixedpoint") == 0) r = QT_REQUANT_FIXEDPOINT;
+    else if (strcmp(requant, "fp32") == 0) r = QT_REQUANT_FP32;
+    else return qt_fail(err, QT_EINVAL, "--requant: expected fixedpoint or fp32, got '%s'", requant);
+  }
+  return qt_model_set_quant(m, d, r, err);
+}

@@ -64,6 +64,13 @@ int qt_model_from_workload(const char *key, qt_model *m, qt_err *err);
 /* Restricts m to the named layers (comma-separated list); unknown names are an error. */
 int qt_model_select_layers(qt_model *m, const char *list, qt_err *err);
 
+/* Gives every layer of m the data type and requantization scheme (qt_dtype, qt_requant),
+ * overriding the model file's, and re-derives the tasks. */
+int qt_model_set_quant(qt_model *m, int32_t dtype, int32_t requant, qt_err *err);
+/* The same from option values: dtype "s8" | "u8", requant "fixedpoint" | "fp32"; NULL keeps
+ * the model's. Unknown values are QT_EINVAL naming the option. */
+int qt_model_override_quant(qt_model *m, const char *dtype, const char *requant, qt_err *err);
+
 /* Lists the base names (without .yaml) of the .yaml files in configs_dir/<sub>, sorted, comma-separated
  * into buf. */
 int qt_config_list(const char *configs_dir, const char *sub, char *buf, size_t cap, qt_err *err);

@@ -279,6 +279,8 @@ static int render_layer(const qt_model *m, const qt_layer *layer, const qt_targe
       qt_shape_defines(&layer->w, shape_d, sizeof shape_d))
     return qt_fail(err, QT_EINTERNAL, "export: layer %s: defines do not fit", layer->name);
   record_line(c, o->db_path, rec, sizeof rec);
+  char flags[512];
+  if (qt_config_flags(&c->config, flags, sizeof flags)) flags[0] = '\0';
   char *data = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&data, &len);
@@ -289,9 +291,10 @@ static int render_layer(const qt_model *m, const qt_layer *layer, const qt_targe
           " * Template %s (kernels/%s), knobs %s.\n"
           " * %s.\n"
           " * The defines below are exactly those measured (their hash is in the log's manifest);\n"
+          " * compile with the target's flags%s%s (layer_flags.txt);\n"
           " * functions: qt_%s_%s_{packed_size,scratch_size,pack,run} (qt_%s.h). */\n",
           file, layer->name, m->name, t->name, m->tasks[layer->task].key, c->config.tpl->name,
-          c->config.tpl->source, c->knobs, rec, mid, lid, mid);
+          c->config.tpl->source, c->knobs, rec, flags[0] ? " plus " : "", flags, mid, lid, mid);
   fprintf(f, "#define QT_FN_PREFIX qt_%s_%s_\n", mid, lid);
   print_defines(f, knobs_d);
   print_defines(f, shape_d);
@@ -482,17 +485,29 @@ int qt_export_model(qt_db *db, const qt_model *m, const qt_target *t,
   }
   for (size_t i = 0; i < N_SUPPORT && !rc; i++) rc = copy_source(o, support_sources[i], NULL, err);
 
-  char *list = NULL;
-  size_t list_len = 0;
+  char *list = NULL, *flag_list = NULL;
+  size_t list_len = 0, flag_len = 0;
   FILE *lf = rc ? NULL : open_memstream(&list, &list_len);
-  if (!rc && !lf) rc = qt_fail(err, QT_ENOMEM, "export: out of memory");
+  /* The compile flags a layer's knob values need (an ISA strategy's -m flags): part of what
+   * was measured, so the firmware build must use them too (cmake/qtune.cmake applies them per
+   * file). Without them an ISA variant would silently compile as its plain C twin. */
+  FILE *ff = rc ? NULL : open_memstream(&flag_list, &flag_len);
+  if (!rc && (!lf || !ff)) rc = qt_fail(err, QT_ENOMEM, "export: out of memory");
   for (int i = 0; i < m->n_layers && !rc; i++) {
-    char file[QT_NAME_MAX * 2 + 16];
+    char file[QT_NAME_MAX * 2 + 16], flags[512];
     rc = render_layer(m, &m->layers[i], t, &ch[i], o, mid, file, sizeof file, err);
+    if (!rc && qt_config_flags(&ch[i].config, flags, sizeof flags))
+      rc = qt_fail(err, QT_EINTERNAL, "export: layer %s: flags do not fit", m->layers[i].name);
     if (!rc) {
       fprintf(lf, "%s\n", file);
+      if (flags[0]) fprintf(ff, "%s %s\n", file, flags);
       stats->layers++;
     }
+  }
+  if (ff) {
+    fclose(ff);
+    if (!rc) rc = write_if_changed(o->out_dir, "layer_flags.txt", flag_list, flag_len, err);
+    free(flag_list);
   }
   if (!rc) rc = render_header(m, t, ch, o, mid, stats, err);
   if (lf) {

@@ -200,7 +200,7 @@ DR_INLINE void dr_requant(const int32_t *restrict acc, uint8_t *restrict out, si
   } else {
     const int32_t *restrict mul = q->multiplier + c0, *restrict sh = q->shift + c0;
     for (size_t i = 0; i < n; i++)
-      out[i] = (uint8_t)qt_requant_fixedpoint(acc[i], mul[i], sh[i], zp, lo, hi);
+      out[i] = (uint8_t)qt_requant_fixedpoint_vec(acc[i], mul[i], sh[i], zp, lo, hi);
   }
 }
 

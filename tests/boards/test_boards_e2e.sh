@@ -96,7 +96,9 @@ check "nothing lost after reconnecting" [ "$(q r.db 'SELECT count(*) FROM measur
 check "nothing measured twice after reconnecting" [ "$(dups r.db)" -eq 0 ]
 
 # --- every board down: a clean stop, the log keeps what was measured ---
-"$TUNE" --model tiny --trials 12 --db d.db --boards one.yaml "${common[@]}" > /dev/null 2> derr.txt &
+# Artifacts are cached by now, so make each measurement long (>= 3 x 100 ms) or the run could
+# finish between two polls, before the board is killed.
+"$TUNE" --model tiny --trials 12 --db d.db --boards one.yaml "${common[@]}" --repeat 3 --min-repeat-ms 100 > /dev/null 2> derr.txt &
 pid=$!
 for _ in $(seq 1 600); do
   n=$(q d.db "SELECT count(*) FROM measurements" 2>/dev/null || echo 0)

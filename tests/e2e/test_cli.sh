@@ -45,6 +45,14 @@ check "--workload tunes a single workload" [ "$(count t.db)" -eq 11 ]
 "$TUNE" --model tiny --layers pw --trials 5 --db t.db "${common[@]}" > out3.txt 2>&1
 check "--layers tunes only that layer" [ "$(count t.db)" -eq 12 ]
 
+# --- data type and requantization overrides: other workloads, looked up the same way ---
+"$TUNE" --model tiny --layers pw --requant fp32 --dtype u8 --trials 2 --db t.db "${common[@]}" > /dev/null 2>&1
+check "--requant/--dtype tune other workloads" [ "$(count t.db)" -eq 14 ]
+check "they are recorded under their own keys" [ "$(sqlite3 t.db "SELECT count(*) FROM workloads WHERE key LIKE 'conv2d:u8:fp32:%'")" -eq 1 ]
+"$TUNE" query --model tiny --layers pw --requant fp32 --dtype u8 --db t.db --configs configs --json > qf.json
+check "query with the same overrides finds them" grep -q '"workload": "conv2d:u8:fp32:n1:i10x10x24' qf.json
+check "... with a time" grep -q '"median_us": [0-9]' qf.json
+
 # --- kill -9 in the middle, then resume ---
 "$TUNE" --model tiny --trials 14 --db k.db "${common[@]}" --seed 3 > /dev/null 2>&1 &
 pid=$!
@@ -99,7 +107,8 @@ check "unknown command" errline 2 "unknown command" "$TUNE" frobnicate
 check "model and workload missing" errline 2 "give --model" "$TUNE" --db t.db
 check "option not for query" errline 2 "does not apply" "$TUNE" query --model tiny --trials 3
 check "log still intact" [ "$(sqlite3 t.db 'PRAGMA integrity_check')" = ok ]
-check "log rows unchanged" [ "$(count t.db)" -eq 12 ]
+check "bad --requant" errline 1 "requant: expected fixedpoint or fp32" "$TUNE" --model tiny --requant fp16 --db t.db "${common[@]}"
+check "log rows unchanged" [ "$(count t.db)" -eq 14 ]
 
 # --- help and listings ---
 check "help" bash -c "'$TUNE' --help | grep -q -- '--trials N'"

@@ -54,6 +54,14 @@ done
 dw_id=$(best_sql host dwconv m.id)
 dw_knobs=$(best_sql host dwconv c.knobs)
 pw_id=$(best_sql host conv2d m.id)
+# An ISA knob value is built with its -m flags: exported layers must carry them too.
+pw_knobs=$(best_sql host conv2d c.knobs)
+case "$pw_knobs" in
+  *isa=avx512vnni*) check "pw's VNNI flags exported" grep -q '^qt_tiny_pw.c .*-mavx512vnni' exp/layer_flags.txt ;;
+  *isa=avx2*) check "pw's AVX2 flags exported" grep -q '^qt_tiny_pw.c .*-mavx2' exp/layer_flags.txt ;;
+  *isa=c*) check "pw (plain C) needs no extra flags" bash -c '! grep -q "^qt_tiny_pw.c" exp/layer_flags.txt' ;;
+  *) check "pw's best knobs name an isa ($pw_knobs)" false ;;
+esac
 check "dw names its log record" grep -q "log record: measurement $dw_id of t.db" exp/qt_tiny_dw.c
 check "dw carries the best knobs" grep -qF "knobs $dw_knobs." exp/qt_tiny_dw.c
 check "header names pw's record" grep -q "log record: measurement $pw_id of t.db" exp/qt_tiny.h
