@@ -76,8 +76,9 @@ static const char tune_usage[] =
     "  --accept-new-host-key  add a board's host key that known_hosts lacks (a changed key\n"
     "                      is always refused)\n"
     "  --no-pin            do not pin measurements to the last CPU\n"
-    "  --configs DIR       configs directory (default: $QTUNE_CONFIGS or the source tree's)\n"
-    "  --kernels DIR       kernels directory (default: $QTUNE_KERNELS or the source tree's)\n"
+    "  --configs DIR       configs directory (default: $QTUNE_CONFIGS, else the installed\n"
+    "                      share/qtune/configs beside bin/tune, else the source tree's)\n"
+    "  --kernels DIR       kernels directory (default: $QTUNE_KERNELS, likewise)\n"
     "  --cache-dir DIR     artifact cache (default: $XDG_CACHE_HOME/qtune or ~/.cache/qtune)\n"
     "  --version           print the version\n"
     "  -h, --help          this help\n";
@@ -590,8 +591,11 @@ int main(int argc, char **argv) {
   c.repeat = 5;
   c.min_repeat_ms = 5;
   c.run_timeout_s = 60;
-  c.configs_dir = getenv("QTUNE_CONFIGS") ? getenv("QTUNE_CONFIGS") : QT_DEFAULT_CONFIGS_DIR;
-  c.kernels_dir = getenv("QTUNE_KERNELS") ? getenv("QTUNE_KERNELS") : QT_DEFAULT_KERNELS_DIR;
+  char configs_dir[QT_PATH_MAX], kernels_dir[QT_PATH_MAX];
+  qt_data_dir("QTUNE_CONFIGS", "configs", QT_DEFAULT_CONFIGS_DIR, configs_dir, sizeof configs_dir);
+  qt_data_dir("QTUNE_KERNELS", "kernels", QT_DEFAULT_KERNELS_DIR, kernels_dir, sizeof kernels_dir);
+  c.configs_dir = configs_dir;
+  c.kernels_dir = kernels_dir;
 
   const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
   if (sub && strcmp(sub, "list") == 0) return cmd_list(argc - 1, argv + 1, &c);

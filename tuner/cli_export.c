@@ -49,6 +49,7 @@ static const char query_usage[] =
 typedef struct sub_args {
   const char *target, *model, *workload, *layers, *db, *out, *configs_dir, *kernels_dir;
   const char *dtype, *requant;
+  char configs_buf[QT_PATH_MAX], kernels_buf[QT_PATH_MAX]; /* the defaults' storage */
   const char *format;
   int strict, top;
 } sub_args;
@@ -118,8 +119,12 @@ static void defaults(sub_args *a) {
   memset(a, 0, sizeof *a);
   a->target = "host";
   a->db = "tuning.db";
-  a->configs_dir = getenv("QTUNE_CONFIGS") ? getenv("QTUNE_CONFIGS") : QT_DEFAULT_CONFIGS_DIR;
-  a->kernels_dir = getenv("QTUNE_KERNELS") ? getenv("QTUNE_KERNELS") : QT_DEFAULT_KERNELS_DIR;
+  qt_data_dir("QTUNE_CONFIGS", "configs", QT_DEFAULT_CONFIGS_DIR, a->configs_buf,
+              sizeof a->configs_buf);
+  qt_data_dir("QTUNE_KERNELS", "kernels", QT_DEFAULT_KERNELS_DIR, a->kernels_buf,
+              sizeof a->kernels_buf);
+  a->configs_dir = a->configs_buf;
+  a->kernels_dir = a->kernels_buf;
 }
 
 /* Loads target and model (restricted to --layers) and opens the existing log. On error

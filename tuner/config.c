@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #if defined(__aarch64__) && defined(__linux__)
@@ -1070,4 +1071,30 @@ int qt_model_override_quant(qt_model *m, const char *dtype, const char *requant,
     else return qt_fail(err, QT_EINVAL, "--requant: expected fixedpoint or fp32, got '%s'", requant);
   }
   return qt_model_set_quant(m, d, r, err);
+}
+
+void qt_data_dir(const char *env, const char *sub, const char *compiled, char *buf, size_t cap) {
+  const char *from_env = getenv(env);
+  if (from_env && *from_env) {
+    snprintf(buf, cap, "%s", from_env);
+    return;
+  }
+  /* An installed tune finds its data beside it: <prefix>/bin/tune, <prefix>/share/qtune/<sub>. */
+  char exe[QT_PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = '\0';
+      char candidate[QT_PATH_MAX + 64];
+      snprintf(candidate, sizeof candidate, "%s/../share/qtune/%s", exe, sub);
+      struct stat st;
+      if (stat(candidate, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(buf, cap, "%s", candidate);
+        return;
+      }
+    }
+  }
+  snprintf(buf, cap, "%s", compiled);
 }

@@ -71,6 +71,11 @@ int qt_model_set_quant(qt_model *m, int32_t dtype, int32_t requant, qt_err *err)
  * the model's. Unknown values are QT_EINVAL naming the option. */
 int qt_model_override_quant(qt_model *m, const char *dtype, const char *requant, qt_err *err);
 
+/* Where tune finds its data directory sub ("configs" or "kernels"): $env if set, else
+ * <directory of the running executable>/../share/qtune/<sub> if it exists (an installed
+ * tune), else compiled (the source tree it was built from). */
+void qt_data_dir(const char *env, const char *sub, const char *compiled, char *buf, size_t cap);
+
 /* Lists the base names (without .yaml) of the .yaml files in configs_dir/<sub>, sorted, comma-separated
  * into buf. */
 int qt_config_list(const char *configs_dir, const char *sub, char *buf, size_t cap, qt_err *err);
