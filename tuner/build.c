@@ -46,20 +46,27 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Hashes every *.h of dir in name order (the headers any template may include). */
-static int hash_headers(const char *dir, uint64_t *h, qt_err *err) {
+/* Lists the *.h files of dir, sorted by name, into names (strdup'd; caller frees each);
+ * the headers any template may include, in a stable order for hashing. */
+static int list_headers(const char *dir, char *names[], int max, int *n, qt_err *err) {
   DIR *d = opendir(dir);
   if (!d) return qt_fail(err, QT_EIO, "cannot open kernel directory %s: %s", dir, strerror(errno));
-  char *names[256];
-  int n = 0;
   struct dirent *e;
-  while ((e = readdir(d)) && n < 256) {
+  *n = 0;
+  while ((e = readdir(d)) && *n < max) {
     size_t len = strlen(e->d_name);
-    if (len > 2 && strcmp(e->d_name + len - 2, ".h") == 0) names[n++] = strdup(e->d_name);
+    if (len > 2 && strcmp(e->d_name + len - 2, ".h") == 0) names[(*n)++] = strdup(e->d_name);
   }
   closedir(d);
-  qsort(names, (size_t)n, sizeof names[0], cmp_str);
-  int rc = 0;
+  qsort(names, (size_t)*n, sizeof names[0], cmp_str);
+  return 0;
+}
+
+/* Hashes every *.h of dir in name order. */
+static int hash_headers(const char *dir, uint64_t *h, qt_err *err) {
+  char *names[256];
+  int n;
+  int rc = list_headers(dir, names, 256, &n, err);
   for (int i = 0; i < n; i++) {
     char path[QT_PATH_MAX + 256];
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -280,18 +287,9 @@ static int manifest_headers(const char *kernels_dir, const char *sub, char *buf,
                             size_t *used, qt_err *err) {
   char dir[QT_PATH_MAX + 64];
   snprintf(dir, sizeof dir, "%s/%s", kernels_dir, sub);
-  DIR *d = opendir(dir);
-  if (!d) return qt_fail(err, QT_EIO, "cannot open kernel directory %s: %s", dir, strerror(errno));
   char *names[256];
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) && n < 256) {
-    size_t len = strlen(e->d_name);
-    if (len > 2 && strcmp(e->d_name + len - 2, ".h") == 0) names[n++] = strdup(e->d_name);
-  }
-  closedir(d);
-  qsort(names, (size_t)n, sizeof names[0], cmp_str);
-  int rc = 0;
+  int n;
+  int rc = list_headers(dir, names, 256, &n, err);
   for (int i = 0; i < n; i++) {
     char rel[300];
     snprintf(rel, sizeof rel, "%s/%s", sub, names[i]);
