@@ -102,8 +102,10 @@ uint64_t qt_space_count_valid(const qt_space *s);
 /* Default config: the preferred applicable template's default. */
 int qt_space_default(const qt_space *s, qt_config *out);
 
-/* Canonical knob string, and its parser (rejects unknown template/knob/value, missing or
- * repeated knobs, and configs not in s or invalid for it). */
+/* Canonical knob string, and its parser (rejects unknown template/knob/value, repeated
+ * knobs, and configs not in s or invalid for it). A knob the string does not name takes its
+ * first listed value, which every template keeps as the behaviour from before the knob was
+ * added: logs written before a knob existed still parse to the code they measured. */
 int qt_config_format(const qt_config *c, char *buf, size_t cap);
 int qt_config_parse(const qt_space *s, const char *str, qt_config *out, qt_err *err);
 
