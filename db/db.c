@@ -107,9 +107,31 @@ static const char db_step_1_to_2[] =
     "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
     "PRAGMA user_version = 2;";
 
+/* Version 3: verdicts of the final re-measurement (DESIGN section 4). When the best configs of
+ * a task were re-measured against each other, interleaved, the winner is recorded here: the
+ * measurement that stands for it, its median over the rounds, and the newest measurement of
+ * the task the verdict saw (through_id), so that a faster measurement made later overrules it
+ * while older noise does not. */
+static const char db_step_2_to_3[] =
+    "CREATE TABLE verdicts("
+    "  id INTEGER PRIMARY KEY,"
+    "  session_id INTEGER NOT NULL REFERENCES sessions(id),"
+    "  workload_id INTEGER NOT NULL REFERENCES workloads(id),"
+    "  target_id INTEGER NOT NULL REFERENCES targets(id),"
+    "  measurement_id INTEGER NOT NULL REFERENCES measurements(id),"
+    "  median_ns REAL NOT NULL,"
+    "  candidates INTEGER NOT NULL CHECK (candidates >= 2),"
+    "  rounds INTEGER NOT NULL CHECK (rounds >= 1),"
+    "  through_id INTEGER NOT NULL,"
+    "  decided_at TEXT NOT NULL);"
+    "CREATE INDEX verdicts_task ON verdicts(workload_id, target_id, id);"
+    "UPDATE meta SET value = '3' WHERE key = 'schema_version';"
+    "PRAGMA user_version = 3;";
+
 static const char *const db_migrations[] = {
     db_step_0_to_1,
     db_step_1_to_2,
+    db_step_2_to_3,
 };
 _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VERSION,
                "one migration step per schema version");
@@ -165,6 +187,22 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
   X(BEST, "SELECT " DB_BEST_COLUMNS " FROM measurements m" DB_BEST_JOINS                    \
           " WHERE " DB_WHERE_WORKLOAD_TARGET("m.") " AND m.status = ?3"                         \
           " ORDER BY m.median_ns, m.id LIMIT 1")                                            \
+  /* the newest verdict of the task, unless an ok measurement newer than what it saw is
+   * faster than its median */                                                            \
+  X(BEST_VERDICT, "SELECT " DB_BEST_COLUMNS " FROM verdicts v JOIN measurements m"           \
+          " ON m.id = v.measurement_id" DB_BEST_JOINS                                        \
+          " WHERE v.workload_id = (SELECT id FROM workloads WHERE key = ?1)"                 \
+          " AND v.target_id = (SELECT id FROM targets WHERE name = ?2)"                      \
+          " AND v.id = (SELECT max(id) FROM verdicts WHERE workload_id = v.workload_id"      \
+          " AND target_id = v.target_id)"                                                    \
+          " AND NOT EXISTS (SELECT 1 FROM measurements n WHERE n.workload_id = v.workload_id" \
+          " AND n.target_id = v.target_id AND n.status = ?3 AND n.id > v.through_id"         \
+          " AND n.median_ns < v.median_ns)")                                                 \
+  X(VERDICT_ADD,                                                                            \
+    "INSERT INTO verdicts(session_id, workload_id, target_id, measurement_id, median_ns, "   \
+    "candidates, rounds, through_id, decided_at) SELECT ?1, m.workload_id, m.target_id, m.id, " \
+    "?3, ?4, ?5, (SELECT max(id) FROM measurements WHERE workload_id = m.workload_id AND "  \
+    "target_id = m.target_id), " DB_NOW " FROM measurements m WHERE m.id = ?2 AND m.status = ?6") \
   X(TOPK, "SELECT " DB_BEST_COLUMNS " FROM (SELECT *, row_number() OVER ("                  \
           "PARTITION BY config_id ORDER BY median_ns, id) AS nth FROM measurements"        \
           " WHERE " DB_WHERE_WORKLOAD_TARGET("") " AND status = ?3) m" DB_BEST_JOINS            \
@@ -194,6 +232,7 @@ struct qt_db {
   sqlite3 *h;
   int busy_timeout_ms;
   sqlite3_stmt *stmt[DB_STMT_COUNT];
+  int64_t last_id; /* the measurement qt_db_record committed last, 0 before any */
   char path[]; /* as given to qt_db_open, for messages */
 };
 
@@ -698,7 +737,9 @@ int qt_db_record(qt_db *db, int64_t session_id, const qt_measurement *m, qt_err 
     if (rc == SQLITE_OK) rc = db_run(s);
     p += n + 1;
   }
+  const int64_t id = sqlite3_last_insert_rowid(db->h);
   if (rc == SQLITE_OK) rc = db_run(db_stmt(db, DB_COMMIT));
+  if (rc == SQLITE_OK) db->last_id = id;
   if (rc != SQLITE_OK) {
     code = DB_FAIL(db, rc, err,
                    "record measurement of %s on %s (%s) in session %" PRId64 " in tuning log %s",
@@ -797,18 +838,56 @@ int qt_db_best(qt_db *db, const char *workload_key, const char *target, qt_db_ro
                int *found, qt_err *err) {
   if (!db || !workload_key || !target || !out || !found)
     return qt_fail(err, QT_EINVAL, "best: NULL argument");
-  sqlite3_stmt *s = db_stmt(db, DB_BEST);
-  int rc = SQLITE_OK, n = 0;
   *found = 0;
-  db_bind_text(s, 1, workload_key, &rc);
-  db_bind_text(s, 2, target, &rc);
-  db_bind_text(s, 3, qt_status_name(QT_STATUS_OK), &rc);
+  /* A standing verdict first, else the lowest median. */
+  static const int stmts[2] = {DB_BEST_VERDICT, DB_BEST};
+  for (int i = 0; i < 2; i++) {
+    sqlite3_stmt *s = db_stmt(db, stmts[i]);
+    int rc = SQLITE_OK, n = 0;
+    db_bind_text(s, 1, workload_key, &rc);
+    db_bind_text(s, 2, target, &rc);
+    db_bind_text(s, 3, qt_status_name(QT_STATUS_OK), &rc);
+    if (rc != SQLITE_OK)
+      return DB_FAIL(db, rc, err, "best of %s on %s in tuning log %s", workload_key, target,
+                     db->path);
+    int code = db_read_best_rows(db, s, out, 1, &n, "best", workload_key, target, err);
+    if (code) return code;
+    if (n) {
+      out->confirmed = stmts[i] == DB_BEST_VERDICT;
+      *found = 1;
+      return 0;
+    }
+  }
+  return 0;
+}
+
+int64_t qt_db_last_record(const qt_db *db) { return db ? db->last_id : 0; }
+
+int qt_db_verdict(qt_db *db, int64_t session_id, int64_t measurement_id, double median_ns,
+                  int candidates, int rounds, qt_err *err) {
+  if (!db) return qt_fail(err, QT_EINVAL, "verdict: NULL argument");
+  if (candidates < 2 || rounds < 1 || !(median_ns > 0))
+    return qt_fail(err, QT_EINVAL,
+                   "verdict on measurement %" PRId64 ": needs >= 2 candidates, >= 1 round and "
+                   "a positive median (got %d, %d, %g)",
+                   measurement_id, candidates, rounds, median_ns);
+  sqlite3_stmt *s = db_stmt(db, DB_VERDICT_ADD);
+  int rc = SQLITE_OK;
+  db_bind_int(s, 1, session_id, &rc);
+  db_bind_int(s, 2, measurement_id, &rc);
+  db_bind_double(s, 3, median_ns, &rc);
+  db_bind_int(s, 4, candidates, &rc);
+  db_bind_int(s, 5, rounds, &rc);
+  db_bind_text(s, 6, qt_status_name(QT_STATUS_OK), &rc);
+  if (rc == SQLITE_OK) rc = db_run(s);
   if (rc != SQLITE_OK)
-    return DB_FAIL(db, rc, err, "best of %s on %s in tuning log %s", workload_key, target,
-                   db->path);
-  int code = db_read_best_rows(db, s, out, 1, &n, "best", workload_key, target, err);
-  *found = n;
-  return code;
+    return DB_FAIL(db, rc, err, "record the verdict on measurement %" PRId64 " in tuning log %s",
+                   measurement_id, db->path);
+  if (sqlite3_changes(db->h) != 1)
+    return qt_fail(err, QT_EINVAL,
+                   "verdict: measurement %" PRId64 " is not an ok measurement of tuning log %s",
+                   measurement_id, db->path);
+  return 0;
 }
 
 int qt_db_topk(qt_db *db, const char *workload_key, const char *target, int k, qt_db_row *out,

@@ -19,7 +19,7 @@
 #include "tuner/workload.h"
 
 #define QT_DB_APPLICATION_ID 0x71745442 /* "qtTB" */
-#define QT_DB_SCHEMA_VERSION 2
+#define QT_DB_SCHEMA_VERSION 3
 #define QT_DB_MAX_TIMES 64
 
 typedef struct qt_db qt_db;
@@ -81,12 +81,25 @@ typedef struct qt_db_row {
   int64_t measurement_id;
   int64_t session_id;
   char measured_at[32]; /* UTC, ISO 8601 */
+  int confirmed;        /* qt_db_best: 1 when a verdict of the re-measurement picked it */
 } qt_db_row;
 
-/* Best (lowest median) OK measurement of workload_key on target, across all protocols and
- * sources. *found = 0 if none. */
+/* The best OK measurement of workload_key on target, across all protocols and sources: the
+ * winner of the newest verdict (qt_db_verdict) unless a measurement recorded after that
+ * verdict has a lower median than the verdict's, else the lowest median. *found = 0 if
+ * none. */
 int qt_db_best(qt_db *db, const char *workload_key, const char *target, qt_db_row *out,
                int *found, qt_err *err);
+
+/* The id of the measurement qt_db_record committed last on this connection (0: none). */
+int64_t qt_db_last_record(const qt_db *db);
+
+/* Records the verdict of a final re-measurement (DESIGN section 4): measurement_id (an OK
+ * measurement) is the winner of candidates configs re-measured against each other in rounds
+ * interleaved rounds, with median_ns its median over them. It stands for its workload and
+ * target in qt_db_best until a faster measurement is recorded after it. */
+int qt_db_verdict(qt_db *db, int64_t session_id, int64_t measurement_id, double median_ns,
+                  int candidates, int rounds, qt_err *err);
 
 /* Up to k best OK measurements, one per distinct (template, knobs), best first; *n set. */
 int qt_db_topk(qt_db *db, const char *workload_key, const char *target, int k,

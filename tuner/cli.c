@@ -64,6 +64,9 @@ static const char tune_usage[] =
     "  --db F              tuning log (default: ./tuning.db)\n"
     "  --trials N          configs per distinct workload, default config included (default 8)\n"
     "  --early-stop N      stop a workload after N configs without a new best (default: off)\n"
+    "  --confirm N         at the end of a workload, re-measure its best N configs that are\n"
+    "                      within 15% of the best against each other in 3 interleaved rounds\n"
+    "                      and record the winner as its best (default 3; 0 or 1: off)\n"
     "  --strategy S        grid | random (default: random)\n"
     "  --jobs N            parallel builds (default: number of CPUs)\n"
     "  --seed N            search seed (default: 1)\n"
@@ -100,7 +103,7 @@ typedef struct cli {
   const char *target, *model, *workload, *layers, *db, *strategy, *dtype, *requant;
   const char *configs_dir, *kernels_dir, *cache_dir, *boards;
   int accept_new_host_key;
-  int trials, early_stop, jobs, repeat, min_repeat_ms, run_timeout_s, no_pin, json;
+  int trials, early_stop, confirm, jobs, repeat, min_repeat_ms, run_timeout_s, no_pin, json;
   uint64_t seed;
 } cli;
 
@@ -117,7 +120,7 @@ static int parse_count(const char *opt, const char *s, int min, int max, int *ou
 }
 
 enum {
-  OPT_TARGET = 256, OPT_MODEL, OPT_WORKLOAD, OPT_LAYERS, OPT_DB, OPT_TRIALS, OPT_EARLY,
+  OPT_TARGET = 256, OPT_MODEL, OPT_WORKLOAD, OPT_LAYERS, OPT_DB, OPT_TRIALS, OPT_EARLY, OPT_CONFIRM,
   OPT_STRATEGY, OPT_JOBS, OPT_SEED, OPT_REPEAT, OPT_MINREP, OPT_TIMEOUT, OPT_NOPIN,
   OPT_CONFIGS, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION, OPT_BOARDS, OPT_ACCEPT_NEW,
   OPT_DTYPE, OPT_REQUANT
@@ -133,6 +136,7 @@ static const struct option long_opts[] = {
     {"db", required_argument, NULL, OPT_DB},
     {"trials", required_argument, NULL, OPT_TRIALS},
     {"early-stop", required_argument, NULL, OPT_EARLY},
+    {"confirm", required_argument, NULL, OPT_CONFIRM},
     {"strategy", required_argument, NULL, OPT_STRATEGY},
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"seed", required_argument, NULL, OPT_SEED},
@@ -211,6 +215,7 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
       case OPT_NOPIN: c->no_pin = 1; break;
       case OPT_TRIALS: rc = parse_count("--trials", optarg, 1, 1000000, &c->trials); break;
       case OPT_EARLY: rc = parse_count("--early-stop", optarg, 0, 1000000, &c->early_stop); break;
+      case OPT_CONFIRM: rc = parse_count("--confirm", optarg, 0, 8, &c->confirm); break;
       case OPT_JOBS: rc = parse_count("--jobs", optarg, 1, 64, &c->jobs); break;
       case OPT_REPEAT: rc = parse_count("--repeat", optarg, 1, QT_DB_MAX_TIMES, &c->repeat); break;
       case OPT_MINREP: rc = parse_count("--min-repeat-ms", optarg, 0, 60000, &c->min_repeat_ms); break;
@@ -353,6 +358,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   o.strategy = c->strategy ? c->strategy : "random";
   o.trials = c->trials;
   o.early_stop = c->early_stop;
+  o.confirm = c->confirm;
   o.jobs = c->jobs ? c->jobs : (int)ncpu;
   o.seed = c->seed;
   qt_protocol proto = QT_PROTOCOL_DEFAULTS;
@@ -586,6 +592,7 @@ int main(int argc, char **argv) {
   c.target = "host";
   c.db = "tuning.db";
   c.trials = DEFAULT_TRIALS;
+  c.confirm = 3;
   c.jobs = 0;
   c.seed = 1;
   c.repeat = 5;

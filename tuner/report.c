@@ -31,7 +31,7 @@ void qt_report_print_table(FILE *f, const qt_model *m, const qt_target *t,
   fprintf(f, "%-18s %-64s %11s %11s %8s  %s\n", "layer", "workload", "default_us", "best_us",
           "speedup", "config");
   double total_def = 0, total_best = 0;
-  int missing = 0, missing_def = 0;
+  int missing = 0, missing_def = 0, confirmed = 0;
   for (int i = 0; i < m->n_layers; i++) {
     const qt_layer_report *r = &rows[i];
     const char *key = m->tasks[r->layer->task].key;
@@ -43,8 +43,9 @@ void qt_report_print_table(FILE *f, const qt_model *m, const qt_target *t,
       missing_def++;
     }
     if (r->has_best) {
-      snprintf(best, sizeof best, "%.1f", r->best.median_ns / 1e3);
+      snprintf(best, sizeof best, "%.1f%s", r->best.median_ns / 1e3, r->best.confirmed ? "*" : "");
       total_best += r->best.median_ns;
+      confirmed += r->best.confirmed;
     } else {
       missing++;
     }
@@ -63,6 +64,8 @@ void qt_report_print_table(FILE *f, const qt_model *m, const qt_target *t,
   if (total_best > 0 && !missing && !missing_def)
     fprintf(f, ", speedup %.2fx", total_def / total_best);
   fputc('\n', f);
+  if (confirmed)
+    fprintf(f, "*: best re-measured against its runners-up, interleaved (%d layers)\n", confirmed);
   if (missing) fprintf(f, "warning: %d layers have no ok measurement (not in the total)\n", missing);
   if (missing_def)
     fprintf(f, "warning: %d layers have no ok measurement of the default config\n", missing_def);
@@ -149,6 +152,7 @@ static void print_json(FILE *f, const qt_model *m, const qt_target *t,
       json_str(f, r->best.protocol);
       fprintf(f, ", \"measurement_id\": %lld, \"measured_at\": ", (long long)r->best.measurement_id);
       json_str(f, r->best.measured_at);
+      fprintf(f, ", \"confirmed\": %s", r->best.confirmed ? "true" : "false");
     } else {
       fprintf(f, ", \"template\": null, \"config\": null, \"median_us\": null");
     }

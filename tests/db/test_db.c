@@ -391,11 +391,68 @@ static void test_manifest(void) {
   qt_db_close(db);
 }
 
+/* Verdicts of the final re-measurement: the newest verdict answers best even against a
+ * lower median recorded before it, a faster measurement recorded after it overrules it, and
+ * a verdict on a failed or unknown measurement, or with one candidate, is refused. */
+static void test_verdicts(void) {
+  qt_db *db = NULL;
+  qt_err err;
+  CHECK_EQ_INT(qt_db_open(":memory:", 100, &db, &err), 0);
+  int64_t s = 0;
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune", "0.1.0", &s, &err), 0);
+  qt_workload a = fx_dwconv();
+  char ka[QT_KEY_MAX];
+  qt_workload_key(&a, ka);
+  qt_measurement m = fx_measurement(&a, "a76", "dwconv:cb=8", QT_STATUS_OK, 300); /* lucky */
+  record_ok(db, s, &m);
+  const int64_t lucky = qt_db_last_record(db);
+  m = fx_measurement(&a, "a76", "dwconv:cb=16", QT_STATUS_OK, 320);
+  record_ok(db, s, &m);
+  const int64_t steady = qt_db_last_record(db);
+  CHECK(lucky > 0 && steady > lucky);
+  m = fx_measurement(&a, "a76", "dwconv:cb=32", QT_STATUS_WRONG_ANSWER, 0);
+  record_ok(db, s, &m);
+  const int64_t wrong = qt_db_last_record(db);
+
+  qt_db_row best;
+  int found = 0;
+  CHECK_EQ_INT(qt_db_best(db, ka, "a76", &best, &found, &err), 0);
+  CHECK(found && !best.confirmed && best.measurement_id == lucky);
+
+  CHECK_EQ_INT(qt_db_verdict(db, s, steady, 330, 2, 3, &err), 0);
+  CHECK_EQ_INT(qt_db_best(db, ka, "a76", &best, &found, &err), 0);
+  CHECK(found && best.confirmed);
+  CHECK_EQ_INT(best.measurement_id, steady);
+  CHECK_STR(best.knobs, "dwconv:cb=16");
+  /* slower than the verdict's median, recorded after it: the verdict stands */
+  m = fx_measurement(&a, "a76", "dwconv:cb=4", QT_STATUS_OK, 340);
+  record_ok(db, s, &m);
+  CHECK_EQ_INT(qt_db_best(db, ka, "a76", &best, &found, &err), 0);
+  CHECK(best.confirmed && best.measurement_id == steady);
+  /* faster than it: the plain lowest median again */
+  m = fx_measurement(&a, "a76", "dwconv:cb=64", QT_STATUS_OK, 250);
+  record_ok(db, s, &m);
+  CHECK_EQ_INT(qt_db_best(db, ka, "a76", &best, &found, &err), 0);
+  CHECK(found && !best.confirmed);
+  CHECK_STR(best.knobs, "dwconv:cb=64");
+  /* another target is untouched by the verdict */
+  CHECK_EQ_INT(qt_db_best(db, ka, "a55", &best, &found, &err), 0);
+  CHECK(!found);
+
+  CHECK_EQ_INT(qt_db_verdict(db, s, wrong, 330, 2, 3, &err), QT_EINVAL);
+  CHECK(strstr(err.msg, "not an ok measurement") != NULL);
+  CHECK_EQ_INT(qt_db_verdict(db, s, 9999, 330, 2, 3, &err), QT_EINVAL);
+  CHECK_EQ_INT(qt_db_verdict(db, s, steady, 330, 1, 3, &err), QT_EINVAL);
+  CHECK(strstr(err.msg, ">= 2 candidates") != NULL);
+  qt_db_close(db);
+}
+
 int main(void) {
   test_manifest();
   test_sessions();
   test_empty();
   test_queries();
   test_refused_records();
+  test_verdicts();
   return qt_test_finish();
 }

@@ -62,12 +62,13 @@ static void test_schema(void) {
   fx_text(h, "SELECT value FROM meta WHERE key = 'application'", buf, sizeof buf);
   CHECK_STR(buf, "qtune");
   fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
-  CHECK_STR(buf, "2");
+  CHECK_STR(buf, "3");
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM meta"), 2);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
                          "('meta','workloads','targets','boards','sessions','configs',"
-                         "'measurements','sources')"),
-               8);
+                         "'measurements','sources','verdicts')"),
+               9);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_foreign_key_list('verdicts')"), 4);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_foreign_key_list('measurements')"), 5);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_foreign_key_list('boards')"), 1);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_index_list('measurements') WHERE "
@@ -250,7 +251,7 @@ static void test_refusals(void) {
                           "PRAGMA user_version = 99; CREATE TABLE future(x)"),
                0);
   sqlite3_close(h);
-  expect_refused(path, "has schema version 99; this qtune understands up to 2: upgrade qtune");
+  expect_refused(path, "has schema version 99; this qtune understands up to 3: upgrade qtune");
 }
 
 static void test_unwritable(void) {
@@ -477,16 +478,17 @@ static void test_fault_injection(void) {
   sqlite3_close(h);
 }
 
-/* A schema-1 log (a current one with schema 2's table dropped and its marks set back) is
- * migrated on open: its measurements are kept, the sources table appears, the version is 2
- * in both places, and a measurement with a manifest can be recorded into it. */
-static void test_migrate_1_to_2(void) {
+/* A schema-1 log (a current one with the tables of schemas 2 and 3 dropped and its marks set
+ * back) is migrated on open through every step: its measurements are kept, the sources and
+ * verdicts tables appear, the version is current in both places, and a measurement with a
+ * manifest can be recorded into it. */
+static void test_migrate_1_to_current(void) {
   char path[300];
   path_in_dir(path, sizeof path, "v1.db");
   qt_workload w = fx_dwconv();
   make_log(path, &w, "dwconv:cb=8", 500);
   sqlite3 *h = fx_raw_open(path);
-  CHECK_EQ_INT(fx_exec(h, "DROP TABLE sources; UPDATE meta SET value = '1' WHERE key = "
+  CHECK_EQ_INT(fx_exec(h, "DROP TABLE verdicts; DROP TABLE sources; UPDATE meta SET value = '1' WHERE key = "
                           "'schema_version'; PRAGMA user_version = 1"),
                SQLITE_OK);
   sqlite3_close(h);
@@ -503,10 +505,11 @@ static void test_migrate_1_to_2(void) {
 
   h = fx_raw_open(path);
   char buf[64];
-  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 2);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 3);
   fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
-  CHECK_STR(buf, "2");
+  CHECK_STR(buf, "3");
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements"), 2);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM verdicts"), 0);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sources WHERE path = 'templates/dwconv.c'"), 1);
   fx_text(h, "PRAGMA integrity_check", buf, sizeof buf);
   CHECK_STR(buf, "ok");
@@ -516,7 +519,7 @@ static void test_migrate_1_to_2(void) {
 int main(void) {
   fx_mkdtemp(dir, sizeof dir);
   test_schema();
-  test_migrate_1_to_2();
+  test_migrate_1_to_current();
   test_reopen();
   test_refusals();
   test_unwritable();

@@ -25,7 +25,8 @@ layers:
   - {name: dw_again, op: depthwise_conv2d, role: dw, in_h: 10, in_w: 10, in_c: 24, out_c: 24, kh: 3, kw: 3, stride_h: 1, stride_w: 1, pad_top: 1, pad_left: 1, pad_bottom: 1, pad_right: 1, dilation: 1, depth_multiplier: 1, out_h: 10, out_w: 10, macs: 21600}
 YAML
 dirs=(--configs "$work/configs" --kernels "$work/kernels")
-common=("${dirs[@]}" --cache-dir cache --repeat 2 --min-repeat-ms 1 --jobs 2)
+# --confirm 0: the checks below count measurements and pick the best by SQL
+common=("${dirs[@]}" --cache-dir cache --repeat 2 --min-repeat-ms 1 --jobs 2 --confirm 0)
 sq() { sqlite3 t.db "$1"; }
 
 # --- tune: two workloads, host and cortex-a76 (qemu) ---
@@ -34,7 +35,7 @@ check "tune host exits 0" [ $? -eq 0 ]
 "$TUNE" --target cortex-a76 --model tiny --trials 2 --db t.db "${common[@]}" > /dev/null 2> tune-a76.err
 check "tune cortex-a76 exits 0" [ $? -eq 0 ]
 check "10 measurements" [ "$(sq 'SELECT count(*) FROM measurements')" -eq 10 ]
-check "schema version 2" [ "$(sq 'PRAGMA user_version')" -eq 2 ]
+check "schema version 3" [ "$(sq 'PRAGMA user_version')" -eq 3 ]
 check "every source hash has a manifest" [ "$(sq "SELECT count(DISTINCT source_hash) FROM measurements WHERE source_hash NOT IN (SELECT source_hash FROM sources WHERE path = 'defines')")" -eq 0 ]
 check "manifest names the template file" [ "$(sq "SELECT count(*) FROM sources WHERE path = 'templates/dwconv.c'")" -ge 1 ]
 
