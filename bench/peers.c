@@ -215,7 +215,7 @@ static void consider(const qt_target *t, const char *kernels, const char *cache,
 
 /* The best config for w, re-judged here as DESIGN section 4 asks (noise in the log must not
  * pick the winner): the fastest, timed in this process, of the default and either the log's
- * three best configs (--db, when it has any) or `sample` random valid configs. Loaded into
+ * three best configs and its verdict (--db, when it has any) or `sample` random valid configs. Loaded into
  * v; *from says which source won ("default", "log" or "sample"). */
 static int load_best(const qt_target *t, const char *kernels, const char *cache, qt_db *db,
                      const qt_space *s, const qt_config *def, int sample, uint64_t *rng,
@@ -227,9 +227,15 @@ static int load_best(const qt_target *t, const char *kernels, const char *cache,
   if (db) {
     char key[QT_KEY_MAX];
     qt_workload_key(&s->w, key);
-    qt_db_row rows[3];
-    int n_rows = 0;
+    qt_db_row rows[4];
+    int n_rows = 0, found = 0;
+    /* the three lowest medians, and the tuner's verdict when it is none of them */
     if (qt_db_topk(db, key, t->name, 3, rows, &n_rows, &err) == 0 && n_rows > 0) {
+      if (qt_db_best(db, key, t->name, &rows[n_rows], &found, &err) == 0 && found) {
+        int known = 0;
+        for (int i = 0; i < n_rows; i++) known |= strcmp(rows[i].knobs, rows[n_rows].knobs) == 0;
+        if (!known) n_rows++;
+      }
       for (int i = 0; i < n_rows; i++) {
         char text[QT_KNOBS_MAX + 80];
         qt_config c;
