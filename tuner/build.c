@@ -158,6 +158,56 @@ static int build_harness_objects(qt_build_ctx *ctx, qt_err *err) {
   return 0;
 }
 
+/* Appends "<rel> <content hash>\n" for kernels_dir/rel to buf (used bytes in *used). */
+static int manifest_file(const char *kernels_dir, const char *rel, char *buf, size_t cap,
+                         size_t *used, qt_err *err) {
+  char path[QT_PATH_MAX + 256];
+  snprintf(path, sizeof path, "%s/%s", kernels_dir, rel);
+  FILE *f = fopen(path, "rb");
+  if (!f) return qt_fail(err, QT_EIO, "cannot read kernel source %s: %s", path, strerror(errno));
+  uint64_t h = QT_HASH_SEED;
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) h = qt_hash64(chunk, n, h);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) return qt_fail(err, QT_EIO, "cannot read kernel source %s", path);
+  int k = snprintf(buf + *used, cap - *used, "%s %016llx\n", rel, (unsigned long long)h);
+  if (k < 0 || (size_t)k >= cap - *used)
+    return qt_fail(err, QT_EINVAL, "manifest of %s: more than %zu bytes", kernels_dir, cap - 1);
+  *used += (size_t)k;
+  return 0;
+}
+
+/* Appends the manifest lines of every *.h in kernels_dir/sub, in name order. */
+static int manifest_headers(const char *kernels_dir, const char *sub, char *buf, size_t cap,
+                            size_t *used, qt_err *err) {
+  char dir[QT_PATH_MAX + 64];
+  snprintf(dir, sizeof dir, "%s/%s", kernels_dir, sub);
+  char *names[256];
+  int n;
+  int rc = list_headers(dir, names, 256, &n, err);
+  for (int i = 0; i < n; i++) {
+    char rel[300];
+    snprintf(rel, sizeof rel, "%s/%s", sub, names[i]);
+    if (!rc) rc = manifest_file(kernels_dir, rel, buf, cap, used, err);
+    free(names[i]);
+  }
+  return rc;
+}
+
+/* The manifest lines of a template's sources (qt_source_manifest without the defines). */
+static int template_manifest(const char *kernels_dir, const qt_template_def *tpl, char *buf,
+                             size_t cap, qt_err *err) {
+  size_t used = 0;
+  if (cap) buf[0] = '\0';
+  int rc = manifest_file(kernels_dir, tpl->source, buf, cap, &used, err);
+  if (!rc) rc = manifest_headers(kernels_dir, "include", buf, cap, &used, err);
+  if (!rc) rc = manifest_headers(kernels_dir, "templates", buf, cap, &used, err);
+  if (!rc) rc = manifest_headers(kernels_dir, "ukernels", buf, cap, &used, err);
+  return rc;
+}
+
 int qt_build_ctx_init(qt_build_ctx *ctx, const char *kernels_dir, const char *cache_dir,
                       const qt_target *t, int timeout_ms, qt_err *err) {
   memset(ctx, 0, sizeof *ctx);
@@ -199,18 +249,13 @@ int qt_build_ctx_init(qt_build_ctx *ctx, const char *kernels_dir, const char *ca
 
   int n;
   const qt_template_def *const *tpls = qt_templates(&n);
+  /* Each template's sources are read once, here: the manifest is what the run's source
+   * hashes stand for, and builds check that the files still match it. */
   for (int i = 0; i < n && i < QT_MAX_TEMPLATES; i++) {
-    uint64_t th = QT_HASH_SEED;
-    char path[QT_PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/%s", kernels_dir, tpls[i]->source);
-    if ((rc = hash_file(path, &th, err))) return rc;
-    snprintf(dir, sizeof dir, "%s/include", kernels_dir);
-    if ((rc = hash_headers(dir, &th, err))) return rc;
-    snprintf(dir, sizeof dir, "%s/templates", kernels_dir);
-    if ((rc = hash_headers(dir, &th, err))) return rc;
-    snprintf(dir, sizeof dir, "%s/ukernels", kernels_dir); /* ISA micro-kernels */
-    if ((rc = hash_headers(dir, &th, err))) return rc;
-    ctx->tpl_hash[i] = th;
+    char *man = ctx->tpl_manifest[i];
+    if ((rc = template_manifest(kernels_dir, tpls[i], man, sizeof ctx->tpl_manifest[i], err)))
+      return rc;
+    ctx->tpl_hash[i] = qt_hash64(man, strlen(man), QT_HASH_SEED);
   }
   return 0;
 }
@@ -261,61 +306,48 @@ void qt_variant_source_hash(const qt_build_ctx *ctx, const qt_workload *w, const
   snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-/* Appends "<rel> <content hash>\n" for kernels_dir/rel to buf (used bytes in *used). */
-static int manifest_file(const char *kernels_dir, const char *rel, char *buf, size_t cap,
-                         size_t *used, qt_err *err) {
-  char path[QT_PATH_MAX + 256];
-  snprintf(path, sizeof path, "%s/%s", kernels_dir, rel);
-  FILE *f = fopen(path, "rb");
-  if (!f) return qt_fail(err, QT_EIO, "cannot read kernel source %s: %s", path, strerror(errno));
-  uint64_t h = QT_HASH_SEED;
-  char chunk[8192];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) h = qt_hash64(chunk, n, h);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) return qt_fail(err, QT_EIO, "cannot read kernel source %s", path);
-  int k = snprintf(buf + *used, cap - *used, "%s %016llx\n", rel, (unsigned long long)h);
-  if (k < 0 || (size_t)k >= cap - *used)
-    return qt_fail(err, QT_EINVAL, "manifest of %s: more than %zu bytes", kernels_dir, cap - 1);
-  *used += (size_t)k;
+/* Appends the "defines" line of (w, c) to the template lines in buf. */
+static int manifest_defines(const qt_workload *w, const qt_config *c, char *buf, size_t cap,
+                            qt_err *err) {
+  char defines[2048];
+  if (variant_defines(w, c, defines, sizeof defines))
+    return qt_fail(err, QT_EINVAL, "defines of %s do not fit", c->tpl->name);
+  size_t used = strlen(buf);
+  uint64_t h = qt_hash64(defines, strlen(defines), QT_HASH_SEED);
+  int k = snprintf(buf + used, cap - used, "defines %016llx\n", (unsigned long long)h);
+  if (k < 0 || (size_t)k >= cap - used)
+    return qt_fail(err, QT_EINVAL, "manifest of %s: more than %zu bytes", c->tpl->name, cap - 1);
   return 0;
-}
-
-/* Appends the manifest lines of every *.h in kernels_dir/sub, in name order. */
-static int manifest_headers(const char *kernels_dir, const char *sub, char *buf, size_t cap,
-                            size_t *used, qt_err *err) {
-  char dir[QT_PATH_MAX + 64];
-  snprintf(dir, sizeof dir, "%s/%s", kernels_dir, sub);
-  char *names[256];
-  int n;
-  int rc = list_headers(dir, names, 256, &n, err);
-  for (int i = 0; i < n; i++) {
-    char rel[300];
-    snprintf(rel, sizeof rel, "%s/%s", sub, names[i]);
-    if (!rc) rc = manifest_file(kernels_dir, rel, buf, cap, used, err);
-    free(names[i]);
-  }
-  return rc;
 }
 
 int qt_source_manifest(const char *kernels_dir, const qt_workload *w, const qt_config *c,
                        char *buf, size_t cap, qt_err *err) {
-  size_t used = 0;
-  if (cap) buf[0] = '\0';
-  char defines[2048];
-  if (variant_defines(w, c, defines, sizeof defines))
-    return qt_fail(err, QT_EINVAL, "defines of %s do not fit", c->tpl->name);
-  int rc = manifest_file(kernels_dir, c->tpl->source, buf, cap, &used, err);
-  if (!rc) rc = manifest_headers(kernels_dir, "include", buf, cap, &used, err);
-  if (!rc) rc = manifest_headers(kernels_dir, "templates", buf, cap, &used, err);
-  if (!rc) rc = manifest_headers(kernels_dir, "ukernels", buf, cap, &used, err);
-  if (rc) return rc;
-  uint64_t h = qt_hash64(defines, strlen(defines), QT_HASH_SEED);
-  int k = snprintf(buf + used, cap - used, "defines %016llx\n", (unsigned long long)h);
-  if (k < 0 || (size_t)k >= cap - used)
-    return qt_fail(err, QT_EINVAL, "manifest of %s: more than %zu bytes", kernels_dir, cap - 1);
-  return 0;
+  int rc = template_manifest(kernels_dir, c->tpl, buf, cap, err);
+  return rc ? rc : manifest_defines(w, c, buf, cap, err);
+}
+
+int qt_variant_manifest(const qt_build_ctx *ctx, const qt_workload *w, const qt_config *c,
+                        char *buf, size_t cap, qt_err *err) {
+  int slot = template_slot(c->tpl);
+  if (slot < 0) return qt_fail(err, QT_EINVAL, "template %s is not registered", c->tpl->name);
+  int n = snprintf(buf, cap, "%s", ctx->tpl_manifest[slot]);
+  if (n < 0 || (size_t)n >= cap)
+    return qt_fail(err, QT_EINVAL, "manifest of %s: more than %zu bytes", c->tpl->name, cap - 1);
+  return manifest_defines(w, c, buf, cap, err);
+}
+
+/* The first path whose line differs between two manifests, into path[cap]. */
+static void manifest_diff(const char *a, const char *b, char *path, size_t cap) {
+  snprintf(path, cap, "a file was added or removed");
+  while (*a && *b) {
+    size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+    if (la != lb || memcmp(a, b, la) != 0) {
+      snprintf(path, cap, "%.*s", (int)strcspn(a, " "), a);
+      return;
+    }
+    a += la + (a[la] != '\0');
+    b += lb + (b[lb] != '\0');
+  }
 }
 
 int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_config *c,
@@ -331,6 +363,19 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
     return 0;
   }
 
+  /* The compiler reads the files now: they must still be the ones the source hash stands
+   * for, or the cache would store new code under the old hash. */
+  int slot = template_slot(c->tpl);
+  char now[QT_MANIFEST_MAX];
+  if (slot < 0 || template_manifest(ctx->kernels_dir, c->tpl, now, sizeof now, err))
+    return qt_fail(err, QT_EBUILD, "cannot read the sources of %s", c->tpl->name);
+  if (strcmp(now, ctx->tpl_manifest[slot]) != 0) {
+    char path[300];
+    manifest_diff(ctx->tpl_manifest[slot], now, path, sizeof path);
+    return qt_fail(err, QT_EBUILD, "kernel sources changed while tuning (%s/%s): restart tune, "
+                   "so that the log and the build cache name the code that was measured",
+                   ctx->kernels_dir, path);
+  }
   char defines[2048];
   if (variant_defines(w, c, defines, sizeof defines))
     return qt_fail(err, QT_EINTERNAL, "defines of %s do not fit", c->tpl->name);

@@ -17,13 +17,17 @@
 #include "tuner/target.h"
 #include "tuner/workload.h"
 
+#define QT_MANIFEST_MAX 8192
+
 typedef struct qt_build_ctx {
   char kernels_dir[QT_PATH_MAX];
   char cache_dir[QT_PATH_MAX];
   qt_target target;
   char compiler_version[256]; /* first line of `<compiler> --version` */
   uint64_t common_hash;       /* harness sources + compiler identity + flags */
-  uint64_t tpl_hash[QT_MAX_TEMPLATES]; /* per registry entry: template source + headers */
+  uint64_t tpl_hash[QT_MAX_TEMPLATES]; /* per registry entry: hash of its manifest */
+  /* per registry entry: the manifest lines of the template's sources, read once at init */
+  char tpl_manifest[QT_MAX_TEMPLATES][QT_MANIFEST_MAX];
   int timeout_ms;
   char objects[3][QT_PATH_MAX]; /* the precompiled harness objects, in the cache */
 } qt_build_ctx;
@@ -57,6 +61,11 @@ void qt_variant_source_hash(const qt_build_ctx *ctx, const qt_workload *w, const
  * small. */
 int qt_source_manifest(const char *kernels_dir, const qt_workload *w, const qt_config *c,
                        char *buf, size_t cap, qt_err *err);
+
+/* The manifest of a variant as ctx read the sources at init (what its source hash stands
+ * for; builds refuse to compile once the files differ from it). */
+int qt_variant_manifest(const qt_build_ctx *ctx, const qt_workload *w, const qt_config *c,
+                        char *buf, size_t cap, qt_err *err);
 
 /* Shape defines of w: "-DQT_SHAPE_FIXED=1 -DQT_SHAPE_OP=1 ...". */
 int qt_shape_defines(const qt_workload *w, char *buf, size_t cap);

@@ -17,7 +17,7 @@
 #include "schedules/space.h"
 #include "tuner/build.h"
 
-#define MANIFEST_MAX 8192
+#define MANIFEST_MAX QT_MANIFEST_MAX
 
 /* Support sources copied for checking firmware (not tuned, so not hash-checked). */
 static const char *const support_sources[] = {"reference/qt_ref.c", "reference/qt_conv.c",

@@ -299,8 +299,8 @@ static int record_job(qt_db *db, int64_t session, const qt_task *task, const qt_
   out->m.id.template_name = j->config.tpl->name;
   out->m.id.knobs = knobs;
   out->m.id.source_hash = j->art.source_hash;
-  char manifest[4096]; /* per-file hashes, so export can name a changed file (optional) */
-  if (qt_source_manifest(bctx->kernels_dir, &task->w, &j->config, manifest, sizeof manifest, NULL) == 0)
+  char manifest[QT_MANIFEST_MAX]; /* per-file hashes, so export can name a changed file */
+  if (qt_variant_manifest(bctx, &task->w, &j->config, manifest, sizeof manifest, NULL) == 0)
     out->m.id.manifest = manifest;
   out->m.id.protocol = protocol;
   /* A build failure never reached a board: it is recorded under the first one. */

@@ -1,0 +1,71 @@
+/* test_build.c — the build context reads each template's sources once: the manifest it
+ * records is what the source hash stands for, a variant builds while the files are unchanged,
+ * and once a kernel file changes under a running tuner the build is refused, naming the file,
+ * instead of caching new code under the old hash. Works on a copy of kernels/. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../qt_test.h"
+#include "tuner/build.h"
+#include "tuner/config.h"
+
+int main(void) {
+  qt_err err;
+  qt_target t;
+  CHECK(qt_target_load(QT_SOURCE_DIR "/configs", "host", &t, &err) == 0);
+  char dir[] = "/tmp/qtune-build-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  char cmd[512], kernels[300], cache[300];
+  snprintf(kernels, sizeof kernels, "%s/kernels", dir);
+  snprintf(cache, sizeof cache, "%s/cache", dir);
+  snprintf(cmd, sizeof cmd, "cp -r %s/kernels %s", QT_SOURCE_DIR, kernels);
+  CHECK(system(cmd) == 0);
+
+  qt_build_ctx *ctx = malloc(sizeof *ctx);
+  CHECK(qt_build_ctx_init(ctx, kernels, cache, &t, 120000, &err) == 0);
+  qt_model m;
+  CHECK(qt_model_from_workload("dwconv:s8:fp32:n1:i6x6x8:o6x6x8:k3x3:s1x1:d1x1:p1,1,1,1:m1", &m,
+                               &err) == 0);
+  qt_space s;
+  CHECK(qt_space_init(&s, &m.tasks[0].w, &t, &err) == 0);
+  qt_config c;
+  CHECK(qt_space_default(&s, &c) == 0);
+
+  /* The recorded manifest equals the files as they are, and names the template. */
+  char snap[QT_MANIFEST_MAX], disk[QT_MANIFEST_MAX];
+  CHECK(qt_variant_manifest(ctx, &m.tasks[0].w, &c, snap, sizeof snap, &err) == 0);
+  CHECK(qt_source_manifest(kernels, &m.tasks[0].w, &c, disk, sizeof disk, &err) == 0);
+  CHECK_STR(snap, disk);
+  CHECK(strstr(snap, "templates/dwconv.c ") != NULL);
+  CHECK(strstr(snap, "\ndefines ") != NULL);
+
+  qt_artifact a;
+  CHECK(qt_build_variant(ctx, &m.tasks[0].w, &c, &a, &err) == 0);
+  CHECK_MSG(a.status == QT_STATUS_OK, "%s", a.error);
+
+  /* A header changes under the context: a new variant is refused, naming the file; one
+   * already in the cache is still served (it was built from the files the hash names). */
+  snprintf(cmd, sizeof cmd, "echo '/* edited */' >> %s/include/qt_requant.h", kernels);
+  CHECK(system(cmd) == 0);
+  qt_config other = c;
+  other.vals[0] = c.vals[0] == s.tpls[0]->knobs[0].values[0] ? s.tpls[0]->knobs[0].values[1]
+                                                              : s.tpls[0]->knobs[0].values[0];
+  int rc = qt_build_variant(ctx, &m.tasks[0].w, &other, &a, &err);
+  CHECK_EQ_INT(rc, QT_EBUILD);
+  CHECK_MSG(strstr(err.msg, "kernel sources changed while tuning") &&
+                strstr(err.msg, "include/qt_requant.h"), "%s", err.msg);
+  CHECK(qt_build_variant(ctx, &m.tasks[0].w, &c, &a, &err) == 0 && a.cached);
+  /* The snapshot is unchanged; the files on disk now differ from it. */
+  CHECK(qt_variant_manifest(ctx, &m.tasks[0].w, &c, disk, sizeof disk, &err) == 0);
+  CHECK_STR(snap, disk);
+  CHECK(qt_source_manifest(kernels, &m.tasks[0].w, &c, disk, sizeof disk, &err) == 0);
+  CHECK(strcmp(snap, disk) != 0);
+
+  qt_model_free(&m);
+  free(ctx);
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  CHECK(system(cmd) == 0);
+  return qt_test_finish();
+}
