@@ -5,13 +5,31 @@
  * resort elsewhere, where gemm wins). Register pressure is counted in vector registers of L =
  * qt_target_lanes32() int32 lanes, with the model documented at direct_registers(). */
 #include <stdio.h>
+#include <string.h>
 
 #include "schedules/space.h"
 
-enum { K_OCB, K_TH, K_TW, K_ORDER, K_KU, K_PAD, K_RQ, N_KNOBS };
+enum { K_OCB, K_TH, K_TW, K_ORDER, K_KU, K_PAD, K_RQ, K_ISA, N_KNOBS };
 enum { ORDER_HWC = 0, ORDER_HCW = 1 };
 enum { PAD_INLINE = 0, PAD_PREPAD = 1, PAD_STRIPS = 2 };
 enum { RQ_TILE = 0, RQ_ROW = 1, RQ_PASS = 2 };
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4 };
+
+/* Per ISA value (kernels/ukernels/qt_ukernel_direct_*.h): name, the target features it needs,
+ * 1 if s8 only, int32 lanes of an accumulator register (the OCB multiple it needs) and the
+ * bytes of a kernel row one k-step of its reduction loop takes (what ku unrolls). */
+static const struct isa_info {
+  const char *name, *lacks;
+  uint32_t needs;
+  int s8_only, lanes, ocb_multiple, kstep;
+} isa_info[] = {
+    [ISA_C] = {"c", "", 0, 0, 0, 1, 1},
+    [ISA_AVX2] = {"avx2", "avx2", QT_ISA_AVX2, 0, 8, 8, 2},
+    [ISA_AVX512VNNI] = {"avx512vnni", "avx512 + avx512vnni", QT_ISA_AVX512 | QT_ISA_AVX512VNNI, 1,
+                        16, 16, 4},
+    [ISA_NEON] = {"neon", "neon", QT_ISA_NEON, 0, 4, 8, 8},
+    [ISA_NEONDOT] = {"neondot", "dotprod (SDOT)", QT_ISA_NEON | QT_ISA_DOTPROD, 1, 4, 4, 4},
+};
 
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
@@ -25,6 +43,50 @@ static int padded(const qt_workload *w) {
  * input broadcast per tile pixel. */
 static int direct_registers(int ocb, int th, int tw, int lanes) {
   return th * tw * ceil_div(ocb, lanes) + ceil_div(ocb, lanes) + th * tw;
+}
+
+/* Vector registers an ISA micro-kernel tile keeps live, with L int32 lanes per register:
+ * th*tw * OCB/L accumulators, the weight vectors of one k-step and the input: one broadcast
+ * (avx2, avx512vnni, neondot: OCB/L weight vectors), or th*tw widened input vectors and OCB/8
+ * int16x8 weight vectors (neon). */
+static int isa_registers(int ocb, int tp, int isa) {
+  const int lanes = isa_info[isa].lanes;
+  if (isa == ISA_NEON) return tp * (ocb / lanes) + ocb / 8 + tp;
+  return tp * (ocb / lanes) + ocb / lanes + 1;
+}
+
+/* 1 if the isa knob's micro-kernel can run this tile of (w, t), else 0 and why. ku unrolls
+ * the micro-kernel's k-steps within a kernel row (kw * in_c bytes), so it must fit in one. */
+static int isa_valid(const qt_workload *w, const qt_target *t, const int *v, char *why,
+                     size_t cap) {
+  const int ocb = v[K_OCB], tp = v[K_TH] * v[K_TW], ku = v[K_KU], isa = v[K_ISA];
+  const struct isa_info *ii = &isa_info[isa];
+  if ((t->isa & ii->needs) != ii->needs) {
+    snprintf(why, cap, "isa=%s: target %s lacks %s", ii->name, t->name, ii->lacks);
+    return 0;
+  }
+  if (ii->s8_only && w->dtype != QT_DTYPE_S8) {
+    snprintf(why, cap, "isa=%s: its dot product needs signed int8 weights, u8 weights with a "
+                       "zero point do not fit (s8 only)", ii->name);
+    return 0;
+  }
+  if (ocb % ii->ocb_multiple != 0) {
+    snprintf(why, cap, "isa=%s: ocb=%d is not a multiple of %d", ii->name, ocb, ii->ocb_multiple);
+    return 0;
+  }
+  const int steps = w->desc.p.kernel_w * w->desc.in.c / ii->kstep;
+  if (ku > 1 && ku > steps) {
+    snprintf(why, cap, "isa=%s: ku=%d > the %d whole %d-byte k-steps of a kernel row (kw*in_c=%d)",
+             ii->name, ku, steps, ii->kstep, w->desc.p.kernel_w * w->desc.in.c);
+    return 0;
+  }
+  const int regs = isa_registers(ocb, tp, isa);
+  if (regs > t->vector_regs) {
+    snprintf(why, cap, "%dx%d %s tile of %d channels needs %d vector registers, target has %d",
+             v[K_TH], v[K_TW], ii->name, ocb, regs, t->vector_regs);
+    return 0;
+  }
+  return 1;
 }
 
 static int direct_applies(const qt_workload *w) {
@@ -56,6 +118,7 @@ static int direct_valid(const qt_workload *w, const qt_target *t, const int *v, 
     snprintf(why, cap, "tw=%d > out_w=%d", tw, d->out.w);
     return 0;
   }
+  if (v[K_ISA] != ISA_C) return isa_valid(w, t, v, why, cap);
   if (ku > 1 && ku > d->in.c) {
     snprintf(why, cap, "ku=%d > in_c=%d", ku, d->in.c);
     return 0;
@@ -67,6 +130,33 @@ static int direct_valid(const qt_workload *w, const qt_target *t, const int *v, 
     return 0;
   }
   return 1;
+}
+
+/* ISA default (measured on the AVX-512 VNNI host, Zen 4, MobileNetV2's stem, s8 fp32, one
+ * run, interleaved; times relative to the plain C default 1x8 x 32 strips = 1.00):
+ *   avx512vnni 2x4 x 32 prepad 0.23, 1x8 prepad 0.24, 1x4 prepad 0.24, 2x2 prepad 0.24,
+ *   2x4 strips 0.25, 1x8 strips 0.27, 2x4 prepad ku2 0.28, 2x8 x 16 0.40;
+ * so avx512vnni wherever the target has it and the layer is s8, with the first valid of the
+ * tiles below and prepad for a padded layer (the copy of a 3-channel input costs less than
+ * gathering the border strips' kernel rows); else c (the plain C default above). avx2, neon
+ * and neondot are left to the tuner (on Arm only emulated runs exist here, whose times say
+ * nothing). Overrides ocb, th, tw and pad only. */
+static void direct_default_isa(const qt_workload *w, const qt_target *t, int *v) {
+  static const int tiles[][3] = {{32, 2, 4}, {32, 1, 8}, {16, 2, 8}, {32, 1, 4}, {16, 1, 4}, {16, 1, 1}};
+  int trial[QT_MAX_KNOBS];
+  char why[8];
+  for (int i = 0; i < (int)(sizeof tiles / sizeof tiles[0]); i++) {
+    memcpy(trial, v, sizeof trial);
+    trial[K_ISA] = ISA_AVX512VNNI;
+    trial[K_OCB] = tiles[i][0];
+    trial[K_TH] = tiles[i][1];
+    trial[K_TW] = tiles[i][2];
+    trial[K_PAD] = padded(w) ? PAD_PREPAD : PAD_INLINE;
+    if (direct_valid(w, t, trial, why, sizeof why)) {
+      memcpy(v, trial, sizeof trial);
+      return;
+    }
+  }
 }
 
 /* Default (measured on the AVX-512 host with MobileNetV2's stem, 224x224x3 -> 32, s2):
@@ -105,11 +195,22 @@ static void direct_default(const qt_workload *w, const qt_target *t, int *v) {
   v[K_KU] = 1;
   v[K_PAD] = padded(w) ? PAD_STRIPS : PAD_INLINE;
   v[K_RQ] = RQ_TILE;
+  v[K_ISA] = ISA_C;
+  direct_default_isa(w, t, v);
 }
 
 /* First choice for few input channels (the RGB stem: im2col would copy every pixel nine
  * times for three multiply-adds each), below gemm everywhere else. */
 static int direct_preference(const qt_workload *w) { return w->desc.in.c <= 4 ? 100 : 10; }
+
+/* The ISA's compile flags (the variant's, not the target's). */
+static const char *direct_knob_flags(int knob, int value) {
+  if (knob != K_ISA) return NULL;
+  if (value == ISA_AVX2) return "-mavx2";
+  if (value == ISA_AVX512VNNI) return "-mavx512f -mavx512bw -mavx512vnni";
+  if (value == ISA_NEONDOT) return "-march=armv8.2-a+dotprod";
+  return NULL; /* c; neon is baseline aarch64 */
+}
 
 const qt_template_def qt_template_direct = {
     .name = "direct",
@@ -129,7 +230,9 @@ const qt_template_def qt_template_direct = {
                          "outer",
                          2, {ORDER_HWC, ORDER_HCW}, {"hwc", "hcw"}},
             [K_KU] = {"ku", "QT_KNOB_KU", QT_FAMILY_INTERLEAVE,
-                      "unroll of the input-channel loop inside a tap", 3, {1, 2, 4}, {0}},
+                      "unroll of the input-channel loop inside a tap (isa=c), of the micro-kernel's "
+                      "k-steps within a kernel row (other isa values)",
+                      3, {1, 2, 4}, {0}},
             [K_PAD] = {"pad", "QT_KNOB_PAD", QT_FAMILY_COMPUTE_AT,
                        "padding: inline bounds checks, prepadded input copy, or check-free "
                        "interior with checked border strips",
@@ -138,9 +241,16 @@ const qt_template_def qt_template_direct = {
                       "requantization: fused per tile, per band of rows from int32, or one pass "
                       "at the end",
                       3, {RQ_TILE, RQ_ROW, RQ_PASS}, {"tile", "row", "pass"}},
+            [K_ISA] = {"isa", "QT_KNOB_ISA", QT_FAMILY_ISA,
+                       "ISA strategy of a tile's reduction: c = plain C outer product, avx2 = "
+                       "VPMADDWD on int16, avx512vnni = VPDPBUSD (s8), neon = SMLAL/SMLAL2 on "
+                       "int16, neondot = SDOT (s8); the micro-kernels walk kernel rows in place",
+                       5, {ISA_C, ISA_AVX2, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT},
+                       {"c", "avx2", "avx512vnni", "neon", "neondot"}},
         },
     .applies = direct_applies,
     .valid = direct_valid,
     .default_config = direct_default,
     .preference = direct_preference,
+    .knob_flags = direct_knob_flags,
 };

@@ -11,9 +11,14 @@
  * it in scratch, or the border of a prepadded copy), so the fold stays exact. Pixels past the
  * image in a partial tile repeat the last valid one and channels past out.c read zero weights;
  * neither is stored, so every extent runs the same code. Any stride, dilation, asymmetric
- * padding and batch is handled; the result is bit-exact with qt_ref_conv. Plain C11 written
- * for GCC's auto-vectoriser (no ISA intrinsics); kernels never allocate: scratch_size() says
- * how much caller memory run() needs for the knob values compiled in. */
+ * padding and batch is handled; the result is bit-exact with qt_ref_conv. isa=c is plain C11
+ * written for GCC's auto-vectoriser; isa=avx2/avx512vnni/neon/neondot hand a tile's whole
+ * reduction to an intrinsics micro-kernel in kernels/ukernels/ (qt_ukernel_direct_*: its own
+ * packed layout, documented there), or to its plain C twin when the compiler does not target
+ * that ISA. The micro-kernels walk each kernel row's kw * in_c bytes, contiguous in NHWC, in
+ * place; tiles with a padded tap (or any tile when dilation_w > 1) first gather their rows
+ * into scratch. Kernels never allocate: scratch_size() says how much caller memory run()
+ * needs for the knob values compiled in. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -63,6 +68,19 @@
 #define QT_KNOB_RQ 0
 #endif
 
+/* ISA strategy of a tile's reduction (numbering as gemm.c's). 0 = c: the plain C outer
+ * product above. 1 = avx2: VPMADDWD on int16 pairs, weights int16 [kh][kw*in_c/2][OCB][2]
+ * (both dtypes; OCB a multiple of 8). 2 = avx512vnni: VPDPBUSD on inputs flipped to x + 128,
+ * weights int8 [kh][kw*in_c/4][OCB][4], 128 * sum(w) folded into the bias (s8; OCB a multiple
+ * of 16). 3 = neon: SMLAL/SMLAL2 on inputs widened to int16 minus the input zero point,
+ * weights int16 [kh][kw*in_c][OCB], bias unfolded (both dtypes; OCB a multiple of 8).
+ * 4 = neondot: SDOT, weights int8 as avx512vnni's, bias - zp * sum(w) (s8; OCB a multiple of
+ * 4). The ISA's compile flags come with the knob value (schedules/direct.c); without them the
+ * micro-kernel's plain C twin runs, bit-exact. KU unrolls the micro-kernel's k-step loop. */
+#ifndef QT_KNOB_ISA
+#define QT_KNOB_ISA 0
+#endif
+
 #define DR_OCB QT_KNOB_OCB
 #define DR_TH QT_KNOB_TH
 #define DR_TW QT_KNOB_TW
@@ -77,6 +95,14 @@
 #define DR_RQ_TILE 0
 #define DR_RQ_ROW 1
 #define DR_RQ_PASS 2
+#define DR_ISA_C 0
+#define DR_ISA_AVX2 1
+#define DR_ISA_AVX512VNNI 2
+#define DR_ISA_NEON 3
+#define DR_ISA_NEONDOT 4
+#define DR_UK (QT_KNOB_ISA != DR_ISA_C)
+/* 1 for the ISA values whose micro-kernel computes s8 only */
+#define DR_ISA_S8_ONLY (QT_KNOB_ISA == DR_ISA_AVX512VNNI || QT_KNOB_ISA == DR_ISA_NEONDOT)
 
 _Static_assert(DR_OCB >= 1 && DR_OCB <= 256, "QT_KNOB_OCB out of range");
 _Static_assert(DR_TH >= 1 && DR_TH <= 16 && DR_TW >= 1 && DR_TW <= 16, "tile out of range");
@@ -84,6 +110,13 @@ _Static_assert(QT_KNOB_ORDER == DR_ORDER_HWC || QT_KNOB_ORDER == DR_ORDER_HCW, "
 _Static_assert(DR_KU >= 1 && DR_KU <= 16, "QT_KNOB_KU out of range");
 _Static_assert(QT_KNOB_PAD >= DR_PAD_INLINE && QT_KNOB_PAD <= DR_PAD_STRIPS, "QT_KNOB_PAD");
 _Static_assert(QT_KNOB_RQ >= DR_RQ_TILE && QT_KNOB_RQ <= DR_RQ_PASS, "QT_KNOB_RQ");
+_Static_assert(QT_KNOB_ISA >= DR_ISA_C && QT_KNOB_ISA <= DR_ISA_NEONDOT, "QT_KNOB_ISA");
+_Static_assert(!DR_UK || DR_TP <= 16, "ISA micro-kernels take at most 16 tile pixels");
+_Static_assert((QT_KNOB_ISA != DR_ISA_AVX2 && QT_KNOB_ISA != DR_ISA_NEON) || DR_OCB % 8 == 0,
+               "isa=avx2/neon needs OCB % 8 == 0");
+_Static_assert(QT_KNOB_ISA != DR_ISA_AVX512VNNI || DR_OCB % 16 == 0,
+               "isa=avx512vnni needs OCB % 16 == 0");
+_Static_assert(QT_KNOB_ISA != DR_ISA_NEONDOT || DR_OCB % 4 == 0, "isa=neondot needs OCB % 4 == 0");
 
 #if defined(__GNUC__)
 #define DR_INLINE static inline __attribute__((always_inline))
@@ -95,6 +128,34 @@ _Static_assert(QT_KNOB_RQ >= DR_RQ_TILE && QT_KNOB_RQ <= DR_RQ_PASS, "QT_KNOB_RQ
  * channel loop as TP * OCB strided reductions instead (several times slower). A small explicit
  * unroll keeps the block loop a loop until it has become whole-register multiply-adds. */
 #define DR_BLOCK_LOOP _Pragma("GCC unroll 2")
+
+#if DR_UK
+#define QT_UK_MR DR_TP
+#define QT_UK_NR DR_OCB
+#define QT_UK_KU DR_KU
+#endif
+#if QT_KNOB_ISA == DR_ISA_AVX2
+#include "../ukernels/qt_ukernel_direct_k2__avx2.h"
+#elif QT_KNOB_ISA == DR_ISA_AVX512VNNI
+#include "../ukernels/qt_ukernel_direct_s8_k4__avx512vnni.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
+#elif QT_KNOB_ISA == DR_ISA_NEON
+#include "../ukernels/qt_ukernel_direct_k1__neon.h"
+#elif QT_KNOB_ISA == DR_ISA_NEONDOT
+#include "../ukernels/qt_ukernel_direct_s8_k4__neondot.h"
+#endif
+
+/* Packed weight element size and the k-step a kernel row is rounded up to. */
+#if QT_KNOB_ISA == DR_ISA_AVX512VNNI || QT_KNOB_ISA == DR_ISA_NEONDOT
+#define DR_KR 4
+#define DR_WBYTES 1
+#elif QT_KNOB_ISA == DR_ISA_AVX2
+#define DR_KR 2
+#define DR_WBYTES 2
+#else
+#define DR_KR 1
+#define DR_WBYTES 2
+#endif
 
 #define DR_ALIGN_UP(x) (((x) + (size_t)QT_ALIGN - 1) & ~((size_t)QT_ALIGN - 1))
 
@@ -113,10 +174,24 @@ static int dr_padded(const qt_conv_desc *d) {
   return S_PT(d) || S_PL(d) || S_PB(d) || S_PR(d);
 }
 
-/* One channel block in the packed buffer: OCB int32 folded biases, then K x OCB int16
- * weights, rounded so the next block's bias stays QT_ALIGN-aligned. */
+/* A kernel row's reduction (kw * in_c bytes, contiguous in NHWC) and its length rounded up
+ * to the micro-kernel's k-step (the packed rows' depth; kw * in_c itself for isa=c). */
+static size_t dr_seg(const qt_conv_desc *d) {
+  (void)d; /* unused when the shapes are compiled in */
+  return (size_t)S_KW(d) * (size_t)S_IN_C(d);
+}
+static size_t dr_seg_packed(const qt_conv_desc *d) { return (dr_seg(d) + DR_KR - 1) / DR_KR * DR_KR; }
+
+/* One channel block in the packed buffer: OCB int32 (folded) biases, then kh x seg_packed x
+ * OCB weights (int16, int8 for avx512vnni/neondot), rounded so the next block's bias stays
+ * QT_ALIGN-aligned. */
 static size_t dr_block_bytes(const qt_conv_desc *d) {
+#if DR_UK
+  return DR_ALIGN_UP((size_t)DR_OCB * sizeof(int32_t) +
+                     (size_t)S_KH(d) * dr_seg_packed(d) * DR_OCB * DR_WBYTES);
+#else
   return DR_ALIGN_UP((size_t)DR_OCB * sizeof(int32_t) + dr_k(d) * DR_OCB * sizeof(int16_t));
+#endif
 }
 
 size_t QT_FN(packed_size)(const qt_conv_desc *d) { return dr_blocks(d) * dr_block_bytes(d); }
@@ -124,7 +199,8 @@ size_t QT_FN(packed_size)(const qt_conv_desc *d) { return dr_blocks(d) * dr_bloc
 /* Scratch layout, each part QT_ALIGN-aligned and present only when used:
  *   [padding source: PAD=prepad the zero-point-bordered copy of the input, PAD=inline/strips
  *    one row of in_c bytes of input_zp that padded taps point at (only if d is padded)]
- *   [int32 accumulators: RQ=row TH output rows, RQ=pass the whole output] */
+ *   [int32 accumulators: RQ=row TH output rows, RQ=pass the whole output]
+ *   [gathered kernel rows of one tile: ISA micro-kernels, when dr_gathers()] */
 static size_t dr_pad_bytes(const qt_conv_desc *d) {
   if (!dr_padded(d)) return 0;
 #if QT_KNOB_PAD == DR_PAD_PREPAD
@@ -147,19 +223,74 @@ static size_t dr_ibuf_bytes(const qt_conv_desc *d) {
 #endif
 }
 
-size_t QT_FN(scratch_size)(const qt_conv_desc *d) { return dr_pad_bytes(d) + dr_ibuf_bytes(d); }
+/* ISA micro-kernels: 1 if some tile's kernel rows are not contiguous runs of the image (a
+ * padded tap outside prepad's copy, or dilation_w > 1), so they are gathered first. */
+static int dr_gathers(const qt_conv_desc *d) {
+  (void)d;
+#if DR_UK
+  return S_DW(d) != 1 || (QT_KNOB_PAD != DR_PAD_PREPAD && dr_padded(d));
+#else
+  return 0;
+#endif
+}
+
+/* The gathered rows of one tile: TP pixels x kh rows of seg_packed bytes. */
+static size_t dr_gather_bytes(const qt_conv_desc *d) {
+  if (!dr_gathers(d)) return 0;
+  return DR_ALIGN_UP((size_t)DR_TP * (size_t)S_KH(d) * dr_seg_packed(d));
+}
+
+size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
+  return dr_pad_bytes(d) + dr_ibuf_bytes(d) + dr_gather_bytes(d);
+}
 
 /* ---- Packing ------------------------------------------------------------------------------ */
 
+/* Stores weight (w - weight_zp) = v of reduction index k (kh, kw, in_c order) and channel j
+ * of a block where the micro-kernel reads it: [k][OCB] for c; per kernel row kh = k / seg at
+ * byte s = k % seg, [kh][s/4][OCB][4] int8 (avx512vnni, neondot), [kh][s/2][OCB][2] (avx2),
+ * [kh][s][OCB] (neon, the same as c's). */
+DR_INLINE void dr_pack_weight(const qt_conv_desc *d, void *pw, size_t k, size_t j, int32_t v) {
+#if QT_KNOB_ISA == DR_ISA_AVX512VNNI || QT_KNOB_ISA == DR_ISA_NEONDOT
+  const size_t seg = dr_seg(d), r = k / seg, s = k % seg;
+  ((int8_t *)pw)[((r * dr_seg_packed(d) / 4 + s / 4) * DR_OCB + j) * 4 + s % 4] = (int8_t)v;
+#elif QT_KNOB_ISA == DR_ISA_AVX2
+  const size_t seg = dr_seg(d), r = k / seg, s = k % seg;
+  ((int16_t *)pw)[((r * dr_seg_packed(d) / 2 + s / 2) * DR_OCB + j) * 2 + s % 2] = (int16_t)v;
+#else
+  (void)d;
+  ((int16_t *)pw)[k * DR_OCB + j] = (int16_t)v;
+#endif
+}
+
+/* A channel's packed bias from its bias and sum(w - weight_zp): the input zero point folded
+ * in (c, avx2, neondot), with the +128 flip's share as well (avx512vnni), or nothing (neon
+ * subtracts the zero point from the inputs). */
+DR_INLINE int32_t dr_pack_bias(int32_t bias, int32_t input_zp, int64_t sum) {
+#if QT_KNOB_ISA == DR_ISA_AVX512VNNI
+  return (int32_t)((int64_t)bias - ((int64_t)input_zp + 128) * sum);
+#elif QT_KNOB_ISA == DR_ISA_NEON
+  (void)input_zp;
+  (void)sum;
+  return bias;
+#else
+  return (int32_t)((int64_t)bias - (int64_t)input_zp * sum);
+#endif
+}
+
 /* Packs OHWI weights (int8 for S8, uint8 for U8) into channel blocks of OCB: int32 folded
- * bias, then int16 (w - weight_zp) in [kh][kw][in_c][OCB] order, zero past out.c. bias may be
- * NULL (all zero). Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument or unknown
- * dtype, QT_KERNEL_ESHAPE for a desc that is not conv2d or differs from compiled-in shapes. */
+ * bias, then (w - weight_zp) where the isa reads it (dr_pack_weight), zero past out.c and
+ * past a kernel row. bias may be NULL (all zero). Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a
+ * NULL argument, an unknown dtype or u8 with isa=avx512vnni/neondot, QT_KERNEL_ESHAPE for a
+ * desc that is not conv2d or differs from compiled-in shapes. */
 int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
                 const int32_t *bias, void *packed) {
   if (!d || !q || !weights || !packed) return QT_KERNEL_EINVAL;
   if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
   if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
+#if DR_ISA_S8_ONLY
+  if (S_DTYPE(q) != QT_DTYPE_S8) return QT_KERNEL_EINVAL;
+#endif
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const size_t k_len = dr_k(d), oc_n = (size_t)S_OUT_C(d), nb = dr_blocks(d);
   const size_t block = dr_block_bytes(d);
@@ -167,7 +298,7 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
   for (size_t b = 0; b < nb; b++) {
     uint8_t *base = (uint8_t *)packed + b * block;
     int32_t *pb = (int32_t *)base;
-    int16_t *pw = (int16_t *)(base + DR_OCB * sizeof(int32_t));
+    void *pw = base + DR_OCB * sizeof(int32_t);
     memset(base, 0, block); /* zero tails and alignment padding: packed bytes are reproducible */
     for (size_t j = 0; j < DR_OCB; j++) {
       const size_t oc = b * DR_OCB + j;
@@ -177,10 +308,10 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
         const size_t at = oc * k_len + k;
         const int32_t v = (u8 ? (int32_t)((const uint8_t *)weights)[at]
                               : (int32_t)((const int8_t *)weights)[at]) - wzp;
-        pw[k * DR_OCB + j] = (int16_t)v;
+        dr_pack_weight(d, pw, k, j, v);
         sum += v;
       }
-      pb[j] = (int32_t)((int64_t)(bias ? bias[oc] : 0) - (int64_t)q->input_zp * sum);
+      pb[j] = dr_pack_bias(bias ? bias[oc] : 0, q->input_zp, sum);
     }
   }
   return QT_KERNEL_OK;
@@ -199,7 +330,14 @@ DR_INLINE void dr_requant(const int32_t *restrict acc, uint8_t *restrict out, si
     for (size_t i = 0; i < n; i++) out[i] = (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi);
   } else {
     const int32_t *restrict mul = q->multiplier + c0, *restrict sh = q->shift + c0;
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+#if QT_KNOB_ISA == DR_ISA_AVX512VNNI && defined(__AVX512F__) && defined(__AVX512BW__)
+    /* 16 channels at a time with the AVX-512 requant micro-kernel (GCC's vectorisation of the
+     * loop below needs several times more instructions), the rest below */
+    for (; i + 16 <= n; i += 16)
+      qt_ukernel_requant_fixedpoint__avx512(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
+#endif
+    for (; i < n; i++)
       out[i] = (uint8_t)qt_requant_fixedpoint_vec(acc[i], mul[i], sh[i], zp, lo, hi);
   }
 }
@@ -248,6 +386,9 @@ typedef struct dr_ctx {
   const uint8_t *zrow;  /* in_c bytes of input_zp for padded taps (PAD=inline/strips) */
   uint8_t *out;         /* output of the current batch item */
   int32_t *ibuf;        /* int32 accumulators awaiting requantization (RQ=row/pass) */
+#if DR_UK
+  uint8_t *gbuf; /* one tile's gathered kernel rows (dr_gathers) */
+#endif
   size_t src_h, src_w;  /* extents of src (the padded extents for prepad) */
   int32_t off_y, off_x; /* src row/column of output (0, 0)'s first tap: -pt/-pl, or 0 */
   int32_t y_lo, y_hi;   /* output rows [y_lo, y_hi) whose taps stay inside (PAD=strips) */
@@ -284,6 +425,67 @@ DR_INLINE void dr_tap(int32_t acc[DR_TP][DR_OCB], const uint8_t *const px[DR_TP]
 #endif
 }
 
+#if DR_UK
+/* Copies every tile pixel's kh kernel rows into gbuf, seg_packed bytes apart (pixel p's at
+ * p * kh * seg_packed): per tap in_c bytes of the image, or of input_zp for a tap outside it
+ * when checked. The bytes between seg and seg_packed are never read. */
+static void dr_gather(const dr_ctx *x, const uint8_t *img, const int32_t iy0[DR_TP],
+                      const int32_t ix0[DR_TP], const int checked) {
+  const qt_conv_desc *d = x->d;
+  (void)d; /* unused when the shapes are compiled in */
+  const size_t c = (size_t)S_IN_C(d), kh_n = (size_t)S_KH(d), sp = dr_seg_packed(d);
+  for (int p = 0; p < DR_TP; p++) {
+    uint8_t *dst = x->gbuf + (size_t)p * kh_n * sp;
+    for (int32_t kh = 0; kh < S_KH(d); kh++)
+      for (int32_t kw = 0; kw < S_KW(d); kw++) {
+        const int32_t iy = iy0[p] + kh * S_DH(d), ix = ix0[p] + kw * S_DW(d);
+        const int outside =
+            checked && (iy < 0 || iy >= (int32_t)x->src_h || ix < 0 || ix >= (int32_t)x->src_w);
+        const uint8_t *src = outside ? x->zrow : img + ((size_t)iy * x->src_w + (size_t)ix) * c;
+        memcpy(dst + (size_t)kh * sp + (size_t)kw * c, src, c);
+      }
+  }
+}
+
+/* acc = the tile's whole reduction by the ISA micro-kernel (or its twin): each pixel's kernel
+ * rows read in place (one pointer per pixel, the dilated image row pitch between its rows)
+ * when no tap is padded and dilation_w = 1, else from their gathered copy. */
+DR_INLINE void dr_reduce_uk(const dr_ctx *x, const uint8_t *img, const int32_t iy0[DR_TP],
+                            const int32_t ix0[DR_TP], const int checked, const uint8_t *block,
+                            int32_t acc[DR_TP][DR_OCB], const int u8) {
+  const qt_conv_desc *d = x->d;
+  const size_t c = (size_t)S_IN_C(d), kh_n = (size_t)S_KH(d), seg = dr_seg(d);
+  const uint8_t *a[DR_TP];
+  size_t step;
+  if (!checked && S_DW(d) == 1) {
+    for (int p = 0; p < DR_TP; p++) a[p] = img + ((size_t)iy0[p] * x->src_w + (size_t)ix0[p]) * c;
+    step = (size_t)S_DH(d) * x->src_w * c;
+  } else {
+    dr_gather(x, img, iy0, ix0, checked);
+    step = dr_seg_packed(d);
+    for (int p = 0; p < DR_TP; p++) a[p] = x->gbuf + (size_t)p * kh_n * step;
+  }
+  (void)u8;
+#if QT_KNOB_ISA == DR_ISA_AVX512VNNI && defined(__AVX512F__) && defined(__AVX512VNNI__)
+  qt_ukernel_direct_s8_k4__avx512vnni(a, step, kh_n, seg, block, acc);
+#elif QT_KNOB_ISA == DR_ISA_AVX512VNNI
+  qt_ukernel_direct_s8_k4__avx512vnni_c(a, step, kh_n, seg, block, acc);
+#elif QT_KNOB_ISA == DR_ISA_AVX2 && defined(__AVX2__)
+  qt_ukernel_direct_k2__avx2(a, step, kh_n, seg, block, acc, u8);
+#elif QT_KNOB_ISA == DR_ISA_AVX2
+  qt_ukernel_direct_k2__avx2_c(a, step, kh_n, seg, block, acc, u8);
+#elif QT_KNOB_ISA == DR_ISA_NEON && defined(__aarch64__) && defined(__ARM_NEON)
+  qt_ukernel_direct_k1__neon(a, step, kh_n, seg, block, acc, u8, x->q->input_zp);
+#elif QT_KNOB_ISA == DR_ISA_NEON
+  qt_ukernel_direct_k1__neon_c(a, step, kh_n, seg, block, acc, u8, x->q->input_zp);
+#elif QT_KNOB_ISA == DR_ISA_NEONDOT && defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+  qt_ukernel_direct_s8_k4__neondot(a, step, kh_n, seg, block, acc);
+#else
+  qt_ukernel_direct_s8_k4__neondot_c(a, step, kh_n, seg, block, acc);
+#endif
+}
+#endif
+
 /* One tile: output rows oy0 .. oy0 + th - 1 and columns ox0 .. ox0 + tw - 1 (th <= TH,
  * tw <= TW; pixels past them repeat the last valid one) of batch item n, channel block b.
  * checked = 0 only when every tap of the tile is inside src (a constant at each call site). */
@@ -303,8 +505,15 @@ DR_INLINE void dr_tile(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, int3
     const int32_t ty = p / DR_TW, tx = p % DR_TW;
     iy0[p] = (oy0 + (ty < th ? ty : th - 1)) * S_SH(d) + x->off_y;
     ix0[p] = (ox0 + (tx < tw ? tx : tw - 1)) * S_SW(d) + x->off_x;
+#if !DR_UK
     for (int j = 0; j < DR_OCB; j++) acc[p][j] = bias[j];
+#endif
   }
+#if DR_UK
+  (void)bias;
+  (void)w;
+  dr_reduce_uk(x, img, iy0, ix0, checked, block, acc, u8);
+#else
   for (int32_t kh = 0; kh < S_KH(d); kh++)
     for (int32_t kw = 0; kw < S_KW(d); kw++) {
       const uint8_t *px[DR_TP];
@@ -317,6 +526,7 @@ DR_INLINE void dr_tile(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, int3
       }
       dr_tap(acc, px, w + ((size_t)kh * (size_t)S_KW(d) + (size_t)kw) * c_len * DR_OCB, c_len, u8);
     }
+#endif
   for (int32_t ty = 0; ty < th; ty++)
     for (int32_t tx = 0; tx < tw; tx++) {
       const int p = (int)(ty * DR_TW + tx);
@@ -402,6 +612,9 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
   if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
   if (!scratch && QT_FN(scratch_size)(d) != 0) return QT_KERNEL_EINVAL;
+#if DR_ISA_S8_ONLY
+  if (S_DTYPE(q) != QT_DTYPE_S8) return QT_KERNEL_EINVAL;
+#endif
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const uint8_t zp = (uint8_t)q->input_zp;
   uint8_t *s = (uint8_t *)scratch;
@@ -424,6 +637,9 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
     x.zrow = s;
 #endif
   }
+#if DR_UK
+  x.gbuf = s ? s + dr_pad_bytes(d) + dr_ibuf_bytes(d) : NULL;
+#endif
   dr_interior(S_IN_H(d), S_OUT_H(d), S_KH(d), S_SH(d), S_DH(d), S_PT(d), &x.y_lo, &x.y_hi);
   dr_interior(S_IN_W(d), S_OUT_W(d), S_KW(d), S_SW(d), S_DW(d), S_PL(d), &x.x_lo, &x.x_hi);
   (void)zp;

@@ -44,6 +44,22 @@
 #ifndef QT_KNOB_KU
 #define QT_KNOB_KU 1
 #endif
+/* Interleave, inside the ISA micro-kernels only (isa=c has no instruction schedule of its
+ * own: the space keeps these at their first value there). Load order of one k-step:
+ * 0 = weights: its weight vectors first, then per row the input broadcast and that row's
+ * multiply-adds (weights live in registers, one broadcast at a time); 1 = inputs: every
+ * row's input broadcast first, then per weight vector the MR multiply-adds (one weight
+ * vector live at a time, MR broadcasts). */
+#ifndef QT_KNOB_LOAD
+#define QT_KNOB_LOAD 0
+#endif
+/* Interleave: software-pipelining depth of the micro-kernel's k loop. 0 = none; P = the
+ * loads (weights and input broadcasts) of k-step s + P are issued before the multiply-adds of
+ * step s, in P + 1 rotating register sets (prologue and drain around it; the K % step tail
+ * unpipelined). Hides load latency behind the multiply-adds at the price of registers. */
+#ifndef QT_KNOB_PIPE
+#define QT_KNOB_PIPE 0
+#endif
 /* Vectorisation axis of the micro-kernel (the plain-C form of the ISA strategies: widening
  * multiply-accumulate vs dot product). 0 = outer: weights packed [k][NR]; each step broadcasts
  * one input per row and multiply-adds a whole NR-column weight row (outer product, SMLAL-like;
@@ -114,6 +130,10 @@
 _Static_assert(GM_MR >= 1 && GM_MR <= 16, "QT_KNOB_MR out of range");
 _Static_assert(GM_NR >= 1 && GM_NR <= 256, "QT_KNOB_NR out of range");
 _Static_assert(GM_KU >= 1 && GM_KU <= 16, "QT_KNOB_KU out of range");
+_Static_assert(QT_KNOB_LOAD == 0 || QT_KNOB_LOAD == 1, "QT_KNOB_LOAD");
+_Static_assert(QT_KNOB_PIPE >= 0 && QT_KNOB_PIPE <= 2, "QT_KNOB_PIPE");
+_Static_assert(QT_KNOB_ISA != GM_ISA_C || (QT_KNOB_LOAD == 0 && QT_KNOB_PIPE == 0),
+               "isa=c has no micro-kernel for QT_KNOB_LOAD/QT_KNOB_PIPE to schedule");
 _Static_assert(QT_KNOB_VEC == GM_VEC_OUTER || QT_KNOB_VEC == GM_VEC_DOT, "QT_KNOB_VEC");
 _Static_assert(QT_KNOB_ORDER == GM_ORDER_MN || QT_KNOB_ORDER == GM_ORDER_NM, "QT_KNOB_ORDER");
 _Static_assert(QT_KNOB_PAD == GM_PAD_INLINE || QT_KNOB_PAD == GM_PAD_PREPAD, "QT_KNOB_PAD");
@@ -148,6 +168,8 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
 #define QT_UK_MR GM_MR
 #define QT_UK_NR GM_NR
 #define QT_UK_KU GM_KU
+#define QT_UK_LOAD QT_KNOB_LOAD
+#define QT_UK_PIPE QT_KNOB_PIPE
 #endif
 #if QT_KNOB_ISA == GM_ISA_AVX2
 #include "../ukernels/qt_ukernel_gemm_k2__avx2.h"

@@ -1,13 +1,24 @@
 /* test_direct.c — the conv2d direct / spatial-pack template (kernels/templates/direct.c)
  * against the reference. direct.cmake compiles the template once per entry of the table below
  * with runtime shapes and that entry's knobs; together the entries cover every value of every
- * knob. Each variant runs over every conv2d edge shape (edge_shapes.h) for both dtypes and both
- * requant schemes, and over a few MobileNetV2-sized conv layers (the stem above all), and must
- * match qt_ref_conv byte for byte (qt_check_variant: guard bytes, two output/scratch fills). It
- * also checks the contract's error returns and the scratch the knobs ask for. Links qtkernels
- * only: it runs natively and under qemu. */
+ * knob, and every value of the other knobs under each isa value. Each variant runs over every
+ * conv2d edge shape (edge_shapes.h), direct's own edge shapes (in_c 1 and 4, large strides and
+ * padding, dilation along one axis only, a last kernel row ending at the input's last byte)
+ * for both dtypes (s8 only for avx512vnni/neondot) and both requant schemes, and over a few
+ * MobileNetV2-sized conv layers (the stem above all), and must match qt_ref_conv byte for
+ * byte (qt_check_variant: guard bytes, two output/scratch fills). ISA variants come in two
+ * builds: with the ISA's flags (x86 values on x86-64, QT_TEST_X86_ISA; neon/neondot on
+ * aarch64, QT_TEST_ARM_ISA; skipped with a message on a CPU without the feature, e.g. neondot
+ * under qemu -cpu cortex-a53) and without them, which runs the micro-kernel's plain C twin. A
+ * page-guard test puts the input right before an inaccessible page, so a micro-kernel that
+ * reads a k-step past the input's end faults. It also checks the contract's error returns and
+ * the scratch and packed sizes the knobs ask for. Links qtkernels only: it runs natively and
+ * under qemu. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "edge_shapes.h"
 #include "kernel_check.h"
@@ -24,24 +35,122 @@ QT_VARIANT_FNS(qt_direct_1x1c32_hwc_ku2_prepad_row__c_);
 QT_VARIANT_FNS(qt_direct_2x4c4_hwc_ku4_strips_pass__c_);
 QT_VARIANT_FNS(qt_direct_1x2c16_hcw_ku1_prepad_tile__c_);
 QT_VARIANT_FNS(qt_direct_2x4c8_hcw_ku1_inline_tile__c_);
+QT_VARIANT_FNS(qt_direct_2x4c8_hcw_ku2_prepad_tile__avx2_twin_);
+QT_VARIANT_FNS(qt_direct_1x2c32_hwc_ku4_inline_pass__avx2_twin_);
+QT_VARIANT_FNS(qt_direct_2x4c32_hwc_ku1_inline_pass__avx512vnni_twin_);
+QT_VARIANT_FNS(qt_direct_1x2c16_hcw_ku4_strips_tile__avx512vnni_twin_);
+QT_VARIANT_FNS(qt_direct_2x4c8_hwc_ku2_strips_pass__neon_twin_);
+QT_VARIANT_FNS(qt_direct_1x1c16_hcw_ku1_inline_tile__neon_twin_);
+QT_VARIANT_FNS(qt_direct_2x8c4_hcw_ku4_inline_row__neondot_twin_);
+QT_VARIANT_FNS(qt_direct_1x2c32_hwc_ku2_prepad_pass__neondot_twin_);
+#ifdef QT_TEST_X86_ISA
+QT_VARIANT_FNS(qt_direct_1x8c8_hwc_ku1_strips_tile__avx2_);
+QT_VARIANT_FNS(qt_direct_2x1c32_hcw_ku2_inline_row__avx2_);
+QT_VARIANT_FNS(qt_direct_1x4c16_hwc_ku4_prepad_pass__avx2_);
+QT_VARIANT_FNS(qt_direct_2x2c16_hcw_ku1_strips_row__avx2_);
+QT_VARIANT_FNS(qt_direct_1x8c32_hwc_ku1_strips_tile__avx512vnni_);
+QT_VARIANT_FNS(qt_direct_2x4c16_hcw_ku2_inline_row__avx512vnni_);
+QT_VARIANT_FNS(qt_direct_1x1c32_hwc_ku4_prepad_pass__avx512vnni_);
+QT_VARIANT_FNS(qt_direct_2x2c16_hcw_ku1_strips_row__avx512vnni_);
+QT_VARIANT_FNS(qt_direct_2x8c16_hwc_ku2_prepad_tile__avx512vnni_);
+#endif
+#ifdef QT_TEST_ARM_ISA
+#include <sys/auxv.h>
+QT_VARIANT_FNS(qt_direct_1x8c8_hwc_ku1_strips_tile__neon_);
+QT_VARIANT_FNS(qt_direct_2x1c32_hcw_ku2_inline_row__neon_);
+QT_VARIANT_FNS(qt_direct_2x2c16_hwc_ku4_prepad_pass__neon_);
+QT_VARIANT_FNS(qt_direct_1x4c16_hcw_ku1_strips_row__neon_);
+QT_VARIANT_FNS(qt_direct_1x8c4_hwc_ku1_strips_tile__neondot_);
+QT_VARIANT_FNS(qt_direct_2x1c32_hcw_ku2_inline_row__neondot_);
+QT_VARIANT_FNS(qt_direct_2x2c8_hwc_ku4_prepad_pass__neondot_);
+QT_VARIANT_FNS(qt_direct_1x4c16_hcw_ku1_strips_row__neondot_);
+#endif
+
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4 };
 
 /* Each variant with the knobs it was built with (direct.cmake), for the scratch checks. */
 static const struct variant {
   const qt_variant_fns *fns;
   int ocb, th, tw, pad, rq; /* pad: 0 inline, 1 prepad, 2 strips; rq: 0 tile, 1 row, 2 pass */
+  int isa;                  /* ISA_*: packed layout and dtypes */
+  int native;               /* 1: built with the ISA's flags (needs the CPU feature) */
 } variants[] = {
-    {&qt_direct_1x4c16_hwc_ku1_strips_tile__c_fns, 16, 1, 4, 2, 0},
-    {&qt_direct_2x1c4_hcw_ku2_inline_row__c_fns, 4, 2, 1, 0, 1},
-    {&qt_direct_1x8c8_hwc_ku4_prepad_pass__c_fns, 8, 1, 8, 1, 2},
-    {&qt_direct_2x2c32_hcw_ku1_strips_row__c_fns, 32, 2, 2, 2, 1},
-    {&qt_direct_2x8c16_hwc_ku2_prepad_tile__c_fns, 16, 2, 8, 1, 0},
-    {&qt_direct_1x2c8_hcw_ku4_inline_pass__c_fns, 8, 1, 2, 0, 2},
-    {&qt_direct_1x1c32_hwc_ku2_prepad_row__c_fns, 32, 1, 1, 1, 1},
-    {&qt_direct_2x4c4_hwc_ku4_strips_pass__c_fns, 4, 2, 4, 2, 2},
-    {&qt_direct_1x2c16_hcw_ku1_prepad_tile__c_fns, 16, 1, 2, 1, 0},
-    {&qt_direct_2x4c8_hcw_ku1_inline_tile__c_fns, 8, 2, 4, 0, 0},
+    {&qt_direct_1x4c16_hwc_ku1_strips_tile__c_fns, 16, 1, 4, 2, 0, ISA_C, 0},
+    {&qt_direct_2x1c4_hcw_ku2_inline_row__c_fns, 4, 2, 1, 0, 1, ISA_C, 0},
+    {&qt_direct_1x8c8_hwc_ku4_prepad_pass__c_fns, 8, 1, 8, 1, 2, ISA_C, 0},
+    {&qt_direct_2x2c32_hcw_ku1_strips_row__c_fns, 32, 2, 2, 2, 1, ISA_C, 0},
+    {&qt_direct_2x8c16_hwc_ku2_prepad_tile__c_fns, 16, 2, 8, 1, 0, ISA_C, 0},
+    {&qt_direct_1x2c8_hcw_ku4_inline_pass__c_fns, 8, 1, 2, 0, 2, ISA_C, 0},
+    {&qt_direct_1x1c32_hwc_ku2_prepad_row__c_fns, 32, 1, 1, 1, 1, ISA_C, 0},
+    {&qt_direct_2x4c4_hwc_ku4_strips_pass__c_fns, 4, 2, 4, 2, 2, ISA_C, 0},
+    {&qt_direct_1x2c16_hcw_ku1_prepad_tile__c_fns, 16, 1, 2, 1, 0, ISA_C, 0},
+    {&qt_direct_2x4c8_hcw_ku1_inline_tile__c_fns, 8, 2, 4, 0, 0, ISA_C, 0},
+    {&qt_direct_2x4c8_hcw_ku2_prepad_tile__avx2_twin_fns, 8, 2, 4, 1, 0, ISA_AVX2, 0},
+    {&qt_direct_1x2c32_hwc_ku4_inline_pass__avx2_twin_fns, 32, 1, 2, 0, 2, ISA_AVX2, 0},
+    {&qt_direct_2x4c32_hwc_ku1_inline_pass__avx512vnni_twin_fns, 32, 2, 4, 0, 2, ISA_AVX512VNNI, 0},
+    {&qt_direct_1x2c16_hcw_ku4_strips_tile__avx512vnni_twin_fns, 16, 1, 2, 2, 0, ISA_AVX512VNNI, 0},
+    {&qt_direct_2x4c8_hwc_ku2_strips_pass__neon_twin_fns, 8, 2, 4, 2, 2, ISA_NEON, 0},
+    {&qt_direct_1x1c16_hcw_ku1_inline_tile__neon_twin_fns, 16, 1, 1, 0, 0, ISA_NEON, 0},
+    {&qt_direct_2x8c4_hcw_ku4_inline_row__neondot_twin_fns, 4, 2, 8, 0, 1, ISA_NEONDOT, 0},
+    {&qt_direct_1x2c32_hwc_ku2_prepad_pass__neondot_twin_fns, 32, 1, 2, 1, 2, ISA_NEONDOT, 0},
+#ifdef QT_TEST_X86_ISA
+    {&qt_direct_1x8c8_hwc_ku1_strips_tile__avx2_fns, 8, 1, 8, 2, 0, ISA_AVX2, 1},
+    {&qt_direct_2x1c32_hcw_ku2_inline_row__avx2_fns, 32, 2, 1, 0, 1, ISA_AVX2, 1},
+    {&qt_direct_1x4c16_hwc_ku4_prepad_pass__avx2_fns, 16, 1, 4, 1, 2, ISA_AVX2, 1},
+    {&qt_direct_2x2c16_hcw_ku1_strips_row__avx2_fns, 16, 2, 2, 2, 1, ISA_AVX2, 1},
+    {&qt_direct_1x8c32_hwc_ku1_strips_tile__avx512vnni_fns, 32, 1, 8, 2, 0, ISA_AVX512VNNI, 1},
+    {&qt_direct_2x4c16_hcw_ku2_inline_row__avx512vnni_fns, 16, 2, 4, 0, 1, ISA_AVX512VNNI, 1},
+    {&qt_direct_1x1c32_hwc_ku4_prepad_pass__avx512vnni_fns, 32, 1, 1, 1, 2, ISA_AVX512VNNI, 1},
+    {&qt_direct_2x2c16_hcw_ku1_strips_row__avx512vnni_fns, 16, 2, 2, 2, 1, ISA_AVX512VNNI, 1},
+    {&qt_direct_2x8c16_hwc_ku2_prepad_tile__avx512vnni_fns, 16, 2, 8, 1, 0, ISA_AVX512VNNI, 1},
+#endif
+#ifdef QT_TEST_ARM_ISA
+    {&qt_direct_1x8c8_hwc_ku1_strips_tile__neon_fns, 8, 1, 8, 2, 0, ISA_NEON, 1},
+    {&qt_direct_2x1c32_hcw_ku2_inline_row__neon_fns, 32, 2, 1, 0, 1, ISA_NEON, 1},
+    {&qt_direct_2x2c16_hwc_ku4_prepad_pass__neon_fns, 16, 2, 2, 1, 2, ISA_NEON, 1},
+    {&qt_direct_1x4c16_hcw_ku1_strips_row__neon_fns, 16, 1, 4, 2, 1, ISA_NEON, 1},
+    {&qt_direct_1x8c4_hwc_ku1_strips_tile__neondot_fns, 4, 1, 8, 2, 0, ISA_NEONDOT, 1},
+    {&qt_direct_2x1c32_hcw_ku2_inline_row__neondot_fns, 32, 2, 1, 0, 1, ISA_NEONDOT, 1},
+    {&qt_direct_2x2c8_hwc_ku4_prepad_pass__neondot_fns, 8, 2, 2, 1, 2, ISA_NEONDOT, 1},
+    {&qt_direct_1x4c16_hcw_ku1_strips_row__neondot_fns, 16, 1, 4, 2, 1, ISA_NEONDOT, 1},
+#endif
 };
 enum { N_VARIANTS = (int)(sizeof variants / sizeof variants[0]) };
+
+/* 1 if variant i can run on this CPU: plain C and twins always, an ISA build only where the
+ * CPU has the feature (checked at run time: the test binary itself is built without flags). */
+static int runnable(int i) {
+  if (!variants[i].native) return 1;
+#ifdef QT_TEST_X86_ISA
+  if (variants[i].isa == ISA_AVX2) return __builtin_cpu_supports("avx2");
+  if (variants[i].isa == ISA_AVX512VNNI)
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vnni");
+#endif
+#ifdef QT_TEST_ARM_ISA
+  if (variants[i].isa == ISA_NEON) return 1; /* baseline aarch64 */
+  if (variants[i].isa == ISA_NEONDOT) return (getauxval(AT_HWCAP) & (1ul << 20)) != 0; /* ASIMDDP */
+#endif
+  return 0;
+}
+
+/* The dtypes variant i computes: avx512vnni (VPDPBUSD) and neondot (SDOT) need signed int8
+ * weights, s8 only. */
+static int32_t last_dtype(int i) {
+  return variants[i].isa == ISA_AVX512VNNI || variants[i].isa == ISA_NEONDOT ? QT_DTYPE_S8
+                                                                              : QT_DTYPE_U8;
+}
+
+/* Bytes a kernel row of kw*in_c = seg bytes is padded to in variant i's packed layout (its
+ * micro-kernel's k-step), and the bytes of one packed weight. */
+static size_t seg_packed(int i, size_t seg) {
+  const int isa = variants[i].isa;
+  const size_t kr = isa == ISA_AVX512VNNI || isa == ISA_NEONDOT ? 4 : isa == ISA_AVX2 ? 2 : 1;
+  return (seg + kr - 1) / kr * kr;
+}
+static size_t weight_bytes(int i) {
+  return variants[i].isa == ISA_AVX512VNNI || variants[i].isa == ISA_NEONDOT ? 1 : 2;
+}
 
 /* conv2d layers with MobileNetV2's channel counts, strides and paddings, spatially cut down
  * so that a sweep stays fast under qemu: QT_EDGE_CONV(name, n, h, w, ic, oc, kh, kw, sh, sw,
@@ -54,11 +163,33 @@ static const struct qt_edge_shape mnv2_shapes[] = {
 };
 enum { N_MNV2 = (int)(sizeof mnv2_shapes / sizeof mnv2_shapes[0]) };
 
-/* Runs v on d for every dtype x requant combination; returns the number of mismatches. */
-static int sweep_shape(const qt_variant_fns *v, const char *name, const qt_conv_desc *d,
-                       uint64_t seed) {
+/* Edges of the micro-kernels' kernel rows (kw * in_c bytes, k-steps of 1, 2, 4 or 8 bytes):
+ * in_c 1 and 4, rows shorter than one k-step, large strides, padding as wide as the kernel
+ * (whole tiles of padding), dilation along one axis only (rows read in place with a dilated
+ * row pitch; dilated columns gathered), and unpadded layers whose last kernel row ends at the
+ * input's last byte. */
+static const struct qt_edge_shape direct_shapes[] = {
+    QT_EDGE_CONV("conv_3x3_c1_c16_pad1", 1, 9, 9, 1, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+    QT_EDGE_CONV("conv_1x1_c1_c8", 1, 5, 7, 1, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),
+    QT_EDGE_CONV("conv_3x3_c4_c24_s2_pad0011", 1, 13, 13, 4, 24, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1),
+    QT_EDGE_CONV("conv_2x2_c4_c8_s3", 1, 11, 11, 4, 8, 2, 2, 3, 3, 1, 1, 0, 0, 0, 0),
+    QT_EDGE_CONV("conv_3x3_c3_c8_s4_pad1", 1, 17, 14, 3, 8, 3, 3, 4, 4, 1, 1, 1, 1, 1, 1),
+    QT_EDGE_CONV("conv_5x5_c3_c8_pad4", 1, 3, 3, 3, 8, 5, 5, 1, 1, 1, 1, 4, 4, 4, 4),
+    QT_EDGE_CONV("conv_5x5_c2_c12_s3_pad2", 1, 11, 11, 2, 12, 5, 5, 3, 3, 1, 1, 2, 2, 2, 2),
+    QT_EDGE_CONV("conv_3x3_c4_c8_dh2", 1, 9, 8, 4, 8, 3, 3, 1, 1, 2, 1, 0, 0, 0, 0),
+    QT_EDGE_CONV("conv_3x3_c5_c8_dw3_pad1", 1, 8, 11, 5, 8, 3, 3, 1, 1, 1, 3, 1, 1, 1, 1),
+    QT_EDGE_CONV("conv_3x3_c3_c32_s2_end", 1, 7, 7, 3, 32, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0),
+    QT_EDGE_CONV("conv_3x3_n2_c3_c16_end", 2, 5, 6, 3, 16, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0),
+    QT_EDGE_CONV("conv_3x3_c8_c40_pad1", 1, 6, 7, 8, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+};
+enum { N_DIRECT = (int)(sizeof direct_shapes / sizeof direct_shapes[0]) };
+
+/* Runs variant vi on d for every dtype x requant combination it supports; returns the number
+ * of mismatches. */
+static int sweep_shape(int vi, const char *name, const qt_conv_desc *d, uint64_t seed) {
+  const qt_variant_fns *v = variants[vi].fns;
   int failures = 0;
-  for (int32_t dtype = QT_DTYPE_S8; dtype <= QT_DTYPE_U8; dtype++)
+  for (int32_t dtype = QT_DTYPE_S8; dtype <= last_dtype(vi); dtype++)
     for (int32_t rq = QT_REQUANT_FIXEDPOINT; rq <= QT_REQUANT_FP32; rq++) {
       char msg[512];
       int rc = qt_check_variant(v, d, dtype, rq, seed + (uint64_t)(dtype * 2 + rq), msg, sizeof msg);
@@ -68,32 +199,101 @@ static int sweep_shape(const qt_variant_fns *v, const char *name, const qt_conv_
   return failures;
 }
 
-/* Every variant over every conv2d edge shape. */
+/* Every runnable variant over every conv2d edge shape and direct's own. */
 static void test_edge_shapes(void) {
-  int swept = 0;
-  for (int v = 0; v < N_VARIANTS; v++)
+  int swept = 0, skipped = 0;
+  for (int v = 0; v < N_VARIANTS; v++) {
+    if (!runnable(v)) {
+      fprintf(stderr, "SKIP %s: this CPU lacks its ISA\n", variants[v].fns->name);
+      skipped++;
+      continue;
+    }
     for (int s = 0; s < QT_EDGE_SHAPE_COUNT; s++) {
       if (qt_edge_shapes[s].d.p.op != QT_OP_CONV2D) continue;
-      sweep_shape(variants[v].fns, qt_edge_shapes[s].name, &qt_edge_shapes[s].d,
+      sweep_shape(v, qt_edge_shapes[s].name, &qt_edge_shapes[s].d,
                   5000u + 1000u * (uint64_t)v + (uint64_t)s);
       swept++;
     }
+    for (int s = 0; s < N_DIRECT; s++)
+      sweep_shape(v, direct_shapes[s].name, &direct_shapes[s].d,
+                  300000u + 100u * (uint64_t)v + (uint64_t)s);
+  }
   /* The table must actually contain conv2d cases, or the sweep proves nothing. */
-  CHECK(swept >= N_VARIANTS * 10);
+  CHECK(swept >= (N_VARIANTS - skipped) * 10);
 }
 
 /* The stem (3 input channels, stride 2, TF-SAME bottom/right padding, odd and even extents,
  * batch 2) and two pointwise layers with full blocks of every OCB plus tails. */
 static void test_mobilenet_v2_shapes(void) {
   for (int v = 0; v < N_VARIANTS; v++)
-    for (int s = 0; s < N_MNV2; s++)
-      sweep_shape(variants[v].fns, mnv2_shapes[s].name, &mnv2_shapes[s].d,
+    for (int s = 0; s < N_MNV2 && runnable(v); s++)
+      sweep_shape(v, mnv2_shapes[s].name, &mnv2_shapes[s].d,
                   70000u + 100u * (uint64_t)v + (uint64_t)s);
 }
 
+/* Maps size bytes followed by an inaccessible page; *base gets the mapping for unmap. */
+static uint8_t *map_before_guard(size_t size, void **base, size_t *len) {
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  const size_t pages = (size + page - 1) / page;
+  *len = (pages + 1) * page;
+  void *m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return NULL;
+  if (mprotect((uint8_t *)m + pages * page, page, PROT_NONE) != 0) {
+    munmap(m, *len);
+    return NULL;
+  }
+  *base = m;
+  return (uint8_t *)m + pages * page - size;
+}
+
+/* The input ends right before an inaccessible page: a kernel row read past the input's last
+ * byte (a whole k-step over a row's tail) faults instead of passing. Unpadded layers whose
+ * last kernel row ends at that byte, with rows of 9 (stem), 3 and 1 bytes; the output must
+ * still equal the reference. */
+static void test_input_end(void) {
+  static const struct qt_edge_shape ends[] = {
+      QT_EDGE_CONV("end_3x3_c3_s2", 1, 9, 9, 3, 32, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0),
+      QT_EDGE_CONV("end_3x3_c1", 1, 6, 5, 1, 16, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0),
+      QT_EDGE_CONV("end_1x1_c3", 1, 3, 5, 3, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),
+  };
+  for (int i = 0; i < N_VARIANTS; i++) {
+    if (!runnable(i)) continue;
+    const qt_variant_fns *v = variants[i].fns;
+    for (int e = 0; e < 3; e++) {
+      const qt_conv_desc *d = &ends[e].d;
+      qt_problem p;
+      CHECK_EQ_INT(qt_problem_init(&p, d, QT_DTYPE_S8, QT_REQUANT_FP32, 40u + (uint64_t)e), QT_KERNEL_OK);
+      void *base = NULL;
+      size_t len = 0;
+      uint8_t *in = map_before_guard(p.input_bytes, &base, &len);
+      const size_t pk = (v->packed_size(d) + QT_ALIGN) / QT_ALIGN * QT_ALIGN;
+      const size_t sc = (v->scratch_size(d) + QT_ALIGN) / QT_ALIGN * QT_ALIGN;
+      void *packed = aligned_alloc(QT_ALIGN, pk), *scratch = aligned_alloc(QT_ALIGN, sc);
+      uint8_t *got = malloc(p.output_bytes), *want = malloc(p.output_bytes);
+      CHECK(in && packed && scratch && got && want);
+      if (in && packed && scratch && got && want) {
+        memcpy(in, p.input, p.input_bytes);
+        CHECK_EQ_INT(qt_ref_conv(d, &p.q, p.input, p.weights, p.bias, want), QT_KERNEL_OK);
+        CHECK_EQ_INT(v->pack(d, &p.q, p.weights, p.bias, packed), QT_KERNEL_OK);
+        CHECK_EQ_INT(v->run(d, &p.q, in, packed, got, scratch), QT_KERNEL_OK);
+        CHECK_MSG(memcmp(got, want, p.output_bytes) == 0, "%s: %s differs from the reference",
+                  v->name, ends[e].name);
+      }
+      if (base) munmap(base, len);
+      free(packed);
+      free(scratch);
+      free(got);
+      free(want);
+      qt_problem_free(&p);
+    }
+  }
+}
+
 /* Scratch follows the knobs: nothing for an unpadded layer with fused requantization, one
- * row of input_zp (inline/strips) or a padded copy (prepad) for a padded one, and int32
- * pixels for rq=row (TH output rows) or rq=pass (the whole output). */
+ * row of input_zp (inline/strips) or a padded copy (prepad) for a padded one, int32 pixels
+ * for rq=row (TH output rows) or rq=pass (the whole output), and for an ISA micro-kernel
+ * outside prepad one tile's gathered kernel rows (TH*TW pixels x kh rows of kw*in_c bytes
+ * rounded up to its k-step) when the layer is padded. */
 static void test_scratch_sizes(void) {
   const qt_conv_desc *stem = &mnv2_shapes[1].d; /* n2 12x10x3 -> 6x5x32, pads 0,0,1,1 */
   const qt_conv_desc *pw = &mnv2_shapes[3].d;   /* 5x5x24 -> 5x5x144, unpadded */
@@ -104,19 +304,23 @@ static void test_scratch_sizes(void) {
     const size_t ibuf_stem = v->rq == 0 ? 0 : v->rq == 1 ? (size_t)v->th * 5 * 32 * 4
                                                          : (size_t)2 * 6 * 5 * 32 * 4;
     const size_t pad_stem = v->pad == 1 ? (size_t)2 * 13 * 11 * 3 : 3;
-    const size_t want = ibuf_stem + pad_stem, got = v->fns->scratch_size(stem);
-    CHECK_MSG(got >= want && got < want + 2 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
+    const size_t gather =
+        v->isa != ISA_C && v->pad != 1 ? (size_t)v->th * (size_t)v->tw * 3 * seg_packed(i, 9) : 0;
+    const size_t want = ibuf_stem + pad_stem + gather, got = v->fns->scratch_size(stem);
+    CHECK_MSG(got >= want && got < want + 3 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
               v->fns->name, got, want);
     const size_t ibuf_pw = v->rq == 0 ? 0 : v->rq == 1 ? (size_t)v->th * 5 * 144 * 4
                                                        : (size_t)5 * 5 * 144 * 4;
     const size_t got_pw = v->fns->scratch_size(pw);
     CHECK_MSG(got_pw >= ibuf_pw && got_pw < ibuf_pw + 64, "%s: pointwise scratch %zu, want %zu",
               v->fns->name, got_pw, ibuf_pw);
-    /* packed: one int32 bias + K int16 weights per channel, whole blocks of OCB */
-    const size_t blocks = (32 + (size_t)v->ocb - 1) / (size_t)v->ocb, k = 27;
+    /* packed: one int32 bias + kh rows of kw*in_c weights (rounded up to the k-step) per
+     * channel, whole blocks of OCB */
+    const size_t blocks = (32 + (size_t)v->ocb - 1) / (size_t)v->ocb;
+    const size_t per_channel = 4 + 3 * seg_packed(i, 9) * weight_bytes(i);
     const size_t packed = v->fns->packed_size(stem);
-    CHECK_MSG(packed >= blocks * (size_t)v->ocb * (4 + 2 * k) &&
-                  packed < blocks * ((size_t)v->ocb * (4 + 2 * k) + 64),
+    CHECK_MSG(packed >= blocks * (size_t)v->ocb * per_channel &&
+                  packed < blocks * ((size_t)v->ocb * per_channel + 64),
               "%s: packed %zu", v->fns->name, packed);
   }
 }
@@ -148,6 +352,16 @@ static void test_errors(void) {
     qt_quant_params bad = p.q;
     bad.dtype = 7;
     CHECK_EQ_INT(v->pack(d, &bad, p.weights, p.bias, packed), QT_KERNEL_EINVAL);
+    /* avx512vnni and neondot refuse u8 (its weights would not fit their signed bytes), before
+     * touching packed or scratch */
+    int refused = 0;
+    for (int i = 0; i < N_VARIANTS; i++) {
+      if (last_dtype(i) != QT_DTYPE_S8) continue;
+      CHECK_EQ_INT(variants[i].fns->pack(d, &p.q, p.weights, p.bias, packed), QT_KERNEL_EINVAL);
+      CHECK_EQ_INT(variants[i].fns->run(d, &p.q, p.input, packed, out, scratch), QT_KERNEL_EINVAL);
+      refused++;
+    }
+    CHECK(refused >= 4);
   }
   free(packed);
   free(scratch);
@@ -160,5 +374,6 @@ int main(void) {
   test_scratch_sizes();
   test_edge_shapes();
   test_mobilenet_v2_shapes();
+  test_input_end();
   return qt_test_finish();
 }

@@ -18,41 +18,66 @@
 #include "qt_datagen.h"
 #include "qt_test.h"
 
-QT_VARIANT_FNS(qt_gemm_4x16_ku1_outer_mn_inline_tile__c_);
-QT_VARIANT_FNS(qt_gemm_1x4_ku2_dot_nm_prepad_pass__c_);
-QT_VARIANT_FNS(qt_gemm_2x8_ku4_dot_mn_prepad_row__c_);
-QT_VARIANT_FNS(qt_gemm_6x32_ku1_outer_nm_inline_tile__c_);
-QT_VARIANT_FNS(qt_gemm_8x4_ku2_outer_mn_inline_pass__c_);
-QT_VARIANT_FNS(qt_gemm_8x16_ku4_outer_nm_prepad_tile__c_);
-QT_VARIANT_FNS(qt_gemm_6x8_ku2_outer_mn_inline_row__c_);
-QT_VARIANT_FNS(qt_gemm_1x32_ku4_outer_mn_prepad_tile__c_);
-QT_VARIANT_FNS(qt_gemm_2x16_ku1_dot_nm_inline_pass__c_);
-QT_VARIANT_FNS(qt_gemm_4x4_ku4_dot_mn_prepad_row__c_);
-QT_VARIANT_FNS(qt_gemm_8x32_ku1_outer_mn_prepad_pass__c_);
-QT_VARIANT_FNS(qt_gemm_4x8_ku2_dot_nm_prepad_tile__c_);
-QT_VARIANT_FNS(qt_gemm_4x16_ku2_outer_mn_inline_row__avx2_twin_);
-QT_VARIANT_FNS(qt_gemm_6x8_ku4_outer_nm_prepad_pass__avx2_twin_);
-QT_VARIANT_FNS(qt_gemm_2x32_ku4_outer_mn_prepad_row__avx512vnni_twin_);
-QT_VARIANT_FNS(qt_gemm_8x16_ku1_outer_nm_inline_tile__avx512vnni_twin_);
-QT_VARIANT_FNS(qt_gemm_4x8_ku2_outer_mn_prepad_row__neon_twin_);
-QT_VARIANT_FNS(qt_gemm_2x16_ku1_outer_nm_inline_pass__neondot_twin_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku1_weights_pipe0_outer_mn_inline_tile__c_);
+QT_VARIANT_FNS(qt_gemm_1x4_ku2_weights_pipe0_dot_nm_prepad_pass__c_);
+QT_VARIANT_FNS(qt_gemm_2x8_ku4_weights_pipe0_dot_mn_prepad_row__c_);
+QT_VARIANT_FNS(qt_gemm_6x32_ku1_weights_pipe0_outer_nm_inline_tile__c_);
+QT_VARIANT_FNS(qt_gemm_8x4_ku2_weights_pipe0_outer_mn_inline_pass__c_);
+QT_VARIANT_FNS(qt_gemm_8x16_ku4_weights_pipe0_outer_nm_prepad_tile__c_);
+QT_VARIANT_FNS(qt_gemm_6x8_ku2_weights_pipe0_outer_mn_inline_row__c_);
+QT_VARIANT_FNS(qt_gemm_1x32_ku4_weights_pipe0_outer_mn_prepad_tile__c_);
+QT_VARIANT_FNS(qt_gemm_2x16_ku1_weights_pipe0_dot_nm_inline_pass__c_);
+QT_VARIANT_FNS(qt_gemm_4x4_ku4_weights_pipe0_dot_mn_prepad_row__c_);
+QT_VARIANT_FNS(qt_gemm_8x32_ku1_weights_pipe0_outer_mn_prepad_pass__c_);
+QT_VARIANT_FNS(qt_gemm_4x8_ku2_weights_pipe0_dot_nm_prepad_tile__c_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__avx2_twin_);
+QT_VARIANT_FNS(qt_gemm_6x8_ku4_weights_pipe0_outer_nm_prepad_pass__avx2_twin_);
+QT_VARIANT_FNS(qt_gemm_2x32_ku4_weights_pipe0_outer_mn_prepad_row__avx512vnni_twin_);
+QT_VARIANT_FNS(qt_gemm_8x16_ku1_weights_pipe0_outer_nm_inline_tile__avx512vnni_twin_);
+QT_VARIANT_FNS(qt_gemm_4x8_ku2_weights_pipe0_outer_mn_prepad_row__neon_twin_);
+QT_VARIANT_FNS(qt_gemm_2x16_ku1_weights_pipe0_outer_nm_inline_pass__neondot_twin_);
+QT_VARIANT_FNS(qt_gemm_2x8_ku1_inputs_pipe1_outer_mn_inline_tile__avx2_twin_);
+QT_VARIANT_FNS(qt_gemm_1x16_ku2_weights_pipe2_outer_nm_prepad_pass__avx2_twin_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku1_inputs_pipe2_outer_mn_inline_row__avx512vnni_twin_);
+QT_VARIANT_FNS(qt_gemm_2x32_ku2_weights_pipe1_outer_nm_prepad_tile__avx512vnni_twin_);
+QT_VARIANT_FNS(qt_gemm_2x8_ku1_inputs_pipe1_outer_mn_prepad_pass__neon_twin_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku2_weights_pipe2_outer_mn_inline_tile__neon_twin_);
+QT_VARIANT_FNS(qt_gemm_2x16_ku1_inputs_pipe2_outer_mn_inline_row__neondot_twin_);
+QT_VARIANT_FNS(qt_gemm_4x8_ku2_weights_pipe1_outer_nm_prepad_tile__neondot_twin_);
 #ifdef QT_TEST_ARM_ISA
 #include <sys/auxv.h>
-QT_VARIANT_FNS(qt_gemm_4x16_ku1_outer_mn_inline_tile__neon_);
-QT_VARIANT_FNS(qt_gemm_8x8_ku2_outer_mn_prepad_row__neon_);
-QT_VARIANT_FNS(qt_gemm_2x32_ku4_outer_mn_inline_pass__neon_);
-QT_VARIANT_FNS(qt_gemm_4x16_ku2_outer_mn_inline_row__neondot_);
-QT_VARIANT_FNS(qt_gemm_8x8_ku1_outer_nm_prepad_tile__neondot_);
-QT_VARIANT_FNS(qt_gemm_1x4_ku4_outer_mn_prepad_pass__neondot_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku1_weights_pipe0_outer_mn_inline_tile__neon_);
+QT_VARIANT_FNS(qt_gemm_8x8_ku2_weights_pipe0_outer_mn_prepad_row__neon_);
+QT_VARIANT_FNS(qt_gemm_2x32_ku4_weights_pipe0_outer_mn_inline_pass__neon_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__neondot_);
+QT_VARIANT_FNS(qt_gemm_8x8_ku1_weights_pipe0_outer_nm_prepad_tile__neondot_);
+QT_VARIANT_FNS(qt_gemm_1x4_ku4_weights_pipe0_outer_mn_prepad_pass__neondot_);
+QT_VARIANT_FNS(qt_gemm_4x8_ku1_inputs_pipe0_outer_mn_inline_tile__neon_);
+QT_VARIANT_FNS(qt_gemm_2x16_ku2_weights_pipe1_outer_nm_prepad_pass__neon_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku1_inputs_pipe2_outer_mn_inline_row__neon_);
+QT_VARIANT_FNS(qt_gemm_1x8_ku4_inputs_pipe1_outer_mn_prepad_tile__neon_);
+QT_VARIANT_FNS(qt_gemm_4x8_ku1_inputs_pipe0_outer_mn_inline_pass__neondot_);
+QT_VARIANT_FNS(qt_gemm_2x16_ku2_weights_pipe1_outer_mn_inline_tile__neondot_);
+QT_VARIANT_FNS(qt_gemm_4x4_ku4_inputs_pipe2_outer_mn_prepad_row__neondot_);
+QT_VARIANT_FNS(qt_gemm_6x8_ku1_inputs_pipe1_outer_mn_inline_tile__neondot_);
 #endif
 #ifdef QT_TEST_X86_ISA
-QT_VARIANT_FNS(qt_gemm_4x16_ku2_outer_mn_inline_row__avx2_);
-QT_VARIANT_FNS(qt_gemm_2x8_ku1_outer_nm_prepad_tile__avx2_);
-QT_VARIANT_FNS(qt_gemm_8x32_ku4_outer_mn_inline_pass__avx2_);
-QT_VARIANT_FNS(qt_gemm_8x32_ku2_outer_mn_inline_tile__avx512vnni_);
-QT_VARIANT_FNS(qt_gemm_4x16_ku1_outer_nm_prepad_pass__avx512vnni_);
-QT_VARIANT_FNS(qt_gemm_1x16_ku4_outer_mn_prepad_row__avx512vnni_);
-QT_VARIANT_FNS(qt_gemm_6x32_ku1_outer_mn_inline_row__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__avx2_);
+QT_VARIANT_FNS(qt_gemm_2x8_ku1_weights_pipe0_outer_nm_prepad_tile__avx2_);
+QT_VARIANT_FNS(qt_gemm_8x32_ku4_weights_pipe0_outer_mn_inline_pass__avx2_);
+QT_VARIANT_FNS(qt_gemm_8x32_ku2_weights_pipe0_outer_mn_inline_tile__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku1_weights_pipe0_outer_nm_prepad_pass__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_1x16_ku4_weights_pipe0_outer_mn_prepad_row__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_6x32_ku1_weights_pipe0_outer_mn_inline_row__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_2x16_ku1_inputs_pipe0_outer_mn_inline_tile__avx2_);
+QT_VARIANT_FNS(qt_gemm_2x8_ku2_inputs_pipe1_outer_mn_prepad_row__avx2_);
+QT_VARIANT_FNS(qt_gemm_1x16_ku1_weights_pipe2_outer_nm_inline_pass__avx2_);
+QT_VARIANT_FNS(qt_gemm_2x8_ku4_weights_pipe1_outer_mn_inline_tile__avx2_);
+QT_VARIANT_FNS(qt_gemm_4x32_ku2_inputs_pipe1_outer_mn_inline_tile__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_6x16_ku1_weights_pipe1_outer_nm_prepad_pass__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_2x32_ku4_inputs_pipe2_outer_mn_inline_row__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_4x16_ku1_weights_pipe2_outer_mn_prepad_tile__avx512vnni_);
+QT_VARIANT_FNS(qt_gemm_8x16_ku1_inputs_pipe0_outer_mn_inline_pass__avx512vnni_);
 #endif
 
 enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4 };
@@ -64,40 +89,65 @@ static const struct variant {
   int isa;                          /* ISA_*: packed layout and dtypes */
   int native;                       /* 1: built with the ISA's flags (needs the CPU feature) */
 } variants[] = {
-    {&qt_gemm_4x16_ku1_outer_mn_inline_tile__c_fns, 4, 16, 0, 0, 0, ISA_C, 0},
-    {&qt_gemm_1x4_ku2_dot_nm_prepad_pass__c_fns, 1, 4, 1, 1, 2, ISA_C, 0},
-    {&qt_gemm_2x8_ku4_dot_mn_prepad_row__c_fns, 2, 8, 0, 1, 1, ISA_C, 0},
-    {&qt_gemm_6x32_ku1_outer_nm_inline_tile__c_fns, 6, 32, 1, 0, 0, ISA_C, 0},
-    {&qt_gemm_8x4_ku2_outer_mn_inline_pass__c_fns, 8, 4, 0, 0, 2, ISA_C, 0},
-    {&qt_gemm_8x16_ku4_outer_nm_prepad_tile__c_fns, 8, 16, 1, 1, 0, ISA_C, 0},
-    {&qt_gemm_6x8_ku2_outer_mn_inline_row__c_fns, 6, 8, 0, 0, 1, ISA_C, 0},
-    {&qt_gemm_1x32_ku4_outer_mn_prepad_tile__c_fns, 1, 32, 0, 1, 0, ISA_C, 0},
-    {&qt_gemm_2x16_ku1_dot_nm_inline_pass__c_fns, 2, 16, 1, 0, 2, ISA_C, 0},
-    {&qt_gemm_4x4_ku4_dot_mn_prepad_row__c_fns, 4, 4, 0, 1, 1, ISA_C, 0},
-    {&qt_gemm_8x32_ku1_outer_mn_prepad_pass__c_fns, 8, 32, 0, 1, 2, ISA_C, 0},
-    {&qt_gemm_4x8_ku2_dot_nm_prepad_tile__c_fns, 4, 8, 1, 1, 0, ISA_C, 0},
-    {&qt_gemm_4x16_ku2_outer_mn_inline_row__avx2_twin_fns, 4, 16, 0, 0, 1, ISA_AVX2, 0},
-    {&qt_gemm_6x8_ku4_outer_nm_prepad_pass__avx2_twin_fns, 6, 8, 1, 1, 2, ISA_AVX2, 0},
-    {&qt_gemm_2x32_ku4_outer_mn_prepad_row__avx512vnni_twin_fns, 2, 32, 0, 1, 1, ISA_AVX512VNNI, 0},
-    {&qt_gemm_8x16_ku1_outer_nm_inline_tile__avx512vnni_twin_fns, 8, 16, 1, 0, 0, ISA_AVX512VNNI, 0},
-    {&qt_gemm_4x8_ku2_outer_mn_prepad_row__neon_twin_fns, 4, 8, 0, 1, 1, ISA_NEON, 0},
-    {&qt_gemm_2x16_ku1_outer_nm_inline_pass__neondot_twin_fns, 2, 16, 1, 0, 2, ISA_NEONDOT, 0},
+    {&qt_gemm_4x16_ku1_weights_pipe0_outer_mn_inline_tile__c_fns, 4, 16, 0, 0, 0, ISA_C, 0},
+    {&qt_gemm_1x4_ku2_weights_pipe0_dot_nm_prepad_pass__c_fns, 1, 4, 1, 1, 2, ISA_C, 0},
+    {&qt_gemm_2x8_ku4_weights_pipe0_dot_mn_prepad_row__c_fns, 2, 8, 0, 1, 1, ISA_C, 0},
+    {&qt_gemm_6x32_ku1_weights_pipe0_outer_nm_inline_tile__c_fns, 6, 32, 1, 0, 0, ISA_C, 0},
+    {&qt_gemm_8x4_ku2_weights_pipe0_outer_mn_inline_pass__c_fns, 8, 4, 0, 0, 2, ISA_C, 0},
+    {&qt_gemm_8x16_ku4_weights_pipe0_outer_nm_prepad_tile__c_fns, 8, 16, 1, 1, 0, ISA_C, 0},
+    {&qt_gemm_6x8_ku2_weights_pipe0_outer_mn_inline_row__c_fns, 6, 8, 0, 0, 1, ISA_C, 0},
+    {&qt_gemm_1x32_ku4_weights_pipe0_outer_mn_prepad_tile__c_fns, 1, 32, 0, 1, 0, ISA_C, 0},
+    {&qt_gemm_2x16_ku1_weights_pipe0_dot_nm_inline_pass__c_fns, 2, 16, 1, 0, 2, ISA_C, 0},
+    {&qt_gemm_4x4_ku4_weights_pipe0_dot_mn_prepad_row__c_fns, 4, 4, 0, 1, 1, ISA_C, 0},
+    {&qt_gemm_8x32_ku1_weights_pipe0_outer_mn_prepad_pass__c_fns, 8, 32, 0, 1, 2, ISA_C, 0},
+    {&qt_gemm_4x8_ku2_weights_pipe0_dot_nm_prepad_tile__c_fns, 4, 8, 1, 1, 0, ISA_C, 0},
+    {&qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__avx2_twin_fns, 4, 16, 0, 0, 1, ISA_AVX2, 0},
+    {&qt_gemm_6x8_ku4_weights_pipe0_outer_nm_prepad_pass__avx2_twin_fns, 6, 8, 1, 1, 2, ISA_AVX2, 0},
+    {&qt_gemm_2x32_ku4_weights_pipe0_outer_mn_prepad_row__avx512vnni_twin_fns, 2, 32, 0, 1, 1, ISA_AVX512VNNI, 0},
+    {&qt_gemm_8x16_ku1_weights_pipe0_outer_nm_inline_tile__avx512vnni_twin_fns, 8, 16, 1, 0, 0, ISA_AVX512VNNI, 0},
+    {&qt_gemm_4x8_ku2_weights_pipe0_outer_mn_prepad_row__neon_twin_fns, 4, 8, 0, 1, 1, ISA_NEON, 0},
+    {&qt_gemm_2x16_ku1_weights_pipe0_outer_nm_inline_pass__neondot_twin_fns, 2, 16, 1, 0, 2, ISA_NEONDOT, 0},
+    {&qt_gemm_2x8_ku1_inputs_pipe1_outer_mn_inline_tile__avx2_twin_fns, 2, 8, 0, 0, 0, ISA_AVX2, 0},
+    {&qt_gemm_1x16_ku2_weights_pipe2_outer_nm_prepad_pass__avx2_twin_fns, 1, 16, 1, 1, 2, ISA_AVX2, 0},
+    {&qt_gemm_4x16_ku1_inputs_pipe2_outer_mn_inline_row__avx512vnni_twin_fns, 4, 16, 0, 0, 1, ISA_AVX512VNNI, 0},
+    {&qt_gemm_2x32_ku2_weights_pipe1_outer_nm_prepad_tile__avx512vnni_twin_fns, 2, 32, 1, 1, 0, ISA_AVX512VNNI, 0},
+    {&qt_gemm_2x8_ku1_inputs_pipe1_outer_mn_prepad_pass__neon_twin_fns, 2, 8, 0, 1, 2, ISA_NEON, 0},
+    {&qt_gemm_4x16_ku2_weights_pipe2_outer_mn_inline_tile__neon_twin_fns, 4, 16, 0, 0, 0, ISA_NEON, 0},
+    {&qt_gemm_2x16_ku1_inputs_pipe2_outer_mn_inline_row__neondot_twin_fns, 2, 16, 0, 0, 1, ISA_NEONDOT, 0},
+    {&qt_gemm_4x8_ku2_weights_pipe1_outer_nm_prepad_tile__neondot_twin_fns, 4, 8, 1, 1, 0, ISA_NEONDOT, 0},
 #ifdef QT_TEST_ARM_ISA
-    {&qt_gemm_4x16_ku1_outer_mn_inline_tile__neon_fns, 4, 16, 0, 0, 0, ISA_NEON, 1},
-    {&qt_gemm_8x8_ku2_outer_mn_prepad_row__neon_fns, 8, 8, 0, 1, 1, ISA_NEON, 1},
-    {&qt_gemm_2x32_ku4_outer_mn_inline_pass__neon_fns, 2, 32, 0, 0, 2, ISA_NEON, 1},
-    {&qt_gemm_4x16_ku2_outer_mn_inline_row__neondot_fns, 4, 16, 0, 0, 1, ISA_NEONDOT, 1},
-    {&qt_gemm_8x8_ku1_outer_nm_prepad_tile__neondot_fns, 8, 8, 1, 1, 0, ISA_NEONDOT, 1},
-    {&qt_gemm_1x4_ku4_outer_mn_prepad_pass__neondot_fns, 1, 4, 0, 1, 2, ISA_NEONDOT, 1},
+    {&qt_gemm_4x16_ku1_weights_pipe0_outer_mn_inline_tile__neon_fns, 4, 16, 0, 0, 0, ISA_NEON, 1},
+    {&qt_gemm_8x8_ku2_weights_pipe0_outer_mn_prepad_row__neon_fns, 8, 8, 0, 1, 1, ISA_NEON, 1},
+    {&qt_gemm_2x32_ku4_weights_pipe0_outer_mn_inline_pass__neon_fns, 2, 32, 0, 0, 2, ISA_NEON, 1},
+    {&qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__neondot_fns, 4, 16, 0, 0, 1, ISA_NEONDOT, 1},
+    {&qt_gemm_8x8_ku1_weights_pipe0_outer_nm_prepad_tile__neondot_fns, 8, 8, 1, 1, 0, ISA_NEONDOT, 1},
+    {&qt_gemm_1x4_ku4_weights_pipe0_outer_mn_prepad_pass__neondot_fns, 1, 4, 0, 1, 2, ISA_NEONDOT, 1},
+    {&qt_gemm_4x8_ku1_inputs_pipe0_outer_mn_inline_tile__neon_fns, 4, 8, 0, 0, 0, ISA_NEON, 1},
+    {&qt_gemm_2x16_ku2_weights_pipe1_outer_nm_prepad_pass__neon_fns, 2, 16, 1, 1, 2, ISA_NEON, 1},
+    {&qt_gemm_4x16_ku1_inputs_pipe2_outer_mn_inline_row__neon_fns, 4, 16, 0, 0, 1, ISA_NEON, 1},
+    {&qt_gemm_1x8_ku4_inputs_pipe1_outer_mn_prepad_tile__neon_fns, 1, 8, 0, 1, 0, ISA_NEON, 1},
+    {&qt_gemm_4x8_ku1_inputs_pipe0_outer_mn_inline_pass__neondot_fns, 4, 8, 0, 0, 2, ISA_NEONDOT, 1},
+    {&qt_gemm_2x16_ku2_weights_pipe1_outer_mn_inline_tile__neondot_fns, 2, 16, 0, 0, 0, ISA_NEONDOT, 1},
+    {&qt_gemm_4x4_ku4_inputs_pipe2_outer_mn_prepad_row__neondot_fns, 4, 4, 0, 1, 1, ISA_NEONDOT, 1},
+    {&qt_gemm_6x8_ku1_inputs_pipe1_outer_mn_inline_tile__neondot_fns, 6, 8, 0, 0, 0, ISA_NEONDOT, 1},
 #endif
 #ifdef QT_TEST_X86_ISA
-    {&qt_gemm_4x16_ku2_outer_mn_inline_row__avx2_fns, 4, 16, 0, 0, 1, ISA_AVX2, 1},
-    {&qt_gemm_2x8_ku1_outer_nm_prepad_tile__avx2_fns, 2, 8, 1, 1, 0, ISA_AVX2, 1},
-    {&qt_gemm_8x32_ku4_outer_mn_inline_pass__avx2_fns, 8, 32, 0, 0, 2, ISA_AVX2, 1},
-    {&qt_gemm_8x32_ku2_outer_mn_inline_tile__avx512vnni_fns, 8, 32, 0, 0, 0, ISA_AVX512VNNI, 1},
-    {&qt_gemm_4x16_ku1_outer_nm_prepad_pass__avx512vnni_fns, 4, 16, 1, 1, 2, ISA_AVX512VNNI, 1},
-    {&qt_gemm_1x16_ku4_outer_mn_prepad_row__avx512vnni_fns, 1, 16, 0, 1, 1, ISA_AVX512VNNI, 1},
-    {&qt_gemm_6x32_ku1_outer_mn_inline_row__avx512vnni_fns, 6, 32, 0, 0, 1, ISA_AVX512VNNI, 1},
+    {&qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__avx2_fns, 4, 16, 0, 0, 1, ISA_AVX2, 1},
+    {&qt_gemm_2x8_ku1_weights_pipe0_outer_nm_prepad_tile__avx2_fns, 2, 8, 1, 1, 0, ISA_AVX2, 1},
+    {&qt_gemm_8x32_ku4_weights_pipe0_outer_mn_inline_pass__avx2_fns, 8, 32, 0, 0, 2, ISA_AVX2, 1},
+    {&qt_gemm_8x32_ku2_weights_pipe0_outer_mn_inline_tile__avx512vnni_fns, 8, 32, 0, 0, 0, ISA_AVX512VNNI, 1},
+    {&qt_gemm_4x16_ku1_weights_pipe0_outer_nm_prepad_pass__avx512vnni_fns, 4, 16, 1, 1, 2, ISA_AVX512VNNI, 1},
+    {&qt_gemm_1x16_ku4_weights_pipe0_outer_mn_prepad_row__avx512vnni_fns, 1, 16, 0, 1, 1, ISA_AVX512VNNI, 1},
+    {&qt_gemm_6x32_ku1_weights_pipe0_outer_mn_inline_row__avx512vnni_fns, 6, 32, 0, 0, 1, ISA_AVX512VNNI, 1},
+    {&qt_gemm_2x16_ku1_inputs_pipe0_outer_mn_inline_tile__avx2_fns, 2, 16, 0, 0, 0, ISA_AVX2, 1},
+    {&qt_gemm_2x8_ku2_inputs_pipe1_outer_mn_prepad_row__avx2_fns, 2, 8, 0, 1, 1, ISA_AVX2, 1},
+    {&qt_gemm_1x16_ku1_weights_pipe2_outer_nm_inline_pass__avx2_fns, 1, 16, 1, 0, 2, ISA_AVX2, 1},
+    {&qt_gemm_2x8_ku4_weights_pipe1_outer_mn_inline_tile__avx2_fns, 2, 8, 0, 0, 0, ISA_AVX2, 1},
+    {&qt_gemm_4x32_ku2_inputs_pipe1_outer_mn_inline_tile__avx512vnni_fns, 4, 32, 0, 0, 0, ISA_AVX512VNNI, 1},
+    {&qt_gemm_6x16_ku1_weights_pipe1_outer_nm_prepad_pass__avx512vnni_fns, 6, 16, 1, 1, 2, ISA_AVX512VNNI, 1},
+    {&qt_gemm_2x32_ku4_inputs_pipe2_outer_mn_inline_row__avx512vnni_fns, 2, 32, 0, 0, 1, ISA_AVX512VNNI, 1},
+    {&qt_gemm_4x16_ku1_weights_pipe2_outer_mn_prepad_tile__avx512vnni_fns, 4, 16, 0, 1, 0, ISA_AVX512VNNI, 1},
+    {&qt_gemm_8x16_ku1_inputs_pipe0_outer_mn_inline_pass__avx512vnni_fns, 8, 16, 0, 0, 2, ISA_AVX512VNNI, 1},
 #endif
 };
 enum { N_VARIANTS = (int)(sizeof variants / sizeof variants[0]) };
