@@ -203,15 +203,6 @@ static void direct_default(const qt_workload *w, const qt_target *t, int *v) {
  * times for three multiply-adds each), below gemm everywhere else. */
 static int direct_preference(const qt_workload *w) { return w->desc.in.c <= 4 ? 100 : 10; }
 
-/* The ISA's compile flags (the variant's, not the target's). */
-static const char *direct_knob_flags(int knob, int value) {
-  if (knob != K_ISA) return NULL;
-  if (value == ISA_AVX2) return "-mavx2";
-  if (value == ISA_AVX512VNNI) return "-mavx512f -mavx512bw -mavx512vnni";
-  if (value == ISA_NEONDOT) return "-march=armv8.2-a+dotprod";
-  return NULL; /* c; neon is baseline aarch64 */
-}
-
 const qt_template_def qt_template_direct = {
     .name = "direct",
     .source = "templates/direct.c",
@@ -252,5 +243,4 @@ const qt_template_def qt_template_direct = {
     .valid = direct_valid,
     .default_config = direct_default,
     .preference = direct_preference,
-    .knob_flags = direct_knob_flags,
 };

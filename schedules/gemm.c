@@ -4,8 +4,7 @@
  * template's preference. Register pressure is counted in vector registers of L =
  * qt_target_lanes32() int32 lanes (for isa=c; an ISA micro-kernel counts in its own
  * registers) with the model documented at gemm_registers(). The isa knob offers a micro-kernel
- * only where the target has its feature, and names the compile flags it needs
- * (gemm_knob_flags). */
+ * only where the target has its feature; its labels name the compile flags (space.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -280,15 +279,6 @@ static int gemm_preference(const qt_workload *w) {
   return 50;
 }
 
-/* The ISA's compile flags (the variant's, not the target's). */
-static const char *gemm_knob_flags(int knob, int value) {
-  if (knob != K_ISA) return NULL;
-  if (value == ISA_AVX2) return "-mavx2";
-  if (value == ISA_AVX512VNNI) return "-mavx512f -mavx512bw -mavx512vnni";
-  if (value == ISA_NEONDOT) return "-march=armv8.2-a+dotprod";
-  return NULL; /* c; neon is baseline aarch64 */
-}
-
 const qt_template_def qt_template_gemm = {
     .name = "gemm",
     .source = "templates/gemm.c",
@@ -338,5 +328,4 @@ const qt_template_def qt_template_gemm = {
     .valid = gemm_valid,
     .default_config = gemm_default,
     .preference = gemm_preference,
-    .knob_flags = gemm_knob_flags,
 };

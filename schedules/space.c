@@ -219,11 +219,35 @@ int qt_config_defines(const qt_config *c, char *buf, size_t cap) {
   return 0;
 }
 
+/* The compile flags of an ISA strategy, by the label every template's isa knob gives it:
+ * one table, so a strategy is compiled alike in every template. Labels not listed (c, neon:
+ * baseline aarch64) need none. */
+static const struct isa_flags {
+  const char *label, *flags;
+} isa_flags[] = {
+    {"avx2", "-mavx2"},
+    {"avx512", "-mavx512f -mavx512bw"},
+    {"avx512vnni", "-mavx512f -mavx512bw -mavx512vnni"},
+    {"neondot", "-march=armv8.2-a+dotprod"},
+};
+
+static const char *knob_value_flags(const qt_template_def *t, int k, int value) {
+  if (t->knob_flags) return t->knob_flags(k, value);
+  const qt_knob_def *kd = &t->knobs[k];
+  if (kd->family != QT_FAMILY_ISA) return NULL;
+  for (int v = 0; v < kd->n_values; v++) {
+    if (kd->values[v] != value || !kd->labels[v]) continue;
+    for (size_t i = 0; i < sizeof isa_flags / sizeof isa_flags[0]; i++)
+      if (strcmp(isa_flags[i].label, kd->labels[v]) == 0) return isa_flags[i].flags;
+  }
+  return NULL;
+}
+
 int qt_config_flags(const qt_config *c, char *buf, size_t cap) {
   size_t used = 0;
   buf[0] = '\0';
-  for (int k = 0; k < c->tpl->n_knobs && c->tpl->knob_flags; k++) {
-    const char *f = c->tpl->knob_flags(k, c->vals[k]);
+  for (int k = 0; k < c->tpl->n_knobs; k++) {
+    const char *f = knob_value_flags(c->tpl, k, c->vals[k]);
     if (!f || !*f) continue;
     used += (size_t)snprintf(buf + used, used < cap ? cap - used : 0, "%s%s", used ? " " : "", f);
     if (used >= cap) return QT_EINVAL;

@@ -60,9 +60,10 @@ typedef struct qt_template_def {
   /* Preference of this template as the default for w: higher wins among applicable ones. */
   int (*preference)(const qt_workload *w);
   /* Compiler flags value `value` of knob `knob` needs beyond the target's (an ISA strategy's
-   * "-mavx512vnni", say), space-separated, or NULL/"" for none. NULL pointer: no knob needs
-   * any. The flags belong to the variant, not the target: a target offers the value only if
-   * it has the feature (valid()), and the variant says how to compile it. */
+   * "-mavx512vnni", say), space-separated, or NULL/"" for none. NULL pointer: the flags of
+   * the ISA-family knob's label from space.c's one table (avx2, avx512, avx512vnni,
+   * neondot). The flags belong to the variant, not the target: a target offers the value
+   * only if it has the feature (valid()), and the variant says how to compile it. */
   const char *(*knob_flags)(int knob, int value);
 } qt_template_def;
 
