@@ -1,21 +1,40 @@
 /* dwconv.c — the knob space of the depthwise template kernels/templates/dwconv.c: its knobs
- * (channel split, spatial tile, loop order, tap unroll, load order, padding and requant
- * placement), which workloads it applies to, the constraints that keep only configs that
- * compile to sensible code on a target, and the default config. The knob values and their
- * meaning are defined by the template; keep the two files in step. */
+ * (channel split, spatial tile, loop order, tap unroll, load order, padding, requant
+ * placement and the ISA micro-kernel), which workloads it applies to, the constraints that
+ * keep only configs that compile to sensible code on a target, and the default config. The
+ * knob values and their meaning are defined by the template; keep the two files in step. */
 #include <stdio.h>
 #include <string.h>
 
 #include "schedules/space.h"
 
 /* Knob indices, in declaration order (the order of the canonical knob string). */
-enum { K_CB, K_TH, K_TW, K_ORDER, K_KU, K_LOAD, K_PAD, K_RQ, K_COUNT };
+enum { K_CB, K_TH, K_TW, K_ORDER, K_KU, K_LOAD, K_PAD, K_RQ, K_ISA, K_COUNT };
 
 /* Named values, as the template's #if tests them. */
 enum { ORDER_HWC = 0, ORDER_CHW = 1 };
 enum { LOAD_WEIGHTS = 0, LOAD_INPUTS = 1 };
 enum { PAD_INLINE = 0, PAD_PREPAD = 1, PAD_STRIPS = 2 };
 enum { RQ_TILE = 0, RQ_ROW = 1, RQ_PASS = 2 };
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_NEON = 3 };
+
+/* Per ISA value (kernels/ukernels/qt_ukernel_dwconv_*.h): name, the target features it needs,
+ * the channels one vector of int16 holds (cb must be a multiple: the micro-kernel's chunk),
+ * the int32 lanes of an accumulator register, and the registers of its inner loop beside the
+ * accumulators: weight vectors per tap pair (weights-first) or per tap (neon), and the
+ * temporaries of one position (x86: two loaded taps and their two widened halves; neon: the
+ * loaded bytes and the widened int16, plus the reloaded weight vector inputs-first, which
+ * x86 takes as a memory operand). */
+static const struct isa_info {
+  const char *name;
+  uint32_t needs;
+  int chunk, lanes, weights_per_step, temps;
+} isa_info[] = {
+    [ISA_C] = {"c", 0, 1, 0, 0, 0},
+    [ISA_AVX2] = {"avx2", QT_ISA_AVX2, 16, 8, 2, 4},
+    [ISA_AVX512] = {"avx512", QT_ISA_AVX512, 32, 16, 2, 4},
+    [ISA_NEON] = {"neon", QT_ISA_NEON, 8, 4, 1, 2},
+};
 
 /* Smallest channel block whose int8 inputs GCC's loop vectoriser can load as one vector:
  * the vectorisation factor comes from the int8 input, and x86 has no 64-bit vector integer
@@ -45,19 +64,58 @@ static int live_registers(const int *v, int lanes) {
 
 static int dw_applies(const qt_workload *w) { return w->desc.p.op == QT_OP_DEPTHWISE; }
 
+/* Vector registers an ISA micro-kernel keeps live: TH*TW*CB/L accumulators, the weight
+ * vectors of the KU steps of one chunk when weights are loaded first (an inputs-first neon
+ * kernel reloads one), and the temporaries of one position. */
+static int isa_registers(const int *v) {
+  const struct isa_info *in = &isa_info[v[K_ISA]];
+  const int acc = v[K_TH] * v[K_TW] * (v[K_CB] / in->lanes);
+  int weights = v[K_LOAD] == LOAD_WEIGHTS ? v[K_KU] * in->weights_per_step : 0;
+  if (v[K_ISA] == ISA_NEON && v[K_LOAD] == LOAD_INPUTS) weights = 1;
+  return acc + weights + in->temps;
+}
+
+/* 1 if the isa value is usable for (w, t) with this block and tile, else 0 and why. */
+static int isa_valid(const qt_workload *w, const qt_target *t, const int *v, char *why,
+                     size_t cap) {
+  const struct isa_info *in = &isa_info[v[K_ISA]];
+  if ((t->isa & in->needs) != in->needs) {
+    snprintf(why, cap, "isa=%s: target %s lacks %s", in->name, t->name,
+             v[K_ISA] == ISA_AVX512 ? "avx512 (F+BW)" : in->name);
+    return 0;
+  }
+  if (w->desc.p.depth_multiplier != 1) {
+    snprintf(why, cap, "isa=%s: the micro-kernel loads cb consecutive input channels; depth "
+                       "multiplier %d would need a gather", in->name, w->desc.p.depth_multiplier);
+    return 0;
+  }
+  if (v[K_CB] % in->chunk != 0) {
+    snprintf(why, cap, "isa=%s: cb=%d is not a multiple of %d (one vector of int16 channels)",
+             in->name, v[K_CB], in->chunk);
+    return 0;
+  }
+  const int regs = isa_registers(v);
+  if (regs > t->vector_regs) {
+    snprintf(why, cap, "isa=%s registers: %d > %d", in->name, regs, t->vector_regs);
+    return 0;
+  }
+  return 1;
+}
+
 /* Constraints, cheapest and most telling first; why gets the first that fails. */
 static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char *why,
                     size_t cap) {
   const qt_conv_desc *d = &w->desc;
   const int oc = d->out.c, oh = d->out.h, ow = d->out.w;
-  const int min_cb = min_vector_cb(t);
+  const int isa = v[K_ISA];
+  const int min_cb = isa == ISA_C ? min_vector_cb(t) : isa_info[isa].chunk;
   if (!dw_applies(w)) {
     snprintf(why, cap, "not a depthwise workload");
     return 0;
   }
   /* Below the vector minimum the block compiles to scalar code; worth it only when the
    * channels are too few to fill even the smallest vector block. */
-  if (v[K_CB] < min_cb && oc >= min_cb) {
+  if (isa == ISA_C && v[K_CB] < min_cb && oc >= min_cb) {
     snprintf(why, cap, "cb=%d < %d: no vector code on %s for out_c=%d", v[K_CB], min_cb,
              t->arch, oc);
     return 0;
@@ -81,9 +139,17 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
     snprintf(why, cap, "order=chw with one channel block (cb=%d >= out_c=%d)", v[K_CB], oc);
     return 0;
   }
-  /* Unrolling past kw unrolls nothing more: same code as ku=kw. */
-  if (v[K_KU] > 1 && v[K_KU] > d->p.kernel_w) {
-    snprintf(why, cap, "ku=%d > kw=%d", v[K_KU], d->p.kernel_w);
+  /* Unrolling past the loop's trip count unrolls nothing more: same code as the largest
+   * unroll below it. The C tap loop runs over kw; a micro-kernel's over all kh*kw taps, in
+   * pairs for the k2 (x86) ones. */
+  const int taps = d->p.kernel_h * d->p.kernel_w;
+  const int steps = isa == ISA_C ? d->p.kernel_w : isa == ISA_NEON ? taps : (taps + 1) / 2;
+  if (v[K_KU] > 1 && v[K_KU] > steps) {
+    if (isa == ISA_C)
+      snprintf(why, cap, "ku=%d > kw=%d", v[K_KU], d->p.kernel_w);
+    else
+      snprintf(why, cap, "ku=%d > %d %s of the isa=%s tap loop", v[K_KU], steps,
+               isa == ISA_NEON ? "taps" : "tap pairs", isa_info[isa].name);
     return 0;
   }
   /* Without padding every tile is interior: checks or a padded copy are pure overhead. */
@@ -92,6 +158,7 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
     snprintf(why, cap, "pad=%s without padding", v[K_PAD] == PAD_INLINE ? "inline" : "prepad");
     return 0;
   }
+  if (isa != ISA_C) return isa_valid(w, t, v, why, cap);
   const int lanes = qt_target_lanes32(t);
   const int live = live_registers(v, lanes);
   if (live > t->vector_regs) {
@@ -102,6 +169,77 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
     return 0;
   }
   return 1;
+}
+
+/* ISA default, measured on this host (Zen 4, AVX-512 F/BW/VL/VNNI; MobileNetV2's ten
+ * distinct depthwise workloads, fp32 requant, interleaved runs of fixed-shape harness builds,
+ * ratios within one run; kernels/ukernels/README.md, dwconv):
+ *   avx512 (VPMADDWD on tap pairs, zmm) where the target has AVX-512:
+ *          outputs of 28x28 and more: cb=32, a 4x2 tile, 3 tap pairs per iteration, inputs
+ *          first, rq=tile (16 zmm accumulators); 7x7 and 14x14 outputs: cb=64 (halved while
+ *          it exceeds out_c), a 1x2 tile, 2 tap pairs per iteration, weights first, whose
+ *          few, narrow tiles lose least to the checked border tiles there. In one run the
+ *          4x2 form took 0.90-0.95x the time of the 1x2 form on the five large workloads
+ *          and 1.06-1.42x on the five small ones (the split: 0.94x of 1x2 everywhere, counting
+ *          each layer of the model); the 1x2 form alone took 0.42x of the plain C default
+ *          (cb=64 2x2 inputs first) over the ten workloads, cb=32 2x2 0.44x, cb=64 2x2 0.47x;
+ *          ku=2 weights first was 0.85x of ku=1 inputs first for 1x2. In bench/peers (one
+ *          run) the 1x2 default alone matched XNNPACK and oneDNN on depthwise.
+ *   avx2   where the target has AVX2 but not AVX-512 (an AVX2-only host was not available; on
+ *          this one the avx2 value took 0.60x of the C default with cb=32 2x2): the 1x2 form
+ *          at half the width, cb=32 (16 ymm: 8 acc + 4 weights + 4 temporaries).
+ *   neon   on aarch64 (only emulated runs here, so from the instruction count): cb=16, 2x2,
+ *          weights first, ku=1: per tap and 8 channels one int16x8 weight load serves the
+ *          4 positions, each 1 load + 1 SSUBL/USUBL + SMLAL + SMLAL2 (17 instructions per 64
+ *          multiply-adds, 20 inputs first); 16 accumulators + 1 weight + 2 temporaries of
+ *          the 32 registers, and the 2x2 tile reuses each weight vector 4 times (TVM's
+ *          NHWC depthwise schedule).
+ * Overrides cb, th, tw, ku, load, rq and isa when the result is valid; otherwise the plain C
+ * default stays (e.g. depth multiplier 2). */
+static void dw_default_isa(const qt_workload *w, const qt_target *t, int *v) {
+  int trial[QT_MAX_KNOBS];
+  memcpy(trial, v, sizeof trial);
+  const int large = w->desc.out.h * w->desc.out.w >= 28 * 28;
+  if ((t->isa & QT_ISA_AVX512) && large) {
+    trial[K_ISA] = ISA_AVX512;
+    trial[K_CB] = 32;
+    trial[K_TH] = 4;
+    trial[K_TW] = 2;
+    trial[K_KU] = 3;
+    trial[K_LOAD] = LOAD_INPUTS;
+    trial[K_RQ] = RQ_TILE;
+  } else if (t->isa & QT_ISA_AVX512) {
+    trial[K_ISA] = ISA_AVX512;
+    trial[K_CB] = 64;
+    trial[K_TH] = 1;
+    trial[K_TW] = 2;
+    trial[K_KU] = 2;
+    trial[K_LOAD] = LOAD_WEIGHTS;
+  } else if (t->isa & QT_ISA_AVX2) {
+    trial[K_ISA] = ISA_AVX2;
+    trial[K_CB] = 32;
+    trial[K_TH] = 1;
+    trial[K_TW] = 2;
+    trial[K_KU] = 2;
+    trial[K_LOAD] = LOAD_WEIGHTS;
+  } else if (t->isa & QT_ISA_NEON) {
+    trial[K_ISA] = ISA_NEON;
+    trial[K_CB] = 16;
+    trial[K_TH] = 2;
+    trial[K_TW] = 2;
+    trial[K_KU] = 1;
+    trial[K_LOAD] = LOAD_WEIGHTS;
+  } else {
+    return;
+  }
+  const int chunk = isa_info[trial[K_ISA]].chunk;
+  while (trial[K_CB] > chunk && trial[K_CB] > w->desc.out.c) trial[K_CB] /= 2;
+  if (trial[K_TH] > w->desc.out.h) trial[K_TH] = 1;
+  if (trial[K_TW] > w->desc.out.w) trial[K_TW] = 1;
+  char why[128];
+  if (!dw_valid(w, t, trial, why, sizeof why)) trial[K_KU] = 1; /* a 1x1 kernel, say */
+  if (!dw_valid(w, t, trial, why, sizeof why) && trial[K_TH] > 1) trial[K_TH] = 1;
+  if (dw_valid(w, t, trial, why, sizeof why)) memcpy(v, trial, sizeof trial);
 }
 
 /* Default heuristic, then the first valid config found by shrinking it:
@@ -115,7 +253,8 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
  *   rq    = row (the requant loop then runs over whole rows of channels and vectorises at
  *           full width, measured ahead of per-tile requant with the fixedpoint scheme).
  * Register pressure then shrinks the tile (tw first, then th) and then the block. The
- * final fallback (smallest vector block, 1x1 tile) fits any target with 4+ registers. */
+ * final fallback (smallest vector block, 1x1 tile) fits any target with 4+ registers.
+ * Then the ISA default above, where the target has a micro-kernel's ISA (isa=c otherwise). */
 static void dw_default(const qt_workload *w, const qt_target *t, int *v) {
   const qt_conv_desc *d = &w->desc;
   const int min_cb = min_vector_cb(t);
@@ -131,6 +270,7 @@ static void dw_default(const qt_workload *w, const qt_target *t, int *v) {
   v[K_LOAD] = LOAD_INPUTS;
   v[K_PAD] = PAD_STRIPS;
   v[K_RQ] = RQ_ROW;
+  v[K_ISA] = ISA_C;
   char why[128];
   while (!dw_valid(w, t, v, why, sizeof why)) {
     if (v[K_TW] > 1)
@@ -142,6 +282,7 @@ static void dw_default(const qt_workload *w, const qt_target *t, int *v) {
     else
       break; /* cb=4, 1x1: every constraint above admits it or nothing is valid */
   }
+  dw_default_isa(w, t, v);
 }
 
 /* Depthwise workloads have no other template. */
@@ -164,7 +305,9 @@ const qt_template_def qt_template_dwconv = {
                          "hwc: tiles outer, channel blocks inner; chw: channel blocks outer",
                          2, {ORDER_HWC, ORDER_CHW}, {"hwc", "chw"}},
             [K_KU] = {"ku", "QT_KNOB_KU", QT_FAMILY_INTERLEAVE,
-                      "unroll of the innermost tap loop (over kw)", 3, {1, 2, 3}, {NULL}},
+                      "unroll of the innermost tap loop (c: over kw; isa micro-kernels: over "
+                      "all taps, in pairs on x86)",
+                      3, {1, 2, 3}, {NULL}},
             [K_LOAD] = {"load", "QT_KNOB_LOAD", QT_FAMILY_INTERLEAVE,
                         "weights: channel loop outside positions; inputs: positions outside",
                         2, {LOAD_WEIGHTS, LOAD_INPUTS}, {"weights", "inputs"}},
@@ -175,6 +318,12 @@ const qt_template_def qt_template_dwconv = {
             [K_RQ] = {"rq", "QT_KNOB_RQ", QT_FAMILY_COMPUTE_AT,
                       "requantization: per tile from registers, per band of rows, or one pass",
                       3, {RQ_TILE, RQ_ROW, RQ_PASS}, {"tile", "row", "pass"}},
+            [K_ISA] = {"isa", "QT_KNOB_ISA", QT_FAMILY_ISA,
+                       "ISA strategy of the tile's reduction: c = auto-vectorised C, avx2 / "
+                       "avx512 = VPMADDWD on tap pairs widened to int16, neon = SMLAL/SMLAL2 "
+                       "with the input zero point subtracted while widening",
+                       4, {ISA_C, ISA_AVX2, ISA_AVX512, ISA_NEON},
+                       {"c", "avx2", "avx512", "neon"}},
         },
     .applies = dw_applies,
     .valid = dw_valid,

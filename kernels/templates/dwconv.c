@@ -10,9 +10,12 @@
  * so run() only accumulates x * (w - weight_zp) with padded positions reading x = input_zp.
  * Any stride, dilation, asymmetric padding, depth multiplier, batch and channel count is
  * handled (partial tiles and channel blocks run the same code with runtime extents); the
- * result is bit-exact with qt_ref_conv. Plain C11 written for GCC's auto-vectoriser (no ISA
- * intrinsics); kernels never allocate: scratch_size() says how much caller memory run() needs
- * for the knob values compiled in. */
+ * result is bit-exact with qt_ref_conv. With QT_KNOB_ISA=c the reduction is plain C11 for
+ * GCC's auto-vectoriser; the other values hand each tile's reduction to an intrinsics
+ * micro-kernel of kernels/ukernels/ (or its plain C twin), which packs the weights in its own
+ * layout (documented in its header) while the tiling, padding and requantization stay here.
+ * Kernels never allocate: scratch_size() says how much caller memory run() needs for the
+ * knob values compiled in. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -74,6 +77,17 @@
 #define QT_KNOB_RQ 1
 #endif
 
+/* ISA strategy of the tile's reduction. 0 = c: the auto-vectorised C of this file. 1 = avx2,
+ * 2 = avx512: VPMADDWD on two taps at a time (kernels/ukernels/qt_ukernel_dwconv_k2__*.h),
+ * 3 = neon: SMLAL/SMLAL2 with the input zero point subtracted while widening
+ * (qt_ukernel_dwconv_k1__neon.h). Each compiles its intrinsics where the compiler targets the
+ * ISA (the knob value adds the flags, schedules/dwconv.c) and its plain C twin otherwise; the
+ * packed weights take the micro-kernel's layout. The micro-kernels load CB consecutive input
+ * channels, so a depth multiplier other than 1 runs the twin (the space rejects it). */
+#ifndef QT_KNOB_ISA
+#define QT_KNOB_ISA 0
+#endif
+
 #define DW_CB QT_KNOB_CB
 #define DW_TH QT_KNOB_TH
 #define DW_TW QT_KNOB_TW
@@ -91,6 +105,10 @@
 #define DW_RQ_TILE 0
 #define DW_RQ_ROW 1
 #define DW_RQ_PASS 2
+#define DW_ISA_C 0
+#define DW_ISA_AVX2 1
+#define DW_ISA_AVX512 2
+#define DW_ISA_NEON 3
 
 _Static_assert(DW_CB >= 1 && DW_CB <= 256, "QT_KNOB_CB out of range");
 _Static_assert(DW_TH >= 1 && DW_TH <= 16 && DW_TW >= 1 && DW_TW <= 16, "tile out of range");
@@ -99,6 +117,46 @@ _Static_assert(QT_KNOB_KU >= 1 && QT_KNOB_KU <= 16, "QT_KNOB_KU out of range");
 _Static_assert(QT_KNOB_LOAD == DW_LOAD_WEIGHTS || QT_KNOB_LOAD == DW_LOAD_INPUTS, "QT_KNOB_LOAD");
 _Static_assert(QT_KNOB_PAD >= DW_PAD_INLINE && QT_KNOB_PAD <= DW_PAD_STRIPS, "QT_KNOB_PAD");
 _Static_assert(QT_KNOB_RQ >= DW_RQ_TILE && QT_KNOB_RQ <= DW_RQ_PASS, "QT_KNOB_RQ");
+_Static_assert(QT_KNOB_ISA >= DW_ISA_C && QT_KNOB_ISA <= DW_ISA_NEON, "QT_KNOB_ISA");
+_Static_assert(QT_KNOB_ISA != DW_ISA_AVX2 || DW_CB % 16 == 0, "isa=avx2 needs CB % 16 == 0");
+_Static_assert(QT_KNOB_ISA != DW_ISA_AVX512 || DW_CB % 32 == 0, "isa=avx512 needs CB % 32 == 0");
+_Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB % 8 == 0");
+
+#if QT_KNOB_ISA != DW_ISA_C
+#define QT_UK_CB DW_CB
+#define QT_UK_TH DW_TH
+#define QT_UK_TW DW_TW
+#define QT_UK_KU QT_KNOB_KU
+#define QT_UK_LOAD QT_KNOB_LOAD
+#endif
+#if QT_KNOB_ISA == DW_ISA_AVX2
+#include "../ukernels/qt_ukernel_dwconv_k2__avx2.h"
+#define DW_UK_TAPS qt_ukernel_dwconv_k2__avx2_taps
+#define DW_UK_INDEX qt_ukernel_dwconv_k2__avx2_index
+#define DW_UK_TWIN qt_ukernel_dwconv_k2__avx2_c
+#if defined(__AVX2__)
+#define DW_UK_NATIVE qt_ukernel_dwconv_k2__avx2
+#endif
+#elif QT_KNOB_ISA == DW_ISA_AVX512
+#include "../ukernels/qt_ukernel_dwconv_k2__avx512.h"
+#define DW_UK_TAPS qt_ukernel_dwconv_k2__avx512_taps
+#define DW_UK_INDEX qt_ukernel_dwconv_k2__avx512_index
+#define DW_UK_TWIN qt_ukernel_dwconv_k2__avx512_c
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+#define DW_UK_NATIVE qt_ukernel_dwconv_k2__avx512
+#endif
+#elif QT_KNOB_ISA == DW_ISA_NEON
+#include "../ukernels/qt_ukernel_dwconv_k1__neon.h"
+#define DW_UK_TAPS qt_ukernel_dwconv_k1__neon_taps
+#define DW_UK_INDEX qt_ukernel_dwconv_k1__neon_index
+#define DW_UK_TWIN qt_ukernel_dwconv_k1__neon_c
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#define DW_UK_NATIVE qt_ukernel_dwconv_k1__neon
+#endif
+#endif
+/* 1 when the packed bias has input_zp * sum(w - weight_zp) folded in (the neon micro-kernel
+ * subtracts the zero point from the inputs instead). */
+#define DW_FOLD_ZP (QT_KNOB_ISA != DW_ISA_NEON)
 
 /* The schedule's building blocks are written once, generic over the element type (u8),
  * the depth multiplier (dm1) and the extents of partial tiles; forcing them inline lets each
@@ -141,9 +199,28 @@ static size_t dw_blocks(const qt_conv_desc *d) {
   return ((size_t)S_OUT_C(d) + DW_CB - 1) / DW_CB;
 }
 
+/* Packed tap slots of one channel block: the taps, rounded up to pairs for the k2 layouts. */
+static size_t dw_tap_slots(const qt_conv_desc *d) {
+  DW_UNUSED(d);
+#if QT_KNOB_ISA == DW_ISA_C
+  return (size_t)S_KH(d) * (size_t)S_KW(d);
+#else
+  return DW_UK_TAPS((size_t)S_KH(d) * (size_t)S_KW(d));
+#endif
+}
+
+/* Index of tap t, channel c in a block's packed weights. */
+static size_t dw_weight_index(size_t t, size_t c) {
+#if QT_KNOB_ISA == DW_ISA_C
+  return t * DW_CB + c;
+#else
+  return DW_UK_INDEX(t, c);
+#endif
+}
+
 /* Bytes of the packed weights, rounded so that the bias after them is QT_ALIGN-aligned. */
 static size_t dw_weight_bytes(const qt_conv_desc *d) {
-  return DW_ALIGN_UP(dw_blocks(d) * (size_t)S_KH(d) * (size_t)S_KW(d) * DW_CB * sizeof(int16_t));
+  return DW_ALIGN_UP(dw_blocks(d) * dw_tap_slots(d) * DW_CB * sizeof(int16_t));
 }
 
 size_t QT_FN(packed_size)(const qt_conv_desc *d) {
@@ -177,9 +254,11 @@ static size_t dw_ibuf_bytes(const qt_conv_desc *d) {
 size_t QT_FN(scratch_size)(const qt_conv_desc *d) { return dw_prepad_bytes(d) + dw_ibuf_bytes(d); }
 
 /* Packs 1HWO weights (int8 for S8, uint8 for U8) into int16 (w - weight_zp) blocks of CB
- * channels, zero past out.c, and writes the folded bias after them. bias may be NULL (all
- * zero). Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument or unknown dtype,
- * QT_KERNEL_ESHAPE for a non-depthwise desc or one that differs from compiled-in shapes. */
+ * channels in the layout of the compiled-in isa (zero past out.c and in unused tap slots),
+ * and writes the bias after them (folded unless the isa subtracts the zero point from the
+ * inputs). bias may be NULL (all zero). Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL
+ * argument or unknown dtype, QT_KERNEL_ESHAPE for a non-depthwise desc or one that differs
+ * from compiled-in shapes. */
 int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
                 const int32_t *bias, void *packed) {
   if (!d || !q || !weights || !packed) return QT_KERNEL_EINVAL;
@@ -187,28 +266,23 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
   if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const size_t oc_n = (size_t)S_OUT_C(d), taps = (size_t)S_KH(d) * (size_t)S_KW(d);
-  const size_t nb = dw_blocks(d);
+  const size_t nb = dw_blocks(d), slots = dw_tap_slots(d);
   int16_t *pw = (int16_t *)packed;
   int32_t *pb = (int32_t *)((uint8_t *)packed + dw_weight_bytes(d));
   const int32_t wzp = q->weight_zp;
-  for (size_t b = 0; b < nb; b++)
-    for (size_t t = 0; t < taps; t++)
-      for (size_t c = 0; c < DW_CB; c++) {
-        size_t oc = b * DW_CB + c;
-        int32_t v = 0;
-        if (oc < oc_n)
-          v = (u8 ? (int32_t)((const uint8_t *)weights)[t * oc_n + oc]
-                  : (int32_t)((const int8_t *)weights)[t * oc_n + oc]) - wzp;
-        pw[(b * taps + t) * DW_CB + c] = (int16_t)v;
-      }
+  memset(pw, 0, nb * slots * DW_CB * sizeof(int16_t));
   for (size_t oc = 0; oc < nb * DW_CB; oc++) {
-    int64_t folded = 0;
-    if (oc < oc_n) {
-      int64_t sum = 0;
-      for (size_t t = 0; t < taps; t++) sum += pw[((oc / DW_CB) * taps + t) * DW_CB + oc % DW_CB];
-      folded = (int64_t)(bias ? bias[oc] : 0) - (int64_t)q->input_zp * sum;
+    int16_t *blk = pw + (oc / DW_CB) * slots * DW_CB;
+    int64_t sum = 0;
+    for (size_t t = 0; t < taps && oc < oc_n; t++) {
+      int32_t v = (u8 ? (int32_t)((const uint8_t *)weights)[t * oc_n + oc]
+                      : (int32_t)((const int8_t *)weights)[t * oc_n + oc]) - wzp;
+      blk[dw_weight_index(t, oc % DW_CB)] = (int16_t)v;
+      sum += v;
     }
-    pb[oc] = (int32_t)folded;
+    int64_t b = oc < oc_n && bias ? bias[oc] : 0;
+    if (DW_FOLD_ZP) b -= (int64_t)q->input_zp * sum;
+    pb[oc] = (int32_t)b;
   }
   return QT_KERNEL_OK;
 }
@@ -265,6 +339,31 @@ DW_INLINE void dw_requant_span(const qt_quant_params *q, const int32_t *restrict
   } while (0)
 #endif
 
+/* Where the int32 results of a tile go, as QT_KNOB_RQ says: requantized to the output, or to
+ * the band buffer (whose row 0 is oy) or the image buffer. */
+DW_INLINE void dw_tile_emit(const dw_ctx *restrict k, int32_t acc[DW_TH][DW_TW][DW_CB],
+                            int32_t oy, int32_t ox, int th, int tw, int32_t c0, int cn) {
+  const qt_conv_desc *d = k->d;
+  DW_UNUSED(d);
+  const int32_t ow = S_OUT_W(d), oc = S_OUT_C(d);
+  DW_UNUSED(oy); /* RQ=row: the band buffer's row 0 is oy */
+  for (int i = 0; i < th; i++)
+    for (int j = 0; j < tw; j++) {
+#if QT_KNOB_RQ == DW_RQ_TILE
+      dw_requant_span(k->q, acc[i][j], k->out + ((ptrdiff_t)(oy + i) * ow + ox + j) * oc + c0, c0, cn);
+#else
+#if QT_KNOB_RQ == DW_RQ_ROW
+      int32_t *restrict dst = k->ibuf + ((ptrdiff_t)i * ow + ox + j) * oc + c0;
+#else
+      int32_t *restrict dst = k->ibuf + ((ptrdiff_t)(oy + i) * ow + ox + j) * oc + c0;
+#endif
+      _Pragma(QT_STR(GCC unroll DW_CU))
+      for (int c = 0; c < cn; c++) dst[c] = acc[i][j][c];
+#endif
+    }
+}
+
+#if QT_KNOB_ISA == DW_ISA_C
 /* One register block: output rows [oy, oy+th) x columns [ox, ox+tw) x channels [c0, c0+cn),
  * th <= TH, tw <= TW, cn <= CB, c0 a multiple of CB. checked: the tile may read padding;
  * each tap then tests the corners of its footprint once and takes the check-free body when
@@ -326,24 +425,63 @@ DW_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th,
     }
   }
 
-  const int32_t ow = S_OUT_W(d), oc = S_OUT_C(d);
-  for (int i = 0; i < th; i++)
-    for (int j = 0; j < tw; j++) {
-#if QT_KNOB_RQ == DW_RQ_TILE
-      dw_requant_span(k->q, acc[i][j], k->out + ((ptrdiff_t)(oy + i) * ow + ox + j) * oc + c0, c0, cn);
-#else
-#if QT_KNOB_RQ == DW_RQ_ROW
-      int32_t *restrict dst = k->ibuf + ((ptrdiff_t)i * ow + ox + j) * oc + c0;
-#else
-      int32_t *restrict dst = k->ibuf + ((ptrdiff_t)(oy + i) * ow + ox + j) * oc + c0;
-#endif
-      _Pragma(QT_STR(GCC unroll DW_CU))
-      for (int c = 0; c < cn; c++) dst[c] = acc[i][j][c];
-#endif
-    }
+  dw_tile_emit(k, acc, oy, ox, th, tw, c0, cn);
 }
 #undef DW_X
 #undef DW_TAP_BODY
+#else
+/* One register block as above, its reduction done by the isa's micro-kernel: the window
+ * tells it where each tap of each position reads (the image or padded copy without checks,
+ * or the image with per-position checks and the zero-point row outside). Depth multiplier 1
+ * runs the intrinsics where compiled in; anything else the plain C twin (same layout). */
+DW_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,
+                       int32_t c0, int cn, int checked, int u8, int dm1) {
+  const qt_conv_desc *d = k->d;
+  DW_UNUSED(d);
+  const int32_t ih = S_IN_H(d), iw = S_IN_W(d), ic = S_IN_C(d);
+  const int32_t sh = S_SH(d), sw = S_SW(d), pt = S_PT(d), pl = S_PL(d);
+  const int32_t dm = dm1 ? 1 : S_DM(d);
+  const int32_t cx = dm1 ? c0 : c0 / dm; /* first input channel the block reads */
+  qt_uk_dw_window win;
+  win.zrow = k->zrow;
+  win.ih = ih;
+  win.iw = iw;
+  win.sh = sh;
+  win.sw = sw;
+  win.dh = S_DH(d);
+  win.dw = S_DW(d);
+  win.kh = S_KH(d);
+  win.kw = S_KW(d);
+  win.c0 = c0;
+  win.dm = dm;
+  win.zp = k->q->input_zp;
+  win.ps = ic;
+  win.rs = (ptrdiff_t)iw * ic;
+  win.y0 = oy * sh - pt;
+  win.x0 = ox * sw - pl;
+  if (checked) {
+    win.x = k->img + cx;
+  } else {
+    const uint8_t *xb = k->img;
+#if QT_KNOB_PAD == DW_PAD_PREPAD
+    xb = k->pimg;
+    win.rs = (ptrdiff_t)(iw + pl + S_PR(d)) * ic;
+    win.y0 = oy * sh;
+    win.x0 = ox * sw;
+#endif
+    win.x = xb + (ptrdiff_t)win.y0 * win.rs + (ptrdiff_t)win.x0 * ic + cx;
+  }
+  const int16_t *wb = k->w + (size_t)(c0 / DW_CB) * dw_tap_slots(d) * DW_CB;
+  int32_t acc[DW_TH][DW_TW][DW_CB];
+#ifdef DW_UK_NATIVE
+  if (dm1)
+    DW_UK_NATIVE(&win, wb, k->bias + c0, acc, th, tw, cn, checked, u8);
+  else
+#endif
+    DW_UK_TWIN(&win, wb, k->bias + c0, acc, th, tw, cn, checked, u8);
+  dw_tile_emit(k, acc, oy, ox, th, tw, c0, cn);
+}
+#endif
 
 /* The tile instances, each its own small function: inlined into one large loop nest, GCC
  * vectorises across the wrong loop and spills the accumulators, while a function holding one

@@ -11,8 +11,11 @@
 #include "schedules/space.h"
 #include "tests/kernels/edge_shapes.h"
 
-enum { CB, TH, TW, ORDER, KU, LOAD, PAD, RQ, NK };
+enum { CB, TH, TW, ORDER, KU, LOAD, PAD, RQ, ISA, NK };
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_NEON = 3 };
 
+/* A target with the ISA features its name implies: "host" AVX2, "host-avx512" AVX2 + AVX-512
+ * F/BW/VNNI, aarch64 NEON (+ dotprod for cortex-a76), anything else none. */
 static qt_target make_target(const char *name, const char *arch, int regs, int bits) {
   qt_target t;
   memset(&t, 0, sizeof t);
@@ -20,6 +23,11 @@ static qt_target make_target(const char *name, const char *arch, int regs, int b
   snprintf(t.arch, sizeof t.arch, "%s", arch);
   t.vector_regs = regs;
   t.vector_bits = bits;
+  if (strcmp(name, "host") == 0) t.isa = QT_ISA_SSE41 | QT_ISA_AVX2;
+  if (strcmp(name, "host-avx512") == 0)
+    t.isa = QT_ISA_SSE41 | QT_ISA_AVX2 | QT_ISA_AVX512 | QT_ISA_AVX512VNNI;
+  if (strcmp(arch, "aarch64") == 0) t.isa = QT_ISA_NEON;
+  if (strcmp(name, "cortex-a76") == 0) t.isa |= QT_ISA_DOTPROD;
   return t;
 }
 
@@ -81,9 +89,10 @@ static void test_registered(void) {
   if (!tpl) return;
   CHECK_STR(tpl->source, "templates/dwconv.c");
   CHECK_EQ_INT(tpl->n_knobs, NK);
-  static const char *names[NK] = {"cb", "th", "tw", "order", "ku", "load", "pad", "rq"};
-  static const char *defines[NK] = {"QT_KNOB_CB", "QT_KNOB_TH", "QT_KNOB_TW", "QT_KNOB_ORDER",
-                                    "QT_KNOB_KU", "QT_KNOB_LOAD", "QT_KNOB_PAD", "QT_KNOB_RQ"};
+  static const char *names[NK] = {"cb", "th", "tw", "order", "ku", "load", "pad", "rq", "isa"};
+  static const char *defines[NK] = {"QT_KNOB_CB",   "QT_KNOB_TH",   "QT_KNOB_TW",
+                                    "QT_KNOB_ORDER", "QT_KNOB_KU",  "QT_KNOB_LOAD",
+                                    "QT_KNOB_PAD",  "QT_KNOB_RQ",   "QT_KNOB_ISA"};
   for (int k = 0; k < NK && k < tpl->n_knobs; k++) {
     CHECK_STR(tpl->knobs[k].name, names[k]);
     CHECK_STR(tpl->knobs[k].define, defines[k]);
@@ -94,7 +103,28 @@ static void test_registered(void) {
   for (int k = 0; k < tpl->n_knobs; k++) fam[tpl->knobs[k].family]++;
   CHECK(fam[QT_FAMILY_CHANNEL_SPLIT] == 1 && fam[QT_FAMILY_SPATIAL_TILE] == 2);
   CHECK(fam[QT_FAMILY_LOOP_ORDER] == 1 && fam[QT_FAMILY_INTERLEAVE] == 2);
-  CHECK(fam[QT_FAMILY_COMPUTE_AT] == 2);
+  CHECK(fam[QT_FAMILY_COMPUTE_AT] == 2 && fam[QT_FAMILY_ISA] == 1);
+  /* isa lists c first (old knob strings without it mean c) and names its flags. */
+  CHECK_EQ_INT(tpl->knobs[ISA].n_values, 4);
+  CHECK_STR(tpl->knobs[ISA].labels[0], "c");
+  CHECK_STR(tpl->knobs[ISA].labels[1], "avx2");
+  CHECK_STR(tpl->knobs[ISA].labels[2], "avx512");
+  CHECK_STR(tpl->knobs[ISA].labels[3], "neon");
+  {
+    /* the flags come from space.c's table, by the isa label */
+    qt_config c;
+    memset(&c, 0, sizeof c);
+    c.tpl = tpl;
+    c.vals[CB] = 32;
+    static const struct { int isa; const char *flags; } want[] = {
+        {ISA_C, ""}, {ISA_AVX2, "-mavx2"}, {ISA_AVX512, "-mavx512f -mavx512bw"}, {ISA_NEON, ""}};
+    for (int i = 0; i < 4; i++) {
+      char flags[256];
+      c.vals[ISA] = want[i].isa;
+      CHECK(qt_config_flags(&c, flags, sizeof flags) == 0);
+      CHECK_STR(flags, want[i].flags);
+    }
+  }
 
   qt_workload dw = mnv2_dw(56, 144, 1), conv = dw;
   conv.desc.p.op = QT_OP_CONV2D;
@@ -141,33 +171,82 @@ static void test_default_valid(void) {
   }
 }
 
-/* The documented heuristic, on block2_dw: one vector of int8 channels, 2x2 shrunk by
- * register pressure on the 16-register host, inputs first, strips, row requant. */
+/* The documented heuristic, on block2_dw. Plain C (a target without any micro-kernel's ISA):
+ * one vector of int8 channels, 2x2 shrunk by register pressure on 16 registers, inputs first,
+ * strips, row requant. With the ISA: avx512 cb=32 4x2 ku=3 inputs first rq=tile from 28x28
+ * outputs (cb=64 1x2 ku=2 weights first below), avx2 cb=32 1x2 ku=2 weights first, neon
+ * cb=16 2x2 weights first; depth multiplier 2 keeps plain C. */
 static void test_default_heuristic(void) {
   qt_workload w = mnv2_dw(56, 144, 1);
+  qt_target plain = make_target("plain-x86", "x86_64", 16, 256);
+  qt_target plain_arm = make_target("plain-arm", "aarch64", 32, 128);
+  plain_arm.isa = 0;
   qt_target host = make_target("host", "x86_64", 16, 256);
+  qt_target wide = make_target("host-avx512", "x86_64", 32, 512);
   qt_target a76 = make_target("cortex-a76", "aarch64", 32, 128);
-  qt_space s;
-  qt_err err;
-  qt_config c;
-  char str[QT_KNOBS_MAX];
-  CHECK_EQ_INT(qt_space_init(&s, &w, &host, &err), 0);
-  CHECK_EQ_INT(qt_space_default(&s, &c), 0);
-  CHECK_EQ_INT(qt_config_format(&c, str, sizeof str), 0);
-  CHECK_STR(str, "dwconv:cb=32,th=2,tw=1,order=hwc,ku=1,load=inputs,pad=strips,rq=row");
-  CHECK_EQ_INT(qt_space_init(&s, &w, &a76, &err), 0);
-  CHECK_EQ_INT(qt_space_default(&s, &c), 0);
-  CHECK_EQ_INT(qt_config_format(&c, str, sizeof str), 0);
-  CHECK_STR(str, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=inputs,pad=strips,rq=row");
+  const struct {
+    const qt_target *t;
+    const char *want;
+  } cases[] = {
+      {&plain, "dwconv:cb=32,th=2,tw=1,order=hwc,ku=1,load=inputs,pad=strips,rq=row,isa=c"},
+      {&plain_arm, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=inputs,pad=strips,rq=row,isa=c"},
+      {&host, "dwconv:cb=32,th=1,tw=2,order=hwc,ku=2,load=weights,pad=strips,rq=row,isa=avx2"},
+      {&wide, "dwconv:cb=32,th=4,tw=2,order=hwc,ku=3,load=inputs,pad=strips,rq=tile,isa=avx512"},
+      {&a76, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=weights,pad=strips,rq=row,isa=neon"},
+  };
+  for (int i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
+    qt_space s;
+    qt_err err;
+    qt_config c;
+    char str[QT_KNOBS_MAX];
+    CHECK_EQ_INT(qt_space_init(&s, &w, cases[i].t, &err), 0);
+    CHECK_EQ_INT(qt_space_default(&s, &c), 0);
+    CHECK_EQ_INT(qt_config_format(&c, str, sizeof str), 0);
+    CHECK_MSG(strcmp(str, cases[i].want) == 0, "%s: %s != %s", cases[i].t->name, str,
+              cases[i].want);
+  }
   /* 7x7x960 keeps the 2x2 tile; a 1x1 output gets a 1x1 tile. */
   qt_workload tiny = mnv2_dw(1, 17, 1);
   int v[QT_MAX_KNOBS];
-  tpl->default_config(&tiny, &a76, v);
+  tpl->default_config(&tiny, &plain_arm, v);
   CHECK_EQ_INT(v[TH], 1);
   CHECK_EQ_INT(v[TW], 1);
   CHECK_EQ_INT(v[CB], 16); /* one NEON vector of int8 channels, not above out_c = 17 */
-  tpl->default_config(&tiny, &host, v);
+  tpl->default_config(&tiny, &plain, v);
   CHECK_EQ_INT(v[CB], 16); /* 32 halved: the block must not exceed out_c */
+  tpl->default_config(&tiny, &host, v);
+  CHECK_EQ_INT(v[ISA], ISA_AVX2);
+  CHECK_EQ_INT(v[CB], 16); /* avx2's 32 halved to its chunk: out_c = 17 */
+  CHECK_EQ_INT(v[TH] * v[TW], 1);
+  CHECK_EQ_INT(v[KU], 2); /* a 1x1 output of a padded 3x3 still reads 9 taps: 5 pairs */
+  qt_workload k1 = tiny; /* a 1x1 kernel has one tap: no pair to unroll, ku falls to 1 */
+  k1.desc.p.kernel_h = k1.desc.p.kernel_w = 1;
+  k1.desc.p.pad_top = k1.desc.p.pad_left = k1.desc.p.pad_bottom = k1.desc.p.pad_right = 0;
+  CHECK_EQ_INT(qt_conv_desc_check(&k1.desc), QT_KERNEL_OK);
+  tpl->default_config(&k1, &host, v);
+  CHECK_EQ_INT(v[ISA], ISA_AVX2);
+  CHECK_EQ_INT(v[KU], 1);
+  tpl->default_config(&tiny, &wide, v);
+  CHECK_EQ_INT(v[ISA], ISA_AVX512);
+  CHECK_EQ_INT(v[CB], 32);
+  /* AVX-512 below 28x28 outputs: the 1x2 form, cb=64. */
+  qt_workload b7 = mnv2_dw(14, 384, 1);
+  tpl->default_config(&b7, &wide, v);
+  CHECK_EQ_INT(v[ISA], ISA_AVX512);
+  CHECK_EQ_INT(v[CB], 64);
+  CHECK_EQ_INT(v[TH], 1);
+  CHECK_EQ_INT(v[TW], 2);
+  CHECK_EQ_INT(v[KU], 2);
+  CHECK_EQ_INT(v[LOAD], 0);
+  CHECK_EQ_INT(v[RQ], 1);
+  /* Depth multiplier 2: no micro-kernel, plain C. */
+  qt_workload dm2 = mnv2_dw(8, 16, 1);
+  dm2.desc.p.depth_multiplier = 2;
+  dm2.desc.in.c = 8;
+  tpl->default_config(&dm2, &wide, v);
+  CHECK_EQ_INT(v[ISA], ISA_C);
+  tpl->default_config(&dm2, &a76, v);
+  CHECK_EQ_INT(v[ISA], ISA_C);
 }
 
 /* Each constraint rejects with a reason naming it, and admits the neighbouring config. */
@@ -257,6 +336,90 @@ static void test_constraints(void) {
   CHECK(!valid(&conv, &a76, fits, why));
 }
 
+/* The isa knob: the target's features, depth multiplier 1, cb a multiple of the micro-kernel's
+ * vector of int16 channels, and its own register count, each with a reason and a valid
+ * neighbour. */
+static void test_isa_constraints(void) {
+  qt_target host = make_target("host", "x86_64", 16, 256);
+  qt_target wide = make_target("host-avx512", "x86_64", 32, 512);
+  qt_target a76 = make_target("cortex-a76", "aarch64", 32, 128);
+  qt_workload w = mnv2_dw(56, 144, 1);
+  char why[160];
+
+  /* Features. */
+  CHECK(valid(&w, &host, (int[NK]){16, 2, 2, 0, 1, 1, 2, 1, ISA_AVX2}, why));
+  CHECK(!valid(&w, &host, (int[NK]){32, 2, 2, 0, 1, 1, 2, 1, ISA_AVX512}, why));
+  CHECK_MSG(strstr(why, "lacks avx512") != NULL, "why = %s", why);
+  CHECK(valid(&w, &wide, (int[NK]){32, 2, 2, 0, 1, 1, 2, 1, ISA_AVX512}, why));
+  CHECK(!valid(&w, &a76, (int[NK]){16, 2, 2, 0, 1, 1, 2, 1, ISA_AVX2}, why));
+  CHECK_MSG(strstr(why, "lacks avx2") != NULL, "why = %s", why);
+  CHECK(!valid(&w, &wide, (int[NK]){16, 2, 2, 0, 1, 1, 2, 1, ISA_NEON}, why));
+  CHECK_MSG(strstr(why, "lacks neon") != NULL, "why = %s", why);
+  CHECK(valid(&w, &a76, (int[NK]){16, 2, 2, 0, 1, 1, 2, 1, ISA_NEON}, why));
+
+  /* Vector multiple: 16 int16 channels per ymm, 32 per zmm, 8 per NEON register. */
+  CHECK(!valid(&w, &wide, (int[NK]){16, 2, 2, 0, 1, 1, 2, 1, ISA_AVX512}, why));
+  CHECK_MSG(strstr(why, "multiple of 32") != NULL, "why = %s", why);
+  CHECK(!valid(&w, &wide, (int[NK]){8, 2, 2, 0, 1, 1, 2, 1, ISA_AVX2}, why));
+  CHECK_MSG(strstr(why, "multiple of 16") != NULL, "why = %s", why);
+  CHECK(valid(&w, &wide, (int[NK]){16, 2, 2, 0, 1, 1, 2, 1, ISA_AVX2}, why));
+  CHECK(!valid(&w, &a76, (int[NK]){4, 1, 1, 0, 1, 1, 2, 1, ISA_NEON}, why));
+  CHECK_MSG(strstr(why, "multiple of 8") != NULL, "why = %s", why);
+  CHECK(valid(&w, &a76, (int[NK]){8, 1, 1, 0, 1, 1, 2, 1, ISA_NEON}, why));
+  /* The C vector minimum does not apply: cb=8 is a whole NEON chunk, even on x86-sized
+   * channel counts. */
+  qt_workload few = mnv2_dw(8, 3, 1);
+  CHECK(valid(&few, &wide, (int[NK]){32, 1, 1, 0, 1, 1, 2, 1, ISA_AVX512}, why));
+  CHECK(valid(&few, &host, (int[NK]){16, 1, 1, 0, 1, 1, 2, 1, ISA_AVX2}, why));
+
+  /* Depth multiplier: the micro-kernels load consecutive input channels. */
+  qt_workload dm2 = mnv2_dw(8, 16, 1);
+  dm2.desc.p.depth_multiplier = 2;
+  dm2.desc.in.c = 8;
+  CHECK_EQ_INT(qt_conv_desc_check(&dm2.desc), QT_KERNEL_OK);
+  CHECK(!valid(&dm2, &host, (int[NK]){16, 2, 2, 0, 1, 1, 2, 1, ISA_AVX2}, why));
+  CHECK_MSG(strstr(why, "depth multiplier 2") != NULL, "why = %s", why);
+  CHECK(valid(&dm2, &host, (int[NK]){16, 2, 2, 0, 1, 1, 2, 1, ISA_C}, why));
+
+  /* Tap unroll: the micro-kernels' tap loop runs over all kh*kw taps (in pairs on x86). */
+  qt_workload k7x1 = w;
+  k7x1.desc.p.kernel_h = 7;
+  k7x1.desc.p.kernel_w = 1;
+  k7x1.desc.p.pad_top = k7x1.desc.p.pad_bottom = 3;
+  k7x1.desc.p.pad_left = k7x1.desc.p.pad_right = 0;
+  CHECK_EQ_INT(qt_conv_desc_check(&k7x1.desc), QT_KERNEL_OK);
+  CHECK(!valid(&k7x1, &a76, (int[NK]){16, 1, 1, 0, 3, 0, 2, 1, ISA_C}, why)); /* kw = 1 */
+  CHECK(valid(&k7x1, &a76, (int[NK]){16, 1, 1, 0, 3, 0, 2, 1, ISA_NEON}, why)); /* 7 taps */
+  CHECK(valid(&k7x1, &host, (int[NK]){16, 1, 1, 0, 3, 0, 2, 1, ISA_AVX2}, why)); /* 4 pairs */
+  qt_workload k1x1 = k7x1;
+  k1x1.desc.p.kernel_h = 1;
+  k1x1.desc.p.pad_top = k1x1.desc.p.pad_bottom = 0;
+  CHECK_EQ_INT(qt_conv_desc_check(&k1x1.desc), QT_KERNEL_OK);
+  CHECK(!valid(&k1x1, &host, (int[NK]){16, 1, 1, 0, 2, 0, 2, 1, ISA_AVX2}, why));
+  CHECK_MSG(strstr(why, "ku=2 > 1 tap pairs") != NULL, "why = %s", why);
+  CHECK(!valid(&k1x1, &a76, (int[NK]){16, 1, 1, 0, 2, 0, 2, 1, ISA_NEON}, why));
+  CHECK_MSG(strstr(why, "ku=2 > 1 taps") != NULL, "why = %s", why);
+  CHECK(valid(&k1x1, &a76, (int[NK]){16, 1, 1, 0, 1, 0, 2, 1, ISA_NEON}, why));
+
+  /* Registers, in the micro-kernel's own count: acc TH*TW*CB/L + weights-first 2*KU (x86) or
+   * KU (neon; inputs-first reloads 1) + temporaries 4 (x86) or 2 (neon). */
+  CHECK(valid(&w, &host, (int[NK]){16, 2, 2, 0, 1, 1, 2, 1, ISA_AVX2}, why));   /* 8+0+4 */
+  CHECK(valid(&w, &host, (int[NK]){16, 2, 2, 0, 2, 0, 2, 1, ISA_AVX2}, why));   /* 8+4+4 */
+  CHECK(!valid(&w, &host, (int[NK]){16, 2, 2, 0, 3, 0, 2, 1, ISA_AVX2}, why));  /* 8+6+4 */
+  CHECK_MSG(strstr(why, "registers: 18 > 16") != NULL, "why = %s", why);
+  CHECK(!valid(&w, &host, (int[NK]){32, 2, 2, 0, 1, 1, 2, 1, ISA_AVX2}, why)); /* 16+0+4 */
+  CHECK(valid(&w, &wide, (int[NK]){32, 2, 2, 0, 1, 1, 2, 1, ISA_AVX2}, why));  /* 32 ymm */
+  CHECK(valid(&w, &wide, (int[NK]){64, 2, 2, 0, 1, 1, 2, 1, ISA_AVX512}, why)); /* 16+0+4 */
+  CHECK(valid(&w, &wide, (int[NK]){32, 2, 4, 0, 3, 0, 2, 1, ISA_AVX512}, why)); /* 16+6+4 */
+  CHECK(!valid(&w, &wide, (int[NK]){32, 4, 4, 0, 1, 1, 2, 1, ISA_AVX512}, why)); /* 32+0+4 */
+  CHECK_MSG(strstr(why, "registers: 36 > 32") != NULL, "why = %s", why);
+  CHECK(valid(&w, &a76, (int[NK]){16, 2, 2, 0, 3, 0, 2, 1, ISA_NEON}, why));  /* 16+3+2 */
+  CHECK(valid(&w, &a76, (int[NK]){8, 2, 4, 0, 1, 1, 2, 1, ISA_NEON}, why));   /* 16+1+2 */
+  CHECK(valid(&w, &a76, (int[NK]){8, 2, 4, 0, 3, 0, 2, 1, ISA_NEON}, why));   /* 16+3+2 */
+  CHECK(!valid(&w, &a76, (int[NK]){16, 2, 4, 0, 1, 1, 2, 1, ISA_NEON}, why)); /* 32+1+2 */
+  CHECK_MSG(strstr(why, "registers: 35 > 32") != NULL, "why = %s", why);
+}
+
 /* Space sizes for MobileNetV2's depthwise workloads: large enough to be worth tuning on every
  * target, and every knob value is valid on some workload of some target (no dead values). */
 static void test_space_sizes(void) {
@@ -271,7 +434,7 @@ static void test_space_sizes(void) {
       long total, n = count_valid(&w, &targets[t], &total);
       printf("%-11s %-11s %3dx%-3d c%-4d s%d: %ld configs, %ld valid\n", targets[t].name,
              mnv2[i].name, mnv2[i].h, mnv2[i].h, mnv2[i].c, mnv2[i].s, total, n);
-      CHECK_EQ_INT(total, 6480);
+      CHECK_EQ_INT(total, 25920);
       if (min_valid < 0 || n < min_valid) min_valid = n;
       qt_space s;
       qt_err err;
@@ -306,6 +469,7 @@ int main(void) {
   test_default_valid();
   test_default_heuristic();
   test_constraints();
+  test_isa_constraints();
   test_space_sizes();
   return qt_test_finish();
 }

@@ -1,0 +1,283 @@
+/* qt_ukernel_dwconv_k2__avx2.h — the depthwise micro-kernel of the dwconv template's isa value
+ * avx2 (kernels/templates/dwconv.c, QT_KNOB_ISA=1): one TH x TW x CB tile of int32
+ * accumulators over all kh x kw taps with VPMADDWD, taps taken in pairs, both dtypes (s8 and
+ * u8); and its plain C twin, bit-exact with it, used where the compiler does not target AVX2
+ * (and tested everywhere, qemu included).
+ *
+ * Form, per tap pair, output position and 16 channels: the two taps' 16 input bytes are
+ * interleaved byte-wise (VPUNPCKLBW/HBW, x0[c] next to x1[c]), each half widened to 8 int16
+ * pairs (VPMOVSXBW for s8, VPMOVZXBW for u8) and VPMADDWD'ed against the packed weight pairs
+ * (w_t0[c], w_t1[c]): 32 multiply-adds in 2 loads, 4 shuffles, 2 VPMADDWD and 2 VPADDD. The
+ * plain C template needs a widening load, a VPMULLD and a VPADDD per 8 multiply-adds and
+ * tap (VPMULLD is 2 uops on Zen 4). Interleaving before widening (not VPUNPCKLWD after it)
+ * keeps the channels in natural order in every lane, so nothing is permuted at the end.
+ * VPMADDUBSW is not used: it saturates its pair sums (255 * 127 * 2 > 32767).
+ *
+ * Parameters at include time (the template's knobs, so the tile loops have constant bounds
+ * and the accumulators stay in registers): QT_UK_CB channels per block (a multiple of 16),
+ * QT_UK_TH x QT_UK_TW output positions, QT_UK_KU tap pairs per iteration of the tap loop,
+ * QT_UK_LOAD 0 = weights first (each pair's weight vectors are loaded once per 16 channels and
+ * applied to every position), 1 = inputs first (positions outermost, the weights are memory
+ * operands of VPMADDWD, re-read per position from L1).
+ *
+ * Packed weights of one channel block (written by the template's pack()):
+ *   int16 w[ceil(T/2)][CB][2] = (w_t[c] - weight_zp, w_t+1[c] - weight_zp), T = kh * kw taps
+ *                               in row-major order; zero for t >= T and past out_c.
+ *   int32 bias'[CB] = bias - input_zp * sum_t (w_t - weight_zp)    (the zero point folded)
+ * Padded positions read input_zp bytes (the window's zrow), which the folded bias cancels.
+ * Every product is at most 255 * 255 in magnitude and a pair sum at most 130050: VPMADDWD
+ * is exact; accumulation is modulo 2^32 in both forms.
+ *
+ * Each function: out[i][j][c] = bias'[c] + sum_t x_t(i, j, c) * w_t[c] for i < th, j < tw,
+ * c < ceil(cn / 16) * 16 (channels past cn are don't-care but inside out[]), reading only
+ * the cn input channels of each position. */
+#ifndef QT_UKERNEL_DWCONV_K2__AVX2_H
+#define QT_UKERNEL_DWCONV_K2__AVX2_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if !defined(QT_UK_CB) || !defined(QT_UK_TH) || !defined(QT_UK_TW) || !defined(QT_UK_KU) || \
+    !defined(QT_UK_LOAD)
+#error "define QT_UK_CB, QT_UK_TH, QT_UK_TW, QT_UK_KU and QT_UK_LOAD before this micro-kernel"
+#endif
+_Static_assert(QT_UK_CB % 16 == 0, "avx2 dwconv micro-kernel: CB must be a multiple of 16");
+
+#ifndef QT_UK_DW_WINDOW
+#define QT_UK_DW_WINDOW
+#if defined(__GNUC__)
+#define QT_UK_DW_INLINE static inline __attribute__((always_inline))
+#else
+#define QT_UK_DW_INLINE static inline
+#endif
+/* Where a tile's taps read (shared by the dwconv micro-kernels). Unchecked tiles read only
+ * inside x's buffer; checked ones read zrow for positions outside the image. */
+typedef struct qt_uk_dw_window {
+  const uint8_t *x;     /* unchecked: tap (0,0) of output (0,0); checked: image pixel (0,0);
+                           both at the block's first input channel */
+  const uint8_t *zrow;  /* checked: CB + 1 bytes of input_zp, read for outside positions */
+  ptrdiff_t rs, ps;     /* bytes per row and per pixel of x's buffer */
+  int32_t y0, x0;       /* checked: image row and column of tap (0,0) of output (0,0) */
+  int32_t ih, iw;       /* checked: image size */
+  int32_t sh, sw, dh, dw, kh, kw;
+  int32_t c0, dm;       /* first output channel, depth multiplier (twins; 1 for intrinsics) */
+  int32_t zp;           /* input zero point */
+} qt_uk_dw_window;
+
+/* A tap: its kernel row and column, and (unchecked) its byte offset from tap (0,0). */
+typedef struct qt_uk_dw_tapc {
+  int32_t ky, kx;
+  ptrdiff_t off;
+} qt_uk_dw_tapc;
+
+/* Input of tap k at tile position (i, j), at the block's first input channel. */
+QT_UK_DW_INLINE const uint8_t *qt_uk_dw_tap(const qt_uk_dw_window *w, int i, int j,
+                                            qt_uk_dw_tapc k, int checked) {
+  const ptrdiff_t pos = (ptrdiff_t)i * w->sh * w->rs + (ptrdiff_t)j * w->sw * w->ps;
+  if (!checked) return w->x + k.off + pos;
+  const int32_t iy = w->y0 + i * w->sh + k.ky * w->dh, ix = w->x0 + j * w->sw + k.kx * w->dw;
+  if ((uint32_t)iy < (uint32_t)w->ih && (uint32_t)ix < (uint32_t)w->iw)
+    return w->x + (ptrdiff_t)iy * w->rs + (ptrdiff_t)ix * w->ps;
+  return w->zrow;
+}
+
+/* Input element of output channel c0 + e at a tap pointer (depth multiplier dm). */
+static inline int32_t qt_uk_dw_x(const qt_uk_dw_window *w, const uint8_t *p, int e, int u8) {
+  const int32_t idx = w->dm == 1 ? e : (w->c0 + e) / w->dm - w->c0 / w->dm;
+  return u8 ? (int32_t)p[idx] : (int32_t)(int8_t)p[idx];
+}
+
+/* Pointers of tap k for every position of a th x tw tile into xp[TH][TW] (positions past th,
+ * tw get one that is never read). A checked tile first tests the corners of the tap's
+ * footprint: when they are inside the image (most taps, even at the border) the pointers
+ * are computed as in an unchecked tile, and only otherwise looked up one by one. */
+#define QT_UK_DW_TAP_PTRS(xp, win, k, th, tw, checked)                                      \
+  do {                                                                                    \
+    const int32_t ty_ = (win)->y0 + (k).ky * (win)->dh, tx_ = (win)->x0 + (k).kx * (win)->dw; \
+    if (!(checked) || (ty_ >= 0 && ty_ + ((th)-1) * (win)->sh < (win)->ih && tx_ >= 0 &&   \
+                       tx_ + ((tw)-1) * (win)->sw < (win)->iw)) {                          \
+      const uint8_t *b_ = (checked) ? (win)->x + (ptrdiff_t)ty_ * (win)->rs +              \
+                                          (ptrdiff_t)tx_ * (win)->ps                       \
+                                    : (win)->x + (k).off;                                  \
+      _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                          \
+          _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)(xp)[i][j] =           \
+              i < (th) && j < (tw) ? b_ + (ptrdiff_t)i * (win)->sh * (win)->rs +             \
+                                         (ptrdiff_t)j * (win)->sw * (win)->ps              \
+                                   : b_;                                                   \
+    } else {                                                                              \
+      _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                          \
+          _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)(xp)[i][j] =           \
+              i < (th) && j < (tw) ? qt_uk_dw_tap((win), i, j, (k), 1) : (win)->zrow;      \
+    }                                                                                     \
+  } while (0)
+
+/* The next tap in row-major order; the offset moves by adds only (no multiply per tap). */
+QT_UK_DW_INLINE void qt_uk_dw_next(const qt_uk_dw_window *w, qt_uk_dw_tapc *k) {
+  k->off += (ptrdiff_t)w->dw * w->ps;
+  if (++k->kx == w->kw) {
+    k->kx = 0;
+    k->ky++;
+    k->off += (ptrdiff_t)w->dh * w->rs - (ptrdiff_t)w->kw * w->dw * w->ps;
+  }
+}
+#endif /* QT_UK_DW_WINDOW */
+
+/* Index in a block's packed weights of tap t, channel c. */
+static inline size_t qt_ukernel_dwconv_k2__avx2_index(size_t t, size_t c) {
+  return ((t / 2) * QT_UK_CB + c) * 2 + t % 2;
+}
+/* Packed tap slots per block: taps rounded up to pairs. */
+static inline size_t qt_ukernel_dwconv_k2__avx2_taps(size_t taps) { return (taps + 1) & ~(size_t)1; }
+
+/* The plain C twin: same packed layout, same arithmetic (modulo 2^32), any compiler, any
+ * depth multiplier. */
+static inline void qt_ukernel_dwconv_k2__avx2_c(const qt_uk_dw_window *win, const int16_t *w,
+                                                const int32_t *bias,
+                                                int32_t out[QT_UK_TH][QT_UK_TW][QT_UK_CB],
+                                                int th, int tw, int cn, int checked, int u8) {
+  const int32_t taps = win->kh * win->kw;
+  for (int i = 0; i < th; i++)
+    for (int j = 0; j < tw; j++)
+      for (int c = 0; c < cn; c++) {
+        uint32_t s = (uint32_t)bias[c];
+        qt_uk_dw_tapc k = {0, 0, 0};
+        for (int32_t t = 0; t < taps; t += 2) {
+          const int32_t x0 = qt_uk_dw_x(win, qt_uk_dw_tap(win, i, j, k, checked), c, u8);
+          qt_uk_dw_next(win, &k);
+          int32_t x1 = 0;
+          if (t + 1 < taps) {
+            x1 = qt_uk_dw_x(win, qt_uk_dw_tap(win, i, j, k, checked), c, u8);
+            qt_uk_dw_next(win, &k);
+          }
+          const int16_t *wp = w + qt_ukernel_dwconv_k2__avx2_index((size_t)t, (size_t)c);
+          s += (uint32_t)(x0 * wp[0] + x1 * wp[1]);
+        }
+        out[i][j][c] = (int32_t)s;
+      }
+}
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+
+#define QT_UK_DWA2_STR_(x) #x
+#define QT_UK_DWA2_STR(x) QT_UK_DWA2_STR_(x)
+#define QT_UK_DWA2_NC (QT_UK_CB / 16) /* 16-channel chunks per block, 2 ymm accumulators each */
+
+/* 16 input bytes at p, of which n are valid (n < 16 only in a block's last chunk, which must
+ * not read past the pixel's channels). */
+QT_UK_DW_INLINE __m128i qt_uk_dwa2_load(const uint8_t *p, int n) {
+  if (n >= 16) return _mm_loadu_si128((const __m128i *)(const void *)p);
+  uint8_t tmp[16] = {0};
+  memcpy(tmp, p, (size_t)n);
+  return _mm_loadu_si128((const __m128i *)(const void *)tmp);
+}
+
+/* acc[2v], acc[2v+1] += chunk v of the pair (x0, x1) against weight pairs wlo, whi. */
+#define QT_UK_DWA2_MADD(acc, x0, x1, wlo, whi, u8)                                          \
+  do {                                                                                     \
+    const __m128i l_ = _mm_unpacklo_epi8((x0), (x1)), h_ = _mm_unpackhi_epi8((x0), (x1)); \
+    const __m256i pl_ = (u8) ? _mm256_cvtepu8_epi16(l_) : _mm256_cvtepi8_epi16(l_);       \
+    const __m256i ph_ = (u8) ? _mm256_cvtepu8_epi16(h_) : _mm256_cvtepi8_epi16(h_);       \
+    (acc)[0] = _mm256_add_epi32((acc)[0], _mm256_madd_epi16(pl_, (wlo)));                  \
+    (acc)[1] = _mm256_add_epi32((acc)[1], _mm256_madd_epi16(ph_, (whi)));                  \
+  } while (0)
+
+/* Weight pairs of chunk v of pair slot p (low and high 8 channels). */
+#define QT_UK_DWA2_W(w, p, v, h) \
+  _mm256_loadu_si256((const __m256i *)(const void *)((w) + ((p) * QT_UK_CB + 16 * (v) + 8 * (h)) * 2))
+
+/* KU tap pairs starting at pair slot p0 whose tap pointers are x[u][0|1][i][j]; one[u] marks
+ * a pair with a single tap (the second reads as zero). Loop nest by QT_UK_LOAD. */
+#if QT_UK_LOAD == 0
+#define QT_UK_DWA2_PAIRS(acc, x, one, w, p0, nu, th, tw, cn, u8)                            \
+  do {                                                                                      \
+    _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWA2_NC; v++) {                       \
+      if (16 * v >= (cn)) break;                                                            \
+      __m256i wl_[QT_UK_KU], wh_[QT_UK_KU];                                                 \
+      _Pragma(QT_UK_DWA2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {         \
+        wl_[u] = QT_UK_DWA2_W(w, (p0) + u, v, 0);                                           \
+        wh_[u] = QT_UK_DWA2_W(w, (p0) + u, v, 1);                                           \
+      }                                                                                     \
+      _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                           \
+          _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {                     \
+        if (i >= (th) || j >= (tw)) continue;                                               \
+        _Pragma(QT_UK_DWA2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {       \
+          const __m128i a_ = qt_uk_dwa2_load((x)[u][0][i][j] + 16 * v, (cn) - 16 * v);      \
+          const __m128i b_ = (one)[u] ? _mm_setzero_si128()                                 \
+                                      : qt_uk_dwa2_load((x)[u][1][i][j] + 16 * v, (cn) - 16 * v); \
+          QT_UK_DWA2_MADD((acc)[i][j] + 2 * v, a_, b_, wl_[u], wh_[u], u8);                 \
+        }                                                                                   \
+      }                                                                                     \
+    }                                                                                       \
+  } while (0)
+#else
+#define QT_UK_DWA2_PAIRS(acc, x, one, w, p0, nu, th, tw, cn, u8)                            \
+  do {                                                                                      \
+    _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                             \
+        _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {                       \
+      if (i >= (th) || j >= (tw)) continue;                                                 \
+      _Pragma(QT_UK_DWA2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++)           \
+          _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWA2_NC; v++) {                 \
+        if (16 * v >= (cn)) break;                                                          \
+        const __m128i a_ = qt_uk_dwa2_load((x)[u][0][i][j] + 16 * v, (cn) - 16 * v);        \
+        const __m128i b_ = (one)[u] ? _mm_setzero_si128()                                   \
+                                    : qt_uk_dwa2_load((x)[u][1][i][j] + 16 * v, (cn) - 16 * v); \
+        QT_UK_DWA2_MADD((acc)[i][j] + 2 * v, a_, b_, QT_UK_DWA2_W(w, (p0) + u, v, 0),       \
+                        QT_UK_DWA2_W(w, (p0) + u, v, 1), u8);                               \
+      }                                                                                     \
+    }                                                                                       \
+  } while (0)
+#endif
+
+/* Tap pointers of nu pairs from tap kc on (advanced past them); taps >= T mark the
+ * pair single. */
+#define QT_UK_DWA2_PTRS(x, one, win, kc, t, taps, nu, th, tw, checked)                    \
+  do {                                                                                      \
+    _Pragma(QT_UK_DWA2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {             \
+      (one)[u] = (t) + 2 * u + 1 >= (taps);                                                 \
+      QT_UK_DW_TAP_PTRS((x)[u][0], (win), (kc), (th), (tw), (checked));                     \
+      qt_uk_dw_next((win), &(kc));                                                          \
+      if ((one)[u]) {                                                                       \
+        memcpy((x)[u][1], (x)[u][0], sizeof (x)[u][0]);                                     \
+      } else {                                                                              \
+        QT_UK_DW_TAP_PTRS((x)[u][1], (win), (kc), (th), (tw), (checked));                   \
+        qt_uk_dw_next((win), &(kc));                                                        \
+      }                                                                                     \
+    }                                                                                       \
+  } while (0)
+
+QT_UK_DW_INLINE void qt_ukernel_dwconv_k2__avx2(const qt_uk_dw_window *win, const int16_t *w,
+                                                const int32_t *bias,
+                                                int32_t out[QT_UK_TH][QT_UK_TW][QT_UK_CB],
+                                                int th, int tw, int cn, int checked, int u8) {
+  __m256i acc[QT_UK_TH][QT_UK_TW][2 * QT_UK_DWA2_NC];
+  _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)
+      _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)
+          _Pragma("GCC unroll 16") for (int v = 0; v < 2 * QT_UK_DWA2_NC; v++) acc[i][j][v] =
+              _mm256_loadu_si256((const __m256i *)(const void *)(bias + 8 * v));
+  const int32_t taps = win->kh * win->kw;
+  const uint8_t *x[QT_UK_KU][2][QT_UK_TH][QT_UK_TW];
+  int one[QT_UK_KU];
+  qt_uk_dw_tapc kc = {0, 0, 0};
+  int32_t t = 0;
+  /* KU pairs per iteration, the rest one by one; the loop is never unrolled further (not
+   * even completely for a constant 3x3), so ku alone decides the interleaving. */
+  _Pragma("GCC unroll 1") for (; t + 2 * QT_UK_KU <= taps + 1; t += 2 * QT_UK_KU) {
+    QT_UK_DWA2_PTRS(x, one, win, kc, t, taps, QT_UK_KU, th, tw, checked);
+    QT_UK_DWA2_PAIRS(acc, x, one, w, t / 2, QT_UK_KU, th, tw, cn, u8);
+  }
+  _Pragma("GCC unroll 1") for (; t < taps; t += 2) {
+    QT_UK_DWA2_PTRS(x, one, win, kc, t, taps, 1, th, tw, checked);
+    QT_UK_DWA2_PAIRS(acc, x, one, w, t / 2, 1, th, tw, cn, u8);
+  }
+  _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)
+      _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)
+          _Pragma("GCC unroll 16") for (int v = 0; v < 2 * QT_UK_DWA2_NC; v++) {
+    if (i < th && j < tw && 8 * v < cn)
+      _mm256_storeu_si256((__m256i *)(void *)(out[i][j] + 8 * v), acc[i][j][v]);
+  }
+}
+#endif
+
+#endif /* QT_UKERNEL_DWCONV_K2__AVX2_H */
