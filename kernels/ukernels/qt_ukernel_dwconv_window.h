@@ -1,0 +1,88 @@
+/* qt_ukernel_dwconv_window.h — what the dwconv micro-kernels (qt_ukernel_dwconv_*.h) share:
+ * where a tile's taps read. The template (kernels/templates/dwconv.c) fills a window per
+ * tile; a micro-kernel walks the taps with qt_uk_dw_next and takes each tap's input pointers
+ * for the tile's positions with QT_UK_DW_TAP_PTRS. Needs QT_UK_TH and QT_UK_TW (the tile) at
+ * the point of use. */
+#ifndef QT_UKERNEL_DWCONV_WINDOW_H
+#define QT_UKERNEL_DWCONV_WINDOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define QT_UK_DW_INLINE static inline __attribute__((always_inline))
+#else
+#define QT_UK_DW_INLINE static inline
+#endif
+/* Where a tile's taps read (shared by the dwconv micro-kernels). Unchecked tiles read only
+ * inside x's buffer; checked ones read zrow for positions outside the image. */
+typedef struct qt_uk_dw_window {
+  const uint8_t *x;     /* unchecked: tap (0,0) of output (0,0); checked: image pixel (0,0);
+                           both at the block's first input channel */
+  const uint8_t *zrow;  /* checked: CB + 1 bytes of input_zp, read for outside positions */
+  ptrdiff_t rs, ps;     /* bytes per row and per pixel of x's buffer */
+  int32_t y0, x0;       /* checked: image row and column of tap (0,0) of output (0,0) */
+  int32_t ih, iw;       /* checked: image size */
+  int32_t sh, sw, dh, dw, kh, kw;
+  int32_t c0, dm;       /* first output channel, depth multiplier (twins; 1 for intrinsics) */
+  int32_t zp;           /* input zero point */
+} qt_uk_dw_window;
+
+/* A tap: its kernel row and column, and (unchecked) its byte offset from tap (0,0). */
+typedef struct qt_uk_dw_tapc {
+  int32_t ky, kx;
+  ptrdiff_t off;
+} qt_uk_dw_tapc;
+
+/* Input of tap k at tile position (i, j), at the block's first input channel. */
+QT_UK_DW_INLINE const uint8_t *qt_uk_dw_tap(const qt_uk_dw_window *w, int i, int j,
+                                            qt_uk_dw_tapc k, int checked) {
+  const ptrdiff_t pos = (ptrdiff_t)i * w->sh * w->rs + (ptrdiff_t)j * w->sw * w->ps;
+  if (!checked) return w->x + k.off + pos;
+  const int32_t iy = w->y0 + i * w->sh + k.ky * w->dh, ix = w->x0 + j * w->sw + k.kx * w->dw;
+  if ((uint32_t)iy < (uint32_t)w->ih && (uint32_t)ix < (uint32_t)w->iw)
+    return w->x + (ptrdiff_t)iy * w->rs + (ptrdiff_t)ix * w->ps;
+  return w->zrow;
+}
+
+/* Input element of output channel c0 + e at a tap pointer (depth multiplier dm). */
+static inline int32_t qt_uk_dw_x(const qt_uk_dw_window *w, const uint8_t *p, int e, int u8) {
+  const int32_t idx = w->dm == 1 ? e : (w->c0 + e) / w->dm - w->c0 / w->dm;
+  return u8 ? (int32_t)p[idx] : (int32_t)(int8_t)p[idx];
+}
+
+/* Pointers of tap k for every position of a th x tw tile into xp[TH][TW] (positions past th,
+ * tw get one that is never read). A checked tile first tests the corners of the tap's
+ * footprint: when they are inside the image (most taps, even at the border) the pointers
+ * are computed as in an unchecked tile, and only otherwise looked up one by one. */
+#define QT_UK_DW_TAP_PTRS(xp, win, k, th, tw, checked)                                      \
+  do {                                                                                    \
+    const int32_t ty_ = (win)->y0 + (k).ky * (win)->dh, tx_ = (win)->x0 + (k).kx * (win)->dw; \
+    if (!(checked) || (ty_ >= 0 && ty_ + ((th)-1) * (win)->sh < (win)->ih && tx_ >= 0 &&   \
+                       tx_ + ((tw)-1) * (win)->sw < (win)->iw)) {                          \
+      const uint8_t *b_ = (checked) ? (win)->x + (ptrdiff_t)ty_ * (win)->rs +              \
+                                          (ptrdiff_t)tx_ * (win)->ps                       \
+                                    : (win)->x + (k).off;                                  \
+      _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                          \
+          _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)(xp)[i][j] =           \
+              i < (th) && j < (tw) ? b_ + (ptrdiff_t)i * (win)->sh * (win)->rs +             \
+                                         (ptrdiff_t)j * (win)->sw * (win)->ps              \
+                                   : b_;                                                   \
+    } else {                                                                              \
+      _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                          \
+          _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)(xp)[i][j] =           \
+              i < (th) && j < (tw) ? qt_uk_dw_tap((win), i, j, (k), 1) : (win)->zrow;      \
+    }                                                                                     \
+  } while (0)
+
+/* The next tap in row-major order; the offset moves by adds only (no multiply per tap). */
+QT_UK_DW_INLINE void qt_uk_dw_next(const qt_uk_dw_window *w, qt_uk_dw_tapc *k) {
+  k->off += (ptrdiff_t)w->dw * w->ps;
+  if (++k->kx == w->kw) {
+    k->kx = 0;
+    k->ky++;
+    k->off += (ptrdiff_t)w->dh * w->rs - (ptrdiff_t)w->kw * w->dw * w->ps;
+  }
+}
+
+#endif /* QT_UKERNEL_DWCONV_WINDOW_H */
