@@ -74,7 +74,12 @@ board_kill() {
   [ -s "$pidf" ] || return 0
   local pid
   pid=$(cat "$pidf")
-  kill $(ps -o pid= --ppid "$pid") "$pid" 2>/dev/null
+  # Stop the listener first: while it runs it can accept a reconnecting client and fork a
+  # connection that a list of its children taken a moment earlier would miss (seen: the
+  # tuner's reconnect then kept a "killed" board alive for the rest of the run).
+  kill -STOP "$pid" 2>/dev/null
+  kill -KILL $(ps -o pid= --ppid "$pid") 2>/dev/null
+  kill -KILL "$pid" 2>/dev/null
   rm -f "$pidf"
 }
 
