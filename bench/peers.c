@@ -28,11 +28,11 @@
 #endif
 
 #include "db/db.h"
-#include "kernels/harness/qt_datagen.h"
+#include "qt_datagen.h"
 #include "schedules/space.h"
-#include "tuner/build.h"
-#include "tuner/config.h"
-#include "tuner/search.h"
+#include "tuner/build/build.h"
+#include "tuner/base/config.h"
+#include "tuner/search/search.h"
 
 #define MAX_LAYERS 128
 

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tuner/error.h"
-#include "tuner/status.h"
-#include "tuner/workload.h"
+#include "tuner/base/error.h"
+#include "tuner/base/status.h"
+#include "tuner/base/workload.h"
 
 #define QT_DB_APPLICATION_ID 0x71745442 /* "qtTB" */
 #define QT_DB_SCHEMA_VERSION 3

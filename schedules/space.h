@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tuner/error.h"
-#include "tuner/target.h"
-#include "tuner/workload.h"
+#include "tuner/base/error.h"
+#include "tuner/base/target.h"
+#include "tuner/base/workload.h"
 
 #define QT_MAX_KNOBS 12
 #define QT_MAX_KNOB_VALUES 12

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../qt_test.h"
-#include "tuner/runner.h"
+#include "tuner/run/runner.h"
 
 static int count_entries(const char *dir) {
   int n = 0;
@@ -47,6 +47,11 @@ int main(void) {
     fprintf(stderr, "run me through run_with_boards.sh\n");
     return 1;
   }
+  qt_err init_err;
+  if (qt_runner_global_init(&init_err)) {
+    fprintf(stderr, "%s\n", init_err.msg);
+    return 1;
+  }
   qt_board_def b;
   memset(&b, 0, sizeof b);
   snprintf(b.name, sizeof b.name, "faulty");
@@ -70,7 +75,7 @@ int main(void) {
       int rounds = 0, failed_runs = 0;
       for (n = 1; n < 200; n++) {
         qt_runner *rn;
-        CHECK(qt_runner_ssh_create(&b, 0, &rn, &err) == 0);
+        CHECK(qt_runner_create(&b, 0, &rn, &err) == 0);
         if (warm) CHECK(run_echo(rn, echo) == 1);
         CHECK(qt_runner_ssh_inject_fault(rn, n, persistent) == 0);
         int got = run_echo(rn, echo);

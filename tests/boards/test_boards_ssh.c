@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "../qt_test.h"
-#include "tuner/measure.h"
-#include "tuner/runner.h"
+#include "tuner/run/measure.h"
+#include "tuner/run/runner.h"
 
 static const char *work;
 
@@ -90,6 +90,11 @@ int main(void) {
     fprintf(stderr, "run me through run_with_boards.sh\n");
     return 1;
   }
+  qt_err init_err;
+  if (qt_runner_global_init(&init_err)) {
+    fprintf(stderr, "%s\n", init_err.msg);
+    return 1;
+  }
   qt_err err;
   qt_proc_result r;
   char remote_dir[1100];
@@ -98,7 +103,7 @@ int main(void) {
   /* Output, exit status, stderr and quoting: arguments a shell would expand come back as is. */
   qt_board_def b = board("native", "");
   qt_runner *rn;
-  CHECK(qt_runner_ssh_create(&b, 0, &rn, &err) == 0);
+  CHECK(qt_runner_create(&b, 0, &rn, &err) == 0);
   char *args[] = {"plain", "it's", "$(touch /tmp/qtune-injected)", "a b;c", "`id`", NULL};
   unlink("/tmp/qtune-injected");
   int rc = rn->ops->run(rn, fixture("echo"), args, 10000, &r, &err);
@@ -166,7 +171,7 @@ int main(void) {
 
   /* SDOT on an emulated cortex-a53: SIGILL (a signal with status 0), a runtime error. */
   b = board("a53", "qemu-aarch64 -cpu cortex-a53");
-  CHECK(qt_runner_ssh_create(&b, 0, &rn, &err) == 0);
+  CHECK(qt_runner_create(&b, 0, &rn, &err) == 0);
   rc = rn->ops->run(rn, fixture("sdot-aarch64"), none, 20000, &r, &err);
   CHECK_MSG(rc == 0, "%s", err.msg);
   if (rc == 0) {
@@ -182,7 +187,7 @@ int main(void) {
   /* ... and the same artifact on a cortex-a76 board runs. */
   qt_runner_destroy(rn);
   b = board("a76", "qemu-aarch64 -cpu cortex-a76");
-  CHECK(qt_runner_ssh_create(&b, 0, &rn, &err) == 0);
+  CHECK(qt_runner_create(&b, 0, &rn, &err) == 0);
   rc = rn->ops->run(rn, fixture("sdot-aarch64"), none, 20000, &r, &err);
   CHECK(rc == 0 && r.exited && r.exit_code == 0 && strstr(r.out, "after sdot"));
   if (rc == 0) qt_proc_result_free(&r);
@@ -193,25 +198,25 @@ int main(void) {
   b = board("unknown", "");
   snprintf(b.known_hosts, sizeof b.known_hosts, "%s/kh-empty", work);
   unlink(b.known_hosts);
-  CHECK(qt_runner_ssh_create(&b, 0, &rn, &err) == 0);
-  rc = qt_runner_ssh_connect(rn, &err);
+  CHECK(qt_runner_create(&b, 0, &rn, &err) == 0);
+  rc = qt_runner_connect(rn, &err);
   CHECK_EQ_INT(rc, QT_ECONFIG);
   CHECK_MSG(strstr(err.msg, "unknown host key SHA256:") && strstr(err.msg, "--accept-new-host-key"),
             "%s", err.msg);
   qt_runner_destroy(rn);
-  CHECK(qt_runner_ssh_create(&b, 1, &rn, &err) == 0);
-  rc = qt_runner_ssh_connect(rn, &err);
+  CHECK(qt_runner_create(&b, 1, &rn, &err) == 0);
+  rc = qt_runner_connect(rn, &err);
   CHECK_MSG(rc == 0, "%s", err.msg);
   qt_runner_destroy(rn);
-  CHECK(qt_runner_ssh_create(&b, 0, &rn, &err) == 0); /* now known */
-  rc = qt_runner_ssh_connect(rn, &err);
+  CHECK(qt_runner_create(&b, 0, &rn, &err) == 0); /* now known */
+  rc = qt_runner_connect(rn, &err);
   CHECK_MSG(rc == 0, "%s", err.msg);
   qt_runner_destroy(rn);
 
   b = board("changed", "");
   snprintf(b.known_hosts, sizeof b.known_hosts, "%s/kh-changed", work);
-  CHECK(qt_runner_ssh_create(&b, 1, &rn, &err) == 0);
-  rc = qt_runner_ssh_connect(rn, &err);
+  CHECK(qt_runner_create(&b, 1, &rn, &err) == 0);
+  rc = qt_runner_connect(rn, &err);
   CHECK_EQ_INT(rc, QT_ECONFIG);
   CHECK_MSG(strstr(err.msg, "has CHANGED") && strstr(err.msg, "SHA256:"), "%s", err.msg);
   qt_runner_destroy(rn);
@@ -219,7 +224,7 @@ int main(void) {
   /* Identities: missing, and RSA (libssh2 1.10 vs OpenSSH 9.2). */
   b = board("noid", "");
   snprintf(b.identity, sizeof b.identity, "%s/no-such-key", work);
-  CHECK(qt_runner_ssh_create(&b, 0, &rn, &err) == 0);
+  CHECK(qt_runner_create(&b, 0, &rn, &err) == 0);
   rc = rn->ops->run(rn, fixture("echo"), none, 10000, &r, &err);
   CHECK_EQ_INT(rc, QT_ECONFIG);
   CHECK_MSG(strstr(err.msg, "cannot read identity file") && strstr(err.msg, "no-such-key"), "%s",
@@ -227,8 +232,8 @@ int main(void) {
   qt_runner_destroy(rn);
   b = board("rsa", "");
   snprintf(b.identity, sizeof b.identity, "%s/id_rsa", work);
-  CHECK(qt_runner_ssh_create(&b, 0, &rn, &err) == 0);
-  rc = qt_runner_ssh_connect(rn, &err);
+  CHECK(qt_runner_create(&b, 0, &rn, &err) == 0);
+  rc = qt_runner_connect(rn, &err);
   CHECK(rc < 0);
   CHECK_MSG(strstr(err.msg, "RSA key") && strstr(err.msg, "ed25519"), "%s", err.msg);
   qt_runner_destroy(rn);
@@ -236,15 +241,15 @@ int main(void) {
   /* No identity file: the key comes from ssh-agent (SSH_AUTH_SOCK, set by the driver). */
   b = board("agent", "");
   b.identity[0] = '\0';
-  CHECK(qt_runner_ssh_create(&b, 0, &rn, &err) == 0);
-  rc = qt_runner_ssh_connect(rn, &err);
+  CHECK(qt_runner_create(&b, 0, &rn, &err) == 0);
+  rc = qt_runner_connect(rn, &err);
   CHECK_MSG(rc == 0, "%s", err.msg);
   qt_runner_destroy(rn);
 
   /* A board nobody listens on: a quick, clear failure (the pool's "board down"). */
   b = board("dead", "");
   b.port = atoi(getenv("QT_DEAD_PORT"));
-  CHECK(qt_runner_ssh_create(&b, 0, &rn, &err) == 0);
+  CHECK(qt_runner_create(&b, 0, &rn, &err) == 0);
   rc = rn->ops->run(rn, fixture("echo"), none, 10000, &r, &err);
   CHECK(rc == QT_EIO);
   CHECK_MSG(strstr(err.msg, "cannot connect") != NULL, "%s", err.msg);

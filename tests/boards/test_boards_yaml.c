@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "../qt_test.h"
-#include "tuner/boards.h"
+#include "tuner/run/boards.h"
 
 static char dir[] = "/tmp/qtune-byaml-XXXXXX";
 

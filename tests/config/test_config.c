@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "tests/qt_test.h"
-#include "tuner/config.h"
+#include "tuner/base/config.h"
 
 #define CONFIGS QT_SOURCE_DIR "/configs"
 

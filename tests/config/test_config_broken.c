@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tests/qt_test.h"
-#include "tuner/config.h"
+#include "tuner/base/config.h"
 
 #define BROKEN_DIR QT_TEST_DATA_DIR "/config/broken"
 

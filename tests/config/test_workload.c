@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tests/qt_test.h"
-#include "tuner/workload.h"
+#include "tuner/base/workload.h"
 
 /* MobileNetV2's first depthwise layer, the example of workload.h. */
 static qt_workload mnv2_block0_dw(void) {

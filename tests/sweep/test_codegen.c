@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "../qt_test.h"
-#include "tuner/build.h"
-#include "tuner/config.h"
-#include "tuner/search.h"
+#include "tuner/build/build.h"
+#include "tuner/base/config.h"
+#include "tuner/search/search.h"
 
 static char workdir[] = "/tmp/qtune-codegen-XXXXXX";
 

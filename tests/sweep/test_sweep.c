@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include "edge_shapes.h"
-#include "tuner/build.h"
-#include "tuner/config.h"
-#include "tuner/measure.h"
-#include "tuner/runner.h"
-#include "tuner/search.h"
+#include "tuner/build/build.h"
+#include "tuner/base/config.h"
+#include "tuner/run/measure.h"
+#include "tuner/run/runner.h"
+#include "tuner/search/search.h"
 
 typedef struct job {
   qt_workload w;
@@ -176,7 +176,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
   }
-  if (qt_runner_local_create("local", t.emulator, &s.rn, &err)) {
+  qt_board_def local;
+  qt_board_local("local", t.name, t.emulator, &local);
+  if (qt_runner_create(&local, 0, &s.rn, &err)) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
   }

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "../qt_test.h"
-#include "tuner/measure.h"
-#include "tuner/proc.h"
+#include "tuner/run/measure.h"
+#include "tuner/sys/proc.h"
 
 static qt_proc_result fake(const char *out, int exit_code, int sig, int timed_out) {
   qt_proc_result r;

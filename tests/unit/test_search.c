@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "../qt_test.h"
-#include "tuner/config.h"
-#include "tuner/search.h"
+#include "tuner/base/config.h"
+#include "tuner/search/search.h"
 
 /* Drains s in batches of 7; returns the proposals (malloc'd) and their count. */
 static uint64_t *drain(qt_strategy *s, uint64_t cap, uint64_t *n) {

@@ -7,8 +7,8 @@
 
 #include "../qt_test.h"
 #include "schedules/space.h"
-#include "tuner/config.h"
-#include "tuner/search.h"
+#include "tuner/base/config.h"
+#include "tuner/search/search.h"
 
 static void check_space(const qt_space *s, const char *what) {
   uint64_t size = qt_space_size(s), n_valid = 0;

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "../qt_test.h"
-#include "tuner/config.h"
-#include "tuner/tune.h"
+#include "tuner/base/config.h"
+#include "tuner/loop/tune.h"
 
 typedef enum { SCRIPT_DECREASING, SCRIPT_INCREASING, SCRIPT_LUCKY } script_kind;
 
@@ -78,8 +78,9 @@ static int fake_run(qt_runner *rn, const char *artifact, char *const args[], int
   return 0;
 }
 
+static int fake_connect(qt_runner *rn, qt_err *err) { return 0; }
 static void fake_destroy(qt_runner *rn) { (void)rn; }
-static const qt_runner_ops fake_ops = {"local", fake_run, fake_destroy};
+static const qt_runner_ops fake_ops = {"fake", fake_connect, fake_run, fake_destroy};
 
 int main(void) {
   qt_err err;
@@ -163,7 +164,7 @@ int main(void) {
   CHECK_EQ_INT(inc.calls, 3);
 
   /* A stop request ends the run before the next task, with what was measured recorded. */
-  volatile int stop = 1;
+  volatile sig_atomic_t stop = 1;
   o.stop = &stop;
   CHECK(qt_tune_model(db, session, &m2, bctx, &rn2, &o, &st, &err) == QT_EINTERRUPTED);
 

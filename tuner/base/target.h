@@ -1,0 +1,51 @@
+/* target.h — a target: the CPU a kernel variant is built for. Holds what the build needs
+ * (compiler, flags) and what the knob spaces need (ISA features, vector registers). Loaded
+ * from configs/targets/<name>.yaml by config.h. */
+#ifndef QT_TARGET_H
+#define QT_TARGET_H
+
+#include <stdint.h>
+
+#define QT_NAME_MAX 64
+#define QT_PATH_MAX 1024
+
+/* ISA feature bits. */
+enum {
+  QT_ISA_NEON = 1u << 0,       /* aarch64 Advanced SIMD */
+  QT_ISA_DOTPROD = 1u << 1,    /* aarch64 SDOT/UDOT (armv8.2-a+dotprod) */
+  QT_ISA_SSE41 = 1u << 2,
+  QT_ISA_AVX2 = 1u << 3,
+  QT_ISA_AVX512 = 1u << 4,     /* AVX-512 F+BW */
+  QT_ISA_AVX512VNNI = 1u << 5, /* VPDPBUSD */
+};
+
+typedef struct qt_target {
+  char name[QT_NAME_MAX];          /* "host", "cortex-a76" */
+  char arch[16];                   /* "x86_64" | "aarch64" */
+  char compiler[QT_PATH_MAX];      /* "cc", "aarch64-linux-gnu-gcc" */
+  char cflags[QT_PATH_MAX];        /* "-O3 -mcpu=cortex-a76" */
+  char ldflags[QT_PATH_MAX];       /* "-static" for cross targets */
+  uint32_t isa;                    /* QT_ISA_* features the target has */
+  int vector_regs;                 /* architectural vector registers (16 or 32) */
+  int vector_bits;                 /* width of one vector register (128, 256, 512) */
+  int detect_isa;                  /* 1: isa is detected on the running host (target host) */
+  char emulator[QT_PATH_MAX];      /* exec wrapper for running its artifacts locally, or "" */
+} qt_target;
+
+/* One ISA feature: its bit, its name in target files, the arch it belongs to, and the
+ * feature it is only usable with (the hardware never has it alone), or 0. */
+typedef struct qt_isa_feature {
+  uint32_t bit;
+  const char *name; /* "neon", "dotprod", "avx2", ... */
+  const char *arch; /* "aarch64" | "x86_64" */
+  uint32_t needs;
+} qt_isa_feature;
+
+/* The table of every known feature (target.c; the only list of ISA names). */
+const qt_isa_feature *qt_isa_features(int *n);
+/* The feature named name, or NULL. */
+const qt_isa_feature *qt_isa_find(const char *name);
+/* Name of one feature bit, "?" for an unknown bit. */
+const char *qt_isa_name(uint32_t bit);
+
+#endif

@@ -1,0 +1,451 @@
+/* build.c — compile a variant into a cached artifact (build.h). The shape-independent part of
+ * the harness (harness.c, qt_datagen.c, qt_conv.c) is compiled once per build context into
+ * objects in the cache; each variant then runs
+ *   <compiler> <target cflags> -std=c11 -ffp-contract=off -I<k>/include -I<k>/harness
+ *     -I<k>/templates <knob defines> <shape defines> qt_harness_shape.c <template>.c
+ *     <harness objects> -o <artifact> <target ldflags>
+ * without a shell, under a deadline. Files are written under a temporary name and renamed
+ * into place, so concurrent builds and killed tuners never leave a torn file. */
+#include "tuner/build/build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tuner/sys/os.h"
+#include "tuner/sys/proc.h"
+
+#define MAX_ARGS 160
+
+/* Compiled once per context; the object of harness_sources[i] is objects[i] of the ctx. */
+static const char *const harness_sources[] = {"harness/harness.c", "harness/qt_datagen.c",
+                                              "reference/qt_conv.c"};
+#define N_HARNESS_OBJECTS (sizeof harness_sources / sizeof harness_sources[0])
+/* Compiled with every variant (needs the shape constants). */
+static const char harness_shape_source[] = "harness/qt_harness_shape.c";
+
+static int hash_file(const char *path, uint64_t *h, qt_err *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return qt_fail(err, QT_EIO, "cannot read kernel source %s: %s", path, strerror(errno));
+  char buf[8192];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) *h = qt_hash64(buf, n, *h);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) return qt_fail(err, QT_EIO, "cannot read kernel source %s", path);
+  /* The name is part of the identity too: a renamed file is a different source. */
+  *h = qt_hash64(path, strlen(path), *h);
+  return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Lists the *.h files of dir, sorted by name, into names (strdup'd; caller frees each);
+ * the headers any template may include, in a stable order for hashing. */
+static int list_headers(const char *dir, char *names[], int max, int *n, qt_err *err) {
+  DIR *d = opendir(dir);
+  if (!d) return qt_fail(err, QT_EIO, "cannot open kernel directory %s: %s", dir, strerror(errno));
+  struct dirent *e;
+  *n = 0;
+  while ((e = readdir(d)) && *n < max) {
+    size_t len = strlen(e->d_name);
+    if (len > 2 && strcmp(e->d_name + len - 2, ".h") == 0) names[(*n)++] = strdup(e->d_name);
+  }
+  closedir(d);
+  qsort(names, (size_t)*n, sizeof names[0], cmp_str);
+  return 0;
+}
+
+/* Hashes every *.h of dir in name order. */
+static int hash_headers(const char *dir, uint64_t *h, qt_err *err) {
+  char *names[256];
+  int n;
+  int rc = list_headers(dir, names, 256, &n, err);
+  for (int i = 0; i < n; i++) {
+    char path[QT_PATH_MAX + 256];
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    if (!rc) rc = hash_file(path, h, err);
+    free(names[i]);
+  }
+  return rc;
+}
+
+void qt_default_cache_dir(char *buf, size_t cap) {
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  if (xdg && *xdg)
+    snprintf(buf, cap, "%s/qtune", xdg);
+  else if (home && *home)
+    snprintf(buf, cap, "%s/.cache/qtune", home);
+  else
+    snprintf(buf, cap, ".qtune-cache");
+}
+
+static void free_argv(char **argv, int argc) {
+  for (int i = 0; i < argc; i++) free(argv[i]);
+}
+
+/* Appends "<compiler> <cflags>" to argv: the one way a target's compiler is run (the
+ * compiler as one program name, its flags split on blanks). */
+static int target_compiler(const qt_target *t, char **argv, int *argc, int max, qt_err *err) {
+  argv[(*argc)++] = strdup(t->compiler);
+  return qt_split_words(t->cflags, argv, argc, max, err);
+}
+
+/* Appends "<compiler> <cflags> -std=c11 -ffp-contract=off -I..." to argv. */
+static int compile_prefix(const qt_build_ctx *ctx, char **argv, int *argc, int max, qt_err *err) {
+  const char *fixed[] = {"-std=c11", "-ffp-contract=off"};
+  int rc = target_compiler(&ctx->target, argv, argc, max, err);
+  for (int i = 0; i < 2 && !rc; i++) argv[(*argc)++] = strdup(fixed[i]);
+  const char *incs[] = {"include", "harness", "templates"};
+  for (int i = 0; i < 3 && !rc && *argc < max; i++) {
+    char buf[QT_PATH_MAX + 32];
+    snprintf(buf, sizeof buf, "-I%s/%s", ctx->kernels_dir, incs[i]);
+    argv[(*argc)++] = strdup(buf);
+  }
+  return rc;
+}
+
+/* Compiles the shape-independent harness sources into cached objects (once per compiler,
+ * flags and sources: the object names carry the context's common hash). */
+static int build_harness_objects(qt_build_ctx *ctx, qt_err *err) {
+  for (size_t i = 0; i < N_HARNESS_OBJECTS; i++) {
+    const char *base = strrchr(harness_sources[i], '/') + 1;
+    snprintf(ctx->objects[i], sizeof ctx->objects[i], "%s/%016llx-%.*s.o", ctx->cache_dir,
+             (unsigned long long)ctx->common_hash, (int)(strlen(base) - 2), base);
+    if (access(ctx->objects[i], R_OK) == 0) continue;
+    char tmp[QT_PATH_MAX + 64], src[QT_PATH_MAX + 64];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", ctx->objects[i], (long)getpid());
+    snprintf(src, sizeof src, "%s/%s", ctx->kernels_dir, harness_sources[i]);
+    char *argv[MAX_ARGS];
+    int argc = 0;
+    int rc = compile_prefix(ctx, argv, &argc, MAX_ARGS - 5, err);
+    argv[argc++] = strdup("-c");
+    argv[argc++] = strdup(src);
+    argv[argc++] = strdup("-o");
+    argv[argc++] = strdup(tmp);
+    argv[argc] = NULL;
+    qt_proc_result r;
+    if (!rc) rc = qt_proc_run(argv, ctx->timeout_ms, 1 << 16, &r, err);
+    free_argv(argv, argc);
+    if (rc) return qt_err_wrap(err, "compiling %s", src);
+    if (!r.exited || r.exit_code != 0) {
+      char how[128];
+      qt_proc_describe(&r, ctx->timeout_ms, how, sizeof how);
+      rc = qt_fail(err, QT_EBUILD, "cannot compile the harness %s for target %s (%s): %.600s",
+                   src, ctx->target.name, how, r.err);
+    } else if (rename(tmp, ctx->objects[i]) != 0) {
+      rc = qt_fail(err, QT_EIO, "cannot store %s: %s", ctx->objects[i], strerror(errno));
+    }
+    unlink(tmp);
+    qt_proc_result_free(&r);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* Appends "<rel> <content hash>\n" for kernels_dir/rel to buf (used bytes in *used). */
+static int manifest_file(const char *kernels_dir, const char *rel, char *buf, size_t cap,
+                         size_t *used, qt_err *err) {
+  char path[QT_PATH_MAX + 256];
+  snprintf(path, sizeof path, "%s/%s", kernels_dir, rel);
+  FILE *f = fopen(path, "rb");
+  if (!f) return qt_fail(err, QT_EIO, "cannot read kernel source %s: %s", path, strerror(errno));
+  uint64_t h = QT_HASH_SEED;
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) h = qt_hash64(chunk, n, h);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) return qt_fail(err, QT_EIO, "cannot read kernel source %s", path);
+  int k = snprintf(buf + *used, cap - *used, "%s %016llx\n", rel, (unsigned long long)h);
+  if (k < 0 || (size_t)k >= cap - *used)
+    return qt_fail(err, QT_EINVAL, "manifest of %s: more than %zu bytes", kernels_dir, cap - 1);
+  *used += (size_t)k;
+  return 0;
+}
+
+/* Appends the manifest lines of every *.h in kernels_dir/sub, in name order. */
+static int manifest_headers(const char *kernels_dir, const char *sub, char *buf, size_t cap,
+                            size_t *used, qt_err *err) {
+  char dir[QT_PATH_MAX + 64];
+  snprintf(dir, sizeof dir, "%s/%s", kernels_dir, sub);
+  char *names[256];
+  int n;
+  int rc = list_headers(dir, names, 256, &n, err);
+  for (int i = 0; i < n; i++) {
+    char rel[300];
+    snprintf(rel, sizeof rel, "%s/%s", sub, names[i]);
+    if (!rc) rc = manifest_file(kernels_dir, rel, buf, cap, used, err);
+    free(names[i]);
+  }
+  return rc;
+}
+
+/* The manifest lines of a template's sources (qt_source_manifest without the defines). */
+static int template_manifest(const char *kernels_dir, const qt_template_def *tpl, char *buf,
+                             size_t cap, qt_err *err) {
+  size_t used = 0;
+  if (cap) buf[0] = '\0';
+  int rc = manifest_file(kernels_dir, tpl->source, buf, cap, &used, err);
+  if (!rc) rc = manifest_headers(kernels_dir, "include", buf, cap, &used, err);
+  if (!rc) rc = manifest_headers(kernels_dir, "templates", buf, cap, &used, err);
+  if (!rc) rc = manifest_headers(kernels_dir, "ukernels", buf, cap, &used, err);
+  return rc;
+}
+
+int qt_build_ctx_init(qt_build_ctx *ctx, const char *kernels_dir, const char *cache_dir,
+                      const qt_target *t, int timeout_ms, qt_err *err) {
+  memset(ctx, 0, sizeof *ctx);
+  snprintf(ctx->kernels_dir, sizeof ctx->kernels_dir, "%s", kernels_dir);
+  snprintf(ctx->cache_dir, sizeof ctx->cache_dir, "%s", cache_dir);
+  ctx->target = *t;
+  ctx->timeout_ms = timeout_ms;
+  int rc = qt_mkdir_p(cache_dir, err);
+  if (rc) return qt_err_wrap(err, "build cache");
+
+  char *argv[] = {ctx->target.compiler, "--version", NULL};
+  qt_proc_result r;
+  rc = qt_proc_run(argv, 30000, 1 << 16, &r, err);
+  if (rc)
+    return qt_err_wrap(err, "target %s: compiler '%s' is not usable (install it, e.g. with "
+                            "scripts/install-deps.sh)", t->name, t->compiler);
+  if (!r.exited || r.exit_code != 0) {
+    qt_proc_result_free(&r);
+    return qt_fail(err, QT_EBUILD, "target %s: '%s --version' failed", t->name, t->compiler);
+  }
+  size_t line = strcspn(r.out, "\n");
+  snprintf(ctx->compiler_version, sizeof ctx->compiler_version, "%.*s", (int)line, r.out);
+  qt_proc_result_free(&r);
+
+  uint64_t h = QT_HASH_SEED;
+  for (size_t i = 0; i <= N_HARNESS_OBJECTS; i++) {
+    char path[QT_PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", kernels_dir,
+             i < N_HARNESS_OBJECTS ? harness_sources[i] : harness_shape_source);
+    if ((rc = hash_file(path, &h, err))) return rc;
+  }
+  char dir[QT_PATH_MAX + 64];
+  snprintf(dir, sizeof dir, "%s/harness", kernels_dir);
+  if ((rc = hash_headers(dir, &h, err))) return rc;
+  const char *identity[] = {t->compiler, ctx->compiler_version, t->cflags, t->ldflags};
+  for (int i = 0; i < 4; i++) h = qt_hash64(identity[i], strlen(identity[i]) + 1, h);
+  ctx->common_hash = h;
+  if ((rc = build_harness_objects(ctx, err))) return rc;
+
+  int n;
+  const qt_template_def *const *tpls = qt_templates(&n);
+  /* Each template's sources are read once, here: the manifest is what the run's source
+   * hashes stand for, and builds check that the files still match it. */
+  for (int i = 0; i < n && i < QT_MAX_TEMPLATES; i++) {
+    char *man = ctx->tpl_manifest[i];
+    if ((rc = template_manifest(kernels_dir, tpls[i], man, sizeof ctx->tpl_manifest[i], err)))
+      return rc;
+    ctx->tpl_hash[i] = qt_hash64(man, strlen(man), QT_HASH_SEED);
+  }
+  return 0;
+}
+
+int qt_shape_defines(const qt_workload *w, char *buf, size_t cap) {
+  const qt_conv_desc *d = &w->desc;
+  int n = snprintf(buf, cap,
+                   "-DQT_SHAPE_FIXED=1 -DQT_SHAPE_OP=%d -DQT_SHAPE_DTYPE=%d -DQT_SHAPE_REQUANT=%d "
+                   "-DQT_SHAPE_N=%d -DQT_SHAPE_IN_H=%d -DQT_SHAPE_IN_W=%d -DQT_SHAPE_IN_C=%d "
+                   "-DQT_SHAPE_OUT_H=%d -DQT_SHAPE_OUT_W=%d -DQT_SHAPE_OUT_C=%d -DQT_SHAPE_KH=%d "
+                   "-DQT_SHAPE_KW=%d -DQT_SHAPE_SH=%d -DQT_SHAPE_SW=%d -DQT_SHAPE_DH=%d "
+                   "-DQT_SHAPE_DW=%d -DQT_SHAPE_PT=%d -DQT_SHAPE_PL=%d -DQT_SHAPE_PB=%d "
+                   "-DQT_SHAPE_PR=%d -DQT_SHAPE_DM=%d",
+                   d->p.op, w->dtype, w->requant, d->in.n, d->in.h, d->in.w, d->in.c, d->out.h,
+                   d->out.w, d->out.c, d->p.kernel_h, d->p.kernel_w, d->p.stride_h,
+                   d->p.stride_w, d->p.dilation_h, d->p.dilation_w, d->p.pad_top,
+                   d->p.pad_left, d->p.pad_bottom, d->p.pad_right, d->p.depth_multiplier);
+  return n > 0 && (size_t)n < cap ? 0 : QT_EINVAL;
+}
+
+static int template_slot(const qt_template_def *tpl) {
+  int n;
+  const qt_template_def *const *tpls = qt_templates(&n);
+  for (int i = 0; i < n; i++)
+    if (tpls[i] == tpl) return i;
+  return -1;
+}
+
+/* Renders all defines of a variant into buf, with the compile flags its knob values need
+ * (qt_config_flags: an ISA strategy's -m flags) between knobs and shapes. */
+static int variant_defines(const qt_workload *w, const qt_config *c, char *buf, size_t cap) {
+  char knobs[1024], flags[512], shape[1024];
+  if (qt_config_defines(c, knobs, sizeof knobs) || qt_config_flags(c, flags, sizeof flags) ||
+      qt_shape_defines(w, shape, sizeof shape))
+    return QT_EINVAL;
+  int n = snprintf(buf, cap, "%s%s%s %s", knobs, flags[0] ? " " : "", flags, shape);
+  return n > 0 && (size_t)n < cap ? 0 : QT_EINVAL;
+}
+
+void qt_variant_source_hash(const qt_build_ctx *ctx, const qt_workload *w, const qt_config *c,
+                            char out[17]) {
+  char defines[2048] = "";
+  variant_defines(w, c, defines, sizeof defines);
+  int slot = template_slot(c->tpl);
+  uint64_t h = slot >= 0 ? ctx->tpl_hash[slot] : QT_HASH_SEED;
+  h = qt_hash64(c->tpl->name, strlen(c->tpl->name) + 1, h);
+  h = qt_hash64(defines, strlen(defines), h);
+  snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Appends the "defines" line of (w, c) to the template lines in buf. */
+static int manifest_defines(const qt_workload *w, const qt_config *c, char *buf, size_t cap,
+                            qt_err *err) {
+  char defines[2048];
+  if (variant_defines(w, c, defines, sizeof defines))
+    return qt_fail(err, QT_EINVAL, "defines of %s do not fit", c->tpl->name);
+  size_t used = strlen(buf);
+  uint64_t h = qt_hash64(defines, strlen(defines), QT_HASH_SEED);
+  int k = snprintf(buf + used, cap - used, "defines %016llx\n", (unsigned long long)h);
+  if (k < 0 || (size_t)k >= cap - used)
+    return qt_fail(err, QT_EINVAL, "manifest of %s: more than %zu bytes", c->tpl->name, cap - 1);
+  return 0;
+}
+
+int qt_source_manifest(const char *kernels_dir, const qt_workload *w, const qt_config *c,
+                       char *buf, size_t cap, qt_err *err) {
+  int rc = template_manifest(kernels_dir, c->tpl, buf, cap, err);
+  return rc ? rc : manifest_defines(w, c, buf, cap, err);
+}
+
+int qt_variant_manifest(const qt_build_ctx *ctx, const qt_workload *w, const qt_config *c,
+                        char *buf, size_t cap, qt_err *err) {
+  int slot = template_slot(c->tpl);
+  if (slot < 0) return qt_fail(err, QT_EINVAL, "template %s is not registered", c->tpl->name);
+  int n = snprintf(buf, cap, "%s", ctx->tpl_manifest[slot]);
+  if (n < 0 || (size_t)n >= cap)
+    return qt_fail(err, QT_EINVAL, "manifest of %s: more than %zu bytes", c->tpl->name, cap - 1);
+  return manifest_defines(w, c, buf, cap, err);
+}
+
+/* The first path whose line differs between two manifests, into path[cap]. */
+static void manifest_diff(const char *a, const char *b, char *path, size_t cap) {
+  snprintf(path, cap, "a file was added or removed");
+  while (*a && *b) {
+    size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+    if (la != lb || memcmp(a, b, la) != 0) {
+      snprintf(path, cap, "%.*s", (int)strcspn(a, " "), a);
+      return;
+    }
+    a += la + (a[la] != '\0');
+    b += lb + (b[lb] != '\0');
+  }
+}
+
+int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_config *c,
+                     qt_artifact *out, qt_err *err) {
+  memset(out, 0, sizeof *out);
+  qt_variant_source_hash(ctx, w, c, out->source_hash);
+  uint64_t key = qt_hash64(out->source_hash, 16, ctx->common_hash);
+  snprintf(out->path, sizeof out->path, "%s/%016llx-%s.bin", ctx->cache_dir,
+           (unsigned long long)key, c->tpl->name);
+  if (access(out->path, X_OK) == 0) {
+    out->cached = 1;
+    out->status = QT_STATUS_OK;
+    return 0;
+  }
+
+  /* The compiler reads the files now: they must still be the ones the source hash stands
+   * for, or the cache would store new code under the old hash. */
+  int slot = template_slot(c->tpl);
+  char now[QT_MANIFEST_MAX];
+  if (slot < 0 || template_manifest(ctx->kernels_dir, c->tpl, now, sizeof now, err))
+    return qt_fail(err, QT_EBUILD, "cannot read the sources of %s", c->tpl->name);
+  if (strcmp(now, ctx->tpl_manifest[slot]) != 0) {
+    char path[300];
+    manifest_diff(ctx->tpl_manifest[slot], now, path, sizeof path);
+    return qt_fail(err, QT_EBUILD, "kernel sources changed while tuning (%s/%s): restart tune, "
+                   "so that the log and the build cache name the code that was measured",
+                   ctx->kernels_dir, path);
+  }
+  char defines[2048];
+  if (variant_defines(w, c, defines, sizeof defines))
+    return qt_fail(err, QT_EINTERNAL, "defines of %s do not fit", c->tpl->name);
+  char tmp[QT_PATH_MAX + 64];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lx", out->path, (long)getpid(),
+           (unsigned long)pthread_self());
+
+  char *argv[MAX_ARGS];
+  int argc = 0;
+  char buf[QT_PATH_MAX + 64];
+  int rc = compile_prefix(ctx, argv, &argc, MAX_ARGS - 8, err);
+  if (!rc) rc = qt_split_words(defines, argv, &argc, MAX_ARGS - 8, err);
+  if (!rc && argc + (int)N_HARNESS_OBJECTS + 6 < MAX_ARGS) {
+    snprintf(buf, sizeof buf, "%s/%s", ctx->kernels_dir, harness_shape_source);
+    argv[argc++] = strdup(buf);
+    snprintf(buf, sizeof buf, "%s/%s", ctx->kernels_dir, c->tpl->source);
+    argv[argc++] = strdup(buf);
+    for (size_t i = 0; i < N_HARNESS_OBJECTS; i++) argv[argc++] = strdup(ctx->objects[i]);
+    argv[argc++] = strdup("-o");
+    argv[argc++] = strdup(tmp);
+    rc = qt_split_words(ctx->target.ldflags, argv, &argc, MAX_ARGS - 1, err);
+  } else if (!rc) {
+    rc = QT_EINVAL;
+  }
+  argv[argc] = NULL;
+  if (rc) {
+    free_argv(argv, argc);
+    return qt_fail(err, QT_EINTERNAL, "compiler command line for %s too long", c->tpl->name);
+  }
+
+  qt_proc_result r;
+  rc = qt_proc_run(argv, ctx->timeout_ms, 1 << 16, &r, err);
+  free_argv(argv, argc);
+  if (rc) return qt_err_wrap(err, "building %s", c->tpl->name);
+  out->build_ms = r.wall_ms;
+  if (r.timed_out) {
+    out->status = QT_STATUS_BUILD_TIMEOUT;
+    snprintf(out->error, sizeof out->error, "compiler timed out after %d ms", ctx->timeout_ms);
+  } else if (!r.exited || r.exit_code != 0) {
+    out->status = QT_STATUS_COMPILE_ERROR;
+    char how[128];
+    qt_proc_describe(&r, ctx->timeout_ms, how, sizeof how);
+    snprintf(out->error, sizeof out->error, "%s: %s", how, r.err);
+  } else if (rename(tmp, out->path) != 0) {
+    rc = qt_fail(err, QT_EIO, "cannot store artifact %s: %s", out->path, strerror(errno));
+  } else {
+    out->status = QT_STATUS_OK;
+  }
+  unlink(tmp);
+  qt_proc_result_free(&r);
+  return rc;
+}
+
+int qt_build_check_program(const qt_target *t, const char *dir, char *out, size_t cap,
+                           qt_err *err) {
+  char src[QT_PATH_MAX + 16];
+  snprintf(src, sizeof src, "%s/probe.c", dir);
+  snprintf(out, cap, "%s/probe-%s", dir, t->name);
+  FILE *f = fopen(src, "w");
+  if (!f) return qt_fail(err, QT_EIO, "cannot write %s: %s", src, strerror(errno));
+  fputs("#include <stdio.h>\nint main(void) { puts(\"" QT_CHECK_PROGRAM_OUTPUT "\"); return 0; }\n", f);
+  if (fclose(f) != 0) return qt_fail(err, QT_EIO, "cannot write %s: %s", src, strerror(errno));
+  char *argv[MAX_ARGS];
+  int argc = 0, rc = target_compiler(t, argv, &argc, MAX_ARGS - 8, err);
+  if (!rc) {
+    argv[argc++] = strdup("-o");
+    argv[argc++] = strdup(out);
+    argv[argc++] = strdup(src);
+    rc = qt_split_words(t->ldflags, argv, &argc, MAX_ARGS - 1, err);
+  }
+  argv[argc] = NULL;
+  qt_proc_result r;
+  if (!rc && (rc = qt_proc_run(argv, 120000, 1 << 16, &r, err)) == 0) {
+    if (!r.exited || r.exit_code != 0)
+      rc = qt_fail(err, QT_EBUILD, "cannot build the check program for %s with %s: %.300s",
+                   t->name, t->compiler, r.err);
+    qt_proc_result_free(&r);
+  }
+  free_argv(argv, argc);
+  return rc;
+}

@@ -1,0 +1,707 @@
+/* tune.c — the tuning loop of tune.h. The calling thread proposes configs, records results
+ * and owns the log (qt_db is single-threaded); a pool of build threads compiles ahead of the
+ * measurements; a board pool (one worker thread per board, one measurement per board at a
+ * time) runs the built variants. A board whose run fails (connection lost, authentication
+ * refused) is marked down, its job goes back to the front of the queue for another board, and
+ * it is retried with backoff; after QT_BOARD_MAX_FAILURES failures in a row it is given up.
+ * When every board is given up the run stops with an error; everything measured is recorded.
+ * All three parties share one mutex (the engine's), so a wait never misses an event. */
+#include "tuner/loop/tune.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tuner/search/search.h"
+#include "tuner/sys/os.h"
+
+#define QT_BOARD_MAX_FAILURES 4  /* consecutive board failures before a board is given up */
+#define QT_BOARD_BACKOFF_MS 500  /* first retry delay; doubles per failure */
+#define QT_BOARD_BACKOFF_MAX_MS 8000
+
+typedef enum { JOB_BUILDING, JOB_BUILT, JOB_QUEUED, JOB_RUNNING, JOB_RAN } job_state;
+
+typedef struct build_job {
+  qt_config config;
+  uint64_t index;
+  qt_artifact art;
+  int rc;                   /* build: negative when the tuner itself failed */
+  qt_err err;
+  job_state state;          /* changed under the engine's mutex */
+  qt_proc_result r;         /* the run, when state is JOB_RAN */
+  qt_runner *board;         /* the board that ran it */
+  int dispatched;           /* handed to the board pool */
+  struct build_job *next;   /* build or run queue link */
+  struct build_job *order;  /* the recording thread's in-flight list, in submission order */
+} build_job;
+
+typedef struct board_worker {
+  struct engine *e;
+  qt_runner *rn;
+  pthread_t thread;
+  int failures;             /* consecutive failures; > 0: down */
+  int given_up;
+  int busy;
+  double retry_at;          /* ms, CLOCK_MONOTONIC: not before */
+} board_worker;
+
+typedef struct engine {
+  pthread_mutex_t mu;
+  pthread_cond_t build_cv, board_cv, main_cv;
+  int shutdown;
+  /* builds */
+  build_job *todo_head, *todo_tail;
+  const qt_build_ctx *ctx;
+  const qt_workload *w; /* the task being built; changed only when the pool is idle */
+  int n_threads;
+  pthread_t threads[64];
+  int avoid_cpu;
+  /* boards */
+  build_job *run_head, *run_tail;
+  int n_boards, n_given_up;
+  board_worker boards[QT_BOARDS_MAX];
+  char last_board_error[1024];
+  const qt_tune_options *o;
+} engine;
+
+static void push(build_job **head, build_job **tail, build_job *j) {
+  j->next = NULL;
+  if (*tail) (*tail)->next = j;
+  else *head = j;
+  *tail = j;
+}
+
+static void push_front(build_job **head, build_job **tail, build_job *j) {
+  j->next = *head;
+  *head = j;
+  if (!*tail) *tail = j;
+}
+
+static build_job *pop(build_job **head, build_job **tail) {
+  build_job *j = *head;
+  if (j) {
+    *head = j->next;
+    if (!*head) *tail = NULL;
+  }
+  return j;
+}
+
+/* ---- build pool --------------------------------------------------------------------- */
+
+static void *build_worker(void *arg) {
+  engine *p = arg;
+  /* Keep compilers off the CPU measurements are pinned to: a busy sibling core skews times. */
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (p->avoid_cpu >= 0 && ncpu > 1) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (long c = 0; c < ncpu && c < CPU_SETSIZE; c++)
+      if (c != p->avoid_cpu) CPU_SET(c, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  }
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (!p->todo_head && !p->shutdown) pthread_cond_wait(&p->build_cv, &p->mu);
+    if (p->shutdown) break;
+    build_job *j = pop(&p->todo_head, &p->todo_tail);
+    const qt_workload *w = p->w;
+    pthread_mutex_unlock(&p->mu);
+    j->rc = qt_build_variant(p->ctx, w, &j->config, &j->art, &j->err);
+    pthread_mutex_lock(&p->mu);
+    j->state = JOB_BUILT;
+    pthread_cond_broadcast(&p->main_cv);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+/* ---- board pool --------------------------------------------------------------------- */
+
+static void backoff_wait(engine *e, double until) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  double left = until - qt_now_ms();
+  if (left <= 0) return;
+  long long ns = ts.tv_nsec + (long long)(left * 1e6);
+  ts.tv_sec += (time_t)(ns / 1000000000LL);
+  ts.tv_nsec = (long)(ns % 1000000000LL);
+  pthread_cond_timedwait(&e->board_cv, &e->mu, &ts);
+}
+
+/* One board: takes the next built job, runs it, hands the run back. A run that fails on the
+ * board's side puts the job back at the front of the queue and the board into backoff. */
+static void *board_main(void *arg) {
+  board_worker *bw = arg;
+  engine *e = bw->e;
+  const qt_tune_options *o = e->o;
+  pthread_mutex_lock(&e->mu);
+  for (;;) {
+    while (!e->shutdown && (!e->run_head || qt_now_ms() < bw->retry_at)) {
+      if (e->run_head) backoff_wait(e, bw->retry_at);
+      else pthread_cond_wait(&e->board_cv, &e->mu);
+    }
+    if (e->shutdown) break;
+    build_job *j = pop(&e->run_head, &e->run_tail);
+    j->state = JOB_RUNNING;
+    bw->busy = 1;
+    pthread_mutex_unlock(&e->mu);
+    char store[16][32];
+    char *args[17];
+    qt_protocol_args(&o->protocol, 0, store, args);
+    qt_err err = {0, ""};
+    memset(&j->r, 0, sizeof j->r);
+    int rc = bw->rn->ops->run(bw->rn, j->art.path, args, o->run_timeout_ms, &j->r, &err);
+    pthread_mutex_lock(&e->mu);
+    bw->busy = 0;
+    if (rc == 0) {
+      if (bw->failures && o->log) {
+        fprintf(o->log, "tune: board %s is back\n", bw->rn->name);
+        fflush(o->log);
+      }
+      bw->failures = 0;
+      j->board = bw->rn;
+      j->state = JOB_RAN;
+      pthread_cond_broadcast(&e->main_cv);
+      continue;
+    }
+    /* The board failed, not the variant: requeue first, so the order holds. */
+    j->state = JOB_QUEUED;
+    push_front(&e->run_head, &e->run_tail, j);
+    bw->failures++;
+    snprintf(e->last_board_error, sizeof e->last_board_error, "%s", err.msg);
+    if (bw->failures >= QT_BOARD_MAX_FAILURES) {
+      bw->given_up = 1;
+      e->n_given_up++;
+      if (o->log)
+        fprintf(o->log, "tune: board %s is down (%d failures in a row), giving up on it: %s\n",
+                bw->rn->name, bw->failures, err.msg);
+    } else {
+      double delay = QT_BOARD_BACKOFF_MS * (double)(1 << (bw->failures - 1));
+      if (delay > QT_BOARD_BACKOFF_MAX_MS) delay = QT_BOARD_BACKOFF_MAX_MS;
+      bw->retry_at = qt_now_ms() + delay;
+      if (o->log)
+        fprintf(o->log, "tune: board %s is down, job requeued, retry in %.1f s: %s\n",
+                bw->rn->name, delay / 1e3, err.msg);
+    }
+    if (o->log) fflush(o->log);
+    pthread_cond_broadcast(&e->board_cv);
+    pthread_cond_broadcast(&e->main_cv);
+    if (bw->given_up) break;
+  }
+  pthread_mutex_unlock(&e->mu);
+  return NULL;
+}
+
+static void engine_stop(engine *e) {
+  pthread_mutex_lock(&e->mu);
+  e->shutdown = 1;
+  pthread_cond_broadcast(&e->build_cv);
+  pthread_cond_broadcast(&e->board_cv);
+  pthread_mutex_unlock(&e->mu);
+  for (int i = 0; i < e->n_threads; i++) pthread_join(e->threads[i], NULL);
+  for (int i = 0; i < e->n_boards; i++) pthread_join(e->boards[i].thread, NULL);
+  pthread_cond_destroy(&e->build_cv);
+  pthread_cond_destroy(&e->board_cv);
+  pthread_cond_destroy(&e->main_cv);
+  pthread_mutex_destroy(&e->mu);
+}
+
+static int engine_start(engine *e, const qt_build_ctx *ctx, qt_runner **boards, int n_boards,
+                        const qt_tune_options *o, qt_err *err) {
+  memset(e, 0, sizeof *e);
+  pthread_mutex_init(&e->mu, NULL);
+  pthread_cond_init(&e->build_cv, NULL);
+  pthread_cond_init(&e->board_cv, NULL);
+  pthread_cond_init(&e->main_cv, NULL);
+  e->ctx = ctx;
+  e->o = o;
+  e->avoid_cpu = o->build_cpu_avoid;
+  int n = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
+  for (int i = 0; i < n; i++) {
+    if (pthread_create(&e->threads[i], NULL, build_worker, e) != 0) break;
+    e->n_threads++;
+  }
+  for (int i = 0; i < n_boards && e->n_threads; i++) {
+    board_worker *bw = &e->boards[i];
+    bw->e = e;
+    bw->rn = boards[i];
+    if (pthread_create(&bw->thread, NULL, board_main, bw) != 0) break;
+    e->n_boards++;
+  }
+  if (e->n_threads && e->n_boards == n_boards) return 0;
+  engine_stop(e);
+  return qt_fail(err, QT_EINTERNAL, "cannot start build or board threads");
+}
+
+/* ---- one task ------------------------------------------------------------------------ */
+
+typedef struct task_state {
+  int index, n_tasks;
+  const char *layers; /* "conv0, block1_dw" for messages */
+  int proposed;       /* configs taken from the default + strategy, the budget's counter */
+  int done;           /* configs measured now or found in the log: the progress shown */
+  int since_best;     /* measured configs since the last improvement */
+  int measured_ok;    /* ok measurements this run recorded (the re-measurement has news) */
+  double best_ns;
+  char best_knobs[QT_KNOBS_MAX];
+} task_state;
+
+static void progress(const qt_tune_options *o, const task_state *ts, const char *knobs,
+                     const qt_outcome *out, const char *board, int skipped) {
+  if (!o->log) return;
+  char best[64] = "-";
+  if (ts->best_ns > 0) snprintf(best, sizeof best, "%.1f us", ts->best_ns / 1e3);
+  if (o->tty) {
+    fprintf(o->log, "\r\033[K[task %d/%d] %s: trial %d/%d, best %s", ts->index + 1,
+            ts->n_tasks, ts->layers, ts->done, o->trials, best);
+    fflush(o->log);
+    return;
+  }
+  char on[QT_NAME_MAX + 8] = "";
+  if (board) snprintf(on, sizeof on, " on %s", board);
+  if (skipped) {
+    fprintf(o->log, "task %d/%d %s: %s already in the log\n", ts->index + 1, ts->n_tasks,
+            ts->layers, knobs);
+  } else if (out->m.status == QT_STATUS_OK) {
+    fprintf(o->log, "task %d/%d %s: %s %.1f us%s (best %s)\n", ts->index + 1, ts->n_tasks,
+            ts->layers, knobs, out->m.median_ns / 1e3, on, best);
+  } else {
+    fprintf(o->log, "task %d/%d %s: %s %s%s: %.200s\n", ts->index + 1, ts->n_tasks, ts->layers,
+            knobs, qt_status_name(out->m.status), on, out->error);
+  }
+  fflush(o->log);
+}
+
+/* Judges a job that was run (or its build failure) into out and commits it to the log.
+ * Called by the recording thread only. */
+static int record_job(qt_db *db, int64_t session, const qt_task *task, const qt_build_ctx *bctx,
+                      const qt_tune_options *o, const char *protocol, uint64_t expected,
+                      build_job *j, const char *knobs, qt_outcome *out, qt_err *err) {
+  memset(out, 0, sizeof *out);
+  out->m.error = out->error;
+  if (j->rc) return qt_fail(err, j->rc, "%s", j->err.msg);
+  if (j->art.status != QT_STATUS_OK) {
+    out->m.status = j->art.status;
+    snprintf(out->error, sizeof out->error, "%s", j->art.error);
+  } else {
+    qt_judge_run(&j->r, o->run_timeout_ms, expected, out);
+  }
+  out->m.id.workload = &task->w;
+  out->m.id.target = bctx->target.name;
+  out->m.id.template_name = j->config.tpl->name;
+  out->m.id.knobs = knobs;
+  out->m.id.source_hash = j->art.source_hash;
+  char manifest[QT_MANIFEST_MAX]; /* per-file hashes, so export can name a changed file */
+  if (qt_variant_manifest(bctx, &task->w, &j->config, manifest, sizeof manifest, NULL) == 0)
+    out->m.id.manifest = manifest;
+  out->m.id.protocol = protocol;
+  /* A build failure never reached a board: it is recorded under the first one. */
+  out->m.board = j->board->name;
+  out->m.board_kind = j->board->ops->kind;
+  int rc = qt_db_record(db, session, &out->m, err);
+  out->m.id.manifest = NULL; /* it was a local */
+  return rc;
+}
+
+/* Records a job of the search and updates the task's best, budget and progress. */
+static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt_build_ctx *bctx,
+                       const qt_tune_options *o, const char *protocol, uint64_t expected,
+                       build_job *j, int name_board, task_state *ts, qt_tune_stats *stats,
+                       qt_err *err) {
+  char knobs[QT_KNOBS_MAX];
+  qt_config_format(&j->config, knobs, sizeof knobs);
+  qt_outcome out;
+  int rc = record_job(db, session, task, bctx, o, protocol, expected, j, knobs, &out, err);
+  if (rc) return rc;
+  stats->measured++;
+  if (out.m.status == QT_STATUS_OK) ts->measured_ok++;
+  ts->done++;
+  if (out.m.status != QT_STATUS_OK) {
+    stats->failed++;
+    ts->since_best++;
+  } else if (ts->best_ns <= 0 || out.m.median_ns < ts->best_ns) {
+    ts->best_ns = out.m.median_ns;
+    snprintf(ts->best_knobs, sizeof ts->best_knobs, "%s", knobs);
+    ts->since_best = 0;
+  } else {
+    ts->since_best++;
+  }
+  progress(o, ts, knobs, &out, name_board ? j->board->name : NULL, 0);
+  return 0;
+}
+
+/* ---- the final re-measurement (DESIGN section 4) -------------------------------------
+ * The search keeps the lowest median it saw, and on a loaded machine that can be a lucky
+ * sample. So at the end of a task that measured something new, the best configs within
+ * QT_CONFIRM_MARGIN of the best are measured again against each other, in
+ * QT_CONFIRM_ROUNDS interleaved rounds (the order rotates each round so that no config always
+ * follows the same neighbour), each on the same board; the lowest median over the rounds
+ * wins and is recorded as the task's verdict, which qt_db_best then answers. Every run is
+ * also an ordinary measurement in the log. Runners-up further behind than the margin are not
+ * re-measured: noise of that size would be a broken protocol, not a close call. */
+#define QT_CONFIRM_MARGIN 1.15
+#define QT_CONFIRM_ROUNDS 3
+#define QT_CONFIRM_MAX 8
+
+/* Builds and runs one job to the end, alone on the engine (the pools are idle between the
+ * search and this): its build, then a run on the first free board. *out is the finished job
+ * (JOB_RAN, or built with a failed build), or NULL with an error when every board is down. */
+static int run_alone(engine *e, const qt_config *c, build_job **out, qt_err *err) {
+  *out = NULL;
+  build_job *j = calloc(1, sizeof *j);
+  if (!j) return qt_fail(err, QT_ENOMEM, "out of memory");
+  j->config = *c;
+  j->state = JOB_BUILDING;
+  pthread_mutex_lock(&e->mu);
+  push(&e->todo_head, &e->todo_tail, j);
+  pthread_cond_signal(&e->build_cv);
+  while (j->state == JOB_BUILDING) pthread_cond_wait(&e->main_cv, &e->mu);
+  if (j->rc == 0 && j->art.status == QT_STATUS_OK) {
+    j->state = JOB_QUEUED;
+    j->dispatched = 1;
+    push(&e->run_head, &e->run_tail, j);
+    pthread_cond_broadcast(&e->board_cv);
+    while (j->state != JOB_RAN && e->n_given_up < e->n_boards)
+      pthread_cond_wait(&e->main_cv, &e->mu);
+  }
+  if (j->dispatched && j->state != JOB_RAN) { /* every board gave up: it is still queued */
+    build_job *q;
+    while ((q = pop(&e->run_head, &e->run_tail)) && q != j) {
+    }
+    pthread_mutex_unlock(&e->mu);
+    qt_proc_result_free(&j->r);
+    free(j);
+    return qt_fail(err, QT_ERUN, "every board of the target is down (last error: %s); the log "
+                   "holds everything measured so far", e->last_board_error);
+  }
+  pthread_mutex_unlock(&e->mu);
+  if (!j->dispatched) j->board = e->boards[0].rn;
+  *out = j;
+  return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+typedef struct candidate {
+  qt_config config;
+  char knobs[QT_KNOBS_MAX];
+  double medians[QT_CONFIRM_ROUNDS];
+  int64_t ids[QT_CONFIRM_ROUNDS];
+  int n, failed;
+} candidate;
+
+/* The logged best configs of the task within the margin that still parse and are valid for
+ * this space; up to max of them into c. */
+static int confirm_candidates(qt_db *db, const qt_task *task, const qt_space *space,
+                              const char *target, int max, candidate *c, int *n, qt_err *err) {
+  qt_db_row rows[QT_CONFIRM_MAX];
+  int nrows = 0;
+  *n = 0;
+  int rc = qt_db_topk(db, task->key, target, max, rows, &nrows, err);
+  if (rc) return rc;
+  for (int i = 0; i < nrows; i++) {
+    if (rows[i].median_ns > rows[0].median_ns * QT_CONFIRM_MARGIN) break;
+    qt_err perr = {0, ""};
+    memset(&c[*n], 0, sizeof c[*n]);
+    if (qt_config_parse(space, rows[i].knobs, &c[*n].config, &perr)) continue; /* stale */
+    qt_config_format(&c[*n].config, c[*n].knobs, sizeof c[*n].knobs);
+    int dup = 0; /* two logged strings can name one config (a knob added since) */
+    for (int k = 0; k < *n; k++) dup |= strcmp(c[k].knobs, c[*n].knobs) == 0;
+    if (!dup) ++*n;
+  }
+  return 0;
+}
+
+/* Median over the rounds of a candidate, and the id of the round that gave it (the upper
+ * middle one: a real measurement of the log stands for the verdict). */
+static double candidate_median(const candidate *c, int64_t *id) {
+  double sorted[QT_CONFIRM_ROUNDS];
+  memcpy(sorted, c->medians, sizeof(double) * (size_t)c->n);
+  qsort(sorted, (size_t)c->n, sizeof sorted[0], cmp_double);
+  double med = sorted[c->n / 2];
+  for (int r = 0; r < c->n; r++)
+    if (c->medians[r] == med) *id = c->ids[r];
+  return med;
+}
+
+static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const qt_space *space,
+                        const qt_build_ctx *bctx, const qt_tune_options *o, engine *e,
+                        const char *protocol, uint64_t expected, const task_state *ts,
+                        qt_tune_stats *stats, qt_err *err) {
+  const int max = o->confirm > QT_CONFIRM_MAX ? QT_CONFIRM_MAX : o->confirm;
+  if (max < 2 || ts->measured_ok == 0) return 0;
+  candidate cand[QT_CONFIRM_MAX];
+  int n = 0;
+  int rc = confirm_candidates(db, task, space, bctx->target.name, max, cand, &n, err);
+  if (rc || n < 2) return rc;
+  if (o->log && o->tty) fputc('\n', o->log);
+  if (o->log) {
+    fprintf(o->log, "task %d/%d %s: re-measuring the best %d (within %.0f%% of the best) in %d "
+            "interleaved rounds\n", ts->index + 1, ts->n_tasks, ts->layers, n,
+            (QT_CONFIRM_MARGIN - 1) * 100, QT_CONFIRM_ROUNDS);
+    fflush(o->log);
+  }
+  for (int r = 0; r < QT_CONFIRM_ROUNDS && !rc; r++) {
+    for (int i = 0; i < n && !rc; i++) {
+      if (o->stop && *o->stop) return 0; /* no verdict from a partial re-measurement */
+      candidate *c = &cand[(i + r) % n];
+      if (c->failed) continue;
+      build_job *j;
+      if ((rc = run_alone(e, &c->config, &j, err))) break;
+      qt_outcome out;
+      rc = record_job(db, session, task, bctx, o, protocol, expected, j, c->knobs, &out, err);
+      qt_proc_result_free(&j->r);
+      free(j);
+      if (rc) break;
+      stats->measured++;
+      if (out.m.status != QT_STATUS_OK) {
+        stats->failed++;
+        c->failed = 1;
+        if (o->log)
+          fprintf(o->log, "task %d/%d %s: %s %s on re-measurement: %.200s\n", ts->index + 1,
+                  ts->n_tasks, ts->layers, c->knobs, qt_status_name(out.m.status), out.error);
+        continue;
+      }
+      c->medians[c->n] = out.m.median_ns;
+      c->ids[c->n++] = qt_db_last_record(db);
+    }
+  }
+  if (rc) return rc;
+  int win = -1, alive = 0;
+  double best = 0;
+  int64_t best_id = 0;
+  for (int i = 0; i < n; i++) {
+    if (cand[i].failed || cand[i].n == 0) continue;
+    alive++;
+    int64_t id = 0;
+    double med = candidate_median(&cand[i], &id);
+    if (win < 0 || med < best) {
+      win = i;
+      best = med;
+      best_id = id;
+    }
+  }
+  if (win < 0 || alive < 2) return 0;
+  if ((rc = qt_db_verdict(db, session, best_id, best, alive, QT_CONFIRM_ROUNDS, err))) return rc;
+  if (o->log) {
+    fprintf(o->log, "task %d/%d %s: best %s %.1f us (median of %d rounds against %d runner%s-up)%s\n",
+            ts->index + 1, ts->n_tasks, ts->layers, cand[win].knobs, best / 1e3,
+            QT_CONFIRM_ROUNDS, alive - 1, alive > 2 ? "s" : "",
+            win == 0 ? "" : "; the search's lowest median was a runner-up");
+    fflush(o->log);
+  }
+  return 0;
+}
+
+static void layer_names(const qt_model *m, const qt_task *task, char *buf, size_t cap) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < task->n_layers && used < cap; i++)
+    used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? "," : "",
+                             m->layers[task->layers[i]].name);
+}
+
+/* Unlinks j from the in-flight list (head, tail, singly linked through order). */
+static void unlink_order(build_job **head, build_job **tail, build_job *j) {
+  build_job *prev = NULL;
+  for (build_job *p = *head; p; prev = p, p = p->order) {
+    if (p != j) continue;
+    if (prev) prev->order = p->order;
+    else *head = p->order;
+    if (*tail == p) *tail = prev;
+    return;
+  }
+}
+
+static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
+                     const qt_build_ctx *bctx, const qt_tune_options *o, engine *e,
+                     qt_tune_stats *stats, qt_err *err) {
+  const qt_task *task = &m->tasks[t_index];
+  char layers[256];
+  layer_names(m, task, layers, sizeof layers);
+  task_state ts = {t_index, m->n_tasks, layers, 0, 0, 0, 0, 0, ""};
+  char protocol[256];
+  qt_protocol_format(&o->protocol, protocol, sizeof protocol);
+
+  qt_space space;
+  int rc = qt_space_init(&space, &task->w, &bctx->target, err);
+  if (rc) return rc;
+  /* Baselines first: the default config of every applicable template, preferred one first. */
+  qt_config defaults[QT_MAX_TEMPLATES];
+  int n_defaults = 0;
+  if (qt_space_default(&space, &defaults[n_defaults++]))
+    return qt_fail(err, QT_EINTERNAL, "default config of %s is not valid", task->key);
+  for (int i = 0; i < space.n_tpls; i++) {
+    if (space.tpls[i] == defaults[0].tpl) continue;
+    qt_config *c = &defaults[n_defaults];
+    memset(c, 0, sizeof *c);
+    c->tpl = space.tpls[i];
+    c->tpl->default_config(&space.w, &space.t, c->vals);
+    if (qt_space_valid(&space, c, NULL, 0)) n_defaults++;
+  }
+  qt_strategy *strategy;
+  if ((rc = qt_strategy_create(o->strategy, &space, o->seed, &strategy, err))) return rc;
+  for (int i = 0; i < n_defaults; i++)
+    qt_strategy_exclude(strategy, qt_space_encode(&space, &defaults[i]));
+  uint64_t expected;
+  if ((rc = qt_expected_checksum(&task->w, o->protocol.data_seed, &expected, err))) {
+    qt_strategy_destroy(strategy);
+    return qt_err_wrap(err, "task %s", task->key);
+  }
+
+  e->w = &task->w; /* the pools are idle between tasks */
+  int in_flight = 0, on_boards = 0, defaults_taken = 0, exhausted = 0;
+  build_job *head = NULL, *tail = NULL; /* in flight, in submission order */
+  for (;;) {
+    int stopping = rc || (o->stop && *o->stop) ||
+                   (o->early_stop > 0 && ts.since_best >= o->early_stop);
+    /* Keep the builders busy: up to jobs + boards variants ahead of the measurements. */
+    while (!stopping && !exhausted && ts.proposed < o->trials &&
+           in_flight < e->n_threads + e->n_boards) {
+      qt_config c;
+      uint64_t idx;
+      if (defaults_taken < n_defaults) {
+        c = defaults[defaults_taken++];
+        idx = qt_space_encode(&space, &c);
+      } else if (strategy->ops->next_batch(strategy, &idx, 1) == 1) {
+        qt_space_decode(&space, idx, &c);
+      } else {
+        exhausted = 1;
+        break;
+      }
+      ts.proposed++;
+      char knobs[QT_KNOBS_MAX], hash[17];
+      qt_config_format(&c, knobs, sizeof knobs);
+      qt_variant_source_hash(bctx, &task->w, &c, hash);
+      qt_variant_id id = {&task->w, bctx->target.name, c.tpl->name, knobs, hash, protocol, NULL};
+      int found = 0;
+      if ((rc = qt_db_has_measured(db, &id, &found, err))) break;
+      if (found) {
+        stats->skipped++;
+        ts.done++;
+        progress(o, &ts, knobs, NULL, NULL, 1);
+        continue;
+      }
+      build_job *j = calloc(1, sizeof *j);
+      if (!j) {
+        rc = qt_fail(err, QT_ENOMEM, "out of memory");
+        break;
+      }
+      j->config = c;
+      j->index = idx;
+      j->state = JOB_BUILDING;
+      if (tail) tail->order = j;
+      else head = j;
+      tail = j;
+      pthread_mutex_lock(&e->mu);
+      push(&e->todo_head, &e->todo_tail, j);
+      pthread_cond_signal(&e->build_cv);
+      pthread_mutex_unlock(&e->mu);
+      in_flight++;
+    }
+    stopping = stopping || rc;
+    if (in_flight == 0) break;
+
+    /* Under the engine's lock: hand built jobs to idle boards in submission order (one
+     * measurement per live board), then take the first job that is ready to record or drop,
+     * or wait for one. Jobs stay on the in-flight list until then. */
+    build_job *done = NULL;
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+      int live = e->n_boards - e->n_given_up;
+      if (!stopping) {
+        for (build_job *p = head; p && on_boards < live; p = p->order) {
+          if (p->state == JOB_BUILDING) break;
+          if (p->state != JOB_BUILT || p->rc || p->art.status != QT_STATUS_OK) continue;
+          p->state = JOB_QUEUED;
+          p->dispatched = 1;
+          push(&e->run_head, &e->run_tail, p);
+          on_boards++;
+          pthread_cond_broadcast(&e->board_cv);
+        }
+      }
+      for (build_job *p = head; p && !done; p = p->order)
+        if (p->state == JOB_RAN || (p->state == JOB_BUILT && (stopping || p->rc ||
+                                                             p->art.status != QT_STATUS_OK)))
+          done = p;
+      if (done) break;
+      if (live == 0 && (on_boards > 0 || !stopping)) {
+        /* Every board is given up: nothing runs, the queued jobs are stranded, and built ones
+         * are dropped (stopping) as they come. */
+        if (!rc)
+          rc = qt_fail(err, QT_ERUN, "every board of target %s is down (last error: %s); "
+                       "stopping: the log holds everything measured so far",
+                       bctx->target.name, e->last_board_error);
+        stopping = 1;
+        build_job *j;
+        while ((j = pop(&e->run_head, &e->run_tail))) {
+          unlink_order(&head, &tail, j);
+          on_boards--;
+          in_flight--;
+          free(j);
+        }
+        continue;
+      }
+      if (in_flight == 0) break;
+      pthread_cond_wait(&e->main_cv, &e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    if (!done) break; /* in_flight == 0 */
+    unlink_order(&head, &tail, done);
+    in_flight--;
+    if (done->dispatched) on_boards--;
+    if (!done->dispatched) done->board = e->boards[0].rn; /* a build outcome: never ran */
+    /* A finished run is recorded even when stopping (it was measured); a build failure only
+     * when not stopping; nothing after a tuner error. */
+    if (!rc && (done->state == JOB_RAN || !stopping))
+      rc = measure_job(db, session, task, bctx, o, protocol, expected, done, e->n_boards > 1,
+                       &ts, stats, err);
+    qt_proc_result_free(&done->r);
+    free(done);
+  }
+  qt_strategy_destroy(strategy);
+  if (!rc && !(o->stop && *o->stop))
+    rc = confirm_task(db, session, task, &space, bctx, o, e, protocol, expected, &ts, stats, err);
+  if (o->log && o->tty) fputc('\n', o->log);
+  return rc;
+}
+
+int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *m,
+                         const qt_build_ctx *bctx, qt_runner **boards, int n_boards,
+                         const qt_tune_options *o, qt_tune_stats *stats, qt_err *err) {
+  memset(stats, 0, sizeof *stats);
+  if (n_boards < 1 || n_boards > QT_BOARDS_MAX)
+    return qt_fail(err, QT_EINVAL, "board count %d out of range (1..%d)", n_boards,
+                   QT_BOARDS_MAX);
+  double start = qt_now_ms();
+  engine *e = malloc(sizeof *e);
+  if (!e) return qt_fail(err, QT_ENOMEM, "out of memory");
+  int rc = engine_start(e, bctx, boards, n_boards, o, err);
+  if (rc) {
+    free(e);
+    return rc;
+  }
+  for (int t = 0; t < m->n_tasks && !rc; t++) {
+    if (o->stop && *o->stop) {
+      rc = qt_fail(err, QT_EINTERRUPTED, "interrupted before task %d of %d", t + 1, m->n_tasks);
+      break;
+    }
+    rc = tune_task(db, session, m, t, bctx, o, e, stats, err);
+    stats->tasks++;
+  }
+  engine_stop(e);
+  free(e);
+  stats->seconds = (qt_now_ms() - start) / 1e3;
+  return rc;
+}
+
+int qt_tune_model(qt_db *db, int64_t session, const qt_model *m, const qt_build_ctx *bctx,
+                  qt_runner *rn, const qt_tune_options *o, qt_tune_stats *stats, qt_err *err) {
+  return qt_tune_model_boards(db, session, m, bctx, &rn, 1, o, stats, err);
+}

@@ -1,0 +1,61 @@
+/* tune.h — the tuning loop: for every task of a model, measure the default config first
+ * (every task gets a baseline), then configs proposed by the search strategy, until the trial
+ * budget is spent or early stopping ends the task. Builds run on a pool of threads and overlap
+ * with measurements, which run on a pool of boards (one worker thread per board); each
+ * measurement is judged against the host reference and committed to the log as it arrives. Configs the log already holds (same workload, target,
+ * template, knobs, sources and protocol, final status) are not measured again but still count
+ * against the budget, so re-running a command finishes what an interrupted run left. */
+#ifndef QT_TUNE_H
+#define QT_TUNE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <signal.h>
+
+#include "db/db.h"
+#include "tuner/build/build.h"
+#include "tuner/base/config.h"
+#include "tuner/run/measure.h"
+#include "tuner/run/runner.h"
+
+typedef struct qt_tune_options {
+  const char *strategy; /* "grid" | "random" */
+  int trials;           /* configs per task, the default included */
+  int early_stop;       /* stop a task after this many measured configs without a new best; 0 off */
+  int jobs;             /* build threads */
+  int confirm;          /* re-measure up to this many best configs per task against each
+                           other at its end (DESIGN section 4); < 2: off */
+  uint64_t seed;        /* search seed */
+  qt_protocol protocol;
+  int run_timeout_ms;
+  int build_cpu_avoid;  /* CPU the build threads keep off (the one measurements pin to), -1 none */
+  FILE *log;            /* progress and log lines (NULL: silent) */
+  int tty;              /* 1: one live progress line; 0: one plain line per measurement */
+  volatile sig_atomic_t *stop; /* set asynchronously (SIGINT) to stop after the current measurement */
+} qt_tune_options;
+
+typedef struct qt_tune_stats {
+  int tasks;
+  int measured;   /* measurements recorded by this run */
+  int skipped;    /* configs already in the log */
+  int failed;     /* recorded with a status other than ok */
+  double seconds;
+} qt_tune_stats;
+
+/* Tunes every task of m on target t (bctx) with the boards of t (n_boards runners, each used
+ * by its own worker thread, one measurement per board at a time), recording into db under
+ * session (db is used from the calling thread only). A board whose run fails is marked down,
+ * its job is requeued for any board, and it is retried with backoff; after 4 failures in a
+ * row it is given up. Returns 0, or a negative code when the tuner itself failed (log
+ * unwritable; QT_ERUN when every board is given up); everything measured before that point
+ * is in the log. Results are recorded under the name of the board that ran them. */
+int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *m,
+                         const qt_build_ctx *bctx, qt_runner **boards, int n_boards,
+                         const qt_tune_options *o, qt_tune_stats *stats, qt_err *err);
+
+/* qt_tune_model_boards with the one board rn. */
+int qt_tune_model(qt_db *db, int64_t session, const qt_model *m, const qt_build_ctx *bctx,
+                  qt_runner *rn, const qt_tune_options *o, qt_tune_stats *stats, qt_err *err);
+
+#endif

@@ -1,0 +1,47 @@
+/* search.h — search strategies behind one interface: next_batch proposes configs (dense
+ * indices of a qt_space) not proposed before, update feeds back measured costs. Every proposal
+ * is a valid config: strategies draw only from the space's enumerated valid configs, so a
+ * constrained-out config is never built. Deterministic for a given seed, which is what makes
+ * an interrupted run resumable (the same command proposes the same configs again, and the log
+ * says which are already measured). */
+#ifndef QT_SEARCH_H
+#define QT_SEARCH_H
+
+#include <stdint.h>
+
+#include "schedules/space.h"
+#include "tuner/base/error.h"
+
+typedef struct qt_strategy qt_strategy;
+
+typedef struct qt_strategy_ops {
+  const char *name;
+  /* Up to max new valid indices into out; returns how many (0 = space exhausted). */
+  int (*next_batch)(qt_strategy *s, uint64_t *out, int max);
+  /* Costs (median ns; a negative cost marks a failed config) of measured indices. */
+  void (*update)(qt_strategy *s, const uint64_t *indices, const double *costs, int n);
+  void (*destroy)(qt_strategy *s);
+} qt_strategy_ops;
+
+struct qt_strategy {
+  const qt_strategy_ops *ops;
+  const qt_space *space;
+  uint64_t *valid;  /* the space's valid indices, in strategy order */
+  uint64_t n_valid;
+  uint64_t next;    /* position of the next proposal in valid[] */
+  uint64_t rng;
+};
+
+/* kind: "grid" (enumeration order) or "random" (uniform without replacement). The strategy
+ * keeps a pointer to space, which must outlive it. */
+int qt_strategy_create(const char *kind, const qt_space *space, uint64_t seed,
+                       qt_strategy **out, qt_err *err);
+void qt_strategy_destroy(qt_strategy *s);
+
+/* Marks index as already proposed (e.g. the default config, measured first). */
+void qt_strategy_exclude(qt_strategy *s, uint64_t index);
+
+/* Lists the valid indices of space in enumeration order (malloc'd; caller frees). */
+int qt_space_enumerate_valid(const qt_space *space, uint64_t **out, uint64_t *n, qt_err *err);
+
+#endif

@@ -1,0 +1,17 @@
+/* os.h — the small operating-system services the host layers share: a monotonic clock and
+ * creating a directory with its parents. One copy here, so timing and directory errors read
+ * the same everywhere. */
+#ifndef QT_OS_H
+#define QT_OS_H
+
+#include "tuner/base/error.h"
+
+/* Milliseconds on CLOCK_MONOTONIC (unaffected by wall-clock changes; only differences mean
+ * anything). */
+double qt_now_ms(void);
+
+/* Creates path and any missing parents (mode 0755); an existing directory is fine. QT_EIO
+ * naming the component that could not be created. */
+int qt_mkdir_p(const char *path, qt_err *err);
+
+#endif
