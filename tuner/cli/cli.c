@@ -15,6 +15,7 @@
 #include "tuner/run/boards.h"
 #include "tuner/build/build.h"
 #include "tuner/base/config.h"
+#include "cli.h"
 #include "tuner/output/export.h"
 #include "tuner/output/report.h"
 #include "tuner/run/runner.h"
@@ -23,15 +24,8 @@
 #ifndef QT_VERSION
 #define QT_VERSION "0"
 #endif
-#ifndef QT_DEFAULT_KERNELS_DIR
-#define QT_DEFAULT_KERNELS_DIR "kernels"
-#endif
-#ifndef QT_DEFAULT_CONFIGS_DIR
-#define QT_DEFAULT_CONFIGS_DIR "configs"
-#endif
 
 #define DEFAULT_TRIALS 8
-#define EXIT_USAGE 2
 
 /* Set by SIGINT/SIGTERM: the tuner stops after the measurement in progress. The one piece of
  * global mutable state, as a signal handler needs. */
@@ -113,27 +107,20 @@ static int parse_count(const char *opt, const char *s, int min, int max, int *ou
   long v = strtol(s, &end, 10);
   if (errno || end == s || *end || v < min || v > max) {
     fprintf(stderr, "tune: %s: expected an integer in [%d, %d], got '%s'\n", opt, min, max, s);
-    return EXIT_USAGE;
+    return QT_CLI_EXIT_USAGE;
   }
   *out = (int)v;
   return 0;
 }
 
 enum {
-  OPT_TARGET = 256, OPT_MODEL, OPT_WORKLOAD, OPT_LAYERS, OPT_DB, OPT_TRIALS, OPT_EARLY, OPT_CONFIRM,
-  OPT_STRATEGY, OPT_JOBS, OPT_SEED, OPT_REPEAT, OPT_MINREP, OPT_TIMEOUT, OPT_NOPIN,
-  OPT_CONFIGS, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION, OPT_BOARDS, OPT_ACCEPT_NEW,
-  OPT_DTYPE, OPT_REQUANT
+  OPT_TRIALS = QT_CLI_OPT_OWN, OPT_EARLY, OPT_CONFIRM, OPT_STRATEGY, OPT_JOBS, OPT_SEED,
+  OPT_REPEAT, OPT_MINREP, OPT_TIMEOUT, OPT_NOPIN, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION,
+  OPT_BOARDS, OPT_ACCEPT_NEW
 };
 
 static const struct option long_opts[] = {
-    {"target", required_argument, NULL, OPT_TARGET},
-    {"model", required_argument, NULL, OPT_MODEL},
-    {"workload", required_argument, NULL, OPT_WORKLOAD},
-    {"layers", required_argument, NULL, OPT_LAYERS},
-    {"dtype", required_argument, NULL, OPT_DTYPE},
-    {"requant", required_argument, NULL, OPT_REQUANT},
-    {"db", required_argument, NULL, OPT_DB},
+    QT_CLI_SELECTION_OPTIONS,
     {"trials", required_argument, NULL, OPT_TRIALS},
     {"early-stop", required_argument, NULL, OPT_EARLY},
     {"confirm", required_argument, NULL, OPT_CONFIRM},
@@ -144,7 +131,6 @@ static const struct option long_opts[] = {
     {"min-repeat-ms", required_argument, NULL, OPT_MINREP},
     {"run-timeout", required_argument, NULL, OPT_TIMEOUT},
     {"no-pin", no_argument, NULL, OPT_NOPIN},
-    {"configs", required_argument, NULL, OPT_CONFIGS},
     {"kernels", required_argument, NULL, OPT_KERNELS},
     {"cache-dir", required_argument, NULL, OPT_CACHE},
     {"json", no_argument, NULL, OPT_JSON},
@@ -156,7 +142,7 @@ static const struct option long_opts[] = {
 };
 
 /* Parses options for subcommand sub ("tune", "list", "space", "boards"); options that do not
- * belong to the subcommand are usage errors. Returns 0, EXIT_USAGE, or -1 for --help/--version
+ * belong to the subcommand are usage errors. Returns 0, QT_CLI_EXIT_USAGE, or -1 for --help/--version
  * (already printed). */
 static int parse_args(int argc, char **argv, const char *sub, const char *usage, cli *c) {
   static const char *const allowed_list[] = {"configs", "help", NULL};
@@ -168,18 +154,24 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
                                : strcmp(sub, "list") == 0  ? allowed_list
                                : strcmp(sub, "space") == 0 ? allowed_space
                                                            : NULL;
+  /* "tune: ..." for the main command, "tune space: ..." for a subcommand. */
+  const char *cmd = strcmp(sub, "tune") == 0 ? "tune" : NULL;
+  char cmd_buf[32];
+  if (!cmd) {
+    snprintf(cmd_buf, sizeof cmd_buf, "tune %s", sub);
+    cmd = cmd_buf;
+  }
   optind = 1;
   opterr = 0;
   int opt, idx = -1, rc = 0;
   while ((opt = getopt_long(argc, argv, ":h", long_opts, &idx)) != -1) {
     if (opt == '?') {
-      fprintf(stderr, "tune %s: unknown option '%s' (see tune %s --help)\n", sub,
-              argv[optind - 1], strcmp(sub, "tune") ? sub : "");
-      return EXIT_USAGE;
+      fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n", cmd, argv[optind - 1], cmd);
+      return QT_CLI_EXIT_USAGE;
     }
     if (opt == ':') {
-      fprintf(stderr, "tune %s: option '%s' needs a value\n", sub, argv[optind - 1]);
-      return EXIT_USAGE;
+      fprintf(stderr, "%s: option '%s' needs a value\n", cmd, argv[optind - 1]);
+      return QT_CLI_EXIT_USAGE;
     }
     if (opt == 'h') {
       fputs(usage, stdout);
@@ -194,19 +186,19 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
       if (!ok) {
         fprintf(stderr, "tune %s: option '--%s' does not apply here (see tune %s --help)\n",
                 sub, name, sub);
-        return EXIT_USAGE;
+        return QT_CLI_EXIT_USAGE;
       }
     }
     switch (opt) {
-      case OPT_TARGET: c->target = optarg; break;
-      case OPT_MODEL: c->model = optarg; break;
-      case OPT_WORKLOAD: c->workload = optarg; break;
-      case OPT_LAYERS: c->layers = optarg; break;
-      case OPT_DTYPE: c->dtype = optarg; break;
-      case OPT_REQUANT: c->requant = optarg; break;
-      case OPT_DB: c->db = optarg; break;
+      case QT_CLI_OPT_TARGET: c->target = optarg; break;
+      case QT_CLI_OPT_MODEL: c->model = optarg; break;
+      case QT_CLI_OPT_WORKLOAD: c->workload = optarg; break;
+      case QT_CLI_OPT_LAYERS: c->layers = optarg; break;
+      case QT_CLI_OPT_DTYPE: c->dtype = optarg; break;
+      case QT_CLI_OPT_REQUANT: c->requant = optarg; break;
+      case QT_CLI_OPT_DB: c->db = optarg; break;
       case OPT_STRATEGY: c->strategy = optarg; break;
-      case OPT_CONFIGS: c->configs_dir = optarg; break;
+      case QT_CLI_OPT_CONFIGS: c->configs_dir = optarg; break;
       case OPT_KERNELS: c->kernels_dir = optarg; break;
       case OPT_CACHE: c->cache_dir = optarg; break;
       case OPT_BOARDS: c->boards = optarg; break;
@@ -232,19 +224,15 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
   }
   if (optind < argc) {
     fprintf(stderr, "tune %s: unexpected argument '%s'\n", sub, argv[optind]);
-    return EXIT_USAGE;
+    return QT_CLI_EXIT_USAGE;
   }
   if (c->strategy && strcmp(c->strategy, "grid") && strcmp(c->strategy, "random")) {
     fprintf(stderr, "tune: --strategy: expected grid or random, got '%s'\n", c->strategy);
-    return EXIT_USAGE;
+    return QT_CLI_EXIT_USAGE;
   }
   return 0;
 }
 
-static int fail(const qt_err *e) {
-  fprintf(stderr, "tune: %s\n", e->msg);
-  return 1;
-}
 
 /* Loads the model named by --model or --workload, restricted to --layers. */
 static int load_model(const cli *c, qt_model *m, qt_err *err) {
@@ -275,8 +263,8 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   qt_err err = {0, ""};
   qt_target target;
   qt_model model;
-  if (qt_target_load(c->configs_dir, c->target, &target, &err)) return fail(&err);
-  if (load_model(c, &model, &err)) return fail(&err);
+  if (qt_target_load(c->configs_dir, c->target, &target, &err)) return qt_cli_fail(&err);
+  if (load_model(c, &model, &err)) return qt_cli_fail(&err);
 
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   if (ncpu < 1) ncpu = 1;
@@ -374,7 +362,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   free(rows);
   status = 0;
 done:
-  if (status) fail(&err);
+  if (status) qt_cli_fail(&err);
   qt_db_close(db);
   for (int i = 0; i < n_rns; i++) qt_runner_destroy(rns[i]);
   free(bctx);
@@ -391,23 +379,23 @@ static int cmd_boards(int argc, char **argv, cli *c) {
       return 0;
     }
     fprintf(stderr, "tune boards: expected 'check'\n%s", boards_usage);
-    return EXIT_USAGE;
+    return QT_CLI_EXIT_USAGE;
   }
   int rc = parse_args(argc - 1, argv + 1, "boards", boards_usage, c);
   if (rc) return rc < 0 ? 0 : rc;
   const char *path = c->boards ? c->boards : "boards.yaml";
   qt_err err = {0, ""};
   qt_boards *bs = malloc(sizeof *bs);
-  if (!bs) return fail(&err);
+  if (!bs) return qt_cli_fail(&err);
   if (qt_boards_load(path, bs, &err)) {
     free(bs);
-    return fail(&err);
+    return qt_cli_fail(&err);
   }
   char dir[] = "/tmp/qtune-check-XXXXXX";
   if (!mkdtemp(dir)) {
     free(bs);
     qt_fail(&err, QT_EIO, "cannot create a temporary directory: %s", strerror(errno));
-    return fail(&err);
+    return qt_cli_fail(&err);
   }
   int failures = 0;
   for (int i = 0; i < bs->n; i++) {
@@ -464,13 +452,13 @@ static int cmd_list(int argc, char **argv, cli *c) {
       return 0;
     }
     fprintf(stderr, "tune list: expected 'targets' or 'models'\n%s", list_usage);
-    return EXIT_USAGE;
+    return QT_CLI_EXIT_USAGE;
   }
   int rc = parse_args(argc - 1, argv + 1, "list", list_usage, c);
   if (rc) return rc < 0 ? 0 : rc;
   qt_err err = {0, ""};
   char names[4096];
-  if (qt_config_list(c->configs_dir, argv[1], names, sizeof names, &err)) return fail(&err);
+  if (qt_config_list(c->configs_dir, argv[1], names, sizeof names, &err)) return qt_cli_fail(&err);
   for (char *p = strtok(names, ", "); p; p = strtok(NULL, ", ")) printf("%s\n", p);
   return 0;
 }
@@ -491,14 +479,14 @@ static int cmd_space(cli *c) {
   qt_err err = {0, ""};
   qt_target target;
   qt_model model;
-  if (qt_target_load(c->configs_dir, c->target, &target, &err)) return fail(&err);
-  if (load_model(c, &model, &err)) return fail(&err);
+  if (qt_target_load(c->configs_dir, c->target, &target, &err)) return qt_cli_fail(&err);
+  if (load_model(c, &model, &err)) return qt_cli_fail(&err);
   int status = 0;
   for (int t = 0; t < model.n_tasks && !status; t++) {
     const qt_task *task = &model.tasks[t];
     qt_space s;
     if (qt_space_init(&s, &task->w, &target, &err)) {
-      status = fail(&err);
+      status = qt_cli_fail(&err);
       break;
     }
     printf("workload %s (target %s, layers:", task->key, target.name);
@@ -539,7 +527,7 @@ static int cmd_space(cli *c) {
  * happen in the program, once, before any board thread). */
 static int with_runners(int (*cmd)(int, char **, cli *), int argc, char **argv, cli *c) {
   qt_err err = {0, ""};
-  if (qt_runner_global_init(&err)) return fail(&err);
+  if (qt_runner_global_init(&err)) return qt_cli_fail(&err);
   int rc = cmd(argc, argv, c);
   qt_runner_global_exit();
   return rc;
@@ -569,7 +557,7 @@ int main(int argc, char **argv) {
   if (sub && strcmp(sub, "query") == 0) return qt_cli_query(argc - 1, argv + 1);
   if (sub && strcmp(sub, "space")) {
     fprintf(stderr, "tune: unknown command '%s' (commands: query, export, list, space, boards; see tune --help)\n", sub);
-    return EXIT_USAGE;
+    return QT_CLI_EXIT_USAGE;
   }
   const char *usage = !sub ? tune_usage : space_usage;
   int rc = sub ? parse_args(argc - 1, argv + 1, sub, usage, &c)
@@ -578,7 +566,7 @@ int main(int argc, char **argv) {
   if (!c.model && !c.workload) {
     fprintf(stderr, "tune%s%s: give --model M or --workload KEY (see --help)\n", sub ? " " : "",
             sub ? sub : "");
-    return EXIT_USAGE;
+    return QT_CLI_EXIT_USAGE;
   }
   if (sub) return cmd_space(&c);
 

@@ -11,17 +11,11 @@
 
 #include "db/db.h"
 #include "tuner/base/config.h"
+#include "cli.h"
 #include "tuner/output/export.h"
 #include "tuner/output/report.h"
 
-#ifndef QT_DEFAULT_KERNELS_DIR
-#define QT_DEFAULT_KERNELS_DIR "kernels"
-#endif
-#ifndef QT_DEFAULT_CONFIGS_DIR
-#define QT_DEFAULT_CONFIGS_DIR "configs"
-#endif
 
-#define EXIT_USAGE 2
 #define TOP_MAX 1000
 
 static const char export_usage[] =
@@ -54,12 +48,9 @@ typedef struct sub_args {
   int strict, top;
 } sub_args;
 
-enum {
-  OPT_TARGET = 256, OPT_MODEL, OPT_WORKLOAD, OPT_LAYERS, OPT_DB, OPT_OUT, OPT_STRICT,
-  OPT_CONFIGS, OPT_KERNELS, OPT_TOP, OPT_FORMAT, OPT_JSON, OPT_DTYPE, OPT_REQUANT
-};
+enum { OPT_OUT = QT_CLI_OPT_OWN, OPT_STRICT, OPT_KERNELS, OPT_TOP, OPT_FORMAT, OPT_JSON };
 
-/* Parses argv (argv[0] = the subcommand) with the options in opts. Returns 0, EXIT_USAGE, or
+/* Parses argv (argv[0] = the subcommand) with the options in opts. Returns 0, QT_CLI_EXIT_USAGE, or
  * -1 after printing the usage for --help. */
 static int parse(int argc, char **argv, const struct option *opts, const char *usage,
                  sub_args *a) {
@@ -72,20 +63,20 @@ static int parse(int argc, char **argv, const struct option *opts, const char *u
       case '?':
         fprintf(stderr, "tune %s: option '%s' is unknown or does not apply here (see tune %s --help)\n", argv[0],
                 argv[optind - 1], argv[0]);
-        return EXIT_USAGE;
+        return QT_CLI_EXIT_USAGE;
       case ':':
         fprintf(stderr, "tune %s: option '%s' needs a value\n", argv[0], argv[optind - 1]);
-        return EXIT_USAGE;
-      case OPT_TARGET: a->target = optarg; break;
-      case OPT_MODEL: a->model = optarg; break;
-      case OPT_WORKLOAD: a->workload = optarg; break;
-      case OPT_LAYERS: a->layers = optarg; break;
-      case OPT_DTYPE: a->dtype = optarg; break;
-      case OPT_REQUANT: a->requant = optarg; break;
-      case OPT_DB: a->db = optarg; break;
+        return QT_CLI_EXIT_USAGE;
+      case QT_CLI_OPT_TARGET: a->target = optarg; break;
+      case QT_CLI_OPT_MODEL: a->model = optarg; break;
+      case QT_CLI_OPT_WORKLOAD: a->workload = optarg; break;
+      case QT_CLI_OPT_LAYERS: a->layers = optarg; break;
+      case QT_CLI_OPT_DTYPE: a->dtype = optarg; break;
+      case QT_CLI_OPT_REQUANT: a->requant = optarg; break;
+      case QT_CLI_OPT_DB: a->db = optarg; break;
       case OPT_OUT: a->out = optarg; break;
       case OPT_STRICT: a->strict = 1; break;
-      case OPT_CONFIGS: a->configs_dir = optarg; break;
+      case QT_CLI_OPT_CONFIGS: a->configs_dir = optarg; break;
       case OPT_KERNELS: a->kernels_dir = optarg; break;
       case OPT_FORMAT: a->format = optarg; break;
       case OPT_JSON: a->format = "json"; break;
@@ -96,7 +87,7 @@ static int parse(int argc, char **argv, const struct option *opts, const char *u
         if (errno || end == optarg || *end || v < 1 || v > TOP_MAX) {
           fprintf(stderr, "tune %s: --top: expected an integer in [1, %d], got '%s'\n",
                   argv[0], TOP_MAX, optarg);
-          return EXIT_USAGE;
+          return QT_CLI_EXIT_USAGE;
         }
         a->top = (int)v;
         break;
@@ -105,12 +96,12 @@ static int parse(int argc, char **argv, const struct option *opts, const char *u
   }
   if (optind < argc) {
     fprintf(stderr, "tune %s: unexpected argument '%s'\n", argv[0], argv[optind]);
-    return EXIT_USAGE;
+    return QT_CLI_EXIT_USAGE;
   }
   if (!!a->model == !!a->workload) {
     fprintf(stderr, "tune %s: give exactly one of --model M or --workload KEY (see --help)\n",
             argv[0]);
-    return EXIT_USAGE;
+    return QT_CLI_EXIT_USAGE;
   }
   return 0;
 }
@@ -149,23 +140,17 @@ static int load(const sub_args *a, qt_target *t, qt_model *m, qt_db **db, qt_err
   return rc;
 }
 
-static int fail(const qt_err *e) {
+
+int qt_cli_fail(const qt_err *e) {
   fprintf(stderr, "tune: %s\n", e->msg);
   return 1;
 }
 
 int qt_cli_export(int argc, char **argv) {
   static const struct option opts[] = {
-      {"target", required_argument, NULL, OPT_TARGET},
-      {"model", required_argument, NULL, OPT_MODEL},
-      {"workload", required_argument, NULL, OPT_WORKLOAD},
-      {"layers", required_argument, NULL, OPT_LAYERS},
-      {"dtype", required_argument, NULL, OPT_DTYPE},
-      {"requant", required_argument, NULL, OPT_REQUANT},
-      {"db", required_argument, NULL, OPT_DB},
+      QT_CLI_SELECTION_OPTIONS,
       {"out", required_argument, NULL, OPT_OUT},
       {"strict", no_argument, NULL, OPT_STRICT},
-      {"configs", required_argument, NULL, OPT_CONFIGS},
       {"kernels", required_argument, NULL, OPT_KERNELS},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -175,19 +160,19 @@ int qt_cli_export(int argc, char **argv) {
   if (rc) return rc < 0 ? 0 : rc;
   if (!a.out) {
     fprintf(stderr, "tune export: give --out DIR (see --help)\n");
-    return EXIT_USAGE;
+    return QT_CLI_EXIT_USAGE;
   }
   qt_err err = {0, ""};
   qt_target t;
   qt_model m;
   qt_db *db;
-  if (load(&a, &t, &m, &db, &err)) return fail(&err);
+  if (load(&a, &t, &m, &db, &err)) return qt_cli_fail(&err);
   qt_export_options o = {a.kernels_dir, a.out, a.db, a.strict, stderr};
   qt_export_stats st;
   rc = qt_export_model(db, &m, &t, &o, &st, &err);
   qt_db_close(db);
   qt_model_free(&m);
-  if (rc) return fail(&err);
+  if (rc) return qt_cli_fail(&err);
   fprintf(stderr,
           "tune export: %s on %s: %d layers into %s (%d from the log, %d default configs)\n",
           a.model ? a.model : a.workload, t.name, st.layers, a.out, st.from_log, st.fallback);
@@ -196,17 +181,10 @@ int qt_cli_export(int argc, char **argv) {
 
 int qt_cli_query(int argc, char **argv) {
   static const struct option opts[] = {
-      {"target", required_argument, NULL, OPT_TARGET},
-      {"model", required_argument, NULL, OPT_MODEL},
-      {"workload", required_argument, NULL, OPT_WORKLOAD},
-      {"layers", required_argument, NULL, OPT_LAYERS},
-      {"dtype", required_argument, NULL, OPT_DTYPE},
-      {"requant", required_argument, NULL, OPT_REQUANT},
-      {"db", required_argument, NULL, OPT_DB},
+      QT_CLI_SELECTION_OPTIONS,
       {"top", required_argument, NULL, OPT_TOP},
       {"format", required_argument, NULL, OPT_FORMAT},
       {"json", no_argument, NULL, OPT_JSON},
-      {"configs", required_argument, NULL, OPT_CONFIGS},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sub_args a;
@@ -216,13 +194,13 @@ int qt_cli_query(int argc, char **argv) {
   if (rc) return rc < 0 ? 0 : rc;
   if (strcmp(a.format, "text") && strcmp(a.format, "json") && strcmp(a.format, "csv")) {
     fprintf(stderr, "tune query: --format: expected text, json or csv, got '%s'\n", a.format);
-    return EXIT_USAGE;
+    return QT_CLI_EXIT_USAGE;
   }
   qt_err err = {0, ""};
   qt_target t;
   qt_model m;
   qt_db *db;
-  if (load(&a, &t, &m, &db, &err)) return fail(&err);
+  if (load(&a, &t, &m, &db, &err)) return qt_cli_fail(&err);
   int k = a.top ? a.top : 1;
   size_t n = (size_t)m.n_layers;
   qt_layer_report *rows = calloc(n, sizeof *rows);
@@ -241,7 +219,7 @@ int qt_cli_query(int argc, char **argv) {
     else qt_report_print_table(stdout, &m, &t, rows);
     status = 0;
   }
-  if (status) fail(&err);
+  if (status) qt_cli_fail(&err);
   free(rows);
   free(top);
   free(n_top);

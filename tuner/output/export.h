@@ -49,9 +49,4 @@ int qt_export_model(qt_db *db, const qt_model *m, const qt_target *t,
 /* C identifier from a model or layer name: [A-Za-z0-9_] kept, anything else becomes '_'. */
 void qt_export_ident(const char *name, char *buf, size_t cap);
 
-/* `tune export ...` and `tune query ...`: argv[0] is the subcommand. Return the exit status
- * (0 ok, 1 error, 2 usage). */
-int qt_cli_export(int argc, char **argv);
-int qt_cli_query(int argc, char **argv);
-
 #endif
