@@ -213,7 +213,7 @@ static void consider(const qt_target *t, const char *kernels, const char *cache,
   }
 }
 
-/* The best config for w, re-judged here as DESIGN section 4 asks (noise in the log must not
+/* The best config for w, re-judged here as docs/DESIGN.md §4 asks (noise in the log must not
  * pick the winner): the fastest, timed in this process, of the default and either the log's
  * three best configs and its verdict (--db, when it has any) or `sample` random valid configs. Loaded into
  * v; *from says which source won ("default", "log" or "sample"). */

@@ -1,4 +1,4 @@
-# qtune.cmake — build-time use of a qtune tuning log (DESIGN.md section 7). Provides
+# qtune.cmake — build-time use of a qtune tuning log (docs/DESIGN.md §7). Provides
 #
 #   qtune_add_tuned_kernels(<name> TARGET <target> MODEL <model> DB <tuning.db>
 #                           [LAYERS <layer>...] [STRICT] [CONFIGS <dir>] [KERNELS <dir>]

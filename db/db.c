@@ -107,7 +107,7 @@ static const char db_step_1_to_2[] =
     "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
     "PRAGMA user_version = 2;";
 
-/* Version 3: verdicts of the final re-measurement (DESIGN section 4). When the best configs of
+/* Version 3: verdicts of the final re-measurement (docs/DESIGN.md §4). When the best configs of
  * a task were re-measured against each other, interleaved, the winner is recorded here: the
  * measurement that stands for it, its median over the rounds, and the newest measurement of
  * the task the verdict saw (through_id), so that a faster measurement made later overrules it

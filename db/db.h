@@ -44,7 +44,7 @@ typedef struct qt_variant_id {
   const char *protocol;    /* canonical measurement protocol string */
   /* Optional (NULL: none): the per-file manifest behind source_hash, as lines
    * "<path relative to kernels/> <16 hex digit file hash>\n" (qt_source_manifest in
-   * tuner/build.h). qt_db_record stores it once per source hash, in the measurement's
+   * tuner/build/build.h). qt_db_record stores it once per source hash, in the measurement's
    * transaction; export reads it back to name the file that changed. */
   const char *manifest;
 } qt_variant_id;
@@ -94,7 +94,7 @@ int qt_db_best(qt_db *db, const char *workload_key, const char *target, qt_db_ro
 /* The id of the measurement qt_db_record committed last on this connection (0: none). */
 int64_t qt_db_last_record(const qt_db *db);
 
-/* Records the verdict of a final re-measurement (DESIGN section 4): measurement_id (an OK
+/* Records the verdict of a final re-measurement (docs/DESIGN.md §4): measurement_id (an OK
  * measurement) is the winner of candidates configs re-measured against each other in rounds
  * interleaved rounds, with median_ns its median over them. It stands for its workload and
  * target in qt_db_best until a faster measurement is recorded after it. */

@@ -23,7 +23,7 @@
 #define QT_MAX_TEMPLATES 8
 #define QT_KNOBS_MAX 512 /* canonical knob string buffer */
 
-/* Knob families (DESIGN section 3). */
+/* Knob families (docs/DESIGN.md §3). */
 typedef enum qt_knob_family {
   QT_FAMILY_CHANNEL_SPLIT,
   QT_FAMILY_SPATIAL_TILE,

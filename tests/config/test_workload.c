@@ -1,4 +1,4 @@
-/* test_workload.c — the workload module (tuner/workload.h): canonical keys written and parsed
+/* test_workload.c — the workload module (tuner/base/workload.h): canonical keys written and parsed
  * back, the pinned FNV-1a hash (a change would orphan every log), the strict parser's
  * rejections and their messages, the field-naming validity check, MAC counts and names. */
 #include <stdint.h>

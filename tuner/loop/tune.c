@@ -333,7 +333,7 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
   return 0;
 }
 
-/* ---- the final re-measurement (DESIGN section 4) -------------------------------------
+/* ---- the final re-measurement (docs/DESIGN.md §4) ------------------------------------
  * The search keeps the lowest median it saw, and on a loaded machine that can be a lucky
  * sample. So at the end of a task that measured something new, the best configs within
  * QT_CONFIRM_MARGIN of the best are measured again against each other, in

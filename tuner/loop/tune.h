@@ -25,7 +25,7 @@ typedef struct qt_tune_options {
   int early_stop;       /* stop a task after this many measured configs without a new best; 0 off */
   int jobs;             /* build threads */
   int confirm;          /* re-measure up to this many best configs per task against each
-                           other at its end (DESIGN section 4); < 2: off */
+                           other at its end (docs/DESIGN.md §4); < 2: off */
   uint64_t seed;        /* search seed */
   qt_protocol protocol;
   int run_timeout_ms;

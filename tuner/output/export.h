@@ -1,4 +1,4 @@
-/* export.h — build-time use of the log (DESIGN.md section 7): `tune export` turns the best
+/* export.h — build-time use of the log (docs/DESIGN.md §7): `tune export` turns the best
  * measured config of every layer of a model on a target into C sources a firmware build
  * compiles. For each layer one file that defines the template's knobs and the layer's shape
  * constants exactly as they were measured and #includes the template, its functions named
