@@ -30,8 +30,8 @@
 #include "db/db.h"
 #include "qt_datagen.h"
 #include "schedules/space.h"
-#include "tuner/build/build.h"
 #include "tuner/base/config.h"
+#include "tuner/build/build.h"
 #include "tuner/search/search.h"
 
 #define MAX_LAYERS 128

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "../qt_test.h"
-#include "tuner/build/build.h"
 #include "tuner/base/config.h"
+#include "tuner/build/build.h"
 #include "tuner/search/search.h"
 
 static char workdir[] = "/tmp/qtune-codegen-XXXXXX";

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "edge_shapes.h"
-#include "tuner/build/build.h"
 #include "tuner/base/config.h"
+#include "tuner/build/build.h"
 #include "tuner/run/measure.h"
 #include "tuner/run/runner.h"
 #include "tuner/search/search.h"

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "../qt_test.h"
-#include "tuner/build/build.h"
 #include "tuner/base/config.h"
+#include "tuner/build/build.h"
 
 int main(void) {
   qt_err err;

@@ -10,16 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "db/db.h"
 #include "schedules/space.h"
-#include "tuner/run/boards.h"
-#include "tuner/build/build.h"
 #include "tuner/base/config.h"
-#include "cli.h"
+#include "tuner/build/build.h"
+#include "tuner/loop/tune.h"
 #include "tuner/output/export.h"
 #include "tuner/output/report.h"
+#include "tuner/run/boards.h"
 #include "tuner/run/runner.h"
-#include "tuner/loop/tune.h"
+#include "tuner/search/search.h"
 
 #ifndef QT_VERSION
 #define QT_VERSION "0"
@@ -61,7 +62,7 @@ static const char tune_usage[] =
     "  --confirm N         at the end of a workload, re-measure its best N configs that are\n"
     "                      within 15% of the best against each other in 3 interleaved rounds\n"
     "                      and record the winner as its best (default 3; 0 or 1: off)\n"
-    "  --strategy S        grid | random (default: random)\n"
+    "  --strategy S        grid | random | ga (genetic) (default: random)\n"
     "  --jobs N            parallel builds (default: number of CPUs)\n"
     "  --seed N            search seed (default: 1)\n"
     "  --repeat N          timed repeats per measurement (default: 5)\n"
@@ -226,8 +227,9 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
     fprintf(stderr, "tune %s: unexpected argument '%s'\n", sub, argv[optind]);
     return QT_CLI_EXIT_USAGE;
   }
-  if (c->strategy && strcmp(c->strategy, "grid") && strcmp(c->strategy, "random")) {
-    fprintf(stderr, "tune: --strategy: expected grid or random, got '%s'\n", c->strategy);
+  if (c->strategy && !qt_strategy_exists(c->strategy)) {
+    fprintf(stderr, "tune: --strategy: expected one of %s, got '%s'\n", qt_strategy_names(),
+            c->strategy);
     return QT_CLI_EXIT_USAGE;
   }
   return 0;

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "db/db.h"
 #include "tuner/base/config.h"
-#include "cli.h"
 #include "tuner/output/export.h"
 #include "tuner/output/report.h"
 

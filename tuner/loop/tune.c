@@ -306,16 +306,18 @@ static int record_job(qt_db *db, int64_t session, const qt_task *task, const qt_
   return rc;
 }
 
-/* Records a job of the search and updates the task's best, budget and progress. */
+/* Records a job of the search and updates the task's best, budget and progress; its cost for
+ * the strategy (median ns, -1 for a failure) into *cost. */
 static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt_build_ctx *bctx,
                        const qt_tune_options *o, const char *protocol, uint64_t expected,
                        build_job *j, int name_board, task_state *ts, qt_tune_stats *stats,
-                       qt_err *err) {
+                       double *cost, qt_err *err) {
   char knobs[QT_KNOBS_MAX];
   qt_config_format(&j->config, knobs, sizeof knobs);
   qt_outcome out;
   int rc = record_job(db, session, task, bctx, o, protocol, expected, j, knobs, &out, err);
   if (rc) return rc;
+  *cost = out.m.status == QT_STATUS_OK ? out.m.median_ns : -1;
   stats->measured++;
   if (out.m.status == QT_STATUS_OK) ts->measured_ok++;
   ts->done++;
@@ -583,6 +585,14 @@ static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
       int found = 0;
       if ((rc = qt_db_has_measured(db, &id, &found, err))) break;
       if (found) {
+        /* The strategy learns from what the log holds as from what it measures. */
+        double cost = -1, median;
+        int ok = 0;
+        if ((rc = qt_db_config_time(db, task->key, bctx->target.name, c.tpl->name, knobs,
+                                    &median, &ok, err)))
+          break;
+        if (ok) cost = median;
+        strategy->ops->update(strategy, &idx, &cost, 1);
         stats->skipped++;
         ts.done++;
         progress(o, &ts, knobs, NULL, NULL, 1);
@@ -659,9 +669,12 @@ static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
     if (!done->dispatched) done->board = e->boards[0].rn; /* a build outcome: never ran */
     /* A finished run is recorded even when stopping (it was measured); a build failure only
      * when not stopping; nothing after a tuner error. */
-    if (!rc && (done->state == JOB_RAN || !stopping))
+    if (!rc && (done->state == JOB_RAN || !stopping)) {
+      double cost;
       rc = measure_job(db, session, task, bctx, o, protocol, expected, done, e->n_boards > 1,
-                       &ts, stats, err);
+                       &ts, stats, &cost, err);
+      if (!rc) strategy->ops->update(strategy, &done->index, &cost, 1);
+    }
     qt_proc_result_free(&done->r);
     free(done);
   }

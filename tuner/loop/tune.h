@@ -14,8 +14,8 @@
 #include <signal.h>
 
 #include "db/db.h"
-#include "tuner/build/build.h"
 #include "tuner/base/config.h"
+#include "tuner/build/build.h"
 #include "tuner/run/measure.h"
 #include "tuner/run/runner.h"
 

@@ -10,8 +10,8 @@
 
 #include "db/db.h"
 #include "tuner/base/error.h"
-#include "tuner/sys/proc.h"
 #include "tuner/base/workload.h"
+#include "tuner/sys/proc.h"
 
 /* How a variant is timed; stored (as its canonical string) with every measurement, and part of
  * what makes two measurements comparable. */

@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "tuner/run/boards.h"
 #include "tuner/base/error.h"
+#include "tuner/run/boards.h"
 #include "tuner/sys/proc.h"
 
 typedef struct qt_runner qt_runner;

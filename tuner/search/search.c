@@ -1,10 +1,31 @@
-/* search.c — grid and random strategies (search.h). Both walk a list of the space's valid
- * indices; random shuffles it once with a seeded generator (Fisher-Yates), so proposals are
- * uniform without replacement and identical across runs with the same seed. */
+/* search.c — the strategy framework (search.h): the one table from strategy name to
+ * constructor, and the part every strategy shares: the valid indices, a pool of them shuffled
+ * by the seed (Fisher-Yates) for random draws, and the bitmap of taken indices that keeps any
+ * strategy from proposing a config twice. */
 #include "tuner/search/search.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "tuner/search/strategy.h"
+
+static const struct {
+  const char *name;
+  int (*init)(qt_strategy *s, qt_err *err);
+} strategies[] = {
+    {"grid", qt_strategy_grid_init},
+    {"random", qt_strategy_random_init},
+    {"ga", qt_strategy_ga_init},
+};
+#define N_STRATEGIES (sizeof strategies / sizeof strategies[0])
+
+const char *qt_strategy_names(void) { return "grid, random, ga"; }
+
+int qt_strategy_exists(const char *name) {
+  for (size_t k = 0; k < N_STRATEGIES; k++)
+    if (strcmp(strategies[k].name, name) == 0) return 1;
+  return 0;
+}
 
 int qt_space_enumerate_valid(const qt_space *space, uint64_t **out, uint64_t *n, qt_err *err) {
   uint64_t size = qt_space_size(space), count = 0;
@@ -20,47 +41,52 @@ int qt_space_enumerate_valid(const qt_space *space, uint64_t **out, uint64_t *n,
   return 0;
 }
 
-static uint64_t splitmix64(uint64_t *state) {
+uint64_t qt_rng_next(uint64_t *state) {
   uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
 
-static int walk_next_batch(qt_strategy *s, uint64_t *out, int max) {
-  int n = 0;
-  while (n < max && s->next < s->n_valid) {
-    uint64_t idx = s->valid[s->next++];
-    if (idx != UINT64_MAX) out[n++] = idx;
+uint64_t qt_rng_below(uint64_t *state, uint64_t n) { return qt_rng_next(state) % n; }
+
+double qt_rng_unit(uint64_t *state) { return (double)(qt_rng_next(state) >> 11) * 0x1p-53; }
+
+int qt_strategy_is_taken(const qt_strategy *s, uint64_t index) {
+  return (s->taken[index >> 3] >> (index & 7)) & 1;
+}
+
+void qt_strategy_take(qt_strategy *s, uint64_t index) {
+  s->taken[index >> 3] |= (uint8_t)(1u << (index & 7));
+}
+
+int qt_strategy_draw(qt_strategy *s, uint64_t *index) {
+  while (s->pool_next < s->n_valid) {
+    uint64_t idx = s->pool[s->pool_next++];
+    if (qt_strategy_is_taken(s, idx)) continue;
+    qt_strategy_take(s, idx);
+    *index = idx;
+    return 1;
   }
-  return n;
+  return 0;
 }
 
-/* Neither grid nor random learns from costs; the cost-model strategy will. */
-static void walk_update(qt_strategy *s, const uint64_t *indices, const double *costs, int n) {
-  (void)s;
-  (void)indices;
-  (void)costs;
-  (void)n;
-}
-
-static void walk_destroy(qt_strategy *s) {
+void qt_strategy_free_common(qt_strategy *s) {
   free(s->valid);
+  free(s->pool);
+  free(s->taken);
   free(s);
 }
 
-static const qt_strategy_ops grid_ops = {"grid", walk_next_batch, walk_update, walk_destroy};
-static const qt_strategy_ops random_ops = {"random", walk_next_batch, walk_update, walk_destroy};
-
 int qt_strategy_create(const char *kind, const qt_space *space, uint64_t seed,
                        qt_strategy **out, qt_err *err) {
-  const qt_strategy_ops *ops = NULL;
-  if (strcmp(kind, "grid") == 0) ops = &grid_ops;
-  else if (strcmp(kind, "random") == 0) ops = &random_ops;
-  else return qt_fail(err, QT_EINVAL, "unknown strategy '%s' (available: grid, random)", kind);
+  size_t k = 0;
+  while (k < N_STRATEGIES && strcmp(strategies[k].name, kind) != 0) k++;
+  if (k == N_STRATEGIES)
+    return qt_fail(err, QT_EINVAL, "unknown strategy '%s' (available: %s)", kind,
+                   qt_strategy_names());
   qt_strategy *s = calloc(1, sizeof *s);
   if (!s) return qt_fail(err, QT_ENOMEM, "out of memory");
-  s->ops = ops;
   s->space = space;
   s->rng = seed;
   int rc = qt_space_enumerate_valid(space, &s->valid, &s->n_valid, err);
@@ -68,13 +94,23 @@ int qt_strategy_create(const char *kind, const qt_space *space, uint64_t seed,
     free(s);
     return rc;
   }
-  if (ops == &random_ops)
-    for (uint64_t i = s->n_valid; i > 1; i--) {
-      uint64_t j = splitmix64(&s->rng) % i;
-      uint64_t t = s->valid[i - 1];
-      s->valid[i - 1] = s->valid[j];
-      s->valid[j] = t;
-    }
+  uint64_t size = qt_space_size(space);
+  s->pool = malloc(sizeof *s->pool * (s->n_valid ? s->n_valid : 1));
+  s->taken = calloc(size / 8 + 1, 1);
+  if (!s->pool || !s->taken) {
+    qt_strategy_free_common(s);
+    return qt_fail(err, QT_ENOMEM, "out of memory");
+  }
+  memcpy(s->pool, s->valid, sizeof *s->pool * s->n_valid);
+  for (uint64_t i = s->n_valid; i > 1; i--) {
+    uint64_t j = qt_rng_below(&s->rng, i), t = s->pool[i - 1];
+    s->pool[i - 1] = s->pool[j];
+    s->pool[j] = t;
+  }
+  if ((rc = strategies[k].init(s, err))) {
+    qt_strategy_free_common(s);
+    return rc;
+  }
   *out = s;
   return 0;
 }
@@ -84,6 +120,5 @@ void qt_strategy_destroy(qt_strategy *s) {
 }
 
 void qt_strategy_exclude(qt_strategy *s, uint64_t index) {
-  for (uint64_t i = s->next; i < s->n_valid; i++)
-    if (s->valid[i] == index) s->valid[i] = UINT64_MAX;
+  if (index < qt_space_size(s->space)) qt_strategy_take(s, index);
 }

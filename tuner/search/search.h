@@ -16,27 +16,40 @@ typedef struct qt_strategy qt_strategy;
 
 typedef struct qt_strategy_ops {
   const char *name;
-  /* Up to max new valid indices into out; returns how many (0 = space exhausted). */
+  /* Up to max new valid indices into out; returns how many (0 = space exhausted). Never an
+   * index proposed or excluded before. */
   int (*next_batch)(qt_strategy *s, uint64_t *out, int max);
-  /* Costs (median ns; a negative cost marks a failed config) of measured indices. */
+  /* Costs (median ns; a negative cost marks a failed config) of measured indices, whether
+   * this run measured them or the log already held them. */
   void (*update)(qt_strategy *s, const uint64_t *indices, const double *costs, int n);
   void (*destroy)(qt_strategy *s);
 } qt_strategy_ops;
 
+/* What every strategy shares (search.c keeps it; a strategy adds its own state in impl). */
 struct qt_strategy {
   const qt_strategy_ops *ops;
   const qt_space *space;
-  uint64_t *valid;  /* the space's valid indices, in strategy order */
+  uint64_t *valid;    /* the space's valid indices, in enumeration order */
   uint64_t n_valid;
-  uint64_t next;    /* position of the next proposal in valid[] */
+  uint64_t *pool;     /* the same, shuffled by the seed: where random draws come from */
+  uint64_t pool_next; /* next position in pool not yet looked at */
+  uint8_t *taken;     /* bitmap over dense indices: proposed or excluded */
   uint64_t rng;
+  void *impl;
 };
 
-/* kind: "grid" (enumeration order) or "random" (uniform without replacement). The strategy
- * keeps a pointer to space, which must outlive it. */
+/* The strategies, by name: "grid" (enumeration order), "random" (uniform without
+ * replacement), "ga" (genetic: tournament selection, uniform crossover over knobs, mutation,
+ * elitism). The strategy keeps a pointer to space, which must outlive it. Deterministic for a
+ * seed and a sequence of updates. */
 int qt_strategy_create(const char *kind, const qt_space *space, uint64_t seed,
                        qt_strategy **out, qt_err *err);
 void qt_strategy_destroy(qt_strategy *s);
+
+/* The names qt_strategy_create takes, comma-separated ("grid, random, ga"), and whether name
+ * is one of them. */
+const char *qt_strategy_names(void);
+int qt_strategy_exists(const char *name);
 
 /* Marks index as already proposed (e.g. the default config, measured first). */
 void qt_strategy_exclude(qt_strategy *s, uint64_t index);
