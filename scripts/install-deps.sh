@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [--peers]   (--peers adds XNNPACK and oneDNN for bench/)
 set -eu
 
-pkgs="build-essential cmake pkg-config python3 libsqlite3-dev sqlite3 libyaml-dev libssh2-1-dev \
+pkgs="build-essential cmake pkg-config python3 libsqlite3-dev sqlite3 libyaml-dev libssh2-1-dev libxgboost-dev \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user openssh-server openssh-client iproute2"
 if [ "${1:-}" = "--peers" ]; then
   pkgs="$pkgs libxnnpack-dev libdnnl-dev"

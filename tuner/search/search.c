@@ -16,10 +16,11 @@ static const struct {
     {"grid", qt_strategy_grid_init},
     {"random", qt_strategy_random_init},
     {"ga", qt_strategy_ga_init},
+    {"model", qt_strategy_model_init},
 };
 #define N_STRATEGIES (sizeof strategies / sizeof strategies[0])
 
-const char *qt_strategy_names(void) { return "grid, random, ga"; }
+const char *qt_strategy_names(void) { return "grid, random, ga, model"; }
 
 int qt_strategy_exists(const char *name) {
   for (size_t k = 0; k < N_STRATEGIES; k++)
@@ -108,7 +109,8 @@ int qt_strategy_create(const char *kind, const qt_space *space, uint64_t seed,
     s->pool[j] = t;
   }
   if ((rc = strategies[k].init(s, err))) {
-    qt_strategy_free_common(s);
+    if (s->ops) s->ops->destroy(s); /* an init that set its ops frees its own part too */
+    else qt_strategy_free_common(s);
     return rc;
   }
   *out = s;

@@ -40,13 +40,23 @@ struct qt_strategy {
 
 /* The strategies, by name: "grid" (enumeration order), "random" (uniform without
  * replacement), "ga" (genetic: tournament selection, uniform crossover over knobs, mutation,
- * elitism). The strategy keeps a pointer to space, which must outlive it. Deterministic for a
+ * elitism), "model" (an XGBoost ranking model of the costs picks each batch; model.c). The strategy keeps a pointer to space, which must outlive it. Deterministic for a
  * seed and a sequence of updates. */
 int qt_strategy_create(const char *kind, const qt_space *space, uint64_t seed,
                        qt_strategy **out, qt_err *err);
 void qt_strategy_destroy(qt_strategy *s);
 
-/* The names qt_strategy_create takes, comma-separated ("grid, random, ga"), and whether name
+/* Transfer: records of another workload (its space, configs of it and their costs, < 0 for a
+ * failure) that a learning strategy may use as prior knowledge (the model strategy adds them
+ * as one ranking group); other strategies ignore them. 0, or QT_ENOMEM. */
+int qt_strategy_learn_other(qt_strategy *s, const qt_space *other, const qt_config *configs,
+                            const double *costs, int n);
+
+/* Where a strategy adds the milliseconds it spends deciding (fitting and scoring); NULL to
+ * stop. Strategies that decide in no measurable time add nothing. */
+void qt_strategy_time_into(qt_strategy *s, double *ms);
+
+/* The names qt_strategy_create takes, comma-separated ("grid, random, ga, model"), and whether name
  * is one of them. */
 const char *qt_strategy_names(void);
 int qt_strategy_exists(const char *name);

@@ -23,6 +23,7 @@ int qt_strategy_draw(qt_strategy *s, uint64_t *index);
 int qt_strategy_grid_init(qt_strategy *s, qt_err *err);
 int qt_strategy_random_init(qt_strategy *s, qt_err *err);
 int qt_strategy_ga_init(qt_strategy *s, qt_err *err);
+int qt_strategy_model_init(qt_strategy *s, qt_err *err);
 
 /* Frees the shared part (a strategy's destroy calls it after freeing its impl). */
 void qt_strategy_free_common(qt_strategy *s);
