@@ -212,6 +212,11 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
   X(CONFIG_TIME, "SELECT min(median_ns) FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")  \
                  " AND config_id = (SELECT id FROM configs WHERE template = ?3"             \
                  " AND knobs = ?4) AND status = ?5")                                        \
+  X(HISTORY, "SELECT w.key, c.template, c.knobs, min(m.median_ns) FROM measurements m"     \
+             " JOIN workloads w ON w.id = m.workload_id JOIN configs c ON c.id = m.config_id"  \
+             " WHERE m.target_id = (SELECT id FROM targets WHERE name = ?1) AND w.key <> ?2"  \
+             " AND m.status = ?3 AND m.median_ns > 0"                                         \
+             " GROUP BY w.key, c.template, c.knobs ORDER BY w.key, c.template, c.knobs")     \
   X(COUNT, "SELECT count(*), count(CASE WHEN status = ?3 THEN 1 END) FROM measurements"     \
            " WHERE " DB_WHERE_WORKLOAD_TARGET(""))
 
@@ -993,6 +998,31 @@ int qt_db_count(qt_db *db, const char *workload_key, const char *target, int64_t
   if (rc != SQLITE_OK)
     code = DB_FAIL(db, rc, err, "count measurements of %s on %s in tuning log %s",
                    workload_key, target, db->path);
+  sqlite3_reset(s);
+  return code;
+}
+
+int qt_db_history(qt_db *db, const char *target, const char *exclude_key, qt_db_history_fn fn,
+                  void *ctx, qt_err *err) {
+  if (!db || !target || !exclude_key || !fn)
+    return qt_fail(err, QT_EINVAL, "history: NULL argument");
+  sqlite3_stmt *s = db_stmt(db, DB_HISTORY);
+  int rc = SQLITE_OK, code = 0;
+  db_bind_text(s, 1, target, &rc);
+  db_bind_text(s, 2, exclude_key, &rc);
+  db_bind_text(s, 3, qt_status_name(QT_STATUS_OK), &rc);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const char *key = (const char *)sqlite3_column_text(s, 0);
+    const char *tpl = (const char *)sqlite3_column_text(s, 1);
+    const char *knobs = (const char *)sqlite3_column_text(s, 2);
+    if ((code = fn(ctx, key, tpl, knobs, sqlite3_column_double(s, 3)))) break;
+    rc = SQLITE_OK;
+  }
+  if (!code && rc != SQLITE_DONE)
+    code = DB_FAIL(db, rc, err, "history of target %s in tuning log %s", target, db->path);
+  else if (code)
+    code = qt_fail(err, code, "history of target %s in tuning log %s: stopped by the caller (%d)",
+                   target, db->path, code);
   sqlite3_reset(s);
   return code;
 }

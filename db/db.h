@@ -111,6 +111,16 @@ int qt_db_config_time(qt_db *db, const char *workload_key, const char *target,
                       const char *template_name, const char *knobs, double *median_ns,
                       int *found, qt_err *err);
 
+/* Called by qt_db_history for each row; a non-zero return stops it (and is its result). */
+typedef int (*qt_db_history_fn)(void *ctx, const char *workload_key, const char *template_name,
+                                const char *knobs, double median_ns);
+
+/* What the log knows about other workloads on target, for a cost model's transfer: for every
+ * (workload other than exclude_key, template, knobs) with an ok measurement, the lowest
+ * median, in workload key order. */
+int qt_db_history(qt_db *db, const char *target, const char *exclude_key, qt_db_history_fn fn,
+                  void *ctx, qt_err *err);
+
 /* The manifest recorded for source_hash, in the format of qt_variant_id.manifest with lines in
  * path order, into buf[cap]. *found = 0 (and buf "") if the log holds none (a measurement
  * recorded without one, or by a qtune before schema 2). QT_EINVAL if it does not fit. */

@@ -62,7 +62,10 @@ static const char tune_usage[] =
     "  --confirm N         at the end of a workload, re-measure its best N configs that are\n"
     "                      within 15% of the best against each other in 3 interleaved rounds\n"
     "                      and record the winner as its best (default 3; 0 or 1: off)\n"
-    "  --strategy S        grid | random | ga (genetic) (default: random)\n"
+    "  --strategy S        model (XGBoost cost model) | ga (genetic) | random | grid\n"
+    "                      (default: model)\n"
+    "  --no-transfer       the model starts from nothing instead of the log's records of\n"
+    "                      the target's other workloads\n"
     "  --jobs N            parallel builds (default: number of CPUs)\n"
     "  --seed N            search seed (default: 1)\n"
     "  --repeat N          timed repeats per measurement (default: 5)\n"
@@ -99,6 +102,7 @@ typedef struct cli {
   const char *configs_dir, *kernels_dir, *cache_dir, *boards;
   int accept_new_host_key;
   int trials, early_stop, confirm, jobs, repeat, min_repeat_ms, run_timeout_s, no_pin, json;
+  int no_transfer;
   uint64_t seed;
 } cli;
 
@@ -117,7 +121,7 @@ static int parse_count(const char *opt, const char *s, int min, int max, int *ou
 enum {
   OPT_TRIALS = QT_CLI_OPT_OWN, OPT_EARLY, OPT_CONFIRM, OPT_STRATEGY, OPT_JOBS, OPT_SEED,
   OPT_REPEAT, OPT_MINREP, OPT_TIMEOUT, OPT_NOPIN, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION,
-  OPT_BOARDS, OPT_ACCEPT_NEW
+  OPT_BOARDS, OPT_ACCEPT_NEW, OPT_NO_TRANSFER
 };
 
 static const struct option long_opts[] = {
@@ -132,6 +136,7 @@ static const struct option long_opts[] = {
     {"min-repeat-ms", required_argument, NULL, OPT_MINREP},
     {"run-timeout", required_argument, NULL, OPT_TIMEOUT},
     {"no-pin", no_argument, NULL, OPT_NOPIN},
+    {"no-transfer", no_argument, NULL, OPT_NO_TRANSFER},
     {"kernels", required_argument, NULL, OPT_KERNELS},
     {"cache-dir", required_argument, NULL, OPT_CACHE},
     {"json", no_argument, NULL, OPT_JSON},
@@ -206,6 +211,7 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
       case OPT_ACCEPT_NEW: c->accept_new_host_key = 1; break;
       case OPT_JSON: c->json = 1; break;
       case OPT_NOPIN: c->no_pin = 1; break;
+      case OPT_NO_TRANSFER: c->no_transfer = 1; break;
       case OPT_TRIALS: rc = parse_count("--trials", optarg, 1, 1000000, &c->trials); break;
       case OPT_EARLY: rc = parse_count("--early-stop", optarg, 0, 1000000, &c->early_stop); break;
       case OPT_CONFIRM: rc = parse_count("--confirm", optarg, 0, 8, &c->confirm); break;
@@ -323,7 +329,8 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   if (qt_db_session_begin(db, cmdline, QT_VERSION, &session, &err)) goto done;
 
   qt_tune_options o = {0};
-  o.strategy = c->strategy ? c->strategy : "random";
+  o.strategy = c->strategy ? c->strategy : "model";
+  o.transfer = !c->no_transfer;
   o.trials = c->trials;
   o.early_stop = c->early_stop;
   o.confirm = c->confirm;
@@ -350,8 +357,9 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   int rc = qt_tune_model_boards(db, session, &model, bctx, rns, n_rns, &o, &stats, &err);
   qt_err end_err;
   qt_db_session_end(db, session, &end_err);
-  fprintf(stderr, "tune: %d measured, %d already in the log, %d failed, %.1f s\n",
-          stats.measured, stats.skipped, stats.failed, stats.seconds);
+  fprintf(stderr, "tune: %d measured, %d already in the log, %d failed, %.1f s (strategy %s: "
+          "%.2f s deciding)\n", stats.measured, stats.skipped, stats.failed, stats.seconds,
+          o.strategy, stats.search_ms / 1e3);
   if (rc) goto done;
 
   qt_layer_report *rows = calloc((size_t)model.n_layers, sizeof *rows);

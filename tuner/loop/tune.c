@@ -521,6 +521,79 @@ static void unlink_order(build_job **head, build_job **tail, build_job *j) {
   }
 }
 
+/* Transfer: the log's records of one other workload, gathered row by row (qt_db_history
+ * returns them in workload order) and handed to the strategy when the workload changes. */
+typedef struct history {
+  qt_strategy *strategy;
+  const qt_target *target;
+  char key[QT_KEY_MAX];
+  qt_space space;
+  int space_ok;
+  qt_config *configs;
+  double *costs;
+  int n, cap, workloads, records;
+} history;
+
+static int history_flush(history *h) {
+  int rc = 0;
+  if (h->space_ok && h->n > 0) {
+    rc = qt_strategy_learn_other(h->strategy, &h->space, h->configs, h->costs, h->n);
+    h->workloads++;
+    h->records += h->n;
+  }
+  h->n = 0;
+  return rc;
+}
+
+static int history_row(void *ctx, const char *key, const char *tpl, const char *knobs,
+                       double median_ns) {
+  history *h = ctx;
+  (void)tpl;
+  if (strcmp(key, h->key) != 0) {
+    int rc = history_flush(h);
+    if (rc) return rc;
+    snprintf(h->key, sizeof h->key, "%s", key);
+    qt_workload w;
+    qt_err ignored;
+    /* A record the current code cannot read back (a workload or knob this version does not
+     * know) teaches nothing; it is skipped, not an error. */
+    h->space_ok = qt_workload_parse(key, &w, &ignored) == 0 &&
+                  qt_space_init(&h->space, &w, h->target, &ignored) == 0;
+  }
+  if (!h->space_ok) return 0;
+  if (h->n == h->cap) {
+    int cap = h->cap ? 2 * h->cap : 256;
+    qt_config *c = realloc(h->configs, sizeof *c * (size_t)cap);
+    if (c) h->configs = c;
+    double *d = realloc(h->costs, sizeof *d * (size_t)cap);
+    if (d) h->costs = d;
+    if (!c || !d) return QT_ENOMEM;
+    h->cap = cap;
+  }
+  qt_err ignored;
+  if (qt_config_parse(&h->space, knobs, &h->configs[h->n], &ignored) == 0)
+    h->costs[h->n++] = median_ns;
+  return 0;
+}
+
+/* Hands the strategy what the log knows about the target's other workloads. */
+static int learn_history(qt_db *db, const qt_task *task, const qt_target *t, qt_strategy *s,
+                         const qt_tune_options *o, qt_err *err) {
+  history *h = calloc(1, sizeof *h);
+  if (!h) return qt_fail(err, QT_ENOMEM, "out of memory");
+  h->strategy = s;
+  h->target = t;
+  int rc = qt_db_history(db, t->name, task->key, history_row, h, err);
+  if (!rc && (rc = history_flush(h))) qt_fail(err, rc, "transfer: out of memory");
+  if (!rc && o->log && h->workloads)
+    fprintf(o->log, "task %s: the model starts from %d records of %d other workloads\n",
+            task->key, h->records, h->workloads);
+  free(h->configs);
+  free(h->costs);
+  free(h);
+  return rc;
+}
+
 static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
                      const qt_build_ctx *bctx, const qt_tune_options *o, engine *e,
                      qt_tune_stats *stats, qt_err *err) {
@@ -551,6 +624,11 @@ static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
   if ((rc = qt_strategy_create(o->strategy, &space, o->seed, &strategy, err))) return rc;
   for (int i = 0; i < n_defaults; i++)
     qt_strategy_exclude(strategy, qt_space_encode(&space, &defaults[i]));
+  qt_strategy_time_into(strategy, &stats->search_ms);
+  if (o->transfer && (rc = learn_history(db, task, &bctx->target, strategy, o, err))) {
+    qt_strategy_destroy(strategy);
+    return rc;
+  }
   uint64_t expected;
   if ((rc = qt_expected_checksum(&task->w, o->protocol.data_seed, &expected, err))) {
     qt_strategy_destroy(strategy);

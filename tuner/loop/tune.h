@@ -20,7 +20,9 @@
 #include "tuner/run/runner.h"
 
 typedef struct qt_tune_options {
-  const char *strategy; /* "grid" | "random" */
+  const char *strategy; /* a name qt_strategy_create takes ("model", "random", ...) */
+  int transfer;         /* 1: a learning strategy starts from the log's records of the
+                           target's other workloads */
   int trials;           /* configs per task, the default included */
   int early_stop;       /* stop a task after this many measured configs without a new best; 0 off */
   int jobs;             /* build threads */
@@ -40,6 +42,7 @@ typedef struct qt_tune_stats {
   int measured;   /* measurements recorded by this run */
   int skipped;    /* configs already in the log */
   int failed;     /* recorded with a status other than ok */
+  double search_ms; /* spent by the strategy deciding (fitting, scoring) */
   double seconds;
 } qt_tune_stats;
 
