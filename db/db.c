@@ -212,6 +212,10 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
   X(CONFIG_TIME, "SELECT min(median_ns) FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")  \
                  " AND config_id = (SELECT id FROM configs WHERE template = ?3"             \
                  " AND knobs = ?4) AND status = ?5")                                        \
+  X(LOOKUP, "SELECT status, error, times_ns, median_ns, min_ns, max_ns, checksum"          \
+            " FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")                         \
+            " AND config_id = (SELECT id FROM configs WHERE template = ?3 AND knobs = ?4)"  \
+            " ORDER BY (status = 'ok') DESC, median_ns ASC, id ASC")                       \
   X(HISTORY, "SELECT w.key, c.template, c.knobs, min(m.median_ns) FROM measurements m"     \
              " JOIN workloads w ON w.id = m.workload_id JOIN configs c ON c.id = m.config_id"  \
              " WHERE m.target_id = (SELECT id FROM targets WHERE name = ?1) AND w.key <> ?2"  \
@@ -1023,6 +1027,53 @@ int qt_db_history(qt_db *db, const char *target, const char *exclude_key, qt_db_
   else if (code)
     code = qt_fail(err, code, "history of target %s in tuning log %s: stopped by the caller (%d)",
                    target, db->path, code);
+  sqlite3_reset(s);
+  return code;
+}
+
+int qt_db_lookup(qt_db *db, const char *workload_key, const char *target,
+                 const char *template_name, const char *knobs, qt_db_recorded *out, int *found,
+                 qt_err *err) {
+  if (!db || !workload_key || !target || !template_name || !knobs || !out || !found)
+    return qt_fail(err, QT_EINVAL, "lookup: NULL argument");
+  memset(out, 0, sizeof *out);
+  *found = 0;
+  sqlite3_stmt *s = db_stmt(db, DB_LOOKUP);
+  int rc = SQLITE_OK, code = 0;
+  db_bind_text(s, 1, workload_key, &rc);
+  db_bind_text(s, 2, target, &rc);
+  db_bind_text(s, 3, template_name, &rc);
+  db_bind_text(s, 4, knobs, &rc);
+  /* The first row with a final status: a transient one (the board failed) says nothing about
+   * the variant. */
+  while (rc == SQLITE_OK && !*found && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    rc = SQLITE_OK;
+    const char *status = (const char *)sqlite3_column_text(s, 0);
+    if (!status || qt_status_parse(status, &out->status) || !qt_status_is_final(out->status))
+      continue;
+    const char *error = (const char *)sqlite3_column_text(s, 1);
+    snprintf(out->error, sizeof out->error, "%s", error ? error : "");
+    const char *times = (const char *)sqlite3_column_text(s, 2);
+    for (const char *p = times; p && *p && out->n_times < QT_DB_MAX_TIMES;) {
+      char *end;
+      double t = strtod(p, &end);
+      if (end == p) break;
+      out->times_ns[out->n_times++] = t;
+      p = *end == ',' ? end + 1 : end;
+    }
+    out->median_ns = sqlite3_column_double(s, 3);
+    out->min_ns = sqlite3_column_double(s, 4);
+    out->max_ns = sqlite3_column_double(s, 5);
+    const char *sum = (const char *)sqlite3_column_text(s, 6);
+    out->checksum = sum ? strtoull(sum, NULL, 16) : 0;
+    if (out->status == QT_STATUS_OK && out->n_times == 0)
+      code = qt_fail(err, QT_EDB, "tuning log %s: an ok measurement of %s (%s) has no times",
+                     db->path, workload_key, knobs);
+    *found = 1;
+  }
+  if (!code && rc != SQLITE_OK && rc != SQLITE_DONE)
+    code = DB_FAIL(db, rc, err, "lookup of %s with %s in tuning log %s", workload_key, knobs,
+                   db->path);
   sqlite3_reset(s);
   return code;
 }

@@ -111,6 +111,23 @@ int qt_db_config_time(qt_db *db, const char *workload_key, const char *target,
                       const char *template_name, const char *knobs, double *median_ns,
                       int *found, qt_err *err);
 
+/* What the log recorded for one config. */
+typedef struct qt_db_recorded {
+  qt_status status;
+  char error[1024];
+  int n_times;
+  double times_ns[QT_DB_MAX_TIMES];
+  double median_ns, min_ns, max_ns;
+  uint64_t checksum;
+} qt_db_recorded;
+
+/* The log's answer for (workload, target, template, knobs), for replaying a tuning run: its
+ * fastest ok measurement, else its first one with another final status (a board failure is
+ * not an answer). *found = 0 when it holds none. QT_EDB for an ok row without times. */
+int qt_db_lookup(qt_db *db, const char *workload_key, const char *target,
+                 const char *template_name, const char *knobs, qt_db_recorded *out, int *found,
+                 qt_err *err);
+
 /* Called by qt_db_history for each row; a non-zero return stops it (and is its result). */
 typedef int (*qt_db_history_fn)(void *ctx, const char *workload_key, const char *template_name,
                                 const char *knobs, double median_ns);

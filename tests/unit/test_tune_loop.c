@@ -80,7 +80,7 @@ static int fake_run(qt_runner *rn, const char *artifact, char *const args[], int
 
 static int fake_connect(qt_runner *rn, qt_err *err) { return 0; }
 static void fake_destroy(qt_runner *rn) { (void)rn; }
-static const qt_runner_ops fake_ops = {"fake", fake_connect, fake_run, fake_destroy};
+static const qt_runner_ops fake_ops = {"fake", fake_connect, fake_run, fake_destroy, NULL};
 
 int main(void) {
   qt_err err;

@@ -64,6 +64,9 @@ static const char tune_usage[] =
     "                      and record the winner as its best (default 3; 0 or 1: off)\n"
     "  --strategy S        model (XGBoost cost model) | ga (genetic) | random | grid\n"
     "                      (default: model)\n"
+    "  --replay FULL.db    answer every measurement from a recorded log instead of building\n"
+    "                      and running (compare strategies offline; configs it lacks are\n"
+    "                      reported and not recorded)\n"
     "  --no-transfer       the model starts from nothing instead of the log's records of\n"
     "                      the target's other workloads\n"
     "  --jobs N            parallel builds (default: number of CPUs)\n"
@@ -103,6 +106,7 @@ typedef struct cli {
   int accept_new_host_key;
   int trials, early_stop, confirm, jobs, repeat, min_repeat_ms, run_timeout_s, no_pin, json;
   int no_transfer;
+  const char *replay;
   uint64_t seed;
 } cli;
 
@@ -121,7 +125,7 @@ static int parse_count(const char *opt, const char *s, int min, int max, int *ou
 enum {
   OPT_TRIALS = QT_CLI_OPT_OWN, OPT_EARLY, OPT_CONFIRM, OPT_STRATEGY, OPT_JOBS, OPT_SEED,
   OPT_REPEAT, OPT_MINREP, OPT_TIMEOUT, OPT_NOPIN, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION,
-  OPT_BOARDS, OPT_ACCEPT_NEW, OPT_NO_TRANSFER
+  OPT_BOARDS, OPT_ACCEPT_NEW, OPT_NO_TRANSFER, OPT_REPLAY
 };
 
 static const struct option long_opts[] = {
@@ -137,6 +141,7 @@ static const struct option long_opts[] = {
     {"run-timeout", required_argument, NULL, OPT_TIMEOUT},
     {"no-pin", no_argument, NULL, OPT_NOPIN},
     {"no-transfer", no_argument, NULL, OPT_NO_TRANSFER},
+    {"replay", required_argument, NULL, OPT_REPLAY},
     {"kernels", required_argument, NULL, OPT_KERNELS},
     {"cache-dir", required_argument, NULL, OPT_CACHE},
     {"json", no_argument, NULL, OPT_JSON},
@@ -212,6 +217,7 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
       case OPT_JSON: c->json = 1; break;
       case OPT_NOPIN: c->no_pin = 1; break;
       case OPT_NO_TRANSFER: c->no_transfer = 1; break;
+      case OPT_REPLAY: c->replay = optarg; break;
       case OPT_TRIALS: rc = parse_count("--trials", optarg, 1, 1000000, &c->trials); break;
       case OPT_EARLY: rc = parse_count("--early-stop", optarg, 0, 1000000, &c->early_stop); break;
       case OPT_CONFIRM: rc = parse_count("--confirm", optarg, 0, 8, &c->confirm); break;
@@ -231,6 +237,10 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
   }
   if (optind < argc) {
     fprintf(stderr, "tune %s: unexpected argument '%s'\n", sub, argv[optind]);
+    return QT_CLI_EXIT_USAGE;
+  }
+  if (c->replay && c->boards) {
+    fprintf(stderr, "tune: --replay answers from a log, --boards measures: give one of them\n");
     return QT_CLI_EXIT_USAGE;
   }
   if (c->strategy && !qt_strategy_exists(c->strategy)) {
@@ -305,7 +315,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
 #else
   const char *host_arch = "";
 #endif
-  if (!c->boards && strcmp(target.arch, host_arch) != 0) {
+  if (!c->boards && !c->replay && strcmp(target.arch, host_arch) != 0) {
     if (!target.emulator[0]) {
       qt_fail(&err, QT_ECONFIG, "target %s (%s) cannot run on this %s machine and has no "
               "emulator configured; give a boards file", target.name, target.arch, host_arch);
@@ -317,7 +327,8 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   }
   if (!c->boards) {
     qt_board_def local;
-    qt_board_local("local", target.name, wrapper, &local);
+    if (c->replay) qt_board_replay(c->replay, target.name, &local);
+    else qt_board_local("local", target.name, wrapper, &local);
     if (qt_runner_create(&local, 0, &rns[0], &err)) goto done;
     n_rns = 1;
   }
@@ -357,9 +368,12 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   int rc = qt_tune_model_boards(db, session, &model, bctx, rns, n_rns, &o, &stats, &err);
   qt_err end_err;
   qt_db_session_end(db, session, &end_err);
-  fprintf(stderr, "tune: %d measured, %d already in the log, %d failed, %.1f s (strategy %s: "
-          "%.2f s deciding)\n", stats.measured, stats.skipped, stats.failed, stats.seconds,
-          o.strategy, stats.search_ms / 1e3);
+  fprintf(stderr, "tune: %d %s, %d already in the log, %d failed, %.1f s (strategy %s: "
+          "%.2f s deciding)\n", stats.measured, c->replay ? "replayed" : "measured",
+          stats.skipped, stats.failed, stats.seconds, o.strategy, stats.search_ms / 1e3);
+  if (stats.missing)
+    fprintf(stderr, "tune: %d proposed configs are not in the replay log %s (nothing recorded "
+            "for them)\n", stats.missing, c->replay);
   if (rc) goto done;
 
   qt_layer_report *rows = calloc((size_t)model.n_layers, sizeof *rows);

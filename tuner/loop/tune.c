@@ -34,6 +34,9 @@ typedef struct build_job {
   qt_proc_result r;         /* the run, when state is JOB_RAN */
   qt_runner *board;         /* the board that ran it */
   int dispatched;           /* handed to the board pool */
+  int answered;             /* a replay board answered it: outcome holds the record */
+  int missing;              /* a replay board's log lacks it: nothing to record */
+  qt_outcome outcome;
   struct build_job *next;   /* build or run queue link */
   struct build_job *order;  /* the recording thread's in-flight list, in submission order */
 } build_job;
@@ -65,6 +68,7 @@ typedef struct engine {
   board_worker boards[QT_BOARDS_MAX];
   char last_board_error[1024];
   const qt_tune_options *o;
+  int replay; /* the boards answer from a recorded log: nothing is built or run */
 } engine;
 
 static void push(build_job **head, build_job **tail, build_job *j) {
@@ -109,7 +113,14 @@ static void *build_worker(void *arg) {
     build_job *j = pop(&p->todo_head, &p->todo_tail);
     const qt_workload *w = p->w;
     pthread_mutex_unlock(&p->mu);
-    j->rc = qt_build_variant(p->ctx, w, &j->config, &j->art, &j->err);
+    if (p->replay) { /* what a build would be named; nothing is compiled */
+      memset(&j->art, 0, sizeof j->art);
+      qt_variant_source_hash(p->ctx, w, &j->config, j->art.source_hash);
+      j->art.status = QT_STATUS_OK;
+      j->rc = 0;
+    } else {
+      j->rc = qt_build_variant(p->ctx, w, &j->config, &j->art, &j->err);
+    }
     pthread_mutex_lock(&p->mu);
     j->state = JOB_BUILT;
     pthread_cond_broadcast(&p->main_cv);
@@ -153,7 +164,19 @@ static void *board_main(void *arg) {
     qt_protocol_args(&o->protocol, 0, store, args);
     qt_err err = {0, ""};
     memset(&j->r, 0, sizeof j->r);
-    int rc = bw->rn->ops->run(bw->rn, j->art.path, args, o->run_timeout_ms, &j->r, &err);
+    int rc;
+    if (bw->rn->ops->answer) {
+      char knobs[QT_KNOBS_MAX];
+      qt_config_format(&j->config, knobs, sizeof knobs);
+      qt_variant_id id = {e->w, e->ctx->target.name, j->config.tpl->name, knobs, j->art.source_hash,
+                          NULL, NULL};
+      rc = bw->rn->ops->answer(bw->rn, &id, &j->outcome, &err);
+      j->answered = rc == 0;
+      j->missing = rc == QT_ENOTFOUND;
+      if (j->missing) rc = 0;
+    } else {
+      rc = bw->rn->ops->run(bw->rn, j->art.path, args, o->run_timeout_ms, &j->r, &err);
+    }
     pthread_mutex_lock(&e->mu);
     bw->busy = 0;
     if (rc == 0) {
@@ -212,6 +235,11 @@ static void engine_stop(engine *e) {
 static int engine_start(engine *e, const qt_build_ctx *ctx, qt_runner **boards, int n_boards,
                         const qt_tune_options *o, qt_err *err) {
   memset(e, 0, sizeof *e);
+  int replaying = 0;
+  for (int i = 0; i < n_boards; i++) replaying += boards[i]->ops->answer != NULL;
+  if (replaying && replaying != n_boards)
+    return qt_fail(err, QT_EINVAL, "a replay board cannot measure alongside real boards");
+  e->replay = replaying > 0;
   pthread_mutex_init(&e->mu, NULL);
   pthread_cond_init(&e->build_cv, NULL);
   pthread_cond_init(&e->board_cv, NULL);
@@ -286,6 +314,9 @@ static int record_job(qt_db *db, int64_t session, const qt_task *task, const qt_
   if (j->art.status != QT_STATUS_OK) {
     out->m.status = j->art.status;
     snprintf(out->error, sizeof out->error, "%s", j->art.error);
+  } else if (j->answered) {
+    *out = j->outcome;
+    out->m.error = out->error[0] ? out->error : NULL;
   } else {
     qt_judge_run(&j->r, o->run_timeout_ms, expected, out);
   }
@@ -314,6 +345,15 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
                        double *cost, qt_err *err) {
   char knobs[QT_KNOBS_MAX];
   qt_config_format(&j->config, knobs, sizeof knobs);
+  *cost = 0; /* no news for the strategy */
+  if (j->missing) {
+    stats->missing++;
+    ts->done++;
+    if (o->log && !o->tty)
+      fprintf(o->log, "task %d/%d %s: %s is not in the replay log\n", ts->index + 1,
+              ts->n_tasks, ts->layers, knobs);
+    return 0;
+  }
   qt_outcome out;
   int rc = record_job(db, session, task, bctx, o, protocol, expected, j, knobs, &out, err);
   if (rc) return rc;
@@ -437,7 +477,8 @@ static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const q
                         const char *protocol, uint64_t expected, const task_state *ts,
                         qt_tune_stats *stats, qt_err *err) {
   const int max = o->confirm > QT_CONFIRM_MAX ? QT_CONFIRM_MAX : o->confirm;
-  if (max < 2 || ts->measured_ok == 0) return 0;
+  /* A replayed log has no noise to see through: its answers are the same every round. */
+  if (max < 2 || ts->measured_ok == 0 || e->replay) return 0;
   candidate cand[QT_CONFIRM_MAX];
   int n = 0;
   int rc = confirm_candidates(db, task, space, bctx->target.name, max, cand, &n, err);
@@ -751,7 +792,7 @@ static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
       double cost;
       rc = measure_job(db, session, task, bctx, o, protocol, expected, done, e->n_boards > 1,
                        &ts, stats, &cost, err);
-      if (!rc) strategy->ops->update(strategy, &done->index, &cost, 1);
+      if (!rc && cost != 0) strategy->ops->update(strategy, &done->index, &cost, 1);
     }
     qt_proc_result_free(&done->r);
     free(done);

@@ -42,6 +42,7 @@ typedef struct qt_tune_stats {
   int measured;   /* measurements recorded by this run */
   int skipped;    /* configs already in the log */
   int failed;     /* recorded with a status other than ok */
+  int missing;    /* replay: configs the replayed log does not hold (nothing recorded) */
   double search_ms; /* spent by the strategy deciding (fitting, scoring) */
   double seconds;
 } qt_tune_stats;

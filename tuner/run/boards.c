@@ -230,3 +230,11 @@ void qt_board_local(const char *name, const char *target, const char *wrapper,
   out->kind = QT_BOARD_LOCAL;
   snprintf(out->wrapper, sizeof out->wrapper, "%s", wrapper ? wrapper : "");
 }
+
+void qt_board_replay(const char *path, const char *target, qt_board_def *out) {
+  memset(out, 0, sizeof *out);
+  snprintf(out->name, sizeof out->name, "replay");
+  snprintf(out->target, sizeof out->target, "%s", target);
+  out->kind = QT_BOARD_REPLAY;
+  snprintf(out->log, sizeof out->log, "%s", path);
+}

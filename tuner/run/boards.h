@@ -11,7 +11,9 @@
 
 #define QT_BOARDS_MAX 32
 
-typedef enum qt_board_kind { QT_BOARD_LOCAL, QT_BOARD_SSH } qt_board_kind;
+/* replay: answers every measurement from a recorded log (its path in log) instead of running
+ * anything; only from `tune --replay`, not from a boards file. */
+typedef enum qt_board_kind { QT_BOARD_LOCAL, QT_BOARD_SSH, QT_BOARD_REPLAY } qt_board_kind;
 
 typedef struct qt_board_def {
   char name[QT_NAME_MAX];        /* unique in the file; recorded with every measurement */
@@ -27,6 +29,7 @@ typedef struct qt_board_def {
   char cores[64];                /* cores to pin to ("3", "2-3"), "" for none */
   int run_timeout_s;             /* run-time limit per measurement, 0: the tuner's */
   int connect_timeout_s;         /* ssh: deadline of connect + handshake + auth (default 10) */
+  char log[QT_PATH_MAX];         /* replay: the recorded tuning log */
 } qt_board_def;
 
 typedef struct qt_boards {
@@ -43,6 +46,9 @@ int qt_boards_load(const char *path, qt_boards *out, qt_err *err);
 /* The local board named name: this machine, through exec wrapper (e.g. "qemu-aarch64 -cpu
  * cortex-a76"; "" for none), for runs without a boards file. */
 void qt_board_local(const char *name, const char *target, const char *wrapper, qt_board_def *out);
+
+/* The replay board: answers measurements of target from the tuning log at path. */
+void qt_board_replay(const char *path, const char *target, qt_board_def *out);
 
 /* Indices of the boards serving target into idx (capacity QT_BOARDS_MAX); returns how many. */
 int qt_boards_for_target(const qt_boards *b, const char *target, int *idx);

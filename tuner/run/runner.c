@@ -16,6 +16,7 @@ static const struct {
 } backends[] = {
     {QT_BOARD_LOCAL, qt_runner_local_create},
     {QT_BOARD_SSH, qt_runner_ssh_create},
+    {QT_BOARD_REPLAY, qt_runner_replay_create},
 };
 
 int qt_runner_create(const qt_board_def *b, int accept_new_host_key, qt_runner **out,

@@ -12,6 +12,7 @@
 
 #include "tuner/base/error.h"
 #include "tuner/run/boards.h"
+#include "tuner/run/measure.h"
 #include "tuner/sys/proc.h"
 
 typedef struct qt_runner qt_runner;
@@ -29,6 +30,11 @@ typedef struct qt_runner_ops {
   int (*run)(qt_runner *rn, const char *artifact, char *const args[], int timeout_ms,
              qt_proc_result *r, qt_err *err);
   void (*destroy)(qt_runner *rn);
+  /* A runner that answers measurements from a record instead of running artifacts (the
+   * replay runner): the recorded outcome of variant id into out and 0, or QT_ENOTFOUND when
+   * the record lacks it. NULL for runners that run artifacts; a runner with it needs no
+   * builds, and its run() is never called. */
+  int (*answer)(qt_runner *rn, const qt_variant_id *id, qt_outcome *out, qt_err *err);
 } qt_runner_ops;
 
 /* Where the time of the last run went (ms); connect_ms is 0 when the session was reused.

@@ -10,4 +10,7 @@ int qt_runner_local_create(const qt_board_def *b, int accept_new_host_key, qt_ru
 int qt_runner_ssh_create(const qt_board_def *b, int accept_new_host_key, qt_runner **out,
                          qt_err *err);
 
+int qt_runner_replay_create(const qt_board_def *b, int accept_new_host_key, qt_runner **out,
+                            qt_err *err);
+
 #endif

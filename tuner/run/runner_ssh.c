@@ -642,7 +642,7 @@ static void ssh_destroy(qt_runner *rn) {
   free(rn);
 }
 
-static const qt_runner_ops ssh_ops = {"ssh", ensure_session, ssh_run, ssh_destroy};
+static const qt_runner_ops ssh_ops = {"ssh", ensure_session, ssh_run, ssh_destroy, NULL};
 
 int qt_runner_global_init(qt_err *err) {
   int rc = libssh2_init(0);

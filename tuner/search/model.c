@@ -5,7 +5,7 @@
  * and the next batch is the best-scored untaken ones, kept diverse (no two in a batch differ
  * in a single knob only) with an epsilon of random picks for exploration.
  *
- * Training data: this task's measurements (one ranking group) and, for transfer, records of
+ * The model itself is cost_model.h. Training data: this task's measurements (one ranking group) and, for transfer, records of
  * other workloads on the target (one group each; qt_strategy_learn_other). Labels are
  * best_cost / cost within the group (1 for the group's best, towards 0 for slow ones; 0 for a
  * failure), so only the order within a workload matters. The model is refitted before each
@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xgboost/c_api.h>
 
+#include "tuner/search/cost_model.h"
 #include "tuner/search/features.h"
 #include "tuner/search/strategy.h"
 #include "tuner/sys/os.h"
@@ -24,7 +24,6 @@
 #define BATCH 8
 #define MIN_FIT 8
 #define EPSILON 0.1
-#define ROUNDS 40
 
 typedef struct row_set {
   float *x;      /* n * nf features */
@@ -40,7 +39,6 @@ typedef struct group {
 typedef struct model_impl {
   int nf;
   float *cand;        /* n_valid * nf: features of every valid config, enumeration order */
-  DMatrixHandle dcand;
   row_set task;       /* this task's measurements */
   uint64_t *task_idx; /* their indices */
   row_set hist;       /* other workloads' records */
@@ -48,7 +46,8 @@ typedef struct model_impl {
   int n_groups, cap_groups;
   int n_task_ok;
   int dirty;          /* learnt something since the last fit */
-  BoosterHandle booster;
+  qt_cost_model *cm;
+  int fitted;
   float *score;       /* n_valid: the last fit's scores */
   uint64_t queue[BATCH];
   int queued, queue_pos;
@@ -115,28 +114,10 @@ static int fit(qt_strategy *s, model_impl *m) {
   memcpy(y, m->hist.label, sizeof *y * (size_t)m->hist.n);
   memcpy(y + m->hist.n, m->task.label, sizeof *y * (size_t)m->task.n);
   int n_gs = m->n_groups + (m->task.n > 0);
-
-  DMatrixHandle dtrain = NULL;
-  BoosterHandle b = NULL;
-  int rc = XGDMatrixCreateFromMat(x, (bst_ulong)n, (bst_ulong)nf, NAN, &dtrain);
-  if (!rc) rc = XGDMatrixSetFloatInfo(dtrain, "label", y, (bst_ulong)n);
-  if (!rc) rc = XGDMatrixSetUIntInfo(dtrain, "group", gs, (bst_ulong)n_gs);
-  if (!rc) rc = XGBoosterCreate(&dtrain, 1, &b);
-  const char *params[][2] = {{"objective", "rank:pairwise"}, {"eta", "0.3"},
-                             {"max_depth", "6"},             {"min_child_weight", "1"},
-                             {"nthread", "1"},               {"seed", "1"},
-                             {"verbosity", "0"},             {"tree_method", "exact"}};
-  for (size_t i = 0; !rc && i < sizeof params / sizeof params[0]; i++)
-    rc = XGBoosterSetParam(b, params[i][0], params[i][1]);
-  for (int it = 0; !rc && it < ROUNDS; it++) rc = XGBoosterUpdateOneIter(b, it, dtrain);
-  bst_ulong len = 0;
-  const float *pred = NULL;
-  if (!rc) rc = XGBoosterPredict(b, m->dcand, 0, 0, 0, &len, &pred);
-  if (!rc && len == s->n_valid) memcpy(m->score, pred, sizeof *pred * (size_t)len);
-  else rc = -1;
-  if (m->booster) XGBoosterFree(m->booster);
-  m->booster = b;
-  if (dtrain) XGDMatrixFree(dtrain);
+  qt_err e;
+  int rc = qt_cost_model_fit(m->cm, x, y, n, gs, n_gs, &e);
+  if (!rc) rc = qt_cost_model_predict(m->cm, m->cand, (int)s->n_valid, m->score, &e);
+  if (!rc) m->fitted = 1;
   free(x);
   free(y);
   free(gs);
@@ -203,7 +184,7 @@ static int model_next_batch(qt_strategy *s, uint64_t *out, int max) {
       continue;
     }
     int learnt = m->n_task_ok >= MIN_FIT || m->n_groups > 0;
-    if (!learnt || (!m->booster && !m->dirty)) {
+    if (!learnt || (!m->fitted && !m->dirty)) {
       if (!qt_strategy_draw(s, &out[n])) break;
       n++;
       continue;
@@ -239,8 +220,7 @@ static void model_update(qt_strategy *s, const uint64_t *indices, const double *
 static void model_destroy(qt_strategy *s) {
   model_impl *m = s->impl;
   if (m) {
-    if (m->booster) XGBoosterFree(m->booster);
-    if (m->dcand) XGDMatrixFree(m->dcand);
+    qt_cost_model_destroy(m->cm);
     free(m->cand);
     free(m->score);
     free(m->task.x);
@@ -305,7 +285,5 @@ int qt_strategy_model_init(qt_strategy *s, qt_err *err) {
     qt_space_decode(s->space, s->valid[i], &c);
     qt_features(s->space, &c, m->cand + i * (size_t)m->nf);
   }
-  if (XGDMatrixCreateFromMat(m->cand, (bst_ulong)s->n_valid, (bst_ulong)m->nf, NAN, &m->dcand))
-    return qt_fail(err, QT_EINTERNAL, "XGBoost: %s", XGBGetLastError());
-  return 0;
+  return qt_cost_model_create(m->nf, &m->cm, err);
 }
