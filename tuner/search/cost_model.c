@@ -7,7 +7,7 @@
 #include <string.h>
 #include <xgboost/c_api.h>
 
-#define ROUNDS 40
+#define ROUNDS 100
 
 struct qt_cost_model {
   int nf;
@@ -43,7 +43,7 @@ int qt_cost_model_fit(qt_cost_model *m, const float *x, const float *labels, int
       XGBoosterCreate(&d, 1, &b))
     rc = xgb_fail(err, "training data");
   static const char *const params[][2] = {
-      {"objective", "rank:pairwise"}, {"eta", "0.3"},   {"max_depth", "6"},
+      {"objective", "rank:pairwise"}, {"eta", "0.1"},   {"max_depth", "4"},
       {"min_child_weight", "1"},      {"nthread", "1"}, {"seed", "1"},
       {"verbosity", "0"},             {"tree_method", "exact"}};
   for (size_t i = 0; !rc && i < sizeof params / sizeof params[0]; i++)
