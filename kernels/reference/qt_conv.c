@@ -15,6 +15,17 @@ int32_t qt_conv_out_size(int32_t in, int32_t k, int32_t stride, int32_t dilation
 
 static int positive(int32_t v) { return v > 0; }
 
+/* 1 if a*b*c*d (each in [1, INT32_MAX]) is at most INT32_MAX. */
+static int fits_int32(int64_t a, int64_t b, int64_t c, int64_t d) {
+  int64_t p = a;
+  const int64_t f[] = {b, c, d};
+  for (int i = 0; i < 3; i++) {
+    if (p > INT32_MAX / f[i]) return 0;
+    p *= f[i];
+  }
+  return 1;
+}
+
 int qt_conv_desc_check(const qt_conv_desc *d) {
   if (!d) return QT_KERNEL_EINVAL;
   const qt_conv_params *p = &d->p;
@@ -48,10 +59,12 @@ int qt_conv_desc_check(const qt_conv_desc *d) {
    * |bias| <= 2^24 keep it below 2^31 for every input. */
   int64_t k = (int64_t)p->kernel_h * p->kernel_w * (p->op == QT_OP_CONV2D ? d->in.c : 1);
   if (k > QT_MAX_REDUCTION) return QT_KERNEL_ESHAPE;
-  /* Keep every tensor index inside int32 arithmetic. */
-  if ((int64_t)d->in.n * d->in.h * d->in.w * d->in.c > INT32_MAX ||
-      (int64_t)d->out.n * d->out.h * d->out.w * d->out.c > INT32_MAX ||
-      (int64_t)p->kernel_h * p->kernel_w * d->in.c * d->out.c > INT32_MAX)
+  /* Keep every tensor index inside int32 arithmetic. The products are checked step by step:
+   * four int32 extents can reach 2^124, and a wrapped product would pass. Depthwise weights
+   * are kh*kw*out_c. */
+  if (!fits_int32(d->in.n, d->in.h, d->in.w, d->in.c) ||
+      !fits_int32(d->out.n, d->out.h, d->out.w, d->out.c) ||
+      !fits_int32(p->kernel_h, p->kernel_w, p->op == QT_OP_CONV2D ? d->in.c : 1, d->out.c))
     return QT_KERNEL_ESHAPE;
   return QT_KERNEL_OK;
 }

@@ -214,6 +214,16 @@ int qt_workload_parse(const char *key, qt_workload *w, qt_err *err) {
 
 /* ---- checking -------------------------------------------------------------------------- */
 
+/* a*b*c*d into *out; 1 if it overflows int64 or exceeds INT32_MAX (a tensor the kernels'
+ * int32 indexing cannot address), else 0. Negative extents are rejected before this. */
+static int product4(int64_t a, int64_t b, int64_t c, int64_t d, int64_t *out) {
+  int64_t ab, abc;
+  if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc) ||
+      __builtin_mul_overflow(abc, d, out))
+    return 1;
+  return *out > INT32_MAX;
+}
+
 /* A named field value, for the rules that report the first offender of a list. */
 typedef struct int_field {
   const char *name;
@@ -334,18 +344,30 @@ int qt_workload_check(const qt_workload *w, qt_err *err) {
                    "overflow)",
                    p->op == QT_OP_CONV2D ? "*in_c" : "", depth, QT_MAX_REDUCTION);
 
-  int64_t in_elems = (int64_t)d->in.n * d->in.h * d->in.w * d->in.c;
-  int64_t out_elems = (int64_t)d->out.n * d->out.h * d->out.w * d->out.c;
-  int64_t w_elems = (int64_t)p->kernel_h * p->kernel_w * d->in.c * d->out.c;
-  if (in_elems > INT32_MAX)
-    return qt_fail(err, QT_EINVAL, "input tensor has %" PRId64 " elements, more than %d", in_elems,
+  /* Element counts are products of four int32 extents: up to 2^124, which no int64 holds. A
+   * product that overflows is "too large" like one that merely exceeds the limit; a wrapped
+   * product could otherwise come out small and pass. Depthwise weights are kh*kw*out_c. */
+  int64_t in_elems, out_elems, w_elems;
+  int in_big = product4(d->in.n, d->in.h, d->in.w, d->in.c, &in_elems);
+  int out_big = product4(d->out.n, d->out.h, d->out.w, d->out.c, &out_elems);
+  int w_big = product4(p->kernel_h, p->kernel_w, p->op == QT_OP_CONV2D ? d->in.c : 1, d->out.c,
+                       &w_elems);
+  if (in_big)
+    return qt_fail(err, QT_EINVAL, "input tensor n*h*w*c = %" PRId32 "*%" PRId32 "*%" PRId32
+                   "*%" PRId32 " has more than %d elements", d->in.n, d->in.h, d->in.w, d->in.c,
                    INT32_MAX);
-  if (out_elems > INT32_MAX)
-    return qt_fail(err, QT_EINVAL, "output tensor has %" PRId64 " elements, more than %d",
-                   out_elems, INT32_MAX);
-  if (w_elems > INT32_MAX)
-    return qt_fail(err, QT_EINVAL, "kh*kw*in_c*out_c is %" PRId64 ", more than %d", w_elems,
-                   INT32_MAX);
+  if (out_big)
+    return qt_fail(err, QT_EINVAL, "output tensor n*h*w*c = %" PRId32 "*%" PRId32 "*%" PRId32
+                   "*%" PRId32 " has more than %d elements", d->out.n, d->out.h, d->out.w,
+                   d->out.c, INT32_MAX);
+  if (w_big)
+    return qt_fail(err, QT_EINVAL, "weights kh*kw*%s*out_c = %" PRId32 "*%" PRId32 "*%" PRId32
+                   "*%" PRId32 " have more than %d elements",
+                   p->op == QT_OP_CONV2D ? "in_c" : "1", p->kernel_h, p->kernel_w,
+                   p->op == QT_OP_CONV2D ? d->in.c : 1, d->out.c, INT32_MAX);
+  (void)in_elems;
+  (void)out_elems;
+  (void)w_elems;
 
   /* Extreme but otherwise valid shapes (ten-digit strides, dilations and pads) can need more
    * than QT_KEY_MAX - 1 characters; such a workload could not be named, stored or parsed. */
@@ -388,6 +410,13 @@ uint64_t qt_workload_macs(const qt_workload *w) {
   if (d->in.n <= 0 || d->out.h <= 0 || d->out.w <= 0 || d->out.c <= 0 || p->kernel_h <= 0 ||
       p->kernel_w <= 0 || depth <= 0)
     return 0;
-  return (uint64_t)d->in.n * (uint64_t)d->out.h * (uint64_t)d->out.w * (uint64_t)d->out.c *
-         (uint64_t)p->kernel_h * (uint64_t)p->kernel_w * (uint64_t)depth;
+  /* Saturates instead of wrapping: a checked workload is far below 2^64 (at most 2^31 output
+   * elements times QT_MAX_REDUCTION), an unchecked one must not look small. */
+  const uint64_t f[] = {(uint64_t)d->in.n, (uint64_t)d->out.h, (uint64_t)d->out.w,
+                        (uint64_t)d->out.c, (uint64_t)p->kernel_h, (uint64_t)p->kernel_w,
+                        (uint64_t)depth};
+  uint64_t macs = 1;
+  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+    if (__builtin_mul_overflow(macs, f[i], &macs)) return UINT64_MAX;
+  return macs;
 }
