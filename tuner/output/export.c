@@ -242,14 +242,47 @@ static void print_defines(FILE *f, const char *defines) {
   }
 }
 
+/* Text from the log or the command line (board names, times, paths) as it may appear inside
+ * a generated C comment: printable ASCII without '*' and '\\', anything else as '?'. A log
+ * is data from elsewhere; it must not be able to end the comment and add code. */
+static void comment_safe(const char *s, char *buf, size_t cap) {
+  size_t i = 0;
+  for (; s && s[i] && i + 1 < cap; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    buf[i] = ch >= 0x20 && ch < 0x7f && ch != '*' && ch != '\\' ? (char)ch : '?';
+  }
+  if (cap) buf[i] = '\0';
+}
+
+/* Layer names become file and function names through qt_export_ident, which maps several
+ * characters to '_': two layers must not end up with one name. */
+static int check_identifiers(const qt_model *m, const char *mid, qt_err *err) {
+  for (int i = 0; i < m->n_layers; i++) {
+    char a[QT_NAME_MAX];
+    qt_export_ident(m->layers[i].name, a, sizeof a);
+    for (int j = 0; j < i; j++) {
+      char b[QT_NAME_MAX];
+      qt_export_ident(m->layers[j].name, b, sizeof b);
+      if (strcmp(a, b) == 0)
+        return qt_fail(err, QT_EINVAL, "export: layers '%s' and '%s' of model %s would both "
+                       "be named qt_%s_%s; rename one", m->layers[j].name, m->layers[i].name,
+                       m->name, mid, a);
+    }
+  }
+  return 0;
+}
+
 /* One line describing where a layer's config came from, for the generated comments. */
 static void record_line(const layer_choice *c, const char *db_path, char *buf, size_t cap) {
+  char board[sizeof c->rec.board], when[sizeof c->rec.measured_at];
+  comment_safe(c->rec.board, board, sizeof board);
+  comment_safe(c->rec.measured_at, when, sizeof when);
   if (c->from_log)
     snprintf(buf, cap,
              "log record: measurement %lld of %s (session %lld, board %s, %s, median %.3f us, "
              "source hash %s)",
-             (long long)c->rec.measurement_id, db_path, (long long)c->rec.session_id,
-             c->rec.board, c->rec.measured_at, c->rec.median_ns / 1e3, c->rec.source_hash);
+             (long long)c->rec.measurement_id, db_path, (long long)c->rec.session_id, board,
+             when, c->rec.median_ns / 1e3, c->rec.source_hash);
   else
     snprintf(buf, cap, "no ok measurement in %s: the template's default config (unmeasured)",
              db_path);
@@ -448,7 +481,13 @@ int qt_export_model(qt_db *db, const qt_model *m, const qt_target *t,
   if (!ch) return qt_fail(err, QT_ENOMEM, "export: out of memory");
   char mid[QT_NAME_MAX];
   qt_export_ident(m->name, mid, sizeof mid);
-  int rc = 0;
+  /* The generated files quote the log's path in comments: only its comment-safe form. */
+  char safe_db[QT_PATH_MAX];
+  comment_safe(o->db_path ? o->db_path : "the log", safe_db, sizeof safe_db);
+  qt_export_options safe_o = *o;
+  safe_o.db_path = safe_db;
+  o = &safe_o;
+  int rc = check_identifiers(m, mid, err);
   /* Decide and check every layer before writing anything: a refused export writes nothing. */
   for (int i = 0; i < m->n_layers && !rc; i++) {
     rc = choose(db, m, &m->layers[i], t, o, &ch[i], err);

@@ -112,6 +112,11 @@ static int parse_board(const bctx *c, const yaml_node_t *map, qt_board_def *b) {
   int rc = 0;
   if (!rc) rc = get_string(c, v[F_NAME], "name", b->name, sizeof b->name);
   if (!rc && !b->name[0]) rc = fail_at(c, v[F_NAME], "field 'name' must not be empty");
+  /* The name goes into the log, remote paths and generated firmware comments. */
+  if (!rc && b->name[strspn(b->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "0123456789_.-")])
+    rc = fail_at(c, v[F_NAME], "field 'name': '%s' has a character other than letters, digits, "
+                 "'_', '.' and '-'", b->name);
   if (!rc) rc = get_string(c, v[F_TARGET], "target", b->target, sizeof b->target);
   if (!rc && v[F_KIND]) rc = get_string(c, v[F_KIND], "kind", kind, sizeof kind);
   if (!rc && strcmp(kind, "local") && strcmp(kind, "ssh"))
