@@ -51,13 +51,46 @@ static int parse_field(const char *tok, const char *name, const char **value) {
   return 0;
 }
 
+/* A canonical unsigned decimal in [s, s + len): digits only, no sign, no leading zero (but
+ * "0"), at most max. What the harness prints and nothing else, so a garbled line is a
+ * protocol error instead of a plausible number. 0 or -1. */
+static int parse_canonical(const char *s, size_t len, uint64_t max, uint64_t *out) {
+  if (len == 0 || len > 20 || (s[0] == '0' && len > 1)) return -1;
+  uint64_t v = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    if (v > (max - (uint64_t)(s[i] - '0')) / 10) return -1;
+    v = v * 10 + (uint64_t)(s[i] - '0');
+  }
+  *out = v;
+  return 0;
+}
+
 static int parse_int(const char *s, int *out) {
-  char *end;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < 0 || v > 1000000000) return -1;
+  uint64_t v;
+  if (parse_canonical(s, strlen(s), 1000000000, &v)) return -1;
   *out = (int)v;
   return 0;
+}
+
+/* Exactly 16 lowercase hex digits (no sign, no 0x). */
+static int parse_checksum(const char *s, uint64_t *out) {
+  if (strlen(s) != 16 || strspn(s, "0123456789abcdef") != 16) return -1;
+  *out = strtoull(s, NULL, 16);
+  return 0;
+}
+
+/* A non-empty comma-separated list of canonical decimals, no empty item, no trailing comma. */
+static int parse_times(const char *v, qt_harness_result *res) {
+  const char *p = v;
+  for (;;) {
+    size_t len = strcspn(p, ",");
+    uint64_t t;
+    if (res->n_times >= QT_DB_MAX_TIMES || parse_canonical(p, len, UINT64_MAX / 2, &t)) return -1;
+    res->times_ns[res->n_times++] = (double)t;
+    if (!p[len]) return 0;
+    p += len + 1;
+  }
 }
 
 int qt_harness_parse(const char *out, qt_harness_result *res, qt_err *err) {
@@ -77,7 +110,7 @@ int qt_harness_parse(const char *out, qt_harness_result *res, qt_err *err) {
   char *save = NULL;
   char *tok = strtok_r(copy, " ", &save); /* "QTRESULT" */
   tok = strtok_r(NULL, " ", &save);
-  if (!tok || parse_int(tok, &res->version) || res->version != 1)
+  if (!tok || strcmp(tok, "1") != 0 || parse_int(tok, &res->version))
     return qt_fail(err, QT_EPROTOCOL, "QTRESULT version '%s' unknown (this qtune reads 1)",
                    tok ? tok : "");
   int have_checksum = 0, have_times = 0;
@@ -90,34 +123,25 @@ int qt_harness_parse(const char *out, qt_harness_result *res, qt_err *err) {
     } else if (parse_field(tok, "detail", &v)) {
       snprintf(res->detail, sizeof res->detail, "%s", v);
     } else if (parse_field(tok, "checksum", &v)) {
-      char *end;
-      if (strlen(v) != 16) return qt_fail(err, QT_EPROTOCOL, "bad checksum '%s'", v);
-      res->checksum = strtoull(v, &end, 16);
-      if (*end) return qt_fail(err, QT_EPROTOCOL, "bad checksum '%s'", v);
+      if (parse_checksum(v, &res->checksum))
+        return qt_fail(err, QT_EPROTOCOL, "bad checksum '%.40s' (16 lowercase hex digits)", v);
       have_checksum = 1;
     } else if (parse_field(tok, "number", &v)) {
       if (parse_int(v, &res->number)) return qt_fail(err, QT_EPROTOCOL, "bad number '%s'", v);
     } else if (parse_field(tok, "repeat", &v)) {
       if (parse_int(v, &res->repeat)) return qt_fail(err, QT_EPROTOCOL, "bad repeat '%s'", v);
     } else if (parse_field(tok, "times_ns", &v)) {
+      if (have_times || parse_times(v, res))
+        return qt_fail(err, QT_EPROTOCOL, "bad times_ns '%.80s'", v);
       have_times = 1;
-      const char *p = v;
-      while (*p) {
-        char *end;
-        errno = 0;
-        unsigned long long t = strtoull(p, &end, 10);
-        if (errno || end == p || (*end && *end != ',') || res->n_times >= QT_DB_MAX_TIMES)
-          return qt_fail(err, QT_EPROTOCOL, "bad times_ns '%s'", v);
-        res->times_ns[res->n_times++] = (double)t;
-        p = *end ? end + 1 : end;
-      }
     }
     /* Unknown fields are ignored: version 1 may grow optional fields. */
   }
   if (!res->status[0]) return qt_fail(err, QT_EPROTOCOL, "QTRESULT line without status");
   if (strcmp(res->status, "ok") == 0) {
     if (!have_checksum) return qt_fail(err, QT_EPROTOCOL, "ok result without checksum");
-    if (have_times && (res->n_times == 0 || res->number <= 0 || res->n_times != res->repeat))
+    if (!have_times) return qt_fail(err, QT_EPROTOCOL, "ok result without times_ns");
+    if (res->n_times == 0 || res->number <= 0 || res->n_times != res->repeat)
       return qt_fail(err, QT_EPROTOCOL, "ok result with %d times for repeat=%d number=%d",
                      res->n_times, res->repeat, res->number);
   }
