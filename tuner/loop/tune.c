@@ -457,6 +457,23 @@ static int confirm_candidates(qt_db *db, const qt_task *task, const qt_space *sp
     for (int k = 0; k < *n; k++) dup |= strcmp(c[k].knobs, c[*n].knobs) == 0;
     if (!dup) ++*n;
   }
+  /* The default config always takes part (when it ran ok): a winner must beat it in the same
+   * interleaved rounds, not only by one lucky sample. c has room for max + 1. */
+  qt_config def;
+  if (*n == 0 || qt_space_default(space, &def)) return 0;
+  char knobs[QT_KNOBS_MAX];
+  qt_config_format(&def, knobs, sizeof knobs);
+  for (int k = 0; k < *n; k++)
+    if (strcmp(c[k].knobs, knobs) == 0) return 0;
+  double median;
+  int found = 0;
+  if ((rc = qt_db_config_time(db, task->key, target, def.tpl->name, knobs, &median, &found, err)))
+    return rc;
+  if (!found) return 0;
+  memset(&c[*n], 0, sizeof c[*n]);
+  c[*n].config = def;
+  snprintf(c[*n].knobs, sizeof c[*n].knobs, "%s", knobs);
+  ++*n;
   return 0;
 }
 
@@ -479,7 +496,7 @@ static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const q
   const int max = o->confirm > QT_CONFIRM_MAX ? QT_CONFIRM_MAX : o->confirm;
   /* A replayed log has no noise to see through: its answers are the same every round. */
   if (max < 2 || ts->measured_ok == 0 || e->replay) return 0;
-  candidate cand[QT_CONFIRM_MAX];
+  candidate cand[QT_CONFIRM_MAX + 1]; /* + the default config */
   int n = 0;
   int rc = confirm_candidates(db, task, space, bctx->target.name, max, cand, &n, err);
   if (rc || n < 2) return rc;
