@@ -2,7 +2,8 @@
 # test_replay.sh — the replay board and the strategies end to end: a log recorded by a real
 # grid run is replayed exactly (same configs, same medians, nothing built); configs the log
 # lacks are reported and not recorded; the model and ga strategies, replayed twice with one
-# seed, propose the same configs in the same order; bad --replay use is refused.
+# seed, propose the same configs in the same order; a shared --budget is spent exactly; bad
+# --replay use is refused.
 set -u
 TUNE=$1
 SRC=$2
@@ -47,6 +48,16 @@ for s in model ga; do
   "$TUNE" "${common[@]}" --strategy "$s" --seed 3 --trials 24 --replay full.db --db "$s-b.db" > /dev/null 2>&1
   check "$s: same seed, same proposals" [ -n "$(sequence "$s-a.db")" ] && [ "$(sequence "$s-a.db")" = "$(sequence "$s-b.db")" ]
 done
+
+# A shared budget: exactly that many trials in all, each workload its baseline first.
+"$TUNE" "${common[@]}" --strategy grid --budget 20 --replay full.db --db b.db > /dev/null 2> b.err
+check "budget run exits 0" [ $? -eq 0 ]
+check "budget: 20 trials in all" [ "$(sqlite3 b.db 'SELECT count(*) FROM measurements')" -eq 20 ]
+check "budget: every workload measured" [ "$(sqlite3 b.db 'SELECT count(DISTINCT workload_id) FROM measurements')" -eq 2 ]
+check "budget: the plan is stated" grep -q 'a budget of 20 trials shared by the task scheduler' b.err
+"$TUNE" "${common[@]}" --budget 1 --replay full.db --db b1.db > /dev/null 2> b1.err
+check "a budget below the workload count is refused" [ $? -eq 1 ]
+check "and says why" grep -q 'cannot give each of the 2 distinct workloads its baseline' b1.err
 
 # Bad use.
 "$TUNE" "${common[@]}" --replay full.db --boards boards.yaml --db x.db > /dev/null 2> bad1.err

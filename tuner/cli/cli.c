@@ -58,6 +58,9 @@ static const char tune_usage[] =
     "  --requant R         fixedpoint | fp32: override the model's requantization scheme\n"
     "  --db F              tuning log (default: ./tuning.db)\n"
     "  --trials N          configs per distinct workload, default config included (default 8)\n"
+    "  --budget N          configs for the whole model instead, shared out by the task\n"
+    "                      scheduler to the workloads where the model's time can drop most\n"
+    "                      (weighted by how many layers run each); overrides --trials\n"
     "  --early-stop N      stop a workload after N configs without a new best (default: off)\n"
     "  --confirm N         at the end of a workload, re-measure its best N configs that are\n"
     "                      within 15% of the best against each other in 3 interleaved rounds\n"
@@ -106,6 +109,7 @@ typedef struct cli {
   int accept_new_host_key;
   int trials, early_stop, confirm, jobs, repeat, min_repeat_ms, run_timeout_s, no_pin, json;
   int no_transfer;
+  int budget;
   const char *replay;
   uint64_t seed;
 } cli;
@@ -125,7 +129,7 @@ static int parse_count(const char *opt, const char *s, int min, int max, int *ou
 enum {
   OPT_TRIALS = QT_CLI_OPT_OWN, OPT_EARLY, OPT_CONFIRM, OPT_STRATEGY, OPT_JOBS, OPT_SEED,
   OPT_REPEAT, OPT_MINREP, OPT_TIMEOUT, OPT_NOPIN, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION,
-  OPT_BOARDS, OPT_ACCEPT_NEW, OPT_NO_TRANSFER, OPT_REPLAY
+  OPT_BOARDS, OPT_ACCEPT_NEW, OPT_NO_TRANSFER, OPT_REPLAY, OPT_BUDGET
 };
 
 static const struct option long_opts[] = {
@@ -142,6 +146,7 @@ static const struct option long_opts[] = {
     {"no-pin", no_argument, NULL, OPT_NOPIN},
     {"no-transfer", no_argument, NULL, OPT_NO_TRANSFER},
     {"replay", required_argument, NULL, OPT_REPLAY},
+    {"budget", required_argument, NULL, OPT_BUDGET},
     {"kernels", required_argument, NULL, OPT_KERNELS},
     {"cache-dir", required_argument, NULL, OPT_CACHE},
     {"json", no_argument, NULL, OPT_JSON},
@@ -218,6 +223,7 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
       case OPT_NOPIN: c->no_pin = 1; break;
       case OPT_NO_TRANSFER: c->no_transfer = 1; break;
       case OPT_REPLAY: c->replay = optarg; break;
+      case OPT_BUDGET: rc = parse_count("--budget", optarg, 1, 100000000, &c->budget); break;
       case OPT_TRIALS: rc = parse_count("--trials", optarg, 1, 1000000, &c->trials); break;
       case OPT_EARLY: rc = parse_count("--early-stop", optarg, 0, 1000000, &c->early_stop); break;
       case OPT_CONFIRM: rc = parse_count("--confirm", optarg, 0, 8, &c->confirm); break;
@@ -343,6 +349,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   o.strategy = c->strategy ? c->strategy : "model";
   o.transfer = !c->no_transfer;
   o.trials = c->trials;
+  o.budget = c->budget;
   o.early_stop = c->early_stop;
   o.confirm = c->confirm;
   o.jobs = c->jobs ? c->jobs : (int)ncpu;
@@ -359,8 +366,13 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   o.tty = isatty(STDERR_FILENO);
   o.stop = &stop_requested;
 
-  fprintf(stderr, "tune: %s on %s: %d layers, %d distinct workloads, %d trials each, log %s\n",
-          model.name, target.name, model.n_layers, model.n_tasks, o.trials, c->db);
+  char plan[96];
+  if (o.budget)
+    snprintf(plan, sizeof plan, "a budget of %d trials shared by the task scheduler", o.budget);
+  else
+    snprintf(plan, sizeof plan, "%d trials each", o.trials);
+  fprintf(stderr, "tune: %s on %s: %d layers, %d distinct workloads, %s, strategy %s, log %s\n",
+          model.name, target.name, model.n_layers, model.n_tasks, plan, o.strategy, c->db);
   qt_tune_stats stats;
   if (c->boards)
     fprintf(stderr, "tune: %d board%s of %s measuring in parallel\n", n_rns, n_rns > 1 ? "s" : "",

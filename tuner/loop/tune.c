@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tuner/loop/schedule.h"
 #include "tuner/search/search.h"
 #include "tuner/sys/os.h"
 
@@ -652,68 +653,92 @@ static int learn_history(qt_db *db, const qt_task *task, const qt_target *t, qt_
   return rc;
 }
 
-static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
-                     const qt_build_ctx *bctx, const qt_tune_options *o, engine *e,
-                     qt_tune_stats *stats, qt_err *err) {
-  const qt_task *task = &m->tasks[t_index];
+/* One task being tuned: what tune_task keeps between slices of trials (one slice when every
+ * task has its own budget; many under the shared budget of the scheduler). */
+typedef struct task_run {
+  const qt_task *task;
   char layers[256];
-  layer_names(m, task, layers, sizeof layers);
-  task_state ts = {t_index, m->n_tasks, layers, 0, 0, 0, 0, 0, ""};
+  task_state ts;
   char protocol[256];
-  qt_protocol_format(&o->protocol, protocol, sizeof protocol);
-
   qt_space space;
-  int rc = qt_space_init(&space, &task->w, &bctx->target, err);
-  if (rc) return rc;
-  /* Baselines first: the default config of every applicable template, preferred one first. */
   qt_config defaults[QT_MAX_TEMPLATES];
-  int n_defaults = 0;
-  if (qt_space_default(&space, &defaults[n_defaults++]))
-    return qt_fail(err, QT_EINTERNAL, "default config of %s is not valid", task->key);
-  for (int i = 0; i < space.n_tpls; i++) {
-    if (space.tpls[i] == defaults[0].tpl) continue;
-    qt_config *c = &defaults[n_defaults];
-    memset(c, 0, sizeof *c);
-    c->tpl = space.tpls[i];
-    c->tpl->default_config(&space.w, &space.t, c->vals);
-    if (qt_space_valid(&space, c, NULL, 0)) n_defaults++;
-  }
+  int n_defaults, defaults_taken, exhausted;
   qt_strategy *strategy;
-  if ((rc = qt_strategy_create(o->strategy, &space, o->seed, &strategy, err))) return rc;
-  for (int i = 0; i < n_defaults; i++)
-    qt_strategy_exclude(strategy, qt_space_encode(&space, &defaults[i]));
-  qt_strategy_time_into(strategy, &stats->search_ms);
-  if (o->transfer && (rc = learn_history(db, task, &bctx->target, strategy, o, err))) {
-    qt_strategy_destroy(strategy);
-    return rc;
-  }
   uint64_t expected;
-  if ((rc = qt_expected_checksum(&task->w, o->protocol.data_seed, &expected, err))) {
-    qt_strategy_destroy(strategy);
-    return qt_err_wrap(err, "task %s", task->key);
-  }
+} task_run;
 
+/* The task's early stop: this many measured configs without a new best. */
+static int task_stopped_early(const qt_tune_options *o, const task_run *tr) {
+  return o->early_stop > 0 && tr->ts.since_best >= o->early_stop;
+}
+
+/* Sets up task t_index: its space, its baselines (the default config of every applicable
+ * template, preferred one first), its strategy (with the log's history when transferring). */
+static int task_begin(qt_db *db, const qt_model *m, int t_index, const qt_build_ctx *bctx,
+                      const qt_tune_options *o, qt_tune_stats *stats, task_run *tr,
+                      qt_err *err) {
+  memset(tr, 0, sizeof *tr);
+  const qt_task *task = tr->task = &m->tasks[t_index];
+  layer_names(m, task, tr->layers, sizeof tr->layers);
+  tr->ts = (task_state){t_index, m->n_tasks, tr->layers, 0, 0, 0, 0, 0, ""};
+  qt_protocol_format(&o->protocol, tr->protocol, sizeof tr->protocol);
+  qt_space *space = &tr->space;
+  int rc = qt_space_init(space, &task->w, &bctx->target, err);
+  if (rc) return rc;
+  qt_config *defaults = tr->defaults;
+  if (qt_space_default(space, &defaults[tr->n_defaults++]))
+    return qt_fail(err, QT_EINTERNAL, "default config of %s is not valid", task->key);
+  for (int i = 0; i < space->n_tpls; i++) {
+    if (space->tpls[i] == defaults[0].tpl) continue;
+    qt_config *c = &defaults[tr->n_defaults];
+    memset(c, 0, sizeof *c);
+    c->tpl = space->tpls[i];
+    c->tpl->default_config(&space->w, &space->t, c->vals);
+    if (qt_space_valid(space, c, NULL, 0)) tr->n_defaults++;
+  }
+  if ((rc = qt_strategy_create(o->strategy, space, o->seed, &tr->strategy, err))) return rc;
+  for (int i = 0; i < tr->n_defaults; i++)
+    qt_strategy_exclude(tr->strategy, qt_space_encode(space, &defaults[i]));
+  qt_strategy_time_into(tr->strategy, &stats->search_ms);
+  if (o->transfer && (rc = learn_history(db, task, &bctx->target, tr->strategy, o, err)))
+    return rc;
+  if ((rc = qt_expected_checksum(&task->w, o->protocol.data_seed, &tr->expected, err)))
+    return qt_err_wrap(err, "task %s", task->key);
+  return 0;
+}
+
+/* Runs the task's trials until it has proposed `until` configs in all (or is exhausted,
+ * stopped early or interrupted); returns with nothing in flight. */
+static int task_advance(qt_db *db, int64_t session, const qt_build_ctx *bctx,
+                        const qt_tune_options *o, engine *e, task_run *tr, int until,
+                        qt_tune_stats *stats, qt_err *err) {
+  const qt_task *task = tr->task;
+  qt_space *space = &tr->space;
+  qt_strategy *strategy = tr->strategy;
+  task_state *tsp = &tr->ts;
+  const char *protocol = tr->protocol;
+  uint64_t expected = tr->expected;
+  int rc = 0;
   e->w = &task->w; /* the pools are idle between tasks */
-  int in_flight = 0, on_boards = 0, defaults_taken = 0, exhausted = 0;
+  int in_flight = 0, on_boards = 0;
   build_job *head = NULL, *tail = NULL; /* in flight, in submission order */
   for (;;) {
-    int stopping = rc || (o->stop && *o->stop) ||
-                   (o->early_stop > 0 && ts.since_best >= o->early_stop);
+    int stopping = rc || (o->stop && *o->stop) || task_stopped_early(o, tr);
     /* Keep the builders busy: up to jobs + boards variants ahead of the measurements. */
-    while (!stopping && !exhausted && ts.proposed < o->trials &&
+    while (!stopping && !tr->exhausted && tsp->proposed < until &&
            in_flight < e->n_threads + e->n_boards) {
       qt_config c;
       uint64_t idx;
-      if (defaults_taken < n_defaults) {
-        c = defaults[defaults_taken++];
-        idx = qt_space_encode(&space, &c);
+      if (tr->defaults_taken < tr->n_defaults) {
+        c = tr->defaults[tr->defaults_taken++];
+        idx = qt_space_encode(space, &c);
       } else if (strategy->ops->next_batch(strategy, &idx, 1) == 1) {
-        qt_space_decode(&space, idx, &c);
+        qt_space_decode(space, idx, &c);
       } else {
-        exhausted = 1;
+        tr->exhausted = 1;
         break;
       }
-      ts.proposed++;
+      tsp->proposed++;
       char knobs[QT_KNOBS_MAX], hash[17];
       qt_config_format(&c, knobs, sizeof knobs);
       qt_variant_source_hash(bctx, &task->w, &c, hash);
@@ -730,8 +755,8 @@ static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
         if (ok) cost = median;
         strategy->ops->update(strategy, &idx, &cost, 1);
         stats->skipped++;
-        ts.done++;
-        progress(o, &ts, knobs, NULL, NULL, 1);
+        tsp->done++;
+        progress(o, tsp, knobs, NULL, NULL, 1);
         continue;
       }
       build_job *j = calloc(1, sizeof *j);
@@ -808,16 +833,106 @@ static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
     if (!rc && (done->state == JOB_RAN || !stopping)) {
       double cost;
       rc = measure_job(db, session, task, bctx, o, protocol, expected, done, e->n_boards > 1,
-                       &ts, stats, &cost, err);
+                       tsp, stats, &cost, err);
       if (!rc && cost != 0) strategy->ops->update(strategy, &done->index, &cost, 1);
     }
     qt_proc_result_free(&done->r);
     free(done);
   }
-  qt_strategy_destroy(strategy);
+  return rc;
+}
+
+/* Ends the task: its final re-measurement (unless interrupted or failed) and its strategy. */
+static int task_finish(qt_db *db, int64_t session, const qt_build_ctx *bctx,
+                       const qt_tune_options *o, engine *e, task_run *tr, int rc,
+                       qt_tune_stats *stats, qt_err *err) {
+  e->w = &tr->task->w; /* the pools build for this workload again (the scheduler interleaves) */
   if (!rc && !(o->stop && *o->stop))
-    rc = confirm_task(db, session, task, &space, bctx, o, e, protocol, expected, &ts, stats, err);
+    rc = confirm_task(db, session, tr->task, &tr->space, bctx, o, e, tr->protocol, tr->expected,
+                      &tr->ts, stats, err);
   if (o->log && o->tty) fputc('\n', o->log);
+  qt_strategy_destroy(tr->strategy);
+  tr->strategy = NULL;
+  return rc;
+}
+
+static int tune_task(qt_db *db, int64_t session, const qt_model *m, int t_index,
+                     const qt_build_ctx *bctx, const qt_tune_options *o, engine *e,
+                     qt_tune_stats *stats, qt_err *err) {
+  task_run *tr = malloc(sizeof *tr);
+  if (!tr) return qt_fail(err, QT_ENOMEM, "out of memory");
+  int rc = task_begin(db, m, t_index, bctx, o, stats, tr, err);
+  if (!rc) rc = task_advance(db, session, bctx, o, e, tr, o->trials, stats, err);
+  if (tr->strategy) rc = task_finish(db, session, bctx, o, e, tr, rc, stats, err);
+  free(tr);
+  return rc;
+}
+
+/* The model's tasks under one budget of o->budget trials (schedule.h): every task first gets
+ * its baselines and a few trials, in model order (so transfer sees the earlier tasks), then
+ * slices of QT_SLICE trials go to the task the scheduler ranks first, until the budget is
+ * spent or every task is exhausted or stopped early; each task is re-measured at the end. */
+#define QT_SLICE 8
+#define QT_WARMUP 4
+
+static void note_progress(const task_run *tr, int open, qt_task_progress *p) {
+  p->weight = tr->task->n_layers;
+  p->best_ns = tr->ts.best_ns;
+  p->trials = tr->ts.proposed;
+  p->open = open;
+}
+
+static int tune_shared_budget(qt_db *db, int64_t session, const qt_model *m,
+                              const qt_build_ctx *bctx, const qt_tune_options *o, engine *e,
+                              qt_tune_stats *stats, qt_err *err) {
+  int n = m->n_tasks, used = 0, rc = 0;
+  if (o->budget < n)
+    return qt_fail(err, QT_EINVAL, "a budget of %d trials cannot give each of the %d distinct "
+                   "workloads its baseline; give at least %d", o->budget, n, n);
+  task_run *trs = calloc((size_t)n, sizeof *trs);
+  qt_task_progress *pg = calloc((size_t)n, sizeof *pg);
+  if (!trs || !pg) {
+    free(trs);
+    free(pg);
+    return qt_fail(err, QT_ENOMEM, "out of memory");
+  }
+  for (int t = 0; t < n && !rc; t++) {
+    if (o->stop && *o->stop) break;
+    task_run *tr = &trs[t];
+    if ((rc = task_begin(db, m, t, bctx, o, stats, tr, err))) break;
+    stats->tasks++;
+    int share = (o->budget - used) / (n - t);
+    int warm = tr->n_defaults + QT_WARMUP;
+    if (warm > share) warm = share > 0 ? share : 1;
+    rc = task_advance(db, session, bctx, o, e, tr, warm, stats, err);
+    used += tr->ts.proposed;
+    note_progress(tr, !tr->exhausted && !task_stopped_early(o, tr), &pg[t]);
+  }
+  while (!rc && used < o->budget && !(o->stop && *o->stop)) {
+    int k = qt_schedule_next(pg, n);
+    if (k < 0) break;
+    task_run *tr = &trs[k];
+    double before = tr->ts.best_ns;
+    int had = tr->ts.proposed;
+    int slice = o->budget - used < QT_SLICE ? o->budget - used : QT_SLICE;
+    if (o->log && !o->tty)
+      fprintf(o->log, "scheduler: %d trials to task %d/%d %s (best %.1f us, %d trials so far, "
+              "%d of %d spent)\n", slice, k + 1, n, tr->layers, before / 1e3, had, used,
+              o->budget);
+    rc = task_advance(db, session, bctx, o, e, tr, had + slice, stats, err);
+    used += tr->ts.proposed - had;
+    note_progress(tr, !tr->exhausted && !task_stopped_early(o, tr) && tr->ts.proposed > had,
+                  &pg[k]);
+    pg[k].gain = before > 0 && tr->ts.best_ns > 0 && tr->ts.best_ns < before
+                     ? (before - tr->ts.best_ns) / before : 0;
+  }
+  for (int t = 0; t < n; t++)
+    if (trs[t].strategy) rc = task_finish(db, session, bctx, o, e, &trs[t], rc, stats, err);
+  if (!rc && o->stop && *o->stop)
+    rc = qt_fail(err, QT_EINTERRUPTED, "interrupted with %d of %d budgeted trials spent", used,
+                 o->budget);
+  free(trs);
+  free(pg);
   return rc;
 }
 
@@ -836,13 +951,18 @@ int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *m,
     free(e);
     return rc;
   }
-  for (int t = 0; t < m->n_tasks && !rc; t++) {
-    if (o->stop && *o->stop) {
-      rc = qt_fail(err, QT_EINTERRUPTED, "interrupted before task %d of %d", t + 1, m->n_tasks);
-      break;
+  if (o->budget > 0) {
+    rc = tune_shared_budget(db, session, m, bctx, o, e, stats, err);
+  } else {
+    for (int t = 0; t < m->n_tasks && !rc; t++) {
+      if (o->stop && *o->stop) {
+        rc = qt_fail(err, QT_EINTERRUPTED, "interrupted before task %d of %d", t + 1,
+                     m->n_tasks);
+        break;
+      }
+      rc = tune_task(db, session, m, t, bctx, o, e, stats, err);
+      stats->tasks++;
     }
-    rc = tune_task(db, session, m, t, bctx, o, e, stats, err);
-    stats->tasks++;
   }
   engine_stop(e);
   free(e);

@@ -23,7 +23,9 @@ typedef struct qt_tune_options {
   const char *strategy; /* a name qt_strategy_create takes ("model", "random", ...) */
   int transfer;         /* 1: a learning strategy starts from the log's records of the
                            target's other workloads */
-  int trials;           /* configs per task, the default included */
+  int trials;           /* configs per task, the default included (when budget is 0) */
+  int budget;           /* > 0: configs for the whole model, shared out by the task
+                           scheduler (schedule.h) instead of `trials` per task */
   int early_stop;       /* stop a task after this many measured configs without a new best; 0 off */
   int jobs;             /* build threads */
   int confirm;          /* re-measure up to this many best configs per task against each
