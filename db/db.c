@@ -216,6 +216,9 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
             " FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")                         \
             " AND config_id = (SELECT id FROM configs WHERE template = ?3 AND knobs = ?4)"  \
             " ORDER BY (status = 'ok') DESC, median_ns ASC, id ASC")                       \
+  X(TASK_RECORDS, "SELECT c.template, c.knobs, m.source_hash, m.protocol, m.status,"     \
+                  " m.median_ns FROM measurements m JOIN configs c ON c.id = m.config_id"   \
+                  " WHERE " DB_WHERE_WORKLOAD_TARGET("m.") " ORDER BY m.id")              \
   X(HISTORY, "SELECT w.key, c.template, c.knobs, min(m.median_ns) FROM measurements m"     \
              " JOIN workloads w ON w.id = m.workload_id JOIN configs c ON c.id = m.config_id"  \
              " WHERE m.target_id = (SELECT id FROM targets WHERE name = ?1) AND w.key <> ?2"  \
@@ -1074,6 +1077,36 @@ int qt_db_lookup(qt_db *db, const char *workload_key, const char *target,
   if (!code && rc != SQLITE_OK && rc != SQLITE_DONE)
     code = DB_FAIL(db, rc, err, "lookup of %s with %s in tuning log %s", workload_key, knobs,
                    db->path);
+  sqlite3_reset(s);
+  return code;
+}
+
+int qt_db_task_records(qt_db *db, const char *workload_key, const char *target,
+                       qt_db_record_fn fn, void *ctx, qt_err *err) {
+  if (!db || !workload_key || !target || !fn)
+    return qt_fail(err, QT_EINVAL, "task records: NULL argument");
+  sqlite3_stmt *s = db_stmt(db, DB_TASK_RECORDS);
+  int rc = SQLITE_OK, code = 0;
+  db_bind_text(s, 1, workload_key, &rc);
+  db_bind_text(s, 2, target, &rc);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    rc = SQLITE_OK;
+    qt_status st;
+    const char *status = (const char *)sqlite3_column_text(s, 4);
+    if (!status || qt_status_parse(status, &st)) continue;
+    double median = sqlite3_column_type(s, 5) == SQLITE_NULL ? 0 : sqlite3_column_double(s, 5);
+    if ((code = fn(ctx, (const char *)sqlite3_column_text(s, 0),
+                   (const char *)sqlite3_column_text(s, 1),
+                   (const char *)sqlite3_column_text(s, 2),
+                   (const char *)sqlite3_column_text(s, 3), st, median)))
+      break;
+  }
+  if (!code && rc != SQLITE_DONE)
+    code = DB_FAIL(db, rc, err, "records of %s on %s in tuning log %s", workload_key, target,
+                   db->path);
+  else if (code)
+    code = qt_fail(err, code, "records of %s on %s in tuning log %s: stopped by the caller",
+                   workload_key, target, db->path);
   sqlite3_reset(s);
   return code;
 }

@@ -128,6 +128,16 @@ int qt_db_lookup(qt_db *db, const char *workload_key, const char *target,
                  const char *template_name, const char *knobs, qt_db_recorded *out, int *found,
                  qt_err *err);
 
+/* Called by qt_db_task_records for each measurement; a non-zero return stops it. */
+typedef int (*qt_db_record_fn)(void *ctx, const char *template_name, const char *knobs,
+                               const char *source_hash, const char *protocol, qt_status status,
+                               double median_ns);
+
+/* Every measurement of workload_key on target, oldest first (resume: what a task already
+ * holds). */
+int qt_db_task_records(qt_db *db, const char *workload_key, const char *target,
+                       qt_db_record_fn fn, void *ctx, qt_err *err);
+
 /* Called by qt_db_history for each row; a non-zero return stops it (and is its result). */
 typedef int (*qt_db_history_fn)(void *ctx, const char *workload_key, const char *template_name,
                                 const char *knobs, double median_ns);

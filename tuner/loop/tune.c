@@ -667,6 +667,42 @@ typedef struct task_run {
   uint64_t expected;
 } task_run;
 
+/* Resume: the configs the log already holds for a task (same sources and protocol, a final
+ * status) count against its budget, and its strategy learns from them, so a rerun finishes
+ * what an earlier run left whatever the strategy would propose now. */
+typedef struct prior_records {
+  task_run *tr;
+  const qt_build_ctx *bctx;
+  int count;
+} prior_records;
+
+static int prior_record(void *ctx, const char *tpl, const char *knobs, const char *source_hash,
+                        const char *protocol, qt_status status, double median_ns) {
+  prior_records *pr = ctx;
+  task_run *tr = pr->tr;
+  (void)tpl;
+  if (!qt_status_is_final(status) || strcmp(protocol, tr->protocol) != 0) return 0;
+  qt_config c;
+  qt_err ignored;
+  if (qt_config_parse(&tr->space, knobs, &c, &ignored)) return 0; /* stale: other sources */
+  char hash[17];
+  qt_variant_source_hash(pr->bctx, &tr->task->w, &c, hash);
+  if (strcmp(hash, source_hash) != 0) return 0;
+  uint64_t idx = qt_space_encode(&tr->space, &c);
+  for (int i = 0; i < tr->n_defaults; i++) /* baselines go through the normal path */
+    if (qt_space_encode(&tr->space, &tr->defaults[i]) == idx) return 0;
+  if (qt_strategy_was_excluded(tr->strategy, idx)) return 0; /* a repeat (re-measurement) */
+  qt_strategy_exclude(tr->strategy, idx);
+  double cost = status == QT_STATUS_OK && median_ns > 0 ? median_ns : -1;
+  tr->strategy->ops->update(tr->strategy, &idx, &cost, 1);
+  if (cost > 0 && (tr->ts.best_ns <= 0 || cost < tr->ts.best_ns)) {
+    tr->ts.best_ns = cost;
+    qt_config_format(&c, tr->ts.best_knobs, sizeof tr->ts.best_knobs);
+  }
+  pr->count++;
+  return 0;
+}
+
 /* The task's early stop: this many measured configs without a new best. */
 static int task_stopped_early(const qt_tune_options *o, const task_run *tr) {
   return o->early_stop > 0 && tr->ts.since_best >= o->early_stop;
@@ -704,6 +740,17 @@ static int task_begin(qt_db *db, const qt_model *m, int t_index, const qt_build_
     return rc;
   if ((rc = qt_expected_checksum(&task->w, o->protocol.data_seed, &tr->expected, err)))
     return qt_err_wrap(err, "task %s", task->key);
+  prior_records pr = {tr, bctx, 0};
+  if ((rc = qt_db_task_records(db, task->key, bctx->target.name, prior_record, &pr, err)))
+    return rc;
+  if (pr.count) {
+    tr->ts.proposed += pr.count;
+    tr->ts.done += pr.count;
+    stats->skipped += pr.count;
+    if (o->log && !o->tty)
+      fprintf(o->log, "task %d/%d %s: %d searched configs already in the log\n", t_index + 1,
+              m->n_tasks, tr->layers, pr.count);
+  }
   return 0;
 }
 

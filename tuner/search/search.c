@@ -124,3 +124,7 @@ void qt_strategy_destroy(qt_strategy *s) {
 void qt_strategy_exclude(qt_strategy *s, uint64_t index) {
   if (index < qt_space_size(s->space)) qt_strategy_take(s, index);
 }
+
+int qt_strategy_was_excluded(const qt_strategy *s, uint64_t index) {
+  return index < qt_space_size(s->space) && qt_strategy_is_taken(s, index);
+}

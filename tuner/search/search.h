@@ -61,8 +61,10 @@ void qt_strategy_time_into(qt_strategy *s, double *ms);
 const char *qt_strategy_names(void);
 int qt_strategy_exists(const char *name);
 
-/* Marks index as already proposed (e.g. the default config, measured first). */
+/* Marks index as already proposed (e.g. the default config, measured first), and whether it
+ * was proposed or excluded before. */
 void qt_strategy_exclude(qt_strategy *s, uint64_t index);
+int qt_strategy_was_excluded(const qt_strategy *s, uint64_t index);
 
 /* Lists the valid indices of space in enumeration order (malloc'd; caller frees). */
 int qt_space_enumerate_valid(const qt_space *space, uint64_t **out, uint64_t *n, qt_err *err);
