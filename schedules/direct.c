@@ -7,31 +7,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "schedules/space.h"
+#include "schedules/template.h"
 
 enum { K_OCB, K_TH, K_TW, K_ORDER, K_KU, K_PAD, K_RQ, K_ISA, N_KNOBS };
 enum { ORDER_HWC = 0, ORDER_HCW = 1 };
-enum { PAD_INLINE = 0, PAD_PREPAD = 1, PAD_STRIPS = 2 };
-enum { RQ_TILE = 0, RQ_ROW = 1, RQ_PASS = 2 };
-enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4 };
 
-/* Per ISA value (kernels/ukernels/qt_ukernel_direct_*.h): name, the target features it needs,
- * 1 if s8 only, int32 lanes of an accumulator register (the OCB multiple it needs) and the
- * bytes of a kernel row one k-step of its reduction loop takes (what ku unrolls). */
-static const struct isa_info {
-  const char *name, *lacks;
-  uint32_t needs;
-  int s8_only, lanes, ocb_multiple, kstep;
-} isa_info[] = {
-    [ISA_C] = {"c", "", 0, 0, 0, 1, 1},
-    [ISA_AVX2] = {"avx2", "avx2", QT_ISA_AVX2, 0, 8, 8, 2},
-    [ISA_AVX512VNNI] = {"avx512vnni", "avx512 + avx512vnni", QT_ISA_AVX512 | QT_ISA_AVX512VNNI, 1,
-                        16, 16, 4},
-    [ISA_NEON] = {"neon", "neon", QT_ISA_NEON, 0, 4, 8, 8},
-    [ISA_NEONDOT] = {"neondot", "dotprod (SDOT)", QT_ISA_NEON | QT_ISA_DOTPROD, 1, 4, 4, 4},
+/* Per ISA value, its micro-kernel (kernels/ukernels/qt_ukernel_direct_*.h): int32 lanes of an
+ * accumulator register, the OCB multiple it needs, and the bytes of a kernel row one k-step
+ * of its reduction loop takes (what ku unrolls). */
+static const struct isa_tile {
+  int lanes, ocb_multiple, kstep;
+} isa_tile[] = {
+    [ISA_C] = {0, 1, 1},
+    [ISA_AVX2] = {8, 8, 2},
+    [ISA_AVX512VNNI] = {16, 16, 4},
+    [ISA_NEON] = {4, 8, 8},
+    [ISA_NEONDOT] = {4, 4, 4},
 };
 
-static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+extern const qt_template_def qt_template_direct;
 
 static int padded(const qt_workload *w) {
   const qt_conv_params *p = &w->desc.p;
@@ -50,7 +44,7 @@ static int direct_registers(int ocb, int th, int tw, int lanes) {
  * (avx2, avx512vnni, neondot: OCB/L weight vectors), or th*tw widened input vectors and OCB/8
  * int16x8 weight vectors (neon). */
 static int isa_registers(int ocb, int tp, int isa) {
-  const int lanes = isa_info[isa].lanes;
+  const int lanes = isa_tile[isa].lanes;
   if (isa == ISA_NEON) return tp * (ocb / lanes) + ocb / 8 + tp;
   return tp * (ocb / lanes) + ocb / lanes + 1;
 }
@@ -60,38 +54,25 @@ static int isa_registers(int ocb, int tp, int isa) {
 static int isa_valid(const qt_workload *w, const qt_target *t, const int *v, char *why,
                      size_t cap) {
   const int ocb = v[K_OCB], tp = v[K_TH] * v[K_TW], ku = v[K_KU], isa = v[K_ISA];
-  const struct isa_info *ii = &isa_info[isa];
-  if ((t->isa & ii->needs) != ii->needs) {
-    snprintf(why, cap, "isa=%s: target %s lacks %s", ii->name, t->name, ii->lacks);
-    return 0;
-  }
-  if (ii->s8_only && w->dtype != QT_DTYPE_S8) {
-    snprintf(why, cap, "isa=%s: its dot product needs signed int8 weights, u8 weights with a "
-                       "zero point do not fit (s8 only)", ii->name);
-    return 0;
-  }
-  if (ocb % ii->ocb_multiple != 0) {
-    snprintf(why, cap, "isa=%s: ocb=%d is not a multiple of %d", ii->name, ocb, ii->ocb_multiple);
-    return 0;
-  }
-  const int steps = w->desc.p.kernel_w * w->desc.in.c / ii->kstep;
+  const struct isa_tile *it = &isa_tile[isa];
+  const char *name = qt_isa_label(&qt_template_direct, K_ISA, isa);
+  if (!qt_isa_valid(w, t, name, "ocb", ocb, it->ocb_multiple, why, cap)) return 0;
+  const int steps = w->desc.p.kernel_w * w->desc.in.c / it->kstep;
   if (ku > 1 && ku > steps) {
     snprintf(why, cap, "isa=%s: ku=%d > the %d whole %d-byte k-steps of a kernel row (kw*in_c=%d)",
-             ii->name, ku, steps, ii->kstep, w->desc.p.kernel_w * w->desc.in.c);
+             name, ku, steps, it->kstep, w->desc.p.kernel_w * w->desc.in.c);
     return 0;
   }
   const int regs = isa_registers(ocb, tp, isa);
   if (regs > t->vector_regs) {
     snprintf(why, cap, "%dx%d %s tile of %d channels needs %d vector registers, target has %d",
-             v[K_TH], v[K_TW], ii->name, ocb, regs, t->vector_regs);
+             v[K_TH], v[K_TW], name, ocb, regs, t->vector_regs);
     return 0;
   }
   return 1;
 }
 
-static int direct_applies(const qt_workload *w) {
-  return w->desc.p.op == QT_OP_CONV2D && w->desc.p.depth_multiplier == 1;
-}
+static int direct_applies(const qt_workload *w) { return qt_is_plain_conv2d(w); }
 
 static int direct_valid(const qt_workload *w, const qt_target *t, const int *v, char *why,
                         size_t cap) {
@@ -227,17 +208,16 @@ const qt_template_def qt_template_direct = {
             [K_PAD] = {"pad", "QT_KNOB_PAD", QT_FAMILY_COMPUTE_AT,
                        "padding: inline bounds checks, prepadded input copy, or check-free "
                        "interior with checked border strips",
-                       3, {PAD_INLINE, PAD_PREPAD, PAD_STRIPS}, {"inline", "prepad", "strips"}},
+                       QT_PAD_STRIPS_KNOB_VALUES},
             [K_RQ] = {"rq", "QT_KNOB_RQ", QT_FAMILY_COMPUTE_AT,
                       "requantization: fused per tile, per band of rows from int32, or one pass "
                       "at the end",
-                      3, {RQ_TILE, RQ_ROW, RQ_PASS}, {"tile", "row", "pass"}},
+                      QT_RQ_KNOB_VALUES},
             [K_ISA] = {"isa", "QT_KNOB_ISA", QT_FAMILY_ISA,
                        "ISA strategy of a tile's reduction: c = plain C outer product, avx2 = "
                        "VPMADDWD on int16, avx512vnni = VPDPBUSD (s8), neon = SMLAL/SMLAL2 on "
                        "int16, neondot = SDOT (s8); the micro-kernels walk kernel rows in place",
-                       5, {ISA_C, ISA_AVX2, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT},
-                       {"c", "avx2", "avx512vnni", "neon", "neondot"}},
+                       QT_CONV_ISA_KNOB_VALUES},
         },
     .applies = direct_applies,
     .valid = direct_valid,

@@ -6,35 +6,31 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "schedules/space.h"
+#include "schedules/template.h"
 
 /* Knob indices, in declaration order (the order of the canonical knob string). */
 enum { K_CB, K_TH, K_TW, K_ORDER, K_KU, K_LOAD, K_PAD, K_RQ, K_ISA, K_COUNT };
 
-/* Named values, as the template's #if tests them. */
+/* Named values, as the template's #if tests them (the shared ones: template.h). */
 enum { ORDER_HWC = 0, ORDER_CHW = 1 };
-enum { LOAD_WEIGHTS = 0, LOAD_INPUTS = 1 };
-enum { PAD_INLINE = 0, PAD_PREPAD = 1, PAD_STRIPS = 2 };
-enum { RQ_TILE = 0, RQ_ROW = 1, RQ_PASS = 2 };
-enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_NEON = 3 };
 
-/* Per ISA value (kernels/ukernels/qt_ukernel_dwconv_*.h): name, the target features it needs,
- * the channels one vector of int16 holds (cb must be a multiple: the micro-kernel's chunk),
- * the int32 lanes of an accumulator register, and the registers of its inner loop beside the
- * accumulators: weight vectors per tap pair (weights-first) or per tap (neon), and the
- * temporaries of one position (x86: two loaded taps and their two widened halves; neon: the
- * loaded bytes and the widened int16, plus the reloaded weight vector inputs-first, which
- * x86 takes as a memory operand). */
-static const struct isa_info {
-  const char *name;
-  uint32_t needs;
+/* Per ISA value, its micro-kernel (kernels/ukernels/qt_ukernel_dwconv_*.h): the channels one
+ * vector of int16 holds (cb must be a multiple: the micro-kernel's chunk), the int32 lanes of
+ * an accumulator register, and the registers of its inner loop beside the accumulators:
+ * weight vectors per tap pair (weights-first) or per tap (neon), and the temporaries of one
+ * position (x86: two loaded taps and their two widened halves; neon: the loaded bytes and the
+ * widened int16, plus the reloaded weight vector inputs-first, which x86 takes as a memory
+ * operand). */
+static const struct isa_tile {
   int chunk, lanes, weights_per_step, temps;
-} isa_info[] = {
-    [ISA_C] = {"c", 0, 1, 0, 0, 0},
-    [ISA_AVX2] = {"avx2", QT_ISA_AVX2, 16, 8, 2, 4},
-    [ISA_AVX512] = {"avx512", QT_ISA_AVX512, 32, 16, 2, 4},
-    [ISA_NEON] = {"neon", QT_ISA_NEON, 8, 4, 1, 2},
+} isa_tile[] = {
+    [ISA_C] = {1, 0, 0, 0},
+    [ISA_AVX2] = {16, 8, 2, 4},
+    [ISA_AVX512] = {32, 16, 2, 4},
+    [ISA_NEON] = {8, 4, 1, 2},
 };
+
+extern const qt_template_def qt_template_dwconv;
 
 /* Smallest channel block whose int8 inputs GCC's loop vectoriser can load as one vector:
  * the vectorisation factor comes from the int8 input, and x86 has no 64-bit vector integer
@@ -46,8 +42,6 @@ static int min_vector_cb(const qt_target *t) {
   if (strcmp(t->arch, "aarch64") == 0) return 8;
   return 4;
 }
-
-static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 /* Vector registers a config keeps live in its inner loop, in int32 lanes of L per register:
  * the accumulators (TH*TW positions x ceil(CB/L) registers each, a block narrower than a
@@ -68,35 +62,26 @@ static int dw_applies(const qt_workload *w) { return w->desc.p.op == QT_OP_DEPTH
  * vectors of the KU steps of one chunk when weights are loaded first (an inputs-first neon
  * kernel reloads one), and the temporaries of one position. */
 static int isa_registers(const int *v) {
-  const struct isa_info *in = &isa_info[v[K_ISA]];
-  const int acc = v[K_TH] * v[K_TW] * (v[K_CB] / in->lanes);
-  int weights = v[K_LOAD] == LOAD_WEIGHTS ? v[K_KU] * in->weights_per_step : 0;
+  const struct isa_tile *tile = &isa_tile[v[K_ISA]];
+  const int acc = v[K_TH] * v[K_TW] * (v[K_CB] / tile->lanes);
+  int weights = v[K_LOAD] == LOAD_WEIGHTS ? v[K_KU] * tile->weights_per_step : 0;
   if (v[K_ISA] == ISA_NEON && v[K_LOAD] == LOAD_INPUTS) weights = 1;
-  return acc + weights + in->temps;
+  return acc + weights + tile->temps;
 }
 
 /* 1 if the isa value is usable for (w, t) with this block and tile, else 0 and why. */
 static int isa_valid(const qt_workload *w, const qt_target *t, const int *v, char *why,
                      size_t cap) {
-  const struct isa_info *in = &isa_info[v[K_ISA]];
-  if ((t->isa & in->needs) != in->needs) {
-    snprintf(why, cap, "isa=%s: target %s lacks %s", in->name, t->name,
-             v[K_ISA] == ISA_AVX512 ? "avx512 (F+BW)" : in->name);
-    return 0;
-  }
+  const char *name = qt_isa_label(&qt_template_dwconv, K_ISA, v[K_ISA]);
+  if (!qt_isa_valid(w, t, name, "cb", v[K_CB], isa_tile[v[K_ISA]].chunk, why, cap)) return 0;
   if (w->desc.p.depth_multiplier != 1) {
     snprintf(why, cap, "isa=%s: the micro-kernel loads cb consecutive input channels; depth "
-                       "multiplier %d would need a gather", in->name, w->desc.p.depth_multiplier);
-    return 0;
-  }
-  if (v[K_CB] % in->chunk != 0) {
-    snprintf(why, cap, "isa=%s: cb=%d is not a multiple of %d (one vector of int16 channels)",
-             in->name, v[K_CB], in->chunk);
+                       "multiplier %d would need a gather", name, w->desc.p.depth_multiplier);
     return 0;
   }
   const int regs = isa_registers(v);
   if (regs > t->vector_regs) {
-    snprintf(why, cap, "isa=%s registers: %d > %d", in->name, regs, t->vector_regs);
+    snprintf(why, cap, "isa=%s registers: %d > %d", name, regs, t->vector_regs);
     return 0;
   }
   return 1;
@@ -108,7 +93,7 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
   const qt_conv_desc *d = &w->desc;
   const int oc = d->out.c, oh = d->out.h, ow = d->out.w;
   const int isa = v[K_ISA];
-  const int min_cb = isa == ISA_C ? min_vector_cb(t) : isa_info[isa].chunk;
+  const int min_cb = isa == ISA_C ? min_vector_cb(t) : isa_tile[isa].chunk;
   if (!dw_applies(w)) {
     snprintf(why, cap, "not a depthwise workload");
     return 0;
@@ -149,7 +134,7 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
       snprintf(why, cap, "ku=%d > kw=%d", v[K_KU], d->p.kernel_w);
     else
       snprintf(why, cap, "ku=%d > %d %s of the isa=%s tap loop", v[K_KU], steps,
-               isa == ISA_NEON ? "taps" : "tap pairs", isa_info[isa].name);
+               isa == ISA_NEON ? "taps" : "tap pairs", qt_isa_label(&qt_template_dwconv, K_ISA, isa));
     return 0;
   }
   /* Without padding every tile is interior: checks or a padded copy are pure overhead. */
@@ -232,7 +217,7 @@ static void dw_default_isa(const qt_workload *w, const qt_target *t, int *v) {
   } else {
     return;
   }
-  const int chunk = isa_info[trial[K_ISA]].chunk;
+  const int chunk = isa_tile[trial[K_ISA]].chunk;
   while (trial[K_CB] > chunk && trial[K_CB] > w->desc.out.c) trial[K_CB] /= 2;
   if (trial[K_TH] > w->desc.out.h) trial[K_TH] = 1;
   if (trial[K_TW] > w->desc.out.w) trial[K_TW] = 1;
@@ -314,10 +299,10 @@ const qt_template_def qt_template_dwconv = {
             [K_PAD] = {"pad", "QT_KNOB_PAD", QT_FAMILY_COMPUTE_AT,
                        "padding: inline checks, prepadded copy, or check-free interior + "
                        "checked strips",
-                       3, {PAD_INLINE, PAD_PREPAD, PAD_STRIPS}, {"inline", "prepad", "strips"}},
+                       QT_PAD_STRIPS_KNOB_VALUES},
             [K_RQ] = {"rq", "QT_KNOB_RQ", QT_FAMILY_COMPUTE_AT,
                       "requantization: per tile from registers, per band of rows, or one pass",
-                      3, {RQ_TILE, RQ_ROW, RQ_PASS}, {"tile", "row", "pass"}},
+                      QT_RQ_KNOB_VALUES},
             [K_ISA] = {"isa", "QT_KNOB_ISA", QT_FAMILY_ISA,
                        "ISA strategy of the tile's reduction: c = auto-vectorised C, avx2 / "
                        "avx512 = VPMADDWD on tap pairs widened to int16, neon = SMLAL/SMLAL2 "

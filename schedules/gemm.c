@@ -8,31 +8,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "schedules/space.h"
+#include "schedules/template.h"
 
 enum { K_MR, K_NR, K_KU, K_LOAD, K_PIPE, K_VEC, K_ORDER, K_PAD, K_RQ, K_ISA, N_KNOBS };
-enum { LOAD_WEIGHTS = 0, LOAD_INPUTS = 1 };
 enum { VEC_OUTER = 0, VEC_DOT = 1 };
 enum { ORDER_MN = 0, ORDER_NM = 1 };
-enum { PAD_INLINE = 0, PAD_PREPAD = 1 };
-enum { RQ_TILE = 0, RQ_ROW = 1, RQ_PASS = 2 };
-enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4 };
 
-/* Per ISA value: name, the target features it needs, 1 if s8 only, int32 lanes of an
+/* Per ISA value, its micro-kernel (kernels/ukernels/qt_ukernel_gemm_*.h): int32 lanes of an
  * accumulator register and the NR multiple it needs. */
-static const struct isa_info {
-  const char *name;
-  uint32_t needs;
-  int s8_only, lanes, nr_multiple;
-} isa_info[] = {
-    [ISA_C] = {"c", 0, 0, 0, 1},
-    [ISA_AVX2] = {"avx2", QT_ISA_AVX2, 0, 8, 8},
-    [ISA_AVX512VNNI] = {"avx512vnni", QT_ISA_AVX512 | QT_ISA_AVX512VNNI, 1, 16, 16},
-    [ISA_NEON] = {"neon", QT_ISA_NEON, 0, 4, 8},
-    [ISA_NEONDOT] = {"neondot", QT_ISA_NEON | QT_ISA_DOTPROD, 1, 4, 4},
+static const struct isa_tile {
+  int lanes, nr_multiple;
+} isa_tile[] = {
+    [ISA_C] = {0, 1},
+    [ISA_AVX2] = {8, 8},
+    [ISA_AVX512VNNI] = {16, 16},
+    [ISA_NEON] = {4, 8},
+    [ISA_NEONDOT] = {4, 4},
 };
 
-static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+extern const qt_template_def qt_template_gemm;
 
 /* GEMM dimensions of a conv2d workload: rows M (output pixels), reduction K. */
 static long long gemm_m(const qt_workload *w) {
@@ -73,7 +67,7 @@ static int gemm_registers(int mr, int nr, int vec, int lanes) {
  *     pipe=0: MR inputs + NV weights (load=weights) or 1 (load=inputs);
  *     pipe=P: 2 MR inputs (this block's and the next's) + P + 1 weight sets. */
 static int isa_registers(int mr, int nr, int isa, int load, int pipe) {
-  const int lanes = isa_info[isa].lanes;
+  const int lanes = isa_tile[isa].lanes;
   const int acc = mr * (nr / lanes);
   if (isa == ISA_NEON) {
     const int nv = nr / 8;
@@ -89,27 +83,11 @@ static int isa_registers(int mr, int nr, int isa, int load, int pipe) {
 static int isa_valid(const qt_workload *w, const qt_target *t, const int *v, char *why,
                      size_t cap) {
   const int mr = v[K_MR], nr = v[K_NR], isa = v[K_ISA];
-  const char *name = isa_info[isa].name;
-  const uint32_t need = isa_info[isa].needs;
-  if ((t->isa & need) != need) {
-    snprintf(why, cap, "isa=%s: target %s lacks %s", name, t->name,
-             isa == ISA_NEONDOT ? "dotprod (SDOT)" : isa == ISA_AVX512VNNI ? "avx512 + avx512vnni"
-                                                                            : name);
-    return 0;
-  }
-  if (isa_info[isa].s8_only && w->dtype != QT_DTYPE_S8) {
-    snprintf(why, cap, "isa=%s: its dot product needs signed int8 weights, u8 weights with a "
-                       "zero point do not fit (s8 only)", name);
-    return 0;
-  }
+  const char *name = qt_isa_label(&qt_template_gemm, K_ISA, isa);
+  if (!qt_isa_valid(w, t, name, "nr", nr, isa_tile[isa].nr_multiple, why, cap)) return 0;
   if (v[K_VEC] != VEC_OUTER) {
     snprintf(why, cap, "isa=%s: the micro-kernel broadcasts inputs against a column panel "
                        "(vec=outer)", name);
-    return 0;
-  }
-  const int multiple = isa_info[isa].nr_multiple;
-  if (nr % multiple != 0) {
-    snprintf(why, cap, "isa=%s: nr=%d is not a multiple of %d", name, nr, multiple);
     return 0;
   }
   if (mr > 8) {
@@ -126,9 +104,7 @@ static int isa_valid(const qt_workload *w, const qt_target *t, const int *v, cha
   return 1;
 }
 
-static int gemm_applies(const qt_workload *w) {
-  return w->desc.p.op == QT_OP_CONV2D && w->desc.p.depth_multiplier == 1;
-}
+static int gemm_applies(const qt_workload *w) { return qt_is_plain_conv2d(w); }
 
 static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, char *why,
                       size_t cap) {
@@ -316,13 +292,12 @@ const qt_template_def qt_template_gemm = {
             [K_RQ] = {"rq", "QT_KNOB_RQ", QT_FAMILY_COMPUTE_AT,
                       "requantization: fused per tile, per row block from int32, or one pass "
                       "at the end",
-                      3, {RQ_TILE, RQ_ROW, RQ_PASS}, {"tile", "row", "pass"}},
+                      QT_RQ_KNOB_VALUES},
             [K_ISA] = {"isa", "QT_KNOB_ISA", QT_FAMILY_ISA,
                        "ISA strategy of the micro-kernel: c = plain C (vec picks the form), "
                        "avx2 = VPMADDWD on int16, avx512vnni = VPDPBUSD (s8), neon = "
                        "SMLAL/SMLAL2 on int16, neondot = SDOT (s8)",
-                       5, {ISA_C, ISA_AVX2, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT},
-                       {"c", "avx2", "avx512vnni", "neon", "neondot"}},
+                       QT_CONV_ISA_KNOB_VALUES},
         },
     .applies = gemm_applies,
     .valid = gemm_valid,

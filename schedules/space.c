@@ -3,6 +3,7 @@
  * canonical knob string and the -D rendering. Templates describe themselves in
  * schedules/<template>.c; nothing here knows any template's knobs. */
 #include "schedules/space.h"
+#include "schedules/template.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,28 +220,13 @@ int qt_config_defines(const qt_config *c, char *buf, size_t cap) {
   return 0;
 }
 
-/* The compile flags of an ISA strategy, by the label every template's isa knob gives it:
- * one table, so a strategy is compiled alike in every template. Labels not listed (c, neon:
- * baseline aarch64) need none. */
-static const struct isa_flags {
-  const char *label, *flags;
-} isa_flags[] = {
-    {"avx2", "-mavx2"},
-    {"avx512", "-mavx512f -mavx512bw"},
-    {"avx512vnni", "-mavx512f -mavx512bw -mavx512vnni"},
-    {"neondot", "-march=armv8.2-a+dotprod"},
-};
-
+/* The ISA-family knob's flags come from template.h's one strategy table, so a strategy is
+ * compiled alike in every template. */
 static const char *knob_value_flags(const qt_template_def *t, int k, int value) {
   if (t->knob_flags) return t->knob_flags(k, value);
-  const qt_knob_def *kd = &t->knobs[k];
-  if (kd->family != QT_FAMILY_ISA) return NULL;
-  for (int v = 0; v < kd->n_values; v++) {
-    if (kd->values[v] != value || !kd->labels[v]) continue;
-    for (size_t i = 0; i < sizeof isa_flags / sizeof isa_flags[0]; i++)
-      if (strcmp(isa_flags[i].label, kd->labels[v]) == 0) return isa_flags[i].flags;
-  }
-  return NULL;
+  if (t->knobs[k].family != QT_FAMILY_ISA) return NULL;
+  const qt_isa_strategy *s = qt_isa_strategy_find(qt_isa_label(t, k, value));
+  return s ? s->flags : NULL;
 }
 
 int qt_config_flags(const qt_config *c, char *buf, size_t cap) {

@@ -23,7 +23,7 @@
 #define QT_MAX_TEMPLATES 8
 #define QT_KNOBS_MAX 512 /* canonical knob string buffer */
 
-/* Knob families (docs/DESIGN.md §3). */
+/* Knob families: what kind of schedule decision a knob makes (docs/DESIGN.md §3). */
 typedef enum qt_knob_family {
   QT_FAMILY_CHANNEL_SPLIT,
   QT_FAMILY_SPATIAL_TILE,
@@ -61,7 +61,7 @@ typedef struct qt_template_def {
   int (*preference)(const qt_workload *w);
   /* Compiler flags value `value` of knob `knob` needs beyond the target's (an ISA strategy's
    * "-mavx512vnni", say), space-separated, or NULL/"" for none. NULL pointer: the flags of
-   * the ISA-family knob's label from space.c's one table (avx2, avx512, avx512vnni,
+   * the ISA-family knob's label from schedules/template.c's one table (avx2, avx512, avx512vnni,
    * neondot). The flags belong to the variant, not the target: a target offers the value
    * only if it has the feature (valid()), and the variant says how to compile it. */
   const char *(*knob_flags)(int knob, int value);

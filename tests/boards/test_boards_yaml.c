@@ -1,7 +1,7 @@
 /* test_boards_yaml.c — the boards file loader: the example file loads; relative key paths are
  * resolved against the file's directory; defaults hold; malformed files (unknown field, ssh
- * board without known_hosts, bad port, duplicate name, bad cores, not YAML) are refused with
- * the file, line and reason. */
+ * board without known_hosts, bad port, duplicate name, bad cores, unknown kind, not YAML) are
+ * refused with the file, line and reason. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +63,11 @@ int main(void) {
   CHECK_MSG(strstr(err.msg, "duplicate board name 'b1'"), "%s", err.msg);
   CHECK_EQ_INT(load_text(SSH_BOARD("    cores: \"1; rm -rf /\"\n"), b, &err), QT_ECONFIG);
   CHECK_MSG(strstr(err.msg, "'cores'"), "%s", err.msg);
-  CHECK_EQ_INT(load_text(SSH_BOARD("    kind: telnet\n"), b, &err), QT_ECONFIG);
+  /* A board of its own: SSH_BOARD already names its kind, a second 'kind' would be refused as
+   * a duplicate field before the kind is looked at. */
+  CHECK_EQ_INT(load_text("boards:\n  - {name: t1, target: host, kind: telnet}\n", b, &err),
+               QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "field 'kind': expected local or ssh, got 'telnet'"), "%s", err.msg);
   CHECK_EQ_INT(load_text("boards: [\n", b, &err), QT_ECONFIG);
   CHECK_MSG(strstr(err.msg, "malformed YAML"), "%s", err.msg);
   CHECK_EQ_INT(load_text("boards: []\n", b, &err), QT_ECONFIG);

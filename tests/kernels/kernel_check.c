@@ -3,7 +3,8 @@
  * output) is allocated QT_ALIGN-aligned with guard bytes right after its end, and the variant
  * runs twice with different fill patterns in output and scratch, so an overrun, an output
  * the variant never writes (even one whose right value equals a fill byte) or a dependence
- * on stale scratch contents is reported, as is any write to the inputs it only reads. */
+ * on stale scratch contents is reported, as is any write to the inputs it only reads. Also
+ * the count of output bytes compared, and which ISA groups of variants this CPU can run. */
 #include "kernel_check.h"
 
 #include <stdarg.h>
@@ -12,6 +13,10 @@
 #include <string.h>
 
 #include "qt_datagen.h"
+
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
 
 enum { GUARD_BYTES = 64, GUARD_FILL = 0xEB };
 
@@ -80,6 +85,52 @@ static int fail(char *msg, size_t cap, const qt_variant_fns *v, const qt_conv_de
   return 1;
 }
 
+static size_t compared_bytes;
+
+size_t qt_check_compared_bytes(void) { return compared_bytes; }
+
+size_t qt_output_bytes(const qt_conv_desc *d) {
+  return (size_t)d->out.n * (size_t)d->out.h * (size_t)d->out.w * (size_t)d->out.c;
+}
+
+int qt_isa_group_runnable(const char *group, const char **missing) {
+  *missing = "";
+  if (strcmp(group, "c") == 0 || strcmp(group, "twin") == 0) return 1;
+#if defined(__x86_64__)
+  /* The test binary is built without ISA flags; only the variants' objects have them. */
+  __builtin_cpu_init();
+  if (strcmp(group, "avx2") == 0) {
+    *missing = "avx2";
+    return __builtin_cpu_supports("avx2");
+  }
+  if (strcmp(group, "avx512") == 0) {
+    *missing = "avx512f + avx512bw";
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  }
+  if (strcmp(group, "avx512vnni") == 0) {
+    *missing = "avx512f + avx512bw + avx512vnni";
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vnni");
+  }
+#elif defined(__aarch64__)
+  if (strcmp(group, "neon") == 0) return 1; /* baseline aarch64 */
+  if (strcmp(group, "neondot") == 0) {
+    *missing = "dotprod (asimddp)";
+    return (getauxval(AT_HWCAP) & (1ul << 20)) != 0; /* HWCAP_ASIMDDP */
+  }
+#endif
+  *missing = "an ISA this architecture does not have";
+  return 0;
+}
+
+void qt_skip_unless_runnable(const char *test, const char *group, int n_variants) {
+  const char *missing;
+  if (qt_isa_group_runnable(group, &missing)) return;
+  printf("SKIP %s: this CPU lacks %s, so its %d %s variants did not run\n", test, missing,
+         n_variants, group);
+  exit(QT_TEST_SKIPPED);
+}
+
 int qt_check_variant(const qt_variant_fns *v, const qt_conv_desc *d, int32_t dtype,
                      int32_t requant, uint64_t seed, char *msg, size_t cap) {
   if (msg && cap) msg[0] = '\0';
@@ -141,8 +192,8 @@ int qt_check_variant(const qt_variant_fns *v, const qt_conv_desc *d, int32_t dty
       fail(msg, cap, v, d, dtype, requant, seed, "run wrote into packed guard byte %ld", over);
       goto done;
     }
-    size_t first = p.output_bytes, ndiff = 0;
-    for (size_t i = 0; i < p.output_bytes; i++)
+    size_t first = p.output_bytes, ndiff = 0, i = 0;
+    for (; i < p.output_bytes; i++)
       if (out.p[i] != want[i] && ndiff++ == 0) first = i;
     if (ndiff) {
       const size_t c = first % (size_t)d->out.c, x = first / d->out.c % (size_t)d->out.w;
@@ -156,6 +207,7 @@ int qt_check_variant(const qt_variant_fns *v, const qt_conv_desc *d, int32_t dty
            n, y, x, c, first, got, exp, ndiff, p.output_bytes, pass + 1, fills[pass][0]);
       goto done;
     }
+    compared_bytes += i;
   }
   if (qt_checksum(p.input, p.input_bytes) != input_sum ||
       qt_checksum(p.weights, p.weight_bytes) != weight_sum ||

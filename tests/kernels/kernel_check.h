@@ -48,6 +48,25 @@ typedef struct qt_variant_fns {
 int qt_check_variant(const qt_variant_fns *v, const qt_conv_desc *d, int32_t dtype,
                      int32_t requant, uint64_t seed, char *msg, size_t cap);
 
+/* Bytes of d's int8 output: n * out_h * out_w * out_c. */
+size_t qt_output_bytes(const qt_conv_desc *d);
+
+/* Output bytes qt_check_variant has found equal to the reference so far, over all calls
+ * (each run of each call counts): a sweep asserts it compared every case it meant to. */
+size_t qt_check_compared_bytes(void);
+
+/* The exit code ctest reports as skipped: SKIP_RETURN_CODE of every kernel variant test. */
+#define QT_TEST_SKIPPED 77
+
+/* 1 if this CPU (or the one qemu emulates) runs the variants of ISA group `group`: "c" and
+ * "twin" (plain C) everywhere; an isa label built with its flags (avx2, avx512, avx512vnni,
+ * neon, neondot) where the CPU has the features. Else 0, with *missing naming them. */
+int qt_isa_group_runnable(const char *group, const char **missing);
+
+/* For a test of one ISA group: returns if this CPU runs the group's variants, else prints why
+ * the test's n_variants variants did not run and exits with QT_TEST_SKIPPED. */
+void qt_skip_unless_runnable(const char *test, const char *group, int n_variants);
+
 /* Writes a one-line description of d ("conv2d n1 8x8x3 -> 8x8x5 k3x3 s1x1 d1x1 p1,1,1,1
  * dm1") into buf (cap bytes); returns buf. For test messages. */
 char *qt_desc_str(const qt_conv_desc *d, char *buf, size_t cap);

@@ -1,15 +1,16 @@
 /* test_gemm.c — the conv2d im2col + GEMM template (kernels/templates/gemm.c) against the
- * reference. gemm.cmake compiles the template once per entry of the table below with runtime
- * shapes and that entry's knobs; together the entries cover every value of every knob. Each
- * variant runs over every conv2d edge shape (edge_shapes.h) for both dtypes and both requant
- * schemes, and over a few MobileNetV2-sized conv layers, and must match qt_ref_conv byte for
- * byte (qt_check_variant: guard bytes, two output/scratch fills). It also checks the contract's
- * error returns and the scratch the knobs ask for. ISA variants (isa avx2/avx512vnni) come in
- * two builds: with the ISA's flags (x86 values on x86-64, QT_TEST_X86_ISA; neon/neondot on
- * aarch64, QT_TEST_ARM_ISA; skipped with a message on a CPU without the feature, e.g. neondot
- * under qemu -cpu cortex-a53) and without them, which runs the micro-kernel's plain C twin;
- * avx512vnni and neondot variants are s8 only (u8 must be refused). Links qtkernels only: it runs natively
- * and under qemu. */
+ * reference, one ISA group of its variants per test (test_gemm_<group>): CMake compiles the
+ * template once per line of gemm_variants.def with runtime shapes and that line's knobs, and
+ * hands this file its group's lines. Each variant runs over every conv2d edge shape
+ * (edge_shapes.h) for both dtypes and both requant schemes, and over a few MobileNetV2-sized
+ * conv layers, and must match qt_ref_conv byte for byte (qt_check_variant: guard bytes, two
+ * output/scratch fills); every variant of the group must run and every case be compared in
+ * full. It also checks the contract's error returns and the scratch the knobs ask for. A
+ * group built with an ISA's flags (avx2, avx512vnni on x86-64; neon, neondot on aarch64)
+ * exits as skipped, saying so, on a CPU without the feature (e.g. neondot under qemu -cpu
+ * cortex-a53); the twin group runs the micro-kernels' plain C twins everywhere. avx512vnni
+ * and neondot variants are s8 only (u8 must be refused). Links qtkernels only: it runs
+ * natively and under qemu. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,137 +19,24 @@
 #include "qt_datagen.h"
 #include "qt_test.h"
 
-QT_VARIANT_FNS(qt_gemm_4x16_ku1_weights_pipe0_outer_mn_inline_tile__c_);
-QT_VARIANT_FNS(qt_gemm_1x4_ku2_weights_pipe0_dot_nm_prepad_pass__c_);
-QT_VARIANT_FNS(qt_gemm_2x8_ku4_weights_pipe0_dot_mn_prepad_row__c_);
-QT_VARIANT_FNS(qt_gemm_6x32_ku1_weights_pipe0_outer_nm_inline_tile__c_);
-QT_VARIANT_FNS(qt_gemm_8x4_ku2_weights_pipe0_outer_mn_inline_pass__c_);
-QT_VARIANT_FNS(qt_gemm_8x16_ku4_weights_pipe0_outer_nm_prepad_tile__c_);
-QT_VARIANT_FNS(qt_gemm_6x8_ku2_weights_pipe0_outer_mn_inline_row__c_);
-QT_VARIANT_FNS(qt_gemm_1x32_ku4_weights_pipe0_outer_mn_prepad_tile__c_);
-QT_VARIANT_FNS(qt_gemm_2x16_ku1_weights_pipe0_dot_nm_inline_pass__c_);
-QT_VARIANT_FNS(qt_gemm_4x4_ku4_weights_pipe0_dot_mn_prepad_row__c_);
-QT_VARIANT_FNS(qt_gemm_8x32_ku1_weights_pipe0_outer_mn_prepad_pass__c_);
-QT_VARIANT_FNS(qt_gemm_4x8_ku2_weights_pipe0_dot_nm_prepad_tile__c_);
-QT_VARIANT_FNS(qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__avx2_twin_);
-QT_VARIANT_FNS(qt_gemm_6x8_ku4_weights_pipe0_outer_nm_prepad_pass__avx2_twin_);
-QT_VARIANT_FNS(qt_gemm_2x32_ku4_weights_pipe0_outer_mn_prepad_row__avx512vnni_twin_);
-QT_VARIANT_FNS(qt_gemm_8x16_ku1_weights_pipe0_outer_nm_inline_tile__avx512vnni_twin_);
-QT_VARIANT_FNS(qt_gemm_4x8_ku2_weights_pipe0_outer_mn_prepad_row__neon_twin_);
-QT_VARIANT_FNS(qt_gemm_2x16_ku1_weights_pipe0_outer_nm_inline_pass__neondot_twin_);
-QT_VARIANT_FNS(qt_gemm_2x8_ku1_inputs_pipe1_outer_mn_inline_tile__avx2_twin_);
-QT_VARIANT_FNS(qt_gemm_1x16_ku2_weights_pipe2_outer_nm_prepad_pass__avx2_twin_);
-QT_VARIANT_FNS(qt_gemm_4x16_ku1_inputs_pipe2_outer_mn_inline_row__avx512vnni_twin_);
-QT_VARIANT_FNS(qt_gemm_2x32_ku2_weights_pipe1_outer_nm_prepad_tile__avx512vnni_twin_);
-QT_VARIANT_FNS(qt_gemm_2x8_ku1_inputs_pipe1_outer_mn_prepad_pass__neon_twin_);
-QT_VARIANT_FNS(qt_gemm_4x16_ku2_weights_pipe2_outer_mn_inline_tile__neon_twin_);
-QT_VARIANT_FNS(qt_gemm_2x16_ku1_inputs_pipe2_outer_mn_inline_row__neondot_twin_);
-QT_VARIANT_FNS(qt_gemm_4x8_ku2_weights_pipe1_outer_nm_prepad_tile__neondot_twin_);
-#ifdef QT_TEST_ARM_ISA
-#include <sys/auxv.h>
-QT_VARIANT_FNS(qt_gemm_4x16_ku1_weights_pipe0_outer_mn_inline_tile__neon_);
-QT_VARIANT_FNS(qt_gemm_8x8_ku2_weights_pipe0_outer_mn_prepad_row__neon_);
-QT_VARIANT_FNS(qt_gemm_2x32_ku4_weights_pipe0_outer_mn_inline_pass__neon_);
-QT_VARIANT_FNS(qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__neondot_);
-QT_VARIANT_FNS(qt_gemm_8x8_ku1_weights_pipe0_outer_nm_prepad_tile__neondot_);
-QT_VARIANT_FNS(qt_gemm_1x4_ku4_weights_pipe0_outer_mn_prepad_pass__neondot_);
-QT_VARIANT_FNS(qt_gemm_4x8_ku1_inputs_pipe0_outer_mn_inline_tile__neon_);
-QT_VARIANT_FNS(qt_gemm_2x16_ku2_weights_pipe1_outer_nm_prepad_pass__neon_);
-QT_VARIANT_FNS(qt_gemm_4x16_ku1_inputs_pipe2_outer_mn_inline_row__neon_);
-QT_VARIANT_FNS(qt_gemm_1x8_ku4_inputs_pipe1_outer_mn_prepad_tile__neon_);
-QT_VARIANT_FNS(qt_gemm_4x8_ku1_inputs_pipe0_outer_mn_inline_pass__neondot_);
-QT_VARIANT_FNS(qt_gemm_2x16_ku2_weights_pipe1_outer_mn_inline_tile__neondot_);
-QT_VARIANT_FNS(qt_gemm_4x4_ku4_inputs_pipe2_outer_mn_prepad_row__neondot_);
-QT_VARIANT_FNS(qt_gemm_6x8_ku1_inputs_pipe1_outer_mn_inline_tile__neondot_);
-#endif
-#ifdef QT_TEST_X86_ISA
-QT_VARIANT_FNS(qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__avx2_);
-QT_VARIANT_FNS(qt_gemm_2x8_ku1_weights_pipe0_outer_nm_prepad_tile__avx2_);
-QT_VARIANT_FNS(qt_gemm_8x32_ku4_weights_pipe0_outer_mn_inline_pass__avx2_);
-QT_VARIANT_FNS(qt_gemm_8x32_ku2_weights_pipe0_outer_mn_inline_tile__avx512vnni_);
-QT_VARIANT_FNS(qt_gemm_4x16_ku1_weights_pipe0_outer_nm_prepad_pass__avx512vnni_);
-QT_VARIANT_FNS(qt_gemm_1x16_ku4_weights_pipe0_outer_mn_prepad_row__avx512vnni_);
-QT_VARIANT_FNS(qt_gemm_6x32_ku1_weights_pipe0_outer_mn_inline_row__avx512vnni_);
-QT_VARIANT_FNS(qt_gemm_2x16_ku1_inputs_pipe0_outer_mn_inline_tile__avx2_);
-QT_VARIANT_FNS(qt_gemm_2x8_ku2_inputs_pipe1_outer_mn_prepad_row__avx2_);
-QT_VARIANT_FNS(qt_gemm_1x16_ku1_weights_pipe2_outer_nm_inline_pass__avx2_);
-QT_VARIANT_FNS(qt_gemm_2x8_ku4_weights_pipe1_outer_mn_inline_tile__avx2_);
-QT_VARIANT_FNS(qt_gemm_4x32_ku2_inputs_pipe1_outer_mn_inline_tile__avx512vnni_);
-QT_VARIANT_FNS(qt_gemm_6x16_ku1_weights_pipe1_outer_nm_prepad_pass__avx512vnni_);
-QT_VARIANT_FNS(qt_gemm_2x32_ku4_inputs_pipe2_outer_mn_inline_row__avx512vnni_);
-QT_VARIANT_FNS(qt_gemm_4x16_ku1_weights_pipe2_outer_mn_prepad_tile__avx512vnni_);
-QT_VARIANT_FNS(qt_gemm_8x16_ku1_inputs_pipe0_outer_mn_inline_pass__avx512vnni_);
-#endif
+/* This test's variants: the lines of its ISA group in gemm_variants.def (QT_TEST_ISA; the
+ * generated QT_TEST_VARIANTS_H holds just them), first declared, then tabled. */
+#define VARIANT(group, prefix, ...) QT_VARIANT_FNS(prefix);
+#include QT_TEST_VARIANTS_H
+#undef VARIANT
 
 enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4 };
 
-/* Each variant with the knobs it was built with (gemm.cmake), for the scratch checks. */
+/* Each variant with the knobs it was built with, for the scratch checks. */
 static const struct variant {
   const qt_variant_fns *fns;
   int mr, nr, order_nm, prepad, rq; /* rq: 0 tile, 1 row, 2 pass */
   int isa;                          /* ISA_*: packed layout and dtypes */
-  int native;                       /* 1: built with the ISA's flags (needs the CPU feature) */
 } variants[] = {
-    {&qt_gemm_4x16_ku1_weights_pipe0_outer_mn_inline_tile__c_fns, 4, 16, 0, 0, 0, ISA_C, 0},
-    {&qt_gemm_1x4_ku2_weights_pipe0_dot_nm_prepad_pass__c_fns, 1, 4, 1, 1, 2, ISA_C, 0},
-    {&qt_gemm_2x8_ku4_weights_pipe0_dot_mn_prepad_row__c_fns, 2, 8, 0, 1, 1, ISA_C, 0},
-    {&qt_gemm_6x32_ku1_weights_pipe0_outer_nm_inline_tile__c_fns, 6, 32, 1, 0, 0, ISA_C, 0},
-    {&qt_gemm_8x4_ku2_weights_pipe0_outer_mn_inline_pass__c_fns, 8, 4, 0, 0, 2, ISA_C, 0},
-    {&qt_gemm_8x16_ku4_weights_pipe0_outer_nm_prepad_tile__c_fns, 8, 16, 1, 1, 0, ISA_C, 0},
-    {&qt_gemm_6x8_ku2_weights_pipe0_outer_mn_inline_row__c_fns, 6, 8, 0, 0, 1, ISA_C, 0},
-    {&qt_gemm_1x32_ku4_weights_pipe0_outer_mn_prepad_tile__c_fns, 1, 32, 0, 1, 0, ISA_C, 0},
-    {&qt_gemm_2x16_ku1_weights_pipe0_dot_nm_inline_pass__c_fns, 2, 16, 1, 0, 2, ISA_C, 0},
-    {&qt_gemm_4x4_ku4_weights_pipe0_dot_mn_prepad_row__c_fns, 4, 4, 0, 1, 1, ISA_C, 0},
-    {&qt_gemm_8x32_ku1_weights_pipe0_outer_mn_prepad_pass__c_fns, 8, 32, 0, 1, 2, ISA_C, 0},
-    {&qt_gemm_4x8_ku2_weights_pipe0_dot_nm_prepad_tile__c_fns, 4, 8, 1, 1, 0, ISA_C, 0},
-    {&qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__avx2_twin_fns, 4, 16, 0, 0, 1, ISA_AVX2, 0},
-    {&qt_gemm_6x8_ku4_weights_pipe0_outer_nm_prepad_pass__avx2_twin_fns, 6, 8, 1, 1, 2, ISA_AVX2, 0},
-    {&qt_gemm_2x32_ku4_weights_pipe0_outer_mn_prepad_row__avx512vnni_twin_fns, 2, 32, 0, 1, 1, ISA_AVX512VNNI, 0},
-    {&qt_gemm_8x16_ku1_weights_pipe0_outer_nm_inline_tile__avx512vnni_twin_fns, 8, 16, 1, 0, 0, ISA_AVX512VNNI, 0},
-    {&qt_gemm_4x8_ku2_weights_pipe0_outer_mn_prepad_row__neon_twin_fns, 4, 8, 0, 1, 1, ISA_NEON, 0},
-    {&qt_gemm_2x16_ku1_weights_pipe0_outer_nm_inline_pass__neondot_twin_fns, 2, 16, 1, 0, 2, ISA_NEONDOT, 0},
-    {&qt_gemm_2x8_ku1_inputs_pipe1_outer_mn_inline_tile__avx2_twin_fns, 2, 8, 0, 0, 0, ISA_AVX2, 0},
-    {&qt_gemm_1x16_ku2_weights_pipe2_outer_nm_prepad_pass__avx2_twin_fns, 1, 16, 1, 1, 2, ISA_AVX2, 0},
-    {&qt_gemm_4x16_ku1_inputs_pipe2_outer_mn_inline_row__avx512vnni_twin_fns, 4, 16, 0, 0, 1, ISA_AVX512VNNI, 0},
-    {&qt_gemm_2x32_ku2_weights_pipe1_outer_nm_prepad_tile__avx512vnni_twin_fns, 2, 32, 1, 1, 0, ISA_AVX512VNNI, 0},
-    {&qt_gemm_2x8_ku1_inputs_pipe1_outer_mn_prepad_pass__neon_twin_fns, 2, 8, 0, 1, 2, ISA_NEON, 0},
-    {&qt_gemm_4x16_ku2_weights_pipe2_outer_mn_inline_tile__neon_twin_fns, 4, 16, 0, 0, 0, ISA_NEON, 0},
-    {&qt_gemm_2x16_ku1_inputs_pipe2_outer_mn_inline_row__neondot_twin_fns, 2, 16, 0, 0, 1, ISA_NEONDOT, 0},
-    {&qt_gemm_4x8_ku2_weights_pipe1_outer_nm_prepad_tile__neondot_twin_fns, 4, 8, 1, 1, 0, ISA_NEONDOT, 0},
-#ifdef QT_TEST_ARM_ISA
-    {&qt_gemm_4x16_ku1_weights_pipe0_outer_mn_inline_tile__neon_fns, 4, 16, 0, 0, 0, ISA_NEON, 1},
-    {&qt_gemm_8x8_ku2_weights_pipe0_outer_mn_prepad_row__neon_fns, 8, 8, 0, 1, 1, ISA_NEON, 1},
-    {&qt_gemm_2x32_ku4_weights_pipe0_outer_mn_inline_pass__neon_fns, 2, 32, 0, 0, 2, ISA_NEON, 1},
-    {&qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__neondot_fns, 4, 16, 0, 0, 1, ISA_NEONDOT, 1},
-    {&qt_gemm_8x8_ku1_weights_pipe0_outer_nm_prepad_tile__neondot_fns, 8, 8, 1, 1, 0, ISA_NEONDOT, 1},
-    {&qt_gemm_1x4_ku4_weights_pipe0_outer_mn_prepad_pass__neondot_fns, 1, 4, 0, 1, 2, ISA_NEONDOT, 1},
-    {&qt_gemm_4x8_ku1_inputs_pipe0_outer_mn_inline_tile__neon_fns, 4, 8, 0, 0, 0, ISA_NEON, 1},
-    {&qt_gemm_2x16_ku2_weights_pipe1_outer_nm_prepad_pass__neon_fns, 2, 16, 1, 1, 2, ISA_NEON, 1},
-    {&qt_gemm_4x16_ku1_inputs_pipe2_outer_mn_inline_row__neon_fns, 4, 16, 0, 0, 1, ISA_NEON, 1},
-    {&qt_gemm_1x8_ku4_inputs_pipe1_outer_mn_prepad_tile__neon_fns, 1, 8, 0, 1, 0, ISA_NEON, 1},
-    {&qt_gemm_4x8_ku1_inputs_pipe0_outer_mn_inline_pass__neondot_fns, 4, 8, 0, 0, 2, ISA_NEONDOT, 1},
-    {&qt_gemm_2x16_ku2_weights_pipe1_outer_mn_inline_tile__neondot_fns, 2, 16, 0, 0, 0, ISA_NEONDOT, 1},
-    {&qt_gemm_4x4_ku4_inputs_pipe2_outer_mn_prepad_row__neondot_fns, 4, 4, 0, 1, 1, ISA_NEONDOT, 1},
-    {&qt_gemm_6x8_ku1_inputs_pipe1_outer_mn_inline_tile__neondot_fns, 6, 8, 0, 0, 0, ISA_NEONDOT, 1},
-#endif
-#ifdef QT_TEST_X86_ISA
-    {&qt_gemm_4x16_ku2_weights_pipe0_outer_mn_inline_row__avx2_fns, 4, 16, 0, 0, 1, ISA_AVX2, 1},
-    {&qt_gemm_2x8_ku1_weights_pipe0_outer_nm_prepad_tile__avx2_fns, 2, 8, 1, 1, 0, ISA_AVX2, 1},
-    {&qt_gemm_8x32_ku4_weights_pipe0_outer_mn_inline_pass__avx2_fns, 8, 32, 0, 0, 2, ISA_AVX2, 1},
-    {&qt_gemm_8x32_ku2_weights_pipe0_outer_mn_inline_tile__avx512vnni_fns, 8, 32, 0, 0, 0, ISA_AVX512VNNI, 1},
-    {&qt_gemm_4x16_ku1_weights_pipe0_outer_nm_prepad_pass__avx512vnni_fns, 4, 16, 1, 1, 2, ISA_AVX512VNNI, 1},
-    {&qt_gemm_1x16_ku4_weights_pipe0_outer_mn_prepad_row__avx512vnni_fns, 1, 16, 0, 1, 1, ISA_AVX512VNNI, 1},
-    {&qt_gemm_6x32_ku1_weights_pipe0_outer_mn_inline_row__avx512vnni_fns, 6, 32, 0, 0, 1, ISA_AVX512VNNI, 1},
-    {&qt_gemm_2x16_ku1_inputs_pipe0_outer_mn_inline_tile__avx2_fns, 2, 16, 0, 0, 0, ISA_AVX2, 1},
-    {&qt_gemm_2x8_ku2_inputs_pipe1_outer_mn_prepad_row__avx2_fns, 2, 8, 0, 1, 1, ISA_AVX2, 1},
-    {&qt_gemm_1x16_ku1_weights_pipe2_outer_nm_inline_pass__avx2_fns, 1, 16, 1, 0, 2, ISA_AVX2, 1},
-    {&qt_gemm_2x8_ku4_weights_pipe1_outer_mn_inline_tile__avx2_fns, 2, 8, 0, 0, 0, ISA_AVX2, 1},
-    {&qt_gemm_4x32_ku2_inputs_pipe1_outer_mn_inline_tile__avx512vnni_fns, 4, 32, 0, 0, 0, ISA_AVX512VNNI, 1},
-    {&qt_gemm_6x16_ku1_weights_pipe1_outer_nm_prepad_pass__avx512vnni_fns, 6, 16, 1, 1, 2, ISA_AVX512VNNI, 1},
-    {&qt_gemm_2x32_ku4_inputs_pipe2_outer_mn_inline_row__avx512vnni_fns, 2, 32, 0, 0, 1, ISA_AVX512VNNI, 1},
-    {&qt_gemm_4x16_ku1_weights_pipe2_outer_mn_prepad_tile__avx512vnni_fns, 4, 16, 0, 1, 0, ISA_AVX512VNNI, 1},
-    {&qt_gemm_8x16_ku1_inputs_pipe0_outer_mn_inline_pass__avx512vnni_fns, 8, 16, 0, 0, 2, ISA_AVX512VNNI, 1},
-#endif
+#define VARIANT(group, prefix, mr, nr, ku, load, pipe, vec, order, pad, rq, isa) \
+  {&prefix##fns, mr, nr, order, pad, rq, isa},
+#include QT_TEST_VARIANTS_H
+#undef VARIANT
 };
 enum { N_VARIANTS = (int)(sizeof variants / sizeof variants[0]) };
 
@@ -165,29 +53,15 @@ static const struct qt_edge_shape mnv2_shapes[] = {
 };
 enum { N_MNV2 = (int)(sizeof mnv2_shapes / sizeof mnv2_shapes[0]) };
 
-/* 1 if variant i can run on this CPU: plain C and twins always, an ISA build only where the
- * CPU has the feature (checked at run time: the test binary itself is built without flags). */
-static int runnable(int i) {
-  if (!variants[i].native) return 1;
-#ifdef QT_TEST_X86_ISA
-  if (variants[i].isa == ISA_AVX2) return __builtin_cpu_supports("avx2");
-  if (variants[i].isa == ISA_AVX512VNNI)
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vnni");
-#endif
-#ifdef QT_TEST_ARM_ISA
-  if (variants[i].isa == ISA_NEON) return 1; /* baseline aarch64 */
-  if (variants[i].isa == ISA_NEONDOT) return (getauxval(AT_HWCAP) & (1ul << 20)) != 0; /* ASIMDDP */
-#endif
-  return 0;
-}
-
 /* The dtypes variant i computes: avx512vnni (VPDPBUSD) and neondot (SDOT) need signed int8
  * weights, s8 only. */
 static int32_t last_dtype(int i) {
   return variants[i].isa == ISA_AVX512VNNI || variants[i].isa == ISA_NEONDOT ? QT_DTYPE_S8
                                                                               : QT_DTYPE_U8;
 }
+
+/* Output bytes the sweeps mean to compare (qt_check_compared_bytes must reach it). */
+static size_t want_compared;
 
 /* Runs variant vi on d for every dtype x requant combination it supports; returns the number
  * of mismatches. */
@@ -196,6 +70,7 @@ static int sweep_shape(int vi, const char *name, const qt_conv_desc *d, uint64_t
   int failures = 0;
   for (int32_t dtype = QT_DTYPE_S8; dtype <= last_dtype(vi); dtype++)
     for (int32_t rq = QT_REQUANT_FIXEDPOINT; rq <= QT_REQUANT_FP32; rq++) {
+      want_compared += 2 * qt_output_bytes(d); /* qt_check_variant runs it twice */
       char msg[512];
       int rc = qt_check_variant(v, d, dtype, rq, seed + (uint64_t)(dtype * 2 + rq), msg, sizeof msg);
       CHECK_MSG(rc == 0, "%s: %s", name, msg);
@@ -204,30 +79,26 @@ static int sweep_shape(int vi, const char *name, const qt_conv_desc *d, uint64_t
   return failures;
 }
 
-/* Every variant over every conv2d edge shape. */
+/* Every variant over every conv2d edge shape; every variant of the group must have run. */
 static void test_edge_shapes(void) {
-  int swept = 0, skipped = 0;
+  int ran = 0;
   for (int v = 0; v < N_VARIANTS; v++) {
-    if (!runnable(v)) {
-      fprintf(stderr, "SKIP %s: this CPU lacks its ISA\n", variants[v].fns->name);
-      skipped++;
-      continue;
-    }
+    int swept = 0;
     for (int s = 0; s < QT_EDGE_SHAPE_COUNT; s++) {
       if (qt_edge_shapes[s].d.p.op != QT_OP_CONV2D) continue;
       sweep_shape(v, qt_edge_shapes[s].name, &qt_edge_shapes[s].d,
                   7000u + 1000u * (uint64_t)v + (uint64_t)s);
       swept++;
     }
+    ran += swept > 0;
   }
-  /* The table must actually contain conv2d cases, or the sweep proves nothing. */
-  CHECK(swept >= (N_VARIANTS - skipped) * 10);
+  CHECK_EQ_INT(ran, QT_TEST_EXPECTED_VARIANTS);
 }
 
 /* MobileNetV2-sized channel counts: full blocks of every NR plus tails, deep reductions. */
 static void test_mobilenet_v2_shapes(void) {
   for (int v = 0; v < N_VARIANTS; v++)
-    for (int s = 0; s < N_MNV2 && runnable(v); s++)
+    for (int s = 0; s < N_MNV2; s++)
       sweep_shape(v, mnv2_shapes[s].name, &mnv2_shapes[s].d,
                   90000u + 100u * (uint64_t)v + (uint64_t)s);
 }
@@ -267,9 +138,13 @@ static void test_scratch_sizes(void) {
   }
 }
 
-/* The contract's error returns: NULL arguments, a depthwise descriptor. */
+/* The contract's error returns: NULL arguments, a depthwise descriptor, an unknown dtype,
+ * missing scratch, u8 for an s8-only ISA. */
 static void test_errors(void) {
-  const qt_variant_fns *v = variants[0].fns;
+  int tile = 0; /* the first rq=tile variant: no scratch for a pointwise layer read in place */
+  while (tile < N_VARIANTS - 1 && variants[tile].rq != 0) tile++;
+  CHECK_EQ_INT(variants[tile].rq, 0);
+  const qt_variant_fns *v = variants[tile].fns;
   const qt_conv_desc *d = &mnv2_shapes[1].d;
   qt_problem p;
   CHECK_EQ_INT(qt_problem_init(&p, d, QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT, 5), QT_KERNEL_OK);
@@ -290,10 +165,13 @@ static void test_errors(void) {
     qt_quant_params bad = p.q;
     bad.dtype = 7;
     CHECK_EQ_INT(v->run(d, &bad, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
-    /* a variant that needs scratch refuses to run without it */
-    const qt_variant_fns *pass = variants[1].fns;
-    CHECK(pass->scratch_size(d) > 0);
-    CHECK_EQ_INT(pass->run(d, &p.q, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
+    /* a variant that needs scratch (an int32 buffer for rq=row/pass) refuses to run without
+     * it */
+    for (int i = 0; i < N_VARIANTS; i++) {
+      if (variants[i].rq == 0) continue;
+      CHECK(variants[i].fns->scratch_size(d) > 0);
+      CHECK_EQ_INT(variants[i].fns->run(d, &p.q, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
+    }
     /* avx512vnni and neondot refuse u8 (its weights would not fit their signed bytes) */
     for (int i = 0; i < N_VARIANTS; i++) {
       if (variants[i].isa != ISA_AVX512VNNI && variants[i].isa != ISA_NEONDOT) continue;
@@ -309,9 +187,13 @@ static void test_errors(void) {
 }
 
 int main(void) {
+  qt_skip_unless_runnable("test_gemm_" QT_TEST_ISA, QT_TEST_ISA, N_VARIANTS);
   test_errors();
   test_scratch_sizes();
   test_edge_shapes();
   test_mobilenet_v2_shapes();
+  /* Every case swept was compared in full against the reference, both runs. */
+  CHECK(want_compared > 0);
+  CHECK_EQ_INT(qt_check_compared_bytes(), want_compared);
   return qt_test_finish();
 }

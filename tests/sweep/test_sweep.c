@@ -8,7 +8,11 @@
  * MobileNetV2 workload but the sample missed (an ISA value, say) gets one config of its own,
  * so no value the tuner can pick goes untested. Prints one line per failure and "N passed,
  * N failed".
- * Usage: test_sweep --target T [--per-combo K] [--cache DIR] [--jobs N] */
+ * With --isa LABEL it sweeps only configs whose isa knob is LABEL (a smaller sample, the knob
+ * coverage under that isa), so each ISA path is a ctest test of its own; where the target
+ * lacks the features of LABEL (a host without them) it says why and exits with
+ * SKIPPED (77), which ctest reports as skipped.
+ * Usage: test_sweep --target T [--isa LABEL] [--per-combo K] [--cache DIR] [--jobs N] */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +25,8 @@
 #include "tuner/run/measure.h"
 #include "tuner/run/runner.h"
 #include "tuner/search/search.h"
+
+enum { SKIPPED = 77 }; /* SKIP_RETURN_CODE of the sweep tests */
 
 typedef struct job {
   qt_workload w;
@@ -35,6 +41,7 @@ typedef struct sweep {
   pthread_mutex_t mu;
   qt_build_ctx *bctx;
   qt_runner *rn;
+  const char *isa; /* --isa: only configs with this isa label, or NULL for all */
 } sweep;
 
 static uint64_t rng_next(uint64_t *s) {
@@ -55,6 +62,82 @@ static int add_job(sweep *s, int *cap, const qt_workload *w, const qt_config *c)
   s->jobs[s->n_jobs].c = *c;
   s->n_jobs++;
   return 0;
+}
+
+/* The index of tpl's isa knob (family QT_FAMILY_ISA), or -1. */
+static int isa_knob(const qt_template_def *tpl) {
+  for (int k = 0; k < tpl->n_knobs; k++)
+    if (tpl->knobs[k].family == QT_FAMILY_ISA) return k;
+  return -1;
+}
+
+/* The label of value `value` of tpl's isa knob, or NULL. */
+static const char *isa_label(const qt_template_def *tpl, int value) {
+  const int k = isa_knob(tpl);
+  for (int v = 0; k >= 0 && v < tpl->knobs[k].n_values; v++)
+    if (tpl->knobs[k].values[v] == value) return tpl->knobs[k].labels[v];
+  return NULL;
+}
+
+/* 1 if c belongs to the sweep: any config, or with --isa one whose isa knob is that label. */
+static int wanted(const sweep *s, const qt_config *c) {
+  const int k = isa_knob(c->tpl);
+  const char *label = k >= 0 ? isa_label(c->tpl, c->vals[k]) : NULL;
+  return !s->isa || (label && strcmp(label, s->isa) == 0);
+}
+
+/* 1 if template tpl's isa knob has the value label (always, for label NULL). */
+static int has_isa(const qt_template_def *tpl, const char *label) {
+  const int k = isa_knob(tpl);
+  for (int v = 0; label && k >= 0 && v < tpl->knobs[k].n_values; v++)
+    if (tpl->knobs[k].labels[v] && strcmp(tpl->knobs[k].labels[v], label) == 0) return 1;
+  return !label;
+}
+
+/* 1 if target t lacks the features of isa `label`, with the space's reason in why: asked of
+ * the default config, switched to that isa, of the first MobileNetV2 workload and template
+ * that has it (the features are the target's, the same for every workload); else 0. */
+static int target_lacks_isa(const qt_model *m, const qt_target *t, const char *label, char *why,
+                            size_t cap) {
+  snprintf(why, cap, "no template has isa=%s", label);
+  for (int task = 0; task < m->n_tasks; task++) {
+    qt_space space;
+    qt_err err;
+    if (qt_space_init(&space, &m->tasks[task].w, t, &err)) continue;
+    for (int i = 0; i < space.n_tpls; i++) {
+      const int k = isa_knob(space.tpls[i]);
+      for (int v = 0; k >= 0 && v < space.tpls[i]->knobs[k].n_values; v++) {
+        const qt_knob_def *kd = &space.tpls[i]->knobs[k];
+        if (!kd->labels[v] || strcmp(kd->labels[v], label)) continue;
+        qt_config c = {space.tpls[i], {0}};
+        c.tpl->default_config(&space.w, t, c.vals);
+        c.vals[k] = kd->values[v];
+        return !qt_space_valid(&space, &c, why, cap) && strstr(why, " lacks ") != NULL;
+      }
+    }
+  }
+  return 0;
+}
+
+/* Says which isa values of the templates the sample holds none of: paths this target does not
+ * offer (its own test_sweep_<target>_<isa> reports them skipped). */
+static void print_not_swept(const sweep *s, const char *target) {
+  int n_tpls;
+  const qt_template_def *const *tpls = qt_templates(&n_tpls);
+  char list[512] = "";
+  size_t used = 0;
+  for (int i = 0; i < n_tpls; i++) {
+    const int k = isa_knob(tpls[i]);
+    for (int v = 0; k >= 0 && v < tpls[i]->knobs[k].n_values; v++) {
+      int seen = 0;
+      for (int j = 0; j < s->n_jobs && !seen; j++)
+        seen = s->jobs[j].c.tpl == tpls[i] && s->jobs[j].c.vals[k] == tpls[i]->knobs[k].values[v];
+      if (!seen && used < sizeof list)
+        used += (size_t)snprintf(list + used, sizeof list - used, " %s:isa=%s", tpls[i]->name,
+                                 tpls[i]->knobs[k].labels[v]);
+    }
+  }
+  fprintf(stderr, "not offered on %s, so not swept:%s\n", target, used ? list : " none");
 }
 
 /* The config space of one template of w alone. */
@@ -86,13 +169,18 @@ static int add_config(sweep *s, int *cap, const qt_workload *w, const qt_target 
     c.tpl->default_config(w, t, c.vals);
     if (!qt_space_valid(&one, &c, NULL, 0)) return -1;
   } else {
-    uint64_t *valid, n;
+    uint64_t *valid, n, n_wanted = 0;
     qt_err err;
     if (qt_space_enumerate_valid(&one, &valid, &n, &err) || n == 0) return -1;
-    qt_space_decode(&one, valid[rng_next(rng) % n], &c);
+    for (uint64_t i = 0; i < n; i++) { /* keep the wanted ones, in order */
+      if (s->isa) qt_space_decode(&one, valid[i], &c);
+      if (!s->isa || wanted(s, &c)) valid[n_wanted++] = valid[i];
+    }
+    if (n_wanted) qt_space_decode(&one, valid[rng_next(rng) % n_wanted], &c);
     free(valid);
+    if (!n_wanted) return 0; /* nothing of this isa here: not a failure */
   }
-  return add_job(s, cap, w, &c);
+  return wanted(s, &c) ? add_job(s, cap, w, &c) : 0;
 }
 
 static void *worker(void *arg) {
@@ -147,17 +235,30 @@ static void *worker(void *arg) {
   }
 }
 
+/* Ends a --isa sweep whose target lacks the isa, saying why: ctest reports it skipped. (A
+ * target that has the isa but yields no sample fails the coverage check instead.) */
+static int skip_sweep(sweep *s, qt_model *m, const char *why) {
+  printf("SKIP sweep of isa=%s on %s: %s; no variant of it was built or run\n", s->isa,
+         s->bctx->target.name, why);
+  qt_model_free(m);
+  qt_runner_destroy(s->rn);
+  free(s->bctx);
+  return SKIPPED;
+}
+
 int main(int argc, char **argv) {
-  const char *target_name = NULL, *cache = NULL;
+  const char *target_name = NULL, *cache = NULL, *isa = NULL;
   int per_combo = 80, jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--target")) target_name = argv[i + 1];
+    else if (!strcmp(argv[i], "--isa")) isa = argv[i + 1];
     else if (!strcmp(argv[i], "--per-combo")) per_combo = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--cache")) cache = argv[i + 1];
     else if (!strcmp(argv[i], "--jobs")) jobs = atoi(argv[i + 1]);
   }
   if (!target_name) {
-    fprintf(stderr, "usage: test_sweep --target T [--per-combo K] [--cache DIR] [--jobs N]\n");
+    fprintf(stderr, "usage: test_sweep --target T [--isa LABEL] [--per-combo K] [--cache DIR] "
+                    "[--jobs N]\n");
     return 2;
   }
   qt_err err;
@@ -170,6 +271,7 @@ int main(int argc, char **argv) {
   snprintf(cache_dir, sizeof cache_dir, "%s/%s", cache ? cache : "/tmp/qtune-sweep", t.name);
   sweep s;
   memset(&s, 0, sizeof s);
+  s.isa = isa;
   pthread_mutex_init(&s.mu, NULL);
   s.bctx = malloc(sizeof *s.bctx);
   if (qt_build_ctx_init(s.bctx, QT_SOURCE_DIR "/kernels", cache_dir, &t, 300000, &err)) {
@@ -188,6 +290,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
   }
+  /* A target without the isa's features offers it nowhere: say so instead of sampling. */
+  char why[512];
+  if (s.isa && target_lacks_isa(&m, &t, s.isa, why, sizeof why)) return skip_sweep(&s, &m, why);
+
   /* MobileNetV2: in each of the four dtype/requant combinations, the default config of every
    * applicable template of every workload, then random valid configs of random workloads
    * and templates up to per_combo variants. Edge shapes: every applicable template once, in
@@ -203,7 +309,8 @@ int main(int argc, char **argv) {
       for (int ti = 0; ti < QT_MAX_TEMPLATES; ti++)
         if (add_config(&s, &cap, &w, &t, ti, 0, &rng)) return 1;
     }
-    while (s.n_jobs - start < per_combo) {
+    /* Bounded: with --isa a draw may find nothing of that isa. */
+    for (int draw = 0; s.n_jobs - start < per_combo && draw < 50 * per_combo; draw++) {
       qt_workload w = m.tasks[rng_next(&rng) % (uint64_t)m.n_tasks].w;
       w.dtype = combo / 2;
       w.requant = combo % 2;
@@ -224,6 +331,9 @@ int main(int argc, char **argv) {
     for (int k = 0; k < tpl->n_knobs; k++)
       for (int vi = 0; vi < tpl->knobs[k].n_values; vi++) {
         const int value = tpl->knobs[k].values[vi];
+        const char *label = tpl->knobs[k].labels[vi];
+        if (s.isa && k == isa_knob(tpl) && label && strcmp(label, s.isa))
+          continue; /* another isa: not this sweep's */
         int seen = 0;
         for (int j = 0; j < s.n_jobs && !seen; j++)
           seen = s.jobs[j].c.tpl == tpl && s.jobs[j].c.vals[k] == value;
@@ -245,7 +355,7 @@ int main(int argc, char **argv) {
           for (uint64_t x = 0; x < n && !seen; x++) {
             qt_config c;
             qt_space_decode(&one, valid[(x + rng_next(&rng)) % n], &c);
-            if (c.vals[k] != value) continue;
+            if (c.vals[k] != value || !wanted(&s, &c)) continue;
             if (add_job(&s, &cap, &w, &c)) return 1;
             seen = 1;
             forced++;
@@ -255,6 +365,7 @@ int main(int argc, char **argv) {
       }
   }
   int mnv2_jobs = s.n_jobs;
+  if (!s.isa) print_not_swept(&s, t.name);
   for (int e = 0; e < QT_EDGE_SHAPE_COUNT; e++) {
     qt_workload w = {qt_edge_shapes[e].d, (e / 2) % 2, e % 2};
     for (int ti = 0; ti < QT_MAX_TEMPLATES; ti++)
@@ -274,12 +385,15 @@ int main(int argc, char **argv) {
   const qt_template_def *const *all = qt_templates(&n);
   for (int i = 0; i < n; i++)
     fprintf(stderr, "  %s: %d variants bit-exact\n", all[i]->name, s.per_template[i]);
-  /* Every template must actually have been exercised, and the sample must be large. */
+  /* Every template (with --isa: that has the isa) must actually have been exercised, and the
+   * sample must be large (with --isa: per_combo in each of the two s8 combinations at least,
+   * the only ones an s8-only isa such as neondot is offered in). */
   int covered = 1;
-  for (int i = 0; i < n; i++) covered &= s.per_template[i] > 0;
-  if (!covered || mnv2_jobs < 300) {
-    fprintf(stderr, "FAIL coverage: every template exercised and >= 300 MobileNetV2 variants "
-            "(got %d)\n", mnv2_jobs);
+  for (int i = 0; i < n; i++) covered &= s.per_template[i] > 0 || !has_isa(all[i], s.isa);
+  const int min_mnv2 = s.isa ? 2 * per_combo : 300;
+  if (!covered || mnv2_jobs < min_mnv2) {
+    fprintf(stderr, "FAIL coverage: every template%s exercised and >= %d MobileNetV2 variants "
+            "(got %d)\n", s.isa ? " with the isa" : "", min_mnv2, mnv2_jobs);
     s.failed++;
   }
   printf("%d passed, %d failed\n", s.passed, s.failed);

@@ -1,12 +1,42 @@
 /* test_measure.c — the harness result-line parser, the judging of runs (ok, wrong answer,
  * runtime error, signal, timeout) and child processes under a deadline. */
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "../qt_test.h"
 #include "tuner/run/measure.h"
 #include "tuner/sys/proc.h"
+
+/* 1 if pid is gone, or dead and only waiting to be reaped (a zombie: its parent, the killed
+ * shell, is gone and whoever inherits it may reap it late); 0 if it still runs. */
+static int process_dead(pid_t pid) {
+  if (kill(pid, 0) != 0) return errno == ESRCH;
+  char path[64], stat[512] = "";
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return 1;
+  size_t n = fread(stat, 1, sizeof stat - 1, f);
+  fclose(f);
+  stat[n] = '\0';
+  const char *state = strrchr(stat, ')'); /* "pid (comm) S ...": comm may hold spaces */
+  return state && (state[2] == 'Z' || state[2] == 'X');
+}
+
+/* The pid a shell wrote into path, or -1. */
+static pid_t read_pid(const char *path) {
+  FILE *f = fopen(path, "r");
+  int pid = -1;
+  if (f) {
+    if (fscanf(f, "%d", &pid) != 1) pid = -1;
+    fclose(f);
+  }
+  return (pid_t)pid;
+}
 
 static qt_proc_result fake(const char *out, int exit_code, int sig, int timed_out) {
   qt_proc_result r;
@@ -94,12 +124,27 @@ int main(void) {
   CHECK(qt_proc_run(sig_argv, 5000, 1 << 16, &pr, &err) == 0);
   CHECK(!pr.exited && pr.signal == SIGILL);
   qt_proc_result_free(&pr);
-  /* A hung child and the grandchild it started are both killed at the deadline. */
-  char *hang_argv[] = {"sh", "-c", "sleep 30 & sleep 30", NULL};
+  /* A hung child and the grandchild it started are both killed at the deadline: the
+   * grandchild writes its pid to a file, which must name a dead process afterwards. */
+  char pid_file[] = "/tmp/qtune-grandchild-XXXXXX";
+  int pid_fd = mkstemp(pid_file);
+  CHECK(pid_fd >= 0);
+  close(pid_fd);
+  char hang_script[128];
+  snprintf(hang_script, sizeof hang_script, "sleep 30 & echo $! > %s; sleep 30", pid_file);
+  char *hang_argv[] = {"sh", "-c", hang_script, NULL};
   CHECK(qt_proc_run(hang_argv, 300, 1 << 16, &pr, &err) == 0);
   CHECK(pr.timed_out);
   CHECK(pr.wall_ms < 5000);
   qt_proc_result_free(&pr);
+  const pid_t grandchild = read_pid(pid_file);
+  CHECK(grandchild > 0);
+  int dead = 0;
+  for (int i = 0; i < 100 && grandchild > 0 && !(dead = process_dead(grandchild)); i++)
+    usleep(20000); /* the kill is sent; give the kernel a moment to deliver it */
+  CHECK_MSG(dead, "grandchild %d still runs after the deadline kill", (int)grandchild);
+  if (grandchild > 0 && !dead) kill(grandchild, SIGKILL);
+  unlink(pid_file);
   char *missing_argv[] = {"/nonexistent/qtune-no-such-program", NULL};
   CHECK(qt_proc_run(missing_argv, 1000, 1 << 16, &pr, &err) == QT_EIO);
   CHECK(strstr(err.msg, "No such file") != NULL);

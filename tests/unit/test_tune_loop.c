@@ -24,6 +24,8 @@ typedef struct fake_board {
   double min_ok_ns;  /* smallest per-run time answered with a correct checksum */
   int sleep_us;      /* per run, so two boards overlap */
   int down;          /* every run fails on the board's side */
+  volatile sig_atomic_t *stop; /* if set, the run raises it at call stop_at (a user's Ctrl-C) */
+  int stop_at;
   /* LUCKY: artifacts run before and their first time. A rerun answers 200000 - first, so
    * that the search's fastest config is the slowest on re-measurement. */
   int n_seen;
@@ -51,6 +53,7 @@ static int fake_run(qt_runner *rn, const char *artifact, char *const args[], int
   int k = ++b->calls;
   if (b->sleep_us) usleep((useconds_t)b->sleep_us);
   if (b->down) return qt_fail(err, QT_EIO, "board %s: connection lost", rn->name);
+  if (b->stop && k == b->stop_at) *b->stop = 1;
   memset(r, 0, sizeof *r);
   r->exited = 1;
   char line[256];
@@ -163,10 +166,30 @@ int main(void) {
   CHECK_EQ_INT(st.measured, 3);
   CHECK_EQ_INT(inc.calls, 3);
 
-  /* A stop request ends the run before the next task, with what was measured recorded. */
+  /* A stop request ends the run, with exactly what was measured recorded. Raised before the
+   * run: nothing is measured, the log is unchanged. */
+  int64_t logged, logged_ok, logged_before;
+  CHECK(qt_db_count(db, m2.tasks[0].key, "host", &logged_before, &logged_ok, &err) == 0);
   volatile sig_atomic_t stop = 1;
   o.stop = &stop;
   CHECK(qt_tune_model(db, session, &m2, bctx, &rn2, &o, &st, &err) == QT_EINTERRUPTED);
+  CHECK_EQ_INT(st.measured, 0);
+  CHECK_EQ_INT(inc.calls, 3);
+  CHECK(qt_db_count(db, m2.tasks[0].key, "host", &logged, &logged_ok, &err) == 0);
+  CHECK_EQ_INT(logged, logged_before);
+  /* Raised by the board during the run's second measurement: the (only) task ends there,
+   * well inside its budget of 20, and what ran (that one included) is in the log, one record
+   * per measurement, and nothing else. */
+  stop = 0;
+  o.early_stop = 0;
+  inc.stop = &stop;
+  inc.stop_at = inc.calls + 2;
+  CHECK_MSG(qt_tune_model(db, session, &m2, bctx, &rn2, &o, &st, &err) == 0, "%s", err.msg);
+  CHECK(st.measured >= 2 && st.measured < 10);
+  CHECK_EQ_INT(inc.calls - 3, st.measured);
+  CHECK(qt_db_count(db, m2.tasks[0].key, "host", &logged, &logged_ok, &err) == 0);
+  CHECK_EQ_INT(logged - logged_before, st.measured);
+  inc.stop = NULL;
 
   /* Board pool: two boards share a task's measurements, in parallel. */
   o.stop = NULL;
