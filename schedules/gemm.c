@@ -143,6 +143,11 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
              2 * lanes);
     return 0;
   }
+  if (mr == 1 && v[K_LOAD] != LOAD_WEIGHTS) {
+    snprintf(why, cap, "load=inputs with mr=1: one input row leaves no order to choose (the same "
+                       "code as load=weights)");
+    return 0;
+  }
   if (v[K_ISA] != ISA_C) return isa_valid(w, t, v, why, cap);
   if (v[K_LOAD] != LOAD_WEIGHTS || v[K_PIPE] != 0) {
     snprintf(why, cap, "isa=c: load and pipe schedule the instructions of an ISA micro-kernel, "
