@@ -1,7 +1,7 @@
-/* qt_harness.h — the seam between the precompiled harness (harness.c, qt_datagen.c: the same
- * object for every variant of a target) and the per-variant code: the template, compiled with
- * its knobs and shape constants, and qt_harness_shape.c, which tells the harness which
- * convolution the variant was built for. */
+/* qt_harness.h — the seam between the precompiled harness (qt_harness_core.c, its shell and
+ * qt_datagen.c: the same objects for every variant of a target) and the per-variant code: the
+ * template, compiled with its knobs and shape constants, and qt_harness_shape.c, which tells
+ * the harness which convolution the variant was built for. */
 #ifndef QT_HARNESS_H
 #define QT_HARNESS_H
 

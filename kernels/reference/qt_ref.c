@@ -1,5 +1,5 @@
 /* qt_ref.c — the reference convolution, qtune's oracle: plain loops over the formulas of
- * qt_kernels.h and docs/DESIGN.md §2, no knobs, no packing, no folding of zero points. Every tuned
+ * qt_kernels.h, no knobs, no packing, no folding of zero points. Every tuned
  * variant of every template must reproduce its output bytes exactly; it is also what the
  * harness's --verify and the host's expected checksums are computed with. Requantization
  * comes from qt_requant.h, the only definition of that arithmetic. */

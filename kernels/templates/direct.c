@@ -103,6 +103,11 @@
 #define DR_UK (QT_KNOB_ISA != DR_ISA_C)
 /* 1 for the ISA values whose micro-kernel computes s8 only */
 #define DR_ISA_S8_ONLY (QT_KNOB_ISA == DR_ISA_AVX512VNNI || QT_KNOB_ISA == DR_ISA_NEONDOT)
+/* How much of the input zero point pack() folds into the bias (qt_template_common.h) */
+#define DR_FOLD                                                                              \
+  (QT_KNOB_ISA == DR_ISA_AVX512VNNI ? QT_TPL_FOLD_ZP_PLUS_128                               \
+   : QT_KNOB_ISA == DR_ISA_NEON     ? QT_TPL_FOLD_NOTHING                                   \
+                                    : QT_TPL_FOLD_ZP)
 
 _Static_assert(DR_OCB >= 1 && DR_OCB <= 256, "QT_KNOB_OCB out of range");
 _Static_assert(DR_TH >= 1 && DR_TH <= 16 && DR_TW >= 1 && DR_TW <= 16, "tile out of range");
@@ -117,12 +122,6 @@ _Static_assert((QT_KNOB_ISA != DR_ISA_AVX2 && QT_KNOB_ISA != DR_ISA_NEON) || DR_
 _Static_assert(QT_KNOB_ISA != DR_ISA_AVX512VNNI || DR_OCB % 16 == 0,
                "isa=avx512vnni needs OCB % 16 == 0");
 _Static_assert(QT_KNOB_ISA != DR_ISA_NEONDOT || DR_OCB % 4 == 0, "isa=neondot needs OCB % 4 == 0");
-
-#if defined(__GNUC__)
-#define DR_INLINE static inline __attribute__((always_inline))
-#else
-#define DR_INLINE static inline
-#endif
 
 /* GCC 12 peels a block loop of <= 16 iterations before vectorising and then vectorises the
  * channel loop as TP * OCB strided reductions instead (several times slower). A small explicit
@@ -144,6 +143,8 @@ _Static_assert(QT_KNOB_ISA != DR_ISA_NEONDOT || DR_OCB % 4 == 0, "isa=neondot ne
 #elif QT_KNOB_ISA == DR_ISA_NEONDOT
 #include "../ukernels/qt_ukernel_direct_s8_k4__neondot.h"
 #endif
+#define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DR_ISA_AVX512VNNI)
+#include "qt_template_common.h"
 
 /* Packed weight element size and the k-step a kernel row is rounded up to. */
 #if QT_KNOB_ISA == DR_ISA_AVX512VNNI || QT_KNOB_ISA == DR_ISA_NEONDOT
@@ -157,22 +158,10 @@ _Static_assert(QT_KNOB_ISA != DR_ISA_NEONDOT || DR_OCB % 4 == 0, "isa=neondot ne
 #define DR_WBYTES 2
 #endif
 
-#define DR_ALIGN_UP(x) (((x) + (size_t)QT_ALIGN - 1) & ~((size_t)QT_ALIGN - 1))
-
 /* ---- Shapes and sizes ---------------------------------------------------------------------- */
 
-static size_t dr_k(const qt_conv_desc *d) {
-  (void)d; /* unused when the shapes are compiled in */
-  return (size_t)S_KH(d) * (size_t)S_KW(d) * (size_t)S_IN_C(d);
-}
-static size_t dr_blocks(const qt_conv_desc *d) {
-  (void)d;
-  return ((size_t)S_OUT_C(d) + DR_OCB - 1) / DR_OCB;
-}
-static int dr_padded(const qt_conv_desc *d) {
-  (void)d;
-  return S_PT(d) || S_PL(d) || S_PB(d) || S_PR(d);
-}
+static size_t dr_k(const qt_conv_desc *d) { return qt_tpl_reduction(d); }
+static size_t dr_blocks(const qt_conv_desc *d) { return qt_tpl_blocks(d, DR_OCB); }
 
 /* A kernel row's reduction (kw * in_c bytes, contiguous in NHWC) and its length rounded up
  * to the micro-kernel's k-step (the packed rows' depth; kw * in_c itself for isa=c). */
@@ -186,12 +175,7 @@ static size_t dr_seg_packed(const qt_conv_desc *d) { return (dr_seg(d) + DR_KR -
  * OCB weights (int16, int8 for avx512vnni/neondot), rounded so the next block's bias stays
  * QT_ALIGN-aligned. */
 static size_t dr_block_bytes(const qt_conv_desc *d) {
-#if DR_UK
-  return DR_ALIGN_UP((size_t)DR_OCB * sizeof(int32_t) +
-                     (size_t)S_KH(d) * dr_seg_packed(d) * DR_OCB * DR_WBYTES);
-#else
-  return DR_ALIGN_UP((size_t)DR_OCB * sizeof(int32_t) + dr_k(d) * DR_OCB * sizeof(int16_t));
-#endif
+  return qt_tpl_block_bytes(DR_OCB, (size_t)S_KH(d) * dr_seg_packed(d), DR_WBYTES);
 }
 
 size_t QT_FN(packed_size)(const qt_conv_desc *d) { return dr_blocks(d) * dr_block_bytes(d); }
@@ -202,21 +186,20 @@ size_t QT_FN(packed_size)(const qt_conv_desc *d) { return dr_blocks(d) * dr_bloc
  *   [int32 accumulators: RQ=row TH output rows, RQ=pass the whole output]
  *   [gathered kernel rows of one tile: ISA micro-kernels, when dr_gathers()] */
 static size_t dr_pad_bytes(const qt_conv_desc *d) {
-  if (!dr_padded(d)) return 0;
+  if (!qt_tpl_padded(d)) return 0;
 #if QT_KNOB_PAD == DR_PAD_PREPAD
-  return DR_ALIGN_UP((size_t)S_N(d) * (size_t)(S_IN_H(d) + S_PT(d) + S_PB(d)) *
-                     (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d)) * (size_t)S_IN_C(d));
+  return QT_TPL_ALIGN_UP((size_t)S_N(d) * qt_tpl_prepad_image_bytes(d));
 #else
-  return DR_ALIGN_UP((size_t)S_IN_C(d));
+  return QT_TPL_ALIGN_UP((size_t)S_IN_C(d));
 #endif
 }
 
 static size_t dr_ibuf_bytes(const qt_conv_desc *d) {
   (void)d;
 #if QT_KNOB_RQ == DR_RQ_ROW
-  return DR_ALIGN_UP((size_t)DR_TH * (size_t)S_OUT_W(d) * (size_t)S_OUT_C(d) * sizeof(int32_t));
+  return QT_TPL_ALIGN_UP((size_t)DR_TH * (size_t)S_OUT_W(d) * (size_t)S_OUT_C(d) * sizeof(int32_t));
 #elif QT_KNOB_RQ == DR_RQ_PASS
-  return DR_ALIGN_UP((size_t)S_N(d) * (size_t)S_OUT_H(d) * (size_t)S_OUT_W(d) *
+  return QT_TPL_ALIGN_UP((size_t)S_N(d) * (size_t)S_OUT_H(d) * (size_t)S_OUT_W(d) *
                      (size_t)S_OUT_C(d) * sizeof(int32_t));
 #else
   return 0;
@@ -228,7 +211,7 @@ static size_t dr_ibuf_bytes(const qt_conv_desc *d) {
 static int dr_gathers(const qt_conv_desc *d) {
   (void)d;
 #if DR_UK
-  return S_DW(d) != 1 || (QT_KNOB_PAD != DR_PAD_PREPAD && dr_padded(d));
+  return S_DW(d) != 1 || (QT_KNOB_PAD != DR_PAD_PREPAD && qt_tpl_padded(d));
 #else
   return 0;
 #endif
@@ -237,7 +220,7 @@ static int dr_gathers(const qt_conv_desc *d) {
 /* The gathered rows of one tile: TP pixels x kh rows of seg_packed bytes. */
 static size_t dr_gather_bytes(const qt_conv_desc *d) {
   if (!dr_gathers(d)) return 0;
-  return DR_ALIGN_UP((size_t)DR_TP * (size_t)S_KH(d) * dr_seg_packed(d));
+  return QT_TPL_ALIGN_UP((size_t)DR_TP * (size_t)S_KH(d) * dr_seg_packed(d));
 }
 
 size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
@@ -247,131 +230,39 @@ size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
 /* ---- Packing ------------------------------------------------------------------------------ */
 
 /* Stores weight (w - weight_zp) = v of reduction index k (kh, kw, in_c order) and channel j
- * of a block where the micro-kernel reads it: [k][OCB] for c; per kernel row kh = k / seg at
- * byte s = k % seg, [kh][s/4][OCB][4] int8 (avx512vnni, neondot), [kh][s/2][OCB][2] (avx2),
- * [kh][s][OCB] (neon, the same as c's). */
-DR_INLINE void dr_pack_weight(const qt_conv_desc *d, void *pw, size_t k, size_t j, int32_t v) {
-#if QT_KNOB_ISA == DR_ISA_AVX512VNNI || QT_KNOB_ISA == DR_ISA_NEONDOT
-  const size_t seg = dr_seg(d), r = k / seg, s = k % seg;
-  ((int8_t *)pw)[((r * dr_seg_packed(d) / 4 + s / 4) * DR_OCB + j) * 4 + s % 4] = (int8_t)v;
-#elif QT_KNOB_ISA == DR_ISA_AVX2
-  const size_t seg = dr_seg(d), r = k / seg, s = k % seg;
-  ((int16_t *)pw)[((r * dr_seg_packed(d) / 2 + s / 2) * DR_OCB + j) * 2 + s % 2] = (int16_t)v;
+ * of a block where the micro-kernel reads it: per kernel row kh = k / seg, byte s = k % seg,
+ * the row's panel interleaved by the k-step: [kh][s/4][OCB][4] int8 (avx512vnni, neondot),
+ * [kh][s/2][OCB][2] (avx2), [kh][s][OCB] (c, neon: [k][OCB]). */
+static void dr_put_weight(const qt_conv_desc *d, void *pw, size_t k, size_t j, int32_t v) {
+  const size_t seg = dr_seg(d);
+  const size_t at = qt_tpl_panel_index(k / seg * dr_seg_packed(d) + k % seg, j, DR_OCB, DR_KR);
+#if DR_WBYTES == 1
+  ((int8_t *)pw)[at] = (int8_t)v;
 #else
-  (void)d;
-  ((int16_t *)pw)[k * DR_OCB + j] = (int16_t)v;
-#endif
-}
-
-/* A channel's packed bias from its bias and sum(w - weight_zp): the input zero point folded
- * in (c, avx2, neondot), with the +128 flip's share as well (avx512vnni), or nothing (neon
- * subtracts the zero point from the inputs). */
-DR_INLINE int32_t dr_pack_bias(int32_t bias, int32_t input_zp, int64_t sum) {
-#if QT_KNOB_ISA == DR_ISA_AVX512VNNI
-  return (int32_t)((int64_t)bias - ((int64_t)input_zp + 128) * sum);
-#elif QT_KNOB_ISA == DR_ISA_NEON
-  (void)input_zp;
-  (void)sum;
-  return bias;
-#else
-  return (int32_t)((int64_t)bias - (int64_t)input_zp * sum);
+  ((int16_t *)pw)[at] = (int16_t)v;
 #endif
 }
 
 /* Packs OHWI weights (int8 for S8, uint8 for U8) into channel blocks of OCB: int32 folded
- * bias, then (w - weight_zp) where the isa reads it (dr_pack_weight), zero past out.c and
+ * bias, then (w - weight_zp) where the isa reads it (dr_put_weight), zero past out.c and
  * past a kernel row. bias may be NULL (all zero). Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a
  * NULL argument, an unknown dtype or u8 with isa=avx512vnni/neondot, QT_KERNEL_ESHAPE for a
  * desc that is not conv2d or differs from compiled-in shapes. */
 int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
                 const int32_t *bias, void *packed) {
-  if (!d || !q || !weights || !packed) return QT_KERNEL_EINVAL;
-  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
-  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
-#if DR_ISA_S8_ONLY
-  if (S_DTYPE(q) != QT_DTYPE_S8) return QT_KERNEL_EINVAL;
-#endif
-  const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
-  const size_t k_len = dr_k(d), oc_n = (size_t)S_OUT_C(d), nb = dr_blocks(d);
-  const size_t block = dr_block_bytes(d);
-  const int32_t wzp = q->weight_zp;
-  for (size_t b = 0; b < nb; b++) {
-    uint8_t *base = (uint8_t *)packed + b * block;
-    int32_t *pb = (int32_t *)base;
-    void *pw = base + DR_OCB * sizeof(int32_t);
-    memset(base, 0, block); /* zero tails and alignment padding: packed bytes are reproducible */
-    for (size_t j = 0; j < DR_OCB; j++) {
-      const size_t oc = b * DR_OCB + j;
-      if (oc >= oc_n) continue;
-      int64_t sum = 0;
-      for (size_t k = 0; k < k_len; k++) {
-        const size_t at = oc * k_len + k;
-        const int32_t v = (u8 ? (int32_t)((const uint8_t *)weights)[at]
-                              : (int32_t)((const int8_t *)weights)[at]) - wzp;
-        dr_pack_weight(d, pw, k, j, v);
-        sum += v;
-      }
-      pb[j] = dr_pack_bias(bias ? bias[oc] : 0, q->input_zp, sum);
-    }
-  }
+  const int rc = qt_tpl_check_pack(d, q, weights, packed, QT_OP_CONV2D, DR_ISA_S8_ONLY);
+  if (rc != QT_KERNEL_OK) return rc;
+  qt_tpl_pack_blocks(d, q, weights, bias, packed, DR_OCB, dr_block_bytes(d), DR_FOLD,
+                     dr_put_weight);
   return QT_KERNEL_OK;
 }
 
-/* ---- Requantization ------------------------------------------------------------------------ */
-
-/* out[i] = requant(acc[i]) for output channels c0 .. c0 + n - 1, through qt_requant.h only.
- * Output bytes are written as uint8 for both dtypes: the clamp keeps S8 values in
- * [-128, 127], whose two's complement low byte is the int8 result. */
-DR_INLINE void dr_requant(const int32_t *restrict acc, uint8_t *restrict out, size_t c0, size_t n,
-                          const qt_quant_params *q) {
-  const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
-  if (S_REQUANT(q) == QT_REQUANT_FP32) {
-    const float *restrict scale = q->scale + c0;
-    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi);
-  } else {
-    const int32_t *restrict mul = q->multiplier + c0, *restrict sh = q->shift + c0;
-    size_t i = 0;
-#if QT_KNOB_ISA == DR_ISA_AVX512VNNI && defined(__AVX512F__) && defined(__AVX512BW__)
-    /* 16 channels at a time with the AVX-512 requant micro-kernel (GCC's vectorisation of the
-     * loop below needs several times more instructions), the rest below */
-    for (; i + 16 <= n; i += 16)
-      qt_ukernel_requant_fixedpoint__avx512(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
-#endif
-    for (; i < n; i++)
-      out[i] = (uint8_t)qt_requant_fixedpoint_vec(acc[i], mul[i], sh[i], zp, lo, hi);
-  }
-}
-
 #if QT_KNOB_RQ != DR_RQ_TILE
-/* Requantizes `pixels` complete int32 pixels of out_c channels (RQ=row/pass). */
+/* Requantizes `pixels` complete int32 pixels of out_c channels (RQ=row/pass). Out of line: it
+ * runs once per band of rows, and inlined it would only grow run(). */
 static void dr_requant_pixels(const int32_t *src, uint8_t *dst, size_t pixels,
                               const qt_conv_desc *d, const qt_quant_params *q) {
-  (void)d; /* unused when the shapes are compiled in */
-  const size_t oc = (size_t)S_OUT_C(d);
-  for (size_t p = 0; p < pixels; p++) dr_requant(src + p * oc, dst + p * oc, 0, oc, q);
-}
-#endif
-
-/* ---- Padding ------------------------------------------------------------------------------- */
-
-#if QT_KNOB_PAD == DR_PAD_PREPAD
-/* Copies the input into pad: each image inside a border of input_zp as wide as the padding. */
-static void dr_prepad(const qt_conv_desc *d, const uint8_t *in, uint8_t *pad, uint8_t zp) {
-  (void)d; /* unused when the shapes are compiled in */
-  const size_t c = (size_t)S_IN_C(d), h = (size_t)S_IN_H(d), w = (size_t)S_IN_W(d);
-  const size_t pt = (size_t)S_PT(d), pl = (size_t)S_PL(d), pr = (size_t)S_PR(d);
-  const size_t hp = h + pt + (size_t)S_PB(d), wp = w + pl + pr;
-  for (size_t n = 0; n < (size_t)S_N(d); n++)
-    for (size_t y = 0; y < hp; y++) {
-      uint8_t *row = pad + (n * hp + y) * wp * c;
-      if (y < pt || y >= pt + h) {
-        memset(row, zp, wp * c);
-        continue;
-      }
-      memset(row, zp, pl * c);
-      memcpy(row + pl * c, in + (n * h + (y - pt)) * w * c, w * c);
-      memset(row + (pl + w) * c, zp, pr * c);
-    }
+  qt_tpl_requant_pixels(src, dst, pixels, 0, (size_t)S_OUT_C(d), d, q);
 }
 #endif
 
@@ -398,7 +289,7 @@ typedef struct dr_ctx {
 
 /* acc[p][:] += x(pixel p, channel c) * w[c][:] for c < in_c, where pixel p's channels start
  * at px[p]; KU channels per iteration, the in_c % KU remaining ones rolled. */
-DR_INLINE void dr_tap(int32_t acc[DR_TP][DR_OCB], const uint8_t *const px[DR_TP],
+QT_TPL_INLINE void dr_tap(int32_t acc[DR_TP][DR_OCB], const uint8_t *const px[DR_TP],
                       const int16_t *restrict w, size_t c_len, const int u8) {
   size_t c = 0;
   for (; c + DR_KU <= c_len; c += DR_KU) {
@@ -407,7 +298,7 @@ DR_INLINE void dr_tap(int32_t acc[DR_TP][DR_OCB], const uint8_t *const px[DR_TP]
       const int16_t *restrict wc = w + (c + u) * DR_OCB;
       _Pragma(QT_STR(GCC unroll DR_TP))
       for (int p = 0; p < DR_TP; p++) {
-        const int32_t x = u8 ? (int32_t)px[p][c + u] : (int32_t)((const int8_t *)px[p])[c + u];
+        const int32_t x = qt_tpl_x(px[p], c + u, u8);
         DR_BLOCK_LOOP
         for (int j = 0; j < DR_OCB; j++) acc[p][j] += x * (int32_t)wc[j];
       }
@@ -417,7 +308,7 @@ DR_INLINE void dr_tap(int32_t acc[DR_TP][DR_OCB], const uint8_t *const px[DR_TP]
   for (; c < c_len; c++) {
     const int16_t *restrict wc = w + c * DR_OCB;
     for (int p = 0; p < DR_TP; p++) {
-      const int32_t x = u8 ? (int32_t)px[p][c] : (int32_t)((const int8_t *)px[p])[c];
+      const int32_t x = qt_tpl_x(px[p], c, u8);
       DR_BLOCK_LOOP
       for (int j = 0; j < DR_OCB; j++) acc[p][j] += x * (int32_t)wc[j];
     }
@@ -450,7 +341,7 @@ static void dr_gather(const dr_ctx *x, const uint8_t *img, const int32_t iy0[DR_
 /* acc = the tile's whole reduction by the ISA micro-kernel (or its twin): each pixel's kernel
  * rows read in place (one pointer per pixel, the dilated image row pitch between its rows)
  * when no tap is padded and dilation_w = 1, else from their gathered copy. */
-DR_INLINE void dr_reduce_uk(const dr_ctx *x, const uint8_t *img, const int32_t iy0[DR_TP],
+QT_TPL_INLINE void dr_reduce_uk(const dr_ctx *x, const uint8_t *img, const int32_t iy0[DR_TP],
                             const int32_t ix0[DR_TP], const int checked, const uint8_t *block,
                             int32_t acc[DR_TP][DR_OCB], const int u8) {
   const qt_conv_desc *d = x->d;
@@ -489,7 +380,7 @@ DR_INLINE void dr_reduce_uk(const dr_ctx *x, const uint8_t *img, const int32_t i
 /* One tile: output rows oy0 .. oy0 + th - 1 and columns ox0 .. ox0 + tw - 1 (th <= TH,
  * tw <= TW; pixels past them repeat the last valid one) of batch item n, channel block b.
  * checked = 0 only when every tap of the tile is inside src (a constant at each call site). */
-DR_INLINE void dr_tile(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, int32_t th,
+QT_TPL_INLINE void dr_tile(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, int32_t th,
                        int32_t tw, size_t b, const int checked, const int u8) {
   const qt_conv_desc *d = x->d;
   (void)d; /* unused when the shapes are compiled in */
@@ -533,9 +424,9 @@ DR_INLINE void dr_tile(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, int3
 #if QT_KNOB_RQ == DR_RQ_TILE
       uint8_t *o = x->out + ((size_t)(oy0 + ty) * (size_t)S_OUT_W(d) + (size_t)(ox0 + tx)) * oc + c0;
       if (nc == DR_OCB) /* a full block gets a constant trip count */
-        dr_requant(acc[p], o, c0, DR_OCB, x->q);
+        qt_tpl_requant(acc[p], o, c0, DR_OCB, x->q);
       else
-        dr_requant(acc[p], o, c0, nc, x->q);
+        qt_tpl_requant(acc[p], o, c0, nc, x->q);
 #elif QT_KNOB_RQ == DR_RQ_ROW
       /* the buffer holds the band's TH rows */
       memcpy(x->ibuf + ((size_t)ty * (size_t)S_OUT_W(d) + (size_t)(ox0 + tx)) * oc + c0, acc[p],
@@ -550,7 +441,7 @@ DR_INLINE void dr_tile(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, int3
 
 /* A tile with the padding handling QT_KNOB_PAD asks for: strips take the check-free path for
  * interior tiles, inline always checks, prepad never needs to. */
-DR_INLINE void dr_tile_pad(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, int32_t th,
+QT_TPL_INLINE void dr_tile_pad(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, int32_t th,
                            int32_t tw, size_t b, const int u8) {
 #if QT_KNOB_PAD == DR_PAD_PREPAD
   dr_tile(x, n, oy0, ox0, th, tw, b, 0, u8);
@@ -569,7 +460,7 @@ DR_INLINE void dr_tile_pad(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, 
 
 /* One band of th <= TH output rows of batch item n, in the loop order QT_KNOB_ORDER picks;
  * the band is requantized here for RQ=row. */
-DR_INLINE void dr_band(const dr_ctx *x, size_t n, int32_t oy0, int32_t th, const int u8) {
+QT_TPL_INLINE void dr_band(const dr_ctx *x, size_t n, int32_t oy0, int32_t th, const int u8) {
   const int32_t ow = S_OUT_W(x->d);
   const size_t nb = dr_blocks(x->d);
 #if QT_KNOB_ORDER == DR_ORDER_HWC
@@ -590,31 +481,14 @@ DR_INLINE void dr_band(const dr_ctx *x, size_t n, int32_t oy0, int32_t th, const
 #endif
 }
 
-/* First output index o in [0, out) whose taps start at or after 0 (o * s - pad >= 0), and
- * one past the last whose dilated kernel ends inside the extent; empty if none. */
-static void dr_interior(int32_t in, int32_t out, int32_t k, int32_t s, int32_t dil, int32_t pad,
-                        int32_t *lo, int32_t *hi) {
-  int32_t a = (pad + s - 1) / s;
-  const int32_t last = in - 1 - dil * (k - 1) + pad; /* o * s <= last */
-  int32_t b = last < 0 ? 0 : last / s + 1;
-  if (b > out) b = out;
-  if (a > b) a = b;
-  *lo = a;
-  *hi = b;
-}
-
 /* Runs the convolution. Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument or an
  * unknown dtype, QT_KERNEL_ESHAPE if d is not conv2d or differs from the compiled-in shapes.
  * scratch must hold scratch_size(d) bytes (may be NULL when that is 0). */
 int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
                const void *packed, void *output, void *scratch) {
-  if (!d || !q || !input || !packed || !output) return QT_KERNEL_EINVAL;
-  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
-  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
-  if (!scratch && QT_FN(scratch_size)(d) != 0) return QT_KERNEL_EINVAL;
-#if DR_ISA_S8_ONLY
-  if (S_DTYPE(q) != QT_DTYPE_S8) return QT_KERNEL_EINVAL;
-#endif
+  const int rc = qt_tpl_check_run(d, q, input, packed, output, scratch, QT_FN(scratch_size),
+                                  QT_OP_CONV2D, DR_ISA_S8_ONLY);
+  if (rc != QT_KERNEL_OK) return rc;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const uint8_t zp = (uint8_t)q->input_zp;
   uint8_t *s = (uint8_t *)scratch;
@@ -624,9 +498,9 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
               .src_h = (size_t)S_IN_H(d), .src_w = (size_t)S_IN_W(d),
               .off_y = -S_PT(d), .off_x = -S_PL(d),
               .k_len = dr_k(d), .block_bytes = dr_block_bytes(d)};
-  if (dr_padded(d)) {
+  if (qt_tpl_padded(d)) {
 #if QT_KNOB_PAD == DR_PAD_PREPAD
-    dr_prepad(d, (const uint8_t *)input, s, zp);
+    qt_tpl_prepad(d, (const uint8_t *)input, s, (size_t)S_N(d), zp);
     x.src = s;
     x.src_h = (size_t)(S_IN_H(d) + S_PT(d) + S_PB(d));
     x.src_w = (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d));
@@ -640,8 +514,8 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
 #if DR_UK
   x.gbuf = s ? s + dr_pad_bytes(d) + dr_ibuf_bytes(d) : NULL;
 #endif
-  dr_interior(S_IN_H(d), S_OUT_H(d), S_KH(d), S_SH(d), S_DH(d), S_PT(d), &x.y_lo, &x.y_hi);
-  dr_interior(S_IN_W(d), S_OUT_W(d), S_KW(d), S_SW(d), S_DW(d), S_PL(d), &x.x_lo, &x.x_hi);
+  qt_tpl_interior(S_IN_H(d), S_OUT_H(d), S_KH(d), S_SH(d), S_DH(d), S_PT(d), &x.y_lo, &x.y_hi);
+  qt_tpl_interior(S_IN_W(d), S_OUT_W(d), S_KW(d), S_SW(d), S_DW(d), S_PL(d), &x.x_lo, &x.x_hi);
   (void)zp;
   const int32_t oh = S_OUT_H(d);
   const size_t image_out = (size_t)oh * (size_t)S_OUT_W(d) * (size_t)S_OUT_C(d);

@@ -154,27 +154,25 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 #define DW_UK_NATIVE qt_ukernel_dwconv_k1__neon
 #endif
 #endif
-/* 1 when the packed bias has input_zp * sum(w - weight_zp) folded in (the neon micro-kernel
- * subtracts the zero point from the inputs instead). */
-#define DW_FOLD_ZP (QT_KNOB_ISA != DW_ISA_NEON)
+/* How much of the input zero point pack() folds into the bias: input_zp * sum(w - weight_zp),
+ * except for the neon micro-kernel, which subtracts the zero point from the inputs instead. */
+#define DW_FOLD (QT_KNOB_ISA == DW_ISA_NEON ? QT_TPL_FOLD_NOTHING : QT_TPL_FOLD_ZP)
+
+/* The channel loops of the requantization take the same unroll limit as the tile's, and
+ * count in int32_t like every loop of this file. */
+#define QT_TPL_REQUANT_UNROLL DW_CU
+#define QT_TPL_INDEX int32_t
+#include "qt_template_common.h"
 
 /* The schedule's building blocks are written once, generic over the element type (u8),
- * the depth multiplier (dm1) and the extents of partial tiles; forcing them inline lets each
+ * the depth multiplier (dm1) and the extents of partial tiles; forcing them inline
+ * (QT_TPL_INLINE) lets each
  * call site with constant arguments become straight-line vector code with the accumulators in
  * registers, while the few partial-tile call sites take the same code with runtime bounds. */
-#if defined(__GNUC__)
-#define DW_INLINE static inline __attribute__((always_inline))
-#define DW_NOINLINE static __attribute__((noinline))
-#else
-#define DW_INLINE static inline
-#define DW_NOINLINE static
-#endif
 
 /* With fixed shapes the S_*() accessors ignore the descriptor; this keeps -Wextra quiet
  * about parameters that only feed them. */
 #define DW_UNUSED(x) ((void)(x))
-
-#define DW_ALIGN_UP(x) (((x) + (size_t)QT_ALIGN - 1) & ~((size_t)QT_ALIGN - 1))
 
 /* Everything one run needs, read-only during the loops. */
 typedef struct dw_ctx {
@@ -194,10 +192,7 @@ typedef struct dw_ctx {
   uint8_t zrow[DW_CB + 1];
 } dw_ctx;
 
-static size_t dw_blocks(const qt_conv_desc *d) {
-  DW_UNUSED(d);
-  return ((size_t)S_OUT_C(d) + DW_CB - 1) / DW_CB;
-}
+static size_t dw_blocks(const qt_conv_desc *d) { return qt_tpl_blocks(d, DW_CB); }
 
 /* Packed tap slots of one channel block: the taps, rounded up to pairs for the k2 layouts. */
 static size_t dw_tap_slots(const qt_conv_desc *d) {
@@ -220,7 +215,7 @@ static size_t dw_weight_index(size_t t, size_t c) {
 
 /* Bytes of the packed weights, rounded so that the bias after them is QT_ALIGN-aligned. */
 static size_t dw_weight_bytes(const qt_conv_desc *d) {
-  return DW_ALIGN_UP(dw_blocks(d) * dw_tap_slots(d) * DW_CB * sizeof(int16_t));
+  return QT_TPL_ALIGN_UP(dw_blocks(d) * dw_tap_slots(d) * DW_CB * sizeof(int16_t));
 }
 
 size_t QT_FN(packed_size)(const qt_conv_desc *d) {
@@ -232,8 +227,7 @@ size_t QT_FN(packed_size)(const qt_conv_desc *d) {
 static size_t dw_prepad_bytes(const qt_conv_desc *d) {
   DW_UNUSED(d);
 #if QT_KNOB_PAD == DW_PAD_PREPAD
-  return DW_ALIGN_UP((size_t)(S_IN_H(d) + S_PT(d) + S_PB(d)) *
-                     (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d)) * (size_t)S_IN_C(d));
+  return QT_TPL_ALIGN_UP(qt_tpl_prepad_image_bytes(d));
 #else
   return 0;
 #endif
@@ -242,9 +236,9 @@ static size_t dw_prepad_bytes(const qt_conv_desc *d) {
 static size_t dw_ibuf_bytes(const qt_conv_desc *d) {
   DW_UNUSED(d);
 #if QT_KNOB_RQ == DW_RQ_ROW
-  return DW_ALIGN_UP((size_t)DW_TH * (size_t)S_OUT_W(d) * (size_t)S_OUT_C(d) * sizeof(int32_t));
+  return QT_TPL_ALIGN_UP((size_t)DW_TH * (size_t)S_OUT_W(d) * (size_t)S_OUT_C(d) * sizeof(int32_t));
 #elif QT_KNOB_RQ == DW_RQ_PASS
-  return DW_ALIGN_UP((size_t)S_OUT_H(d) * (size_t)S_OUT_W(d) * (size_t)S_OUT_C(d) *
+  return QT_TPL_ALIGN_UP((size_t)S_OUT_H(d) * (size_t)S_OUT_W(d) * (size_t)S_OUT_C(d) *
                      sizeof(int32_t));
 #else
   return 0;
@@ -261,9 +255,8 @@ size_t QT_FN(scratch_size)(const qt_conv_desc *d) { return dw_prepad_bytes(d) + 
  * from compiled-in shapes. */
 int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
                 const int32_t *bias, void *packed) {
-  if (!d || !q || !weights || !packed) return QT_KERNEL_EINVAL;
-  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_DEPTHWISE) return QT_KERNEL_ESHAPE;
-  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
+  const int rc = qt_tpl_check_pack(d, q, weights, packed, QT_OP_DEPTHWISE, 0);
+  if (rc != QT_KERNEL_OK) return rc;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const size_t oc_n = (size_t)S_OUT_C(d), taps = (size_t)S_KH(d) * (size_t)S_KW(d);
   const size_t nb = dw_blocks(d), slots = dw_tap_slots(d);
@@ -275,33 +268,14 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
     int16_t *blk = pw + (oc / DW_CB) * slots * DW_CB;
     int64_t sum = 0;
     for (size_t t = 0; t < taps && oc < oc_n; t++) {
-      int32_t v = (u8 ? (int32_t)((const uint8_t *)weights)[t * oc_n + oc]
-                      : (int32_t)((const int8_t *)weights)[t * oc_n + oc]) - wzp;
+      int32_t v = qt_tpl_x(weights, t * oc_n + oc, u8) - wzp;
       blk[dw_weight_index(t, oc % DW_CB)] = (int16_t)v;
       sum += v;
     }
-    int64_t b = oc < oc_n && bias ? bias[oc] : 0;
-    if (DW_FOLD_ZP) b -= (int64_t)q->input_zp * sum;
-    pb[oc] = (int32_t)b;
+    pb[oc] = qt_tpl_folded_bias(oc < oc_n && bias ? bias[oc] : 0, sum,
+                                qt_tpl_fold_zp(q, DW_FOLD));
   }
   return QT_KERNEL_OK;
-}
-
-/* Requantizes cn accumulators of output channels c0.. into dst; the scheme's branch sits
- * outside the loops so each loop vectorises. */
-DW_INLINE void dw_requant_span(const qt_quant_params *q, const int32_t *restrict acc,
-                               uint8_t *restrict dst, int32_t c0, int32_t cn) {
-  const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
-  if (S_REQUANT(q) == QT_REQUANT_FP32) {
-    const float *restrict sc = q->scale + c0;
-    _Pragma(QT_STR(GCC unroll DW_CU))
-    for (int32_t c = 0; c < cn; c++) dst[c] = (uint8_t)qt_requant_fp32(acc[c], sc[c], zp, lo, hi);
-  } else {
-    const int32_t *restrict m = q->multiplier + c0, *restrict s = q->shift + c0;
-    _Pragma(QT_STR(GCC unroll DW_CU))
-    for (int32_t c = 0; c < cn; c++)
-      dst[c] = (uint8_t)qt_requant_fixedpoint_vec(acc[c], m[c], s[c], zp, lo, hi);
-  }
 }
 
 /* Input element e (0 <= e < cn) of the channel block at pixel pointer p: p already points at
@@ -341,7 +315,7 @@ DW_INLINE void dw_requant_span(const qt_quant_params *q, const int32_t *restrict
 
 /* Where the int32 results of a tile go, as QT_KNOB_RQ says: requantized to the output, or to
  * the band buffer (whose row 0 is oy) or the image buffer. */
-DW_INLINE void dw_tile_emit(const dw_ctx *restrict k, int32_t acc[DW_TH][DW_TW][DW_CB],
+QT_TPL_INLINE void dw_tile_emit(const dw_ctx *restrict k, int32_t acc[DW_TH][DW_TW][DW_CB],
                             int32_t oy, int32_t ox, int th, int tw, int32_t c0, int cn) {
   const qt_conv_desc *d = k->d;
   DW_UNUSED(d);
@@ -350,7 +324,8 @@ DW_INLINE void dw_tile_emit(const dw_ctx *restrict k, int32_t acc[DW_TH][DW_TW][
   for (int i = 0; i < th; i++)
     for (int j = 0; j < tw; j++) {
 #if QT_KNOB_RQ == DW_RQ_TILE
-      dw_requant_span(k->q, acc[i][j], k->out + ((ptrdiff_t)(oy + i) * ow + ox + j) * oc + c0, c0, cn);
+      qt_tpl_requant(acc[i][j], k->out + ((ptrdiff_t)(oy + i) * ow + ox + j) * oc + c0,
+                     c0, cn, k->q);
 #else
 #if QT_KNOB_RQ == DW_RQ_ROW
       int32_t *restrict dst = k->ibuf + ((ptrdiff_t)i * ow + ox + j) * oc + c0;
@@ -373,7 +348,7 @@ DW_INLINE void dw_tile_emit(const dw_ctx *restrict k, int32_t acc[DW_TH][DW_TW][
  * (PAD=strips interior) or the padded copy (PAD=prepad). The result goes where QT_KNOB_RQ
  * says: requantized to the output, or int32 to the band buffer (whose row 0 is oy) or the
  * image buffer. */
-DW_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,
+QT_TPL_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,
                        int32_t c0, int cn, int checked, int u8, int dm1) {
   const qt_conv_desc *d = k->d;
   DW_UNUSED(d);
@@ -434,7 +409,7 @@ DW_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th,
  * tells it where each tap of each position reads (the image or padded copy without checks,
  * or the image with per-position checks and the zero-point row outside). Depth multiplier 1
  * runs the intrinsics where compiled in; anything else the plain C twin (same layout). */
-DW_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,
+QT_TPL_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,
                        int32_t c0, int cn, int checked, int u8, int dm1) {
   const qt_conv_desc *d = k->d;
   DW_UNUSED(d);
@@ -490,7 +465,7 @@ DW_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th,
  * (edges of the image), c = partial channel block (the last block when CB does not divide
  * out.c). Name: dw_tile_<checked c|n>_<dtype>_<dm 1|m>_<extent>. */
 #define DW_TILE_INSTANCE(name, checked, u8, dm1, ext)                                        \
-  DW_NOINLINE void name(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,    \
+  QT_TPL_NOINLINE void name(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,    \
                         int32_t c0, int cn) {                                                 \
     if (ext == 0)                                                                             \
       dw_tile(k, oy, ox, DW_TH, DW_TW, c0, DW_CB, checked, u8, dm1);                          \
@@ -539,7 +514,7 @@ DW_TILE_INSTANCES(n, 0)
 /* Dispatches a block to the constant-extent instance (full tile, full channel block: the
  * fast path) or the runtime-extent one (partial tiles at the right/bottom edge, the last
  * channel block), and to the checked or check-free code the padding knob compiles in. */
-DW_INLINE void dw_block(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,
+QT_TPL_INLINE void dw_block(const dw_ctx *restrict k, int32_t oy, int32_t ox, int th, int tw,
                         int32_t c0, int cn, int checked, int u8, int dm1) {
 #if QT_KNOB_PAD != DW_PAD_PREPAD
   if (checked) {
@@ -557,7 +532,7 @@ static int32_t dw_min(int32_t a, int32_t b) { return a < b ? a : b; }
 
 /* Height of the band of output rows starting at oy, and whether its rows read no padding
  * (so that their interior columns may run check-free). */
-DW_INLINE int dw_band(const dw_ctx *k, int32_t oy, int *interior) {
+QT_TPL_INLINE int dw_band(const dw_ctx *k, int32_t oy, int *interior) {
   DW_UNUSED(k);
   const int32_t oh = S_OUT_H(k->d);
 #if QT_KNOB_PAD == DW_PAD_INLINE
@@ -581,7 +556,7 @@ DW_INLINE int dw_band(const dw_ctx *k, int32_t oy, int *interior) {
 }
 
 /* Width of the tile starting at column ox of a band, and whether it needs bounds checks. */
-DW_INLINE int dw_col(const dw_ctx *k, int32_t ox, int interior, int *checked) {
+QT_TPL_INLINE int dw_col(const dw_ctx *k, int32_t ox, int interior, int *checked) {
   DW_UNUSED(k);
   const int32_t ow = S_OUT_W(k->d);
 #if QT_KNOB_PAD == DW_PAD_STRIPS
@@ -598,18 +573,10 @@ DW_INLINE int dw_col(const dw_ctx *k, int32_t ox, int interior, int *checked) {
 #endif
 }
 
-/* Requantizes channels [c0, c0+cn) of npx consecutive output pixels from the int32 buffer. */
-DW_INLINE void dw_requant_pixels(const dw_ctx *k, const int32_t *src, uint8_t *dst, int32_t npx,
-                                 int32_t c0, int32_t cn) {
-  const int32_t oc = S_OUT_C(k->d);
-  for (int32_t p = 0; p < npx; p++)
-    dw_requant_span(k->q, src + (ptrdiff_t)p * oc + c0, dst + (ptrdiff_t)p * oc + c0, c0, cn);
-}
-
 /* All tiles of the band of rows [oy, oy+th) for channels [c0, c0+cn) (the whole channel
  * range when the loop order puts channel blocks inside tiles), then, for RQ=row, the band's
  * requantization of those channels. */
-DW_INLINE void dw_band_tiles(const dw_ctx *restrict k, int32_t oy, int th, int interior,
+QT_TPL_INLINE void dw_band_tiles(const dw_ctx *restrict k, int32_t oy, int th, int interior,
                              int32_t c_begin, int32_t c_end, int u8, int dm1) {
   const int32_t ow = S_OUT_W(k->d);
   for (int32_t ox = 0; ox < ow;) {
@@ -620,14 +587,14 @@ DW_INLINE void dw_band_tiles(const dw_ctx *restrict k, int32_t oy, int th, int i
     ox += tw;
   }
 #if QT_KNOB_RQ == DW_RQ_ROW
-  dw_requant_pixels(k, k->ibuf, k->out + (ptrdiff_t)oy * ow * S_OUT_C(k->d), (int32_t)th * ow,
-                    c_begin, c_end - c_begin);
+  qt_tpl_requant_pixels(k->ibuf, k->out + (ptrdiff_t)oy * ow * S_OUT_C(k->d), (int32_t)th * ow,
+                        c_begin, c_end - c_begin, k->d, k->q);
 #endif
 }
 
 /* One batch image, in the loop order of QT_KNOB_ORDER, then its separate requant pass
  * (RQ=pass). */
-DW_INLINE void dw_image(const dw_ctx *restrict k, int u8, int dm1) {
+QT_TPL_INLINE void dw_image(const dw_ctx *restrict k, int u8, int dm1) {
   const qt_conv_desc *d = k->d;
   DW_UNUSED(d);
   const int32_t oh = S_OUT_H(d), oc = S_OUT_C(d);
@@ -650,64 +617,25 @@ DW_INLINE void dw_image(const dw_ctx *restrict k, int u8, int dm1) {
   }
 #endif
 #if QT_KNOB_RQ == DW_RQ_PASS
-  dw_requant_pixels(k, k->ibuf, k->out, oh * S_OUT_W(d), 0, oc);
+  qt_tpl_requant_pixels(k->ibuf, k->out, oh * S_OUT_W(d), 0, oc, d, k->q);
 #endif
 }
 
 /* The four instances of the image loop: element type x depth multiplier 1 or not. Separate
  * functions keep each one's registers and code to itself. */
-DW_NOINLINE void dw_image_s8(const dw_ctx *k) { dw_image(k, 0, 1); }
-DW_NOINLINE void dw_image_u8(const dw_ctx *k) { dw_image(k, 1, 1); }
-DW_NOINLINE void dw_image_s8_dm(const dw_ctx *k) { dw_image(k, 0, 0); }
-DW_NOINLINE void dw_image_u8_dm(const dw_ctx *k) { dw_image(k, 1, 0); }
-
-#if QT_KNOB_PAD == DW_PAD_PREPAD
-/* Copies one input image into pimg with a border of input_zp bytes (pt/pb rows, pl/pr
- * columns); the byte pattern of input_zp is the same for int8 and uint8. */
-static void dw_prepad(const qt_conv_desc *d, int32_t zp, const uint8_t *restrict img,
-                      uint8_t *restrict pimg) {
-  DW_UNUSED(d);
-  const size_t ic = (size_t)S_IN_C(d), iw = (size_t)S_IN_W(d);
-  const size_t pl = (size_t)S_PL(d) * ic, pr = (size_t)S_PR(d) * ic, row = iw * ic;
-  const size_t prow = pl + row + pr;
-  const int32_t ph = S_IN_H(d) + S_PT(d) + S_PB(d);
-  const uint8_t fill = (uint8_t)zp;
-  for (int32_t py = 0; py < ph; py++) {
-    uint8_t *dst = pimg + (size_t)py * prow;
-    int32_t iy = py - S_PT(d);
-    if (iy < 0 || iy >= S_IN_H(d)) {
-      memset(dst, fill, prow);
-    } else {
-      memset(dst, fill, pl);
-      memcpy(dst + pl, img + (size_t)iy * row, row);
-      memset(dst + pl + row, fill, pr);
-    }
-  }
-}
-#endif
-
-/* First output index (along one axis) whose first tap is inside the input, and one past the
- * last whose last tap is; an empty interior comes back as lo == hi. */
-static void dw_interior(int32_t in, int32_t out, int32_t k, int32_t s, int32_t dil, int32_t pad,
-                        int32_t *lo, int32_t *hi) {
-  int32_t l = (pad + s - 1) / s;
-  int32_t last = in - 1 + pad - (k - 1) * dil; /* largest o*s allowed */
-  int32_t h = last < 0 ? 0 : last / s + 1;
-  l = dw_min(l, out);
-  h = dw_min(h, out);
-  *lo = l;
-  *hi = h < l ? l : h;
-}
+QT_TPL_NOINLINE void dw_image_s8(const dw_ctx *k) { dw_image(k, 0, 1); }
+QT_TPL_NOINLINE void dw_image_u8(const dw_ctx *k) { dw_image(k, 1, 1); }
+QT_TPL_NOINLINE void dw_image_s8_dm(const dw_ctx *k) { dw_image(k, 0, 0); }
+QT_TPL_NOINLINE void dw_image_u8_dm(const dw_ctx *k) { dw_image(k, 1, 0); }
 
 /* Runs the convolution for every batch item. Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a
  * NULL argument (scratch may be NULL only when scratch_size is 0), QT_KERNEL_ESHAPE for a
  * desc that is not depthwise or differs from the compiled-in shapes. */
 int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
                const void *packed, void *output, void *scratch) {
-  if (!d || !q || !input || !packed || !output) return QT_KERNEL_EINVAL;
-  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_DEPTHWISE) return QT_KERNEL_ESHAPE;
-  if (!scratch && QT_FN(scratch_size)(d) != 0) return QT_KERNEL_EINVAL;
-  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
+  const int rc = qt_tpl_check_run(d, q, input, packed, output, scratch, QT_FN(scratch_size),
+                                  QT_OP_DEPTHWISE, 0);
+  if (rc != QT_KERNEL_OK) return rc;
 
   dw_ctx k;
   k.d = d;
@@ -717,8 +645,8 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   k.pimg = (const uint8_t *)scratch;
   k.ibuf = (int32_t *)((uint8_t *)scratch + dw_prepad_bytes(d));
   memset(k.zrow, (uint8_t)q->input_zp, sizeof k.zrow);
-  dw_interior(S_IN_H(d), S_OUT_H(d), S_KH(d), S_SH(d), S_DH(d), S_PT(d), &k.y_lo, &k.y_hi);
-  dw_interior(S_IN_W(d), S_OUT_W(d), S_KW(d), S_SW(d), S_DW(d), S_PL(d), &k.x_lo, &k.x_hi);
+  qt_tpl_interior(S_IN_H(d), S_OUT_H(d), S_KH(d), S_SH(d), S_DH(d), S_PT(d), &k.y_lo, &k.y_hi);
+  qt_tpl_interior(S_IN_W(d), S_OUT_W(d), S_KW(d), S_SW(d), S_DW(d), S_PL(d), &k.x_lo, &k.x_hi);
 
   const size_t in_img = (size_t)S_IN_H(d) * S_IN_W(d) * S_IN_C(d);
   const size_t out_img = (size_t)S_OUT_H(d) * S_OUT_W(d) * S_OUT_C(d);
@@ -727,7 +655,7 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
     k.img = (const uint8_t *)input + (size_t)n * in_img;
     k.out = (uint8_t *)output + (size_t)n * out_img;
 #if QT_KNOB_PAD == DW_PAD_PREPAD
-    dw_prepad(d, q->input_zp, k.img, (uint8_t *)scratch);
+    qt_tpl_prepad(d, k.img, (uint8_t *)scratch, 1, (uint8_t)q->input_zp);
 #endif
     if (S_DM(d) == 1) {
       if (u8)

@@ -126,6 +126,11 @@
 #define GM_ISA_NEONDOT 4
 /* 1 for the ISA values whose micro-kernel computes s8 only */
 #define GM_ISA_S8_ONLY (QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT)
+/* How much of the input zero point pack() folds into the bias (qt_template_common.h) */
+#define GM_FOLD                                                                              \
+  (QT_KNOB_ISA == GM_ISA_AVX512VNNI ? QT_TPL_FOLD_ZP_PLUS_128                               \
+   : QT_KNOB_ISA == GM_ISA_NEON     ? QT_TPL_FOLD_NOTHING                                   \
+                                    : QT_TPL_FOLD_ZP)
 
 _Static_assert(GM_MR >= 1 && GM_MR <= 16, "QT_KNOB_MR out of range");
 _Static_assert(GM_NR >= 1 && GM_NR <= 256, "QT_KNOB_NR out of range");
@@ -151,12 +156,6 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
                "QT_KNOB_RQ=row needs QT_KNOB_ORDER=mn: with column blocks outer no row is "
                "complete before the last block (that is rq=pass)");
 
-#if defined(__GNUC__)
-#define GM_INLINE static inline __attribute__((always_inline))
-#else
-#define GM_INLINE static inline
-#endif
-
 /* vec=outer: GCC 12 peels a column loop of <= 16 iterations before vectorising and then
  * vectorises the k loop as MR * NR reductions over strided weights instead (that is vec=dot's
  * job, done there with contiguous weights; here it measured up to 4x slower for short K and
@@ -181,6 +180,8 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
 #elif QT_KNOB_ISA == GM_ISA_NEONDOT
 #include "../ukernels/qt_ukernel_gemm_s8_k4__neondot.h"
 #endif
+#define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == GM_ISA_AVX512VNNI)
+#include "qt_template_common.h"
 
 /* Packed weight element type and K rounded up to the micro-kernel's k-step. */
 #if QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT
@@ -194,22 +195,14 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
 #define GM_WBYTES 2
 #endif
 
-#define GM_ALIGN_UP(x) (((x) + (size_t)QT_ALIGN - 1) & ~((size_t)QT_ALIGN - 1))
-
 /* ---- Shapes ------------------------------------------------------------------------------ */
 
-static size_t gm_k(const qt_conv_desc *d) {
-  (void)d; /* unused when the shapes are compiled in */
-  return (size_t)S_KH(d) * (size_t)S_KW(d) * (size_t)S_IN_C(d);
-}
+static size_t gm_k(const qt_conv_desc *d) { return qt_tpl_reduction(d); }
 static size_t gm_m(const qt_conv_desc *d) {
   (void)d; /* unused when the shapes are compiled in */
   return (size_t)S_N(d) * (size_t)S_OUT_H(d) * (size_t)S_OUT_W(d);
 }
-static size_t gm_blocks(const qt_conv_desc *d) {
-  (void)d;
-  return ((size_t)S_OUT_C(d) + GM_NR - 1) / GM_NR;
-}
+static size_t gm_blocks(const qt_conv_desc *d) { return qt_tpl_blocks(d, GM_NR); }
 
 /* 1 if A can be read straight from the input: every GEMM row is one input pixel's in_c
  * contiguous channels (1x1 kernel, no padding; any stride). */
@@ -226,7 +219,7 @@ static size_t gm_k_packed(const qt_conv_desc *d) { return (gm_k(d) + GM_KR - 1) 
  * int8 for avx512vnni; layout by vec and isa), rounded so the next block's bias stays
  * QT_ALIGN-aligned. */
 static size_t gm_block_bytes(const qt_conv_desc *d) {
-  return GM_ALIGN_UP((size_t)GM_NR * sizeof(int32_t) + gm_k_packed(d) * GM_NR * GM_WBYTES);
+  return qt_tpl_block_bytes(GM_NR, gm_k_packed(d), GM_WBYTES);
 }
 
 size_t QT_FN(packed_size)(const qt_conv_desc *d) { return gm_blocks(d) * gm_block_bytes(d); }
@@ -238,8 +231,7 @@ size_t QT_FN(packed_size)(const qt_conv_desc *d) { return gm_blocks(d) * gm_bloc
 static size_t gm_prepad_bytes(const qt_conv_desc *d) {
 #if QT_KNOB_PAD == GM_PAD_PREPAD
   if (gm_direct_a(d)) return 0;
-  return GM_ALIGN_UP((size_t)S_N(d) * (size_t)(S_IN_H(d) + S_PT(d) + S_PB(d)) *
-                     (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d)) * (size_t)S_IN_C(d));
+  return QT_TPL_ALIGN_UP((size_t)S_N(d) * qt_tpl_prepad_image_bytes(d));
 #else
   (void)d;
   return 0;
@@ -249,18 +241,18 @@ static size_t gm_prepad_bytes(const qt_conv_desc *d) {
 static size_t gm_cols_bytes(const qt_conv_desc *d) {
   if (gm_direct_a(d)) return 0;
 #if QT_KNOB_ORDER == GM_ORDER_MN
-  return GM_ALIGN_UP((size_t)GM_MR * gm_k(d));
+  return QT_TPL_ALIGN_UP((size_t)GM_MR * gm_k(d));
 #else
-  return GM_ALIGN_UP(gm_m(d) * gm_k(d));
+  return QT_TPL_ALIGN_UP(gm_m(d) * gm_k(d));
 #endif
 }
 
 static size_t gm_ibuf_bytes(const qt_conv_desc *d) {
   (void)d; /* unused when the shapes are compiled in */
 #if QT_KNOB_RQ == GM_RQ_ROW
-  return GM_ALIGN_UP((size_t)GM_MR * (size_t)S_OUT_C(d) * sizeof(int32_t));
+  return QT_TPL_ALIGN_UP((size_t)GM_MR * (size_t)S_OUT_C(d) * sizeof(int32_t));
 #elif QT_KNOB_RQ == GM_RQ_PASS
-  return GM_ALIGN_UP(gm_m(d) * (size_t)S_OUT_C(d) * sizeof(int32_t));
+  return QT_TPL_ALIGN_UP(gm_m(d) * (size_t)S_OUT_C(d) * sizeof(int32_t));
 #else
   return 0;
 #endif
@@ -272,107 +264,48 @@ size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
 
 /* ---- Packing ------------------------------------------------------------------------------ */
 
+/* Stores weight (w - weight_zp) = v of reduction index k and column j of a block where the
+ * isa reads it: int16 [k][NR] (vec=outer, neon) or [NR][k] (vec=dot), [k/2][NR][2] (avx2),
+ * int8 [k/4][NR][4] (avx512vnni, neondot). */
+static void gm_put_weight(const qt_conv_desc *d, void *pw, size_t k, size_t j, int32_t v) {
+#if GM_WBYTES == 1
+  (void)d;
+  ((int8_t *)pw)[qt_tpl_panel_index(k, j, GM_NR, GM_KR)] = (int8_t)v;
+#elif QT_KNOB_VEC == GM_VEC_OUTER
+  (void)d;
+  ((int16_t *)pw)[qt_tpl_panel_index(k, j, GM_NR, GM_KR)] = (int16_t)v;
+#else
+  ((int16_t *)pw)[j * gm_k(d) + k] = (int16_t)v;
+#endif
+}
+
 /* Packs OHWI weights (int8 for S8, uint8 for U8) into column blocks of NR: int32 folded bias,
- * then int16 (w - weight_zp) in [k][NR] (vec=outer) or [NR][k] (vec=dot) order (isa=c),
- * [k/2][NR][2] (avx2), or int8 w in [k/4][NR][4] with bias - (input_zp + 128) * sum(w)
- * (avx512vnni); int16 [k][NR] with the bias unfolded (neon); int8 [k/4][NR][4] (neondot);
- * zero past out.c and K. bias may be NULL (all zero).
- * Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument, an unknown dtype or u8 with
- * isa=avx512vnni/neondot,
- * QT_KERNEL_ESHAPE for a desc that is not conv2d or differs from compiled-in shapes. */
+ * then the weights where gm_put_weight() puts them, zero past out.c and K. bias may be NULL
+ * (all zero). Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL argument, an unknown dtype or
+ * u8 with isa=avx512vnni/neondot, QT_KERNEL_ESHAPE for a desc that is not conv2d or differs
+ * from compiled-in shapes. */
 int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
                 const int32_t *bias, void *packed) {
-  if (!d || !q || !weights || !packed) return QT_KERNEL_EINVAL;
-  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
-  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
-#if GM_ISA_S8_ONLY
-  if (S_DTYPE(q) != QT_DTYPE_S8) return QT_KERNEL_EINVAL;
-#endif
-  const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
-  const size_t k_len = gm_k(d), oc_n = (size_t)S_OUT_C(d), nb = gm_blocks(d);
-  const size_t block = gm_block_bytes(d);
-  const int32_t wzp = q->weight_zp;
-  for (size_t b = 0; b < nb; b++) {
-    uint8_t *base = (uint8_t *)packed + b * block;
-    int32_t *pb = (int32_t *)base;
-    void *pw_ = base + GM_NR * sizeof(int32_t);
-    int16_t *pw = (int16_t *)pw_;
-    (void)pw;
-    memset(base, 0, block); /* zero tails and alignment padding: packed bytes are reproducible */
-    for (size_t j = 0; j < GM_NR; j++) {
-      const size_t oc = b * GM_NR + j;
-      if (oc >= oc_n) continue;
-      int64_t sum = 0;
-      for (size_t k = 0; k < k_len; k++) {
-        const size_t at = oc * k_len + k;
-        const int32_t v = (u8 ? (int32_t)((const uint8_t *)weights)[at]
-                              : (int32_t)((const int8_t *)weights)[at]) - wzp;
-#if QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT
-        ((int8_t *)pw_)[((k / 4) * GM_NR + j) * 4 + k % 4] = (int8_t)v;
-#elif QT_KNOB_ISA == GM_ISA_AVX2
-        pw[((k / 2) * GM_NR + j) * 2 + k % 2] = (int16_t)v;
-#elif QT_KNOB_VEC == GM_VEC_OUTER /* also isa=neon's layout */
-        pw[k * GM_NR + j] = (int16_t)v;
-#else
-        pw[j * k_len + k] = (int16_t)v;
-#endif
-        sum += v;
-      }
-#if QT_KNOB_ISA == GM_ISA_AVX512VNNI
-      /* the micro-kernel multiplies x + 128: take the extra 128 * sum(w) out here */
-      pb[j] = (int32_t)((int64_t)(bias ? bias[oc] : 0) - ((int64_t)q->input_zp + 128) * sum);
-#elif QT_KNOB_ISA == GM_ISA_NEON
-      (void)sum; /* the micro-kernel subtracts the input zero point while widening */
-      pb[j] = bias ? bias[oc] : 0;
-#else
-      pb[j] = (int32_t)((int64_t)(bias ? bias[oc] : 0) - (int64_t)q->input_zp * sum);
-#endif
-    }
-  }
+  const int rc = qt_tpl_check_pack(d, q, weights, packed, QT_OP_CONV2D, GM_ISA_S8_ONLY);
+  if (rc != QT_KERNEL_OK) return rc;
+  qt_tpl_pack_blocks(d, q, weights, bias, packed, GM_NR, gm_block_bytes(d), GM_FOLD,
+                     gm_put_weight);
   return QT_KERNEL_OK;
 }
 
-/* ---- Requantization ------------------------------------------------------------------------ */
-
-/* out[i] = requant(acc[i]) for output channels c0 .. c0 + n - 1, through qt_requant.h only
- * (fixedpoint in its branch-free form, which GCC vectorises: ~20x cheaper than the oracle's;
- * avx512vnni variants take 16 channels at a time through the AVX-512 requant micro-kernel,
- * bit-exact with it).
- * Output bytes are written as uint8 for both dtypes: the clamp keeps S8 values in
- * [-128, 127], whose two's complement low byte is the int8 result. */
-GM_INLINE void gm_requant(const int32_t *restrict acc, uint8_t *restrict out, size_t c0, size_t n,
-                          const qt_quant_params *q) {
-  const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
-  if (S_REQUANT(q) == QT_REQUANT_FP32) {
-    const float *restrict scale = q->scale + c0;
-    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi);
-  } else {
-    const int32_t *restrict mul = q->multiplier + c0, *restrict sh = q->shift + c0;
-    size_t i = 0;
-#if QT_KNOB_ISA == GM_ISA_AVX512VNNI && defined(__AVX512F__) && defined(__AVX512BW__)
-    /* 16 channels at a time with the AVX-512 requant micro-kernel, the rest below */
-    for (; i + 16 <= n; i += 16)
-      qt_ukernel_requant_fixedpoint__avx512(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
-#endif
-    for (; i < n; i++)
-      out[i] = (uint8_t)qt_requant_fixedpoint_vec(acc[i], mul[i], sh[i], zp, lo, hi);
-  }
-}
-
 #if QT_KNOB_RQ != GM_RQ_TILE
-/* Requantizes `rows` complete int32 rows of out_c channels (RQ=row/pass). */
+/* Requantizes `rows` complete int32 rows of out_c channels (RQ=row/pass). Out of line: it
+ * runs once per row block, and inlined it would only grow run(). */
 static void gm_requant_rows(const int32_t *src, uint8_t *dst, size_t rows, const qt_conv_desc *d,
                             const qt_quant_params *q) {
-  (void)d; /* unused when the shapes are compiled in */
-  const size_t oc = (size_t)S_OUT_C(d);
-  for (size_t r = 0; r < rows; r++) gm_requant(src + r * oc, dst + r * oc, 0, oc, q);
+  qt_tpl_requant_pixels(src, dst, rows, 0, (size_t)S_OUT_C(d), d, q);
 }
 #endif
 
 /* ---- A rows: direct, im2col, prepad ------------------------------------------------------- */
 
 /* Splits GEMM row r into batch item, output row and output column. */
-GM_INLINE void gm_pixel(const qt_conv_desc *d, size_t r, size_t *n, size_t *oy, size_t *ox) {
+QT_TPL_INLINE void gm_pixel(const qt_conv_desc *d, size_t r, size_t *n, size_t *oy, size_t *ox) {
   (void)d;
   const size_t ow = (size_t)S_OUT_W(d), hw = (size_t)S_OUT_H(d) * ow;
   *n = r / hw;
@@ -382,7 +315,7 @@ GM_INLINE void gm_pixel(const qt_conv_desc *d, size_t r, size_t *n, size_t *oy, 
 }
 
 /* Address of GEMM row r's input pixel (direct A: 1x1, unpadded). */
-GM_INLINE const uint8_t *gm_direct_row(const qt_conv_desc *d, const uint8_t *in, size_t r) {
+QT_TPL_INLINE const uint8_t *gm_direct_row(const qt_conv_desc *d, const uint8_t *in, size_t r) {
   size_t n, oy, ox;
   gm_pixel(d, r, &n, &oy, &ox);
   return in + (((n * (size_t)S_IN_H(d) + oy * (size_t)S_SH(d)) * (size_t)S_IN_W(d)) +
@@ -390,25 +323,6 @@ GM_INLINE const uint8_t *gm_direct_row(const qt_conv_desc *d, const uint8_t *in,
 }
 
 #if QT_KNOB_PAD == GM_PAD_PREPAD
-/* Copies the input into pad: each image inside a border of input_zp as wide as the padding. */
-static void gm_prepad(const qt_conv_desc *d, const uint8_t *in, uint8_t *pad, uint8_t zp) {
-  (void)d; /* unused when the shapes are compiled in */
-  const size_t c = (size_t)S_IN_C(d), h = (size_t)S_IN_H(d), w = (size_t)S_IN_W(d);
-  const size_t pt = (size_t)S_PT(d), pl = (size_t)S_PL(d), pr = (size_t)S_PR(d);
-  const size_t hp = h + pt + (size_t)S_PB(d), wp = w + pl + pr;
-  for (size_t n = 0; n < (size_t)S_N(d); n++)
-    for (size_t y = 0; y < hp; y++) {
-      uint8_t *row = pad + (n * hp + y) * wp * c;
-      if (y < pt || y >= pt + h) {
-        memset(row, zp, wp * c);
-        continue;
-      }
-      memset(row, zp, pl * c);
-      memcpy(row + pl * c, in + (n * h + (y - pt)) * w * c, w * c);
-      memset(row + (pl + w) * c, zp, pr * c);
-    }
-}
-
 /* im2col of GEMM row r from the padded copy: K bytes in (kh, kw, in_c) order, no checks. */
 static void gm_gather(const qt_conv_desc *d, const uint8_t *pad, size_t r, uint8_t *restrict dst,
                       uint8_t zp) {
@@ -466,19 +380,14 @@ static void gm_gather(const qt_conv_desc *d, const uint8_t *in, size_t r, uint8_
 
 /* ---- The micro-kernel ---------------------------------------------------------------------- */
 
-/* Input byte k of a row, widened; u8 (a constant at every call site) picks the signedness. */
-GM_INLINE int32_t gm_x(const uint8_t *row, size_t k, const int u8) {
-  return u8 ? (int32_t)row[k] : (int32_t)((const int8_t *)row)[k];
-}
-
 #if QT_KNOB_VEC == GM_VEC_OUTER
 /* One reduction step k: acc[m][:] += x(row m, k) * b[k][:]. */
-GM_INLINE void gm_step(int32_t acc[GM_MR][GM_NR], const uint8_t *const a[GM_MR],
+QT_TPL_INLINE void gm_step(int32_t acc[GM_MR][GM_NR], const uint8_t *const a[GM_MR],
                        const int16_t *restrict b, size_t k, const int u8) {
   const int16_t *restrict bk = b + k * GM_NR;
   _Pragma(QT_STR(GCC unroll GM_MR))
   for (int m = 0; m < GM_MR; m++) {
-    const int32_t x = gm_x(a[m], k, u8);
+    const int32_t x = qt_tpl_x(a[m], k, u8);
     GM_COLUMN_LOOP
     for (int j = 0; j < GM_NR; j++) acc[m][j] += x * (int32_t)bk[j];
   }
@@ -487,7 +396,7 @@ GM_INLINE void gm_step(int32_t acc[GM_MR][GM_NR], const uint8_t *const a[GM_MR],
 
 /* acc[m][j] = bias'[j] + sum_k x(row m, k) * w(k, column j) over the whole reduction, in the
  * form QT_KNOB_VEC picks. */
-GM_INLINE void gm_tile_reduce(int32_t acc[GM_MR][GM_NR], const uint8_t *const a[GM_MR],
+QT_TPL_INLINE void gm_tile_reduce(int32_t acc[GM_MR][GM_NR], const uint8_t *const a[GM_MR],
                               const uint8_t *block, size_t k_len, const int u8, int32_t zp) {
   (void)zp; /* only isa=neon subtracts it here; the others folded it into the bias */
 #if QT_KNOB_ISA == GM_ISA_NEON
@@ -538,7 +447,7 @@ GM_INLINE void gm_tile_reduce(int32_t acc[GM_MR][GM_NR], const uint8_t *const a[
   for (size_t k = 0; k < k_len; k++) {
     _Pragma(QT_STR(GCC unroll GM_MR))
     for (int m = 0; m < GM_MR; m++) {
-      const int32_t x = gm_x(a[m], k, u8);
+      const int32_t x = qt_tpl_x(a[m], k, u8);
       _Pragma(QT_STR(GCC unroll GM_NR))
       for (int j = 0; j < GM_NR; j++) acc[m][j] += x * (int32_t)b[j * k_len + k];
     }
@@ -560,7 +469,7 @@ typedef struct gm_ctx {
 /* One MR x NR tile: rows r0 .. r0 + mr - 1 (mr <= MR; a[] already padded to MR rows), column
  * block b with nr <= NR valid channels. Reduces, then requantizes or parks the int32 result as
  * QT_KNOB_RQ says. */
-GM_INLINE void gm_tile(const gm_ctx *x, const uint8_t *const a[GM_MR], size_t r0, size_t mr,
+QT_TPL_INLINE void gm_tile(const gm_ctx *x, const uint8_t *const a[GM_MR], size_t r0, size_t mr,
                        size_t b, const int u8) {
   int32_t acc[GM_MR][GM_NR];
   const size_t oc = (size_t)S_OUT_C(x->d), c0 = b * GM_NR;
@@ -570,9 +479,9 @@ GM_INLINE void gm_tile(const gm_ctx *x, const uint8_t *const a[GM_MR], size_t r0
 #if QT_KNOB_RQ == GM_RQ_TILE
     /* a full block gets a constant trip count: whole vectors, no remainder code */
     if (nr == GM_NR)
-      gm_requant(acc[m], x->out + (r0 + m) * oc + c0, c0, GM_NR, x->q);
+      qt_tpl_requant(acc[m], x->out + (r0 + m) * oc + c0, c0, GM_NR, x->q);
     else
-      gm_requant(acc[m], x->out + (r0 + m) * oc + c0, c0, nr, x->q);
+      qt_tpl_requant(acc[m], x->out + (r0 + m) * oc + c0, c0, nr, x->q);
 #elif QT_KNOB_RQ == GM_RQ_ROW
     (void)r0;
     memcpy(x->ibuf + m * oc + c0, acc[m], nr * sizeof(int32_t));
@@ -584,7 +493,7 @@ GM_INLINE void gm_tile(const gm_ctx *x, const uint8_t *const a[GM_MR], size_t r0
 
 /* All column blocks of one row block (order mn). The row block is requantized here for
  * RQ=row. u8 is a constant at each call site, so each dtype gets its own inlined loop nest. */
-GM_INLINE void gm_row_block(const gm_ctx *x, const uint8_t *const a[GM_MR], size_t r0, size_t mr,
+QT_TPL_INLINE void gm_row_block(const gm_ctx *x, const uint8_t *const a[GM_MR], size_t r0, size_t mr,
                             const int u8) {
   const size_t nb = gm_blocks(x->d);
   for (size_t b = 0; b < nb; b++) gm_tile(x, a, r0, mr, b, u8);
@@ -596,7 +505,7 @@ GM_INLINE void gm_row_block(const gm_ctx *x, const uint8_t *const a[GM_MR], size
 /* Fills a[] with the row pointers of rows r0 .. r0 + mr - 1, the rest repeating the last one.
  * Rows come from the input (direct A), or from base + row * K (im2col rows in scratch, base
  * already offset so that row r0 is at base + r0 * K for order nm, 0 for order mn). */
-GM_INLINE void gm_rows(const qt_conv_desc *d, const uint8_t *a[GM_MR], const uint8_t *in,
+QT_TPL_INLINE void gm_rows(const qt_conv_desc *d, const uint8_t *a[GM_MR], const uint8_t *in,
                        const uint8_t *base, size_t base_row, size_t k_len, size_t r0, size_t mr,
                        int direct) {
   for (size_t m = 0; m < GM_MR; m++) {
@@ -610,13 +519,9 @@ GM_INLINE void gm_rows(const qt_conv_desc *d, const uint8_t *a[GM_MR], const uin
  * scratch must hold scratch_size(d) bytes (may be NULL when that is 0). */
 int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
                const void *packed, void *output, void *scratch) {
-  if (!d || !q || !input || !packed || !output) return QT_KERNEL_EINVAL;
-  if (!qt_shape_matches(d, q) || S_OP(d) != QT_OP_CONV2D || S_DM(d) != 1) return QT_KERNEL_ESHAPE;
-  if (S_DTYPE(q) != QT_DTYPE_S8 && S_DTYPE(q) != QT_DTYPE_U8) return QT_KERNEL_EINVAL;
-#if GM_ISA_S8_ONLY
-  if (S_DTYPE(q) != QT_DTYPE_S8) return QT_KERNEL_EINVAL;
-#endif
-  if (!scratch && QT_FN(scratch_size)(d) != 0) return QT_KERNEL_EINVAL;
+  const int rc = qt_tpl_check_run(d, q, input, packed, output, scratch, QT_FN(scratch_size),
+                                  QT_OP_CONV2D, GM_ISA_S8_ONLY);
+  if (rc != QT_KERNEL_OK) return rc;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const int direct = gm_direct_a(d);
   const uint8_t zp = (uint8_t)q->input_zp;
@@ -625,7 +530,7 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   const uint8_t *src = (const uint8_t *)input; /* what im2col gathers from */
 #if QT_KNOB_PAD == GM_PAD_PREPAD
   if (!direct) {
-    gm_prepad(d, (const uint8_t *)input, s, zp);
+    qt_tpl_prepad(d, (const uint8_t *)input, s, (size_t)S_N(d), zp);
     src = s;
   }
 #endif

@@ -25,13 +25,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qt_ukernel_common.h"
+
 #if !defined(QT_UK_MR) || !defined(QT_UK_NR) || !defined(QT_UK_KU)
 #error "define QT_UK_MR, QT_UK_NR and QT_UK_KU before including this micro-kernel"
 #endif
 _Static_assert(QT_UK_NR % 8 == 0, "neon micro-kernel: NR must be a multiple of 8");
-
-#define QT_UK_DNEON_STR_(x) #x
-#define QT_UK_DNEON_STR(x) QT_UK_DNEON_STR_(x)
 
 /* The plain C twin: same packed layout, same arithmetic (modulo 2^32), any compiler. */
 static inline void qt_ukernel_direct_k1__neon_c(const uint8_t *const a[QT_UK_MR], size_t step,
@@ -108,7 +107,7 @@ static inline __attribute__((always_inline)) void qt_ukernel_direct_k1__neon(
     /* KU k8-steps per iteration, unrolled by hand, the rest rolled; never unrolled further,
      * so ku alone decides */
     _Pragma("GCC unroll 1") for (; s + 8 * QT_UK_KU <= seg_body; s += 8 * QT_UK_KU) {
-      _Pragma(QT_UK_DNEON_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
+      _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
           QT_UK_DNEON_STEP8(acc, a, base + s + 8 * (size_t)u, wr + (s + 8 * (size_t)u) * QT_UK_NR,
                             u8, zpv);
     }

@@ -33,9 +33,6 @@
 #endif
 _Static_assert(QT_UK_NR % 8 == 0, "avx2 micro-kernel: NR must be a multiple of 8");
 
-#define QT_UK_DAVX2_STR_(x) #x
-#define QT_UK_DAVX2_STR(x) QT_UK_DAVX2_STR_(x)
-
 /* Input byte p[0] widened to int32. */
 static inline int32_t qt_uk_davx2_x(const uint8_t *p, int u8) {
   return u8 ? (int32_t)p[0] : (int32_t)(int8_t)p[0];
@@ -75,48 +72,34 @@ static inline void qt_ukernel_direct_k2__avx2_c(const uint8_t *const a[QT_UK_MR]
 #if defined(__AVX2__)
 #include <immintrin.h>
 
-#define QT_UK_DAVX2_NV (QT_UK_NR / 8)
-
-/* One k2 step at byte offset off (n inputs): NV weight vectors, then per pixel one broadcast
- * input pair and NV VPMADDWD + VPADDD (each weight vector reused MR times). */
-#define QT_UK_DAVX2_STEP(acc, a, off, ws, n, u8)                                             \
-  do {                                                                                       \
-    __m256i wv_[QT_UK_DAVX2_NV];                                                             \
-    _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DAVX2_NV; v++) wv_[v] =                \
-        _mm256_loadu_si256((const __m256i *)(const void *)((ws) + v * 16));                  \
-    _Pragma("GCC unroll 16") for (int m = 0; m < QT_UK_MR; m++) {                            \
-      const __m256i x_ = _mm256_set1_epi32((int)qt_uk_davx2_pair((a)[m] + (off), (n), (u8))); \
-      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DAVX2_NV; v++) (acc)[m][v] =         \
-          _mm256_add_epi32((acc)[m][v], _mm256_madd_epi16(x_, wv_[v]));                      \
-    }                                                                                        \
-  } while (0)
+/* The row loop's parameters (qt_ukernel_direct_rows.h): k2-steps of NR/8 ymm vectors. */
+#define QT_UK_DR_KR 2
+#define QT_UK_DR_NV (QT_UK_NR / 8)
+#define QT_UK_DR_VU 4
+#define QT_UK_DR_ACC __m256i
+#define QT_UK_DR_WVEC __m256i
+#define QT_UK_DR_XVEC __m256i
+#define QT_UK_DR_WELEM int16_t
+#define QT_UK_DR_WS(wr, s, u) ((wr) + ((s) + 2 * (size_t)(u)) * QT_UK_NR)
+#define QT_UK_DR_W(ws, v) _mm256_loadu_si256((const __m256i *)(const void *)((ws) + (v) * 16))
+/* the input pair in every lane */
+#define QT_UK_DR_X(p, n) _mm256_set1_epi32((int)qt_uk_davx2_pair((p), (n), u8))
+/* VPMADDWD + VPADDD */
+#define QT_UK_DR_MADD(acc, x, w) _mm256_add_epi32((acc), _mm256_madd_epi16((x), (w)))
+#include "qt_ukernel_direct_rows.h"
 
 static inline __attribute__((always_inline)) void qt_ukernel_direct_k2__avx2(
     const uint8_t *const a[QT_UK_MR], size_t step, size_t rows, size_t seg,
     const uint8_t *block, int32_t acc_out[QT_UK_MR][QT_UK_NR], int u8) {
   const int32_t *bias = (const int32_t *)(const void *)block;
   const int16_t *w = (const int16_t *)(const void *)(block + QT_UK_NR * sizeof(int32_t));
-  const size_t seg_body = seg & ~(size_t)1, row_elems = (seg + 1) / 2 * QT_UK_NR * 2;
-  __m256i acc[QT_UK_MR][QT_UK_DAVX2_NV];
+  __m256i acc[QT_UK_MR][QT_UK_DR_NV];
   _Pragma("GCC unroll 16") for (int m = 0; m < QT_UK_MR; m++)
-      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DAVX2_NV; v++) acc[m][v] =
+      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DR_NV; v++) acc[m][v] =
           _mm256_loadu_si256((const __m256i *)(const void *)(bias + 8 * v));
-  for (size_t r = 0; r < rows; r++) {
-    const int16_t *wr = w + r * row_elems;
-    const size_t base = r * step;
-    size_t s = 0;
-    /* KU k2-steps per iteration, unrolled by hand, the rest rolled; never unrolled further,
-     * so ku alone decides */
-    _Pragma("GCC unroll 1") for (; s + 2 * QT_UK_KU <= seg_body; s += 2 * QT_UK_KU) {
-      _Pragma(QT_UK_DAVX2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
-          QT_UK_DAVX2_STEP(acc, a, base + s + 2 * (size_t)u, wr + (s + 2 * (size_t)u) * QT_UK_NR,
-                           2, u8);
-    }
-    for (; s < seg_body; s += 2) QT_UK_DAVX2_STEP(acc, a, base + s, wr + s * QT_UK_NR, 2, u8);
-    if (s < seg) QT_UK_DAVX2_STEP(acc, a, base + s, wr + s * QT_UK_NR, 1, u8);
-  }
+  qt_uk_direct_rows(acc, a, step, rows, seg, w, u8);
   _Pragma("GCC unroll 16") for (int m = 0; m < QT_UK_MR; m++)
-      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DAVX2_NV; v++)
+      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DR_NV; v++)
           _mm256_storeu_si256((__m256i *)(void *)(acc_out[m] + 8 * v), acc[m][v]);
 }
 #endif

@@ -30,20 +30,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "qt_ukernel_common.h"
+
 #if !defined(QT_UK_MR) || !defined(QT_UK_NR) || !defined(QT_UK_KU)
 #error "define QT_UK_MR, QT_UK_NR and QT_UK_KU before including this micro-kernel"
 #endif
 _Static_assert(QT_UK_NR % 16 == 0, "avx512vnni micro-kernel: NR must be a multiple of 16");
-
-#define QT_UK_DVNNI_STR_(x) #x
-#define QT_UK_DVNNI_STR(x) QT_UK_DVNNI_STR_(x)
-
-/* Bytes p[0 .. n - 1] (n <= 4) as one little-endian word, zero above. */
-static inline uint32_t qt_uk_dvnni_word(const uint8_t *p, size_t n) {
-  uint32_t v = 0;
-  memcpy(&v, p, n);
-  return v;
-}
 
 /* The plain C twin: same packed layout, same arithmetic (modulo 2^32), any compiler. */
 static inline void qt_ukernel_direct_s8_k4__avx512vnni_c(const uint8_t *const a[QT_UK_MR],
@@ -61,7 +53,7 @@ static inline void qt_ukernel_direct_s8_k4__avx512vnni_c(const uint8_t *const a[
       const size_t n = seg - s < 4 ? seg - s : 4;
       const int8_t *ws = w + (r * seg4 + s / 4) * QT_UK_NR * 4;
       for (int m = 0; m < QT_UK_MR; m++) {
-        const uint32_t x = qt_uk_dvnni_word(a[m] + r * step + s, n) ^ UINT32_C(0x80808080);
+        const uint32_t x = qt_uk_word(a[m] + r * step + s, n) ^ UINT32_C(0x80808080);
         for (int j = 0; j < QT_UK_NR; j++)
           for (int t = 0; t < 4; t++)
             sum[m][j] += (uint32_t)((int32_t)((x >> (8 * t)) & 0xff) * (int32_t)ws[j * 4 + t]);
@@ -74,51 +66,36 @@ static inline void qt_ukernel_direct_s8_k4__avx512vnni_c(const uint8_t *const a[
 #if defined(__AVX512F__) && defined(__AVX512VNNI__)
 #include <immintrin.h>
 
-#define QT_UK_DVNNI_NV (QT_UK_NR / 16)
-
-/* One k4 step at byte s of kernel row r (n bytes): NV weight vectors, then per pixel one
- * broadcast of its 4 flipped input bytes and NV VPDPBUSD (each weight vector reused MR
- * times). */
-#define QT_UK_DVNNI_STEP(acc, a, off, ws, n)                                                 \
-  do {                                                                                       \
-    __m512i wv_[QT_UK_DVNNI_NV];                                                             \
-    _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DVNNI_NV; v++) wv_[v] =                \
-        _mm512_loadu_si512((const void *)((ws) + v * 64));                                   \
-    _Pragma("GCC unroll 16") for (int m = 0; m < QT_UK_MR; m++) {                            \
-      const __m512i x_ = _mm512_xor_si512(                                                   \
-          _mm512_set1_epi32((int)qt_uk_dvnni_word((a)[m] + (off), (n))), flip_);             \
-      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DVNNI_NV; v++) (acc)[m][v] =         \
-          _mm512_dpbusd_epi32((acc)[m][v], x_, wv_[v]);                                      \
-    }                                                                                        \
-  } while (0)
+/* The row loop's parameters (qt_ukernel_direct_rows.h): k4-steps of NR/16 zmm vectors. */
+#define QT_UK_DR_KR 4
+#define QT_UK_DR_NV (QT_UK_NR / 16)
+#define QT_UK_DR_VU 4
+#define QT_UK_DR_ACC __m512i
+#define QT_UK_DR_WVEC __m512i
+#define QT_UK_DR_XVEC __m512i
+#define QT_UK_DR_WELEM int8_t
+#define QT_UK_DR_WS(wr, s, u) ((wr) + ((s) / 4 + (size_t)(u)) * QT_UK_NR * 4)
+#define QT_UK_DR_W(ws, v) _mm512_loadu_si512((const void *)((ws) + (v) * 64))
+/* the 4 input bytes flipped to x + 128, in every lane */
+#define QT_UK_DR_X(p, n)                                                                     \
+  _mm512_xor_si512(_mm512_set1_epi32((int)qt_uk_word((p), (n))),                             \
+                   _mm512_set1_epi32((int)UINT32_C(0x80808080)))
+/* VPDPBUSD */
+#define QT_UK_DR_MADD(acc, x, w) _mm512_dpbusd_epi32((acc), (x), (w))
+#include "qt_ukernel_direct_rows.h"
 
 static inline __attribute__((always_inline)) void qt_ukernel_direct_s8_k4__avx512vnni(
     const uint8_t *const a[QT_UK_MR], size_t step, size_t rows, size_t seg,
     const uint8_t *block, int32_t acc_out[QT_UK_MR][QT_UK_NR]) {
   const int32_t *bias = (const int32_t *)(const void *)block;
   const int8_t *w = (const int8_t *)(block + QT_UK_NR * sizeof(int32_t));
-  const size_t seg_body = seg & ~(size_t)3, row_bytes = (seg + 3) / 4 * QT_UK_NR * 4;
-  const __m512i flip_ = _mm512_set1_epi32((int)UINT32_C(0x80808080));
-  __m512i acc[QT_UK_MR][QT_UK_DVNNI_NV];
+  __m512i acc[QT_UK_MR][QT_UK_DR_NV];
   _Pragma("GCC unroll 16") for (int m = 0; m < QT_UK_MR; m++)
-      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DVNNI_NV; v++) acc[m][v] =
+      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DR_NV; v++) acc[m][v] =
           _mm512_loadu_si512((const void *)(bias + 16 * v));
-  for (size_t r = 0; r < rows; r++) {
-    const int8_t *wr = w + r * row_bytes;
-    const size_t base = r * step;
-    size_t s = 0;
-    /* KU k4-steps per iteration, unrolled by hand, the rest rolled. The loop itself is never
-     * unrolled further, not even completely for a short constant row: ku alone decides, so
-     * each of its values is different code. */
-    _Pragma("GCC unroll 1") for (; s + 4 * QT_UK_KU <= seg_body; s += 4 * QT_UK_KU) {
-      _Pragma(QT_UK_DVNNI_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
-          QT_UK_DVNNI_STEP(acc, a, base + s + 4 * (size_t)u, wr + (s / 4 + (size_t)u) * QT_UK_NR * 4, 4);
-    }
-    for (; s < seg_body; s += 4) QT_UK_DVNNI_STEP(acc, a, base + s, wr + s / 4 * QT_UK_NR * 4, 4);
-    if (s < seg) QT_UK_DVNNI_STEP(acc, a, base + s, wr + s / 4 * QT_UK_NR * 4, seg - s);
-  }
+  qt_uk_direct_rows(acc, a, step, rows, seg, w, 0);
   _Pragma("GCC unroll 16") for (int m = 0; m < QT_UK_MR; m++)
-      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DVNNI_NV; v++)
+      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DR_NV; v++)
           _mm512_storeu_si512((void *)(acc_out[m] + 16 * v), acc[m][v]);
 }
 #endif

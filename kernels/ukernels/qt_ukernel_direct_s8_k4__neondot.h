@@ -27,20 +27,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "qt_ukernel_common.h"
+
 #if !defined(QT_UK_MR) || !defined(QT_UK_NR) || !defined(QT_UK_KU)
 #error "define QT_UK_MR, QT_UK_NR and QT_UK_KU before including this micro-kernel"
 #endif
 _Static_assert(QT_UK_NR % 4 == 0, "neondot micro-kernel: NR must be a multiple of 4");
-
-#define QT_UK_DSDOT_STR_(x) #x
-#define QT_UK_DSDOT_STR(x) QT_UK_DSDOT_STR_(x)
-
-/* Bytes p[0 .. n - 1] (n <= 4) as one little-endian word, zero above. */
-static inline uint32_t qt_uk_dsdot_word(const uint8_t *p, size_t n) {
-  uint32_t v = 0;
-  memcpy(&v, p, n);
-  return v;
-}
 
 /* The plain C twin: same packed layout, same arithmetic (modulo 2^32), any compiler. */
 static inline void qt_ukernel_direct_s8_k4__neondot_c(const uint8_t *const a[QT_UK_MR],
@@ -58,7 +50,7 @@ static inline void qt_ukernel_direct_s8_k4__neondot_c(const uint8_t *const a[QT_
       const size_t n = seg - s < 4 ? seg - s : 4;
       const int8_t *ws = w + (r * seg4 + s / 4) * QT_UK_NR * 4;
       for (int m = 0; m < QT_UK_MR; m++) {
-        const uint32_t x = qt_uk_dsdot_word(a[m] + r * step + s, n);
+        const uint32_t x = qt_uk_word(a[m] + r * step + s, n);
         for (int j = 0; j < QT_UK_NR; j++)
           for (int t = 0; t < 4; t++)
             sum[m][j] += (uint32_t)((int32_t)(int8_t)(x >> (8 * t)) * (int32_t)ws[j * 4 + t]);
@@ -71,48 +63,35 @@ static inline void qt_ukernel_direct_s8_k4__neondot_c(const uint8_t *const a[QT_
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 #include <arm_neon.h>
 
-#define QT_UK_DSDOT_NV (QT_UK_NR / 4)
-
-/* One k4 step at byte offset off (n bytes): NV weight vectors (4 channels x 4 bytes each),
- * then per pixel one broadcast of its 4 input bytes and NV SDOT. */
-#define QT_UK_DSDOT_STEP(acc, a, off, ws, n)                                                 \
-  do {                                                                                       \
-    int8x16_t wv_[QT_UK_DSDOT_NV];                                                           \
-    _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DSDOT_NV; v++) wv_[v] =                \
-        vld1q_s8((ws) + 16 * v);                                                             \
-    _Pragma("GCC unroll 16") for (int m = 0; m < QT_UK_MR; m++) {                            \
-      const int8x16_t x_ =                                                                   \
-          vreinterpretq_s8_u32(vdupq_n_u32(qt_uk_dsdot_word((a)[m] + (off), (n))));          \
-      _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DSDOT_NV; v++) (acc)[m][v] =         \
-          vdotq_s32((acc)[m][v], wv_[v], x_);                                                \
-    }                                                                                        \
-  } while (0)
+/* The row loop's parameters (qt_ukernel_direct_rows.h): k4-steps of NR/4 int32x4 vectors. */
+#define QT_UK_DR_KR 4
+#define QT_UK_DR_NV (QT_UK_NR / 4)
+#define QT_UK_DR_VU 8
+#define QT_UK_DR_ACC int32x4_t
+#define QT_UK_DR_WVEC int8x16_t
+#define QT_UK_DR_XVEC int8x16_t
+#define QT_UK_DR_WELEM int8_t
+/* 4 channels x 4 bytes */
+#define QT_UK_DR_WS(wr, s, u) ((wr) + ((s) / 4 + (size_t)(u)) * QT_UK_NR * 4)
+#define QT_UK_DR_W(ws, v) vld1q_s8((ws) + 16 * (v))
+/* the 4 input bytes in every 32-bit lane */
+#define QT_UK_DR_X(p, n) vreinterpretq_s8_u32(vdupq_n_u32(qt_uk_word((p), (n))))
+/* SDOT */
+#define QT_UK_DR_MADD(acc, x, w) vdotq_s32((acc), (w), (x))
+#include "qt_ukernel_direct_rows.h"
 
 static inline __attribute__((always_inline)) void qt_ukernel_direct_s8_k4__neondot(
     const uint8_t *const a[QT_UK_MR], size_t step, size_t rows, size_t seg,
     const uint8_t *block, int32_t acc_out[QT_UK_MR][QT_UK_NR]) {
   const int32_t *bias = (const int32_t *)(const void *)block;
   const int8_t *w = (const int8_t *)(block + QT_UK_NR * sizeof(int32_t));
-  const size_t seg_body = seg & ~(size_t)3, row_bytes = (seg + 3) / 4 * QT_UK_NR * 4;
-  int32x4_t acc[QT_UK_MR][QT_UK_DSDOT_NV];
+  int32x4_t acc[QT_UK_MR][QT_UK_DR_NV];
   _Pragma("GCC unroll 16") for (int m = 0; m < QT_UK_MR; m++)
-      _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DSDOT_NV; v++) acc[m][v] =
+      _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DR_NV; v++) acc[m][v] =
           vld1q_s32(bias + 4 * v);
-  for (size_t r = 0; r < rows; r++) {
-    const int8_t *wr = w + r * row_bytes;
-    const size_t base = r * step;
-    size_t s = 0;
-    /* KU k4-steps per iteration, unrolled by hand, the rest rolled; never unrolled further,
-     * so ku alone decides */
-    _Pragma("GCC unroll 1") for (; s + 4 * QT_UK_KU <= seg_body; s += 4 * QT_UK_KU) {
-      _Pragma(QT_UK_DSDOT_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
-          QT_UK_DSDOT_STEP(acc, a, base + s + 4 * (size_t)u, wr + (s / 4 + (size_t)u) * QT_UK_NR * 4, 4);
-    }
-    for (; s < seg_body; s += 4) QT_UK_DSDOT_STEP(acc, a, base + s, wr + s / 4 * QT_UK_NR * 4, 4);
-    if (s < seg) QT_UK_DSDOT_STEP(acc, a, base + s, wr + s / 4 * QT_UK_NR * 4, seg - s);
-  }
+  qt_uk_direct_rows(acc, a, step, rows, seg, w, 0);
   _Pragma("GCC unroll 16") for (int m = 0; m < QT_UK_MR; m++)
-      _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DSDOT_NV; v++)
+      _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DR_NV; v++)
           vst1q_s32(acc_out[m] + 4 * v, acc[m][v]);
 }
 #endif

@@ -69,8 +69,6 @@ static inline void qt_ukernel_dwconv_k1__neon_c(const qt_uk_dw_window *win, cons
 #if defined(__aarch64__) && defined(__ARM_NEON)
 #include <arm_neon.h>
 
-#define QT_UK_DWN_STR_(x) #x
-#define QT_UK_DWN_STR(x) QT_UK_DWN_STR_(x)
 #define QT_UK_DWN_NC (QT_UK_CB / 8) /* 8-channel chunks per block, 2 int32x4 accumulators each */
 
 /* 8 input bytes at p, of which n are valid (n < 8 only in a block's last chunk, which must
@@ -104,12 +102,12 @@ QT_UK_DW_INLINE int16x8_t qt_uk_dwn_load(const uint8_t *p, int n, int u8, uint8x
     _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWN_NC; v++) {                        \
       if (8 * v >= (cn)) break;                                                             \
       int16x8_t wv_[QT_UK_KU];                                                              \
-      _Pragma(QT_UK_DWN_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) wv_[u] =   \
+      _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) wv_[u] =       \
           QT_UK_DWN_W(w, (t) + u, v);                                                       \
       _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                           \
           _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {                     \
         if (i >= (th) || j >= (tw)) continue;                                               \
-        _Pragma(QT_UK_DWN_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {        \
+        _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {            \
           const int16x8_t xw_ = qt_uk_dwn_load((x)[u][i][j] + 8 * v, (cn) - 8 * v, u8, zp); \
           QT_UK_DWN_MLAL((acc)[i][j] + 2 * v, xw_, wv_[u]);                                 \
         }                                                                                   \
@@ -122,7 +120,7 @@ QT_UK_DW_INLINE int16x8_t qt_uk_dwn_load(const uint8_t *p, int n, int u8, uint8x
     _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                             \
         _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {                       \
       if (i >= (th) || j >= (tw)) continue;                                                 \
-      _Pragma(QT_UK_DWN_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++)            \
+      _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++)                \
           _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWN_NC; v++) {                  \
         if (8 * v >= (cn)) break;                                                           \
         const int16x8_t xw_ = qt_uk_dwn_load((x)[u][i][j] + 8 * v, (cn) - 8 * v, u8, zp);   \
@@ -135,7 +133,7 @@ QT_UK_DW_INLINE int16x8_t qt_uk_dwn_load(const uint8_t *p, int n, int u8, uint8x
 /* Tap pointers of nu taps from tap kc on (advanced past them). */
 #define QT_UK_DWN_PTRS(x, win, kc, nu, th, tw, checked)                                     \
   do {                                                                                      \
-    _Pragma(QT_UK_DWN_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {            \
+    _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {                \
       QT_UK_DW_TAP_PTRS((x)[u], (win), (kc), (th), (tw), (checked));                        \
       qt_uk_dw_next((win), &(kc));                                                          \
     }                                                                                       \

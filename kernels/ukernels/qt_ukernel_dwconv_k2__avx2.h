@@ -83,8 +83,6 @@ static inline void qt_ukernel_dwconv_k2__avx2_c(const qt_uk_dw_window *win, cons
 #if defined(__AVX2__)
 #include <immintrin.h>
 
-#define QT_UK_DWA2_STR_(x) #x
-#define QT_UK_DWA2_STR(x) QT_UK_DWA2_STR_(x)
 #define QT_UK_DWA2_NC (QT_UK_CB / 16) /* 16-channel chunks per block, 2 ymm accumulators each */
 
 /* 16 input bytes at p, of which n are valid (n < 16 only in a block's last chunk, which must
@@ -118,14 +116,14 @@ QT_UK_DW_INLINE __m128i qt_uk_dwa2_load(const uint8_t *p, int n) {
     _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWA2_NC; v++) {                       \
       if (16 * v >= (cn)) break;                                                            \
       __m256i wl_[QT_UK_KU], wh_[QT_UK_KU];                                                 \
-      _Pragma(QT_UK_DWA2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {         \
+      _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {              \
         wl_[u] = QT_UK_DWA2_W(w, (p0) + u, v, 0);                                           \
         wh_[u] = QT_UK_DWA2_W(w, (p0) + u, v, 1);                                           \
       }                                                                                     \
       _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                           \
           _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {                     \
         if (i >= (th) || j >= (tw)) continue;                                               \
-        _Pragma(QT_UK_DWA2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {       \
+        _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {            \
           const __m128i a_ = qt_uk_dwa2_load((x)[u][0][i][j] + 16 * v, (cn) - 16 * v);      \
           const __m128i b_ = (one)[u] ? _mm_setzero_si128()                                 \
                                       : qt_uk_dwa2_load((x)[u][1][i][j] + 16 * v, (cn) - 16 * v); \
@@ -140,7 +138,7 @@ QT_UK_DW_INLINE __m128i qt_uk_dwa2_load(const uint8_t *p, int n) {
     _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                             \
         _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {                       \
       if (i >= (th) || j >= (tw)) continue;                                                 \
-      _Pragma(QT_UK_DWA2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++)           \
+      _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++)                \
           _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWA2_NC; v++) {                 \
         if (16 * v >= (cn)) break;                                                          \
         const __m128i a_ = qt_uk_dwa2_load((x)[u][0][i][j] + 16 * v, (cn) - 16 * v);        \
@@ -153,23 +151,6 @@ QT_UK_DW_INLINE __m128i qt_uk_dwa2_load(const uint8_t *p, int n) {
   } while (0)
 #endif
 
-/* Tap pointers of nu pairs from tap kc on (advanced past them); taps >= T mark the
- * pair single. */
-#define QT_UK_DWA2_PTRS(x, one, win, kc, t, taps, nu, th, tw, checked)                    \
-  do {                                                                                      \
-    _Pragma(QT_UK_DWA2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {             \
-      (one)[u] = (t) + 2 * u + 1 >= (taps);                                                 \
-      QT_UK_DW_TAP_PTRS((x)[u][0], (win), (kc), (th), (tw), (checked));                     \
-      qt_uk_dw_next((win), &(kc));                                                          \
-      if ((one)[u]) {                                                                       \
-        memcpy((x)[u][1], (x)[u][0], sizeof (x)[u][0]);                                     \
-      } else {                                                                              \
-        QT_UK_DW_TAP_PTRS((x)[u][1], (win), (kc), (th), (tw), (checked));                   \
-        qt_uk_dw_next((win), &(kc));                                                        \
-      }                                                                                     \
-    }                                                                                       \
-  } while (0)
-
 QT_UK_DW_INLINE void qt_ukernel_dwconv_k2__avx2(const qt_uk_dw_window *win, const int16_t *w,
                                                 const int32_t *bias,
                                                 int32_t out[QT_UK_TH][QT_UK_TW][QT_UK_CB],
@@ -179,21 +160,7 @@ QT_UK_DW_INLINE void qt_ukernel_dwconv_k2__avx2(const qt_uk_dw_window *win, cons
       _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)
           _Pragma("GCC unroll 16") for (int v = 0; v < 2 * QT_UK_DWA2_NC; v++) acc[i][j][v] =
               _mm256_loadu_si256((const __m256i *)(const void *)(bias + 8 * v));
-  const int32_t taps = win->kh * win->kw;
-  const uint8_t *x[QT_UK_KU][2][QT_UK_TH][QT_UK_TW];
-  int one[QT_UK_KU];
-  qt_uk_dw_tapc kc = {0, 0, 0};
-  int32_t t = 0;
-  /* KU pairs per iteration, the rest one by one; the loop is never unrolled further (not
-   * even completely for a constant 3x3), so ku alone decides the interleaving. */
-  _Pragma("GCC unroll 1") for (; t + 2 * QT_UK_KU <= taps + 1; t += 2 * QT_UK_KU) {
-    QT_UK_DWA2_PTRS(x, one, win, kc, t, taps, QT_UK_KU, th, tw, checked);
-    QT_UK_DWA2_PAIRS(acc, x, one, w, t / 2, QT_UK_KU, th, tw, cn, u8);
-  }
-  _Pragma("GCC unroll 1") for (; t < taps; t += 2) {
-    QT_UK_DWA2_PTRS(x, one, win, kc, t, taps, 1, th, tw, checked);
-    QT_UK_DWA2_PAIRS(acc, x, one, w, t / 2, 1, th, tw, cn, u8);
-  }
+  QT_UK_DW_TAP_PAIRS(QT_UK_DWA2_PAIRS, acc, w, win, th, tw, cn, checked, u8);
   _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)
       _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)
           _Pragma("GCC unroll 16") for (int v = 0; v < 2 * QT_UK_DWA2_NC; v++) {

@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "qt_ukernel_common.h"
 
 #if defined(__GNUC__)
 #define QT_UK_DW_INLINE static inline __attribute__((always_inline))
@@ -84,5 +87,43 @@ QT_UK_DW_INLINE void qt_uk_dw_next(const qt_uk_dw_window *w, qt_uk_dw_tapc *k) {
     k->off += (ptrdiff_t)w->dh * w->rs - (ptrdiff_t)w->kw * w->dw * w->ps;
   }
 }
+
+/* The tap loop of the kernels that take taps in pairs (k2: avx2, avx512): KU pairs per
+ * iteration, then the rest one pair at a time; the loops are never unrolled further (not
+ * even completely for a constant 3x3), so ku alone decides the interleaving. For each group
+ * of nu pairs from pair slot p0 it calls PAIRS(acc, x, one, w, p0, nu, th, tw, cn, u8), the
+ * kernel's multiply-adds, with the pairs' tap pointers x[u][0|1][i][j]; one[u] marks a pair
+ * whose second tap is past the last (its second pointers repeat the first, never read). */
+#define QT_UK_DW_TAP_PAIRS(PAIRS, acc, w, win, th, tw, cn, checked, u8)                     \
+  do {                                                                                      \
+    const int32_t taps_ = (win)->kh * (win)->kw;                                            \
+    const uint8_t *x_[QT_UK_KU][2][QT_UK_TH][QT_UK_TW];                                     \
+    int one_[QT_UK_KU];                                                                     \
+    qt_uk_dw_tapc kc_ = {0, 0, 0};                                                          \
+    int32_t t_ = 0;                                                                         \
+    _Pragma("GCC unroll 1") for (; t_ + 2 * QT_UK_KU <= taps_ + 1; t_ += 2 * QT_UK_KU) {    \
+      QT_UK_DW_PAIR_PTRS(x_, one_, win, kc_, t_, taps_, QT_UK_KU, th, tw, checked);         \
+      PAIRS(acc, x_, one_, w, t_ / 2, QT_UK_KU, th, tw, cn, u8);                            \
+    }                                                                                       \
+    _Pragma("GCC unroll 1") for (; t_ < taps_; t_ += 2) {                                   \
+      QT_UK_DW_PAIR_PTRS(x_, one_, win, kc_, t_, taps_, 1, th, tw, checked);                \
+      PAIRS(acc, x_, one_, w, t_ / 2, 1, th, tw, cn, u8);                                   \
+    }                                                                                       \
+  } while (0)
+/* Tap pointers of nu pairs from tap kc on (kc advanced past them), the first tap t. */
+#define QT_UK_DW_PAIR_PTRS(x, one, win, kc, t, taps, nu, th, tw, checked)                   \
+  do {                                                                                      \
+    _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < (nu); u++) {                \
+      (one)[u] = (t) + 2 * u + 1 >= (taps);                                                 \
+      QT_UK_DW_TAP_PTRS((x)[u][0], (win), (kc), (th), (tw), (checked));                     \
+      qt_uk_dw_next((win), &(kc));                                                          \
+      if ((one)[u]) {                                                                       \
+        memcpy((x)[u][1], (x)[u][0], sizeof (x)[u][0]);                                     \
+      } else {                                                                              \
+        QT_UK_DW_TAP_PTRS((x)[u][1], (win), (kc), (th), (tw), (checked));                   \
+        qt_uk_dw_next((win), &(kc));                                                        \
+      }                                                                                     \
+    }                                                                                       \
+  } while (0)
 
 #endif /* QT_UKERNEL_DWCONV_WINDOW_H */

@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qt_ukernel_common.h"
+
 #if !defined(QT_UK_MR) || !defined(QT_UK_NR) || !defined(QT_UK_KU) || !defined(QT_UK_LOAD) ||   \
     !defined(QT_UK_PIPE)
 #error "define QT_UK_MR, QT_UK_NR, QT_UK_KU, QT_UK_LOAD and QT_UK_PIPE before including this micro-kernel"
@@ -39,9 +41,6 @@
 _Static_assert(QT_UK_LOAD == 0 || QT_UK_LOAD == 1, "QT_UK_LOAD: 0 weights, 1 inputs");
 _Static_assert(QT_UK_PIPE >= 0 && QT_UK_PIPE <= 2, "QT_UK_PIPE: 0..2");
 _Static_assert(QT_UK_NR % 8 == 0, "neon micro-kernel: NR must be a multiple of 8");
-
-#define QT_UK_NEON_STR_(x) #x
-#define QT_UK_NEON_STR(x) QT_UK_NEON_STR_(x)
 
 /* The plain C twin: same packed layout, same arithmetic (modulo 2^32), any compiler. */
 static inline void qt_ukernel_gemm_k1__neon_c(const uint8_t *const a[QT_UK_MR], const uint8_t *block,
@@ -184,7 +183,7 @@ static inline __attribute__((always_inline)) size_t qt_uk_neon_pipelined(
   const size_t with_next = k_body / 8 - 1;
   size_t n = with_next / QT_UK_KU, k = 0;
   if (n) do {
-      _Pragma(QT_UK_NEON_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++) {
+      _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++) {
         QT_UK_NEON_PSTEP8(acc, xc, xn, a, w, k, u8, zpv);
         k += 8;
       }
@@ -221,7 +220,7 @@ static inline __attribute__((always_inline)) void qt_ukernel_gemm_k1__neon(
   /* KU k8-steps per iteration, unrolled by hand, the rest rolled; never unrolled further, so
    * ku alone decides */
   _Pragma("GCC unroll 1") for (; k + 8 * QT_UK_KU <= k_body; k += 8 * QT_UK_KU) {
-    _Pragma(QT_UK_NEON_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
+    _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
         QT_UK_NEON_STEP8(acc, a, w, k + 8 * (size_t)u, u8, zpv);
   }
   for (; k < k_body; k += 8) QT_UK_NEON_STEP8(acc, a, w, k, u8, zpv);

@@ -40,9 +40,6 @@ _Static_assert(QT_UK_LOAD == 0 || QT_UK_LOAD == 1, "QT_UK_LOAD: 0 weights, 1 inp
 _Static_assert(QT_UK_PIPE >= 0 && QT_UK_PIPE <= 2, "QT_UK_PIPE: 0..2");
 _Static_assert(QT_UK_NR % 8 == 0, "avx2 micro-kernel: NR must be a multiple of 8");
 
-#define QT_UK_AVX2_STR_(x) #x
-#define QT_UK_AVX2_STR(x) QT_UK_AVX2_STR_(x)
-
 /* Input byte k of a row widened to int32 (0 past the row's K bytes). */
 static inline int32_t qt_uk_avx2_x(const uint8_t *row, size_t k, size_t k_len, int u8) {
   if (k >= k_len) return 0;
@@ -81,12 +78,20 @@ static inline void qt_ukernel_gemm_k2__avx2_c(const uint8_t *const a[QT_UK_MR],
 #if defined(__AVX2__)
 #include <immintrin.h>
 
-#define QT_UK_AVX2_NV (QT_UK_NR / 8)
+/* The k loop's parameters (qt_ukernel_gemm_kloop.h): k2-steps of NR/8 ymm vectors. */
+#define QT_UK_GK_KR 2
+#define QT_UK_GK_NV (QT_UK_NR / 8)
+#define QT_UK_GK_VU 4
+#define QT_UK_GK_ACC __m256i
+#define QT_UK_GK_WVEC __m256i
+#define QT_UK_GK_XVEC __m256i
+#define QT_UK_GK_WELEM int16_t
+#define QT_UK_GK_REG "+v"
 /* Inputs k and k + 1 of row m (n = 2; n = 1: k + 1 is past the row and reads as 0) as one
  * int16 pair in every lane. Vector path: the two bytes broadcast as a 16-bit word
  * (VPBROADCASTW), then widened with VPMOVSXBW/VPMOVZXBW, so every dword is the pair; the
  * input zero point needs nothing here (folded into bias'). u8 is the caller's. */
-#define QT_UK_AVX2_X(a, m, k, n) qt_uk_avx2_bcast((a)[m], (k), (n), u8)
+#define QT_UK_GK_X(a, m, k, n) qt_uk_avx2_bcast((a)[m], (k), (n), u8)
 static inline __attribute__((always_inline)) __m256i qt_uk_avx2_bcast(const uint8_t *row,
                                                                        size_t k, size_t n,
                                                                        int u8) {
@@ -96,157 +101,23 @@ static inline __attribute__((always_inline)) __m256i qt_uk_avx2_bcast(const uint
   return u8 ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b);
 }
 /* Weight vector v (8 columns x 2 k, int16) of k2-step k. */
-#define QT_UK_AVX2_W(w, k, v)                                                                \
+#define QT_UK_GK_W(w, k, v)                                                                  \
   _mm256_loadu_si256((const __m256i *)(const void *)((w) + ((k) / 2) * QT_UK_NR * 2 + (v) * 16))
-
-#if QT_UK_LOAD == 0
-/* One k2 step, weights first: NV weight vectors, then per row one broadcast input pair and its NV
- * VPMADDWD + VPADDD (each weight vector reused MR times from a register). */
-#define QT_UK_AVX2_STEP(acc, a, w, k, n)                                                     \
-  do {                                                                                       \
-    __m256i wv_[QT_UK_AVX2_NV];                                                              \
-    _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++) wv_[v] = QT_UK_AVX2_W(w, k, v);   \
-    _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) {                             \
-      const __m256i x_ = QT_UK_AVX2_X(a, m, k, n);                                           \
-      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++) (acc)[m][v] = _mm256_add_epi32((acc)[m][v], _mm256_madd_epi16(x_, wv_[v]));   \
-    }                                                                                        \
-  } while (0)
-#else
-/* One k2 step, inputs first: MR broadcasts, then per weight vector its MR VPMADDWD + VPADDD
- * (each broadcast reused NV times, one weight vector live at a time). */
-#define QT_UK_AVX2_STEP(acc, a, w, k, n)                                                     \
-  do {                                                                                       \
-    __m256i xv_[QT_UK_MR];                                                                   \
-    _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) xv_[m] = QT_UK_AVX2_X(a, m, k, n); \
-    _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++) {                        \
-      const __m256i w_ = QT_UK_AVX2_W(w, k, v);                                              \
-      _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) (acc)[m][v] = _mm256_add_epi32((acc)[m][v], _mm256_madd_epi16(xv_[m], w_)); \
-    }                                                                                        \
-  } while (0)
-#endif
-
-#if QT_UK_PIPE > 0
-/* Software pipelining: one register set = a k2-step's NV weight vectors and MR broadcasts,
- * loaded in the load order; the VPMADDWD + VPADDDs of a set run in the same order (rows outer for
- * weights, weight vectors outer for inputs). */
-#define QT_UK_AVX2_LOADW(wv, w, k)                                                           \
-  _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++) (wv)[v] = QT_UK_AVX2_W(w, k, v)
-#define QT_UK_AVX2_LOADX(xv, a, k)                                                           \
-  _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) (xv)[m] = QT_UK_AVX2_X(a, m, k, 2)
-#if QT_UK_LOAD == 0
-#define QT_UK_AVX2_LOAD(wv, xv, a, w, k)                                                     \
-  do {                                                                                       \
-    QT_UK_AVX2_LOADW(wv, w, k);                                                              \
-    QT_UK_AVX2_LOADX(xv, a, k);                                                              \
-  } while (0)
-#define QT_UK_AVX2_MAC(acc, wv, xv)                                                          \
-  _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)                                 \
-      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++) (acc)[m][v] = _mm256_add_epi32((acc)[m][v], _mm256_madd_epi16((xv)[m], (wv)[v]))
-#else
-#define QT_UK_AVX2_LOAD(wv, xv, a, w, k)                                                     \
-  do {                                                                                       \
-    QT_UK_AVX2_LOADX(xv, a, k);                                                              \
-    QT_UK_AVX2_LOADW(wv, w, k);                                                              \
-  } while (0)
-#define QT_UK_AVX2_MAC(acc, wv, xv)                                                          \
-  _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++)                            \
-      _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) (acc)[m][v] = _mm256_add_epi32((acc)[m][v], _mm256_madd_epi16((xv)[m], (wv)[v]))
-#endif
-/* An empty asm that takes a loaded set as an operand: the set is materialised in registers
- * here, at its place in the schedule. Without it GCC's PRE sees through the rotation and
- * turns the pipelined loop into register copies (measured on GCC 12). */
-#define QT_UK_AVX2_PIN(wv, xv)                                                               \
-  do {                                                                                       \
-    _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++) __asm__("" : "+v"((wv)[v])); \
-    _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) __asm__("" : "+v"((xv)[m]));  \
-  } while (0)
-/* The same for the accumulators between the pipelined loops and the drain: otherwise PRE
- * finds the drain's multiply-adds partially redundant with the loop's and keeps two copies
- * of every accumulator live through the loop. */
-#define QT_UK_AVX2_PIN_ACC(acc)                                                              \
-  _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)                                 \
-      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++) __asm__("" : "+v"((acc)[m][v]))
-#define QT_UK_AVX2_ROTATE(wv, xv)                                                            \
-  _Pragma("GCC unroll 2") for (int p_ = 0; p_ < QT_UK_PIPE; p_++) {                          \
-    _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++)(wv)[p_][v] = (wv)[p_ + 1][v];  \
-    _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)(xv)[p_][m] = (xv)[p_ + 1][m]; \
-  }
-/* One pipelined step: load set P (the step P ahead), multiply-add set 0, rotate. */
-#define QT_UK_AVX2_PSTEP(acc, wv, xv, a, w, k_ahead)                                         \
-  do {                                                                                       \
-    QT_UK_AVX2_LOAD((wv)[QT_UK_PIPE], (xv)[QT_UK_PIPE], a, w, k_ahead);                      \
-    QT_UK_AVX2_PIN((wv)[QT_UK_PIPE], (xv)[QT_UK_PIPE]);                                      \
-    QT_UK_AVX2_MAC(acc, (wv)[0], (xv)[0]);                                                   \
-    QT_UK_AVX2_ROTATE(wv, xv);                                                               \
-  } while (0)
-
-/* The full k2-steps of [0, k_body) pipelined P deep: a prologue loads the first P steps,
- * each step then loads the one P ahead before its own VPMADDWD + VPADDDs, and the last P steps drain
- * without loads. Needs k_body >= 2 * P (else the caller runs plain steps); returns the k
- * reached (k_body). The rotation is a renaming when KU is a multiple of P + 1, else it costs
- * register moves at the loop's back edge. */
-static inline __attribute__((always_inline)) size_t qt_uk_avx2_pipelined(
-    __m256i acc[QT_UK_MR][QT_UK_AVX2_NV], const uint8_t *const a[QT_UK_MR], const int16_t * w,
-    size_t k_body, const int u8) {
-  (void)u8; /* read by the input broadcast where the kernel takes both dtypes */
-  __m256i wv[QT_UK_PIPE + 1][QT_UK_AVX2_NV], xv[QT_UK_PIPE + 1][QT_UK_MR];
-  _Pragma("GCC unroll 2") for (int p = 0; p < QT_UK_PIPE; p++) {
-    QT_UK_AVX2_LOAD(wv[p], xv[p], a, w, 2 * (size_t)p);
-    QT_UK_AVX2_PIN(wv[p], xv[p]);
-  }
-  /* steps that load one P ahead: KU per iteration, then one at a time. Written as do-while
-   * loops with their trip counts: GCC's loop-header copying of two consecutive for loops
-   * made its register allocator copy accumulators around the pipelined loop. */
-  const size_t ahead = k_body / 2 - QT_UK_PIPE;
-  size_t n = ahead / QT_UK_KU, k = 0;
-  if (n) do {
-      _Pragma(QT_UK_AVX2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
-          QT_UK_AVX2_PSTEP(acc, wv, xv, a, w, k + 2 * (size_t)(u + QT_UK_PIPE));
-      k += 2 * QT_UK_KU;
-    } while (--n);
-  QT_UK_AVX2_PIN_ACC(acc);
-#if QT_UK_KU > 1
-  n = ahead % QT_UK_KU;
-  if (n) do {
-      QT_UK_AVX2_PSTEP(acc, wv, xv, a, w, k + 2 * (size_t)QT_UK_PIPE);
-      k += 2;
-    } while (--n);
-  QT_UK_AVX2_PIN_ACC(acc);
-#endif
-  _Pragma("GCC unroll 2") for (int p = 0; p < QT_UK_PIPE; p++) {
-    QT_UK_AVX2_MAC(acc, wv[0], xv[0]);
-    QT_UK_AVX2_ROTATE(wv, xv);
-  }
-  return k + 2 * QT_UK_PIPE;
-}
-#endif
+/* VPMADDWD + VPADDD */
+#define QT_UK_GK_MADD(acc, x, w) _mm256_add_epi32((acc), _mm256_madd_epi16((x), (w)))
+#include "qt_ukernel_gemm_kloop.h"
 
 static inline __attribute__((always_inline)) void qt_ukernel_gemm_k2__avx2(
     const uint8_t *const a[QT_UK_MR], const uint8_t *block, size_t k_len,
     int32_t acc_out[QT_UK_MR][QT_UK_NR], int u8) {
   const int32_t *bias = (const int32_t *)(const void *)block;
   const int16_t * w = (const int16_t *)(const void *)(block + QT_UK_NR * sizeof(int32_t));
-  __m256i acc[QT_UK_MR][QT_UK_AVX2_NV];
+  __m256i acc[QT_UK_MR][QT_UK_GK_NV];
   _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)
-      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++) acc[m][v] = _mm256_loadu_si256((const __m256i *)(const void *)(bias + 8 * v));
-  const size_t k_body = k_len & ~(size_t)1;
-  size_t k = 0;
-#if QT_UK_PIPE > 0
-  if (k_body >= 2 * (size_t)QT_UK_PIPE) k = qt_uk_avx2_pipelined(acc, a, w, k_body, u8);
-#else
-  /* KU k2-steps per iteration, unrolled by hand, the rest rolled. The loop itself is never
-   * unrolled further, not even completely for a short constant K: ku alone decides, so each
-   * of its values is different code. */
-  _Pragma("GCC unroll 1") for (; k + 2 * QT_UK_KU <= k_body; k += 2 * QT_UK_KU) {
-    _Pragma(QT_UK_AVX2_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
-        QT_UK_AVX2_STEP(acc, a, w, k + 2 * (size_t)u, 2);
-  }
-#endif
-  /* the rest of the full steps (pipe: fewer than P of them), then the K % 2 tail */
-  for (; k < k_body; k += 2) QT_UK_AVX2_STEP(acc, a, w, k, 2);
-  if (k < k_len) QT_UK_AVX2_STEP(acc, a, w, k, k_len - k);
+      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_GK_NV; v++) acc[m][v] = _mm256_loadu_si256((const __m256i *)(const void *)(bias + 8 * v));
+  qt_uk_gemm_kloop(acc, a, w, k_len, u8);
   _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)
-      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_AVX2_NV; v++)
+      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_GK_NV; v++)
           _mm256_storeu_si256((__m256i *)(void *)(acc_out[m] + 8 * v), acc[m][v]);
 }
 #endif

@@ -1,5 +1,5 @@
 /* build.c — compile a variant into a cached artifact (build.h). The shape-independent part of
- * the harness (harness.c, qt_datagen.c, qt_conv.c) is compiled once per build context into
+ * the harness (harness_sources[] below) is compiled once per build context into
  * objects in the cache; each variant then runs
  *   <compiler> <target cflags> -std=c11 -ffp-contract=off -I<k>/include -I<k>/harness
  *     -I<k>/templates <knob defines> <shape defines> qt_harness_shape.c <template>.c
@@ -22,10 +22,15 @@
 
 #define MAX_ARGS 160
 
-/* Compiled once per context; the object of harness_sources[i] is objects[i] of the ctx. */
-static const char *const harness_sources[] = {"harness/harness.c", "harness/qt_datagen.c",
+/* Compiled once per context; the object of harness_sources[i] is objects[i] of the ctx. The
+ * harness is its POSIX shell (main) over the portable core (kernels/harness/README.md). */
+static const char *const harness_sources[] = {"harness/qt_harness_posix.c",
+                                              "harness/qt_harness_core.c", "harness/qt_datagen.c",
                                               "reference/qt_conv.c"};
 #define N_HARNESS_OBJECTS (sizeof harness_sources / sizeof harness_sources[0])
+_Static_assert(N_HARNESS_OBJECTS == sizeof ((qt_build_ctx *)0)->objects /
+                                        sizeof ((qt_build_ctx *)0)->objects[0],
+               "qt_build_ctx.objects holds one object per harness source");
 /* Compiled with every variant (needs the shape constants). */
 static const char harness_shape_source[] = "harness/qt_harness_shape.c";
 

@@ -29,7 +29,7 @@ typedef struct qt_build_ctx {
   /* per registry entry: the manifest lines of the template's sources, read once at init */
   char tpl_manifest[QT_MAX_TEMPLATES][QT_MANIFEST_MAX];
   int timeout_ms;
-  char objects[3][QT_PATH_MAX]; /* the precompiled harness objects, in the cache */
+  char objects[4][QT_PATH_MAX]; /* the precompiled harness objects, in the cache */
 } qt_build_ctx;
 
 /* Reads the sources once (hashes), asks the compiler for its version, creates cache_dir and

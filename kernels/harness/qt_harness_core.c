@@ -1,31 +1,20 @@
-/* harness.c — the program that runs on a board: one kernel variant, built for one workload,
- * measured under the protocol given on the command line. The tuner compiles it once per target
- * and links it with one template and qt_harness_shape.c, both compiled with the template's
- * knob defines and the workload's QT_SHAPE_* constants (kernels/harness/README.md has the
- * exact commands). It
- * generates the problem from the seed, packs the weights (not timed), runs the variant once
- * and checksums the output, optionally verifies it against the reference (built with
- * -DQT_HARNESS_VERIFY, which also links qt_ref.c), then times warm-up runs and `repeat`
- * repeats of `number` runs each. Its only stdout is one result line, format version 1, also
- * on failure and on a fatal signal (written from the handler); the format is specified in
- * kernels/harness/README.md, which the tuner's parser follows. */
-#if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* sched_setaffinity; implies the POSIX clock and signal APIs */
-#elif !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
-#endif
+/* qt_harness_core.c — the portable core of the program that runs on a board: one kernel
+ * variant, built for one workload, measured under the protocol given on the command line
+ * (kernels/harness/README.md has the exact build commands and the protocol). It parses the
+ * arguments, generates the problem from the seed, packs the weights (not timed), runs the
+ * variant once and checksums the output, optionally verifies it against the reference (built
+ * with -DQT_HARNESS_VERIFY, which also links qt_ref.c), then times warm-up runs and `repeat`
+ * repeats of `number` runs each, and writes the one result line, format version 1, also on
+ * failure. ISO C11 and its library only: the clock, the output, memory and CPU pinning come
+ * from the platform (qt_harness_core.h), so the same file builds for bare metal;
+ * qt_harness_posix.c is the shell that supplies them on POSIX systems. */
+#include "qt_harness_core.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#ifdef __linux__
-#include <sched.h>
-#endif
 
 #include "qt_datagen.h"
 #include "qt_harness.h"
@@ -39,64 +28,19 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
 int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
                const void *packed, void *output, void *scratch);
 
-#define QT_RESULT_PREFIX "QTRESULT 1 "
-
 enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_WRONG = 2 };
 
-/* Set once the result line is on stdout, so a fault during cleanup does not print a second
- * line. The only mutable static: the signal handler needs it. */
-static volatile sig_atomic_t result_printed;
-
-/* Fatal signal handler: writes the signal's result line with write(2) only (stdio buffers
- * hold nothing: the line is the harness's only output), restores the default action and
- * re-raises so the runner also sees the death by signal. */
-static void on_fatal_signal(int sig) {
-  const char *line = sig == SIGSEGV  ? QT_RESULT_PREFIX "status=error reason=signal detail=SIGSEGV\n"
-                     : sig == SIGBUS ? QT_RESULT_PREFIX "status=error reason=signal detail=SIGBUS\n"
-                     : sig == SIGILL ? QT_RESULT_PREFIX "status=error reason=signal detail=SIGILL\n"
-                     : sig == SIGFPE ? QT_RESULT_PREFIX "status=error reason=signal detail=SIGFPE\n"
-                                     : QT_RESULT_PREFIX "status=error reason=signal detail=SIGABRT\n";
-  if (!result_printed) {
-    result_printed = 1;
-    size_t len = 0;
-    while (line[len]) len++; /* strlen is not async-signal-safe everywhere */
-    ssize_t ignored = write(STDOUT_FILENO, line, len);
-    (void)ignored;
-  }
-  signal(sig, SIG_DFL);
-  raise(sig); /* blocked until the handler returns, then kills with the default action */
-}
-
-/* Installs on_fatal_signal for the fatal signals, on the alternate stack altstack (so a
- * variant that overflows the stack is still reported); altstack must outlive the program. */
-static void install_signal_handlers(void *altstack, size_t altstack_size) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_fatal_signal;
-  sigemptyset(&sa.sa_mask);
-  if (altstack) {
-    stack_t ss;
-    memset(&ss, 0, sizeof ss);
-    ss.ss_sp = altstack;
-    ss.ss_size = altstack_size;
-    if (sigaltstack(&ss, NULL) == 0) sa.sa_flags |= SA_ONSTACK;
-  }
-  static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, NULL);
-}
-
-/* Prints the one result line (with a trailing newline) and flushes it. */
-static void print_line(const char *fields) {
-  fputs(QT_RESULT_PREFIX, stdout);
-  fputs(fields, stdout);
-  fputc('\n', stdout);
-  fflush(stdout);
-  result_printed = 1;
+/* Writes the one result line: the version prefix, then fields (at most 300 bytes; the long
+ * ok line with its times is written by qt_harness_main itself). */
+static void print_line(const qt_harness_platform *pf, const char *fields) {
+  char line[320];
+  snprintf(line, sizeof line, QT_HARNESS_RESULT_PREFIX "%s", fields);
+  pf->write_line(line);
 }
 
 /* Prints "status=error reason=<reason> detail=<detail>" with every character of detail that
  * is not printable ASCII or is a space replaced by '_'; returns EXIT_ERROR. */
-static int print_error(const char *reason, const char *detail) {
+static int print_error(const qt_harness_platform *pf, const char *reason, const char *detail) {
   char buf[256];
   int n = snprintf(buf, sizeof buf, "status=error reason=%s detail=", reason);
   size_t i = (size_t)n;
@@ -104,7 +48,7 @@ static int print_error(const char *reason, const char *detail) {
     buf[i] = (*c > ' ' && *c < 127) ? *c : '_';
   if (i == (size_t)n) buf[i++] = '-'; /* never an empty detail */
   buf[i] = '\0';
-  print_line(buf);
+  print_line(pf, buf);
   return EXIT_ERROR;
 }
 
@@ -179,30 +123,6 @@ static int parse_args(int argc, char **argv, options *o, char *detail, size_t ca
   return 0;
 }
 
-/* Pins the calling thread to cpu (>= 0); 0 on success. */
-static int pin_to_cpu(long long cpu) {
-#ifdef __linux__
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET((int)cpu, &set);
-  return sched_setaffinity(0, sizeof set, &set);
-#else
-  (void)cpu;
-  return -1;
-#endif
-}
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* QT_ALIGN-aligned, at least QT_ALIGN bytes so a zero size still gives a valid pointer. */
-static void *alloc_aligned(size_t size) {
-  return aligned_alloc(QT_ALIGN, (size + QT_ALIGN) / QT_ALIGN * QT_ALIGN);
-}
-
 /* Evicts the variant's data from the caches between repeats: writes then reads a buffer of
  * size bytes. The sum goes through a volatile so the reads are not optimized away. */
 static void flush_cache(unsigned char *buf, size_t size) {
@@ -218,12 +138,12 @@ typedef struct buffers {
   void *packed, *scratch, *output, *flush;
 } buffers;
 
-static void buffers_free(buffers *b) {
+static void buffers_free(buffers *b, const qt_harness_platform *pf) {
   qt_problem_free(&b->p);
-  free(b->packed);
-  free(b->scratch);
-  free(b->output);
-  free(b->flush);
+  pf->release(b->packed);
+  pf->release(b->scratch);
+  pf->release(b->output);
+  pf->release(b->flush);
 }
 
 /* Runs the variant n times; 0 or the first nonzero return code. */
@@ -239,8 +159,9 @@ static int run_n(const buffers *b, long long n) {
 /* Compares the output with the reference's; 0 if equal, else fills detail with
  * index_<i>_got_<g>_want_<w> (element values, signed for s8) and returns 1; -1 if the
  * reference cannot run (detail says why). */
-static int verify_output(const buffers *b, char *detail, size_t cap) {
-  unsigned char *want = malloc(b->p.output_bytes ? b->p.output_bytes : 1);
+static int verify_output(const buffers *b, const qt_harness_platform *pf, char *detail,
+                         size_t cap) {
+  unsigned char *want = pf->alloc(b->p.output_bytes);
   if (!want) {
     snprintf(detail, cap, "reference output of %zu bytes", b->p.output_bytes);
     return -1;
@@ -261,7 +182,7 @@ static int verify_output(const buffers *b, char *detail, size_t cap) {
       break;
     }
   }
-  free(want);
+  pf->release(want);
   return status;
 }
 #endif
@@ -269,16 +190,17 @@ static int verify_output(const buffers *b, char *detail, size_t cap) {
 /* Times repeat repeats of number runs (growing number, TVM-style, while a repeat is shorter
  * than min_repeat_ms) into times[]; returns 0 or the variant's failing return code.
  * *number is updated to the count actually used. */
-static int measure(const buffers *b, const options *o, long long *number, int64_t *times) {
+static int measure(const buffers *b, const options *o, const qt_harness_platform *pf,
+                   long long *number, int64_t *times) {
   const int64_t min_ns = (int64_t)o->min_repeat_ms * 1000000;
   int rc = run_n(b, o->warmup);
   if (rc) return rc;
 restart:
   for (long long r = 0; r < o->repeat; r++) {
     if (b->flush) flush_cache(b->flush, (size_t)o->flush_kb * 1024);
-    const int64_t t0 = now_ns();
+    const int64_t t0 = pf->now_ns();
     rc = run_n(b, *number);
-    const int64_t t = now_ns() - t0;
+    const int64_t t = pf->now_ns() - t0;
     if (rc) return rc;
     if (t < min_ns && *number < 1000000000) {
       /* Aim past the minimum from the observed rate, growing at least by the golden ratio
@@ -296,22 +218,19 @@ restart:
   return 0;
 }
 
-int main(int argc, char **argv) {
+int qt_harness_main(int argc, char **argv, const qt_harness_platform *pf) {
   qt_conv_desc desc;
   int32_t dtype, requant;
   qt_harness_workload(&desc, &dtype, &requant);
-  /* In main's frame, so it lives as long as the program and survives a stack overflow. */
-  _Alignas(16) unsigned char altstack[1 << 16];
-  install_signal_handlers(altstack, sizeof altstack);
   buffers b;
   memset(&b, 0, sizeof b);
 
   char detail[200] = "";
   options o;
-  if (parse_args(argc, argv, &o, detail, sizeof detail)) return print_error("args", detail);
-  if (o.pin >= 0 && pin_to_cpu(o.pin)) {
+  if (parse_args(argc, argv, &o, detail, sizeof detail)) return print_error(pf, "args", detail);
+  if (o.pin >= 0 && (!pf->pin_cpu || pf->pin_cpu(o.pin))) {
     snprintf(detail, sizeof detail, "cannot pin to cpu %lld", o.pin);
-    return print_error("args", detail);
+    return print_error(pf, "args", detail);
   }
 
   int status = EXIT_ERROR;
@@ -326,11 +245,11 @@ int main(int argc, char **argv) {
              rc == QT_KERNEL_ESHAPE ? "invalid QT_SHAPE_* workload" : "problem generation", rc);
     goto done;
   }
-  b.packed = alloc_aligned(QT_FN(packed_size)(&desc));
-  b.scratch = alloc_aligned(QT_FN(scratch_size)(&desc));
-  b.output = alloc_aligned(b.p.output_bytes);
-  b.flush = o.flush_kb > 0 ? malloc((size_t)o.flush_kb * 1024) : NULL;
-  times = malloc(sizeof *times * (size_t)o.repeat);
+  b.packed = pf->alloc(QT_FN(packed_size)(&desc));
+  b.scratch = pf->alloc(QT_FN(scratch_size)(&desc));
+  b.output = pf->alloc(b.p.output_bytes);
+  b.flush = o.flush_kb > 0 ? pf->alloc((size_t)o.flush_kb * 1024) : NULL;
+  times = pf->alloc(sizeof *times * (size_t)o.repeat);
   if (!b.packed || !b.scratch || !b.output || (o.flush_kb > 0 && !b.flush) || !times) {
     reason = "alloc";
     snprintf(detail, sizeof detail, "out of memory");
@@ -351,7 +270,7 @@ int main(int argc, char **argv) {
   checksum = qt_checksum(b.output, b.p.output_bytes);
 #ifdef QT_HARNESS_VERIFY
   if (o.verify) {
-    int v = verify_output(&b, detail, sizeof detail);
+    int v = verify_output(&b, pf, detail, sizeof detail);
     if (v < 0) {
       reason = "alloc";
       goto done;
@@ -363,7 +282,7 @@ int main(int argc, char **argv) {
   }
 #endif
   if (!o.check_only) {
-    rc = measure(&b, &o, &number, times);
+    rc = measure(&b, &o, pf, &number, times);
     if (rc) {
       reason = "run";
       snprintf(detail, sizeof detail, "run returned %d during timing", rc);
@@ -373,33 +292,34 @@ int main(int argc, char **argv) {
   status = EXIT_OK;
 
 done:
-  buffers_free(&b); /* before printing: a corrupted heap shows up as a signal line, not ok */
+  buffers_free(&b, pf); /* before printing: a corrupted heap shows up as a signal line, not ok */
   if (status == EXIT_OK && o.check_only) {
     char buf[64];
     snprintf(buf, sizeof buf, "status=ok checksum=%016llx", (unsigned long long)checksum);
-    print_line(buf);
+    print_line(pf, buf);
   } else if (status == EXIT_OK) {
     /* "status=ok checksum=<16 hex> number=N repeat=R times_ns=t1,...,tR" */
-    const size_t cap = 128 + 24 * (size_t)o.repeat;
-    char *line = malloc(cap);
+    const size_t cap = sizeof QT_HARNESS_RESULT_PREFIX + 128 + 24 * (size_t)o.repeat;
+    char *line = pf->alloc(cap);
     if (!line) {
-      free(times);
-      return print_error("alloc", "result line");
+      pf->release(times);
+      return print_error(pf, "alloc", "result line");
     }
     size_t n = (size_t)snprintf(line, cap,
+                                QT_HARNESS_RESULT_PREFIX
                                 "status=ok checksum=%016llx number=%lld repeat=%lld times_ns=",
                                 (unsigned long long)checksum, number, o.repeat);
     for (long long r = 0; r < o.repeat; r++)
       n += (size_t)snprintf(line + n, cap - n, r ? ",%lld" : "%lld", (long long)times[r]);
-    print_line(line);
-    free(line);
+    pf->write_line(line);
+    pf->release(line);
   } else if (status == EXIT_WRONG) {
     char buf[260];
     snprintf(buf, sizeof buf, "status=wrong_answer detail=%s", detail);
-    print_line(buf);
+    print_line(pf, buf);
   } else {
-    print_error(reason, detail);
+    print_error(pf, reason, detail);
   }
-  free(times);
+  pf->release(times);
   return status;
 }

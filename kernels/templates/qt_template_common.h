@@ -1,0 +1,266 @@
+/* qt_template_common.h — the pieces every kernel template (gemm.c, direct.c, dwconv.c) shares:
+ * argument checks of pack() and run(), sizes and writing of the packed column blocks, the
+ * zero-point bordered input copy (pad=prepad), the interior of the output that reads no
+ * padding (pad=strips), and the requantization of int32 spans and pixels. Internal to the
+ * templates: plain C11 over qt_template.h's shape accessors, static inline only, so each
+ * template compiles it with its own knobs and shapes and the code it yields is the code the
+ * template had inline.
+ *
+ * Include after qt_template.h and after the template's knob defines and micro-kernel headers;
+ * two optional knobs of the requantization are read here:
+ *   QT_TPL_REQUANT_AVX512   1: fixedpoint spans take 16 channels at a time through
+ *                           qt_ukernel_requant_fixedpoint__avx512 where the compiler targets
+ *                           AVX-512 F+BW (the template includes that micro-kernel)
+ *   QT_TPL_REQUANT_UNROLL   unroll limit put on the requantization loops (a template whose
+ *                           loops the early complete unroller must not take)
+ *   QT_TPL_INDEX            integer type of the requantization's channel and pixel counts
+ *                           (default size_t): the template's own, so that sharing the code
+ *                           left the instructions it compiles to as they were */
+#ifndef QT_TEMPLATE_COMMON_H
+#define QT_TEMPLATE_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "qt_requant.h"
+#include "qt_template.h"
+
+#if defined(__GNUC__)
+#define QT_TPL_INLINE static inline __attribute__((always_inline))
+#define QT_TPL_NOINLINE static __attribute__((noinline))
+#else
+#define QT_TPL_INLINE static inline
+#define QT_TPL_NOINLINE static
+#endif
+
+#define QT_TPL_ALIGN_UP(x) (((x) + (size_t)QT_ALIGN - 1) & ~((size_t)QT_ALIGN - 1))
+
+#ifndef QT_TPL_INDEX
+#define QT_TPL_INDEX size_t
+#endif
+
+#if defined(QT_TPL_REQUANT_UNROLL)
+#define QT_TPL_REQUANT_LOOP _Pragma(QT_STR(GCC unroll QT_TPL_REQUANT_UNROLL))
+#else
+#define QT_TPL_REQUANT_LOOP
+#endif
+
+/* ---- Argument checks ---------------------------------------------------------------------- */
+
+/* The checks of pack() and run() after their NULL checks: QT_KERNEL_ESHAPE unless d is op
+ * (conv2d with depth multiplier 1) and matches the compiled-in shapes, QT_KERNEL_EINVAL for
+ * a dtype other than s8 and u8, or other than s8 when the micro-kernel computes s8 only. */
+QT_TPL_INLINE int qt_tpl_check_problem(const qt_conv_desc *d, const qt_quant_params *q,
+                                       qt_op op, int s8_only) {
+  if (!qt_shape_matches(d, q) || (int)S_OP(d) != (int)op || (op == QT_OP_CONV2D && S_DM(d) != 1))
+    return QT_KERNEL_ESHAPE;
+  if (S_DTYPE(q) != QT_DTYPE_S8 && (s8_only || S_DTYPE(q) != QT_DTYPE_U8)) return QT_KERNEL_EINVAL;
+  return QT_KERNEL_OK;
+}
+
+/* Every argument check of pack(): NULL pointers, then qt_tpl_check_problem. Returns
+ * QT_KERNEL_OK or the code pack() returns. */
+QT_TPL_INLINE int qt_tpl_check_pack(const qt_conv_desc *d, const qt_quant_params *q,
+                                    const void *weights, const void *packed, qt_op op,
+                                    int s8_only) {
+  if (!d || !q || !weights || !packed) return QT_KERNEL_EINVAL;
+  return qt_tpl_check_problem(d, q, op, s8_only);
+}
+
+/* Every argument check of run(): NULL pointers (scratch may be NULL only when scratch_size is
+ * 0), then qt_tpl_check_problem. Returns QT_KERNEL_OK or the code run() returns. */
+QT_TPL_INLINE int qt_tpl_check_run(const qt_conv_desc *d, const qt_quant_params *q,
+                                   const void *input, const void *packed, const void *output,
+                                   const void *scratch,
+                                   size_t (*scratch_size)(const qt_conv_desc *d), qt_op op,
+                                   int s8_only) {
+  if (!d || !q || !input || !packed || !output) return QT_KERNEL_EINVAL;
+  const int rc = qt_tpl_check_problem(d, q, op, s8_only);
+  if (rc != QT_KERNEL_OK) return rc;
+  if (!scratch && scratch_size(d) != 0) return QT_KERNEL_EINVAL;
+  return QT_KERNEL_OK;
+}
+
+/* ---- Shapes ------------------------------------------------------------------------------- */
+
+/* Length of a conv2d output channel's reduction: kh * kw * in_c. */
+static inline size_t qt_tpl_reduction(const qt_conv_desc *d) {
+  (void)d; /* unused when the shapes are compiled in */
+  return (size_t)S_KH(d) * (size_t)S_KW(d) * (size_t)S_IN_C(d);
+}
+
+/* 1 if any side of the input is padded. */
+static inline int qt_tpl_padded(const qt_conv_desc *d) {
+  (void)d;
+  return S_PT(d) || S_PL(d) || S_PB(d) || S_PR(d);
+}
+
+/* Output indices [lo, hi) along one axis whose taps all fall inside the input (first tap at
+ * o * s - pad >= 0, last at o * s - pad + dil * (k - 1) < in); an empty interior comes back as
+ * lo == hi. */
+static inline void qt_tpl_interior(int32_t in, int32_t out, int32_t k, int32_t s, int32_t dil,
+                                   int32_t pad, int32_t *lo, int32_t *hi) {
+  int32_t l = (pad + s - 1) / s;
+  const int32_t last = in - 1 + pad - (k - 1) * dil; /* largest o * s allowed */
+  int32_t h = last < 0 ? 0 : last / s + 1;
+  l = l < out ? l : out;
+  h = h < out ? h : out;
+  *lo = l;
+  *hi = h < l ? l : h;
+}
+
+/* Element i of an int8 or uint8 array, widened; u8 (a constant at every call site after
+ * inlining) picks the signedness. */
+QT_TPL_INLINE int32_t qt_tpl_x(const void *p, size_t i, const int u8) {
+  return u8 ? (int32_t)((const uint8_t *)p)[i] : (int32_t)((const int8_t *)p)[i];
+}
+
+/* ---- Padding ------------------------------------------------------------------------------ */
+
+/* Bytes of one input image inside its padding border (pad=prepad's copy). */
+static inline size_t qt_tpl_prepad_image_bytes(const qt_conv_desc *d) {
+  (void)d;
+  return (size_t)(S_IN_H(d) + S_PT(d) + S_PB(d)) * (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d)) *
+         (size_t)S_IN_C(d);
+}
+
+/* Copies `images` consecutive NHWC input images from in to pad, each inside a border of zp
+ * bytes as wide as the padding (pt/pb rows, pl/pr columns). The byte pattern of input_zp is
+ * the same for int8 and uint8. */
+static inline void qt_tpl_prepad(const qt_conv_desc *d, const uint8_t *restrict in,
+                                 uint8_t *restrict pad, size_t images, uint8_t zp) {
+  (void)d;
+  const size_t c = (size_t)S_IN_C(d), h = (size_t)S_IN_H(d), w = (size_t)S_IN_W(d);
+  const size_t pt = (size_t)S_PT(d), pl = (size_t)S_PL(d), pr = (size_t)S_PR(d);
+  const size_t hp = h + pt + (size_t)S_PB(d), wp = w + pl + pr;
+  for (size_t n = 0; n < images; n++)
+    for (size_t y = 0; y < hp; y++) {
+      uint8_t *row = pad + (n * hp + y) * wp * c;
+      if (y < pt || y >= pt + h) {
+        memset(row, zp, wp * c);
+        continue;
+      }
+      memset(row, zp, pl * c);
+      memcpy(row + pl * c, in + (n * h + (y - pt)) * w * c, w * c);
+      memset(row + (pl + w) * c, zp, pr * c);
+    }
+}
+
+/* ---- Packed column blocks (gemm, direct) ----------------------------------------------------- */
+
+/* Column blocks of `cols` output channels covering out_c. */
+static inline size_t qt_tpl_blocks(const qt_conv_desc *d, size_t cols) {
+  (void)d;
+  return ((size_t)S_OUT_C(d) + cols - 1) / cols;
+}
+
+/* Bytes of one packed column block: cols int32 biases, then depth x cols weights of
+ * weight_bytes each, rounded up so that the next block's bias stays QT_ALIGN-aligned. */
+static inline size_t qt_tpl_block_bytes(size_t cols, size_t depth, size_t weight_bytes) {
+  return QT_TPL_ALIGN_UP(cols * sizeof(int32_t) + depth * cols * weight_bytes);
+}
+
+/* Index of reduction step k, column j in a panel of cols columns interleaved by kr steps,
+ * [depth / kr][cols][kr]: the k-major [depth][cols] for kr = 1, the pairs of VPMADDWD for 2,
+ * the quads of VPDPBUSD/SDOT for 4. */
+static inline size_t qt_tpl_panel_index(size_t k, size_t j, size_t cols, size_t kr) {
+  return ((k / kr) * cols + j) * kr + k % kr;
+}
+
+/* What a micro-kernel does with the input zero point, so what pack() folds into the bias:
+ * it multiplies the inputs as they are (fold zp), flipped to x + 128 for VPDPBUSD (fold
+ * zp + 128), or it subtracts zp while widening (fold nothing). */
+enum { QT_TPL_FOLD_ZP = 0, QT_TPL_FOLD_ZP_PLUS_128 = 1, QT_TPL_FOLD_NOTHING = 2 };
+
+/* The value whose product with sum(w - weight_zp) pack() takes out of a channel's bias. */
+static inline int32_t qt_tpl_fold_zp(const qt_quant_params *q, int fold) {
+  return fold == QT_TPL_FOLD_NOTHING      ? 0
+         : fold == QT_TPL_FOLD_ZP_PLUS_128 ? q->input_zp + 128
+                                          : q->input_zp;
+}
+
+/* A channel's packed bias: bias - fold_zp * sum(w - weight_zp) (fold_zp from
+ * qt_tpl_fold_zp). */
+static inline int32_t qt_tpl_folded_bias(int32_t bias, int64_t sum, int32_t fold_zp) {
+  return (int32_t)((int64_t)bias - (int64_t)fold_zp * sum);
+}
+
+/* Where a template stores weight (w - weight_zp) = v of reduction index k (OHWI order within
+ * the output channel) and column j of a block whose weights start at pw. */
+typedef void qt_tpl_put_weight(const qt_conv_desc *d, void *pw, size_t k, size_t j, int32_t v);
+
+/* Packs OHWI weights (int8 for s8, uint8 for u8) into column blocks of `cols` output channels,
+ * `block` bytes each: cols int32 biases folded as `fold` says (qt_tpl_fold_zp), then the
+ * weights where put() says. Everything else (past out_c, past the reduction, alignment) is
+ * zero, so packed bytes are reproducible. bias may be NULL (all zero). */
+QT_TPL_INLINE void qt_tpl_pack_blocks(const qt_conv_desc *d, const qt_quant_params *q,
+                                      const void *weights, const int32_t *bias, void *packed,
+                                      size_t cols, size_t block, int fold,
+                                      qt_tpl_put_weight *put) {
+  const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
+  const int32_t fold_zp = qt_tpl_fold_zp(q, fold);
+  const size_t k_len = qt_tpl_reduction(d), oc_n = (size_t)S_OUT_C(d);
+  const size_t nb = qt_tpl_blocks(d, cols);
+  const int32_t wzp = q->weight_zp;
+  for (size_t b = 0; b < nb; b++) {
+    uint8_t *base = (uint8_t *)packed + b * block;
+    int32_t *pb = (int32_t *)(void *)base;
+    void *pw = base + cols * sizeof(int32_t);
+    memset(base, 0, block);
+    for (size_t j = 0; j < cols; j++) {
+      const size_t oc = b * cols + j;
+      if (oc >= oc_n) continue;
+      int64_t sum = 0;
+      for (size_t k = 0; k < k_len; k++) {
+        const int32_t v = qt_tpl_x(weights, oc * k_len + k, u8) - wzp;
+        put(d, pw, k, j, v);
+        sum += v;
+      }
+      pb[j] = qt_tpl_folded_bias(bias ? bias[oc] : 0, sum, fold_zp);
+    }
+  }
+}
+
+/* ---- Requantization ------------------------------------------------------------------------ */
+
+/* out[i] = requant(acc[i]) for output channels c0 .. c0 + n - 1, through qt_requant.h only
+ * (fixedpoint in its branch-free form, which GCC vectorises: ~20x cheaper than the oracle's).
+ * The scheme's branch sits outside the loops so that each loop vectorises. Output bytes are
+ * written as uint8 for both dtypes: the clamp keeps s8 values in [-128, 127], whose two's
+ * complement low byte is the int8 result. */
+QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict out,
+                                  QT_TPL_INDEX c0, QT_TPL_INDEX n, const qt_quant_params *q) {
+  const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
+  if (S_REQUANT(q) == QT_REQUANT_FP32) {
+    const float *restrict scale = q->scale + c0;
+    QT_TPL_REQUANT_LOOP
+    for (QT_TPL_INDEX i = 0; i < n; i++) out[i] = (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi);
+  } else {
+    const int32_t *restrict mul = q->multiplier + c0, *restrict sh = q->shift + c0;
+    QT_TPL_INDEX i = 0;
+#if defined(QT_TPL_REQUANT_AVX512) && QT_TPL_REQUANT_AVX512 && defined(__AVX512F__) &&       \
+    defined(__AVX512BW__)
+    /* 16 channels at a time with the AVX-512 requant micro-kernel (GCC's vectorisation of the
+     * loop below needs several times more instructions), the rest below */
+    for (; i + 16 <= n; i += 16)
+      qt_ukernel_requant_fixedpoint__avx512(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
+#endif
+    QT_TPL_REQUANT_LOOP
+    for (; i < n; i++)
+      out[i] = (uint8_t)qt_requant_fixedpoint_vec(acc[i], mul[i], sh[i], zp, lo, hi);
+  }
+}
+
+/* Requantizes channels [c0, c0 + cn) of `pixels` consecutive int32 pixels of out_c channels
+ * from src into the same places of dst (rq=row/pass). */
+QT_TPL_INLINE void qt_tpl_requant_pixels(const int32_t *src, uint8_t *dst, QT_TPL_INDEX pixels,
+                                         QT_TPL_INDEX c0, QT_TPL_INDEX cn, const qt_conv_desc *d,
+                                         const qt_quant_params *q) {
+  (void)d;
+  const QT_TPL_INDEX oc = (QT_TPL_INDEX)S_OUT_C(d);
+  for (QT_TPL_INDEX p = 0; p < pixels; p++)
+    qt_tpl_requant(src + p * oc + c0, dst + p * oc + c0, c0, cn, q);
+}
+
+#endif /* QT_TEMPLATE_COMMON_H */
