@@ -1,7 +1,8 @@
 /* test_result_line.c — the harness's result line is parsed strictly: what the harness prints
  * parses, and each of the lenient readings found by fuzzing is a protocol error (a negative
  * time that would be stored as 1.8e19 ns, a trailing comma, a signed or 0x-prefixed checksum,
- * a version written 01, an ok line without times). */
+ * a version written 01, an ok line with only some timing fields); the check-only form (a
+ * checksum, no timing fields) parses. */
 #include "tests/qt_test.h"
 #include "tuner/run/measure.h"
 
@@ -32,6 +33,11 @@ int main(void) {
   CHECK(!parses("QTRESULT 01 status=ok checksum=00000000000000ff number=1 repeat=1 times_ns=5"));
   CHECK(!parses("QTRESULT +1 status=ok checksum=00000000000000ff number=1 repeat=1 times_ns=5"));
   CHECK(!parses("QTRESULT 1 status=ok checksum=00000000000000ff number=1 repeat=1"));
+  CHECK(!parses("QTRESULT 1 status=ok checksum=00000000000000ff times_ns=5"));
+  CHECK(!parses("QTRESULT 1 status=ok checksum=00000000000000ff number=1 number=1 repeat=1 "
+                "times_ns=5"));
+  /* The check-only form: a checksum and no timing fields at all. */
+  CHECK(parses("QTRESULT 1 status=ok checksum=00000000000000ff"));
   CHECK(!parses("QTRESULT 1 status=ok checksum=00000000000000ff number=-1 repeat=1 times_ns=5"));
   CHECK(!parses("QTRESULT 1 status=ok checksum=00000000000000ff number=1 repeat=1 times_ns=5 "
                 "times_ns=6"));

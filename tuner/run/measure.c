@@ -113,7 +113,7 @@ int qt_harness_parse(const char *out, qt_harness_result *res, qt_err *err) {
   if (!tok || strcmp(tok, "1") != 0 || parse_int(tok, &res->version))
     return qt_fail(err, QT_EPROTOCOL, "QTRESULT version '%s' unknown (this qtune reads 1)",
                    tok ? tok : "");
-  int have_checksum = 0, have_times = 0;
+  int have_checksum = 0, have_times = 0, have_number = 0, have_repeat = 0;
   while ((tok = strtok_r(NULL, " ", &save))) {
     const char *v;
     if (parse_field(tok, "status", &v)) {
@@ -127,9 +127,13 @@ int qt_harness_parse(const char *out, qt_harness_result *res, qt_err *err) {
         return qt_fail(err, QT_EPROTOCOL, "bad checksum '%.40s' (16 lowercase hex digits)", v);
       have_checksum = 1;
     } else if (parse_field(tok, "number", &v)) {
-      if (parse_int(v, &res->number)) return qt_fail(err, QT_EPROTOCOL, "bad number '%s'", v);
+      if (have_number || parse_int(v, &res->number))
+        return qt_fail(err, QT_EPROTOCOL, "bad number '%s'", v);
+      have_number = 1;
     } else if (parse_field(tok, "repeat", &v)) {
-      if (parse_int(v, &res->repeat)) return qt_fail(err, QT_EPROTOCOL, "bad repeat '%s'", v);
+      if (have_repeat || parse_int(v, &res->repeat))
+        return qt_fail(err, QT_EPROTOCOL, "bad repeat '%s'", v);
+      have_repeat = 1;
     } else if (parse_field(tok, "times_ns", &v)) {
       if (have_times || parse_times(v, res))
         return qt_fail(err, QT_EPROTOCOL, "bad times_ns '%.80s'", v);
@@ -140,7 +144,11 @@ int qt_harness_parse(const char *out, qt_harness_result *res, qt_err *err) {
   if (!res->status[0]) return qt_fail(err, QT_EPROTOCOL, "QTRESULT line without status");
   if (strcmp(res->status, "ok") == 0) {
     if (!have_checksum) return qt_fail(err, QT_EPROTOCOL, "ok result without checksum");
-    if (!have_times) return qt_fail(err, QT_EPROTOCOL, "ok result without times_ns");
+    /* Two forms: the check-only line (a checksum, no timing fields at all) and the timed one
+     * (number, repeat and one time per repeat). Anything in between is garbled. */
+    if (!have_times && !have_number && !have_repeat) return 0;
+    if (!have_times || !have_number || !have_repeat)
+      return qt_fail(err, QT_EPROTOCOL, "ok result with only some of number, repeat, times_ns");
     if (res->n_times == 0 || res->number <= 0 || res->n_times != res->repeat)
       return qt_fail(err, QT_EPROTOCOL, "ok result with %d times for repeat=%d number=%d",
                      res->n_times, res->repeat, res->number);
