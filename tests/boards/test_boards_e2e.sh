@@ -18,14 +18,7 @@ trap 'board_stop_all; rm -rf "$work"' EXIT
 cd "$work"
 boards_init "$work" || exit 1
 for b in nat nat2 emu; do board_start $b || { echo "cannot start sshd $b" >&2; exit 1; }; done
-mkdir -p configs/models
-cp -r "$SRC/configs/targets" configs/
-cat > configs/models/tiny.yaml <<'YAML'
-model: tiny
-layers:
-  - {name: dw, op: depthwise_conv2d, role: dw, in_h: 10, in_w: 10, in_c: 24, out_c: 24, kh: 3, kw: 3, stride_h: 1, stride_w: 1, pad_top: 1, pad_left: 1, pad_bottom: 1, pad_right: 1, dilation: 1, depth_multiplier: 1, out_h: 10, out_w: 10, macs: 21600}
-  - {name: pw, op: conv2d, role: project, in_h: 10, in_w: 10, in_c: 24, out_c: 16, kh: 1, kw: 1, stride_h: 1, stride_w: 1, pad_top: 0, pad_left: 0, pad_bottom: 0, pad_right: 0, dilation: 1, depth_multiplier: 1, out_h: 10, out_w: 10, macs: 38400}
-YAML
+tiny_configs "$SRC"
 # ssh_board NAME TARGET PORT [extra yaml lines]
 ssh_board() {
   printf '  - name: %s\n    target: %s\n    kind: ssh\n    host: 127.0.0.1\n    port: %s\n' "$1" "$2" "$3"

@@ -10,15 +10,7 @@ SRC=$2
 work=$(mktemp -d /tmp/qtune-e2e-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-mkdir -p configs/models
-cp -r "$SRC/configs/targets" configs/
-cat > configs/models/tiny.yaml <<'YAML'
-model: tiny
-layers:
-  - {name: dw, op: depthwise_conv2d, role: dw, in_h: 10, in_w: 10, in_c: 24, out_c: 24, kh: 3, kw: 3, stride_h: 1, stride_w: 1, pad_top: 1, pad_left: 1, pad_bottom: 1, pad_right: 1, dilation: 1, depth_multiplier: 1, out_h: 10, out_w: 10, macs: 21600}
-  - {name: pw, op: conv2d, role: project, in_h: 10, in_w: 10, in_c: 24, out_c: 16, kh: 1, kw: 1, stride_h: 1, stride_w: 1, pad_top: 0, pad_left: 0, pad_bottom: 0, pad_right: 0, dilation: 1, depth_multiplier: 1, out_h: 10, out_w: 10, macs: 38400}
-  - {name: dw_again, op: depthwise_conv2d, role: dw, in_h: 10, in_w: 10, in_c: 24, out_c: 24, kh: 3, kw: 3, stride_h: 1, stride_w: 1, pad_top: 1, pad_left: 1, pad_bottom: 1, pad_right: 1, dilation: 1, depth_multiplier: 1, out_h: 10, out_w: 10, macs: 21600}
-YAML
+tiny_configs "$SRC" dw_again
 # --confirm 0: the checks below count rows exactly; the re-measurement of near ties would add
 # rows depending on timing (it has its own test in tests/unit/test_tune_loop.c)
 common=(--configs configs --cache-dir cache --repeat 2 --min-repeat-ms 1 --confirm 0)
