@@ -109,10 +109,16 @@ static int fit(qt_strategy *s, model_impl *m) {
   }
   label_group(&m->task, 0, m->task.n);
   gs[m->n_groups] = (unsigned)m->task.n;
-  memcpy(x, m->hist.x, sizeof *x * (size_t)m->hist.n * (size_t)nf);
-  memcpy(x + (size_t)m->hist.n * (size_t)nf, m->task.x, sizeof *x * (size_t)m->task.n * (size_t)nf);
-  memcpy(y, m->hist.label, sizeof *y * (size_t)m->hist.n);
-  memcpy(y + m->hist.n, m->task.label, sizeof *y * (size_t)m->task.n);
+  /* Either set may still be empty (no history, or nothing measured yet): NULL buffers. */
+  if (m->hist.n) {
+    memcpy(x, m->hist.x, sizeof *x * (size_t)m->hist.n * (size_t)nf);
+    memcpy(y, m->hist.label, sizeof *y * (size_t)m->hist.n);
+  }
+  if (m->task.n) {
+    memcpy(x + (size_t)m->hist.n * (size_t)nf, m->task.x,
+           sizeof *x * (size_t)m->task.n * (size_t)nf);
+    memcpy(y + m->hist.n, m->task.label, sizeof *y * (size_t)m->task.n);
+  }
   int n_gs = m->n_groups + (m->task.n > 0);
   qt_err e;
   int rc = qt_cost_model_fit(m->cm, x, y, n, gs, n_gs, &e);
