@@ -26,6 +26,7 @@
 typedef enum { JOB_BUILDING, JOB_BUILT, JOB_QUEUED, JOB_RUNNING, JOB_RAN } job_state;
 
 typedef struct build_job {
+  const qt_workload *w;     /* the task's workload: the shape it is built and answered for */
   qt_config config;
   uint64_t index;
   qt_artifact art;
@@ -59,7 +60,6 @@ typedef struct engine {
   /* builds */
   build_job *todo_head, *todo_tail;
   const qt_build_ctx *ctx;
-  const qt_workload *w; /* the task being built; changed only when the pool is idle */
   int n_threads;
   pthread_t threads[64];
   int avoid_cpu;
@@ -112,7 +112,7 @@ static void *build_worker(void *arg) {
     while (!p->todo_head && !p->shutdown) pthread_cond_wait(&p->build_cv, &p->mu);
     if (p->shutdown) break;
     build_job *j = pop(&p->todo_head, &p->todo_tail);
-    const qt_workload *w = p->w;
+    const qt_workload *w = j->w;
     pthread_mutex_unlock(&p->mu);
     if (p->replay) { /* what a build would be named; nothing is compiled */
       memset(&j->art, 0, sizeof j->art);
@@ -169,7 +169,7 @@ static void *board_main(void *arg) {
     if (bw->rn->ops->answer) {
       char knobs[QT_KNOBS_MAX];
       qt_config_format(&j->config, knobs, sizeof knobs);
-      qt_variant_id id = {e->w, e->ctx->target.name, j->config.tpl->name, knobs, j->art.source_hash,
+      qt_variant_id id = {j->w, e->ctx->target.name, j->config.tpl->name, knobs, j->art.source_hash,
                           NULL, NULL};
       rc = bw->rn->ops->answer(bw->rn, &id, &j->outcome, &err);
       j->answered = rc == 0;
@@ -398,10 +398,12 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
 /* Builds and runs one job to the end, alone on the engine (the pools are idle between the
  * search and this): its build, then a run on the first free board. *out is the finished job
  * (JOB_RAN, or built with a failed build), or NULL with an error when every board is down. */
-static int run_alone(engine *e, const qt_config *c, build_job **out, qt_err *err) {
+static int run_alone(engine *e, const qt_workload *w, const qt_config *c, build_job **out,
+                     qt_err *err) {
   *out = NULL;
   build_job *j = calloc(1, sizeof *j);
   if (!j) return qt_fail(err, QT_ENOMEM, "out of memory");
+  j->w = w;
   j->config = *c;
   j->state = JOB_BUILDING;
   pthread_mutex_lock(&e->mu);
@@ -520,7 +522,7 @@ static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const q
       candidate *c = &cand[(i + r) % n];
       if (c->failed) continue;
       build_job *j;
-      if ((rc = run_alone(e, &c->config, &j, err))) break;
+      if ((rc = run_alone(e, &task->w, &c->config, &j, err))) break;
       qt_outcome out;
       rc = record_job(db, session, task, bctx, o, protocol, expected, j, c->knobs, &out, err);
       qt_proc_result_free(&j->r);
@@ -772,7 +774,6 @@ static int task_advance(qt_db *db, int64_t session, const qt_build_ctx *bctx,
   const char *protocol = tr->protocol;
   uint64_t expected = tr->expected;
   int rc = 0;
-  e->w = &task->w; /* the pools are idle between tasks */
   int in_flight = 0, on_boards = 0;
   build_job *head = NULL, *tail = NULL; /* in flight, in submission order */
   for (;;) {
@@ -817,6 +818,7 @@ static int task_advance(qt_db *db, int64_t session, const qt_build_ctx *bctx,
         rc = qt_fail(err, QT_ENOMEM, "out of memory");
         break;
       }
+      j->w = &task->w;
       j->config = c;
       j->index = idx;
       j->state = JOB_BUILDING;
@@ -899,7 +901,6 @@ static int task_advance(qt_db *db, int64_t session, const qt_build_ctx *bctx,
 static int task_finish(qt_db *db, int64_t session, const qt_build_ctx *bctx,
                        const qt_tune_options *o, engine *e, task_run *tr, int rc,
                        qt_tune_stats *stats, qt_err *err) {
-  e->w = &tr->task->w; /* the pools build for this workload again (the scheduler interleaves) */
   if (!rc && !(o->stop && *o->stop))
     rc = confirm_task(db, session, tr->task, &tr->space, bctx, o, e, tr->protocol, tr->expected,
                       &tr->ts, stats, err);
