@@ -23,10 +23,7 @@ int qt_report_collect(qt_db *db, const qt_model *m, const qt_target *t, qt_layer
       if (rc) return rc;
       /* When the default config is the best, both columns show the best's figure: its
        * fastest single sample against its re-measured median would read as a loss. */
-      char best_knobs[QT_KNOBS_MAX];
-      snprintf(best_knobs, sizeof best_knobs, "%s", r->best.knobs);
-      if (r->has_best && r->has_default && strcmp(r->best.template_name, def.tpl->name) == 0 &&
-          strcmp(best_knobs, r->default_knobs) == 0)
+      if (r->has_best && r->has_default && strcmp(r->best.knobs, r->default_knobs) == 0)
         r->default_ns = r->best.median_ns;
     }
   }
