@@ -157,7 +157,7 @@ int main(void) {
     CHECK(r.timed_out);
     CHECK(r.wall_ms >= 1400 && r.wall_ms < 5000);
     qt_outcome o;
-    qt_judge_run(&r, 1500, 0, &o);
+    qt_judge_run(&r, 1, 1500, 0, &o);
     CHECK_STR(qt_status_name(o.m.status), "run_timeout");
     qt_proc_result_free(&r);
   }
@@ -179,7 +179,7 @@ int main(void) {
     CHECK(!r.exited && !r.timed_out);
     CHECK(r.out && strstr(r.out, "before sdot") && !strstr(r.out, "after sdot"));
     qt_outcome o;
-    qt_judge_run(&r, 20000, 0, &o);
+    qt_judge_run(&r, 1, 20000, 0, &o);
     CHECK_STR(qt_status_name(o.m.status), "runtime_error");
     CHECK_MSG(strstr(o.error, "SIGILL") != NULL, "%s", o.error);
     qt_proc_result_free(&r);

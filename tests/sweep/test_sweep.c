@@ -214,7 +214,7 @@ static void *worker(void *arg) {
         snprintf(why, sizeof why, "run: %s", err.msg);
       } else {
         qt_outcome o;
-        qt_judge_run(&r, 600000, expected, &o);
+        qt_judge_run(&r, 0, 600000, expected, &o);
         qt_proc_result_free(&r);
         ok = o.m.status == QT_STATUS_OK;
         if (!ok) snprintf(why, sizeof why, "%s: %s", qt_status_name(o.m.status), o.error);

@@ -76,34 +76,34 @@ int main(void) {
   qt_outcome o;
   qt_proc_result r = fake("QTRESULT 1 status=ok checksum=00000000000000ff number=4 repeat=3 "
                           "times_ns=400,1200,800\n", 0, 0, 0);
-  qt_judge_run(&r, 1000, 255, &o);
+  qt_judge_run(&r, 1, 1000, 255, &o);
   CHECK_EQ_INT(o.m.status, QT_STATUS_OK);
   CHECK(o.m.median_ns == 200 && o.m.min_ns == 100 && o.m.max_ns == 300);
-  qt_judge_run(&r, 1000, 254, &o);
+  qt_judge_run(&r, 1, 1000, 254, &o);
   CHECK_EQ_INT(o.m.status, QT_STATUS_WRONG_ANSWER);
   CHECK(strstr(o.error, "reference") != NULL);
   CHECK(o.m.median_ns == 0);
   qt_proc_result_free(&r);
 
   r = fake("QTRESULT 1 status=error reason=signal detail=SIGILL\n", 0, SIGILL, 0);
-  qt_judge_run(&r, 1000, 255, &o);
+  qt_judge_run(&r, 1, 1000, 255, &o);
   CHECK_EQ_INT(o.m.status, QT_STATUS_RUNTIME_ERROR);
   CHECK(strstr(o.error, "SIGILL") != NULL);
   qt_proc_result_free(&r);
 
   r = fake("", 0, 0, 1);
-  qt_judge_run(&r, 1500, 255, &o);
+  qt_judge_run(&r, 1, 1500, 255, &o);
   CHECK_EQ_INT(o.m.status, QT_STATUS_RUN_TIMEOUT);
   CHECK(strstr(o.error, "1500") != NULL);
   qt_proc_result_free(&r);
 
   r = fake("QTRESULT 1 status=ok checksum=00000000000000ff number=1 repeat=1 times_ns=5\n", 3, 0, 0);
-  qt_judge_run(&r, 1000, 255, &o); /* ok line but a failing exit: not a result */
+  qt_judge_run(&r, 1, 1000, 255, &o); /* ok line but a failing exit: not a result */
   CHECK_EQ_INT(o.m.status, QT_STATUS_RUNTIME_ERROR);
   qt_proc_result_free(&r);
 
   r = fake("QTRESULT 1 status=wrong_answer detail=index_3\n", 2, 0, 0);
-  qt_judge_run(&r, 1000, 255, &o);
+  qt_judge_run(&r, 1, 1000, 255, &o);
   CHECK_EQ_INT(o.m.status, QT_STATUS_WRONG_ANSWER);
   qt_proc_result_free(&r);
 

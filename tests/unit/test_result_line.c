@@ -41,6 +41,16 @@ int main(void) {
   CHECK(!parses("QTRESULT 1 status=ok checksum=00000000000000ff number=-1 repeat=1 times_ns=5"));
   CHECK(!parses("QTRESULT 1 status=ok checksum=00000000000000ff number=1 repeat=1 times_ns=5 "
                 "times_ns=6"));
+  /* The check-only form is a result only where no times were asked for. */
+  qt_proc_result r;
+  memset(&r, 0, sizeof r);
+  r.exited = 1;
+  r.out = "QTRESULT 1 status=ok checksum=00000000000000ff\n";
+  qt_outcome o;
+  qt_judge_run(&r, 0, 1000, 0xff, &o);
+  CHECK(o.m.status == QT_STATUS_OK && o.m.n_times == 0);
+  qt_judge_run(&r, 1, 1000, 0xff, &o);
+  CHECK(o.m.status == QT_STATUS_RUNTIME_ERROR && strstr(o.error, "without times") != NULL);
   /* Failures carry no times. */
   CHECK(parses("QTRESULT 1 status=error reason=pack detail=bad"));
   return qt_test_finish();

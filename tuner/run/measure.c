@@ -192,7 +192,8 @@ void qt_measurement_stats(qt_measurement *m) {
   m->median_ns = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
-void qt_judge_run(const qt_proc_result *r, int timeout_ms, uint64_t expected, qt_outcome *o) {
+void qt_judge_run(const qt_proc_result *r, int timed, int timeout_ms, uint64_t expected,
+                  qt_outcome *o) {
   qt_measurement *m = &o->m;
   m->n_times = 0;
   m->median_ns = m->min_ns = m->max_ns = 0;
@@ -227,6 +228,12 @@ void qt_judge_run(const qt_proc_result *r, int timeout_ms, uint64_t expected, qt
     m->status = QT_STATUS_WRONG_ANSWER;
     snprintf(o->error, sizeof o->error, "output checksum %016llx, reference %016llx",
              (unsigned long long)hr.checksum, (unsigned long long)expected);
+    return;
+  }
+  if (timed && hr.n_times == 0) {
+    m->status = QT_STATUS_RUNTIME_ERROR;
+    snprintf(o->error, sizeof o->error, "the harness printed an ok result without times for a "
+             "timed run");
     return;
   }
   m->status = QT_STATUS_OK;

@@ -59,8 +59,11 @@ typedef struct qt_outcome {
   char error[1024];
 } qt_outcome;
 
-/* Judges a finished run (r) of a variant whose correct checksum is expected. */
-void qt_judge_run(const qt_proc_result *r, int timeout_ms, uint64_t expected, qt_outcome *o);
+/* Judges a finished run (r) of a variant whose correct checksum is expected. timed: the run
+ * was asked for times (an ok answer without them broke the protocol: a runtime error); 0 for
+ * a --check-only run. */
+void qt_judge_run(const qt_proc_result *r, int timed, int timeout_ms, uint64_t expected,
+                  qt_outcome *o);
 
 /* Sorts times and sets median, min and max of m. */
 void qt_measurement_stats(qt_measurement *m);
