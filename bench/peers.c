@@ -8,7 +8,7 @@
  * prints per-layer medians, ratios and GMAC/s, totals per layer kind (stem, depthwise,
  * pointwise) and for the network, and each total as a fraction of the machine's int8 peak
  * measured by a small microbenchmark in the same program (VPDPBUSD with AVX-512 VNNI, else
- * the AVX2 VPMADDWD path).
+ * AVX2's VPMADDUBSW).
  *
  * qtune variants are the real thing: the template compiled with the config's knob defines,
  * knob flags and shape constants exactly as `tune` builds them (cc + target cflags), as a
@@ -438,22 +438,24 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"), noinline)) static double p
   return (double)iters * 16 * 64 / (dt * 1e-9);
 }
 
-/* int8 MACs per second of the AVX2 path qtune's avx2 kernels take (VPMADDWD on int16 pairs
- * into VPADDD accumulators: 16 MACs per VPMADDWD), with 16 independent accumulators: the
- * peak of a host without AVX-512 VNNI. */
+/* int8 multiplies per second of VPMADDUBSW, AVX2's widest int8 multiply (32 u8 x s8 products,
+ * pairs summed to int16, saturating), 16 independent chains: the ceiling of any int8 kernel
+ * on a host without AVX-512 VNNI. Kernels also spend instructions widening and accumulating
+ * (oneDNN and XNNPACK add VPMADDWD + VPADDD; qtune's exact avx2 kernels widen to int16 and
+ * do 16 MACs per VPMADDWD), so none reaches it. */
 __attribute__((target("avx2"), noinline)) static double peak_avx2_run(long iters) {
   __m256i a0 = _mm256_set1_epi32(1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
           a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
-  const __m256i w = _mm256_set1_epi16(-2);
+  const __m256i w = _mm256_set1_epi8(-2);
   const double t0 = now_ns();
   for (long i = 0; i < iters; i++) {
     __asm__ volatile("" : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4), "+x"(a5), "+x"(a6),
                      "+x"(a7));
     __asm__ volatile("" : "+x"(a8), "+x"(a9), "+x"(a10), "+x"(a11), "+x"(a12), "+x"(a13),
                      "+x"(a14), "+x"(a15));
-    /* each accumulator is also its multiplicand, so the 16 multiply-adds are distinct: 16
-     * chains of VPMADDWD + VPADDD cover their latency */
-#define QT_PEAK_STEP(a) a = _mm256_add_epi32(a, _mm256_madd_epi16(a, w))
+    /* each register is also its multiplicand, so the 16 multiplies are distinct: 16 chains
+     * cover their latency */
+#define QT_PEAK_STEP(a) a = _mm256_maddubs_epi16(a, w)
     QT_PEAK_STEP(a0); QT_PEAK_STEP(a1); QT_PEAK_STEP(a2); QT_PEAK_STEP(a3);
     QT_PEAK_STEP(a4); QT_PEAK_STEP(a5); QT_PEAK_STEP(a6); QT_PEAK_STEP(a7);
     QT_PEAK_STEP(a8); QT_PEAK_STEP(a9); QT_PEAK_STEP(a10); QT_PEAK_STEP(a11);
@@ -467,18 +469,18 @@ __attribute__((target("avx2"), noinline)) static double peak_avx2_run(long iters
                                            _mm256_add_epi32(_mm256_add_epi32(a12, a13), _mm256_add_epi32(a14, a15))));
   volatile int sink = _mm256_extract_epi32(s, 0);
   (void)sink;
-  return (double)iters * 16 * 16 / (dt * 1e-9);
+  return (double)iters * 16 * 32 / (dt * 1e-9);
 }
 
 /* The instruction the peak is measured with on this CPU. */
 static const char *peak_name(void) {
   return __builtin_cpu_supports("avx512vnni") ? "VPDPBUSD"
-         : __builtin_cpu_supports("avx2")     ? "VPMADDWD+VPADDD"
+         : __builtin_cpu_supports("avx2")     ? "VPMADDUBSW"
                                               : "none";
 }
 
-/* The best of `runs` runs of about 2M multiply-add instructions each: VPDPBUSD where the CPU
- * has AVX-512 VNNI, else the AVX2 int16 path; 0 without either. */
+/* The best of `runs` runs of about 2M multiply-add sequences each: VPDPBUSD where the CPU
+ * has AVX-512 VNNI, else AVX2's VPMADDUBSW; 0 without either. */
 static double peak_macs(int runs) {
   const int vnni = __builtin_cpu_supports("avx512vnni");
   if (!vnni && !__builtin_cpu_supports("avx2")) return 0;
