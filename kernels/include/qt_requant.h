@@ -110,6 +110,14 @@ static inline int32_t qt_requant_fixedpoint_vec(int32_t acc, int32_t multiplier,
   return x3 + zp_out;
 }
 
+/* A real scale as the (multiplier, shift) of the fixedpoint scheme, exactly as TFLite's
+ * QuantizeMultiplier: scale = q * 2^shift with q in [0.5, 1) (frexp), multiplier =
+ * round_half_away_from_zero(q * 2^31); q rounding up to 1.0 becomes 2^30 with shift + 1; a
+ * shift below -31 gives (0, 0), one above 30 saturates to (INT32_MAX, 30); scale 0 gives
+ * (0, 0). Returns 0, or -1 (outputs untouched) for a negative, infinite or NaN scale.
+ * Implemented in kernels/reference/qt_quantize.c (qtkernels; needs libm's frexp). */
+int qt_quantize_multiplier(double scale, int32_t *multiplier, int32_t *shift);
+
 /* fp32 requantization of one accumulator to the clamped output value. */
 static inline int32_t qt_requant_fp32(int32_t acc, float scale, int32_t zp_out,
                                       int32_t act_min, int32_t act_max) {

@@ -10,6 +10,7 @@
  * its C twin everywhere. Also prints the per-output cost of the forms in such a loop. Links
  * qtkernels only: runs natively and under qemu. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,10 +235,56 @@ static void test_loops(int rounds) {
          t_vec / n, t_ref / n, use_avx512 ? t_uk / n : 0.0, (long long)n);
 }
 
+/* qt_quantize_multiplier against values worked out by hand from TFLite's QuantizeMultiplier
+ * (frexp, round half away from zero, renormalise at 2^31, the range ends). */
+static void test_quantize_multiplier(void) {
+  static const struct {
+    double scale;
+    int32_t multiplier, shift;
+  } cases[] = {
+      {0.5, INT32_C(1) << 30, 0},
+      {1.0, INT32_C(1) << 30, 1},
+      {0.75, INT32_C(1610612736), 0},
+      {0.1, INT32_C(1717986918), -3},             /* 0.8 * 2^31 = ...918.4, rounds down */
+      {0.5 + 0x1p-32, INT32_C(1073741825), 0},    /* q * 2^31 = 2^30 + 0.5: half rounds up */
+      {1.0 - 0x1p-40, INT32_C(1) << 30, 1},       /* q * 2^31 rounds to 2^31: renormalised */
+      {0x1p-32, INT32_C(1) << 30, -31},           /* the lowest shift kept */
+      {0x1p-33, 0, 0},                            /* shift -32: stored as zero */
+      {0x1p29, INT32_C(1) << 30, 30},             /* the highest shift kept */
+      {0x1p30, INT32_MAX, 30},                    /* shift 31: saturated */
+      {0.0, 0, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int32_t m = -7, s = -7;
+    int rc = qt_quantize_multiplier(cases[i].scale, &m, &s);
+    CHECK_MSG(rc == 0 && m == cases[i].multiplier && s == cases[i].shift,
+              "scale %a: got rc %d (%ld, %ld), expected (%ld, %ld)", cases[i].scale, rc,
+              (long)m, (long)s, (long)cases[i].multiplier, (long)cases[i].shift);
+  }
+  static const double bad[] = {-0.5, -0x1p-40, (double)INFINITY, (double)NAN};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    int32_t m = -7, s = -7;
+    CHECK_MSG(qt_quantize_multiplier(bad[i], &m, &s) != 0 && m == -7 && s == -7,
+              "scale %a was accepted", bad[i]);
+  }
+  /* Every accepted result is in the fixedpoint scheme's domain and, where no range end
+   * interferes, within half a unit of the multiplier of the scale. */
+  for (int i = 0; i < 100000; i++) {
+    const double scale = ldexp((double)(rng() >> 11) * 0x1p-53 + 0x1p-60, (int)(rng() % 50) - 35);
+    int32_t m, s;
+    CHECK(qt_quantize_multiplier(scale, &m, &s) == 0);
+    CHECK(m >= 0 && s >= -31 && s <= 30);
+    if (m != 0 && m != INT32_MAX)
+      CHECK_MSG(fabs(ldexp((double)m, s - 31) - scale) <= ldexp(0.5, s - 31),
+                "scale %a -> (%ld, %ld)", scale, (long)m, (long)s);
+  }
+}
+
 int main(int argc, char **argv) {
   /* QT_REQUANT_QUICK (or any argument) shortens the random part, for slow emulators */
   (void)argv;
   const int quick = argc > 1 || getenv("QT_REQUANT_QUICK") != NULL;
+  test_quantize_multiplier();
   test_edges();
   test_random(quick ? 1000000 : 8000000);
   test_ukernel16(quick ? 100000 : 500000);
