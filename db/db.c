@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DB_STR_(x) #x
 #define DB_STR(x) DB_STR_(x)
@@ -150,6 +151,13 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
   p "workload_id = (SELECT id FROM workloads WHERE key = ?1) AND " \
   p "target_id = (SELECT id FROM targets WHERE name = ?2)"
 
+/* The protocol of the task's newest ok measurement: bests, top-k and default times rank only
+ * measurements of one protocol (repeats, pinning, flushing, seed and board class: see
+ * qt_protocol_format), the one the log measures with now; status is its parameter. */
+#define DB_CURRENT_PROTOCOL(status)                                                      \
+  "(SELECT protocol FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("") " AND status = " \
+  status " ORDER BY id DESC LIMIT 1)"
+
 /* has_measured binds one slot per status, in QT_STATUS_TABLE order starting at this index:
  * the name for a final status, NULL (never equal) for a transient one. */
 #define DB_HAS_FIRST_STATUS 7
@@ -186,6 +194,7 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
     " AND status IN (" QT_STATUS_TABLE(DB_STATUS_SLOT) "NULL))")                            \
   X(BEST, "SELECT " DB_BEST_COLUMNS " FROM measurements m" DB_BEST_JOINS                    \
           " WHERE " DB_WHERE_WORKLOAD_TARGET("m.") " AND m.status = ?3"                         \
+          " AND m.protocol = " DB_CURRENT_PROTOCOL("?3")                                     \
           " ORDER BY m.median_ns, m.id LIMIT 1")                                            \
   /* the newest verdict of the task, unless an ok measurement newer than what it saw is
    * faster than its median */                                                            \
@@ -195,9 +204,10 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
           " AND v.target_id = (SELECT id FROM targets WHERE name = ?2)"                      \
           " AND v.id = (SELECT max(id) FROM verdicts WHERE workload_id = v.workload_id"      \
           " AND target_id = v.target_id)"                                                    \
+          " AND m.protocol = " DB_CURRENT_PROTOCOL("?3")                                     \
           " AND NOT EXISTS (SELECT 1 FROM measurements n WHERE n.workload_id = v.workload_id" \
           " AND n.target_id = v.target_id AND n.status = ?3 AND n.id > v.through_id"         \
-          " AND n.median_ns < v.median_ns)")                                                 \
+          " AND n.protocol = m.protocol AND n.median_ns < v.median_ns)")                     \
   X(VERDICT_ADD,                                                                            \
     "INSERT INTO verdicts(session_id, workload_id, target_id, measurement_id, median_ns, "   \
     "candidates, rounds, through_id, decided_at) SELECT ?1, m.workload_id, m.target_id, m.id, " \
@@ -205,13 +215,15 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
     "target_id = m.target_id), " DB_NOW " FROM measurements m WHERE m.id = ?2 AND m.status = ?6") \
   X(TOPK, "SELECT " DB_BEST_COLUMNS " FROM (SELECT *, row_number() OVER ("                  \
           "PARTITION BY config_id ORDER BY median_ns, id) AS nth FROM measurements"        \
-          " WHERE " DB_WHERE_WORKLOAD_TARGET("") " AND status = ?3) m" DB_BEST_JOINS            \
+          " WHERE " DB_WHERE_WORKLOAD_TARGET("") " AND status = ?3"                            \
+          " AND protocol = " DB_CURRENT_PROTOCOL("?3") ") m" DB_BEST_JOINS                    \
           " WHERE m.nth = 1 ORDER BY m.median_ns, m.id LIMIT ?4")                          \
   X(SOURCE_ADD, "INSERT OR IGNORE INTO sources(source_hash, path, file_hash) VALUES(?1, ?2, ?3)") \
   X(SOURCE_LIST, "SELECT path, file_hash FROM sources WHERE source_hash = ?1 ORDER BY path") \
   X(CONFIG_TIME, "SELECT min(median_ns) FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")  \
                  " AND config_id = (SELECT id FROM configs WHERE template = ?3"             \
-                 " AND knobs = ?4) AND status = ?5")                                        \
+                 " AND knobs = ?4) AND status = ?5"                                         \
+                 " AND protocol = " DB_CURRENT_PROTOCOL("?5"))                              \
   X(LOOKUP, "SELECT status, error, times_ns, median_ns, min_ns, max_ns, checksum"          \
             " FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")                         \
             " AND config_id = (SELECT id FROM configs WHERE template = ?3 AND knobs = ?4)"  \
@@ -225,7 +237,15 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
              " AND m.status = ?3 AND m.median_ns > 0"                                         \
              " GROUP BY w.key, c.template, c.knobs ORDER BY w.key, c.template, c.knobs")     \
   X(COUNT, "SELECT count(*), count(CASE WHEN status = ?3 THEN 1 END) FROM measurements"     \
-           " WHERE " DB_WHERE_WORKLOAD_TARGET(""))
+           " WHERE " DB_WHERE_WORKLOAD_TARGET(""))                                             \
+  /* ok measurements no verdict has seen yet */                                             \
+  X(UNCONFIRMED, "SELECT count(*) FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")     \
+                 " AND status = ?3 AND id > coalesce((SELECT max(through_id) FROM verdicts"  \
+                 " WHERE " DB_WHERE_WORKLOAD_TARGET("") "), 0)")                              \
+  /* an ok row without timings breaks the log's invariant (the first one, for the error) */ \
+  X(DAMAGED, "SELECT id FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")               \
+             " AND status = ?3 AND (n_times < 1 OR median_ns IS NULL OR NOT median_ns > 0"   \
+             " OR min_ns IS NULL OR max_ns IS NULL) ORDER BY id LIMIT 1")
 
 enum {
 #define DB_STMT_ENUM(name, sql) DB_##name,
@@ -502,6 +522,15 @@ int qt_db_open(const char *path, int busy_timeout_ms, qt_db **out, qt_err *err) 
     /* Neither pragma writes; the file is still untouched until it is identified. */
     rc = sqlite3_exec(db->h, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     if (rc != SQLITE_OK) code = DB_FAIL(db, rc, err, "configure tuning log %s", path);
+  }
+  /* SQLite quietly opens a file it may not write read-only; every record would then fail
+   * later with a stale errno ("No such file or directory" from its journal probe). Refuse now,
+   * with the cause the file system gives. */
+  if (code == 0 && sqlite3_db_readonly(db->h, "main") == 1) {
+    errno = 0;
+    int sys = access(path, W_OK) == 0 ? 0 : errno;
+    code = qt_fail(err, QT_EIO, "open tuning log %s: not writable (%s)", path,
+                   sys ? strerror(sys) : "opened read-only");
   }
   int version = 0;
   if (code == 0) code = db_identify(db, &version, err);
@@ -846,11 +875,62 @@ static int db_read_best_rows(qt_db *db, sqlite3_stmt *s, qt_db_row *out, int cap
   return code;
 }
 
+/* Runs statement stmt, bound to (workload_key, target, 'ok'), and reads column 0 of its first
+ * row into *value; *found = 0 when it returns none. */
+static int db_task_value(qt_db *db, int stmt, const char *workload_key, const char *target,
+                         const char *what, int64_t *value, int *found, qt_err *err) {
+  sqlite3_stmt *s = db_stmt(db, stmt);
+  int rc = SQLITE_OK, code = 0;
+  *found = 0;
+  db_bind_text(s, 1, workload_key, &rc);
+  db_bind_text(s, 2, target, &rc);
+  db_bind_text(s, 3, qt_status_name(QT_STATUS_OK), &rc);
+  if (rc == SQLITE_OK) rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    *value = sqlite3_column_int64(s, 0);
+    *found = 1;
+    rc = SQLITE_OK;
+  } else if (rc == SQLITE_DONE) {
+    rc = SQLITE_OK;
+  }
+  if (rc != SQLITE_OK)
+    code = DB_FAIL(db, rc, err, "%s of %s on %s in tuning log %s", what, workload_key, target,
+                   db->path);
+  sqlite3_reset(s);
+  return code;
+}
+
+/* Ranking reads refuse a task whose log holds an ok row without timings (only a damaged or
+ * hand-edited log has one): ranked, its NULL median would sort first and ship as the best. */
+static int db_refuse_damaged(qt_db *db, const char *workload_key, const char *target,
+                             qt_err *err) {
+  int64_t id = 0;
+  int found = 0;
+  int rc = db_task_value(db, DB_DAMAGED, workload_key, target, "check", &id, &found, err);
+  if (rc || !found) return rc;
+  return qt_fail(err, QT_EDB,
+                 "tuning log %s: measurement %" PRId64 " of %s on %s is ok but has no valid "
+                 "timings (damaged log); delete that row or re-tune into a new log",
+                 db->path, id, workload_key, target);
+}
+
+int qt_db_unconfirmed(qt_db *db, const char *workload_key, const char *target, int64_t *n,
+                      qt_err *err) {
+  if (!db || !workload_key || !target || !n)
+    return qt_fail(err, QT_EINVAL, "unconfirmed: NULL argument");
+  int found = 0;
+  *n = 0;
+  return db_task_value(db, DB_UNCONFIRMED, workload_key, target, "unconfirmed measurements", n,
+                       &found, err);
+}
+
 int qt_db_best(qt_db *db, const char *workload_key, const char *target, qt_db_row *out,
                int *found, qt_err *err) {
   if (!db || !workload_key || !target || !out || !found)
     return qt_fail(err, QT_EINVAL, "best: NULL argument");
   *found = 0;
+  int code = db_refuse_damaged(db, workload_key, target, err);
+  if (code) return code;
   /* A standing verdict first, else the lowest median. */
   static const int stmts[2] = {DB_BEST_VERDICT, DB_BEST};
   for (int i = 0; i < 2; i++) {
@@ -911,6 +991,8 @@ int qt_db_topk(qt_db *db, const char *workload_key, const char *target, int k, q
     return qt_fail(err, QT_EINVAL, "top-k of %s on %s: k must be >= 0, got %d", workload_key,
                    target, k);
   if (k == 0) return 0;
+  int code = db_refuse_damaged(db, workload_key, target, err);
+  if (code) return code;
   sqlite3_stmt *s = db_stmt(db, DB_TOPK);
   int rc = SQLITE_OK;
   db_bind_text(s, 1, workload_key, &rc);
@@ -930,8 +1012,10 @@ int qt_db_config_time(qt_db *db, const char *workload_key, const char *target,
     return qt_fail(err, QT_EINVAL, "config_time: NULL argument");
   *found = 0;
   *median_ns = 0;
+  int code = db_refuse_damaged(db, workload_key, target, err);
+  if (code) return code;
   sqlite3_stmt *s = db_stmt(db, DB_CONFIG_TIME);
-  int rc = SQLITE_OK, code = 0;
+  int rc = SQLITE_OK;
   db_bind_text(s, 1, workload_key, &rc);
   db_bind_text(s, 2, target, &rc);
   db_bind_text(s, 3, template_name, &rc);

@@ -84,10 +84,13 @@ typedef struct qt_db_row {
   int confirmed;        /* qt_db_best: 1 when a verdict of the re-measurement picked it */
 } qt_db_row;
 
-/* The best OK measurement of workload_key on target, across all protocols and sources: the
- * winner of the newest verdict (qt_db_verdict) unless a measurement recorded after that
+/* The best OK measurement of workload_key on target among those of the current protocol (the
+ * protocol of its newest ok measurement: times taken with other repeats, pinning, flushing or
+ * on another board class are not compared with it), across sources: the winner of the newest
+ * verdict (qt_db_verdict) of that protocol unless a measurement of it recorded after that
  * verdict has a lower median than the verdict's, else the lowest median. *found = 0 if
- * none. */
+ * none. QT_EDB, naming the row, when an ok measurement of the task lacks valid timings (a
+ * damaged log): it is never ranked. qt_db_topk and qt_db_config_time rank and refuse alike. */
 int qt_db_best(qt_db *db, const char *workload_key, const char *target, qt_db_row *out,
                int *found, qt_err *err);
 
@@ -101,7 +104,8 @@ int64_t qt_db_last_record(const qt_db *db);
 int qt_db_verdict(qt_db *db, int64_t session_id, int64_t measurement_id, double median_ns,
                   int candidates, int rounds, qt_err *err);
 
-/* Up to k best OK measurements, one per distinct (template, knobs), best first; *n set. */
+/* Up to k best OK measurements of the current protocol (qt_db_best), one per distinct
+ * (template, knobs), best first; *n set. */
 int qt_db_topk(qt_db *db, const char *workload_key, const char *target, int k,
                qt_db_row *out, int *n, qt_err *err);
 
@@ -153,6 +157,12 @@ int qt_db_history(qt_db *db, const char *target, const char *exclude_key, qt_db_
  * recorded without one, or by a qtune before schema 2). QT_EINVAL if it does not fit. */
 int qt_db_manifest(qt_db *db, const char *source_hash, char *buf, size_t cap, int *found,
                    qt_err *err);
+
+/* *n = the ok measurements of workload/target that no verdict has seen (all of them when the
+ * task has no verdict): a task with some still needs its final re-measurement, also when the
+ * run that measured them was killed during it. */
+int qt_db_unconfirmed(qt_db *db, const char *workload_key, const char *target, int64_t *n,
+                      qt_err *err);
 
 /* Counts of measurements of workload/target: all, and with status OK. */
 int qt_db_count(qt_db *db, const char *workload_key, const char *target, int64_t *all,

@@ -130,7 +130,8 @@ static void test_queries(void) {
   m = fx_measurement(&b, "a76", "dwconv:cb=8", QT_STATUS_OK, 50);
   record_ok(db, s1, &m);
 
-  /* best: lowest median among OK, any protocol or source */
+  /* best: lowest median among OK of the current protocol (that of the newest ok measurement,
+   * P1: the 450 of P2 is not compared), any source */
   qt_db_row best;
   int found = -1;
   CHECK_EQ_INT(qt_db_best(db, ka, "a76", &best, &found, &err), 0);
@@ -161,7 +162,8 @@ static void test_queries(void) {
   CHECK_EQ_INT(qt_db_best(db, ka, "a55", &best, &found, &err), 0);
   CHECK_EQ_INT(found, 0);
 
-  /* top-k: one row per (template, knobs), each at its best, best first */
+  /* top-k: one row per (template, knobs), each at its best of the current protocol, best
+   * first */
   qt_db_row rows[8];
   int n = -1;
   CHECK_EQ_INT(qt_db_topk(db, ka, "a76", 8, rows, &n, &err), 0);
@@ -169,20 +171,20 @@ static void test_queries(void) {
   if (n == 4) {
     CHECK_STR(rows[0].knobs, "dwconv:cb=16");
     CHECK(rows[0].median_ns == 300);
-    CHECK_STR(rows[1].template_name, "dwconv");
+    CHECK_STR(rows[1].template_name, "direct");
     CHECK_STR(rows[1].knobs, "dwconv:cb=8");
-    CHECK(rows[1].median_ns == 450);
-    CHECK_STR(rows[1].protocol, P2);
-    CHECK_STR(rows[1].board, "pi5");
-    CHECK_STR(rows[2].template_name, "direct");
+    CHECK(rows[1].median_ns == 460);
+    CHECK_STR(rows[2].template_name, "dwconv");
     CHECK_STR(rows[2].knobs, "dwconv:cb=8");
-    CHECK(rows[2].median_ns == 460);
+    CHECK(rows[2].median_ns == 500);
+    CHECK_STR(rows[2].protocol, P1);
+    CHECK_STR(rows[2].board, "local");
     CHECK_STR(rows[3].knobs, "dwconv:cb=2");
     CHECK(rows[3].median_ns == 800);
   }
   CHECK_EQ_INT(qt_db_topk(db, ka, "a76", 2, rows, &n, &err), 0);
   CHECK_EQ_INT(n, 2);
-  CHECK(rows[0].median_ns == 300 && rows[1].median_ns == 450);
+  CHECK(rows[0].median_ns == 300 && rows[1].median_ns == 460);
   CHECK_EQ_INT(qt_db_topk(db, ka, "a76", 0, NULL, &n, &err), 0);
   CHECK_EQ_INT(n, 0);
   CHECK_EQ_INT(qt_db_topk(db, ka, "a76", -1, rows, &n, &err), QT_EINVAL);
@@ -192,7 +194,7 @@ static void test_queries(void) {
   double t = -1;
   CHECK_EQ_INT(qt_db_config_time(db, ka, "a76", "dwconv", "dwconv:cb=8", &t, &found, &err), 0);
   CHECK_EQ_INT(found, 1);
-  CHECK(t == 450);
+  CHECK(t == 500); /* P2's 450 is another protocol's */
   CHECK_EQ_INT(qt_db_config_time(db, ka, "a76", "direct", "dwconv:cb=8", &t, &found, &err), 0);
   CHECK_EQ_INT(found, 1);
   CHECK(t == 460);
@@ -249,6 +251,20 @@ static void test_queries(void) {
   CHECK_EQ_INT(has(db, &a, "a76", "dwconv", "status=build_timeout", H1, P1), 1);
   CHECK_EQ_INT(has(db, &a, "a76", "dwconv", "status=run_timeout", H1, P1), 1);
   CHECK_EQ_INT(has(db, &a, "a76", "dwconv", "status=upload_error", H1, P1), 0);
+
+  /* A newer ok measurement of another protocol makes it the current one: best, top-k and
+   * config times then rank P2's measurements only. */
+  m = fx_measurement(&a, "a76", "dwconv:cb=2", QT_STATUS_OK, 900);
+  m.id.protocol = P2;
+  record_ok(db, s2, &m);
+  CHECK_EQ_INT(qt_db_best(db, ka, "a76", &best, &found, &err), 0);
+  CHECK(found && best.median_ns == 450);
+  CHECK_STR(best.protocol, P2);
+  CHECK_EQ_INT(qt_db_topk(db, ka, "a76", 8, rows, &n, &err), 0);
+  CHECK_EQ_INT(n, 2);
+  CHECK(rows[0].median_ns == 450 && rows[1].median_ns == 900);
+  CHECK_EQ_INT(qt_db_config_time(db, ka, "a76", "dwconv", "dwconv:cb=16", &t, &found, &err), 0);
+  CHECK_EQ_INT(found, 0);
   qt_db_close(db);
 }
 

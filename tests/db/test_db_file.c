@@ -4,6 +4,7 @@
  * within the timeout), commits surviving a killed process, and fault injection: a record that
  * fails at its Nth insert, for every N, rolls back completely and leaves a sound log. */
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -273,6 +274,72 @@ static void test_unwritable(void) {
   CHECK_MSG(strstr(err.msg, dir) && strstr(err.msg, "Is a directory"), "%s", err.msg);
 }
 
+/* A log the process may not write is refused at open with the file system's reason (not a
+ * stale errno at the first record), and left as it was. As root, a child drops to nobody so
+ * that the file's mode applies. */
+static void test_read_only(void) {
+  char path[300];
+  path_in_dir(path, sizeof path, "readonly.db");
+  qt_workload w = fx_dwconv();
+  make_log(path, &w, "dwconv:cb=8", 500);
+  long size0 = 0, size1 = 0;
+  uint64_t h0 = fx_file_hash(path, &size0);
+  CHECK(chmod(path, 0444) == 0);
+  CHECK(chmod(dir, 0755) == 0); /* so that nobody reaches the file */
+  fflush(NULL);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(3);
+    qt_db *db = NULL;
+    qt_err err;
+    int rc = qt_db_open(path, 100, &db, &err);
+    if (rc == QT_EIO && strstr(err.msg, path) && strstr(err.msg, "not writable") &&
+        strstr(err.msg, "Permission denied") && db == NULL)
+      _exit(0);
+    fprintf(stderr, "read-only open: %s: %s\n", qt_errname(rc), err.msg);
+    _exit(1);
+  }
+  int status = 0;
+  CHECK(waitpid(pid, &status, 0) == pid);
+  CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+  uint64_t h1 = fx_file_hash(path, &size1);
+  CHECK(h1 == h0 && size1 == size0);
+  CHECK(chmod(path, 0644) == 0);
+  CHECK(chmod(dir, 0700) == 0);
+}
+
+/* An ok row without timings (a damaged or hand-edited log) is refused by the ranking reads,
+ * naming the row, instead of sorting first as a best of 0 us. */
+static void test_damaged_row(void) {
+  char path[300];
+  path_in_dir(path, sizeof path, "damaged.db");
+  qt_workload w = fx_dwconv();
+  make_log(path, &w, "dwconv:cb=8", 500);
+  make_log(path, &w, "dwconv:cb=16", 400);
+  sqlite3 *h = fx_raw_open(path);
+  CHECK(sqlite3_exec(h, "UPDATE measurements SET median_ns = NULL WHERE median_ns = 400", NULL,
+                     NULL, NULL) == SQLITE_OK);
+  sqlite3_close(h);
+  char key[QT_KEY_MAX];
+  qt_workload_key(&w, key);
+  qt_db *db = NULL;
+  qt_err err;
+  CHECK_EQ_INT(qt_db_open(path, 1000, &db, &err), 0);
+  qt_db_row rows[4];
+  int found = 0, n = 0;
+  double t = 0;
+  CHECK_EQ_INT(qt_db_best(db, key, "a76", rows, &found, &err), QT_EDB);
+  CHECK_MSG(strstr(err.msg, "measurement 2 ") && strstr(err.msg, "no valid timings"), "%s",
+            err.msg);
+  CHECK_EQ_INT(found, 0);
+  CHECK_EQ_INT(qt_db_topk(db, key, "a76", 4, rows, &n, &err), QT_EDB);
+  CHECK_EQ_INT(n, 0);
+  CHECK_EQ_INT(qt_db_config_time(db, key, "a76", "dwconv", "dwconv:cb=8", &t, &found, &err),
+               QT_EDB);
+  qt_db_close(db);
+}
+
 /* Another connection holding the write lock makes a record fail with QT_EBUSY once the busy
  * timeout has passed, not before and not much later; the log works again once it is freed. */
 static void test_busy(void) {
@@ -523,6 +590,8 @@ int main(void) {
   test_reopen();
   test_refusals();
   test_unwritable();
+  test_read_only();
+  test_damaged_row();
   test_busy();
   test_killed();
   test_fault_injection();

@@ -279,6 +279,49 @@ int main(void) {
   CHECK_EQ_INT(st.measured, 0);
   CHECK_EQ_INT(lucky.calls, 18);
   for (int i = 0; i < lucky.n_seen; i++) free(lucky.seen[i]);
+
+  /* A run stopped (Ctrl-C, or killed) during its re-measurement records no verdict; the
+   * resumed run, though it has nothing new to measure, owes the task its verdict and
+   * re-measures, ending as the uninterrupted run above did. */
+  qt_model m7;
+  CHECK(qt_model_from_workload("dwconv:s8:fp32:n1:i6x6x16:o6x6x16:k3x3:s1x1:d1x1:p1,1,1,1:m1",
+                               &m7, &err) == 0);
+  fake_board lucky2 = {.kind = SCRIPT_LUCKY};
+  CHECK(qt_expected_checksum(&m7.tasks[0].w, proto.data_seed, &lucky2.expected, &err) == 0);
+  qt_runner rl2 = {&fake_ops, "lucky2", &lucky2, {0, 0, 0}};
+  volatile sig_atomic_t stop7 = 0;
+  lucky2.stop = &stop7;
+  lucky2.stop_at = 6 + 5; /* the fifth run of the re-measurement */
+  o.stop = &stop7;
+  CHECK(qt_tune_model(db, session, &m7, bctx, &rl2, &o, &st, &err) == 0);
+  CHECK_EQ_INT(lucky2.calls, 11);
+  int64_t owed = 0;
+  CHECK(qt_db_unconfirmed(db, m7.tasks[0].key, "host", &owed, &err) == 0);
+  CHECK_MSG(owed > 0, "%lld ok measurements unconfirmed after the interrupted run", (long long)owed);
+  CHECK(qt_db_best(db, m7.tasks[0].key, "host", &best, &found, &err) == 0);
+  CHECK(found && !best.confirmed);
+  stop7 = 0;
+  lucky2.stop = NULL;
+  CHECK(qt_tune_model(db, session, &m7, bctx, &rl2, &o, &st, &err) == 0);
+  CHECK_EQ_INT(lucky2.calls, 11 + 12); /* nothing new, then the whole re-measurement */
+  CHECK(qt_db_unconfirmed(db, m7.tasks[0].key, "host", &owed, &err) == 0);
+  CHECK_EQ_INT((int)owed, 0);
+  qt_space sp7;
+  qt_config def7;
+  char def7_knobs[QT_KNOBS_MAX];
+  CHECK(qt_space_init(&sp7, &m7.tasks[0].w, &bctx->target, &err) == 0);
+  CHECK(qt_space_default(&sp7, &def7) == 0);
+  qt_config_format(&def7, def7_knobs, sizeof def7_knobs);
+  CHECK(qt_db_best(db, m7.tasks[0].key, "host", &best, &found, &err) == 0);
+  CHECK_MSG(found && best.confirmed && strcmp(best.knobs, def7_knobs) == 0,
+            "after the resume: best %s (confirmed %d), expected the default %s confirmed",
+            best.knobs, best.confirmed, def7_knobs);
+  /* and once owed verdicts are paid, a resume measures nothing */
+  CHECK(qt_tune_model(db, session, &m7, bctx, &rl2, &o, &st, &err) == 0);
+  CHECK_EQ_INT(lucky2.calls, 23);
+  for (int i = 0; i < lucky2.n_seen; i++) free(lucky2.seen[i]);
+  qt_model_free(&m7);
+  o.stop = NULL;
   o.confirm = 0;
 
   qt_model_free(&m6);

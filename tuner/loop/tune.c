@@ -498,10 +498,19 @@ static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const q
                         qt_tune_stats *stats, qt_err *err) {
   const int max = o->confirm > QT_CONFIRM_MAX ? QT_CONFIRM_MAX : o->confirm;
   /* A replayed log has no noise to see through: its answers are the same every round. */
-  if (max < 2 || ts->measured_ok == 0 || e->replay) return 0;
+  if (max < 2 || e->replay) return 0;
+  int rc = 0;
+  if (ts->measured_ok == 0) {
+    /* Nothing new this run; still re-measure when a verdict is owed: a run killed during its
+     * re-measurement left ok measurements no verdict saw, and a resumed run must end as an
+     * uninterrupted one would. */
+    int64_t unconfirmed = 0;
+    if ((rc = qt_db_unconfirmed(db, task->key, bctx->target.name, &unconfirmed, err))) return rc;
+    if (unconfirmed == 0) return 0;
+  }
   candidate cand[QT_CONFIRM_MAX + 1]; /* + the default config */
   int n = 0;
-  int rc = confirm_candidates(db, task, space, bctx->target.name, max, cand, &n, err);
+  rc = confirm_candidates(db, task, space, bctx->target.name, max, cand, &n, err);
   if (rc || n < 2) return rc;
   if (o->log && o->tty) fputc('\n', o->log);
   if (o->log) {
