@@ -875,10 +875,10 @@ static int db_read_best_rows(qt_db *db, sqlite3_stmt *s, qt_db_row *out, int cap
   return code;
 }
 
-/* Runs statement stmt, bound to (workload_key, target, 'ok'), and reads column 0 of its first
- * row into *value; *found = 0 when it returns none. */
-static int db_task_value(qt_db *db, int stmt, const char *workload_key, const char *target,
-                         const char *what, int64_t *value, int *found, qt_err *err) {
+/* Runs statement stmt, bound to (workload_key, target, 'ok'), and reads columns 0..n-1 of its
+ * first row into values; *found = 0 when it returns none. */
+static int db_task_values(qt_db *db, int stmt, const char *workload_key, const char *target,
+                          const char *what, int64_t *values, int n, int *found, qt_err *err) {
   sqlite3_stmt *s = db_stmt(db, stmt);
   int rc = SQLITE_OK, code = 0;
   *found = 0;
@@ -887,7 +887,7 @@ static int db_task_value(qt_db *db, int stmt, const char *workload_key, const ch
   db_bind_text(s, 3, qt_status_name(QT_STATUS_OK), &rc);
   if (rc == SQLITE_OK) rc = sqlite3_step(s);
   if (rc == SQLITE_ROW) {
-    *value = sqlite3_column_int64(s, 0);
+    for (int i = 0; i < n; i++) values[i] = sqlite3_column_int64(s, i);
     *found = 1;
     rc = SQLITE_OK;
   } else if (rc == SQLITE_DONE) {
@@ -906,7 +906,7 @@ static int db_refuse_damaged(qt_db *db, const char *workload_key, const char *ta
                              qt_err *err) {
   int64_t id = 0;
   int found = 0;
-  int rc = db_task_value(db, DB_DAMAGED, workload_key, target, "check", &id, &found, err);
+  int rc = db_task_values(db, DB_DAMAGED, workload_key, target, "check", &id, 1, &found, err);
   if (rc || !found) return rc;
   return qt_fail(err, QT_EDB,
                  "tuning log %s: measurement %" PRId64 " of %s on %s is ok but has no valid "
@@ -920,8 +920,8 @@ int qt_db_unconfirmed(qt_db *db, const char *workload_key, const char *target, i
     return qt_fail(err, QT_EINVAL, "unconfirmed: NULL argument");
   int found = 0;
   *n = 0;
-  return db_task_value(db, DB_UNCONFIRMED, workload_key, target, "unconfirmed measurements", n,
-                       &found, err);
+  return db_task_values(db, DB_UNCONFIRMED, workload_key, target, "unconfirmed measurements", n,
+                        1, &found, err);
 }
 
 int qt_db_best(qt_db *db, const char *workload_key, const char *target, qt_db_row *out,
@@ -1074,22 +1074,12 @@ int qt_db_count(qt_db *db, const char *workload_key, const char *target, int64_t
                 int64_t *ok, qt_err *err) {
   if (!db || !workload_key || !target || !all || !ok)
     return qt_fail(err, QT_EINVAL, "count: NULL argument");
-  *all = *ok = 0;
-  sqlite3_stmt *s = db_stmt(db, DB_COUNT);
-  int rc = SQLITE_OK, code = 0;
-  db_bind_text(s, 1, workload_key, &rc);
-  db_bind_text(s, 2, target, &rc);
-  db_bind_text(s, 3, qt_status_name(QT_STATUS_OK), &rc);
-  if (rc == SQLITE_OK) rc = sqlite3_step(s);
-  if (rc == SQLITE_ROW) {
-    *all = sqlite3_column_int64(s, 0);
-    *ok = sqlite3_column_int64(s, 1);
-    rc = SQLITE_OK;
-  }
-  if (rc != SQLITE_OK)
-    code = DB_FAIL(db, rc, err, "count measurements of %s on %s in tuning log %s",
-                   workload_key, target, db->path);
-  sqlite3_reset(s);
+  int64_t v[2] = {0, 0};
+  int found = 0;
+  int code = db_task_values(db, DB_COUNT, workload_key, target, "count measurements", v, 2,
+                            &found, err);
+  *all = v[0];
+  *ok = v[1];
   return code;
 }
 

@@ -81,6 +81,17 @@ static int fake_run(qt_runner *rn, const char *artifact, char *const args[], int
   return 0;
 }
 
+/* The canonical knob string of w's default config on target t. */
+static void default_knobs(const qt_workload *w, const qt_target *t, char knobs[QT_KNOBS_MAX]) {
+  qt_space sp;
+  qt_config def;
+  qt_err err;
+  knobs[0] = '\0';
+  CHECK(qt_space_init(&sp, w, t, &err) == 0);
+  CHECK(qt_space_default(&sp, &def) == 0);
+  qt_config_format(&def, knobs, QT_KNOBS_MAX);
+}
+
 static int fake_connect(qt_runner *rn, qt_err *err) { return 0; }
 static void fake_destroy(qt_runner *rn) { (void)rn; }
 static const qt_runner_ops fake_ops = {"fake", fake_connect, fake_run, fake_destroy, NULL};
@@ -263,12 +274,8 @@ int main(void) {
   /* first times of calls 6, 5, 3: 94000, 95000, 97000; reruns 106000, 105000, 103000; the
    * default (call 1): 99000, rerun 101000 */
   CHECK(top[0].median_ns == 94000.0 && top[2].median_ns == 97000.0);
-  qt_space sp6;
-  qt_config def6;
   char def6_knobs[QT_KNOBS_MAX];
-  CHECK(qt_space_init(&sp6, &m6.tasks[0].w, &bctx->target, &err) == 0);
-  CHECK(qt_space_default(&sp6, &def6) == 0);
-  qt_config_format(&def6, def6_knobs, sizeof def6_knobs);
+  default_knobs(&m6.tasks[0].w, &bctx->target, def6_knobs);
   CHECK(qt_db_best(db, m6.tasks[0].key, "host", &best, &found, &err) == 0);
   CHECK(found && best.confirmed);
   CHECK_MSG(strcmp(best.knobs, def6_knobs) == 0 && best.median_ns == 101000.0,
@@ -306,12 +313,8 @@ int main(void) {
   CHECK_EQ_INT(lucky2.calls, 11 + 12); /* nothing new, then the whole re-measurement */
   CHECK(qt_db_unconfirmed(db, m7.tasks[0].key, "host", &owed, &err) == 0);
   CHECK_EQ_INT((int)owed, 0);
-  qt_space sp7;
-  qt_config def7;
   char def7_knobs[QT_KNOBS_MAX];
-  CHECK(qt_space_init(&sp7, &m7.tasks[0].w, &bctx->target, &err) == 0);
-  CHECK(qt_space_default(&sp7, &def7) == 0);
-  qt_config_format(&def7, def7_knobs, sizeof def7_knobs);
+  default_knobs(&m7.tasks[0].w, &bctx->target, def7_knobs);
   CHECK(qt_db_best(db, m7.tasks[0].key, "host", &best, &found, &err) == 0);
   CHECK_MSG(found && best.confirmed && strcmp(best.knobs, def7_knobs) == 0,
             "after the resume: best %s (confirmed %d), expected the default %s confirmed",
