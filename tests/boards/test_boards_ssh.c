@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -211,6 +212,56 @@ int main(void) {
   CHECK(qt_runner_create(&b, 0, &rn, &err) == 0); /* now known */
   rc = qt_runner_connect(rn, &err);
   CHECK_MSG(rc == 0, "%s", err.msg);
+  qt_runner_destroy(rn);
+
+  /* known_hosts as users keep it: comments, a line naming two hosts, a line libssh2 cannot
+   * parse (skipped with a warning, not fatal) and a @cert-authority line. Accept-new adds one
+   * line and leaves every other byte as it was. */
+  b = board("mixed", "");
+  snprintf(b.known_hosts, sizeof b.known_hosts, "%s/kh-mixed", work);
+  static const char mixed[] =
+      "# my hosts\n"
+      "host1,host2 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDsOzTnl7QjKaqGBNwN0t0k1pKl3PyrB5vAb6r4YhYdN\n"
+      "broken.example.com ssh-ed25519\n" /* no key: libssh2 refuses it */
+      "@cert-authority *.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDsOzTnl7QjKaqGBNwN0t0k1pKl3PyrB5vAb6r4YhYdN\n"
+      "\n"
+      "host3 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDsOzTnl7QjKaqGBNwN0t0k1pKl3PyrB5vAb6r4YhYdN no-newline";
+  FILE *khf = fopen(b.known_hosts, "wb");
+  CHECK(khf && fwrite(mixed, 1, sizeof mixed - 1, khf) == sizeof mixed - 1);
+  if (khf) fclose(khf);
+  CHECK(chmod(b.known_hosts, 0640) == 0);
+  CHECK(qt_runner_create(&b, 1, &rn, &err) == 0);
+  rc = qt_runner_connect(rn, &err);
+  CHECK_MSG(rc == 0, "known_hosts with an unparseable line: %s", err.msg);
+  qt_runner_destroy(rn);
+  char after[4096] = "";
+  khf = fopen(b.known_hosts, "rb");
+  size_t got = khf ? fread(after, 1, sizeof after - 1, khf) : 0;
+  if (khf) fclose(khf);
+  after[got] = '\0';
+  char want_line[64];
+  snprintf(want_line, sizeof want_line, "\n[127.0.0.1]:%d ssh-ed25519 ", b.port);
+  CHECK_MSG(got > sizeof mixed && memcmp(after, mixed, sizeof mixed - 1) == 0 &&
+                strncmp(after + sizeof mixed - 1, want_line, strlen(want_line)) == 0 &&
+                strchr(after + sizeof mixed, '\n') == after + got - 1,
+            "known_hosts after accept-new:\n%s", after);
+  struct stat khst;
+  CHECK(stat(b.known_hosts, &khst) == 0 && (khst.st_mode & 0777) == 0640);
+  CHECK(qt_runner_create(&b, 0, &rn, &err) == 0); /* found among the other lines */
+  rc = qt_runner_connect(rn, &err);
+  CHECK_MSG(rc == 0, "%s", err.msg);
+  qt_runner_destroy(rn);
+  /* a @revoked line cannot be honoured by libssh2: refused, not skipped */
+  khf = fopen(b.known_hosts, "ab");
+  CHECK(khf != NULL);
+  if (khf) {
+    fputs("@revoked * ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDsOzTnl7QjKaqGBNwN0t0k1pKl3PyrB5vAb6r4YhYdN\n", khf);
+    fclose(khf);
+  }
+  CHECK(qt_runner_create(&b, 0, &rn, &err) == 0);
+  rc = qt_runner_connect(rn, &err);
+  CHECK_EQ_INT(rc, QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "line 8") && strstr(err.msg, "@revoked"), "%s", err.msg);
   qt_runner_destroy(rn);
 
   b = board("changed", "");

@@ -94,7 +94,7 @@ static void default_knobs(const qt_workload *w, const qt_target *t, char knobs[Q
 
 static int fake_connect(qt_runner *rn, qt_err *err) { return 0; }
 static void fake_destroy(qt_runner *rn) { (void)rn; }
-static const qt_runner_ops fake_ops = {"fake", fake_connect, fake_run, fake_destroy, NULL};
+static const qt_runner_ops fake_ops = {"fake", fake_connect, fake_run, fake_destroy, NULL, NULL};
 
 int main(void) {
   qt_err err;
@@ -115,7 +115,7 @@ int main(void) {
   fake_board board = {.kind = SCRIPT_DECREASING};
   qt_protocol proto = QT_PROTOCOL_DEFAULTS;
   CHECK(qt_expected_checksum(&m.tasks[0].w, proto.data_seed, &board.expected, &err) == 0);
-  qt_runner rn = {&fake_ops, "fake", &board, {0, 0, 0}};
+  qt_runner rn = {&fake_ops, "fake", &board, {0, 0, 0}, 0};
   qt_tune_options o = {0};
   o.strategy = "random";
   o.trials = 9;
@@ -170,7 +170,7 @@ int main(void) {
                                &m2, &err) == 0);
   fake_board inc = {.kind = SCRIPT_INCREASING};
   CHECK(qt_expected_checksum(&m2.tasks[0].w, proto.data_seed, &inc.expected, &err) == 0);
-  qt_runner rn2 = {&fake_ops, "fake", &inc, {0, 0, 0}};
+  qt_runner rn2 = {&fake_ops, "fake", &inc, {0, 0, 0}, 0};
   o.trials = 20;
   o.early_stop = 2;
   CHECK(qt_tune_model(db, session, &m2, bctx, &rn2, &o, &st, &err) == 0);
@@ -212,7 +212,7 @@ int main(void) {
   fake_board pa = {.kind = SCRIPT_DECREASING, .sleep_us = 20000}, pb = pa;
   CHECK(qt_expected_checksum(&m3.tasks[0].w, proto.data_seed, &pa.expected, &err) == 0);
   pb.expected = pa.expected;
-  qt_runner ra = {&fake_ops, "pa", &pa, {0, 0, 0}}, rb = {&fake_ops, "pb", &pb, {0, 0, 0}};
+  qt_runner ra = {&fake_ops, "pa", &pa, {0, 0, 0}, 0}, rb = {&fake_ops, "pb", &pb, {0, 0, 0}, 0};
   qt_runner *pool[2] = {&ra, &rb};
   CHECK(qt_tune_model_boards(db, session, &m3, bctx, pool, 2, &o, &st, &err) == 0);
   CHECK_EQ_INT(st.measured, 8);
@@ -225,7 +225,7 @@ int main(void) {
                                &err) == 0);
   fake_board up = {.kind = SCRIPT_DECREASING, .sleep_us = 1000}, dn = {.kind = SCRIPT_DECREASING, .down = 1};
   CHECK(qt_expected_checksum(&m4.tasks[0].w, proto.data_seed, &up.expected, &err) == 0);
-  qt_runner rup = {&fake_ops, "up", &up, {0, 0, 0}}, rdn = {&fake_ops, "dn", &dn, {0, 0, 0}};
+  qt_runner rup = {&fake_ops, "up", &up, {0, 0, 0}, 0}, rdn = {&fake_ops, "dn", &dn, {0, 0, 0}, 0};
   qt_runner *pool2[2] = {&rdn, &rup};
   o.trials = 6;
   CHECK(qt_tune_model_boards(db, session, &m4, bctx, pool2, 2, &o, &st, &err) == 0);
@@ -240,7 +240,7 @@ int main(void) {
   CHECK(qt_model_from_workload("dwconv:s8:fp32:n1:i5x5x8:o5x5x8:k3x3:s1x1:d1x1:p1,1,1,1:m1", &m5,
                                &err) == 0);
   fake_board d1 = {.kind = SCRIPT_DECREASING, .down = 1}, d2 = d1;
-  qt_runner r1 = {&fake_ops, "d1", &d1, {0, 0, 0}}, r2 = {&fake_ops, "d2", &d2, {0, 0, 0}};
+  qt_runner r1 = {&fake_ops, "d1", &d1, {0, 0, 0}, 0}, r2 = {&fake_ops, "d2", &d2, {0, 0, 0}, 0};
   qt_runner *pool3[2] = {&r1, &r2};
   CHECK_EQ_INT(qt_tune_model_boards(db, session, &m5, bctx, pool3, 2, &o, &st, &err), QT_ERUN);
   CHECK_MSG(strstr(err.msg, "every board of target host is down") &&
@@ -259,7 +259,7 @@ int main(void) {
                                &m6, &err) == 0);
   fake_board lucky = {.kind = SCRIPT_LUCKY};
   CHECK(qt_expected_checksum(&m6.tasks[0].w, proto.data_seed, &lucky.expected, &err) == 0);
-  qt_runner rl = {&fake_ops, "lucky", &lucky, {0, 0, 0}};
+  qt_runner rl = {&fake_ops, "lucky", &lucky, {0, 0, 0}, 0};
   o.trials = 6;
   o.confirm = 3;
   CHECK(qt_tune_model(db, session, &m6, bctx, &rl, &o, &st, &err) == 0);
@@ -295,7 +295,7 @@ int main(void) {
                                &m7, &err) == 0);
   fake_board lucky2 = {.kind = SCRIPT_LUCKY};
   CHECK(qt_expected_checksum(&m7.tasks[0].w, proto.data_seed, &lucky2.expected, &err) == 0);
-  qt_runner rl2 = {&fake_ops, "lucky2", &lucky2, {0, 0, 0}};
+  qt_runner rl2 = {&fake_ops, "lucky2", &lucky2, {0, 0, 0}, 0};
   volatile sig_atomic_t stop7 = 0;
   lucky2.stop = &stop7;
   lucky2.stop_at = 6 + 5; /* the fifth run of the re-measurement */

@@ -5,11 +5,18 @@
 #define QT_STATUS_H
 
 /* X(enum suffix, stored name, final): final classes are never measured again on resume;
- * transient ones (the board, not the variant, failed) are. */
+ * transient ones (the machine or the board, not the variant, failed) are:
+ *   build_timeout  the compiler's deadline passed: on a loaded host that says more about the
+ *                  load than about the variant (a compile error, being deterministic, is final)
+ *   build_killed   the compiler died of a signal it was not sent by the deadline (the OOM killer)
+ *   upload_error, board_lost   the board failed around the run.
+ * A board that cannot run the program at all (exec wrapper missing) or stops answering after a
+ * run timeout is a board failure: the run is retried elsewhere and nothing is recorded. */
 #define QT_STATUS_TABLE(X)                 \
   X(OK, "ok", 1)                           \
   X(COMPILE_ERROR, "compile_error", 1)     \
-  X(BUILD_TIMEOUT, "build_timeout", 1)     \
+  X(BUILD_TIMEOUT, "build_timeout", 0)     \
+  X(BUILD_KILLED, "build_killed", 0)       \
   X(UPLOAD_ERROR, "upload_error", 0)       \
   X(RUNTIME_ERROR, "runtime_error", 1)     \
   X(WRONG_ANSWER, "wrong_answer", 1)       \

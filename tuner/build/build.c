@@ -411,7 +411,12 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
   if (r.timed_out) {
     out->status = QT_STATUS_BUILD_TIMEOUT;
     snprintf(out->error, sizeof out->error, "compiler timed out after %d ms", ctx->timeout_ms);
-  } else if (!r.exited || r.exit_code != 0) {
+  } else if (!r.exited) {
+    /* Not the deadline's kill: the machine's (the OOM killer's SIGKILL, most often). */
+    out->status = QT_STATUS_BUILD_KILLED;
+    snprintf(out->error, sizeof out->error, "compiler killed by signal %d (out of memory?): %s",
+             r.signal, r.err);
+  } else if (r.exit_code != 0) {
     out->status = QT_STATUS_COMPILE_ERROR;
     char how[128];
     qt_proc_describe(&r, ctx->timeout_ms, how, sizeof how);

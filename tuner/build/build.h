@@ -43,7 +43,7 @@ typedef struct qt_artifact {
   char path[QT_PATH_MAX];
   char source_hash[17];
   int cached;       /* 1 if taken from the cache */
-  qt_status status; /* OK, COMPILE_ERROR or BUILD_TIMEOUT */
+  qt_status status; /* OK, COMPILE_ERROR, BUILD_TIMEOUT or BUILD_KILLED */
   char error[2048]; /* compiler diagnostics (tail) when status != OK */
   double build_ms;
 } qt_artifact;

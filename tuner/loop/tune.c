@@ -34,6 +34,7 @@ typedef struct build_job {
   qt_err err;
   job_state state;          /* changed under the engine's mutex */
   qt_proc_result r;         /* the run, when state is JOB_RAN */
+  int timeout_ms;           /* the run limit it ran under (the board's own, else the run's) */
   qt_runner *board;         /* the board that ran it */
   int dispatched;           /* handed to the board pool */
   int answered;             /* a replay board answered it: outcome holds the record */
@@ -143,6 +144,21 @@ static void backoff_wait(engine *e, double until) {
   pthread_cond_timedwait(&e->board_cv, &e->mu, &ts);
 }
 
+/* A run that says the board failed, not the variant: the program could not be started (a
+ * missing exec wrapper), or it timed out and the board no longer answers (wedged). The run is
+ * dropped (a negative code with the reason) so that the pool retries it elsewhere. */
+static int board_fault(qt_runner *rn, qt_proc_result *r, qt_err *err) {
+  char why[512];
+  int rc = 0;
+  if (qt_run_board_fault(r, why, sizeof why)) {
+    rc = qt_fail(err, QT_ERUN, "board %s %s", rn->name, why);
+  } else if (r->timed_out && rn->ops->alive && (rc = rn->ops->alive(rn, err)) != 0) {
+    rc = qt_err_wrap(err, "board %s stopped answering after a run timeout", rn->name);
+  }
+  if (rc) qt_proc_result_free(r);
+  return rc;
+}
+
 /* One board: takes the next built job, runs it, hands the run back. A run that fails on the
  * board's side puts the job back at the front of the queue and the board into backoff. */
 static void *board_main(void *arg) {
@@ -176,7 +192,9 @@ static void *board_main(void *arg) {
       j->missing = rc == QT_ENOTFOUND;
       if (j->missing) rc = 0;
     } else {
-      rc = bw->rn->ops->run(bw->rn, j->art.path, args, o->run_timeout_ms, &j->r, &err);
+      j->timeout_ms = bw->rn->run_timeout_ms > 0 ? bw->rn->run_timeout_ms : o->run_timeout_ms;
+      rc = bw->rn->ops->run(bw->rn, j->art.path, args, j->timeout_ms, &j->r, &err);
+      if (rc == 0) rc = board_fault(bw->rn, &j->r, &err);
     }
     pthread_mutex_lock(&e->mu);
     bw->busy = 0;
@@ -319,7 +337,7 @@ static int record_job(qt_db *db, int64_t session, const qt_task *task, const qt_
     *out = j->outcome;
     out->m.error = out->error[0] ? out->error : NULL;
   } else {
-    qt_judge_run(&j->r, 1, o->run_timeout_ms, expected, out);
+    qt_judge_run(&j->r, 1, j->timeout_ms, expected, out);
   }
   out->m.id.workload = &task->w;
   out->m.id.target = bctx->target.name;

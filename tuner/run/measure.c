@@ -192,6 +192,13 @@ void qt_measurement_stats(qt_measurement *m) {
   m->median_ns = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
+int qt_run_board_fault(const qt_proc_result *r, char *why, size_t cap) {
+  if (r->timed_out || !r->exited || (r->exit_code != 126 && r->exit_code != 127)) return 0;
+  if (r->out && strstr(r->out, "QTRESULT")) return 0;
+  snprintf(why, cap, "could not start the program (exit %d): %s", r->exit_code, r->err);
+  return 1;
+}
+
 void qt_judge_run(const qt_proc_result *r, int timed, int timeout_ms, uint64_t expected,
                   qt_outcome *o) {
   qt_measurement *m = &o->m;

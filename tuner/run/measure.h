@@ -34,6 +34,12 @@ void qt_protocol_format(const qt_protocol *p, char *buf, size_t cap);
  * correctness run without timing. */
 void qt_protocol_args(const qt_protocol *p, int check_only, char store[16][32], char *argv[17]);
 
+/* 1 when run r says the board could not start the program at all rather than the program
+ * failing: exit status 126 or 127 (what exec failures, timeout(1) and shells report for a
+ * missing or non-executable wrapper or artifact) with no result line printed. why gets the
+ * board's words. The harness never exits with either. */
+int qt_run_board_fault(const qt_proc_result *r, char *why, size_t cap);
+
 typedef struct qt_harness_result {
   int version;
   char status[24]; /* "ok", "error", "wrong_answer" */

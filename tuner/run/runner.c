@@ -22,8 +22,12 @@ static const struct {
 int qt_runner_create(const qt_board_def *b, int accept_new_host_key, qt_runner **out,
                      qt_err *err) {
   *out = NULL;
-  for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
-    if (backends[i].kind == b->kind) return backends[i].create(b, accept_new_host_key, out, err);
+  for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+    if (backends[i].kind != b->kind) continue;
+    int rc = backends[i].create(b, accept_new_host_key, out, err);
+    if (rc == 0 && b->run_timeout_s > 0) (*out)->run_timeout_ms = b->run_timeout_s * 1000;
+    return rc;
+  }
   return qt_fail(err, QT_EINVAL, "board %s: no runner for its kind (%d)", b->name, (int)b->kind);
 }
 

@@ -35,6 +35,10 @@ typedef struct qt_runner_ops {
    * the record lacks it. NULL for runners that run artifacts; a runner with it needs no
    * builds, and its run() is never called. */
   int (*answer)(qt_runner *rn, const qt_variant_id *id, qt_outcome *out, qt_err *err);
+  /* Whether the board still answers, asked after a run timed out: 0 if it does (the variant
+   * hung, and its run_timeout is final), a negative code if not (the board is wedged: the run
+   * is a board failure, retried, not recorded). NULL: the board is this machine. */
+  int (*alive)(qt_runner *rn, qt_err *err);
 } qt_runner_ops;
 
 /* Where the time of the last run went (ms); connect_ms is 0 when the session was reused.
@@ -48,6 +52,7 @@ struct qt_runner {
   char name[64]; /* board name, as recorded in the log */
   void *impl;
   qt_runner_times last;
+  int run_timeout_ms; /* the board's own run limit (boards file run_timeout_s); 0: the run's */
 };
 
 /* libssh2's process-wide set-up and tear-down, which are not thread-safe: a program that may

@@ -40,7 +40,7 @@ static void local_destroy(qt_runner *rn) {
 
 static int local_connect(qt_runner *rn, qt_err *err) { return 0; }
 
-static const qt_runner_ops local_ops = {"local", local_connect, local_run, local_destroy, NULL};
+static const qt_runner_ops local_ops = {"local", local_connect, local_run, local_destroy, NULL, NULL};
 
 int qt_runner_local_create(const qt_board_def *b, int accept_new_host_key, qt_runner **out,
                            qt_err *err) {

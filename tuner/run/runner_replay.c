@@ -56,7 +56,7 @@ static void replay_destroy(qt_runner *rn) {
 }
 
 static const qt_runner_ops replay_ops = {"replay", replay_connect, replay_run, replay_destroy,
-                                         replay_answer};
+                                         replay_answer, NULL};
 
 int qt_runner_replay_create(const qt_board_def *b, int accept_new_host_key, qt_runner **out,
                             qt_err *err) {

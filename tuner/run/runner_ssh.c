@@ -203,6 +203,88 @@ static void fingerprint(LIBSSH2_SESSION *s, char *out, size_t cap) {
   out[n] = '\0';
 }
 
+/* Loads the board's known_hosts into kh line by line: a line libssh2 cannot parse (an option
+ * or key type it lacks) is skipped with a warning naming it, instead of making every board of
+ * the file unusable. A @revoked line is the exception: ignoring a revocation would trust the
+ * key it revokes, so it is refused. A missing file is an empty one. */
+static int read_known_hosts(ssh_impl *x, LIBSSH2_KNOWNHOSTS *kh, qt_err *err) {
+  FILE *f = fopen(x->b.known_hosts, "r");
+  if (!f && errno == ENOENT) return 0;
+  if (!f)
+    return qt_fail(err, QT_ECONFIG, "board %s: cannot read known_hosts file %s: %s", x->b.name,
+                   x->b.known_hosts, strerror(errno));
+  char line[16384];
+  int rc = 0;
+  for (long no = 1; !rc && fgets(line, sizeof line, f); no++) {
+    size_t n = strlen(line);
+    if (n == sizeof line - 1 && line[n - 1] != '\n') {
+      rc = qt_fail(err, QT_ECONFIG, "board %s: known_hosts file %s line %ld is longer than %zu "
+                   "bytes", x->b.name, x->b.known_hosts, no, sizeof line - 2);
+      break;
+    }
+    const char *p = line + strspn(line, " \t");
+    if (strncmp(p, "@revoked", 8) == 0) {
+      rc = qt_fail(err, QT_ECONFIG, "board %s: known_hosts file %s line %ld is a @revoked entry, "
+                   "which libssh2 cannot honour: refused rather than ignored", x->b.name,
+                   x->b.known_hosts, no);
+    } else if (libssh2_knownhost_readline(kh, line, n, LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
+      fprintf(stderr, "tune: warning: board %s: known_hosts file %s line %ld: libssh2 cannot "
+              "parse it (key type or marker it lacks); skipped\n", x->b.name, x->b.known_hosts,
+              no);
+    }
+  }
+  if (!rc && ferror(f))
+    rc = qt_fail(err, QT_ECONFIG, "board %s: cannot read known_hosts file %s: %s", x->b.name,
+                 x->b.known_hosts, strerror(errno));
+  fclose(f);
+  return rc;
+}
+
+/* Adds one line to the board's known_hosts without touching the others: the old bytes and the
+ * new line go to a temporary file beside it, which is synced and renamed over the old one, so
+ * a crash leaves either file whole and other lines stay byte for byte as they were. */
+static int append_known_host(ssh_impl *x, const char *line, size_t len, qt_err *err) {
+  const char *path = x->b.known_hosts;
+  char tmp[QT_PATH_MAX + 32];
+  snprintf(tmp, sizeof tmp, "%s.qtune-%ld", path, (long)getpid());
+  struct stat st;
+  mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 07777) : 0600;
+  FILE *in = fopen(path, "rb");
+  if (!in && errno != ENOENT)
+    return qt_fail(err, QT_EIO, "board %s: cannot read known_hosts file %s: %s", x->b.name,
+                   path, strerror(errno));
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  int ok = out != NULL, last = '\n';
+  char buf[8192];
+  size_t n;
+  while (ok && in && (n = fread(buf, 1, sizeof buf, in)) > 0) {
+    ok = fwrite(buf, 1, n, out) == n;
+    last = (unsigned char)buf[n - 1];
+  }
+  if (in) {
+    ok = ok && !ferror(in);
+    fclose(in);
+  }
+  if (ok && last != '\n') ok = fputc('\n', out) != EOF;
+  if (ok) ok = fwrite(line, 1, len, out) == len && fflush(out) == 0 && fsync(fileno(out)) == 0;
+  int saved = ok ? 0 : errno;
+  if (out && fclose(out) != 0 && ok) {
+    ok = 0;
+    saved = errno;
+  } else if (!out && fd >= 0) {
+    close(fd);
+  }
+  if (ok && rename(tmp, path) != 0) {
+    ok = 0;
+    saved = errno;
+  }
+  if (ok) return 0;
+  if (fd >= 0) unlink(tmp);
+  return qt_fail(err, QT_EIO, "board %s: cannot add the host key to %s: %s", x->b.name, path,
+                 strerror(saved));
+}
+
 /* Checks the session's host key against the board's known_hosts; adds an unknown key only
  * with accept_new. A changed key is always refused. */
 static int check_host_key(ssh_impl *x, qt_err *err) {
@@ -220,13 +302,10 @@ static int check_host_key(ssh_impl *x, qt_err *err) {
                                                     : LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
   LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(x->s);
   if (!kh) return qt_fail(err, QT_ENOMEM, "board %s: out of memory", x->b.name);
-  int have_file = access(x->b.known_hosts, F_OK) == 0;
-  if (have_file && libssh2_knownhost_readfile(kh, x->b.known_hosts,
-                                              LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
+  int rc0 = read_known_hosts(x, kh, err);
+  if (rc0) {
     libssh2_knownhost_free(kh);
-    return qt_fail(err, QT_ECONFIG, "board %s: cannot read known_hosts file %s: %s", x->b.name,
-                   x->b.known_hosts, access(x->b.known_hosts, R_OK) ? strerror(errno)
-                                                                    : "malformed");
+    return rc0;
   }
   struct libssh2_knownhost *found = NULL;
   int check = libssh2_knownhost_checkp(kh, x->b.host, x->b.port, key, len,
@@ -248,12 +327,18 @@ static int check_host_key(ssh_impl *x, qt_err *err) {
     char name[300];
     if (x->b.port == 22) snprintf(name, sizeof name, "%s", x->b.host);
     else snprintf(name, sizeof name, "[%s]:%d", x->b.host, x->b.port);
+    struct libssh2_knownhost *added = NULL;
+    char line[8192];
+    size_t line_len = 0;
     if (libssh2_knownhost_addc(kh, name, NULL, key, len, NULL, 0,
                                LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | kt,
-                               NULL) ||
-        libssh2_knownhost_writefile(kh, x->b.known_hosts, LIBSSH2_KNOWNHOST_FILE_OPENSSH))
-      rc = qt_fail(err, QT_EIO, "board %s: cannot add host key %s to %s", x->b.name, fp,
+                               &added) ||
+        libssh2_knownhost_writeline(kh, added, line, sizeof line, &line_len,
+                                    LIBSSH2_KNOWNHOST_FILE_OPENSSH))
+      rc = qt_fail(err, QT_EIO, "board %s: cannot format host key %s for %s", x->b.name, fp,
                    x->b.known_hosts);
+    else
+      rc = append_known_host(x, line, line_len, err);
   } else {
     rc = qt_fail(err, QT_ECONFIG, "board %s: cannot check host key %s of %s:%d against %s",
                  x->b.name, fp, x->b.host, x->b.port, x->b.known_hosts);
@@ -613,7 +698,6 @@ static int ssh_run_once(qt_runner *rn, const char *artifact, char *const args[],
 static int ssh_run(qt_runner *rn, const char *artifact, char *const args[], int timeout_ms,
                    qt_proc_result *r, qt_err *err) {
   ssh_impl *x = rn->impl;
-  if (x->b.run_timeout_s > 0) timeout_ms = x->b.run_timeout_s * 1000;
   int had_session = x->s != NULL;
   int rc = ssh_run_once(rn, artifact, args, timeout_ms, r, err);
   /* A persistent session may have dropped since the last run: reconnect once. */
@@ -649,7 +733,24 @@ static void ssh_destroy(qt_runner *rn) {
   free(rn);
 }
 
-static const qt_runner_ops ssh_ops = {"ssh", ensure_session, ssh_run, ssh_destroy, NULL};
+/* After a run timeout the session was dropped (it may be wedged): a board that takes a new
+ * session and runs `true` within its connect timeout still answers. */
+static int ssh_alive(qt_runner *rn, qt_err *err) {
+  ssh_impl *x = rn->impl;
+  int rc = ensure_session(rn, err);
+  if (rc) return rc;
+  qt_proc_result r;
+  memset(&r, 0, sizeof r);
+  rc = exec_command(x, "true", qt_now_ms() + x->b.connect_timeout_s * 1000.0, &r, err);
+  int ok = rc == 0 && !r.timed_out && r.exited && r.exit_code == 0;
+  if (rc == 0) qt_proc_result_free(&r);
+  if (ok) return 0;
+  disconnect(x);
+  return rc ? rc : qt_fail(err, QT_EIO, "board %s: `true` did not succeed", x->b.name);
+}
+
+static const qt_runner_ops ssh_ops = {"ssh", ensure_session, ssh_run, ssh_destroy, NULL,
+                                      ssh_alive};
 
 int qt_runner_global_init(qt_err *err) {
   int rc = libssh2_init(0);
