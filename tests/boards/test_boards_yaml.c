@@ -69,8 +69,21 @@ int main(void) {
                QT_ECONFIG);
   CHECK_MSG(strstr(err.msg, "field 'kind': expected local or ssh, got 'telnet'"), "%s", err.msg);
   CHECK_EQ_INT(load_text("boards: [\n", b, &err), QT_ECONFIG);
-  CHECK_MSG(strstr(err.msg, "malformed YAML"), "%s", err.msg);
+  CHECK_MSG(strstr(err.msg, "boards file: ") && strstr(err.msg, ":1:") && strstr(err.msg, "YAML syntax error"), "%s", err.msg);
   CHECK_EQ_INT(load_text("boards: []\n", b, &err), QT_ECONFIG);
+  /* A huge file is not read whole: the loader's cap */
+  char big[300];
+  snprintf(big, sizeof big, "%s/big.yaml", dir);
+  FILE *bf = fopen(big, "w");
+  CHECK(bf != NULL);
+  if (bf) {
+    fputs("boards:\n", bf);
+    for (int i = 0; i < (17 << 20) / 64; i++)
+      fputs("# padding padding padding padding padding padding padding pad\n", bf);
+    fclose(bf);
+  }
+  CHECK_EQ_INT(qt_boards_load(big, b, &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, big) && strstr(err.msg, "larger than"), "%s", err.msg);
   CHECK_EQ_INT(qt_boards_load("/nonexistent/boards.yaml", b, &err), QT_EIO);
   CHECK_MSG(strstr(err.msg, "/nonexistent/boards.yaml"), "%s", err.msg);
 

@@ -25,8 +25,8 @@ static int read_header(const char *path, char *expect, size_t cap, char *kind, s
   if (!ok || strncmp(l1, "# expect: ", 10) != 0 || strncmp(l2, "# kind: ", 8) != 0) return -1;
   l1[strcspn(l1, "\n")] = '\0';
   l2[strcspn(l2, "\n")] = '\0';
-  snprintf(expect, cap, "%s", l1 + 10);
-  snprintf(kind, kcap, "%s", l2 + 8);
+  if (snprintf(expect, cap, "%s", l1 + 10) >= (int)cap) return -1;
+  if (snprintf(kind, kcap, "%s", l2 + 8) >= (int)kcap) return -1;
   return expect[0] ? 0 : -1;
 }
 

@@ -41,7 +41,7 @@ static char *read_file(const char *path) {
 int main(void) {
   char dir[] = "/tmp/qtune-export-safety-XXXXXX";
   CHECK(mkdtemp(dir) != NULL);
-  char path[512], text[2048];
+  char path[700], text[2048];
   snprintf(path, sizeof path, "%s/models", dir);
   mkdir(path, 0755);
   snprintf(path, sizeof path, "%s/models/one.yaml", dir);

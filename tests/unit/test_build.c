@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../qt_test.h"
@@ -24,6 +25,15 @@ int main(void) {
   CHECK(system(cmd) == 0);
 
   qt_build_ctx *ctx = malloc(sizeof *ctx);
+  CHECK(qt_build_ctx_init(ctx, kernels, cache, &t, 120000, &err) == 0);
+  /* The cache's artifacts run as they are: it is created private, and one others may write
+   * is refused. */
+  struct stat st;
+  CHECK(stat(cache, &st) == 0 && (st.st_mode & 0777) == 0700);
+  CHECK(chmod(cache, 0777) == 0);
+  CHECK(qt_build_ctx_init(ctx, kernels, cache, &t, 120000, &err) == QT_EIO);
+  CHECK_MSG(strstr(err.msg, cache) && strstr(err.msg, "writable by others"), "%s", err.msg);
+  CHECK(chmod(cache, 0700) == 0);
   CHECK(qt_build_ctx_init(ctx, kernels, cache, &t, 120000, &err) == 0);
   qt_model m;
   CHECK(qt_model_from_workload("dwconv:s8:fp32:n1:i6x6x8:o6x6x8:k3x3:s1x1:d1x1:p1,1,1,1:m1", &m,

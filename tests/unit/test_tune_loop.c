@@ -17,6 +17,12 @@ typedef enum { SCRIPT_DECREASING, SCRIPT_INCREASING, SCRIPT_LUCKY } script_kind;
 
 #define FAKE_SEEN_MAX 32
 
+/* Which board served each run, in order, across the boards sharing it. */
+typedef struct fake_trace {
+  int n;
+  int board[64];
+} fake_trace;
+
 typedef struct fake_board {
   script_kind kind;
   uint64_t expected; /* the correct checksum of the workload being tuned */
@@ -31,6 +37,8 @@ typedef struct fake_board {
   int n_seen;
   char *seen[FAKE_SEEN_MAX];
   double first_ns[FAKE_SEEN_MAX];
+  fake_trace *trace; /* if set, each run appends id */
+  int id;
 } fake_board;
 
 /* LUCKY: the index of artifact in b->seen, or -1. */
@@ -51,6 +59,10 @@ static int fake_run(qt_runner *rn, const char *artifact, char *const args[], int
                     qt_proc_result *r, qt_err *err) {
   fake_board *b = rn->impl;
   int k = ++b->calls;
+  if (b->trace) {
+    int at = __atomic_fetch_add(&b->trace->n, 1, __ATOMIC_SEQ_CST);
+    if (at < 64) b->trace->board[at] = b->id;
+  }
   if (b->sleep_us) usleep((useconds_t)b->sleep_us);
   if (b->down) return qt_fail(err, QT_EIO, "board %s: connection lost", rn->name);
   if (b->stop && k == b->stop_at) *b->stop = 1;
@@ -218,6 +230,31 @@ int main(void) {
   CHECK_EQ_INT(st.measured, 8);
   CHECK_EQ_INT(pa.calls + pb.calls, 8);
   CHECK(pa.calls > 0 && pb.calls > 0);
+
+  /* The final re-measurement runs all its rounds on one board (times of two boards do not
+   * compare), though two are free. */
+  qt_model m3b;
+  CHECK(qt_model_from_workload("dwconv:s8:fp32:n1:i8x8x8:o6x6x8:k3x3:s1x1:d1x1:p0,0,0,0:m1",
+                               &m3b, &err) == 0);
+  fake_trace trace = {0, {0}};
+  fake_board qa = {.kind = SCRIPT_DECREASING, .sleep_us = 2000, .trace = &trace, .id = 1};
+  fake_board qb = qa;
+  qb.id = 2;
+  CHECK(qt_expected_checksum(&m3b.tasks[0].w, proto.data_seed, &qa.expected, &err) == 0);
+  qb.expected = qa.expected;
+  qt_runner rqa = {&fake_ops, "qa", &qa, {0, 0, 0}, 0}, rqb = {&fake_ops, "qb", &qb, {0, 0, 0}, 0};
+  qt_runner *pool_q[2] = {&rqa, &rqb};
+  o.trials = 6;
+  o.confirm = 3;
+  CHECK(qt_tune_model_boards(db, session, &m3b, bctx, pool_q, 2, &o, &st, &err) == 0);
+  CHECK_MSG(trace.n > 6 + 3 && trace.n <= 64, "%d runs", trace.n);
+  int other = 0;
+  for (int i = 7; i < trace.n && i < 64; i++) other += trace.board[i] != trace.board[6];
+  CHECK_MSG(other == 0, "%d of %d re-measurement runs on another board than the first",
+            other, trace.n - 6);
+  o.confirm = 0;
+  o.trials = 8;
+  qt_model_free(&m3b);
 
   /* A board that is down: its jobs go to the other board, nothing is lost. */
   qt_model m4;

@@ -139,9 +139,7 @@ static int yaml_error_to_qt(const yaml_parser_t *p, const char *path, const char
   }
 }
 
-/* Loads the single YAML document of path into doc (the caller deletes it on success). An
- * empty file, a file of only comments and a file with a second document are errors. */
-static int load_document(const char *path, yaml_document_t *doc, qt_err *err) {
+int qt_yaml_load(const char *path, yaml_document_t *doc, qt_err *err) {
   char *buf = NULL;
   size_t len = 0;
   int rc = read_file(path, &buf, &len, err);
@@ -589,7 +587,7 @@ static int parse_target(yctx *c, const yaml_node_t *root, qt_target *t) {
 int qt_target_load_file(const char *path, qt_target *t, qt_err *err) {
   if (!path || !t) return qt_fail(err, QT_EINVAL, "load target: NULL argument");
   yaml_document_t doc;
-  int rc = load_document(path, &doc, err);
+  int rc = qt_yaml_load(path, &doc, err);
   if (rc < 0) return rc;
   yctx c = {.path = path, .doc = &doc, .err = err, .where = ""};
   qt_target tmp;
@@ -880,7 +878,7 @@ int qt_model_load_file(const char *path, qt_model *m, qt_err *err) {
   if (!path || !m) return qt_fail(err, QT_EINVAL, "load model: NULL argument");
   memset(m, 0, sizeof *m);
   yaml_document_t doc;
-  int rc = load_document(path, &doc, err);
+  int rc = qt_yaml_load(path, &doc, err);
   if (rc < 0) return rc;
   yctx c = {.path = path, .doc = &doc, .err = err, .where = ""};
   rc = parse_model(&c, yaml_document_get_root_node(&doc), m);

@@ -80,4 +80,11 @@ void qt_data_dir(const char *env, const char *sub, const char *compiled, char *b
  * into buf. */
 int qt_config_list(const char *configs_dir, const char *sub, char *buf, size_t cap, qt_err *err);
 
+/* Loads the single YAML document of the file at path into doc (the caller deletes it with
+ * yaml_document_delete on success): the one YAML reader of every qtune file (targets, models,
+ * boards). A file over 16 MiB, an empty file, a file of only comments and a file with a second
+ * document are errors; syntax errors name path:line:column. */
+typedef struct yaml_document_s yaml_document_t;
+int qt_yaml_load(const char *path, yaml_document_t *doc, qt_err *err);
+
 #endif

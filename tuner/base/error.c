@@ -24,8 +24,12 @@ int qt_err_wrap(qt_err *e, const char *fmt, ...) {
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
   memcpy(old, e->msg, sizeof old);
-  snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old);
+  qt_mark_cut(e->msg, sizeof e->msg, snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old));
   return e->code;
+}
+
+void qt_mark_cut(char *buf, size_t cap, int n) {
+  if (n >= 0 && (size_t)n >= cap && cap >= 4) memcpy(buf + cap - 4, "...", 4);
 }
 
 const char *qt_strerror(int code) {

@@ -43,6 +43,12 @@ int qt_fail(qt_err *e, int code, const char *fmt, ...) __attribute__((format(pri
 int qt_err_wrap(qt_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *qt_strerror(int code); /* default text of a code */
+
+/* For texts where cutting is intended (messages that quote a compiler's or a board's stderr):
+ * n is snprintf's result into buf[cap]; a cut text gets "..." at its end, so a reader sees it
+ * was cut. The build has -Wformat-truncation on: any other snprintf either cannot be cut or
+ * checks its result. */
+void qt_mark_cut(char *buf, size_t cap, int n);
 const char *qt_errname(int code);  /* "QT_EINVAL" etc. */
 
 void qt_err_clear(qt_err *e);

@@ -64,6 +64,12 @@ static int list_headers(const char *dir, char *names[], int max, int *n, qt_err 
     if (len > 2 && strcmp(e->d_name + len - 2, ".h") == 0) names[(*n)++] = strdup(e->d_name);
   }
   closedir(d);
+  for (int i = 0; i < *n; i++)
+    if (!names[i]) {
+      for (int k = 0; k < *n; k++) free(names[k]);
+      *n = 0;
+      return qt_fail(err, QT_ENOMEM, "out of memory listing %s", dir);
+    }
   qsort(names, (size_t)*n, sizeof names[0], cmp_str);
   return 0;
 }
@@ -96,6 +102,14 @@ static void free_argv(char **argv, int argc) {
   for (int i = 0; i < argc; i++) free(argv[i]);
 }
 
+/* argv is filled with strdup'd words: a NULL among the first argc (strdup out of memory)
+ * would end the command early, so it is refused before the command runs. */
+static int argv_ready(char **argv, int argc, qt_err *err) {
+  for (int i = 0; i < argc; i++)
+    if (!argv[i]) return qt_fail(err, QT_ENOMEM, "out of memory building a compiler command");
+  return 0;
+}
+
 /* Appends "<compiler> <cflags>" to argv: the one way a target's compiler is run (the
  * compiler as one program name, its flags split on blanks). */
 static int target_compiler(const qt_target *t, char **argv, int *argc, int max, qt_err *err) {
@@ -122,8 +136,10 @@ static int compile_prefix(const qt_build_ctx *ctx, char **argv, int *argc, int m
 static int build_harness_objects(qt_build_ctx *ctx, qt_err *err) {
   for (size_t i = 0; i < N_HARNESS_OBJECTS; i++) {
     const char *base = strrchr(harness_sources[i], '/') + 1;
-    snprintf(ctx->objects[i], sizeof ctx->objects[i], "%s/%016llx-%.*s.o", ctx->cache_dir,
-             (unsigned long long)ctx->common_hash, (int)(strlen(base) - 2), base);
+    if (snprintf(ctx->objects[i], sizeof ctx->objects[i], "%s/%016llx-%.*s.o", ctx->cache_dir,
+                 (unsigned long long)ctx->common_hash, (int)(strlen(base) - 2),
+                 base) >= (int)sizeof ctx->objects[i])
+      return qt_fail(err, QT_EINVAL, "cache directory %s: path too long", ctx->cache_dir);
     if (access(ctx->objects[i], R_OK) == 0) continue;
     char tmp[QT_PATH_MAX + 64], src[QT_PATH_MAX + 64];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", ctx->objects[i], (long)getpid());
@@ -137,6 +153,7 @@ static int build_harness_objects(qt_build_ctx *ctx, qt_err *err) {
     argv[argc++] = strdup(tmp);
     argv[argc] = NULL;
     qt_proc_result r;
+    if (!rc) rc = argv_ready(argv, argc, err);
     if (!rc) rc = qt_proc_run(argv, ctx->timeout_ms, 1 << 16, &r, err);
     free_argv(argv, argc);
     if (rc) return qt_err_wrap(err, "compiling %s", src);
@@ -208,11 +225,14 @@ static int template_manifest(const char *kernels_dir, const qt_template_def *tpl
 int qt_build_ctx_init(qt_build_ctx *ctx, const char *kernels_dir, const char *cache_dir,
                       const qt_target *t, int timeout_ms, qt_err *err) {
   memset(ctx, 0, sizeof *ctx);
-  snprintf(ctx->kernels_dir, sizeof ctx->kernels_dir, "%s", kernels_dir);
-  snprintf(ctx->cache_dir, sizeof ctx->cache_dir, "%s", cache_dir);
+  if (snprintf(ctx->kernels_dir, sizeof ctx->kernels_dir, "%s", kernels_dir) >=
+          (int)sizeof ctx->kernels_dir ||
+      snprintf(ctx->cache_dir, sizeof ctx->cache_dir, "%s", cache_dir) >=
+          (int)sizeof ctx->cache_dir)
+    return qt_fail(err, QT_EINVAL, "kernels directory or build cache path too long");
   ctx->target = *t;
   ctx->timeout_ms = timeout_ms;
-  int rc = qt_mkdir_p(cache_dir, err);
+  int rc = qt_mkdir_private(cache_dir, err);
   if (rc) return qt_err_wrap(err, "build cache");
 
   char *argv[] = {ctx->target.compiler, "--version", NULL};
@@ -352,8 +372,9 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
   memset(out, 0, sizeof *out);
   qt_variant_source_hash(ctx, w, c, out->source_hash);
   uint64_t key = qt_hash64(out->source_hash, 16, ctx->common_hash);
-  snprintf(out->path, sizeof out->path, "%s/%016llx-%s.bin", ctx->cache_dir,
-           (unsigned long long)key, c->tpl->name);
+  if (snprintf(out->path, sizeof out->path, "%s/%016llx-%s.bin", ctx->cache_dir,
+               (unsigned long long)key, c->tpl->name) >= (int)sizeof out->path)
+    return qt_fail(err, QT_EINVAL, "cache directory %s: path too long", ctx->cache_dir);
   if (access(out->path, X_OK) == 0) {
     out->cached = 1;
     out->status = QT_STATUS_OK;
@@ -404,7 +425,8 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
   }
 
   qt_proc_result r;
-  rc = qt_proc_run(argv, ctx->timeout_ms, 1 << 16, &r, err);
+  rc = argv_ready(argv, argc, err);
+  if (!rc) rc = qt_proc_run(argv, ctx->timeout_ms, 1 << 16, &r, err);
   free_argv(argv, argc);
   if (rc) return qt_err_wrap(err, "building %s", c->tpl->name);
   out->build_ms = r.wall_ms;
@@ -414,13 +436,15 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
   } else if (!r.exited) {
     /* Not the deadline's kill: the machine's (the OOM killer's SIGKILL, most often). */
     out->status = QT_STATUS_BUILD_KILLED;
-    snprintf(out->error, sizeof out->error, "compiler killed by signal %d (out of memory?): %s",
-             r.signal, r.err);
+    qt_mark_cut(out->error, sizeof out->error,
+                snprintf(out->error, sizeof out->error,
+                         "compiler killed by signal %d (out of memory?): %s", r.signal, r.err));
   } else if (r.exit_code != 0) {
     out->status = QT_STATUS_COMPILE_ERROR;
     char how[128];
     qt_proc_describe(&r, ctx->timeout_ms, how, sizeof how);
-    snprintf(out->error, sizeof out->error, "%s: %s", how, r.err);
+    qt_mark_cut(out->error, sizeof out->error,
+                snprintf(out->error, sizeof out->error, "%s: %s", how, r.err));
   } else if (rename(tmp, out->path) != 0) {
     rc = qt_fail(err, QT_EIO, "cannot store artifact %s: %s", out->path, strerror(errno));
   } else {
@@ -450,6 +474,7 @@ int qt_build_check_program(const qt_target *t, const char *dir, char *out, size_
   }
   argv[argc] = NULL;
   qt_proc_result r;
+  if (!rc) rc = argv_ready(argv, argc, err);
   if (!rc && (rc = qt_proc_run(argv, 120000, 1 << 16, &r, err)) == 0) {
     if (!r.exited || r.exit_code != 0)
       rc = qt_fail(err, QT_EBUILD, "cannot build the check program for %s with %s: %.300s",

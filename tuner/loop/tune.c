@@ -36,6 +36,7 @@ typedef struct build_job {
   qt_proc_result r;         /* the run, when state is JOB_RAN */
   int timeout_ms;           /* the run limit it ran under (the board's own, else the run's) */
   qt_runner *board;         /* the board that ran it */
+  qt_runner *only;          /* when set, only this board may run it (re-measurement rounds) */
   int dispatched;           /* handed to the board pool */
   int answered;             /* a replay board answered it: outcome holds the record */
   int missing;              /* a replay board's log lacks it: nothing to record */
@@ -93,6 +94,21 @@ static build_job *pop(build_job **head, build_job **tail) {
     if (!*head) *tail = NULL;
   }
   return j;
+}
+
+/* The first queued job board rn may run (one not kept for another board), unlinked; NULL if
+ * none. With peek, it stays queued. */
+static build_job *take_for(build_job **head, build_job **tail, const qt_runner *rn, int peek) {
+  build_job *prev = NULL;
+  for (build_job *j = *head; j; prev = j, j = j->next) {
+    if (j->only && j->only != rn) continue;
+    if (peek) return j;
+    if (prev) prev->next = j->next;
+    else *head = j->next;
+    if (*tail == j) *tail = prev;
+    return j;
+  }
+  return NULL;
 }
 
 /* ---- build pool --------------------------------------------------------------------- */
@@ -167,12 +183,15 @@ static void *board_main(void *arg) {
   const qt_tune_options *o = e->o;
   pthread_mutex_lock(&e->mu);
   for (;;) {
-    while (!e->shutdown && (!e->run_head || qt_now_ms() < bw->retry_at)) {
-      if (e->run_head) backoff_wait(e, bw->retry_at);
+    build_job *mine;
+    while (!e->shutdown &&
+           (!(mine = take_for(&e->run_head, &e->run_tail, bw->rn, 1)) ||
+            qt_now_ms() < bw->retry_at)) {
+      if (mine) backoff_wait(e, bw->retry_at);
       else pthread_cond_wait(&e->board_cv, &e->mu);
     }
     if (e->shutdown) break;
-    build_job *j = pop(&e->run_head, &e->run_tail);
+    build_job *j = take_for(&e->run_head, &e->run_tail, bw->rn, 0);
     j->state = JOB_RUNNING;
     bw->busy = 1;
     pthread_mutex_unlock(&e->mu);
@@ -217,6 +236,8 @@ static void *board_main(void *arg) {
     if (bw->failures >= QT_BOARD_MAX_FAILURES) {
       bw->given_up = 1;
       e->n_given_up++;
+      for (build_job *q = e->run_head; q; q = q->next) /* kept for it: any board will do now */
+        if (q->only == bw->rn) q->only = NULL;
       if (o->log)
         fprintf(o->log, "tune: board %s is down (%d failures in a row), giving up on it: %s\n",
                 bw->rn->name, bw->failures, err.msg);
@@ -332,7 +353,8 @@ static int record_job(qt_db *db, int64_t session, const qt_task *task, const qt_
   if (j->rc) return qt_fail(err, j->rc, "%s", j->err.msg);
   if (j->art.status != QT_STATUS_OK) {
     out->m.status = j->art.status;
-    snprintf(out->error, sizeof out->error, "%s", j->art.error);
+    qt_mark_cut(out->error, sizeof out->error,
+                snprintf(out->error, sizeof out->error, "%s", j->art.error));
   } else if (j->answered) {
     *out = j->outcome;
     out->m.error = out->error[0] ? out->error : NULL;
@@ -399,8 +421,9 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
  * sample. So at the end of a task that measured something new, the best configs within
  * QT_CONFIRM_MARGIN of the best are measured again against each other, in
  * QT_CONFIRM_ROUNDS interleaved rounds (the order rotates each round so that no config always
- * follows the same neighbour), each on the same board; the lowest median over the rounds
- * wins and is recorded as the task's verdict, which qt_db_best then answers. Every run is
+ * follows the same neighbour), all on the board that ran the first of them (another only if
+ * that one is given up); the config with the lowest median over its rounds wins and is
+ * recorded as the task's verdict, which qt_db_best then answers. Every run is
  * also an ordinary measurement in the log. Runners-up further behind than the margin are not
  * re-measured: noise of that size would be a broken protocol, not a close call. */
 #define QT_CONFIRM_MARGIN 1.15
@@ -410,19 +433,22 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
 /* Builds and runs one job to the end, alone on the engine (the pools are idle between the
  * search and this): its build, then a run on the first free board. *out is the finished job
  * (JOB_RAN, or built with a failed build), or NULL with an error when every board is down. */
-static int run_alone(engine *e, const qt_workload *w, const qt_config *c, build_job **out,
-                     qt_err *err) {
+static int run_alone(engine *e, const qt_workload *w, const qt_config *c, qt_runner *only,
+                     build_job **out, qt_err *err) {
   *out = NULL;
   build_job *j = calloc(1, sizeof *j);
   if (!j) return qt_fail(err, QT_ENOMEM, "out of memory");
   j->w = w;
   j->config = *c;
+  j->only = only;
   j->state = JOB_BUILDING;
   pthread_mutex_lock(&e->mu);
   push(&e->todo_head, &e->todo_tail, j);
   pthread_cond_signal(&e->build_cv);
   while (j->state == JOB_BUILDING) pthread_cond_wait(&e->main_cv, &e->mu);
   if (j->rc == 0 && j->art.status == QT_STATUS_OK) {
+    for (int b = 0; b < e->n_boards; b++) /* a board given up since: any other will do */
+      if (e->boards[b].rn == j->only && e->boards[b].given_up) j->only = NULL;
     j->state = JOB_QUEUED;
     j->dispatched = 1;
     push(&e->run_head, &e->run_tail, j);
@@ -537,13 +563,15 @@ static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const q
             (QT_CONFIRM_MARGIN - 1) * 100, QT_CONFIRM_ROUNDS);
     fflush(o->log);
   }
+  qt_runner *board = NULL; /* every round on one board: times of two boards do not compare */
   for (int r = 0; r < QT_CONFIRM_ROUNDS && !rc; r++) {
     for (int i = 0; i < n && !rc; i++) {
       if (o->stop && *o->stop) return 0; /* no verdict from a partial re-measurement */
       candidate *c = &cand[(i + r) % n];
       if (c->failed) continue;
       build_job *j;
-      if ((rc = run_alone(e, &task->w, &c->config, &j, err))) break;
+      if ((rc = run_alone(e, &task->w, &c->config, board, &j, err))) break;
+      if (j->dispatched && j->board) board = j->board;
       qt_outcome out;
       rc = record_job(db, session, task, bctx, o, protocol, expected, j, c->knobs, &out, err);
       qt_proc_result_free(&j->r);

@@ -1,6 +1,9 @@
-/* boards.c — the boards-file loader of boards.h: libyaml's document API, every field checked
- * with its line and column in the message, libyaml's own errors mapped through one function. */
+/* boards.c — the boards-file loader of boards.h: the file read by the one YAML reader
+ * (qt_yaml_load: size cap, syntax errors with positions), every field checked with its line
+ * and column in the message. */
 #include "tuner/run/boards.h"
+
+#include "tuner/base/config.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -16,14 +19,6 @@ typedef struct bctx {
   yaml_document_t *doc;
   qt_err *err;
 } bctx;
-
-/* The one place libyaml's parser errors become qtune errors. */
-static int yaml_error_to_qt(const yaml_parser_t *p, const char *path, qt_err *err) {
-  const char *what = p->error == YAML_MEMORY_ERROR ? "out of memory" : "malformed YAML";
-  return qt_fail(err, p->error == YAML_MEMORY_ERROR ? QT_ENOMEM : QT_ECONFIG,
-                 "cannot read %s:%zu:%zu: %s: %s", path, p->problem_mark.line + 1,
-                 p->problem_mark.column + 1, what, p->problem ? p->problem : "parse error");
-}
 
 static int fail_at(const bctx *c, const yaml_node_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -159,24 +154,9 @@ static int parse_board(const bctx *c, const yaml_node_t *map, qt_board_def *b) {
 
 int qt_boards_load(const char *path, qt_boards *out, qt_err *err) {
   memset(out, 0, sizeof *out);
-  FILE *f = fopen(path, "rb");
-  if (!f) return qt_fail(err, QT_EIO, "cannot read boards file %s: %s", path, strerror(errno));
-  yaml_parser_t parser;
   yaml_document_t doc;
-  if (!yaml_parser_initialize(&parser)) {
-    fclose(f);
-    return qt_fail(err, QT_ENOMEM, "cannot read %s: out of memory", path);
-  }
-  yaml_parser_set_input_file(&parser, f);
-  int rc = 0;
-  if (!yaml_parser_load(&parser, &doc)) {
-    rc = yaml_error_to_qt(&parser, path, err);
-    yaml_parser_delete(&parser);
-    fclose(f);
-    return rc;
-  }
-  yaml_parser_delete(&parser);
-  fclose(f);
+  int rc = qt_yaml_load(path, &doc, err);
+  if (rc) return qt_err_wrap(err, "boards file");
   bctx c = {path, &doc, err};
   yaml_node_t *root = yaml_document_get_root_node(&doc);
   yaml_node_t *list = NULL;

@@ -220,14 +220,16 @@ void qt_judge_run(const qt_proc_result *r, int timed, int timeout_ms, uint64_t e
   if (!parsed || strcmp(hr.status, "ok") != 0 || r->signal || !r->exited || r->exit_code != 0) {
     m->status = parsed && strcmp(hr.status, "wrong_answer") == 0 ? QT_STATUS_WRONG_ANSWER
                                                                   : QT_STATUS_RUNTIME_ERROR;
+    int n;
     if (parsed && strcmp(hr.status, "ok") != 0)
-      snprintf(o->error, sizeof o->error, "%s: %s %s (%s)", how, hr.reason, hr.detail,
-               r->err);
+      n = snprintf(o->error, sizeof o->error, "%s: %s %s (%s)", how, hr.reason, hr.detail,
+                   r->err);
     else if (!parsed)
-      snprintf(o->error, sizeof o->error, "%s: %s; stderr: %s", how, perr.msg, r->err);
+      n = snprintf(o->error, sizeof o->error, "%s: %s; stderr: %s", how, perr.msg, r->err);
     else
-      snprintf(o->error, sizeof o->error, "%s after printing an ok result; stderr: %s", how,
-               r->err);
+      n = snprintf(o->error, sizeof o->error, "%s after printing an ok result; stderr: %s", how,
+                   r->err);
+    qt_mark_cut(o->error, sizeof o->error, n);
     return;
   }
   m->checksum = hr.checksum;

@@ -481,8 +481,13 @@ static int ensure_session(qt_runner *rn, qt_err *err) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     char dir[QT_PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/qtune-%.32s-%d-%.32s-%lx%lx", x->b.workdir, host, (int)getpid(),
-             x->b.name, (long)ts.tv_sec, (long)(ts.tv_nsec & 0xfffff));
+    if (snprintf(dir, sizeof dir, "%s/qtune-%.32s-%d-%.32s-%lx%lx", x->b.workdir, host,
+                 (int)getpid(), x->b.name, (long)ts.tv_sec,
+                 (long)(ts.tv_nsec & 0xfffff)) >= (int)sizeof dir) {
+      rc = qt_fail(err, QT_ECONFIG, "board %s: workdir %s: path too long", x->b.name,
+                   x->b.workdir);
+      goto fail;
+    }
     SSH_RETRY(x, deadline, rc, libssh2_sftp_mkdir_ex(x->sftp, dir, (unsigned)strlen(dir), 0700));
     if (rc) goto ssh_fail;
     snprintf(x->rundir, sizeof x->rundir, "%s", dir);

@@ -14,4 +14,9 @@ double qt_now_ms(void);
  * naming the component that could not be created. */
 int qt_mkdir_p(const char *path, qt_err *err);
 
+/* A directory whose contents the process will trust (the artifact cache: its files are run
+ * as they are): created (with its parents) mode 0700 if missing; refused when it exists but
+ * belongs to another user or is writable by group or others. */
+int qt_mkdir_private(const char *path, qt_err *err);
+
 #endif
