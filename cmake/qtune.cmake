@@ -39,14 +39,6 @@ function(qtune_add_tuned_kernels name)
       message(FATAL_ERROR "qtune_add_tuned_kernels(${name}): ${required} is required")
     endif()
   endforeach()
-  # LAYERS takes every word up to the next keyword, so a misspelt keyword after it would pass
-  # as a layer name; a word in capitals is named as a keyword if the export then fails.
-  set(suspects "")
-  foreach(layer IN LISTS ARG_LAYERS)
-    if(layer MATCHES "^[A-Z][A-Z0-9_]*$")
-      list(APPEND suspects "${layer}")
-    endif()
-  endforeach()
   foreach(opt TUNE CONFIGS KERNELS)
     set(default_TUNE ${QTUNE_EXECUTABLE})
     set(default_CONFIGS ${QTUNE_CONFIGS_DIR})
@@ -83,6 +75,15 @@ function(qtune_add_tuned_kernels name)
   # them; the build-time export below rewrites their contents when the log changes.
   execute_process(COMMAND ${cmd} RESULT_VARIABLE rc ERROR_VARIABLE errors)
   if(NOT rc EQUAL 0)
+    # LAYERS takes every word up to the next keyword, so a misspelt keyword after it passes
+    # as a layer name: a word in capitals the export calls an unknown layer is named as one.
+    set(suspects "")
+    foreach(layer IN LISTS ARG_LAYERS)
+      string(FIND "${errors}" "unknown layer '${layer}'" at)
+      if(layer MATCHES "^[A-Z][A-Z0-9_]*$" AND at GREATER_EQUAL 0)
+        list(APPEND suspects "${layer}")
+      endif()
+    endforeach()
     if(suspects)
       string(REPLACE ";" " " suspects "${suspects}")
       message(FATAL_ERROR "qtune_add_tuned_kernels(${name}): unknown keyword ${suspects} "
