@@ -278,6 +278,12 @@ fw-host/firmware > fw-host.out
 check "firmware (host) exits 0" [ $? -eq 0 ]
 check "firmware (host): 3 checksums match" grep -q '^total .* us, 3/3 checksums match$' fw-host.out
 check "firmware (host) prints per-layer times" [ "$(grep -cE '^layer +[0-9]+ .* us  checksum [0-9a-f]{16} == [0-9a-f]{16}  ok$' fw-host.out)" -eq 3 ]
+# the same against the build tree's package config (-Dqtune_DIR=<build>), no install
+cmake -S "$SRC/examples/firmware" -B fw-tree "${fw[@]:1}" -Dqtune_DIR="$BUILD" > fw-tree.log 2>&1 &&
+  cmake --build fw-tree -j2 >> fw-tree.log 2>&1
+check "firmware builds against the build tree" [ $? -eq 0 ]
+check "it links the build tree's qtkernels" grep -q "$BUILD/libqtkernels.a" fw-tree/CMakeFiles/firmware.dir/link.txt
+check "firmware (build tree): 3 checksums match" bash -c "fw-tree/firmware | grep -q '^total .* us, 3/3 checksums match$'"
 cmake -S "$SRC/examples/firmware" -B fw-a76 "${fw[@]}" -DQT_FW_TARGET=cortex-a76 \
   -DCMAKE_TOOLCHAIN_FILE="$work/prefix/share/qtune/toolchains/aarch64-linux-gnu.cmake" > fw-a76.log 2>&1 &&
   cmake --build fw-a76 -j2 >> fw-a76.log 2>&1
