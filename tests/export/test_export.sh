@@ -6,9 +6,9 @@
 # program, an fp32 export through REQUANT after LAYERS, qtune::kernels' reference and
 # qt_quantize_multiplier, generic/qt_tuned.h only through <name>_generic and never two of
 # them, unknown keywords refused by name, the installed toolchain file), the firmware example
-# for the host and for cortex-a76 under qemu with the installed toolchain file (every
-# checksum matches, rebuilt when the log changes), and refusal naming layer and file after a
-# kernel source is edited.
+# for the host (installed, and against the build tree's package config) and for cortex-a76
+# under qemu with the installed toolchain file (every checksum matches, rebuilt when the log
+# changes), and refusal naming layer and file after a kernel source is edited.
 # usage: test_export.sh <tune> <qtune source dir> <qtune build dir>
 set -u
 TUNE=$1
