@@ -54,9 +54,8 @@ int qt_conv_desc_check(const qt_conv_desc *d) {
   } else if (p->depth_multiplier != 1) {
     return QT_KERNEL_ESHAPE;
   }
-  /* Accumulators are int32. With zero points folded into the bias, a partial sum is bounded
-   * by |bias| + 2 * K * 255 * 255 for reduction depth K; K <= QT_MAX_REDUCTION and
-   * |bias| <= 2^24 keep it below 2^31 for every input. */
+  /* Accumulators are int32: K bounds what the bias may be (qt_conv_bias_limit), and past
+   * QT_MAX_REDUCTION not even a zero bias keeps every partial sum inside int32. */
   int64_t k = (int64_t)p->kernel_h * p->kernel_w * (p->op == QT_OP_CONV2D ? d->in.c : 1);
   if (k > QT_MAX_REDUCTION) return QT_KERNEL_ESHAPE;
   /* Keep every tensor index inside int32 arithmetic. The products are checked step by step:
@@ -83,8 +82,13 @@ int qt_quant_params_check(const qt_conv_desc *d, const qt_quant_params *q) {
   } else {
     return QT_KERNEL_EINVAL;
   }
-  if (q->input_zp < lo || q->input_zp > hi || q->output_zp < lo || q->output_zp > hi ||
-      q->act_min < lo || q->act_max > hi || q->act_min > q->act_max)
+  if (q->input_zp < lo || q->input_zp > hi) return QT_KERNEL_EINVAL;
+  /* An int32 output has no zero point and no clamp: nonzero values would be dropped. */
+  if (q->requant == QT_REQUANT_NONE)
+    return q->output_zp == 0 && q->act_min == 0 && q->act_max == 0 ? QT_KERNEL_OK
+                                                                   : QT_KERNEL_EINVAL;
+  if (q->output_zp < lo || q->output_zp > hi || q->act_min < lo || q->act_max > hi ||
+      q->act_min > q->act_max)
     return QT_KERNEL_EINVAL;
   if (q->requant == QT_REQUANT_FIXEDPOINT) {
     if (!q->multiplier || !q->shift) return QT_KERNEL_EINVAL;
@@ -97,6 +101,16 @@ int qt_quant_params_check(const qt_conv_desc *d, const qt_quant_params *q) {
   } else {
     return QT_KERNEL_EINVAL;
   }
+  return QT_KERNEL_OK;
+}
+
+int qt_conv_bias_check(const qt_conv_desc *d, const int32_t *bias) {
+  if (!d) return QT_KERNEL_EINVAL;
+  const int64_t limit = qt_conv_bias_limit(d);
+  if (limit < 0) return QT_KERNEL_EINVAL;
+  if (!bias) return QT_KERNEL_OK;
+  for (int32_t oc = 0; oc < d->out.c; oc++)
+    if (bias[oc] < -limit || bias[oc] > limit) return QT_KERNEL_EINVAL;
   return QT_KERNEL_OK;
 }
 

@@ -18,8 +18,8 @@ static int32_t ref_load(const void *t, size_t i, int32_t dtype) {
  * A tap with iy or ix outside the input reads the padding value input_zp and so adds nothing;
  * it is skipped. conv2d sums ic over [0, in.c) with w = weights[oc][ky][kx][ic] (OHWI);
  * depthwise has the single ic = oc / depth_multiplier with w = weights[ky][kx][oc] (1HWO).
- * No partial sum overflows int32: |term| <= 255 * 255, K <= QT_MAX_REDUCTION terms and
- * |bias| <= QT_MAX_BIAS (checked by the caller) stay below 2^31. */
+ * No partial sum overflows int32: |term| <= 255 * 255 and the caller checked |bias| against
+ * qt_conv_bias_limit, which leaves room for 2 * K such terms. */
 static int32_t ref_acc(const qt_conv_desc *d, const qt_quant_params *q, const void *x,
                        const void *w, int32_t bias, int32_t n, int32_t oy, int32_t ox,
                        int32_t oc) {
@@ -58,8 +58,9 @@ static int32_t ref_requant(const qt_quant_params *q, int32_t acc, int32_t oc) {
 }
 
 /* Contract in qt_kernels.h. Besides the desc and quant param checks it returns
- * QT_KERNEL_EINVAL for a NULL tensor or a bias outside [-QT_MAX_BIAS, QT_MAX_BIAS], the bound
- * under which int32 accumulation provably cannot overflow (see ref_acc). */
+ * QT_KERNEL_EINVAL for a NULL tensor or a bias beyond qt_conv_bias_limit, the bound under
+ * which int32 accumulation provably cannot overflow (see ref_acc). QT_REQUANT_NONE writes the
+ * accumulator itself, as int32. */
 int qt_ref_conv(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
                 const void *weights, const int32_t *bias, void *output) {
   int rc = qt_conv_desc_check(d);
@@ -67,14 +68,18 @@ int qt_ref_conv(const qt_conv_desc *d, const qt_quant_params *q, const void *inp
   rc = qt_quant_params_check(d, q);
   if (rc != QT_KERNEL_OK) return rc;
   if (!input || !weights || !bias || !output) return QT_KERNEL_EINVAL;
-  for (int32_t oc = 0; oc < d->out.c; oc++)
-    if (bias[oc] < -QT_MAX_BIAS || bias[oc] > QT_MAX_BIAS) return QT_KERNEL_EINVAL;
+  rc = qt_conv_bias_check(d, bias);
+  if (rc != QT_KERNEL_OK) return rc;
   size_t o = 0; /* NHWC: oc is the fastest index, so outputs are written in order */
   for (int32_t n = 0; n < d->out.n; n++)
     for (int32_t oy = 0; oy < d->out.h; oy++)
       for (int32_t ox = 0; ox < d->out.w; ox++)
         for (int32_t oc = 0; oc < d->out.c; oc++, o++) {
           const int32_t acc = ref_acc(d, q, input, weights, bias[oc], n, oy, ox, oc);
+          if (q->requant == QT_REQUANT_NONE) {
+            ((int32_t *)output)[o] = acc;
+            continue;
+          }
           const int32_t v = ref_requant(q, acc, oc); /* inside [act_min, act_max] */
           if (q->dtype == QT_DTYPE_S8)
             ((int8_t *)output)[o] = (int8_t)v;

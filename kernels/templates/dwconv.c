@@ -255,7 +255,7 @@ size_t QT_FN(scratch_size)(const qt_conv_desc *d) { return dw_prepad_bytes(d) + 
  * from compiled-in shapes. */
 int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
                 const int32_t *bias, void *packed) {
-  const int rc = qt_tpl_check_pack(d, q, weights, packed, QT_OP_DEPTHWISE, 0);
+  const int rc = qt_tpl_check_pack(d, q, weights, bias, packed, QT_OP_DEPTHWISE, 0);
   if (rc != QT_KERNEL_OK) return rc;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const size_t oc_n = (size_t)S_OUT_C(d), taps = (size_t)S_KH(d) * (size_t)S_KW(d);

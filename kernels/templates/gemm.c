@@ -286,7 +286,7 @@ static void gm_put_weight(const qt_conv_desc *d, void *pw, size_t k, size_t j, i
  * from compiled-in shapes. */
 int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
                 const int32_t *bias, void *packed) {
-  const int rc = qt_tpl_check_pack(d, q, weights, packed, QT_OP_CONV2D, GM_ISA_S8_ONLY);
+  const int rc = qt_tpl_check_pack(d, q, weights, bias, packed, QT_OP_CONV2D, GM_ISA_S8_ONLY);
   if (rc != QT_KERNEL_OK) return rc;
   qt_tpl_pack_blocks(d, q, weights, bias, packed, GM_NR, gm_block_bytes(d), GM_FOLD,
                      gm_put_weight);

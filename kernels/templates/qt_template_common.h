@@ -48,24 +48,34 @@
 
 /* ---- Argument checks ---------------------------------------------------------------------- */
 
-/* The checks of pack() and run() after their NULL checks: QT_KERNEL_ESHAPE unless d is op
- * (conv2d with depth multiplier 1) and matches the compiled-in shapes, QT_KERNEL_EINVAL for
- * a dtype other than s8 and u8, or other than s8 when the micro-kernel computes s8 only. */
+/* The checks of pack() and run() after their NULL checks: QT_KERNEL_EINVAL for a scheme
+ * other than fixedpoint and fp32 (QT_REQUANT_NONE's int32 output is the reference's only,
+ * qt_kernels.h), QT_KERNEL_ESHAPE unless d is op (conv2d with depth multiplier 1) and matches
+ * the compiled-in shapes, QT_KERNEL_EINVAL for a dtype other than s8 and u8, or other than s8
+ * when the micro-kernel computes s8 only. */
 QT_TPL_INLINE int qt_tpl_check_problem(const qt_conv_desc *d, const qt_quant_params *q,
                                        qt_op op, int s8_only) {
+  if (q->requant != QT_REQUANT_FIXEDPOINT && q->requant != QT_REQUANT_FP32)
+    return QT_KERNEL_EINVAL;
   if (!qt_shape_matches(d, q) || (int)S_OP(d) != (int)op || (op == QT_OP_CONV2D && S_DM(d) != 1))
     return QT_KERNEL_ESHAPE;
   if (S_DTYPE(q) != QT_DTYPE_S8 && (s8_only || S_DTYPE(q) != QT_DTYPE_U8)) return QT_KERNEL_EINVAL;
   return QT_KERNEL_OK;
 }
 
-/* Every argument check of pack(): NULL pointers, then qt_tpl_check_problem. Returns
- * QT_KERNEL_OK or the code pack() returns. */
+/* Every argument check of pack(): NULL pointers, qt_tpl_check_problem, then the bias rule of
+ * qt_kernels.h (the one the reference applies; bias NULL is all zero). Returns QT_KERNEL_OK
+ * or the code pack() returns. */
 QT_TPL_INLINE int qt_tpl_check_pack(const qt_conv_desc *d, const qt_quant_params *q,
-                                    const void *weights, const void *packed, qt_op op,
-                                    int s8_only) {
+                                    const void *weights, const int32_t *bias,
+                                    const void *packed, qt_op op, int s8_only) {
   if (!d || !q || !weights || !packed) return QT_KERNEL_EINVAL;
-  return qt_tpl_check_problem(d, q, op, s8_only);
+  const int rc = qt_tpl_check_problem(d, q, op, s8_only);
+  if (rc != QT_KERNEL_OK || !bias) return rc;
+  const int64_t limit = qt_conv_bias_limit(d);
+  for (int32_t oc = 0; oc < S_OUT_C(d); oc++)
+    if (bias[oc] < -limit || bias[oc] > limit) return QT_KERNEL_EINVAL;
+  return QT_KERNEL_OK;
 }
 
 /* Every argument check of run(): NULL pointers (scratch may be NULL only when scratch_size is

@@ -40,13 +40,33 @@ typedef struct qt_variant_fns {
 
 /* Generates the problem from seed, runs reference and variant, compares every output byte.
  * Packed, scratch and output buffers get guard bytes after their end (and output is
- * pre-filled with a pattern) to catch overruns and unwritten outputs. Returns 0 if
+ * pre-filled with a pattern) to catch overruns and unwritten outputs. pack() reads the
+ * weights one byte off alignment, and the second of the two runs reads input and writes
+ * output one byte off too (qt_kernels.h: they need no alignment). Returns 0 if
  * bit-exact, else nonzero with a message (in msg, up to cap bytes, always terminated when
  * cap > 0) naming variant, shape, dtype, requant, first differing index (n,y,x,c), got and
  * want; a failing pack/run return code, a guard overwrite or a problem that cannot be
  * generated is also reported as nonzero with its own message. */
 int qt_check_variant(const qt_variant_fns *v, const qt_conv_desc *d, int32_t dtype,
                      int32_t requant, uint64_t seed, char *msg, size_t cap);
+
+/* The bias rule of qt_kernels.h on both sides of its limit, for v on d, in every dtype from
+ * s8 to last_dtype and both requant schemes: with every input at |x - input_zp| = 255, every
+ * weight at its largest magnitude and the bias at +qt_conv_bias_limit(d), then all of them
+ * negated, the accumulator goes as far from zero as the rule admits, and v must match the
+ * reference byte for byte (as qt_check_variant, one byte off alignment too; a scale of 2^-25
+ * keeps outputs off the clamp, so a wrapped accumulator would show). One past the limit,
+ * both the reference and v's pack() must return QT_KERNEL_EINVAL. Adds
+ * QT_BIAS_LIMIT_RUNS * (last_dtype + 1) * qt_output_bytes(d) to qt_check_compared_bytes.
+ * Returns 0 or nonzero with a message, as qt_check_variant. */
+int qt_check_variant_bias_limit(const qt_variant_fns *v, const qt_conv_desc *d,
+                                int32_t last_dtype, char *msg, size_t cap);
+#define QT_BIAS_LIMIT_RUNS 8 /* 2 schemes x 2 signs x 2 runs */
+
+/* One case of a test's bias-limit sweep: qt_check_variant_bias_limit, the output bytes it
+ * compares added to *want_compared, a failure printed after the case's name. */
+int qt_check_bias_limit_case(const qt_variant_fns *v, const char *name, const qt_conv_desc *d,
+                             int32_t last_dtype, size_t *want_compared);
 
 /* Bytes of d's int8 output: n * out_h * out_w * out_c. */
 size_t qt_output_bytes(const qt_conv_desc *d);

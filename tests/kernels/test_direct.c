@@ -282,12 +282,24 @@ static void test_errors(void) {
   qt_problem_free(&p);
 }
 
+/* The bias rule of qt_kernels.h at its limit, both signs, for every variant on the padded stem layer and a
+ * 24-deep pointwise layer:
+ * exact there, refused one past it. */
+static void test_bias_limit(void) {
+  for (int v = 0; v < N_VARIANTS; v++)
+    for (int s = 0; s < N_MNV2; s++)
+      if (s == 0 || s == 3)
+        CHECK(qt_check_bias_limit_case(variants[v].fns, mnv2_shapes[s].name, &mnv2_shapes[s].d, last_dtype(v),
+                                       &want_compared) == 0);
+}
+
 int main(void) {
   qt_skip_unless_runnable("test_direct_" QT_TEST_ISA, QT_TEST_ISA, N_VARIANTS);
   test_errors();
   test_scratch_sizes();
   test_edge_shapes();
   test_mobilenet_v2_shapes();
+  test_bias_limit();
   test_input_end();
   /* Every case swept was compared in full against the reference, both runs. */
   CHECK(want_compared > 0);

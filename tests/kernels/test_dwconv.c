@@ -116,10 +116,25 @@ static void test_errors(void) {
       CHECK_EQ_INT(f->pack(conv, &q, weights, bias, packed), QT_KERNEL_ESHAPE);
       CHECK_EQ_INT(f->run(conv, &q, in, packed, out, packed), QT_KERNEL_ESHAPE);
     }
+    /* The int32 output of QT_REQUANT_NONE is the reference's only (qt_kernels.h). */
+    qt_quant_params none = {QT_DTYPE_S8, QT_REQUANT_NONE, 0, 0, 0, 0, 0, NULL, NULL, NULL};
+    CHECK_EQ_INT(f->pack(dw, &none, weights, bias, packed), QT_KERNEL_EINVAL);
+    CHECK_EQ_INT(f->run(dw, &none, in, packed, out, packed), QT_KERNEL_EINVAL);
     /* A variant that needs scratch must refuse to run without it. */
     if (f->scratch_size(dw) > 0) CHECK_EQ_INT(f->run(dw, &q, in, packed, out, NULL), QT_KERNEL_EINVAL);
     free(packed);
   }
+}
+
+/* The bias rule of qt_kernels.h at its limit, both signs, for every variant on a padded stride-1 and a
+ * stride-2 layer:
+ * exact there, refused one past it. */
+static void test_bias_limit(void) {
+  for (int v = 0; v < N_VARIANTS; v++)
+    for (int s = 0; s < N_MNV2; s++)
+      if (s < 2)
+        CHECK(qt_check_bias_limit_case(variants[v], mnv2_shapes[s].name, &mnv2_shapes[s].d,
+                                       QT_DTYPE_U8, &want_compared) == 0);
 }
 
 int main(void) {
@@ -127,6 +142,7 @@ int main(void) {
   test_errors();
   test_edge_shapes();
   test_mobilenet_v2_shapes();
+  test_bias_limit();
   /* Every case swept was compared in full against the reference, both runs. */
   CHECK(want_compared > 0);
   CHECK_EQ_INT(qt_check_compared_bytes(), want_compared);

@@ -165,6 +165,13 @@ static void test_errors(void) {
     qt_quant_params bad = p.q;
     bad.dtype = 7;
     CHECK_EQ_INT(v->run(d, &bad, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
+    /* The int32 output of QT_REQUANT_NONE is the reference's only (qt_kernels.h). */
+    bad = p.q;
+    bad.requant = QT_REQUANT_NONE;
+    bad.output_zp = bad.act_min = bad.act_max = 0;
+    CHECK_EQ_INT(qt_quant_params_check(d, &bad), QT_KERNEL_OK);
+    CHECK_EQ_INT(v->pack(d, &bad, p.weights, p.bias, packed), QT_KERNEL_EINVAL);
+    CHECK_EQ_INT(v->run(d, &bad, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
     /* a variant that needs scratch (an int32 buffer for rq=row/pass) refuses to run without
      * it */
     for (int i = 0; i < N_VARIANTS; i++) {
@@ -186,12 +193,24 @@ static void test_errors(void) {
   qt_problem_free(&p);
 }
 
+/* The bias rule of qt_kernels.h at its limit, both signs, for every variant on the padded stem layer and a
+ * 144-deep reduction:
+ * exact there, refused one past it. */
+static void test_bias_limit(void) {
+  for (int v = 0; v < N_VARIANTS; v++)
+    for (int s = 0; s < N_MNV2; s++)
+      if (s == 0 || s == 2)
+        CHECK(qt_check_bias_limit_case(variants[v].fns, mnv2_shapes[s].name, &mnv2_shapes[s].d, last_dtype(v),
+                                       &want_compared) == 0);
+}
+
 int main(void) {
   qt_skip_unless_runnable("test_gemm_" QT_TEST_ISA, QT_TEST_ISA, N_VARIANTS);
   test_errors();
   test_scratch_sizes();
   test_edge_shapes();
   test_mobilenet_v2_shapes();
+  test_bias_limit();
   /* Every case swept was compared in full against the reference, both runs. */
   CHECK(want_compared > 0);
   CHECK_EQ_INT(qt_check_compared_bytes(), want_compared);

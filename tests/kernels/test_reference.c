@@ -105,6 +105,18 @@ static void test_conv2d_s8(void) {
   static const int8_t want_f32_wide[] = {0, -9, 1, -11, 1, -9, -2, -10};
   check_hand_case("conv2d s8 fp32 wide clamp", d, &q, conv_s8_input, conv_s8_weights,
                   conv_s8_bias, want_f32_wide);
+  /* QT_REQUANT_NONE (ONNX ConvInteger): the accumulators above, as int32, NHWC. */
+  q = (qt_quant_params){QT_DTYPE_S8, QT_REQUANT_NONE, 1, 0, 0, 0, 0, NULL, NULL, NULL};
+  static const int32_t want_acc[] = {6, -13, 9, -15, 8, -11, 2, -14};
+  int32_t acc[9];
+  acc[8] = 0x5A5A5A5A; /* guard: exactly 8 int32 outputs */
+  CHECK_EQ_INT(qt_ref_conv(d, &q, conv_s8_input, conv_s8_weights, conv_s8_bias, acc),
+               QT_KERNEL_OK);
+  for (int i = 0; i < 8; i++) CHECK_EQ_INT(acc[i], want_acc[i]);
+  CHECK_EQ_INT(acc[8], 0x5A5A5A5A);
+  q.output_zp = 1; /* an int32 output has no zero point to add */
+  CHECK_EQ_INT(qt_ref_conv(d, &q, conv_s8_input, conv_s8_weights, conv_s8_bias, acc),
+               QT_KERNEL_EINVAL);
 }
 
 /* ---- conv2d, u8 ----------------------------------------------------------------------
@@ -378,7 +390,9 @@ static void test_desc_checks(void) {
   REJECT_Q((q.act_min = 5, q.act_max = 4));
   REJECT_Q(q.act_max = 128);
   REJECT_Q(q.dtype = 7);
-  REJECT_Q(q.requant = 2);
+  REJECT_Q(q.requant = 3);
+  REJECT_Q(q.requant = QT_REQUANT_NONE); /* gq's output_zp and clamp would be dropped */
+  REJECT_Q((q.requant = QT_REQUANT_NONE, q.output_zp = 0)); /* its clamp would be */
   REJECT_Q(q.multiplier = NULL);
   REJECT_Q(q.multiplier = neg_mult);
   REJECT_Q(q.shift = bad_shift);
@@ -407,9 +421,29 @@ static void test_desc_checks(void) {
   q.weight_zp = 3;
   CHECK_EQ_INT(qt_ref_conv(&good, &q, conv_s8_input, conv_s8_weights, conv_s8_bias, out),
                QT_KERNEL_EINVAL);
-  const int32_t big_bias[] = {10, QT_MAX_BIAS + 1};
-  CHECK_EQ_INT(qt_ref_conv(&good, &gq, conv_s8_input, conv_s8_weights, big_bias, out),
+  /* The bias rule (qt_kernels.h): K = 2 * 2 * 2 = 8, limit INT32_MAX - 2 * 8 * 255^2, the
+   * same number for the reference, qt_conv_bias_check and the templates' pack(). */
+  const int64_t limit = qt_conv_bias_limit(&good);
+  CHECK(limit == 2147483647 - 16 * 65025);
+  const int32_t at_limit[] = {-(int32_t)limit, (int32_t)limit};
+  const int32_t past_high[] = {10, (int32_t)limit + 1}, past_low[] = {-(int32_t)limit - 1, 0};
+  CHECK_EQ_INT(qt_conv_bias_check(&good, at_limit), QT_KERNEL_OK);
+  CHECK_EQ_INT(qt_conv_bias_check(&good, past_high), QT_KERNEL_EINVAL);
+  CHECK_EQ_INT(qt_conv_bias_check(&good, past_low), QT_KERNEL_EINVAL);
+  CHECK_EQ_INT(qt_conv_bias_check(&good, NULL), QT_KERNEL_OK); /* NULL: all zero */
+  CHECK_EQ_INT(qt_ref_conv(&good, &gq, conv_s8_input, conv_s8_weights, at_limit, out),
+               QT_KERNEL_OK);
+  CHECK_EQ_INT(qt_ref_conv(&good, &gq, conv_s8_input, conv_s8_weights, past_high, out),
                QT_KERNEL_EINVAL);
+  CHECK_EQ_INT(qt_ref_conv(&good, &gq, conv_s8_input, conv_s8_weights, past_low, out),
+               QT_KERNEL_EINVAL);
+  /* At the deepest reduction the limit is smallest, still above 2^25; past it, none. */
+  d = good;
+  d.in.c = QT_MAX_REDUCTION / 4; /* 2x2 kernel: K = QT_MAX_REDUCTION */
+  CHECK(qt_conv_bias_limit(&d) == 66683647 && qt_conv_bias_limit(&d) > (1 << 25));
+  d.in.c++;
+  CHECK(qt_conv_bias_limit(&d) == -1);
+  CHECK_EQ_INT(qt_conv_bias_check(&d, NULL), QT_KERNEL_EINVAL);
   CHECK_EQ_INT(qt_ref_conv(&good, &gq, NULL, conv_s8_weights, conv_s8_bias, out),
                QT_KERNEL_EINVAL);
 }
@@ -780,6 +814,12 @@ static int run_overrun(const qt_conv_desc *d, const qt_quant_params *q, const vo
   ((unsigned char *)output)[out_count(d)] = 0;
   return rc;
 }
+/* A kernel that needs 2-byte aligned input: the misaligned run must catch it. */
+static int run_aligned_only(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
+                            const void *packed, void *output, void *scratch) {
+  if ((uintptr_t)input % 2) return QT_KERNEL_ESHAPE;
+  return ref_run(d, q, input, packed, output, scratch);
+}
 static int run_skip_last(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
                          const void *packed, void *output, void *scratch) {
   unsigned char *out = output;
@@ -828,7 +868,9 @@ static void test_kernel_check(void) {
       {{"off_by_one", ref_packed_size, no_scratch, ref_pack, run_off_by_one},
        "output (n,y,x,c)=(0,0,1,2) index 19 got "},
       {{"overrun", ref_packed_size, no_scratch, ref_pack, run_overrun},
-       "run wrote past the output's 425 bytes (guard byte 0)"},
+       "run wrote outside the output's 425 bytes (output at offset 0 of its buffer)"},
+      {{"aligned_only", ref_packed_size, no_scratch, ref_pack, run_aligned_only},
+       "run returned -2 (input and output 1 byte off alignment)"},
       {{"skip_last", ref_packed_size, no_scratch, ref_pack, run_skip_last},
        "(n,y,x,c)=(0,4,4,16) index 424"},
       {{"overpack", ref_packed_size, no_scratch, overpack, ref_run}, "pack wrote past packed_size"},

@@ -34,7 +34,10 @@ typedef struct qt_export_stats {
 
 /* Writes into o->out_dir, for model m on target t from log db:
  *   qt_<model>_<layer>.c per layer, qt_<model>.h, qt_<model>_table.c,
- *   qt_tuned.h (model-independent aliases: qt_tuned_layers, QT_TUNED_N_LAYERS, ...),
+ *   generic/qt_tuned.h (model-independent aliases: qt_tuned_layers, QT_TUNED_N_LAYERS,
+ *   ...; in a directory of its own because every export has one: a program includes it
+ *   from one model at most; a qt_tuned.h that an older export wrote beside qt_<model>.h
+ *   is removed),
  *   kernels/{include,templates,ukernels,reference,harness}/... (copied sources),
  *   sources.txt (the .c files to compile, one per line, relative to out_dir),
  *   cflags.txt (the target's compiler flags the variants were measured with).
