@@ -143,6 +143,10 @@ edit zp.tflite 'tensors[ops[0]["inputs"][1]]["quantization"]["zero_point"][3] = 
 expect_fail "an int8 filter zero point" "has zero point 5 at 3" zp.tflite
 edit scales.tflite 'tensors[ops[0]["inputs"][1]]["quantization"]["scale"] = [0.1, 0.2]'
 expect_fail "a filter with 2 scales for 32 channels" "has 2 scales, expected 1 or one per output channel (32)" scales.tflite
+edit relu6.tflite 'tensors[ops[0]["outputs"][0]]["quantization"]["scale"] = [1e-30]'
+expect_fail "RELU6 bounds beyond int32" "the fused activation's bounds overflow int32" relu6.tflite
+edit huge.tflite 'tensors[ops[0]["inputs"][0]]["shape"] = [1, 2000000000, 2000000000, 3]; tensors[ops[0]["outputs"][0]]["shape"] = [1, 1000000000, 1000000000, 32]'
+expect_fail "a shape whose MACs overflow" "too many multiply-accumulates" huge.tflite
 edit noconv.tflite 'g["operators"] = [o for o in ops if o["opcode_index"] == 2]'
 expect_fail "no convolution" "no CONV_2D or DEPTHWISE_CONV_2D operator in subgraph 0" noconv.tflite
 

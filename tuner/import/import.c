@@ -57,10 +57,14 @@ static void axis_padding(int padding, int32_t in, int32_t k, int32_t stride, int
   *out = (int32_t)(o > 0 ? o : 0);
 }
 
-/* TFLite's quantize lambda of CalculateActivationRangeQuantized: zp + round(f / scale) in
- * float, as the kernel computes it. */
-static int32_t quantize_act(float f, float scale, int32_t zp) {
-  return zp + (int32_t)roundf(f / scale);
+/* TFLite's Quantize of CalculateActivationRangeQuantized: zp + round(f / scale) in float, as
+ * the kernel computes it; -1 where TFLite refuses it too (the rounded value leaves int32). The
+ * sum is kept in 64 bits: the caller clamps it to the dtype's range. */
+static int quantize_act(float f, float scale, int32_t zp, int64_t *q) {
+  const float t = roundf(f / scale);
+  if (!(t >= -2147483648.0f && t < 2147483648.0f)) return -1;
+  *q = (int64_t)zp + (int64_t)t;
+  return 0;
 }
 
 static int scale_ok(float s) { return isfinite(s) && s > 0.0f; }
@@ -164,7 +168,16 @@ static int convert_shape(const qt_tfl_conv *c, layer_out *l, int32_t *batch, qt_
   if (in[0] != *batch)
     return BAD("operator %d (%s): batch %" PRId32 ", while an earlier convolution has %" PRId32
                " (the model file has one batch)", op, on, in[0], *batch);
-  l->macs = (int64_t)oh * ow * l->out_c * l->kh * l->kw * (l->op == QT_OP_CONV2D ? l->in_c : 1);
+  /* Products of file values: checked, so that a hostile shape is refused, not undefined. */
+  const int64_t factor[6] = {oh, ow, l->out_c, l->kh, l->kw,
+                             l->op == QT_OP_CONV2D ? l->in_c : 1};
+  int64_t macs = 1;
+  for (int i = 0; i < 6; i++)
+    if (__builtin_mul_overflow(macs, factor[i], &macs))
+      return BAD("operator %d (%s): %" PRId32 "x%" PRId32 " outputs of %" PRId32 " channels "
+                 "with a %" PRId32 "x%" PRId32 " kernel: too many multiply-accumulates", op, on,
+                 oh, ow, l->out_c, l->kh, l->kw);
+  l->macs = macs;
   return 0;
 }
 
@@ -229,8 +242,9 @@ static int convert_quant(const qt_tfl_conv *c, layer_out *l, int32_t dtype, qt_e
     if (!scale_ok(fs))
       return BAD("operator %d (%s): filter '%s' has scale %g for channel %" PRId32 ", expected a "
                  "positive finite number", op, on, f->name, (double)fs, k);
-    /* int8 (per-channel): the product in double; uint8 (GetQuantizedConvolutionMultipler):
-     * the input and filter scales multiplied in float first. */
+    /* int8 (per channel): the product in double; uint8 (per tensor, the 5-argument
+     * GetQuantizedConvolutionMultipler the uint8 kernels' scalar multiplier comes from): the
+     * input and filter scales multiplied in float first. */
     const double real = s8 ? (double)in_s * (double)fs / (double)out_s
                            : (double)(float)(in_s * fs) / (double)out_s;
     if (qt_quantize_multiplier(real, &l->multiplier[k], &l->shift[k]) != 0)
@@ -239,31 +253,33 @@ static int convert_quant(const qt_tfl_conv *c, layer_out *l, int32_t dtype, qt_e
   }
 
   const int32_t qmin = s8 ? -128 : 0, qmax = s8 ? 127 : 255;
-  int32_t lo = qmin, hi = qmax;
+  int64_t lo = qmin, hi = qmax;
+  int q_rc = 0;
   switch (c->activation) {
     case QT_TFL_ACT_NONE: break;
-    case QT_TFL_ACT_RELU: lo = quantize_act(0.0f, out_s, ozp); break;
+    case QT_TFL_ACT_RELU: q_rc = quantize_act(0.0f, out_s, ozp, &lo); break;
     case QT_TFL_ACT_RELU6:
-      lo = quantize_act(0.0f, out_s, ozp);
-      hi = quantize_act(6.0f, out_s, ozp);
+      q_rc = quantize_act(0.0f, out_s, ozp, &lo) || quantize_act(6.0f, out_s, ozp, &hi);
       break;
     case QT_TFL_ACT_RELU_N1_TO_1:
-      lo = quantize_act(-1.0f, out_s, ozp);
-      hi = quantize_act(1.0f, out_s, ozp);
+      q_rc = quantize_act(-1.0f, out_s, ozp, &lo) || quantize_act(1.0f, out_s, ozp, &hi);
       break;
     default:
       return BAD("operator %d (%s): fused activation %d (TANH or SIGN_BIT) is not a clamp; "
                  "qtune's kernels fuse only NONE, RELU, RELU_N1_TO_1 and RELU6", op, on,
                  c->activation);
   }
+  if (q_rc)
+    return BAD("operator %d (%s): the fused activation's bounds overflow int32 at output scale "
+               "%g (TFLite refuses this model too)", op, on, (double)out_s);
   lo = lo < qmin ? qmin : lo;
   hi = hi > qmax ? qmax : hi;
   if (lo > hi)
-    return BAD("operator %d (%s): the fused activation's clamp is empty (%" PRId32 "..%" PRId32
+    return BAD("operator %d (%s): the fused activation's clamp is empty (%" PRId64 "..%" PRId64
                ")", op, on, lo, hi);
-  l->q = (qt_quant_given){.input_zp = izp, .weight_zp = wzp, .output_zp = ozp, .act_min = lo,
-                          .act_max = hi, .channels = ch, .multiplier = l->multiplier,
-                          .shift = l->shift};
+  l->q = (qt_quant_given){.input_zp = izp, .weight_zp = wzp, .output_zp = ozp,
+                          .act_min = (int32_t)lo, .act_max = (int32_t)hi, .channels = ch,
+                          .multiplier = l->multiplier, .shift = l->shift};
   return 0;
 }
 
