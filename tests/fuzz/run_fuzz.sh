@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run_fuzz.sh FUZZER FLATC SCHEMA PYTHON SRC RUNS — seeds a corpus with a small generated
+# run_fuzz.sh FUZZER FLATC SCHEMA PYTHON SRC RUNS — runs the inputs of tests/fuzz/regress
+# (earlier findings, as hex), then seeds a corpus with a small generated
 # .tflite (gen_tflite.py on a two-layer model, flatc -b) and runs the importer's fuzzer for a
 # fixed number of inputs (-runs, -seed: the same inputs every time; no time limit). Exit 0 if
 # libFuzzer found nothing; a crash, leak or sanitizer report fails. Exit 77 (skipped) when the
@@ -22,6 +23,19 @@ YAML
 "$PYTHON" "$SRC/tests/import/gen_tflite.py" models/small.yaml gen
 "$PYTHON" "$SRC/tests/import/gen_tflite.py" models/small.yaml gen --dtype u8
 "$FLATC" -b -o corpus "$SCHEMA" gen/small.json gen/small_u8.json || exit 1
+# Inputs the fuzzer once found (hex text, so no binary is committed) must pass first.
+mkdir -p regress
+for h in "$SRC"/tests/fuzz/regress/*.hex; do
+  "$PYTHON" -c 'import binascii, sys; open(sys.argv[2], "wb").write(binascii.unhexlify("".join(open(sys.argv[1]).read().split())))' \
+    "$h" "regress/$(basename "$h" .hex)"
+done
+"$FUZZER" regress/* > regress.txt 2>&1
+status=$?
+grep -E "^Executed|runtime error|ERROR" regress.txt
+if [ $status -ne 0 ]; then
+  echo "a regression input fails (exit $status)"
+  exit 1
+fi
 "$FUZZER" -runs="$RUNS" -seed=1 -max_len=8192 corpus 2>&1 | tail -5
 status=${PIPESTATUS[0]}
 echo "fuzzer exit status $status"

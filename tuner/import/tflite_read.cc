@@ -58,7 +58,14 @@ int read_tensor(const tflite::SubGraph *g, const flatbuffers::Vector<int32_t> *l
     out->n_zero_point = static_cast<int>(q->zero_point()->size());
     out->zero_point = static_cast<int64_t *>(std::malloc(sizeof(int64_t) * out->n_zero_point));
     if (!out->zero_point) return qt_fail(err, QT_ENOMEM, "reading operator %d: out of memory", op);
-    for (int i = 0; i < out->n_zero_point; i++) out->zero_point[i] = q->zero_point()->Get(i);
+    // The Verifier aligns a vector's length to 4 bytes, not its 8-byte elements: a crafted
+    // file can misalign them (the fuzzer found one), so they are copied out byte-wise.
+    const uint8_t *raw = reinterpret_cast<const uint8_t *>(q->zero_point()->Data());
+    for (int i = 0; i < out->n_zero_point; i++) {
+      int64_t v;
+      std::memcpy(&v, raw + sizeof v * i, sizeof v);
+      out->zero_point[i] = flatbuffers::EndianScalar(v);
+    }
   }
   out->quantized_dimension = q ? q->quantized_dimension() : 0;
   return 0;
