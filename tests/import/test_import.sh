@@ -154,6 +154,9 @@ expect_fail "no convolution" "no CONV_2D or DEPTHWISE_CONV_2D operator in subgra
 check "a missing file: exit 1, named" bash -c "[ $? -eq 1 ] && grep -q \"cannot open 'missing.tflite'\" e.txt"
 "$TUNE" import gen/mobilenet_v2.tflite --out configs/models/mnv2_tfl.yaml 2> e.txt
 check "an existing --out without --force: exit 1" bash -c "[ $? -eq 1 ] && grep -q 'exists; pass --force' e.txt"
+"$TUNE" import gen/mobilenet_v2.tflite --out nodir/x.yaml 2> e.txt
+check "--out in a missing directory: exit 1, named" \
+  bash -c "[ $? -eq 1 ] && grep -q '^tune: cannot write nodir/x.yaml: .*No such file or directory' e.txt"
 "$TUNE" import gen/mobilenet_v2.tflite --out noext 2> e.txt
 check "--out without .yaml: exit 1" bash -c "[ $? -eq 1 ] && grep -q 'expected <dir>/<model name>.yaml' e.txt"
 "$TUNE" import gen/mobilenet_v2.tflite 2> e.txt

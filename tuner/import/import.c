@@ -415,7 +415,8 @@ int qt_tflite_import_file(const char *tflite_path, const char *out_path,
            (long)getpid());
   if (mkdir(dir, 0700) != 0) {
     free(buf);
-    return qt_fail(err, QT_EIO, "cannot create %s: %s", dir, strerror(errno));
+    return qt_fail(err, QT_EIO, "cannot write %s: creating the temporary directory %s: %s",
+                   out_path, dir, strerror(errno));
   }
   snprintf(tmp, sizeof tmp, "%s/%s", dir, base);
   FILE *f = fopen(tmp, "w");
