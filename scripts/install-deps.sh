@@ -4,8 +4,13 @@
 # Usage: scripts/install-deps.sh [--peers]   (--peers adds XNNPACK and oneDNN for bench/)
 set -eu
 
+# flatbuffers-compiler, libflatbuffers-dev: `tune import` reads .tflite files with flatc's
+# generated C++ reader and flatbuffers' verifier (header-only), and its tests build .tflite
+# files from JSON with flatc. clang-14, libclang-rt-14-dev: tests/fuzz builds the importer's
+# libFuzzer target (skipped without them).
 pkgs="build-essential cmake pkg-config python3 libsqlite3-dev sqlite3 libyaml-dev libssh2-1-dev libxgboost-dev \
-gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user openssh-server openssh-client iproute2"
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user openssh-server openssh-client iproute2 \
+flatbuffers-compiler libflatbuffers-dev clang-14 libclang-rt-14-dev"
 if [ "${1:-}" = "--peers" ]; then
   pkgs="$pkgs libxnnpack-dev libdnnl-dev"
 fi

@@ -3,7 +3,9 @@
  * computed with integers (floats only as exact products of integers and powers of two), so a
  * seed gives the same bytes on the host, on an aarch64 board and under qemu. The same seed
  * gives the same input, weights, bias and zero points for both requant schemes, and the fp32
- * scale equals the fixedpoint multiplier's real value rounded to 24 bits.
+ * scale equals the fixedpoint multiplier's real value rounded to 24 bits. Given quantization
+ * parameters (qt_problem_init_given) replace the drawn zero points, clamp and requantization
+ * after the same draws, so the input and weights of a seed stay the same with or without them.
  *
  * How values are chosen (why: realistic data that exercises every path, with most outputs
  * inside the clamp so a wrong kernel cannot hide behind saturation):
@@ -143,6 +145,11 @@ static size_t weight_index(const qt_conv_desc *d, int32_t oc, int32_t k) {
 
 int qt_problem_init(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t requant,
                     uint64_t seed) {
+  return qt_problem_init_given(p, d, dtype, requant, seed, NULL);
+}
+
+int qt_problem_init_given(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t requant,
+                          uint64_t seed, const qt_quant_given *g) {
   if (!p) return QT_KERNEL_EINVAL;
   memset(p, 0, sizeof *p);
   if (!d) return QT_KERNEL_EINVAL;
@@ -151,6 +158,7 @@ int qt_problem_init(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t
   if ((dtype != QT_DTYPE_S8 && dtype != QT_DTYPE_U8) ||
       (requant != QT_REQUANT_FIXEDPOINT && requant != QT_REQUANT_FP32))
     return QT_KERNEL_EINVAL;
+  if (g && (g->channels != d->out.c || !g->multiplier || !g->shift)) return QT_KERNEL_EINVAL;
 
   const int s8 = dtype == QT_DTYPE_S8;
   const int32_t oc_n = d->out.c;
@@ -191,6 +199,13 @@ int qt_problem_init(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t
     q->act_max = hi;
   }
   const int tiny_problem = !s8 && rng_range(&r, 0, 7) == 0;
+  if (g) { /* drawn above all the same: the stream, so input and weights, does not depend on g */
+    q->input_zp = g->input_zp;
+    q->output_zp = g->output_zp;
+    q->weight_zp = g->weight_zp;
+    q->act_min = g->act_min;
+    q->act_max = g->act_max;
+  }
 
   /* Input: uniform bytes (as int8 they are uniform over [-128, 127]), 8 per draw, low byte
    * first so the order does not depend on the platform's endianness. */
@@ -200,27 +215,35 @@ int qt_problem_init(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t
     for (size_t j = 0; j < 8 && i + j < p->input_bytes; j++, v >>= 8) in[i + j] = (uint8_t)v;
   }
 
-  /* Weights, per output channel so a channel can be made tiny as a whole. */
+  /* Weights, per output channel so a channel can be made tiny as a whole. u8 weights stay
+   * within [0, 255] for a given weight zero point near an end (drawn ones are in [100, 150],
+   * where the bounds never bind and the values are as before). */
+  const int32_t w_lo = q->weight_zp - 100 < 0 ? 0 : q->weight_zp - 100;
+  const int32_t w_hi = q->weight_zp + 100 > 255 ? 255 : q->weight_zp + 100;
   for (int32_t oc = 0; oc < oc_n; oc++) {
     const int tiny = s8 ? rng_range(&r, 0, 15) == 0 : tiny_problem;
     if (tiny) {
-      const int32_t hot = rng_range(&r, 0, taps - 1), sign = rng_range(&r, 0, 1) ? 1 : -1;
+      const int32_t hot = rng_range(&r, 0, taps - 1);
+      int32_t sign = rng_range(&r, 0, 1) ? 1 : -1;
+      if (!s8 && (q->weight_zp + sign < 0 || q->weight_zp + sign > 255)) sign = -sign;
       for (int32_t k = 0; k < taps; k++)
         set_weight(p, weight_index(d, oc, k), q->weight_zp + (k == hot ? sign : 0));
     } else {
       for (int32_t k = 0; k < taps; k++)
         set_weight(p, weight_index(d, oc, k),
-                   s8 ? rng_range(&r, -127, 127)
-                      : rng_range(&r, q->weight_zp - 100, q->weight_zp + 100));
+                   s8 ? rng_range(&r, -127, 127) : rng_range(&r, w_lo, w_hi));
     }
   }
 
   /* Accumulator statistics per channel. Var(x) of a uniform byte is (256^2 - 1) / 12 ~ 5461;
    * E[x - izp] is (255 - 2 izp) / 2 for u8 and (-1 - 2 izp) / 2 for s8. */
   const int64_t var_x = 5461, twice_mean_x = (s8 ? -1 : 255) - 2 * (int64_t)q->input_zp;
-  const int32_t h = q->output_zp - q->act_min < q->act_max - q->output_zp
-                        ? q->output_zp - q->act_min
-                        : q->act_max - q->output_zp;
+  /* Given parameters may put the output zero point on a clamp bound (a fused ReLU): the draws
+   * below still need a positive window, though g's values replace what they give. */
+  const int32_t h_zp = q->output_zp - q->act_min < q->act_max - q->output_zp
+                           ? q->output_zp - q->act_min
+                           : q->act_max - q->output_zp;
+  const int32_t h = h_zp < 1 ? 1 : h_zp;
   int64_t sumsq_total = 0;
   int32_t m0 = 0, e0 = 0; /* channel 0's parameters: the per-tensor ones of a tiny u8 problem */
   for (int32_t oc = 0; oc < oc_n; oc++) {
@@ -247,9 +270,13 @@ int qt_problem_init(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t
       m0 = m;
       e0 = e;
     }
+    if (g) {
+      m = g->multiplier[oc];
+      e = g->shift[oc];
+    }
     set_requant(p, oc, m, e);
   }
-  if (!s8) { /* per-tensor: channel 0's draw for a tiny problem, else from the mean spread */
+  if (!s8 && !g) { /* per-tensor: channel 0's draw for a tiny problem, else from the mean spread */
     const int64_t sigma = isqrt64(var_x * (sumsq_total / oc_n));
     const int32_t jitter = rng_range(&r, 96, 160);
     if (!tiny_problem)

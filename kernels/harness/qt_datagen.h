@@ -42,6 +42,24 @@ typedef struct qt_problem {
 int qt_problem_init(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t requant,
                     uint64_t seed);
 
+/* Quantization parameters given by a model (tune import, a model file's `quant`) instead of
+ * drawn from the seed. The arrays have one entry per output channel; the caller keeps them. */
+typedef struct qt_quant_given {
+  int32_t input_zp, weight_zp, output_zp;
+  int32_t act_min, act_max;
+  int32_t channels;          /* = the desc's out.c */
+  const int32_t *multiplier; /* Q31, [0, 2^31) */
+  const int32_t *shift;      /* [-31, 30] */
+} qt_quant_given;
+
+/* qt_problem_init with the zero points, clamp and per-channel (multiplier, shift) of g (NULL:
+ * all drawn, exactly as qt_problem_init). Input, weights and bias still come from the seed;
+ * the bias cancels g's input zero point as it does a drawn one. For the fp32 scheme each
+ * channel's scale is its (multiplier, shift) as a float, as for drawn ones. QT_KERNEL_EINVAL
+ * if g->channels differs from d->out.c or an array is missing. */
+int qt_problem_init_given(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t requant,
+                          uint64_t seed, const qt_quant_given *g);
+
 /* Frees the arrays of p and zeroes it; safe on a zeroed or already freed problem and NULL. */
 void qt_problem_free(qt_problem *p);
 

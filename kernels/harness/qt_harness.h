@@ -7,9 +7,14 @@
 
 #include <stdint.h>
 
+#include "qt_datagen.h"
 #include "qt_kernels.h"
 
 /* The workload the variant was compiled for (its QT_SHAPE_* constants). */
 void qt_harness_workload(qt_conv_desc *d, int32_t *dtype, int32_t *requant);
+
+/* The model's quantization parameters the variant was built with (QT_HARNESS_QUANT_FILE), or
+ * NULL: then they are drawn from the seed like the rest of the data. */
+const qt_quant_given *qt_harness_quant(void);
 
 #endif

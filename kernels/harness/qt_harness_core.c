@@ -238,7 +238,7 @@ int qt_harness_main(int argc, char **argv, const qt_harness_platform *pf) {
   const char *reason = NULL;
   uint64_t checksum = 0;
   long long number = o.number;
-  int rc = qt_problem_init(&b.p, &desc, dtype, requant, o.seed);
+  int rc = qt_problem_init_given(&b.p, &desc, dtype, requant, o.seed, qt_harness_quant());
   if (rc != QT_KERNEL_OK) {
     reason = rc == QT_KERNEL_ESHAPE ? "args" : "alloc";
     snprintf(detail, sizeof detail, "%s (code %d)",

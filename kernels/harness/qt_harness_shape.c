@@ -18,3 +18,13 @@ void qt_harness_workload(qt_conv_desc *d, int32_t *dtype, int32_t *requant) {
   *dtype = QT_SHAPE_DTYPE;
   *requant = QT_SHAPE_REQUANT;
 }
+
+/* A model's own quantization parameters: the tuner writes them as a header (a qt_quant_given
+ * named qt_harness_given, tuner/build) and names it here, so the artifact checks the layer
+ * with the parameters it will run with. */
+#ifdef QT_HARNESS_QUANT_FILE
+#include QT_HARNESS_QUANT_FILE
+const qt_quant_given *qt_harness_quant(void) { return &qt_harness_given; }
+#else
+const qt_quant_given *qt_harness_quant(void) { return NULL; }
+#endif

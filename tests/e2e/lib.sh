@@ -16,12 +16,23 @@ finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 }
+# in_workdir NAME: cd into a fresh /tmp/qtune-NAME-XXXXXX ($work), removed when the test exits.
+in_workdir() {
+  work=$(mktemp -d "/tmp/qtune-$1-XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  cd "$work" || exit 1
+}
+# targets_configs SRC: a configs/ folder in the current directory with the shipped targets and
+# an empty models/.
+targets_configs() {
+  mkdir -p configs/models
+  cp -r "$1/configs/targets" configs/
+}
 # tiny_configs SRC [dw_again]: a configs/ folder in the current directory with the shipped
 # targets and a model `tiny` of two small layers (a 3x3 depthwise and a 1x1 conv, two distinct
 # workloads); with dw_again, a third layer repeating the first (same workload).
 tiny_configs() {
-  mkdir -p configs/models
-  cp -r "$1/configs/targets" configs/
+  targets_configs "$1"
   {
     echo "model: tiny"
     echo "layers:"

@@ -56,9 +56,7 @@ static uint32_t detect_running_isa(void) {
 
 /* ---- file reading and libyaml ---------------------------------------------------------- */
 
-/* Reads a whole file into a NUL-terminated buffer the caller frees. QT_EIO names the path
- * and strerror; QT_ENOMEM if it cannot be held. */
-static int read_file(const char *path, char **out, size_t *out_len, qt_err *err) {
+int qt_read_file(const char *path, size_t max_bytes, char **out, size_t *out_len, qt_err *err) {
   FILE *f = fopen(path, "rb");
   if (!f) return qt_fail(err, QT_EIO, "cannot open '%s': %s", path, strerror(errno));
   char *buf = NULL;
@@ -66,9 +64,8 @@ static int read_file(const char *path, char **out, size_t *out_len, qt_err *err)
   int rc = 0;
   for (;;) {
     if (cap - len < 4096) {
-      if (cap >= MAX_CONFIG_BYTES) {
-        rc = qt_fail(err, QT_ECONFIG, "cannot read '%s': larger than %u bytes, not a config file",
-                     path, MAX_CONFIG_BYTES);
+      if (cap >= max_bytes) {
+        rc = qt_fail(err, QT_EIO, "cannot read '%s': larger than %zu bytes", path, max_bytes);
         break;
       }
       size_t ncap = cap ? cap * 2 : 8192;
@@ -142,7 +139,7 @@ static int yaml_error_to_qt(const yaml_parser_t *p, const char *path, const char
 int qt_yaml_load(const char *path, yaml_document_t *doc, qt_err *err) {
   char *buf = NULL;
   size_t len = 0;
-  int rc = read_file(path, &buf, &len, err);
+  int rc = qt_read_file(path, MAX_CONFIG_BYTES, &buf, &len, err);
   if (rc < 0) return rc;
 
   yaml_parser_t parser;
@@ -612,6 +609,8 @@ void qt_model_free(qt_model *m) {
   for (int i = 0; i < m->n_tasks; i++) free(m->tasks[i].layers);
   free(m->tasks);
   free(m->layers);
+  for (int i = 0; i < m->n_quants; i++) free(m->quants[i]);
+  free(m->quants);
   memset(m, 0, sizeof *m);
 }
 
@@ -664,12 +663,17 @@ static const char *const model_keys[MK_COUNT] = {"model", "description", "dtype"
 enum {
   LK_NAME, LK_OP, LK_ROLE, LK_IN_H, LK_IN_W, LK_IN_C, LK_OUT_C, LK_KH, LK_KW, LK_STRIDE_H,
   LK_STRIDE_W, LK_PAD_TOP, LK_PAD_LEFT, LK_PAD_BOTTOM, LK_PAD_RIGHT, LK_DILATION,
-  LK_DEPTH_MULTIPLIER, LK_OUT_H, LK_OUT_W, LK_MACS, LK_COUNT
+  LK_DEPTH_MULTIPLIER, LK_OUT_H, LK_OUT_W, LK_MACS, LK_QUANT, LK_COUNT
 };
 static const char *const layer_keys[LK_COUNT] = {
     "name", "op", "role", "in_h", "in_w", "in_c", "out_c", "kh", "kw", "stride_h",
     "stride_w", "pad_top", "pad_left", "pad_bottom", "pad_right", "dilation",
-    "depth_multiplier", "out_h", "out_w", "macs"};
+    "depth_multiplier", "out_h", "out_w", "macs", "quant"};
+
+enum { QK_INPUT_ZP, QK_WEIGHT_ZP, QK_OUTPUT_ZP, QK_ACT_MIN, QK_ACT_MAX, QK_MULTIPLIER, QK_SHIFT,
+       QK_COUNT };
+static const char *const quant_keys[QK_COUNT] = {"input_zp", "weight_zp", "output_zp", "act_min",
+                                                 "act_max", "multiplier", "shift"};
 
 static const char *const model_op_names[] = {"conv2d", "depthwise_conv2d"}; /* = qt_op */
 static const char *const dtype_names[] = {"s8", "u8"};                      /* = qt_dtype */
@@ -703,7 +707,8 @@ static int check_extent(const yctx *c, const yaml_node_t *n, const char *field, 
 
 /* Validates one layer mapping and fills l. dtype, requant and batch come from the model. */
 static int parse_layer(yctx *c, const yaml_node_t *map, int index, int32_t dtype,
-                       int32_t requant, int32_t batch, qt_layer *l) {
+                       int32_t requant, int32_t batch, qt_layer *l,
+                       const yaml_node_t **quant_node) {
   yaml_node_t *v[LK_COUNT];
   /* Messages name the layer as soon as possible: look for a usable name before anything
    * else is checked, and fall back to the layer's position in the list. */
@@ -729,7 +734,8 @@ static int parse_layer(yctx *c, const yaml_node_t *map, int index, int32_t dtype
                    "_ - . / only", l->name);
   snprintf(c->where, sizeof c->where, "layer '%s': ", l->name);
   for (int i = 0; i < LK_COUNT; i++)
-    if ((rc = require_field(c, map, v, layer_keys, i)) < 0) return rc;
+    if (i != LK_QUANT && (rc = require_field(c, map, v, layer_keys, i)) < 0) return rc;
+  *quant_node = v[LK_QUANT];
 
   int op = 0;
   if ((rc = get_enum(c, v[LK_OP], "op", model_op_names, 2, "conv2d or depthwise_conv2d",
@@ -810,6 +816,76 @@ static int parse_layer(yctx *c, const yaml_node_t *map, int index, int32_t dtype
   return 0;
 }
 
+/* Reads the per-channel list `field` of a quant mapping into dst[channels]: one value per
+ * output channel, or a single one for all (a per-tensor model), each in [min, max]. */
+static int get_channel_list(const yctx *c, const yaml_node_t *n, const char *field,
+                            int32_t channels, int32_t min, int32_t max, int32_t *dst) {
+  if (n->type != YAML_SEQUENCE_NODE)
+    return fail_at(c, n, QT_ECONFIG, "field 'quant.%s': expected a sequence of integers, got %s",
+                   field, kind_name(n));
+  ptrdiff_t len = n->data.sequence.items.top - n->data.sequence.items.start;
+  if (len != 1 && len != channels)
+    return fail_at(c, n, QT_ECONFIG, "field 'quant.%s' has %td values, expected out_c = %" PRId32
+                   " (one per output channel) or 1 (one for all)", field, len, channels);
+  for (ptrdiff_t i = 0; i < len; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "quant.%s[%td]", field, i);
+    int64_t v;
+    int rc = get_int(c, yaml_document_get_node(c->doc, n->data.sequence.items.start[i]), name,
+                     min, max, &v);
+    if (rc < 0) return rc;
+    dst[i] = (int32_t)v;
+  }
+  for (int32_t i = (int32_t)len; i < channels; i++) dst[i] = dst[0];
+  return 0;
+}
+
+/* Validates a layer's `quant` mapping against its workload and returns its parameters in one
+ * allocation (*out, arrays trailing the struct), which l->w.quant points to. */
+static int parse_quant(yctx *c, const yaml_node_t *map, qt_layer *l, qt_quant_given **out) {
+  yaml_node_t *v[QK_COUNT];
+  int rc = collect_fields(c, map, "quant", quant_keys, QK_COUNT, v);
+  if (rc < 0) return rc;
+  for (int i = 0; i < QK_COUNT; i++)
+    if (!v[i]) return fail_at(c, map, QT_ECONFIG, "missing field 'quant.%s'", quant_keys[i]);
+  const int s8 = l->w.dtype == QT_DTYPE_S8;
+  const int32_t lo = s8 ? -128 : 0, hi = s8 ? 127 : 255;
+  const char *range = s8 ? "-128..127 for dtype s8" : "0..255 for dtype u8";
+  int32_t val[QK_SHIFT] = {0};
+  for (int i = QK_INPUT_ZP; i <= QK_ACT_MAX; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "quant.%s", quant_keys[i]);
+    int64_t x;
+    if ((rc = get_int(c, v[i], name, INT32_MIN, INT32_MAX, &x)) < 0) return rc;
+    if (x < lo || x > hi)
+      return fail_at(c, v[i], QT_ECONFIG, "field '%s' is %" PRId64 ", must be in %s", name, x,
+                     range);
+    val[i] = (int32_t)x;
+  }
+  if (s8 && val[QK_WEIGHT_ZP] != 0)
+    return fail_at(c, v[QK_WEIGHT_ZP], QT_ECONFIG, "field 'quant.weight_zp' is %" PRId32 ", must "
+                   "be 0 for dtype s8 (symmetric weights)", val[QK_WEIGHT_ZP]);
+  if (val[QK_ACT_MIN] > val[QK_ACT_MAX])
+    return fail_at(c, v[QK_ACT_MAX], QT_ECONFIG, "field 'quant.act_max' is %" PRId32 ", below "
+                   "act_min %" PRId32, val[QK_ACT_MAX], val[QK_ACT_MIN]);
+  const int32_t ch = l->w.desc.out.c;
+  qt_quant_given *g = malloc(sizeof *g + 2 * sizeof(int32_t) * (size_t)ch);
+  if (!g) return qt_fail(c->err, QT_ENOMEM, "load model '%s': out of memory", c->path);
+  int32_t *mult = (int32_t *)(g + 1), *shift = mult + ch;
+  *g = (qt_quant_given){.input_zp = val[QK_INPUT_ZP], .weight_zp = val[QK_WEIGHT_ZP],
+                        .output_zp = val[QK_OUTPUT_ZP], .act_min = val[QK_ACT_MIN],
+                        .act_max = val[QK_ACT_MAX], .channels = ch, .multiplier = mult,
+                        .shift = shift};
+  if ((rc = get_channel_list(c, v[QK_MULTIPLIER], "multiplier", ch, 0, INT32_MAX, mult)) < 0 ||
+      (rc = get_channel_list(c, v[QK_SHIFT], "shift", ch, -31, 30, shift)) < 0) {
+    free(g);
+    return rc;
+  }
+  *out = g;
+  l->w.quant = g;
+  return 0;
+}
+
 /* Validates the model mapping root and fills m (which owns its arrays on success). */
 static int parse_model(yctx *c, const yaml_node_t *root, qt_model *m) {
   yaml_node_t *v[MK_COUNT];
@@ -850,9 +926,18 @@ static int parse_model(yctx *c, const yaml_node_t *root, qt_model *m) {
   if (!m->layers) return qt_fail(c->err, QT_ENOMEM, "load model '%s': out of memory", c->path);
   const yaml_node_t **name_nodes = calloc((size_t)n, sizeof *name_nodes);
   if (!name_nodes) return qt_fail(c->err, QT_ENOMEM, "load model '%s': out of memory", c->path);
+  m->quants = calloc((size_t)n, sizeof *m->quants);
+  if (!m->quants) {
+    free(name_nodes);
+    return qt_fail(c->err, QT_ENOMEM, "load model '%s': out of memory", c->path);
+  }
   for (int i = 0; i < (int)n && rc == 0; i++) {
     yaml_node_t *item = yaml_document_get_node(c->doc, seq->data.sequence.items.start[i]);
-    rc = parse_layer(c, item, i, dtype, requant, batch, &m->layers[i]);
+    const yaml_node_t *quant = NULL;
+    rc = parse_layer(c, item, i, dtype, requant, batch, &m->layers[i], &quant);
+    if (rc == 0 && quant && (rc = parse_quant(c, quant, &m->layers[i],
+                                              &m->quants[m->n_quants])) == 0)
+      m->n_quants++;
     if (rc < 0) break;
     m->n_layers = i + 1;
     c->where[0] = '\0';
@@ -987,8 +1072,15 @@ int qt_model_select_layers(qt_model *m, const char *list, qt_err *err) {
   }
   char name[QT_NAME_MAX];
   memcpy(name, m->name, sizeof name);
+  /* The kept layers still point at the model's quantization parameters: they stay. */
+  qt_quant_given **quants = m->quants;
+  int n_quants = m->n_quants;
+  m->quants = NULL;
+  m->n_quants = 0;
   qt_model_free(m);
   memcpy(m->name, name, sizeof name);
+  m->quants = quants;
+  m->n_quants = n_quants;
   m->layers = layers;
   m->n_layers = n_keep;
   m->tasks = tasks;
@@ -1002,6 +1094,7 @@ int qt_model_set_quant(qt_model *m, int32_t dtype, int32_t requant, qt_err *err)
     return qt_fail(err, QT_EINVAL, "model %s: unknown dtype %d or requant %d", m->name,
                    (int)dtype, (int)requant);
   for (int i = 0; i < m->n_layers; i++) {
+    if (m->layers[i].w.dtype != dtype) m->layers[i].w.quant = NULL;
     m->layers[i].w.dtype = dtype;
     m->layers[i].w.requant = requant;
   }

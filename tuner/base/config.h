@@ -14,6 +14,12 @@
  *     stride_h, stride_w, pad_top, pad_left, pad_bottom, pad_right, dilation,
  *     depth_multiplier, out_h, out_w, macs
  *   The loader recomputes out_h, out_w and macs and rejects the file where they disagree.
+ *   A layer may add `quant`, its own quantization parameters (what `tune import` writes):
+ *     quant: {input_zp, weight_zp, output_zp, act_min, act_max, multiplier: [..], shift: [..]}
+ *   zero points and clamp in the dtype's range (weight_zp 0 for s8), act_min <= act_max,
+ *   multiplier in [0, 2^31) and shift in [-31, 30], one per output channel or one for all.
+ *   The layer's workload then points at them (qt_workload.quant); the tasks still group
+ *   layers by shape, so a task checks with its first layer's parameters.
  * Target files: see configs/targets/README.md. */
 #ifndef QT_CONFIG_H
 #define QT_CONFIG_H
@@ -45,6 +51,8 @@ typedef struct qt_model {
   qt_layer *layers;
   int n_tasks;
   qt_task *tasks; /* in order of first appearance */
+  int n_quants;
+  qt_quant_given **quants; /* the layers' own quantization parameters (w.quant points here) */
 } qt_model;
 
 /* Loads configs_dir/targets/<name>.yaml. For a target with detect_isa, ISA features come from
@@ -65,7 +73,10 @@ int qt_model_from_workload(const char *key, qt_model *m, qt_err *err);
 int qt_model_select_layers(qt_model *m, const char *list, qt_err *err);
 
 /* Gives every layer of m the data type and requantization scheme (qt_dtype, qt_requant),
- * overriding the model file's, and re-derives the tasks. */
+ * overriding the model file's, and re-derives the tasks. A layer whose dtype changes loses
+ * its own quantization parameters (zero points of one dtype mean nothing in the other): its
+ * data is drawn from the seed again. Another requant scheme keeps them (fp32 uses each
+ * channel's multiplier and shift as a float scale). */
 int qt_model_set_quant(qt_model *m, int32_t dtype, int32_t requant, qt_err *err);
 /* The same from option values: dtype "s8" | "u8", requant "fixedpoint" | "fp32"; NULL keeps
  * the model's. Unknown values are QT_EINVAL naming the option. */
@@ -75,6 +86,11 @@ int qt_model_override_quant(qt_model *m, const char *dtype, const char *requant,
  * <directory of the running executable>/../share/qtune/<sub> if it exists (an installed
  * tune), else compiled (the source tree it was built from). */
 void qt_data_dir(const char *env, const char *sub, const char *compiled, char *buf, size_t cap);
+
+/* Reads a whole file (at most max_bytes, else QT_EIO "larger than") into a NUL-terminated
+ * buffer the caller frees, its length into *out_len. QT_EIO names the path and strerror;
+ * QT_ENOMEM if it cannot be held. The one file reader of the configs and `tune import`. */
+int qt_read_file(const char *path, size_t max_bytes, char **out, size_t *out_len, qt_err *err);
 
 /* Lists the base names (without .yaml) of the .yaml files in configs_dir/<sub>, sorted, comma-separated
  * into buf. */

@@ -420,3 +420,17 @@ uint64_t qt_workload_macs(const qt_workload *w) {
     if (__builtin_mul_overflow(macs, f[i], &macs)) return UINT64_MAX;
   return macs;
 }
+
+uint64_t qt_quant_given_hash(const qt_quant_given *g) {
+  if (!g) return 0;
+  /* Field by field in a fixed width, so padding or pointer values never enter the hash. */
+  const int32_t head[6] = {g->input_zp, g->weight_zp, g->output_zp, g->act_min, g->act_max,
+                           g->channels};
+  uint64_t h = QT_HASH_SEED;
+  for (int i = 0; i < 6; i++) h = qt_hash64(&head[i], sizeof head[i], h);
+  for (int32_t c = 0; c < g->channels; c++) {
+    h = qt_hash64(&g->multiplier[c], sizeof(int32_t), h);
+    h = qt_hash64(&g->shift[c], sizeof(int32_t), h);
+  }
+  return h;
+}

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "qt_datagen.h"
 #include "qt_kernels.h"
 #include "tuner/base/error.h"
 
@@ -21,6 +22,10 @@ typedef struct qt_workload {
   qt_conv_desc desc;
   int32_t dtype;   /* qt_dtype */
   int32_t requant; /* qt_requant */
+  /* The model's own quantization parameters (a model file's `quant`, owned by the qt_model),
+   * or NULL: drawn from the data seed. Not part of the key: they change neither the code nor
+   * its speed, only the data of the bit-exact check (docs/DESIGN.md §2). */
+  const qt_quant_given *quant;
 } qt_workload;
 
 /* Writes the canonical key of w into key (QT_KEY_MAX bytes). */
@@ -37,6 +42,10 @@ int qt_workload_check(const qt_workload *w, qt_err *err);
 uint64_t qt_hash64(const void *data, size_t len, uint64_t seed); /* FNV-1a 64 */
 #define QT_HASH_SEED 0xcbf29ce484222325ULL
 uint64_t qt_workload_hash(const qt_workload *w);
+
+/* FNV-1a 64 of given quantization parameters (every field and array entry, fixed order and
+ * width); 0 for NULL. Names the data a variant was checked with (tuner/build). */
+uint64_t qt_quant_given_hash(const qt_quant_given *g);
 
 /* Multiply-accumulates of one run (batch included). */
 uint64_t qt_workload_macs(const qt_workload *w);

@@ -10,6 +10,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,11 +369,53 @@ static void manifest_diff(const char *a, const char *b, char *path, size_t cap) 
   }
 }
 
+/* Writes a model's quantization parameters as the header qt_harness_shape.c includes
+ * (QT_HARNESS_QUANT_FILE), once per parameter set: <cache>/quant-<hash>.h, by rename so
+ * concurrent builds never read half a file. */
+static int write_quant_header(const qt_build_ctx *ctx, const qt_quant_given *g, uint64_t hash,
+                              char *path, size_t cap, qt_err *err) {
+  /* Absolute: the compiler resolves a quoted include from the including file's folder. */
+  char dir[PATH_MAX];
+  if (!realpath(ctx->cache_dir, dir))
+    return qt_fail(err, QT_EIO, "cache directory %s: %s", ctx->cache_dir, strerror(errno));
+  snprintf(path, cap, "%s/quant-%016llx.h", dir, (unsigned long long)hash);
+  if (access(path, R_OK) == 0) return 0;
+  char tmp[QT_PATH_MAX + 64];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lx", path, (long)getpid(),
+           (unsigned long)pthread_self());
+  FILE *f = fopen(tmp, "w");
+  if (!f) return qt_fail(err, QT_EIO, "cannot write %s: %s", tmp, strerror(errno));
+  fprintf(f, "/* Written by tune: a model's quantization parameters for the harness. */\n");
+  const int32_t *arrays[2] = {g->multiplier, g->shift};
+  const char *names[2] = {"multiplier", "shift"};
+  for (int a = 0; a < 2; a++) {
+    fprintf(f, "static const int32_t qt_harness_given_%s[%d] = {", names[a], (int)g->channels);
+    for (int32_t i = 0; i < g->channels; i++)
+      fprintf(f, "%s%" PRId32, i ? (i % 16 ? ", " : ",\n  ") : "", arrays[a][i]);
+    fprintf(f, "};\n");
+  }
+  fprintf(f, "static const qt_quant_given qt_harness_given = {%" PRId32 ", %" PRId32 ", %" PRId32
+          ", %" PRId32 ", %" PRId32 ", %" PRId32 ",\n  qt_harness_given_multiplier, "
+          "qt_harness_given_shift};\n", g->input_zp, g->weight_zp, g->output_zp, g->act_min,
+          g->act_max, g->channels);
+  int bad = ferror(f);
+  if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+    unlink(tmp);
+    return qt_fail(err, QT_EIO, "cannot write %s: %s", path, strerror(errno));
+  }
+  return 0;
+}
+
 int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_config *c,
                      qt_artifact *out, qt_err *err) {
   memset(out, 0, sizeof *out);
   qt_variant_source_hash(ctx, w, c, out->source_hash);
   uint64_t key = qt_hash64(out->source_hash, 16, ctx->common_hash);
+  /* A model's own quantization parameters are data compiled into the harness, not shipped
+   * code: they name a different artifact but leave the source hash (what export checks) as
+   * it is. */
+  const uint64_t quant_hash = qt_quant_given_hash(w->quant);
+  if (w->quant) key = qt_hash64(&quant_hash, sizeof quant_hash, key);
   if (snprintf(out->path, sizeof out->path, "%s/%016llx-%s.bin", ctx->cache_dir,
                (unsigned long long)key, c->tpl->name) >= (int)sizeof out->path)
     return qt_fail(err, QT_EINVAL, "cache directory %s: path too long", ctx->cache_dir);
@@ -401,11 +445,21 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
   snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lx", out->path, (long)getpid(),
            (unsigned long)pthread_self());
 
+  char quant_header[PATH_MAX + 64];
+  if (w->quant) {
+    int qrc = write_quant_header(ctx, w->quant, quant_hash, quant_header, sizeof quant_header, err);
+    if (qrc) return qrc;
+  }
+
   char *argv[MAX_ARGS];
   int argc = 0;
-  char buf[QT_PATH_MAX + 64];
+  char buf[PATH_MAX + 96];
   int rc = compile_prefix(ctx, argv, &argc, MAX_ARGS - 8, err);
-  if (!rc) rc = qt_split_words(defines, argv, &argc, MAX_ARGS - 8, err);
+  if (!rc) rc = qt_split_words(defines, argv, &argc, MAX_ARGS - 9, err);
+  if (!rc && w->quant) { /* one argument, not split: the path may hold blanks */
+    snprintf(buf, sizeof buf, "-DQT_HARNESS_QUANT_FILE=\"%s\"", quant_header);
+    argv[argc++] = strdup(buf);
+  }
   if (!rc && argc + (int)N_HARNESS_OBJECTS + 6 < MAX_ARGS) {
     snprintf(buf, sizeof buf, "%s/%s", ctx->kernels_dir, harness_shape_source);
     argv[argc++] = strdup(buf);

@@ -1,5 +1,5 @@
 /* cli.c — `tune`, the command-line front end: parses arguments and calls libqtune, nothing
- * more. Subcommands: (none) tune a model or workload; query and export (cli_export.c); list; space; boards check. Exit status 0 on
+ * more. Subcommands: (none) tune a model or workload; query and export (cli_export.c); import (cli_import.c); list; space; boards check. Exit status 0 on
  * success, 1 on an error (one line on stderr naming the cause), 2 on a usage error. */
 #include <errno.h>
 #include <getopt.h>
@@ -41,6 +41,7 @@ static const char tune_usage[] =
     "usage: tune [--target T] (--model M | --workload KEY) [options]\n"
     "       tune query --target T (--model M | --workload KEY) [--top K] [--format text|json|csv]\n"
     "       tune export --target T --model M [--db F] --out DIR [--strict]\n"
+    "       tune import MODEL.tflite --out DIR/NAME.yaml [--force]\n"
     "       tune list targets|models\n"
     "       tune space [--target T] (--workload KEY | --model M [--layers LIST])\n"
     "       tune boards check [--boards F]\n"
@@ -591,8 +592,9 @@ int main(int argc, char **argv) {
   if (sub && strcmp(sub, "boards") == 0) return with_runners(cmd_boards, argc - 1, argv + 1, &c);
   if (sub && strcmp(sub, "export") == 0) return qt_cli_export(argc - 1, argv + 1);
   if (sub && strcmp(sub, "query") == 0) return qt_cli_query(argc - 1, argv + 1);
+  if (sub && strcmp(sub, "import") == 0) return qt_cli_import(argc - 1, argv + 1);
   if (sub && strcmp(sub, "space")) {
-    fprintf(stderr, "tune: unknown command '%s' (commands: query, export, list, space, boards; see tune --help)\n", sub);
+    fprintf(stderr, "tune: unknown command '%s' (commands: query, export, import, list, space, boards; see tune --help)\n", sub);
     return QT_CLI_EXIT_USAGE;
   }
   const char *usage = !sub ? tune_usage : space_usage;

@@ -158,7 +158,7 @@ int qt_harness_parse(const char *out, qt_harness_result *res, qt_err *err) {
 
 int qt_expected_checksum(const qt_workload *w, uint64_t seed, uint64_t *checksum, qt_err *err) {
   qt_problem p;
-  int rc = qt_problem_init(&p, &w->desc, w->dtype, w->requant, seed);
+  int rc = qt_problem_init_given(&p, &w->desc, w->dtype, w->requant, seed, w->quant);
   if (rc) return qt_fail(err, QT_EINVAL, "cannot generate test data for the workload (code %d)", rc);
   void *out = malloc(p.output_bytes ? p.output_bytes : 1);
   if (!out) {

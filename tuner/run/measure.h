@@ -55,7 +55,8 @@ typedef struct qt_harness_result {
  * there is none, its version is unknown, or a field is malformed. */
 int qt_harness_parse(const char *out, qt_harness_result *res, qt_err *err);
 
-/* Output checksum of the reference kernel on the problem generated from seed. */
+/* Output checksum of the reference kernel on the problem generated from seed (with the
+ * workload's own quantization parameters when it has them, as the harness does). */
 int qt_expected_checksum(const qt_workload *w, uint64_t seed, uint64_t *checksum, qt_err *err);
 
 /* What a run says about a variant: status, error text, per-run times and their statistics.
