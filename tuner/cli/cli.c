@@ -362,8 +362,10 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   o.protocol = proto;
   o.build_cpu_avoid = proto.pin;
   o.run_timeout_ms = c->run_timeout_s * 1000;
-  o.log = stderr;
-  o.tty = isatty(STDERR_FILENO);
+  qt_cli_progress progress;
+  qt_cli_progress_init(&progress, stderr, isatty(STDERR_FILENO));
+  o.on_event = qt_cli_progress_event;
+  o.event_ctx = &progress;
   o.stop = &stop_requested;
 
   char plan[96];
@@ -378,6 +380,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
     fprintf(stderr, "tune: %d board%s of %s measuring in parallel\n", n_rns, n_rns > 1 ? "s" : "",
             target.name);
   int rc = qt_tune_model_boards(db, session, &model, bctx, rns, n_rns, &o, &stats, &err);
+  qt_cli_progress_end(&progress);
   qt_err end_err;
   qt_db_session_end(db, session, &end_err);
   fprintf(stderr, "tune: %d %s, %d already in the log, %d failed, %.1f s (strategy %s: "

@@ -1,13 +1,17 @@
 /* cli.h — what the two files of the `tune` command share (not a library header): the exit
  * status of a usage error, the option codes and getopt entries of the options every
  * subcommand that selects layers takes, the compiled-in data directories, and the
- * subcommands implemented in cli_export.c. */
+ * subcommands implemented in cli_export.c and cli_report.c, and the progress renderer of
+ * cli_progress.c. */
 #ifndef QT_CLI_H
 #define QT_CLI_H
 
 #include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
 
 #include "tuner/base/error.h"
+#include "tuner/loop/tune.h"
 
 #ifndef QT_DEFAULT_KERNELS_DIR
 #define QT_DEFAULT_KERNELS_DIR "kernels"
@@ -42,5 +46,24 @@ int qt_cli_fail(const qt_err *e);
  * (0 ok, 1 error, 2 usage). */
 int qt_cli_export(int argc, char **argv);
 int qt_cli_query(int argc, char **argv);
+
+/* `tune report ...` (cli_report.c), same conventions. */
+int qt_cli_report(int argc, char **argv);
+
+/* The tuning loop's events rendered on f (cli_progress.c): tty 1 for a live line rewritten
+ * in place, 0 for plain lines. Pass qt_cli_progress_event with the struct as the loop's
+ * on_event and event_ctx; qt_cli_progress_end when the loop has returned. */
+typedef struct qt_cli_progress {
+  FILE *f;
+  int tty;
+  pthread_mutex_t mu; /* board threads emit notes too */
+  double start_ms;
+  int last_plain;     /* run_done at the last plain progress line */
+  char live[512];     /* the live line on screen ("" when none) */
+} qt_cli_progress;
+
+void qt_cli_progress_init(qt_cli_progress *p, FILE *f, int tty);
+void qt_cli_progress_event(void *ctx, const qt_tune_event *ev);
+void qt_cli_progress_end(qt_cli_progress *p);
 
 #endif
