@@ -4,8 +4,11 @@
 # Usage: scripts/install-deps.sh [--peers]   (--peers adds XNNPACK and oneDNN for bench/)
 set -eu
 
+# chromium: tests/report renders `tune report`'s page headless and checks the console.
+# bsdutils (script): tests/e2e/test_progress runs `tune` on a pty to check the live line.
 pkgs="build-essential cmake pkg-config python3 libsqlite3-dev sqlite3 libyaml-dev libssh2-1-dev libxgboost-dev \
-gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user openssh-server openssh-client iproute2"
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user openssh-server openssh-client iproute2 \
+chromium bsdutils"
 if [ "${1:-}" = "--peers" ]; then
   pkgs="$pkgs libxnnpack-dev libdnnl-dev"
 fi

@@ -41,6 +41,7 @@ static const char tune_usage[] =
     "usage: tune [--target T] (--model M | --workload KEY) [options]\n"
     "       tune query --target T (--model M | --workload KEY) [--top K] [--format text|json|csv]\n"
     "       tune export --target T --model M [--db F] --out DIR [--strict]\n"
+    "       tune report --target T --model M [--db F] --html OUT.html [--peers PEERS.csv]\n"
     "       tune list targets|models\n"
     "       tune space [--target T] (--workload KEY | --model M [--layers LIST])\n"
     "       tune boards check [--boards F]\n"
@@ -594,8 +595,9 @@ int main(int argc, char **argv) {
   if (sub && strcmp(sub, "boards") == 0) return with_runners(cmd_boards, argc - 1, argv + 1, &c);
   if (sub && strcmp(sub, "export") == 0) return qt_cli_export(argc - 1, argv + 1);
   if (sub && strcmp(sub, "query") == 0) return qt_cli_query(argc - 1, argv + 1);
+  if (sub && strcmp(sub, "report") == 0) return qt_cli_report(argc - 1, argv + 1);
   if (sub && strcmp(sub, "space")) {
-    fprintf(stderr, "tune: unknown command '%s' (commands: query, export, list, space, boards; see tune --help)\n", sub);
+    fprintf(stderr, "tune: unknown command '%s' (commands: query, export, report, list, space, boards; see tune --help)\n", sub);
     return QT_CLI_EXIT_USAGE;
   }
   const char *usage = !sub ? tune_usage : space_usage;
