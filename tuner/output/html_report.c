@@ -245,10 +245,12 @@ static void section_layers(FILE *f, const qt_model *m, const qt_layer_report *ro
     if (rows[i].has_best && rows[i].best.median_ns > scale) scale = rows[i].best.median_ns;
   }
   if (scale <= 0) scale = 1;
-  fputs("<h2 id=\"layers\">Per layer</h2>\n<p class=\"note\">Default: the space's default "
-        "config; best: the log's answer (* re-measured against its runners-up, interleaved). "
-        "Bars to the scale of the slowest layer.</p>\n<table>\n<tr><th>layer</th><th>kind</th>"
-        "<th>default us</th><th>best us</th><th>speedup</th><th>default / best</th>"
+  fputs("<h2 id=\"layers\">Per layer</h2>\n<p class=\"note\">Default: the lowest median of "
+        "the space's default config; best: the log's answer, as <code>tune query</code> gives "
+        "it (* the median of its re-measurement against its runners-up and the default, "
+        "interleaved, which can exceed the default's lowest single median on a noisy "
+        "machine). Bars to the scale of the slowest layer.</p>\n<table>\n<tr><th>layer</th>"
+        "<th>kind</th><th>default us</th><th>best us</th><th>speedup</th><th>default / best</th>"
         "<th>template</th><th>config</th></tr>\n", f);
   for (int i = 0; i < m->n_layers; i++) {
     const qt_layer_report *r = &rows[i];
@@ -363,7 +365,8 @@ static void task_curve(FILE *f, const qt_model *m, const collected *c, int task)
       fprintf(f, "<span style=\"background:%s\"></span>", session_colors[s % N_COLORS]);
       esc(f, c->sessions[s].label);
     }
-    fprintf(f, "<br>best %.1f us</div></div>\n", c->task_best[task] / 1e3);
+    fprintf(f, "<br>lowest median in the log %.1f us (re-measurements included)</div></div>\n",
+            c->task_best[task] / 1e3);
   }
   for (int s = 0; s < MAX_SESSIONS; s++) free(pts[s]);
   free(pts);

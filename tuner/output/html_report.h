@@ -13,7 +13,9 @@
 #include "tuner/base/config.h"
 
 /* The kinds a layer's time is totalled under (bench/peers uses the same). */
-typedef enum qt_layer_kind { QT_KIND_STEM, QT_KIND_DEPTHWISE, QT_KIND_POINTWISE, QT_KIND_COUNT } qt_layer_kind;
+typedef enum qt_layer_kind {
+  QT_KIND_STEM, QT_KIND_DEPTHWISE, QT_KIND_POINTWISE, QT_KIND_COUNT
+} qt_layer_kind;
 
 /* Depthwise convolution, a 1x1 conv2d (pointwise), or any other conv2d (a stem: MobileNetV2's
  * first 3x3 layer). */

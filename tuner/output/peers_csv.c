@@ -81,7 +81,8 @@ int qt_peers_load(const char *path, qt_peers *out, qt_err *err) {
     snprintf(r->layer, sizeof r->layer, "%s", fields[0]);
     snprintf(r->kind, sizeof r->kind, "%s", fields[1]);
     double *nums[5] = {&r->mmac, &r->default_us, &r->best_us, &r->xnnpack_us, &r->onednn_us};
-    for (int i = 0; i < 5 && !rc; i++) rc = parse_us(path, line, i + 2, fields[i + 2], nums[i], err);
+    for (int i = 0; i < 5 && !rc; i++)
+      rc = parse_us(path, line, i + 2, fields[i + 2], nums[i], err);
     if (!rc) out->n++;
   }
   if (!rc && ferror(f)) rc = qt_fail(err, QT_EIO, "cannot read peers CSV %s", path);
