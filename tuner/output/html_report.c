@@ -155,7 +155,7 @@ static const char page_head[] =
     "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
     "<style>\n"
-    "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}\n"
+    "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1500px}\n"
     "h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;"
     "border-bottom:1px solid #ddd;padding-bottom:4px}\n"
     "p.note{color:#555;margin:4px 0 10px}\n"
@@ -164,7 +164,8 @@ static const char page_head[] =
     "th{background:#f5f5f5;font-weight:600}td.n{text-align:right;font-variant-numeric:"
     "tabular-nums}\n"
     "code{font:12px ui-monospace,monospace;word-break:break-all}\n"
-    ".bar{width:180px;height:10px;background:#f0f0f0;position:relative}\n"
+    "code.cfg{font-size:11px;white-space:nowrap;word-break:normal}\n"
+    ".bar{width:150px;height:10px;background:#f0f0f0;position:relative}\n"
     ".bar>div{height:10px}.best{background:#2b7bb9}.def{background:#c9c9c9}"
     ".fail{background:#c0392b}.share{background:#27ae60}.rel{background:#8e44ad}"
     ".peer{background:#e67e22}\n"
@@ -274,7 +275,7 @@ static void section_layers(FILE *f, const qt_model *m, const qt_layer_report *ro
     fputs("</td><td>", f);
     if (r->has_best) {
       esc(f, r->best.template_name);
-      fputs("</td><td><code>", f);
+      fputs("</td><td><code class=\"cfg\">", f);
       const char *colon = strchr(r->best.knobs, ':');
       esc(f, colon ? colon + 1 : r->best.knobs);
       fputs("</code></td></tr>\n", f);
@@ -325,7 +326,7 @@ static void task_curve(FILE *f, const qt_model *m, const collected *c, int task)
     esc(f, m->layers[t->layers[i]].name);
   }
   fputs("</h3>", f);
-  const int W = 320, H = 160, L = 56, R = 8, T = 8, B = 24;
+  const int W = 320, H = 160, L = 64, R = 8, T = 8, B = 24;
   if (hi <= 0) {
     fputs("<p class=\"note\">no ok measurement</p></div>\n", f);
   } else {
