@@ -48,6 +48,7 @@ check "report with peers exits 0" [ $? -eq 0 ]
 check "peers page is well formed" python3 "$HERE/check_report.py" p.html "${sections[@]}" --section peers
 check "xnnpack ratio of dw" grep -q '<td class="n">1.50</td>' p.html
 check "onednn ratio of pw" grep -q '<td class="n">0.50</td>' p.html
+check "network total of the CSV" grep -qF '<td><b>total</b></td><td>network</td><td class="n">22.0</td><td class="n">39.0</td><td class="n">6.0</td><td class="n">1.77</td><td class="n">0.27</td>' p.html
 
 # Malformed CSVs: the file, the line and the field are named; no page is left.
 bad() { # bad NAME EXPECTED-MESSAGE LINE...

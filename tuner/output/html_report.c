@@ -564,7 +564,7 @@ static void section_peers(FILE *f, const qt_html_options *o) {
         "scale of the largest ratio.</p>\n<table>\n<tr><th>layer</th><th>kind</th>"
         "<th>qtune best us</th><th>XNNPACK us</th><th>oneDNN us</th><th>XNNPACK / best</th>"
         "<th>oneDNN / best</th><th></th></tr>\n", f);
-  double scale = 0, tot[4] = {0};
+  double scale = 0, tot[QT_KIND_COUNT + 1][3] = {{0}}; /* per kind and all: best, peers */
   for (int i = 0; i < p->n; i++) {
     const qt_peer_row *r = &p->rows[i];
     if (r->best_us <= 0) continue;
@@ -574,9 +574,15 @@ static void section_peers(FILE *f, const qt_html_options *o) {
   if (scale <= 0) scale = 1;
   for (int i = 0; i < p->n; i++) {
     const qt_peer_row *r = &p->rows[i];
-    tot[0] += r->best_us;
-    tot[1] += r->xnnpack_us;
-    tot[2] += r->onednn_us;
+    int kind = QT_KIND_STEM; /* qt_peers_load accepts only the three names */
+    while (kind < QT_KIND_COUNT && strcmp(qt_layer_kind_name((qt_layer_kind)kind), r->kind))
+      kind++;
+    const int groups[2] = {kind, QT_KIND_COUNT};
+    for (int g = 0; g < 2; g++) {
+      tot[groups[g]][0] += r->best_us;
+      tot[groups[g]][1] += r->xnnpack_us;
+      tot[groups[g]][2] += r->onednn_us;
+    }
     fputs("<tr><td>", f);
     esc(f, r->layer);
     fputs("</td><td>", f);
@@ -595,10 +601,17 @@ static void section_peers(FILE *f, const qt_html_options *o) {
       bar(f, k ? "peer" : "best", r->best_us > 0 ? peer[k] / r->best_us / scale : 0);
     fputs("</td></tr>\n", f);
   }
-  fprintf(f, "<tr><td><b>total</b></td><td></td><td class=\"n\">%.1f</td><td class=\"n\">%.1f"
-          "</td><td class=\"n\">%.1f</td><td class=\"n\">%.2f</td><td class=\"n\">%.2f</td>"
-          "<td></td></tr>\n</table>\n", tot[0], tot[1], tot[2],
-          tot[0] > 0 ? tot[1] / tot[0] : 0, tot[0] > 0 ? tot[2] / tot[0] : 0);
+  /* Totals as bench/peers prints them: per kind, then the network. */
+  for (int g = 0; g <= QT_KIND_COUNT; g++) {
+    const double *t = tot[g];
+    if (t[0] <= 0) continue;
+    fprintf(f, "<tr class=\"tpl\"><td><b>total</b></td><td>%s</td><td class=\"n\">%.1f</td>"
+            "<td class=\"n\">%.1f</td><td class=\"n\">%.1f</td><td class=\"n\">%.2f</td>"
+            "<td class=\"n\">%.2f</td><td></td></tr>\n",
+            g == QT_KIND_COUNT ? "network" : qt_layer_kind_name((qt_layer_kind)g), t[0], t[1],
+            t[2], t[1] / t[0], t[2] / t[0]);
+  }
+  fputs("</table>\n", f);
 }
 
 int qt_html_report(FILE *f, qt_db *db, const qt_model *m, const qt_target *t,
