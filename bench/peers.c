@@ -33,6 +33,7 @@
 #include "schedules/space.h"
 #include "tuner/base/config.h"
 #include "tuner/build/build.h"
+#include "tuner/output/html_report.h"
 #include "tuner/search/search.h"
 
 #define MAX_LAYERS 128
@@ -66,8 +67,6 @@ typedef struct qt_bench_layer {
   double *times[N_METHODS]; /* per repetition, ns */
   int have[N_METHODS];
 } qt_bench_layer;
-
-static const char *const kind_names[3] = {"stem", "depthwise", "pointwise"};
 
 static double now_ns(void) {
   struct timespec ts;
@@ -494,19 +493,13 @@ static double peak_macs(int runs) {
 
 /* ---- Main --------------------------------------------------------------------------------- */
 
-static int layer_kind(const qt_layer *l) {
-  if (l->w.desc.p.op == QT_OP_DEPTHWISE) return 1;
-  if (l->w.desc.p.kernel_h == 1 && l->w.desc.p.kernel_w == 1) return 2;
-  return 0;
-}
-
 static void usage(void) {
   fprintf(stderr, "usage: peers [--db tuning.db] [--reps N] [--sample N] [--layers N] "
-                  "[--cache DIR] [--quiet]\n");
+                  "[--cache DIR] [--csv FILE] [--quiet]\n");
 }
 
 int main(int argc, char **argv) {
-  const char *db_path = NULL, *cache = "/tmp/qtune-bench-cache";
+  const char *db_path = NULL, *cache = "/tmp/qtune-bench-cache", *csv_path = NULL;
   int reps = 21, sample = 6, max_layers = MAX_LAYERS, quiet = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--db") && i + 1 < argc) db_path = argv[++i];
@@ -514,6 +507,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--sample") && i + 1 < argc) sample = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--layers") && i + 1 < argc) max_layers = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache = argv[++i];
+    else if (!strcmp(argv[i], "--csv") && i + 1 < argc) csv_path = argv[++i];
     else if (!strcmp(argv[i], "--quiet")) quiet = 1;
     else {
       usage();
@@ -522,6 +516,13 @@ int main(int argc, char **argv) {
   }
   if (reps < 1) reps = 1;
   mkdir(cache, 0755);
+  /* Opened first: a path that cannot be written should fail before minutes of measuring. */
+  FILE *csv = NULL;
+  if (csv_path && !(csv = fopen(csv_path, "w"))) {
+    fprintf(stderr, "bench: cannot write %s: %s\n", csv_path, strerror(errno));
+    return 1;
+  }
+  if (csv) fprintf(csv, "%s\n", QT_PEERS_HEADER);
   qt_err err;
   qt_target t;
   qt_model m;
@@ -553,7 +554,7 @@ int main(int argc, char **argv) {
     qt_workload w = m.layers[i].w;
     w.dtype = QT_DTYPE_S8;
     w.requant = QT_REQUANT_FP32;
-    b->kind = layer_kind(b->layer);
+    b->kind = (int)qt_layer_kind_of(b->layer);
     const qt_conv_desc *d = &w.desc;
     const double taps = (double)d->p.kernel_h * d->p.kernel_w;
     b->macs = (double)d->out.n * d->out.h * d->out.w * d->out.c * taps *
@@ -654,10 +655,18 @@ int main(int argc, char **argv) {
     mac[3] += b->macs;
     const double gmacs = med[M_BEST] > 0 ? b->macs / med[M_BEST] : 0;
     printf("%-20s %-9s %9.2f %10.1f %10.1f %10.1f %10.1f %8.2f %8.1f %7.1f%%\n",
-           b->layer->name, kind_names[b->kind], b->macs / 1e6, med[M_DEFAULT] / 1e3,
-           med[M_BEST] / 1e3, med[M_XNNPACK] / 1e3, med[M_ONEDNN] / 1e3,
+           b->layer->name, qt_layer_kind_name((qt_layer_kind)b->kind), b->macs / 1e6,
+           med[M_DEFAULT] / 1e3, med[M_BEST] / 1e3, med[M_XNNPACK] / 1e3, med[M_ONEDNN] / 1e3,
            med[M_BEST] > 0 ? med[M_XNNPACK] / med[M_BEST] : 0, gmacs,
            peak > 0 ? 100 * gmacs * 1e9 / peak : 0);
+    if (csv) { /* the row tune report --peers reads (html_report.h); empty: did not run */
+      fprintf(csv, "%s,%s,%.4f", b->layer->name, qt_layer_kind_name((qt_layer_kind)b->kind),
+              b->macs / 1e6);
+      for (int k = 0; k < N_METHODS; k++)
+        if (b->have[k]) fprintf(csv, ",%.3f", med[k] / 1e3);
+        else fputs(",", csv);
+      fputc('\n', csv);
+    }
   }
   printf("\n%-10s %9s %11s %11s %11s %11s %9s %9s %9s %8s %8s\n", "total", "MMAC", "default_us",
          "best_us", "xnnpack_us", "onednn_us", "def/best", "xnn/best", "dnnl/best", "GMAC/s",
@@ -674,6 +683,10 @@ int main(int argc, char **argv) {
   }
   printf("bit equality with XNNPACK: %s (%d mismatching layer outputs)\n",
          mismatches ? "FAIL" : "ok", mismatches);
+  if (csv && fclose(csv)) {
+    fprintf(stderr, "bench: cannot write %s: %s\n", csv_path, strerror(errno));
+    return 1;
+  }
   for (int i = 0; i < n; i++) {
     for (int k = 0; k < N_METHODS; k++) {
       free(L[i].out[k]);

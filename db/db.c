@@ -1184,3 +1184,43 @@ int qt_db_task_records(qt_db *db, const char *workload_key, const char *target,
   sqlite3_reset(s);
   return code;
 }
+
+/* ---- the report's reading (prepared per call: a report reads the log once) ------------- */
+
+int qt_db_each_measurement(qt_db *db, const char *target, qt_db_meas_fn fn, void *ctx,
+                           qt_err *err) {
+  if (!db || !target || !fn) return qt_fail(err, QT_EINVAL, "each measurement: NULL argument");
+  static const char sql[] =
+      "SELECT m.id, m.session_id, s.command, w.key, c.template, c.knobs, b.name, m.status,"
+      " m.error, m.median_ns FROM measurements m"
+      " JOIN sessions s ON s.id = m.session_id JOIN workloads w ON w.id = m.workload_id"
+      " JOIN configs c ON c.id = m.config_id JOIN boards b ON b.id = m.board_id"
+      " WHERE m.target_id = (SELECT id FROM targets WHERE name = ?1) ORDER BY m.id";
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL), code = 0;
+  db_bind_text(s, 1, target, &rc);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    rc = SQLITE_OK;
+    qt_db_meas m;
+    const char *status = (const char *)sqlite3_column_text(s, 7);
+    if (!status || qt_status_parse(status, &m.status)) continue;
+    const char *error = (const char *)sqlite3_column_text(s, 8);
+    m.id = sqlite3_column_int64(s, 0);
+    m.session_id = sqlite3_column_int64(s, 1);
+    m.session_command = (const char *)sqlite3_column_text(s, 2);
+    m.workload_key = (const char *)sqlite3_column_text(s, 3);
+    m.template_name = (const char *)sqlite3_column_text(s, 4);
+    m.knobs = (const char *)sqlite3_column_text(s, 5);
+    m.board = (const char *)sqlite3_column_text(s, 6);
+    m.error = error ? error : "";
+    m.median_ns = sqlite3_column_type(s, 9) == SQLITE_NULL ? 0 : sqlite3_column_double(s, 9);
+    if ((code = fn(ctx, &m))) break;
+  }
+  if (!code && rc != SQLITE_DONE)
+    code = DB_FAIL(db, rc, err, "measurements on %s in tuning log %s", target, db->path);
+  else if (code)
+    code = qt_fail(err, code, "measurements on %s in tuning log %s: stopped by the caller",
+                   target, db->path);
+  sqlite3_finalize(s);
+  return code;
+}

@@ -168,4 +168,23 @@ int qt_db_unconfirmed(qt_db *db, const char *workload_key, const char *target, i
 int qt_db_count(qt_db *db, const char *workload_key, const char *target, int64_t *all,
                 int64_t *ok, qt_err *err);
 
+/* One measurement as a report reads it (qt_db_each_measurement); strings live only during the
+ * callback. */
+typedef struct qt_db_meas {
+  int64_t id, session_id;
+  const char *session_command; /* the command line of the tuning run that measured it */
+  const char *workload_key, *template_name, *knobs, *board;
+  qt_status status;
+  const char *error;           /* "" when none */
+  double median_ns;            /* 0 unless status is ok */
+} qt_db_meas;
+
+/* Called by qt_db_each_measurement for each row; a non-zero return stops it. */
+typedef int (*qt_db_meas_fn)(void *ctx, const qt_db_meas *m);
+
+/* Every measurement on target (all workloads, all sessions), oldest first. A row with a status
+ * this version does not know is skipped. */
+int qt_db_each_measurement(qt_db *db, const char *target, qt_db_meas_fn fn, void *ctx,
+                           qt_err *err);
+
 #endif

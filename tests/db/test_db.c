@@ -464,6 +464,77 @@ static void test_verdicts(void) {
   qt_db_close(db);
 }
 
+/* qt_db_each_measurement: every row of one target, oldest first, with its session's command,
+ * board, status and error; other targets left out; a non-zero return stops it. */
+typedef struct seen_rows {
+  int n, stop_after;
+  int64_t ids[8], sessions[8];
+  char knobs[8][32], commands[8][32], errors[8][64], boards[8][16];
+  qt_status status[8];
+  double medians[8];
+} seen_rows;
+
+static int see_row(void *ctx, const qt_db_meas *m) {
+  seen_rows *s = ctx;
+  if (s->n == 8) return QT_EINTERNAL;
+  s->ids[s->n] = m->id;
+  s->sessions[s->n] = m->session_id;
+  snprintf(s->knobs[s->n], sizeof s->knobs[0], "%s", m->knobs);
+  snprintf(s->commands[s->n], sizeof s->commands[0], "%s", m->session_command);
+  snprintf(s->errors[s->n], sizeof s->errors[0], "%s", m->error);
+  snprintf(s->boards[s->n], sizeof s->boards[0], "%s", m->board);
+  s->status[s->n] = m->status;
+  s->medians[s->n] = m->median_ns;
+  s->n++;
+  return s->stop_after && s->n == s->stop_after ? QT_EINTERNAL : 0;
+}
+
+static void test_each_measurement(void) {
+  qt_db *db = NULL;
+  qt_err err;
+  CHECK_EQ_INT(qt_db_open(":memory:", 100, &db, &err), 0);
+  int64_t s1 = 0, s2 = 0;
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune --strategy ga", "0.1.0", &s1, &err), 0);
+  qt_workload a = fx_dwconv(), b = fx_pointwise();
+  qt_measurement m = fx_measurement(&a, "a76", "dwconv:cb=8", QT_STATUS_OK, 300);
+  record_ok(db, s1, &m);
+  m = fx_measurement(&a, "a55", "dwconv:cb=8", QT_STATUS_OK, 900); /* another target */
+  record_ok(db, s1, &m);
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune --strategy random", "0.1.0", &s2, &err), 0);
+  m = fx_measurement(&b, "a76", "dwconv:cb=16", QT_STATUS_COMPILE_ERROR, 0);
+  m.board = "pi5";
+  m.board_kind = "ssh";
+  record_ok(db, s2, &m);
+
+  seen_rows seen;
+  memset(&seen, 0, sizeof seen);
+  CHECK_EQ_INT(qt_db_each_measurement(db, "a76", see_row, &seen, &err), 0);
+  CHECK_EQ_INT(seen.n, 2);
+  CHECK(seen.ids[0] < seen.ids[1]);
+  CHECK(seen.sessions[0] == s1 && seen.sessions[1] == s2);
+  CHECK_STR(seen.commands[0], "tune --strategy ga");
+  CHECK_STR(seen.commands[1], "tune --strategy random");
+  CHECK_STR(seen.knobs[0], "dwconv:cb=8");
+  CHECK(seen.status[0] == QT_STATUS_OK && seen.medians[0] == 300);
+  CHECK_STR(seen.errors[0], "");
+  CHECK(seen.status[1] == QT_STATUS_COMPILE_ERROR && seen.medians[1] == 0);
+  CHECK_STR(seen.errors[1], "injected failure for the test");
+  CHECK_STR(seen.boards[0], "local");
+  CHECK_STR(seen.boards[1], "pi5");
+
+  memset(&seen, 0, sizeof seen);
+  CHECK_EQ_INT(qt_db_each_measurement(db, "m7", see_row, &seen, &err), 0);
+  CHECK_EQ_INT(seen.n, 0);
+
+  memset(&seen, 0, sizeof seen);
+  seen.stop_after = 1;
+  CHECK_EQ_INT(qt_db_each_measurement(db, "a76", see_row, &seen, &err), QT_EINTERNAL);
+  CHECK_EQ_INT(seen.n, 1);
+  CHECK(strstr(err.msg, "stopped by the caller") != NULL);
+  CHECK_EQ_INT(qt_db_each_measurement(db, "a76", NULL, &seen, &err), QT_EINVAL);
+  qt_db_close(db);
+}
+
 int main(void) {
   test_manifest();
   test_sessions();
@@ -471,5 +542,6 @@ int main(void) {
   test_queries();
   test_refused_records();
   test_verdicts();
+  test_each_measurement();
   return qt_test_finish();
 }

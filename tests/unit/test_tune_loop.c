@@ -105,6 +105,32 @@ static void default_knobs(const qt_workload *w, const qt_target *t, char knobs[Q
 }
 
 static int fake_connect(qt_runner *rn, qt_err *err) { return 0; }
+/* What the loop told its caller (qt_tune_event), for checking the counts it reports. */
+typedef struct events {
+  int trials, failed, skipped, task_ends, notes, in_order;
+  int last_done, last_planned, end_planned, end_task_done;
+} events;
+
+static void record_event(void *ctx, const qt_tune_event *ev) {
+  events *e = ctx;
+  if (ev->kind == QT_TUNE_EV_NOTE) {
+    e->notes += ev->text && ev->text[0];
+    return;
+  }
+  if (ev->kind == QT_TUNE_EV_TASK_END) {
+    e->task_ends++;
+    e->end_planned = ev->run_planned;
+    e->end_task_done = ev->task_done;
+    return;
+  }
+  e->trials++;
+  e->skipped += ev->skipped;
+  e->failed += !ev->skipped && !ev->missing && ev->status != QT_STATUS_OK;
+  e->in_order += ev->run_done == e->last_done + 1 && ev->task_done <= ev->task_planned;
+  e->last_done = ev->run_done;
+  e->last_planned = ev->run_planned;
+}
+
 static void fake_destroy(qt_runner *rn) { (void)rn; }
 static const qt_runner_ops fake_ops = {"fake", fake_connect, fake_run, fake_destroy, NULL, NULL};
 
@@ -136,9 +162,21 @@ int main(void) {
   o.protocol = proto;
   o.run_timeout_ms = 10000;
   o.build_cpu_avoid = -1;
+  events ev = {0};
+  o.on_event = record_event;
+  o.event_ctx = &ev;
   qt_tune_stats st;
   CHECK(qt_tune_model(db, session, &m, bctx, &rn, &o, &st, &err) == 0);
   CHECK_EQ_INT(st.measured, 9);
+  /* The events count what was done: one per config, in order, then the task's end. */
+  CHECK_EQ_INT(ev.trials, 9);
+  CHECK_EQ_INT(ev.in_order, 9);
+  CHECK_EQ_INT(ev.failed, 3);
+  CHECK_EQ_INT(ev.skipped, 0);
+  CHECK_EQ_INT(ev.last_done, 9);
+  CHECK_EQ_INT(ev.last_planned, 9);
+  CHECK_EQ_INT(ev.task_ends, 1);
+  CHECK_EQ_INT(ev.end_task_done, 9);
   CHECK_EQ_INT(board.calls, 9);
   CHECK_EQ_INT(st.skipped, 0);
   CHECK_EQ_INT(st.failed, 3); /* calls 4 and 8 wrong, call 7 crashed */
@@ -185,9 +223,13 @@ int main(void) {
   qt_runner rn2 = {&fake_ops, "fake", &inc, {0, 0, 0}, 0};
   o.trials = 20;
   o.early_stop = 2;
+  ev = (events){0};
   CHECK(qt_tune_model(db, session, &m2, bctx, &rn2, &o, &st, &err) == 0);
   CHECK_EQ_INT(st.measured, 3);
   CHECK_EQ_INT(inc.calls, 3);
+  /* Planned 20, stopped early after 3: the run's plan shrinks to what was done. */
+  CHECK_EQ_INT(ev.last_planned, 20);
+  CHECK_EQ_INT(ev.end_planned, 3);
 
   /* A stop request ends the run, with exactly what was measured recorded. Raised before the
    * run: nothing is measured, the log is unchanged. */

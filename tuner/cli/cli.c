@@ -42,6 +42,7 @@ static const char tune_usage[] =
     "       tune query --target T (--model M | --workload KEY) [--top K] [--format text|json|csv]\n"
     "       tune export --target T --model M [--db F] --out DIR [--strict]\n"
     "       tune import MODEL.tflite --out DIR/NAME.yaml [--force]\n"
+    "       tune report --target T --model M [--db F] --html OUT.html [--peers PEERS.csv]\n"
     "       tune list targets|models\n"
     "       tune space [--target T] (--workload KEY | --model M [--layers LIST])\n"
     "       tune boards check [--boards F]\n"
@@ -363,8 +364,10 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   o.protocol = proto;
   o.build_cpu_avoid = proto.pin;
   o.run_timeout_ms = c->run_timeout_s * 1000;
-  o.log = stderr;
-  o.tty = isatty(STDERR_FILENO);
+  qt_cli_progress progress;
+  qt_cli_progress_init(&progress, stderr, isatty(STDERR_FILENO));
+  o.on_event = qt_cli_progress_event;
+  o.event_ctx = &progress;
   o.stop = &stop_requested;
 
   char plan[96];
@@ -379,6 +382,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
     fprintf(stderr, "tune: %d board%s of %s measuring in parallel\n", n_rns, n_rns > 1 ? "s" : "",
             target.name);
   int rc = qt_tune_model_boards(db, session, &model, bctx, rns, n_rns, &o, &stats, &err);
+  qt_cli_progress_end(&progress);
   qt_err end_err;
   qt_db_session_end(db, session, &end_err);
   fprintf(stderr, "tune: %d %s, %d already in the log, %d failed, %.1f s (strategy %s: "
@@ -593,8 +597,9 @@ int main(int argc, char **argv) {
   if (sub && strcmp(sub, "export") == 0) return qt_cli_export(argc - 1, argv + 1);
   if (sub && strcmp(sub, "query") == 0) return qt_cli_query(argc - 1, argv + 1);
   if (sub && strcmp(sub, "import") == 0) return qt_cli_import(argc - 1, argv + 1);
+  if (sub && strcmp(sub, "report") == 0) return qt_cli_report(argc - 1, argv + 1);
   if (sub && strcmp(sub, "space")) {
-    fprintf(stderr, "tune: unknown command '%s' (commands: query, export, import, list, space, boards; see tune --help)\n", sub);
+    fprintf(stderr, "tune: unknown command '%s' (commands: query, export, report, import, list, space, boards; see tune --help)\n", sub);
     return QT_CLI_EXIT_USAGE;
   }
   const char *usage = !sub ? tune_usage : space_usage;

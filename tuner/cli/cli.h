@@ -1,13 +1,19 @@
-/* cli.h — what the two files of the `tune` command share (not a library header): the exit
+/* cli.h — what the files of the `tune` command share (not a library header): the exit
  * status of a usage error, the option codes and getopt entries of the options every
  * subcommand that selects layers takes, the compiled-in data directories, and the
- * subcommands implemented in cli_export.c and cli_import.c. */
+ * subcommands implemented in cli_export.c, cli_report.c and cli_import.c, and the progress
+ * renderer of cli_progress.c. */
 #ifndef QT_CLI_H
 #define QT_CLI_H
 
 #include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
 
+#include "db/db.h"
+#include "tuner/base/config.h"
 #include "tuner/base/error.h"
+#include "tuner/loop/tune.h"
 
 #ifndef QT_DEFAULT_KERNELS_DIR
 #define QT_DEFAULT_KERNELS_DIR "kernels"
@@ -35,6 +41,34 @@ enum {
       {"db", required_argument, NULL, QT_CLI_OPT_DB},              \
       {"configs", required_argument, NULL, QT_CLI_OPT_CONFIGS}
 
+/* The arguments of the subcommands that read a log (query, export, report). */
+typedef struct sub_args {
+  const char *target, *model, *workload, *layers, *db, *out, *configs_dir, *kernels_dir;
+  const char *dtype, *requant;
+  const char *html, *peers; /* report */
+  char configs_buf[QT_PATH_MAX], kernels_buf[QT_PATH_MAX]; /* the defaults' storage */
+  const char *format;
+  int strict, top;
+} sub_args;
+
+/* Their own option codes (cli_export.c parses them all). */
+enum {
+  QT_CLI_SUB_OUT = QT_CLI_OPT_OWN, QT_CLI_SUB_STRICT, QT_CLI_SUB_KERNELS, QT_CLI_SUB_TOP,
+  QT_CLI_SUB_FORMAT, QT_CLI_SUB_JSON, QT_CLI_SUB_HTML, QT_CLI_SUB_PEERS
+};
+
+/* The defaults: target host, log ./tuning.db, the data directories. */
+void qt_cli_sub_defaults(sub_args *a);
+
+/* Parses argv (argv[0] = the subcommand) with the options in opts. Returns 0,
+ * QT_CLI_EXIT_USAGE, or -1 after printing the usage for --help. */
+int qt_cli_sub_parse(int argc, char **argv, const struct option *opts, const char *usage,
+                     sub_args *a);
+
+/* Loads target and model (restricted to --layers) and opens the existing log. On error
+ * everything loaded is released and err says why. */
+int qt_cli_sub_load(const sub_args *a, qt_target *t, qt_model *m, qt_db **db, qt_err *err);
+
 /* Prints "tune: <message>" on stderr; returns exit status 1. */
 int qt_cli_fail(const qt_err *e);
 
@@ -44,5 +78,24 @@ int qt_cli_export(int argc, char **argv);
 int qt_cli_query(int argc, char **argv);
 /* `tune import ...` (cli_import.c), the same way. */
 int qt_cli_import(int argc, char **argv);
+
+/* `tune report ...` (cli_report.c), same conventions. */
+int qt_cli_report(int argc, char **argv);
+
+/* The tuning loop's events rendered on f (cli_progress.c): tty 1 for a live line rewritten
+ * in place, 0 for plain lines. Pass qt_cli_progress_event with the struct as the loop's
+ * on_event and event_ctx; qt_cli_progress_end when the loop has returned. */
+typedef struct qt_cli_progress {
+  FILE *f;
+  int tty;
+  pthread_mutex_t mu; /* board threads emit notes too */
+  double start_ms;
+  int last_plain;     /* run_done at the last plain progress line */
+  char live[512];     /* the live line on screen ("" when none) */
+} qt_cli_progress;
+
+void qt_cli_progress_init(qt_cli_progress *p, FILE *f, int tty);
+void qt_cli_progress_event(void *ctx, const qt_tune_event *ev);
+void qt_cli_progress_end(qt_cli_progress *p);
 
 #endif

@@ -40,19 +40,7 @@ static const char query_usage[] =
     "csv one row per layer and rank. --json is --format json. --dtype/--requant override the\n"
     "model's, as when it was tuned. Exits 1 if the log does not exist.\n";
 
-typedef struct sub_args {
-  const char *target, *model, *workload, *layers, *db, *out, *configs_dir, *kernels_dir;
-  const char *dtype, *requant;
-  char configs_buf[QT_PATH_MAX], kernels_buf[QT_PATH_MAX]; /* the defaults' storage */
-  const char *format;
-  int strict, top;
-} sub_args;
-
-enum { OPT_OUT = QT_CLI_OPT_OWN, OPT_STRICT, OPT_KERNELS, OPT_TOP, OPT_FORMAT, OPT_JSON };
-
-/* Parses argv (argv[0] = the subcommand) with the options in opts. Returns 0, QT_CLI_EXIT_USAGE, or
- * -1 after printing the usage for --help. */
-static int parse(int argc, char **argv, const struct option *opts, const char *usage,
+int qt_cli_sub_parse(int argc, char **argv, const struct option *opts, const char *usage,
                  sub_args *a) {
   optind = 1;
   opterr = 0;
@@ -74,13 +62,15 @@ static int parse(int argc, char **argv, const struct option *opts, const char *u
       case QT_CLI_OPT_DTYPE: a->dtype = optarg; break;
       case QT_CLI_OPT_REQUANT: a->requant = optarg; break;
       case QT_CLI_OPT_DB: a->db = optarg; break;
-      case OPT_OUT: a->out = optarg; break;
-      case OPT_STRICT: a->strict = 1; break;
+      case QT_CLI_SUB_OUT: a->out = optarg; break;
+      case QT_CLI_SUB_STRICT: a->strict = 1; break;
       case QT_CLI_OPT_CONFIGS: a->configs_dir = optarg; break;
-      case OPT_KERNELS: a->kernels_dir = optarg; break;
-      case OPT_FORMAT: a->format = optarg; break;
-      case OPT_JSON: a->format = "json"; break;
-      case OPT_TOP: {
+      case QT_CLI_SUB_KERNELS: a->kernels_dir = optarg; break;
+      case QT_CLI_SUB_FORMAT: a->format = optarg; break;
+      case QT_CLI_SUB_JSON: a->format = "json"; break;
+      case QT_CLI_SUB_HTML: a->html = optarg; break;
+      case QT_CLI_SUB_PEERS: a->peers = optarg; break;
+      case QT_CLI_SUB_TOP: {
         char *end;
         errno = 0;
         long v = strtol(optarg, &end, 10);
@@ -106,7 +96,7 @@ static int parse(int argc, char **argv, const struct option *opts, const char *u
   return 0;
 }
 
-static void defaults(sub_args *a) {
+void qt_cli_sub_defaults(sub_args *a) {
   memset(a, 0, sizeof *a);
   a->target = "host";
   a->db = "tuning.db";
@@ -118,9 +108,7 @@ static void defaults(sub_args *a) {
   a->kernels_dir = a->kernels_buf;
 }
 
-/* Loads target and model (restricted to --layers) and opens the existing log. On error
- * everything loaded is released and err says why. */
-static int load(const sub_args *a, qt_target *t, qt_model *m, qt_db **db, qt_err *err) {
+int qt_cli_sub_load(const sub_args *a, qt_target *t, qt_model *m, qt_db **db, qt_err *err) {
   *db = NULL;
   int rc = qt_target_load(a->configs_dir, a->target, t, err);
   if (rc) return rc;
@@ -149,14 +137,14 @@ int qt_cli_fail(const qt_err *e) {
 int qt_cli_export(int argc, char **argv) {
   static const struct option opts[] = {
       QT_CLI_SELECTION_OPTIONS,
-      {"out", required_argument, NULL, OPT_OUT},
-      {"strict", no_argument, NULL, OPT_STRICT},
-      {"kernels", required_argument, NULL, OPT_KERNELS},
+      {"out", required_argument, NULL, QT_CLI_SUB_OUT},
+      {"strict", no_argument, NULL, QT_CLI_SUB_STRICT},
+      {"kernels", required_argument, NULL, QT_CLI_SUB_KERNELS},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sub_args a;
-  defaults(&a);
-  int rc = parse(argc, argv, opts, export_usage, &a);
+  qt_cli_sub_defaults(&a);
+  int rc = qt_cli_sub_parse(argc, argv, opts, export_usage, &a);
   if (rc) return rc < 0 ? 0 : rc;
   if (!a.out) {
     fprintf(stderr, "tune export: give --out DIR (see --help)\n");
@@ -166,7 +154,7 @@ int qt_cli_export(int argc, char **argv) {
   qt_target t;
   qt_model m;
   qt_db *db;
-  if (load(&a, &t, &m, &db, &err)) return qt_cli_fail(&err);
+  if (qt_cli_sub_load(&a, &t, &m, &db, &err)) return qt_cli_fail(&err);
   qt_export_options o = {a.kernels_dir, a.out, a.db, a.strict, stderr};
   qt_export_stats st;
   rc = qt_export_model(db, &m, &t, &o, &st, &err);
@@ -182,15 +170,15 @@ int qt_cli_export(int argc, char **argv) {
 int qt_cli_query(int argc, char **argv) {
   static const struct option opts[] = {
       QT_CLI_SELECTION_OPTIONS,
-      {"top", required_argument, NULL, OPT_TOP},
-      {"format", required_argument, NULL, OPT_FORMAT},
-      {"json", no_argument, NULL, OPT_JSON},
+      {"top", required_argument, NULL, QT_CLI_SUB_TOP},
+      {"format", required_argument, NULL, QT_CLI_SUB_FORMAT},
+      {"json", no_argument, NULL, QT_CLI_SUB_JSON},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sub_args a;
-  defaults(&a);
+  qt_cli_sub_defaults(&a);
   a.format = "text";
-  int rc = parse(argc, argv, opts, query_usage, &a);
+  int rc = qt_cli_sub_parse(argc, argv, opts, query_usage, &a);
   if (rc) return rc < 0 ? 0 : rc;
   if (strcmp(a.format, "text") && strcmp(a.format, "json") && strcmp(a.format, "csv")) {
     fprintf(stderr, "tune query: --format: expected text, json or csv, got '%s'\n", a.format);
@@ -200,7 +188,7 @@ int qt_cli_query(int argc, char **argv) {
   qt_target t;
   qt_model m;
   qt_db *db;
-  if (load(&a, &t, &m, &db, &err)) return qt_cli_fail(&err);
+  if (qt_cli_sub_load(&a, &t, &m, &db, &err)) return qt_cli_fail(&err);
   int k = a.top ? a.top : 1;
   size_t n = (size_t)m.n_layers;
   qt_layer_report *rows = calloc(n, sizeof *rows);

@@ -10,6 +10,8 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -109,6 +111,23 @@ static build_job *take_for(build_job **head, build_job **tail, const qt_runner *
     return j;
   }
   return NULL;
+}
+
+/* One line of text for the caller (a QT_TUNE_EV_NOTE); board threads call it too. */
+static void note(const qt_tune_options *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void note(const qt_tune_options *o, const char *fmt, ...) {
+  if (!o->on_event) return;
+  char text[1536];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  qt_tune_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = QT_TUNE_EV_NOTE;
+  ev.text = text;
+  o->on_event(o->event_ctx, &ev);
 }
 
 /* ---- build pool --------------------------------------------------------------------- */
@@ -218,10 +237,7 @@ static void *board_main(void *arg) {
     pthread_mutex_lock(&e->mu);
     bw->busy = 0;
     if (rc == 0) {
-      if (bw->failures && o->log) {
-        fprintf(o->log, "tune: board %s is back\n", bw->rn->name);
-        fflush(o->log);
-      }
+      if (bw->failures) note(o, "tune: board %s is back", bw->rn->name);
       bw->failures = 0;
       j->board = bw->rn;
       j->state = JOB_RAN;
@@ -238,18 +254,15 @@ static void *board_main(void *arg) {
       e->n_given_up++;
       for (build_job *q = e->run_head; q; q = q->next) /* kept for it: any board will do now */
         if (q->only == bw->rn) q->only = NULL;
-      if (o->log)
-        fprintf(o->log, "tune: board %s is down (%d failures in a row), giving up on it: %s\n",
-                bw->rn->name, bw->failures, err.msg);
+      note(o, "tune: board %s is down (%d failures in a row), giving up on it: %s",
+           bw->rn->name, bw->failures, err.msg);
     } else {
       double delay = QT_BOARD_BACKOFF_MS * (double)(1 << (bw->failures - 1));
       if (delay > QT_BOARD_BACKOFF_MAX_MS) delay = QT_BOARD_BACKOFF_MAX_MS;
       bw->retry_at = qt_now_ms() + delay;
-      if (o->log)
-        fprintf(o->log, "tune: board %s is down, job requeued, retry in %.1f s: %s\n",
-                bw->rn->name, delay / 1e3, err.msg);
+      note(o, "tune: board %s is down, job requeued, retry in %.1f s: %s", bw->rn->name,
+           delay / 1e3, err.msg);
     }
-    if (o->log) fflush(o->log);
     pthread_cond_broadcast(&e->board_cv);
     pthread_cond_broadcast(&e->main_cv);
     if (bw->given_up) break;
@@ -310,6 +323,7 @@ typedef struct task_state {
   int index, n_tasks;
   const char *layers; /* "conv0, block1_dw" for messages */
   int proposed;       /* configs taken from the default + strategy, the budget's counter */
+  int planned;        /* what the current slice of trials runs up to (qt_tune_event) */
   int done;           /* configs measured now or found in the log: the progress shown */
   int since_best;     /* measured configs since the last improvement */
   int measured_ok;    /* ok measurements this run recorded (the re-measurement has news) */
@@ -317,30 +331,39 @@ typedef struct task_state {
   char best_knobs[QT_KNOBS_MAX];
 } task_state;
 
-static void progress(const qt_tune_options *o, const task_state *ts, const char *knobs,
-                     const qt_outcome *out, const char *board, int skipped) {
-  if (!o->log) return;
-  char best[64] = "-";
-  if (ts->best_ns > 0) snprintf(best, sizeof best, "%.1f us", ts->best_ns / 1e3);
-  if (o->tty) {
-    fprintf(o->log, "\r\033[K[task %d/%d] %s: trial %d/%d, best %s", ts->index + 1,
-            ts->n_tasks, ts->layers, ts->done, o->trials, best);
-    fflush(o->log);
-    return;
+/* Fills the task's and the run's counters into ev and hands it to the caller. */
+static void emit(const qt_tune_options *o, const task_state *ts, const qt_tune_stats *stats,
+                 qt_tune_event *ev) {
+  if (!o->on_event) return;
+  ev->task = ts->index;
+  ev->n_tasks = ts->n_tasks;
+  ev->layers = ts->layers;
+  ev->task_done = ts->done;
+  ev->task_planned = ts->planned > ts->done ? ts->planned : ts->done;
+  ev->run_done = stats->done;
+  ev->run_planned = stats->planned > stats->done ? stats->planned : stats->done;
+  ev->run_measured = stats->done - stats->skipped - stats->missing;
+  ev->best_ns = ts->best_ns;
+  o->on_event(o->event_ctx, ev);
+}
+
+/* A config of the search is done: out is its outcome, NULL when the log already held it
+ * (skipped) or a replayed log lacks it (missing). */
+static void progress(const qt_tune_options *o, const task_state *ts, const qt_tune_stats *stats,
+                     const char *knobs, const qt_outcome *out, const char *board, int missing) {
+  qt_tune_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = QT_TUNE_EV_TRIAL;
+  ev.knobs = knobs;
+  ev.board = board;
+  ev.skipped = !out && !missing;
+  ev.missing = missing;
+  if (out) {
+    ev.status = out->m.status;
+    ev.median_ns = out->m.median_ns;
+    ev.error = out->error;
   }
-  char on[QT_NAME_MAX + 8] = "";
-  if (board) snprintf(on, sizeof on, " on %s", board);
-  if (skipped) {
-    fprintf(o->log, "task %d/%d %s: %s already in the log\n", ts->index + 1, ts->n_tasks,
-            ts->layers, knobs);
-  } else if (out->m.status == QT_STATUS_OK) {
-    fprintf(o->log, "task %d/%d %s: %s %.1f us%s (best %s)\n", ts->index + 1, ts->n_tasks,
-            ts->layers, knobs, out->m.median_ns / 1e3, on, best);
-  } else {
-    fprintf(o->log, "task %d/%d %s: %s %s%s: %.200s\n", ts->index + 1, ts->n_tasks, ts->layers,
-            knobs, qt_status_name(out->m.status), on, out->error);
-  }
-  fflush(o->log);
+  emit(o, ts, stats, &ev);
 }
 
 /* Judges a job that was run (or its build failure) into out and commits it to the log.
@@ -389,10 +412,9 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
   *cost = 0; /* no news for the strategy */
   if (j->missing) {
     stats->missing++;
+    stats->done++;
     ts->done++;
-    if (o->log && !o->tty)
-      fprintf(o->log, "task %d/%d %s: %s is not in the replay log\n", ts->index + 1,
-              ts->n_tasks, ts->layers, knobs);
+    progress(o, ts, stats, knobs, NULL, NULL, 1);
     return 0;
   }
   qt_outcome out;
@@ -402,6 +424,7 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
   stats->measured++;
   if (out.m.status == QT_STATUS_OK) ts->measured_ok++;
   ts->done++;
+  stats->done++;
   if (out.m.status != QT_STATUS_OK) {
     stats->failed++;
     ts->since_best++;
@@ -412,7 +435,7 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
   } else {
     ts->since_best++;
   }
-  progress(o, ts, knobs, &out, name_board ? j->board->name : NULL, 0);
+  progress(o, ts, stats, knobs, &out, name_board ? j->board->name : NULL, 0);
   return 0;
 }
 
@@ -556,13 +579,9 @@ static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const q
   int n = 0;
   rc = confirm_candidates(db, task, space, bctx->target.name, max, cand, &n, err);
   if (rc || n < 2) return rc;
-  if (o->log && o->tty) fputc('\n', o->log);
-  if (o->log) {
-    fprintf(o->log, "task %d/%d %s: re-measuring the best %d (within %.0f%% of the best) in %d "
-            "interleaved rounds\n", ts->index + 1, ts->n_tasks, ts->layers, n,
-            (QT_CONFIRM_MARGIN - 1) * 100, QT_CONFIRM_ROUNDS);
-    fflush(o->log);
-  }
+  note(o, "task %d/%d %s: re-measuring the best %d (within %.0f%% of the best) in %d "
+       "interleaved rounds", ts->index + 1, ts->n_tasks, ts->layers, n,
+       (QT_CONFIRM_MARGIN - 1) * 100, QT_CONFIRM_ROUNDS);
   qt_runner *board = NULL; /* every round on one board: times of two boards do not compare */
   for (int r = 0; r < QT_CONFIRM_ROUNDS && !rc; r++) {
     for (int i = 0; i < n && !rc; i++) {
@@ -581,9 +600,8 @@ static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const q
       if (out.m.status != QT_STATUS_OK) {
         stats->failed++;
         c->failed = 1;
-        if (o->log)
-          fprintf(o->log, "task %d/%d %s: %s %s on re-measurement: %.200s\n", ts->index + 1,
-                  ts->n_tasks, ts->layers, c->knobs, qt_status_name(out.m.status), out.error);
+        note(o, "task %d/%d %s: %s %s on re-measurement: %.200s", ts->index + 1, ts->n_tasks,
+             ts->layers, c->knobs, qt_status_name(out.m.status), out.error);
         continue;
       }
       c->medians[c->n] = out.m.median_ns;
@@ -607,13 +625,10 @@ static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const q
   }
   if (win < 0 || alive < 2) return 0;
   if ((rc = qt_db_verdict(db, session, best_id, best, alive, QT_CONFIRM_ROUNDS, err))) return rc;
-  if (o->log) {
-    fprintf(o->log, "task %d/%d %s: best %s %.1f us (median of %d rounds against %d runner%s-up)%s\n",
-            ts->index + 1, ts->n_tasks, ts->layers, cand[win].knobs, best / 1e3,
-            QT_CONFIRM_ROUNDS, alive - 1, alive > 2 ? "s" : "",
-            win == 0 ? "" : "; the search's lowest median was a runner-up");
-    fflush(o->log);
-  }
+  note(o, "task %d/%d %s: best %s %.1f us (median of %d rounds against %d runner%s-up)%s",
+       ts->index + 1, ts->n_tasks, ts->layers, cand[win].knobs, best / 1e3, QT_CONFIRM_ROUNDS,
+       alive - 1, alive > 2 ? "s" : "",
+       win == 0 ? "" : "; the search's lowest median was a runner-up");
   return 0;
 }
 
@@ -701,9 +716,9 @@ static int learn_history(qt_db *db, const qt_task *task, const qt_target *t, qt_
   h->target = t;
   int rc = qt_db_history(db, t->name, task->key, history_row, h, err);
   if (!rc && (rc = history_flush(h))) qt_fail(err, rc, "transfer: out of memory");
-  if (!rc && o->log && h->workloads)
-    fprintf(o->log, "task %s: the model starts from %d records of %d other workloads\n",
-            task->key, h->records, h->workloads);
+  if (!rc && h->workloads)
+    note(o, "task %s: the model starts from %d records of %d other workloads", task->key,
+         h->records, h->workloads);
   free(h->configs);
   free(h->costs);
   free(h);
@@ -773,7 +788,7 @@ static int task_begin(qt_db *db, const qt_model *m, int t_index, const qt_build_
   memset(tr, 0, sizeof *tr);
   const qt_task *task = tr->task = &m->tasks[t_index];
   layer_names(m, task, tr->layers, sizeof tr->layers);
-  tr->ts = (task_state){t_index, m->n_tasks, tr->layers, 0, 0, 0, 0, 0, ""};
+  tr->ts = (task_state){t_index, m->n_tasks, tr->layers, 0, 0, 0, 0, 0, 0, ""};
   qt_protocol_format(&o->protocol, tr->protocol, sizeof tr->protocol);
   qt_space *space = &tr->space;
   int rc = qt_space_init(space, &task->w, &bctx->target, err);
@@ -804,9 +819,9 @@ static int task_begin(qt_db *db, const qt_model *m, int t_index, const qt_build_
     tr->ts.proposed += pr.count;
     tr->ts.done += pr.count;
     stats->skipped += pr.count;
-    if (o->log && !o->tty)
-      fprintf(o->log, "task %d/%d %s: %d searched configs already in the log\n", t_index + 1,
-              m->n_tasks, tr->layers, pr.count);
+    stats->done += pr.count;
+    note(o, "task %d/%d %s: %d searched configs already in the log", t_index + 1, m->n_tasks,
+         tr->layers, pr.count);
   }
   return 0;
 }
@@ -825,6 +840,7 @@ static int task_advance(qt_db *db, int64_t session, const qt_build_ctx *bctx,
   int rc = 0;
   int in_flight = 0, on_boards = 0;
   build_job *head = NULL, *tail = NULL; /* in flight, in submission order */
+  tsp->planned = until;
   for (;;) {
     int stopping = rc || (o->stop && *o->stop) || task_stopped_early(o, tr);
     /* Keep the builders busy: up to jobs + boards variants ahead of the measurements. */
@@ -858,8 +874,9 @@ static int task_advance(qt_db *db, int64_t session, const qt_build_ctx *bctx,
         if (ok) cost = median;
         strategy->ops->update(strategy, &idx, &cost, 1);
         stats->skipped++;
+        stats->done++;
         tsp->done++;
-        progress(o, tsp, knobs, NULL, NULL, 1);
+        progress(o, tsp, stats, knobs, NULL, NULL, 0);
         continue;
       }
       build_job *j = calloc(1, sizeof *j);
@@ -953,7 +970,14 @@ static int task_finish(qt_db *db, int64_t session, const qt_build_ctx *bctx,
   if (!rc && !(o->stop && *o->stop))
     rc = confirm_task(db, session, tr->task, &tr->space, bctx, o, e, tr->protocol, tr->expected,
                       &tr->ts, stats, err);
-  if (o->log && o->tty) fputc('\n', o->log);
+  /* A task that ended short of its own budget (space exhausted, early stop) gives the run's
+   * plan back; under a shared budget the others spend it. */
+  if (!o->budget && tr->ts.done < o->trials && !(o->stop && *o->stop))
+    stats->planned -= o->trials - tr->ts.done;
+  qt_tune_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = QT_TUNE_EV_TASK_END;
+  emit(o, &tr->ts, stats, &ev);
   qt_strategy_destroy(tr->strategy);
   tr->strategy = NULL;
   return rc;
@@ -1018,10 +1042,8 @@ static int tune_shared_budget(qt_db *db, int64_t session, const qt_model *m,
     double before = tr->ts.best_ns;
     int had = tr->ts.proposed;
     int slice = o->budget - used < QT_SLICE ? o->budget - used : QT_SLICE;
-    if (o->log && !o->tty)
-      fprintf(o->log, "scheduler: %d trials to task %d/%d %s (best %.1f us, %d trials so far, "
-              "%d of %d spent)\n", slice, k + 1, n, tr->layers, before / 1e3, had, used,
-              o->budget);
+    note(o, "scheduler: %d trials to task %d/%d %s (best %.1f us, %d trials so far, %d of %d "
+         "spent)", slice, k + 1, n, tr->layers, before / 1e3, had, used, o->budget);
     rc = task_advance(db, session, bctx, o, e, tr, had + slice, stats, err);
     used += tr->ts.proposed - had;
     note_progress(tr, !tr->exhausted && !task_stopped_early(o, tr) && tr->ts.proposed > had,
@@ -1043,6 +1065,7 @@ int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *m,
                          const qt_build_ctx *bctx, qt_runner **boards, int n_boards,
                          const qt_tune_options *o, qt_tune_stats *stats, qt_err *err) {
   memset(stats, 0, sizeof *stats);
+  stats->planned = o->budget > 0 ? o->budget : m->n_tasks * o->trials;
   if (n_boards < 1 || n_boards > QT_BOARDS_MAX)
     return qt_fail(err, QT_EINVAL, "board count %d out of range (1..%d)", n_boards,
                    QT_BOARDS_MAX);

@@ -19,6 +19,45 @@
 #include "tuner/run/measure.h"
 #include "tuner/run/runner.h"
 
+/* What the loop tells its caller as it goes. The loop only emits these; rendering them (a live
+ * line on a terminal, plain lines in a file) is the caller's business. */
+typedef enum qt_tune_event_kind {
+  QT_TUNE_EV_TRIAL,    /* a config of the search is done: measured, found in the log, or
+                          missing from a replayed log */
+  QT_TUNE_EV_TASK_END, /* a task is finished (its re-measurement included) */
+  QT_TUNE_EV_NOTE      /* one line of text: a board down or back, a re-measurement, the
+                          scheduler's choice, what the log already held */
+} qt_tune_event_kind;
+
+typedef struct qt_tune_event {
+  qt_tune_event_kind kind;
+  int task, n_tasks;  /* 0-based index of the task, and the model's task count */
+  const char *layers; /* the task's layers, "block2_dw,block3_dw" */
+  int task_done;      /* the task's configs done so far */
+  int task_planned;   /* what its budget allows (per-task --trials; under a shared budget,
+                         its trials so far plus the slice it was given) */
+  int run_done;       /* configs done in this run, every task (re-measurements not counted) */
+  int run_planned;    /* configs the run plans in all; shrinks when a task ends short of its
+                         budget (exhausted space, early stop) */
+  int run_measured;   /* of run_done, those measured by this run (not found in a log): the
+                         ones that take time, for a rate */
+  double best_ns;     /* the task's best median so far, 0: none yet */
+  /* QT_TUNE_EV_TRIAL: */
+  const char *knobs;  /* canonical config string */
+  int skipped;        /* 1: already in the log, not measured again */
+  int missing;        /* 1: a replayed log lacks it; nothing recorded */
+  qt_status status;   /* when neither skipped nor missing */
+  double median_ns;   /* status ok */
+  const char *error;  /* failed status: the error text ("" if none) */
+  const char *board;  /* the board that ran it when several measure; else NULL */
+  /* QT_TUNE_EV_NOTE: */
+  const char *text;   /* the line, without a newline */
+} qt_tune_event;
+
+/* Called from the tuning thread and, for board notes, from board threads: an implementation
+ * that keeps state must lock. The event and its strings live only during the call. */
+typedef void (*qt_tune_event_fn)(void *ctx, const qt_tune_event *ev);
+
 typedef struct qt_tune_options {
   const char *strategy; /* a name qt_strategy_create takes ("model", "random", ...) */
   int transfer;         /* 1: a learning strategy starts from the log's records of the
@@ -34,8 +73,8 @@ typedef struct qt_tune_options {
   qt_protocol protocol;
   int run_timeout_ms;
   int build_cpu_avoid;  /* CPU the build threads keep off (the one measurements pin to), -1 none */
-  FILE *log;            /* progress and log lines (NULL: silent) */
-  int tty;              /* 1: one live progress line; 0: one plain line per measurement */
+  qt_tune_event_fn on_event; /* progress and notes (NULL: silent); see qt_tune_event */
+  void *event_ctx;
   volatile sig_atomic_t *stop; /* set asynchronously (SIGINT) to stop after the current measurement */
 } qt_tune_options;
 
@@ -46,6 +85,8 @@ typedef struct qt_tune_stats {
   int failed;     /* recorded with a status other than ok */
   int missing;    /* replay: configs the replayed log does not hold (nothing recorded) */
   double search_ms; /* spent by the strategy deciding (fitting, scoring) */
+  int done;         /* configs of the search done: measured, skipped or missing */
+  int planned;      /* configs the run planned in all (qt_tune_event.run_planned) */
   double seconds;
 } qt_tune_stats;
 
