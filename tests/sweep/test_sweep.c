@@ -367,7 +367,7 @@ int main(int argc, char **argv) {
   int mnv2_jobs = s.n_jobs;
   if (!s.isa) print_not_swept(&s, t.name);
   for (int e = 0; e < QT_EDGE_SHAPE_COUNT; e++) {
-    qt_workload w = {qt_edge_shapes[e].d, (e / 2) % 2, e % 2};
+    qt_workload w = {qt_edge_shapes[e].d, (e / 2) % 2, e % 2, NULL};
     for (int ti = 0; ti < QT_MAX_TEMPLATES; ti++)
       if (add_config(&s, &cap, &w, &t, ti, 1, &rng)) return 1;
   }

@@ -378,11 +378,12 @@ static int write_quant_header(const qt_build_ctx *ctx, const qt_quant_given *g, 
   char dir[PATH_MAX];
   if (!realpath(ctx->cache_dir, dir))
     return qt_fail(err, QT_EIO, "cache directory %s: %s", ctx->cache_dir, strerror(errno));
-  snprintf(path, cap, "%s/quant-%016llx.h", dir, (unsigned long long)hash);
-  if (access(path, R_OK) == 0) return 0;
   char tmp[QT_PATH_MAX + 64];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lx", path, (long)getpid(),
-           (unsigned long)pthread_self());
+  if (snprintf(path, cap, "%s/quant-%016llx.h", dir, (unsigned long long)hash) >= (int)cap ||
+      snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lx", path, (long)getpid(),
+               (unsigned long)pthread_self()) >= (int)sizeof tmp)
+    return qt_fail(err, QT_EINVAL, "cache directory %s: path too long", dir);
+  if (access(path, R_OK) == 0) return 0;
   FILE *f = fopen(tmp, "w");
   if (!f) return qt_fail(err, QT_EIO, "cannot write %s: %s", tmp, strerror(errno));
   fprintf(f, "/* Written by tune: a model's quantization parameters for the harness. */\n");

@@ -455,6 +455,9 @@ static int knob_add(knob_stats *ks, const char *tpl, const char *knob, const cha
         !strcmp(ks->v[i].value, value))
       kv = &ks->v[i];
   if (!kv) {
+    if (strlen(tpl) >= sizeof kv->tpl || strlen(knob) >= sizeof kv->knob ||
+        strlen(value) >= sizeof kv->value)
+      return QT_EINVAL; /* not a knob of qtune's spaces: the log's text is foreign */
     if (ks->n == ks->cap) {
       int cap = ks->cap ? 2 * ks->cap : 64;
       knob_value *v = realloc(ks->v, sizeof *v * (size_t)cap);
@@ -464,9 +467,9 @@ static int knob_add(knob_stats *ks, const char *tpl, const char *knob, const cha
     }
     kv = &ks->v[ks->n++];
     memset(kv, 0, sizeof *kv);
-    snprintf(kv->tpl, sizeof kv->tpl, "%s", tpl);
-    snprintf(kv->knob, sizeof kv->knob, "%s", knob);
-    snprintf(kv->value, sizeof kv->value, "%s", value);
+    memcpy(kv->tpl, tpl, strlen(tpl) + 1); /* lengths checked above */
+    memcpy(kv->knob, knob, strlen(knob) + 1);
+    memcpy(kv->value, value, strlen(value) + 1);
   }
   if (kv->n == kv->cap) {
     int cap = kv->cap ? 2 * kv->cap : 16;
@@ -515,7 +518,10 @@ static int section_knobs(FILE *f, const collected *c, qt_err *err) {
   if (rc) {
     for (int i = 0; i < ks.n; i++) free(ks.v[i].rel);
     free(ks.v);
-    return qt_fail(err, rc, "report: out of memory for the knob statistics");
+    return rc == QT_EINVAL
+               ? qt_fail(err, rc, "report: a config in the log has a knob name or value too long "
+                         "for a qtune space (damaged or foreign log)")
+               : qt_fail(err, rc, "report: out of memory for the knob statistics");
   }
   /* A stable grouping: insertion sort keeps first-seen order within a knob. */
   for (int i = 1; i < ks.n; i++)
