@@ -19,7 +19,7 @@
 #include "tuner/base/workload.h"
 
 #define QT_DB_APPLICATION_ID 0x71745442 /* "qtTB" */
-#define QT_DB_SCHEMA_VERSION 3
+#define QT_DB_SCHEMA_VERSION 4
 #define QT_DB_MAX_TIMES 64
 
 typedef struct qt_db qt_db;
@@ -29,7 +29,8 @@ typedef struct qt_db qt_db;
 int qt_db_open(const char *path, int busy_timeout_ms, qt_db **out, qt_err *err);
 void qt_db_close(qt_db *db);
 
-/* A tuning session: one invocation of the tuner. */
+/* A tuning session: one invocation of the tuner, recorded with this machine's host name.
+ * Ending it releases its claims. */
 int qt_db_session_begin(qt_db *db, const char *command_line, const char *tool_version,
                         int64_t *session_id, qt_err *err);
 int qt_db_session_end(qt_db *db, int64_t session_id, qt_err *err);
@@ -61,8 +62,25 @@ typedef struct qt_measurement {
   uint64_t checksum;
 } qt_measurement;
 
-/* Records one measurement in its own transaction; returns only after the commit. */
+/* Records one measurement in its own transaction; returns only after the commit. The claim on
+ * its variant (qt_db_claim), whoever holds it, is released in the same transaction. */
 int qt_db_record(qt_db *db, int64_t session_id, const qt_measurement *m, qt_err *err);
+
+/* Claims: two tuners on one log (one host) measure each config once. Before building a
+ * variant, a tuner claims it; the look at the log and the claim are one write transaction. */
+#define QT_DB_HOST_MAX 256
+typedef enum {
+  QT_DB_CLAIM_OURS,  /* claimed for session_id: build and measure it */
+  QT_DB_CLAIM_DONE,  /* the log already holds a final measurement of it (qt_db_has_measured) */
+  QT_DB_CLAIM_TAKEN, /* another live session is measuring it: skip it */
+} qt_db_claim_state;
+
+/* Claims variant id (its protocol included) for session_id for lease_s seconds. A claim of
+ * another session is honoured while that session has not ended, its process still exists (when
+ * it runs on this host) and its lease has not expired; otherwise it is taken over, so a killed
+ * tuner never blocks a config for good. qt_db_record and qt_db_session_end release claims. */
+int qt_db_claim(qt_db *db, int64_t session_id, const qt_variant_id *id, int lease_s,
+                qt_db_claim_state *state, qt_err *err);
 
 /* *found = 1 if a measurement with a final status (qt_status_is_final) exists for exactly id
  * (workload, target, template, knobs, source hash, protocol). */
