@@ -6,6 +6,7 @@
  * machines can be merged without trusting each other's ids. A qt_db is one SQLite connection
  * with statements reused across calls: use it from one thread at a time. */
 #include "db/db.h"
+#include "db/db_private.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -575,6 +576,53 @@ int qt_db_open(const char *path, int busy_timeout_ms, qt_db **out, qt_err *err) 
   }
   *out = db;
   return 0;
+}
+
+int qt_db_identify_file(const char *path, int *version, qt_err *err) {
+  if (!path || !*path || !version) return qt_fail(err, QT_EINVAL, "identify log: NULL argument");
+  size_t len = strlen(path);
+  qt_db *db = calloc(1, sizeof *db + len + 1);
+  if (!db) return qt_fail(err, QT_ENOMEM, "read tuning log %s: out of memory", path);
+  memcpy(db->path, path, len + 1);
+  db->busy_timeout_ms = 5000;
+  int code = 0;
+  int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READONLY, NULL);
+  if (!db->h) {
+    code = qt_fail(err, QT_ENOMEM, "read tuning log %s: out of memory", path);
+  } else if (rc != SQLITE_OK) {
+    code = DB_FAIL(db, rc, err, "read tuning log %s", path);
+  } else {
+    sqlite3_extended_result_codes(db->h, 1);
+    sqlite3_busy_timeout(db->h, db->busy_timeout_ms);
+    code = db_identify(db, version, err);
+  }
+  if (code == 0 && *version > 0) {
+    sqlite3_stmt *s = NULL;
+    rc = sqlite3_prepare_v2(db->h, "PRAGMA quick_check", -1, &s, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW)
+      code = DB_FAIL(db, rc, err, "check tuning log %s", path);
+    else if (strcmp((const char *)sqlite3_column_text(s, 0), "ok") != 0)
+      code = qt_fail(err, QT_EDBFORMAT, "tuning log %s is damaged: %.200s", path,
+                     (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db->h);
+  free(db);
+  return code;
+}
+
+sqlite3 *qt_db_sqlite(qt_db *db) { return db->h; }
+
+int qt_db_sql_int(sqlite3 *h, const char *sql, int64_t *v) { return db_query_int(h, sql, v); }
+
+int qt_db_fail_sqlite(qt_db *db, int rc, qt_err *err, const char *fmt, ...) {
+  char op[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(op, sizeof op, fmt, ap);
+  va_end(ap);
+  return DB_FAIL(db, rc, err, "%s", op);
 }
 
 void qt_db_close(qt_db *db) {

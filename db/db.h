@@ -172,6 +172,35 @@ int qt_db_history(qt_db *db, const char *target, const char *exclude_key, qt_db_
 int qt_db_manifest(qt_db *db, const char *source_hash, char *buf, size_t cap, int *found,
                    qt_err *err);
 
+/* Reads the marks of the log at path without writing to it: *version = its schema version (0
+ * for an empty file), after SQLite's quick_check passed. QT_EDBFORMAT for a file that is not a
+ * qtune log, one of a newer schema, or a damaged one; QT_EIO if it cannot be read. */
+int qt_db_identify_file(const char *path, int *version, qt_err *err);
+
+/* What qt_db_merge added from one input. */
+typedef struct qt_db_merge_stats {
+  int64_t measurements; /* copied */
+  int64_t present;      /* already in the output (same workload, target, config, source
+                           hash, protocol, board and time): not copied again */
+  int64_t sessions;     /* tuning runs copied, with their origin */
+  int64_t verdicts;     /* verdicts copied (they name their session, so their provenance) */
+} qt_db_merge_stats;
+
+/* Called by qt_db_merge after each input is committed. */
+typedef void (*qt_db_merge_fn)(void *ctx, const char *input, const qt_db_merge_stats *stats);
+
+/* Folds the logs inputs[0..n) into the log at out_path (created if absent). Every input is
+ * checked first (a qtune log, not newer than this qtune, not damaged, not the output itself;
+ * an older one is migrated in a temporary copy, never in place), then the output is opened;
+ * so a refused file leaves the output byte for byte unchanged. Each input is then copied in
+ * one transaction: names (workloads, targets, boards, configs), manifests, sessions (identified
+ * by start time, command, version and host; a copied session keeps or gets its origin,
+ * "<input> session <id>"), measurements not already present, and verdicts, which point to
+ * their copied measurement and session (their through_id mapped to the copied ids of the same
+ * task). Claims are not copied. Merging an input twice adds nothing. */
+int qt_db_merge(const char *out_path, const char *const *inputs, int n_inputs,
+                qt_db_merge_fn fn, void *ctx, qt_err *err);
+
 /* Counts of measurements of workload/target: all, and with status OK. */
 int qt_db_count(qt_db *db, const char *workload_key, const char *target, int64_t *all,
                 int64_t *ok, qt_err *err);

@@ -1,7 +1,7 @@
 /* cli.h — what the two files of the `tune` command share (not a library header): the exit
  * status of a usage error, the option codes and getopt entries of the options every
  * subcommand that selects layers takes, the compiled-in data directories, and the
- * subcommands implemented in cli_export.c. */
+ * subcommands implemented in cli_export.c and cli_merge.c. */
 #ifndef QT_CLI_H
 #define QT_CLI_H
 
@@ -42,5 +42,8 @@ int qt_cli_fail(const qt_err *e);
  * (0 ok, 1 error, 2 usage). */
 int qt_cli_export(int argc, char **argv);
 int qt_cli_query(int argc, char **argv);
+
+/* `tune merge OUT.db IN.db...` (cli_merge.c); the same exit statuses. */
+int qt_cli_merge(int argc, char **argv);
 
 #endif

@@ -31,6 +31,8 @@ typedef struct qt_tune_options {
   int confirm;          /* re-measure up to this many best configs per task against each
                            other at its end (docs/DESIGN.md §4); < 2: off */
   uint64_t seed;        /* search seed */
+  int shard_index;      /* with shard_count > 0: tune only the tasks of shard shard_index */
+  int shard_count;      /* (1-based, of shard_count; qt_task_shard); 0: every task */
   qt_protocol protocol;
   int run_timeout_ms;
   int build_cpu_avoid;  /* CPU the build threads keep off (the one measurements pin to), -1 none */
@@ -45,9 +47,20 @@ typedef struct qt_tune_stats {
   int skipped;    /* configs already in the log */
   int failed;     /* recorded with a status other than ok */
   int missing;    /* replay: configs the replayed log does not hold (nothing recorded) */
+  int claimed;    /* configs skipped because another live tuner on the log claimed them */
+  int shard_tasks; /* tasks of the model outside this run's shard (not tuned) */
   double search_ms; /* spent by the strategy deciding (fitting, scoring) */
   double seconds;
 } qt_tune_stats;
+
+/* The shard (1..count) of a task: FNV-1a 64 of its canonical workload key, mod count, plus 1.
+ * It depends on the key alone, so count runs with the same model and shards 1..count tune
+ * every task exactly once, whatever the model's layer order or the host. */
+int qt_task_shard(const char *workload_key, int count);
+
+/* Before building a config the loop claims it in the log (qt_db_claim): a config another live
+ * tuner on the same log has claimed is skipped (counted in stats->claimed), so two tuners on
+ * one log measure each config once. */
 
 /* Tunes every task of m on target t (bctx) with the boards of t (n_boards runners, each used
  * by its own worker thread, one measurement per board at a time), recording into db under
