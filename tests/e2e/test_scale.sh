@@ -44,6 +44,18 @@ for i in 1 2; do
   check "shard $i/2 exits 0" [ $? -eq 0 ]
   check "shard $i/2 says so" grep -q "distinct workloads (shard $i/2: [0-9]* of them)" s$i.err
 done
+for bad in 3/2 0/2 2/0 x/2 1/ /2 -1/2 1/2x 1/5000; do
+  "$TUNE" "${replay[@]}" --shard "$bad" --db bad.db > /dev/null 2> bad.err
+  check "--shard $bad is a usage error" [ $? -eq 2 ] && grep -q "^tune: --shard: expected I/N with 1 <= I <= N <= 4096 (e.g. 2/4), got '$bad'" bad.err
+done
+check "a refused --shard creates no log" [ ! -e bad.db ]
+"$TUNE" --help | grep -q -- '--shard I/N'
+check "--help tells of --shard" [ $? -eq 0 ]
+# A shard that holds none of the model's workloads tunes nothing, and says so.
+key=$(sqlite3 s1.db 'SELECT key FROM workloads LIMIT 1')
+"$TUNE" --workload "$key" "${replay[@]:4}" --shard 2/2 --db none.db > /dev/null 2> none.err
+check "an empty shard exits 0" [ $? -eq 0 ] && grep -q '(shard 2/2: 0 of them)' none.err
+check "an empty shard records nothing" [ "$(count none.db)" -eq 0 ]
 n1=$(sqlite3 s1.db 'SELECT count(*) FROM workloads')
 n2=$(sqlite3 s2.db 'SELECT count(*) FROM workloads')
 check "each shard has workloads" [ "$n1" -gt 0 ] && [ "$n2" -gt 0 ]
