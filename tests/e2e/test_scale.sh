@@ -16,7 +16,8 @@ TUNE=$1
 SRC=$2
 . "$(dirname "$0")/lib.sh"
 work=$(mktemp -d /tmp/qtune-scale-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+live=
+trap '[ -n "$live" ] && kill "$live" 2> /dev/null; rm -rf "$work"' EXIT
 cd "$work"
 model=(--model mobilenet_v2 --configs "$SRC/configs" --cache-dir cache --repeat 1 --min-repeat-ms 0)
 # Transfer is off: in one run, later workloads would learn from earlier ones a shard lacks.
@@ -174,6 +175,48 @@ check "concurrent runs: no measurement twice" [ "$(dupes both.db)" -eq 0 ]
 check "concurrent runs: every measurement recorded" [ "$(count both.db)" -eq "$(count one.db)" ]
 check "concurrent runs: no claim left behind" [ "$(sqlite3 both.db 'SELECT count(*) FROM claims')" -eq 0 ]
 check "concurrent runs: the log is sound" [ "$(sqlite3 both.db 'PRAGMA integrity_check')" = ok ]
+# The same with real builds and runs (no replay): two runs of a small model on one log and
+# one build cache.
+mkdir real
+(cd real && tiny_configs "$SRC")
+realrun=(--model tiny --configs real/configs --cache-dir real/cache --strategy grid --trials 6 --confirm 0 --repeat 1 --min-repeat-ms 0 --db real.db)
+"$TUNE" "${realrun[@]}" > /dev/null 2> ra.err &
+pa=$!
+"$TUNE" "${realrun[@]}" > /dev/null 2> rb.err &
+pb=$!
+wait $pa; ra=$?
+wait $pb; rb=$?
+check "two real runs at once exit 0" [ $ra -eq 0 ] && [ $rb -eq 0 ]
+check "two real runs: each config measured once, none lost" [ "$(dupes real.db)" -eq 0 ] && [ "$(count real.db)" -eq 12 ]
+
+# Claims left by other runs: one of a live process on this host is honoured (its configs are
+# left to it), one of a dead process is taken over, and once the live one is gone its configs
+# are measured too.
+w=$(sqlite3 s1.db 'SELECT key FROM workloads ORDER BY id LIMIT 1')
+"$TUNE" --workload "$w" "${replay[@]:4}" --trials 1 --db claims.db > /dev/null 2>&1
+sleep 600 &
+live=$!
+sh -c 'exit 0' &
+dead=$!
+wait $dead
+sqlite3 claims.db "ATTACH 'one.db' AS o;
+  INSERT INTO sessions(command, tool_version, started_at, host) VALUES('tune elsewhere', '0', '2026-01-01T00:00:00.000Z', '$(hostname)');
+  INSERT INTO claims SELECT ow.key, ot.name, oc.template, oc.knobs, om.source_hash, om.protocol,
+    (SELECT max(id) FROM sessions), '$(hostname)', CASE WHEN om.id = (SELECT max(id) FROM o.measurements WHERE workload_id = om.workload_id) THEN $dead ELSE $live END,
+    (julianday('now') - 2440587.5) * 86400.0 + 3600
+  FROM o.measurements om JOIN o.workloads ow ON ow.id = om.workload_id JOIN o.targets ot ON ot.id = om.target_id
+  JOIN o.configs oc ON oc.id = om.config_id WHERE ow.key = '$w' AND om.id > (SELECT min(id) FROM o.measurements WHERE workload_id = om.workload_id)"
+held=$(sqlite3 claims.db 'SELECT count(*) FROM claims')
+"$TUNE" --workload "$w" "${replay[@]:4}" --trials 4 --db claims.db > /dev/null 2> claims1.err
+check "a run beside foreign claims exits 0" [ $? -eq 0 ]
+check "the live process's claims are honoured" grep -q "^tune: $((held - 1)) configs were being measured by another tune run" claims1.err
+check "the dead process's claim is taken over" [ "$(count claims.db)" -eq 2 ]
+kill $live
+wait $live 2> /dev/null
+"$TUNE" --workload "$w" "${replay[@]:4}" --trials 4 --db claims.db > /dev/null 2> claims2.err
+check "once its owner is gone, a claim is taken over" [ "$(count claims.db)" -eq 4 ] && ! grep -q 'being measured by another' claims2.err
+check "no claims remain" [ "$(sqlite3 claims.db 'SELECT count(*) FROM claims')" -eq 0 ] && [ "$(dupes claims.db)" -eq 0 ]
+
 ca=$(sed -n 's/^tune: \([0-9]*\) configs were being measured by another.*/\1/p' a.err)
 cb=$(sed -n 's/^tune: \([0-9]*\) configs were being measured by another.*/\1/p' b.err)
 echo "concurrent runs: left to the other run: ${ca:-0} and ${cb:-0} configs"
