@@ -1035,7 +1035,6 @@ int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *full,
   int rc = shard_view(full, o, &view, err);
   if (rc) return rc;
   const qt_model *m = &view;
-  stats->shard_tasks = full->n_tasks - view.n_tasks;
   engine *e = malloc(sizeof *e);
   if (!e) {
     if (view.tasks != full->tasks) free(view.tasks);

@@ -48,7 +48,6 @@ typedef struct qt_tune_stats {
   int failed;     /* recorded with a status other than ok */
   int missing;    /* replay: configs the replayed log does not hold (nothing recorded) */
   int claimed;    /* configs skipped because another live tuner on the log claimed them */
-  int shard_tasks; /* tasks of the model outside this run's shard (not tuned) */
   double search_ms; /* spent by the strategy deciding (fitting, scoring) */
   double seconds;
 } qt_tune_stats;
@@ -58,11 +57,8 @@ typedef struct qt_tune_stats {
  * every task exactly once, whatever the model's layer order or the host. */
 int qt_task_shard(const char *workload_key, int count);
 
-/* Before building a config the loop claims it in the log (qt_db_claim): a config another live
- * tuner on the same log has claimed is skipped (counted in stats->claimed), so two tuners on
- * one log measure each config once. */
-
-/* Tunes every task of m on target t (bctx) with the boards of t (n_boards runners, each used
+/* Tunes every task of m (only those of shard o->shard_index when o->shard_count > 0) on
+ * target t (bctx) with the boards of t (n_boards runners, each used
  * by its own worker thread, one measurement per board at a time), recording into db under
  * session (db is used from the calling thread only). A board whose run fails is marked down,
  * its job is requeued for any board, and it is retried with backoff; after 4 failures in a
@@ -72,6 +68,10 @@ int qt_task_shard(const char *workload_key, int count);
 int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *m,
                          const qt_build_ctx *bctx, qt_runner **boards, int n_boards,
                          const qt_tune_options *o, qt_tune_stats *stats, qt_err *err);
+
+/* Before building a config the loop claims it in the log (qt_db_claim): a config another live
+ * tuner on the same log has claimed is skipped (counted in stats->claimed), so two tuners on
+ * one log measure each config once. */
 
 /* qt_tune_model_boards with the one board rn. */
 int qt_tune_model(qt_db *db, int64_t session, const qt_model *m, const qt_build_ctx *bctx,
