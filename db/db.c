@@ -6,10 +6,12 @@
  * machines can be merged without trusting each other's ids. A qt_db is one SQLite connection
  * with statements reused across calls: use it from one thread at a time. */
 #include "db/db.h"
+#include "db/db_private.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -129,10 +131,37 @@ static const char db_step_2_to_3[] =
     "UPDATE meta SET value = '3' WHERE key = 'schema_version';"
     "PRAGMA user_version = 3;";
 
+/* Version 4: scale-out. Sessions say where they ran (host) and, once merged from another log
+ * by `tune merge`, where they came from (origin: "<input file> session <id there>"), so a
+ * verdict or measurement keeps its provenance through its session. Table claims holds the
+ * configs a running tuner is building or measuring right now (one row per variant, removed in
+ * the transaction that records it): a second tuner on the same log skips a config claimed by
+ * a live process instead of measuring it twice. A claim is stale, and may be taken over, when
+ * its session has ended, its process is gone from this host, or its lease has expired. */
+static const char db_step_3_to_4[] =
+    "ALTER TABLE sessions ADD COLUMN host TEXT;"
+    "ALTER TABLE sessions ADD COLUMN origin TEXT;"
+    "CREATE TABLE claims("
+    "  workload_key TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  template TEXT NOT NULL,"
+    "  knobs TEXT NOT NULL,"
+    "  source_hash TEXT NOT NULL,"
+    "  protocol TEXT NOT NULL,"
+    "  session_id INTEGER NOT NULL REFERENCES sessions(id),"
+    "  host TEXT NOT NULL,"
+    "  pid INTEGER NOT NULL,"
+    "  expires_at REAL NOT NULL,"
+    "  PRIMARY KEY(workload_key, target, template, knobs, source_hash, protocol)) WITHOUT ROWID;"
+    "CREATE INDEX claims_session ON claims(session_id);"
+    "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
+    "PRAGMA user_version = 4;";
+
 static const char *const db_migrations[] = {
     db_step_0_to_1,
     db_step_1_to_2,
     db_step_2_to_3,
+    db_step_3_to_4,
 };
 _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VERSION,
                "one migration step per schema version");
@@ -158,6 +187,14 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
   "(SELECT protocol FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("") " AND status = " \
   status " ORDER BY id DESC LIMIT 1)"
 
+/* The key of a claim: workload key, target, template, knobs, source hash, protocol. */
+#define DB_WHERE_CLAIM                                                               \
+  "workload_key = ?1 AND target = ?2 AND template = ?3 AND knobs = ?4 AND "          \
+  "source_hash = ?5 AND protocol = ?6"
+
+/* Seconds since the epoch, as a REAL, for claim leases (SQLite 3.40 lacks unixepoch('subsec')). */
+#define DB_UNIX_NOW "((julianday('now') - 2440587.5) * 86400.0)"
+
 /* has_measured binds one slot per status, in QT_STATUS_TABLE order starting at this index:
  * the name for a final status, NULL (never equal) for a transient one. */
 #define DB_HAS_FIRST_STATUS 7
@@ -168,8 +205,18 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
   X(COMMIT, "COMMIT")                                                                       \
   X(ROLLBACK, "ROLLBACK")                                                                   \
   X(SESSION_BEGIN,                                                                          \
-    "INSERT INTO sessions(command, tool_version, started_at) VALUES(?1, ?2, " DB_NOW ")")   \
+    "INSERT INTO sessions(command, tool_version, started_at, host) VALUES(?1, ?2, " DB_NOW   \
+    ", ?3)")                                                                                \
   X(SESSION_END, "UPDATE sessions SET ended_at = " DB_NOW " WHERE id = ?1")                 \
+  X(SESSION_UNCLAIM, "DELETE FROM claims WHERE session_id = ?1")                            \
+  /* the claim on a variant and whether its owner still runs: session ended or lease over */ \
+  X(CLAIM_GET, "SELECT c.session_id, c.host, c.pid, s.ended_at IS NOT NULL OR c.expires_at < " \
+               DB_UNIX_NOW " FROM claims c LEFT JOIN sessions s ON s.id = c.session_id"      \
+               " WHERE " DB_WHERE_CLAIM)                                                    \
+  X(CLAIM_PUT, "INSERT OR REPLACE INTO claims(workload_key, target, template, knobs, "      \
+               "source_hash, protocol, session_id, host, pid, expires_at) VALUES(?1, ?2, ?3, " \
+               "?4, ?5, ?6, ?7, ?8, ?9, " DB_UNIX_NOW " + ?10)")                              \
+  X(CLAIM_DROP, "DELETE FROM claims WHERE " DB_WHERE_CLAIM)                                 \
   X(WORKLOAD_GET, "SELECT id FROM workloads WHERE key = ?1")                                \
   X(WORKLOAD_ADD,                                                                           \
     "INSERT INTO workloads(key, hash, op, dtype, requant, n, in_h, in_w, in_c, out_h, "     \
@@ -337,6 +384,17 @@ static void db_bind_int(sqlite3_stmt *s, int i, int64_t v, int *rc) {
 }
 static void db_bind_double(sqlite3_stmt *s, int i, double v, int *rc) {
   if (*rc == SQLITE_OK) *rc = sqlite3_bind_double(s, i, v);
+}
+
+/* Binds ?1..?6 of the has-measured and claim statements: the variant id (key: its workload key). */
+static void db_bind_claim_key(sqlite3_stmt *s, const char *key, const qt_variant_id *id,
+                              int *rc) {
+  db_bind_text(s, 1, key, rc);
+  db_bind_text(s, 2, id->target, rc);
+  db_bind_text(s, 3, id->template_name, rc);
+  db_bind_text(s, 4, id->knobs, rc);
+  db_bind_text(s, 5, id->source_hash, rc);
+  db_bind_text(s, 6, id->protocol, rc);
 }
 
 /* Steps s, which must not return rows, and resets it. Returns SQLITE_OK or the error. */
@@ -548,6 +606,53 @@ int qt_db_open(const char *path, int busy_timeout_ms, qt_db **out, qt_err *err) 
   return 0;
 }
 
+int qt_db_identify_file(const char *path, int *version, qt_err *err) {
+  if (!path || !*path || !version) return qt_fail(err, QT_EINVAL, "identify log: NULL argument");
+  size_t len = strlen(path);
+  qt_db *db = calloc(1, sizeof *db + len + 1);
+  if (!db) return qt_fail(err, QT_ENOMEM, "read tuning log %s: out of memory", path);
+  memcpy(db->path, path, len + 1);
+  db->busy_timeout_ms = 5000;
+  int code = 0;
+  int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READONLY, NULL);
+  if (!db->h) {
+    code = qt_fail(err, QT_ENOMEM, "read tuning log %s: out of memory", path);
+  } else if (rc != SQLITE_OK) {
+    code = DB_FAIL(db, rc, err, "read tuning log %s", path);
+  } else {
+    sqlite3_extended_result_codes(db->h, 1);
+    sqlite3_busy_timeout(db->h, db->busy_timeout_ms);
+    code = db_identify(db, version, err);
+  }
+  if (code == 0 && *version > 0) {
+    sqlite3_stmt *s = NULL;
+    rc = sqlite3_prepare_v2(db->h, "PRAGMA quick_check", -1, &s, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW)
+      code = DB_FAIL(db, rc, err, "check tuning log %s", path);
+    else if (strcmp((const char *)sqlite3_column_text(s, 0), "ok") != 0)
+      code = qt_fail(err, QT_EDBFORMAT, "tuning log %s is damaged: %.200s", path,
+                     (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db->h);
+  free(db);
+  return code;
+}
+
+sqlite3 *qt_db_sqlite(qt_db *db) { return db->h; }
+
+int qt_db_sql_int(sqlite3 *h, const char *sql, int64_t *v) { return db_query_int(h, sql, v); }
+
+int qt_db_fail_sqlite(qt_db *db, int rc, qt_err *err, const char *fmt, ...) {
+  char op[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(op, sizeof op, fmt, ap);
+  va_end(ap);
+  return DB_FAIL(db, rc, err, "%s", op);
+}
+
 void qt_db_close(qt_db *db) {
   if (!db) return;
   for (int i = 0; i < DB_STMT_COUNT; i++) sqlite3_finalize(db->stmt[i]);
@@ -557,14 +662,23 @@ void qt_db_close(qt_db *db) {
 
 /* ---- sessions -------------------------------------------------------------------------- */
 
+/* This machine's name, for sessions and claims ("" if it has none). */
+static void db_host_name(char *buf, size_t cap) {
+  if (gethostname(buf, cap) != 0) buf[0] = '\0';
+  buf[cap - 1] = '\0';
+}
+
 int qt_db_session_begin(qt_db *db, const char *command_line, const char *tool_version,
                         int64_t *session_id, qt_err *err) {
   if (!db || !command_line || !tool_version || !session_id)
     return qt_fail(err, QT_EINVAL, "begin session: NULL argument");
+  char host[QT_DB_HOST_MAX];
+  db_host_name(host, sizeof host);
   sqlite3_stmt *s = db_stmt(db, DB_SESSION_BEGIN);
   int rc = SQLITE_OK;
   db_bind_text(s, 1, command_line, &rc);
   db_bind_text(s, 2, tool_version, &rc);
+  db_bind_text(s, 3, host, &rc);
   if (rc == SQLITE_OK) rc = db_run(s);
   if (rc != SQLITE_OK)
     return DB_FAIL(db, rc, err, "begin session '%s' in tuning log %s", command_line, db->path);
@@ -574,8 +688,12 @@ int qt_db_session_begin(qt_db *db, const char *command_line, const char *tool_ve
 
 int qt_db_session_end(qt_db *db, int64_t session_id, qt_err *err) {
   if (!db) return qt_fail(err, QT_EINVAL, "end session: NULL log");
-  sqlite3_stmt *s = db_stmt(db, DB_SESSION_END);
+  /* Its claims go with it: what it did not record, another tuner may measure now. */
+  sqlite3_stmt *u = db_stmt(db, DB_SESSION_UNCLAIM);
   int rc = SQLITE_OK;
+  db_bind_int(u, 1, session_id, &rc);
+  if (rc == SQLITE_OK) rc = db_run(u);
+  sqlite3_stmt *s = db_stmt(db, DB_SESSION_END);
   db_bind_int(s, 1, session_id, &rc);
   if (rc == SQLITE_OK) rc = db_run(s);
   if (rc != SQLITE_OK)
@@ -779,6 +897,11 @@ int qt_db_record(qt_db *db, int64_t session_id, const qt_measurement *m, qt_err 
     p += n + 1;
   }
   const int64_t id = sqlite3_last_insert_rowid(db->h);
+  if (rc == SQLITE_OK) { /* recorded: the claim on it (by whichever tuner) has served */
+    sqlite3_stmt *s = db_stmt(db, DB_CLAIM_DROP);
+    db_bind_claim_key(s, key, &m->id, &rc);
+    if (rc == SQLITE_OK) rc = db_run(s);
+  }
   if (rc == SQLITE_OK) rc = db_run(db_stmt(db, DB_COMMIT));
   if (rc == SQLITE_OK) db->last_id = id;
   if (rc != SQLITE_OK) {
@@ -791,6 +914,101 @@ int qt_db_record(qt_db *db, int64_t session_id, const qt_measurement *m, qt_err 
   return 0;
 }
 
+/* ---- claims ---------------------------------------------------------------------------- */
+
+/* *found = 1 if the log holds a measurement of id (key: its workload key) with a final
+ * status. Returns an SQLite result code. */
+static int db_has_measured(qt_db *db, const char *key, const qt_variant_id *id, int *found) {
+  sqlite3_stmt *s = db_stmt(db, DB_HAS_MEASURED);
+  int rc = SQLITE_OK;
+  *found = 0;
+  db_bind_claim_key(s, key, id, &rc);
+  for (int i = 0; i < QT_STATUS_COUNT; i++)
+    if (qt_status_is_final((qt_status)i))
+      db_bind_text(s, DB_HAS_FIRST_STATUS + i, qt_status_name((qt_status)i), &rc);
+  if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    *found = sqlite3_column_int(s, 0) != 0;
+    rc = SQLITE_OK;
+  }
+  sqlite3_reset(s);
+  return rc;
+}
+
+/* Whether process pid on host may still be working on its claim: a process of this host
+ * that no longer exists is not (kill(pid, 0) fails with ESRCH); one of another host is taken
+ * on trust until its lease runs out. */
+static int db_owner_alive(const char *host, int64_t pid) {
+  char here[QT_DB_HOST_MAX];
+  db_host_name(here, sizeof here);
+  if (!host || strcmp(host, here) != 0) return 1;
+  if (pid <= 0 || pid > INT32_MAX) return 0;
+  return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
+/* Under the transaction of qt_db_claim: the state of id for session_id. */
+static int db_claim_locked(qt_db *db, int64_t session_id, const qt_variant_id *id,
+                           const char *key, int lease_s, qt_db_claim_state *state) {
+  int found = 0, rc = db_has_measured(db, key, id, &found);
+  if (rc != SQLITE_OK) return rc;
+  if (found) {
+    *state = QT_DB_CLAIM_DONE;
+    return SQLITE_OK;
+  }
+  sqlite3_stmt *s = db_stmt(db, DB_CLAIM_GET);
+  db_bind_claim_key(s, key, id, &rc);
+  if (rc == SQLITE_OK) rc = sqlite3_step(s);
+  int taken = 0;
+  if (rc == SQLITE_ROW) {
+    int64_t owner = sqlite3_column_int64(s, 0);
+    int stale = sqlite3_column_int(s, 3) ||
+                !db_owner_alive((const char *)sqlite3_column_text(s, 1),
+                                sqlite3_column_int64(s, 2));
+    taken = owner != session_id && !stale;
+    rc = SQLITE_OK;
+  } else if (rc == SQLITE_DONE) {
+    rc = SQLITE_OK;
+  }
+  sqlite3_reset(s);
+  if (rc != SQLITE_OK) return rc;
+  if (taken) {
+    *state = QT_DB_CLAIM_TAKEN;
+    return SQLITE_OK;
+  }
+  char host[QT_DB_HOST_MAX];
+  db_host_name(host, sizeof host);
+  s = db_stmt(db, DB_CLAIM_PUT);
+  db_bind_claim_key(s, key, id, &rc);
+  db_bind_int(s, 7, session_id, &rc);
+  db_bind_text(s, 8, host, &rc);
+  db_bind_int(s, 9, (int64_t)getpid(), &rc);
+  db_bind_int(s, 10, lease_s, &rc);
+  if (rc == SQLITE_OK) rc = db_run(s);
+  if (rc == SQLITE_OK) *state = QT_DB_CLAIM_OURS;
+  return rc;
+}
+
+int qt_db_claim(qt_db *db, int64_t session_id, const qt_variant_id *id, int lease_s,
+                qt_db_claim_state *state, qt_err *err) {
+  if (!db || !id || !state) return qt_fail(err, QT_EINVAL, "claim: NULL argument");
+  int code = db_check_variant("claim", id, err);
+  if (code) return code;
+  if (lease_s < 1)
+    return qt_fail(err, QT_EINVAL, "claim of %s: the lease must be >= 1 s, got %d", id->knobs,
+                   lease_s);
+  char key[QT_KEY_MAX];
+  qt_workload_key(id->workload, key);
+  /* One write transaction: the look and the claim are atomic against every other tuner. */
+  int rc = db_run(db_stmt(db, DB_BEGIN));
+  if (rc == SQLITE_OK) rc = db_claim_locked(db, session_id, id, key, lease_s, state);
+  if (rc == SQLITE_OK) rc = db_run(db_stmt(db, DB_COMMIT));
+  if (rc != SQLITE_OK) {
+    code = DB_FAIL(db, rc, err, "claim %s on %s (%s) in tuning log %s", key, id->target,
+                   id->knobs, db->path);
+    db_rollback(db);
+  }
+  return code;
+}
+
 /* ---- queries --------------------------------------------------------------------------- */
 
 int qt_db_has_measured(qt_db *db, const qt_variant_id *id, int *found, qt_err *err) {
@@ -800,26 +1018,10 @@ int qt_db_has_measured(qt_db *db, const qt_variant_id *id, int *found, qt_err *e
   if (code) return code;
   char key[QT_KEY_MAX];
   qt_workload_key(id->workload, key);
-  sqlite3_stmt *s = db_stmt(db, DB_HAS_MEASURED);
-  int rc = SQLITE_OK;
-  db_bind_text(s, 1, key, &rc);
-  db_bind_text(s, 2, id->target, &rc);
-  db_bind_text(s, 3, id->template_name, &rc);
-  db_bind_text(s, 4, id->knobs, &rc);
-  db_bind_text(s, 5, id->source_hash, &rc);
-  db_bind_text(s, 6, id->protocol, &rc);
-  for (int i = 0; i < QT_STATUS_COUNT; i++)
-    if (qt_status_is_final((qt_status)i))
-      db_bind_text(s, DB_HAS_FIRST_STATUS + i, qt_status_name((qt_status)i), &rc);
-  if (rc == SQLITE_OK) rc = sqlite3_step(s);
-  if (rc == SQLITE_ROW) {
-    *found = sqlite3_column_int(s, 0) != 0;
-    rc = SQLITE_OK;
-  }
+  int rc = db_has_measured(db, key, id, found);
   if (rc != SQLITE_OK)
     code = DB_FAIL(db, rc, err, "look up %s on %s (%s) in tuning log %s", key, id->target,
                    id->knobs, db->path);
-  sqlite3_reset(s);
   return code;
 }
 

@@ -19,7 +19,7 @@
 #include "tuner/base/workload.h"
 
 #define QT_DB_APPLICATION_ID 0x71745442 /* "qtTB" */
-#define QT_DB_SCHEMA_VERSION 3
+#define QT_DB_SCHEMA_VERSION 4
 #define QT_DB_MAX_TIMES 64
 
 typedef struct qt_db qt_db;
@@ -29,7 +29,8 @@ typedef struct qt_db qt_db;
 int qt_db_open(const char *path, int busy_timeout_ms, qt_db **out, qt_err *err);
 void qt_db_close(qt_db *db);
 
-/* A tuning session: one invocation of the tuner. */
+/* A tuning session: one invocation of the tuner, recorded with this machine's host name.
+ * Ending it releases its claims. */
 int qt_db_session_begin(qt_db *db, const char *command_line, const char *tool_version,
                         int64_t *session_id, qt_err *err);
 int qt_db_session_end(qt_db *db, int64_t session_id, qt_err *err);
@@ -61,8 +62,25 @@ typedef struct qt_measurement {
   uint64_t checksum;
 } qt_measurement;
 
-/* Records one measurement in its own transaction; returns only after the commit. */
+/* Records one measurement in its own transaction; returns only after the commit. The claim on
+ * its variant (qt_db_claim), whoever holds it, is released in the same transaction. */
 int qt_db_record(qt_db *db, int64_t session_id, const qt_measurement *m, qt_err *err);
+
+/* Claims: two tuners on one log (one host) measure each config once. Before building a
+ * variant, a tuner claims it; the look at the log and the claim are one write transaction. */
+#define QT_DB_HOST_MAX 256
+typedef enum {
+  QT_DB_CLAIM_OURS,  /* claimed for session_id: build and measure it */
+  QT_DB_CLAIM_DONE,  /* the log already holds a final measurement of it (qt_db_has_measured) */
+  QT_DB_CLAIM_TAKEN, /* another live session is measuring it: skip it */
+} qt_db_claim_state;
+
+/* Claims variant id (its protocol included) for session_id for lease_s seconds. A claim of
+ * another session is honoured while that session has not ended, its process still exists (when
+ * it runs on this host) and its lease has not expired; otherwise it is taken over, so a killed
+ * tuner never blocks a config for good. qt_db_record and qt_db_session_end release claims. */
+int qt_db_claim(qt_db *db, int64_t session_id, const qt_variant_id *id, int lease_s,
+                qt_db_claim_state *state, qt_err *err);
 
 /* *found = 1 if a measurement with a final status (qt_status_is_final) exists for exactly id
  * (workload, target, template, knobs, source hash, protocol). */
@@ -163,6 +181,35 @@ int qt_db_manifest(qt_db *db, const char *source_hash, char *buf, size_t cap, in
  * run that measured them was killed during it. */
 int qt_db_unconfirmed(qt_db *db, const char *workload_key, const char *target, int64_t *n,
                       qt_err *err);
+
+/* Reads the marks of the log at path without writing to it: *version = its schema version (0
+ * for an empty file), after SQLite's quick_check passed. QT_EDBFORMAT for a file that is not a
+ * qtune log, one of a newer schema, or a damaged one; QT_EIO if it cannot be read. */
+int qt_db_identify_file(const char *path, int *version, qt_err *err);
+
+/* What qt_db_merge added from one input. */
+typedef struct qt_db_merge_stats {
+  int64_t measurements; /* copied */
+  int64_t present;      /* already in the output (same workload, target, config, source
+                           hash, protocol, board and time): not copied again */
+  int64_t sessions;     /* tuning runs copied, with their origin */
+  int64_t verdicts;     /* verdicts copied (they name their session, so their provenance) */
+} qt_db_merge_stats;
+
+/* Called by qt_db_merge after each input is committed. */
+typedef void (*qt_db_merge_fn)(void *ctx, const char *input, const qt_db_merge_stats *stats);
+
+/* Folds the logs inputs[0..n) into the log at out_path (created if absent). Every input is
+ * checked first (a qtune log, not newer than this qtune, not damaged, not the output itself;
+ * an older one is migrated in a temporary copy, never in place), then the output is opened;
+ * so a refused file leaves the output byte for byte unchanged. Each input is then copied in
+ * one transaction: names (workloads, targets, boards, configs), manifests, sessions (identified
+ * by start time, command, version and host; a copied session keeps or gets its origin,
+ * "<input> session <id>"), measurements not already present, and verdicts, which point to
+ * their copied measurement and session (their through_id mapped to the copied ids of the same
+ * task). Claims are not copied. Merging an input twice adds nothing. */
+int qt_db_merge(const char *out_path, const char *const *inputs, int n_inputs,
+                qt_db_merge_fn fn, void *ctx, qt_err *err);
 
 /* Counts of measurements of workload/target: all, and with status OK. */
 int qt_db_count(qt_db *db, const char *workload_key, const char *target, int64_t *all,

@@ -63,12 +63,12 @@ static void test_schema(void) {
   fx_text(h, "SELECT value FROM meta WHERE key = 'application'", buf, sizeof buf);
   CHECK_STR(buf, "qtune");
   fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
-  CHECK_STR(buf, "3");
+  CHECK_STR(buf, "4");
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM meta"), 2);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
                          "('meta','workloads','targets','boards','sessions','configs',"
-                         "'measurements','sources','verdicts')"),
-               9);
+                         "'measurements','sources','verdicts','claims')"),
+               10);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_foreign_key_list('verdicts')"), 4);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_foreign_key_list('measurements')"), 5);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM pragma_foreign_key_list('boards')"), 1);
@@ -252,7 +252,7 @@ static void test_refusals(void) {
                           "PRAGMA user_version = 99; CREATE TABLE future(x)"),
                0);
   sqlite3_close(h);
-  expect_refused(path, "has schema version 99; this qtune understands up to 3: upgrade qtune");
+  expect_refused(path, "has schema version 99; this qtune understands up to 4: upgrade qtune");
 }
 
 static void test_unwritable(void) {
@@ -545,7 +545,61 @@ static void test_fault_injection(void) {
   sqlite3_close(h);
 }
 
-/* A schema-1 log (a current one with the tables of schemas 2 and 3 dropped and its marks set
+/* Takes a current log back to schema 3: drops what step 3->4 added and sets the marks. */
+#define FX_SCHEMA_4_UNDO                                                                    \
+  "DROP TABLE claims; ALTER TABLE sessions DROP COLUMN origin; "                             \
+  "ALTER TABLE sessions DROP COLUMN host; UPDATE meta SET value = '3' WHERE key = "          \
+  "'schema_version'; PRAGMA user_version = 3;"
+
+/* A schema-3 log with a session, measurements and a verdict is migrated to schema 4 on open:
+ * everything is kept, sessions gain host and origin (NULL for the old ones), the claims table
+ * appears empty, and a new session records this machine's host name. */
+static void test_migrate_3_to_4(void) {
+  char path[300], buf[256];
+  path_in_dir(path, sizeof path, "v3.db");
+  qt_workload w = fx_dwconv();
+  make_log(path, &w, "dwconv:cb=8", 500);
+  {
+    qt_db *db = NULL;
+    qt_err err;
+    int64_t s = 0;
+    CHECK_EQ_INT(qt_db_open(path, 1000, &db, &err), 0);
+    CHECK_EQ_INT(qt_db_session_begin(db, "tune confirm", "0.1.0", &s, &err), 0);
+    qt_measurement m = fx_measurement(&w, "a76", "dwconv:cb=16", QT_STATUS_OK, 400);
+    CHECK_EQ_INT(qt_db_record(db, s, &m, &err), 0);
+    CHECK_EQ_INT(qt_db_verdict(db, s, qt_db_last_record(db), 410, 2, 3, &err), 0);
+    qt_db_close(db);
+  }
+  sqlite3 *h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_exec(h, FX_SCHEMA_4_UNDO), SQLITE_OK);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 3);
+  sqlite3_close(h);
+
+  qt_db *db = NULL;
+  qt_err err;
+  int64_t s = 0;
+  CHECK_EQ_INT(qt_db_open(path, 1000, &db, &err), 0);
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune v4", "0.1.0", &s, &err), 0);
+  qt_db_close(db);
+
+  h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 4);
+  fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
+  CHECK_STR(buf, "4");
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements"), 2);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM verdicts"), 1);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM claims"), 0);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sessions WHERE host IS NULL AND origin IS NULL"), 2);
+  char here[QT_DB_HOST_MAX] = "";
+  gethostname(here, sizeof here);
+  fx_text(h, "SELECT host FROM sessions WHERE command = 'tune v4'", buf, sizeof buf);
+  CHECK_STR(buf, here);
+  fx_text(h, "PRAGMA integrity_check", buf, sizeof buf);
+  CHECK_STR(buf, "ok");
+  sqlite3_close(h);
+}
+
+/* A schema-1 log (a current one with the tables of schemas 2 to 4 dropped and its marks set
  * back) is migrated on open through every step: its measurements are kept, the sources and
  * verdicts tables appear, the version is current in both places, and a measurement with a
  * manifest can be recorded into it. */
@@ -555,7 +609,7 @@ static void test_migrate_1_to_current(void) {
   qt_workload w = fx_dwconv();
   make_log(path, &w, "dwconv:cb=8", 500);
   sqlite3 *h = fx_raw_open(path);
-  CHECK_EQ_INT(fx_exec(h, "DROP TABLE verdicts; DROP TABLE sources; UPDATE meta SET value = '1' WHERE key = "
+  CHECK_EQ_INT(fx_exec(h, FX_SCHEMA_4_UNDO "DROP TABLE verdicts; DROP TABLE sources; UPDATE meta SET value = '1' WHERE key = "
                           "'schema_version'; PRAGMA user_version = 1"),
                SQLITE_OK);
   sqlite3_close(h);
@@ -572,9 +626,9 @@ static void test_migrate_1_to_current(void) {
 
   h = fx_raw_open(path);
   char buf[64];
-  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 3);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 4);
   fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
-  CHECK_STR(buf, "3");
+  CHECK_STR(buf, "4");
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements"), 2);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM verdicts"), 0);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sources WHERE path = 'templates/dwconv.c'"), 1);
@@ -587,6 +641,7 @@ int main(void) {
   fx_mkdtemp(dir, sizeof dir);
   test_schema();
   test_migrate_1_to_current();
+  test_migrate_3_to_4();
   test_reopen();
   test_refusals();
   test_unwritable();

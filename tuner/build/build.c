@@ -119,10 +119,13 @@ static int target_compiler(const qt_target *t, char **argv, int *argc, int max, 
   return qt_split_words(t->cflags, argv, argc, max, err);
 }
 
-/* Appends "<compiler> <cflags> -std=c11 -ffp-contract=off -I..." to argv. */
-static int compile_prefix(const qt_build_ctx *ctx, char **argv, int *argc, int max, qt_err *err) {
+/* Appends "[<wrapper>] <compiler> <cflags> -std=c11 -ffp-contract=off -I..." to argv; the
+ * wrapper only when wrapped (a compile-only step) and the context has one. */
+static int compile_prefix(const qt_build_ctx *ctx, int wrapped, char **argv, int *argc, int max,
+                          qt_err *err) {
   const char *fixed[] = {"-std=c11", "-ffp-contract=off"};
-  int rc = target_compiler(&ctx->target, argv, argc, max, err);
+  int rc = wrapped ? qt_split_words(ctx->cc_wrapper, argv, argc, max, err) : 0;
+  if (!rc) rc = target_compiler(&ctx->target, argv, argc, max, err);
   for (int i = 0; i < 2 && !rc; i++) argv[(*argc)++] = strdup(fixed[i]);
   const char *incs[] = {"include", "harness", "templates"};
   for (int i = 0; i < 3 && !rc && *argc < max; i++) {
@@ -148,7 +151,7 @@ static int build_harness_objects(qt_build_ctx *ctx, qt_err *err) {
     snprintf(src, sizeof src, "%s/%s", ctx->kernels_dir, harness_sources[i]);
     char *argv[MAX_ARGS];
     int argc = 0;
-    int rc = compile_prefix(ctx, argv, &argc, MAX_ARGS - 5, err);
+    int rc = compile_prefix(ctx, 1, argv, &argc, MAX_ARGS - 5, err);
     argv[argc++] = strdup("-c");
     argv[argc++] = strdup(src);
     argv[argc++] = strdup("-o");
@@ -224,9 +227,43 @@ static int template_manifest(const char *kernels_dir, const qt_template_def *tpl
   return rc;
 }
 
+/* Whether program (a bare name looked up in PATH, or a path) can be executed. */
+static int program_runs(const char *program) {
+  if (strchr(program, '/')) return access(program, X_OK) == 0;
+  const char *path = getenv("PATH");
+  for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+    size_t n = strcspn(p, ":");
+    char full[QT_PATH_MAX + 256];
+    snprintf(full, sizeof full, "%.*s/%s", (int)n, p, program);
+    if (n && access(full, X_OK) == 0) return 1;
+    p += n + (p[n] == ':');
+  }
+  return 0;
+}
+
 int qt_build_ctx_init(qt_build_ctx *ctx, const char *kernels_dir, const char *cache_dir,
                       const qt_target *t, int timeout_ms, qt_err *err) {
+  return qt_build_ctx_init_with(ctx, kernels_dir, cache_dir, t, timeout_ms, NULL, err);
+}
+
+int qt_build_ctx_init_with(qt_build_ctx *ctx, const char *kernels_dir, const char *cache_dir,
+                           const qt_target *t, int timeout_ms, const qt_build_opts *opts,
+                           qt_err *err) {
   memset(ctx, 0, sizeof *ctx);
+  const char *wrapper = opts && opts->cc_wrapper ? opts->cc_wrapper : "";
+  wrapper += strspn(wrapper, " \t");
+  if (strlen(wrapper) >= sizeof ctx->cc_wrapper)
+    return qt_fail(err, QT_EINVAL, "compiler wrapper '%.40s...' is longer than %zu characters",
+                   wrapper, sizeof ctx->cc_wrapper - 1);
+  snprintf(ctx->cc_wrapper, sizeof ctx->cc_wrapper, "%s", wrapper);
+  if (*wrapper) {
+    char first[QT_PATH_MAX];
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(wrapper, " \t"), wrapper);
+    if (!program_runs(first))
+      return qt_fail(err, QT_ENOTFOUND, "compiler wrapper '%s': no executable '%s' in PATH "
+                     "(for distcc: apt-get install distcc, or scripts/install-deps.sh)",
+                     wrapper, first);
+  }
   if (snprintf(ctx->kernels_dir, sizeof ctx->kernels_dir, "%s", kernels_dir) >=
           (int)sizeof ctx->kernels_dir ||
       snprintf(ctx->cache_dir, sizeof ctx->cache_dir, "%s", cache_dir) >=
@@ -407,6 +444,60 @@ static int write_quant_header(const qt_build_ctx *ctx, const qt_quant_given *g, 
   return 0;
 }
 
+/* Runs one compiler command of a variant build:
+ *   [<wrapper if wrapped>] <compiler> <cflags> <fixed flags> <defines> [<define>] <tail...>
+ *   [<ldflags>]
+ * (define: one more argument, not split on blanks, or NULL) and sets out->status (OK,
+ * COMPILE_ERROR with the diagnostics, BUILD_TIMEOUT, or BUILD_KILLED when the compiler died of
+ * a signal it was not sent by the deadline) from how it ended, adding its time to
+ * out->build_ms. Returns 0, or a negative code when the tuner failed (the command did not
+ * fit, the compiler could not be started). */
+static int build_step(const qt_build_ctx *ctx, int wrapped, const char *defines,
+                      const char *define, const char *const *tail, const char *ldflags,
+                      const char *what, qt_artifact *out, qt_err *err) {
+  char *argv[MAX_ARGS];
+  int argc = 0;
+  int rc = compile_prefix(ctx, wrapped, argv, &argc, MAX_ARGS - 1, err);
+  if (!rc) rc = qt_split_words(defines, argv, &argc, MAX_ARGS - 1, err);
+  if (!rc && define) {
+    if (argc < MAX_ARGS - 1) argv[argc++] = strdup(define);
+    else rc = QT_EINVAL;
+  }
+  for (; !rc && *tail; tail++)
+    if (argc < MAX_ARGS - 1) argv[argc++] = strdup(*tail);
+    else rc = QT_EINVAL;
+  if (!rc && ldflags) rc = qt_split_words(ldflags, argv, &argc, MAX_ARGS - 1, err);
+  argv[argc] = NULL;
+  if (rc) {
+    free_argv(argv, argc);
+    return qt_fail(err, QT_EINTERNAL, "compiler command line for %s too long", what);
+  }
+  qt_proc_result r;
+  rc = argv_ready(argv, argc, err);
+  if (!rc) rc = qt_proc_run(argv, ctx->timeout_ms, 1 << 16, &r, err);
+  free_argv(argv, argc);
+  if (rc) return qt_err_wrap(err, "building %s", what);
+  out->build_ms += r.wall_ms;
+  if (r.timed_out) {
+    out->status = QT_STATUS_BUILD_TIMEOUT;
+    snprintf(out->error, sizeof out->error, "compiler timed out after %d ms", ctx->timeout_ms);
+  } else if (!r.exited) {
+    /* Not the deadline's kill: the machine's (the OOM killer's SIGKILL, most often). */
+    out->status = QT_STATUS_BUILD_KILLED;
+    qt_mark_cut(out->error, sizeof out->error,
+                snprintf(out->error, sizeof out->error,
+                         "compiler killed by signal %d (out of memory?): %s", r.signal, r.err));
+  } else if (r.exit_code != 0) {
+    out->status = QT_STATUS_COMPILE_ERROR;
+    char how[128];
+    qt_proc_describe(&r, ctx->timeout_ms, how, sizeof how);
+    qt_mark_cut(out->error, sizeof out->error,
+                snprintf(out->error, sizeof out->error, "%s: %s", how, r.err));
+  }
+  qt_proc_result_free(&r);
+  return 0;
+}
+
 int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_config *c,
                      qt_artifact *out, qt_err *err) {
   memset(out, 0, sizeof *out);
@@ -445,68 +536,43 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
   char tmp[QT_PATH_MAX + 64];
   snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lx", out->path, (long)getpid(),
            (unsigned long)pthread_self());
-
-  char quant_header[PATH_MAX + 64];
+  char quant_header[PATH_MAX + 64], quant_define[PATH_MAX + 96];
   if (w->quant) {
     int qrc = write_quant_header(ctx, w->quant, quant_hash, quant_header, sizeof quant_header, err);
     if (qrc) return qrc;
+    /* one argument, not split: the path may hold blanks */
+    snprintf(quant_define, sizeof quant_define, "-DQT_HARNESS_QUANT_FILE=\"%s\"", quant_header);
   }
-
-  char *argv[MAX_ARGS];
-  int argc = 0;
-  char buf[PATH_MAX + 96];
-  int rc = compile_prefix(ctx, argv, &argc, MAX_ARGS - 8, err);
-  if (!rc) rc = qt_split_words(defines, argv, &argc, MAX_ARGS - 9, err);
-  if (!rc && w->quant) { /* one argument, not split: the path may hold blanks */
-    snprintf(buf, sizeof buf, "-DQT_HARNESS_QUANT_FILE=\"%s\"", quant_header);
-    argv[argc++] = strdup(buf);
+  const char *define = w->quant ? quant_define : NULL;
+  char src[2][QT_PATH_MAX + 64], obj[2][QT_PATH_MAX + 80];
+  snprintf(src[0], sizeof src[0], "%s/%s", ctx->kernels_dir, harness_shape_source);
+  snprintf(src[1], sizeof src[1], "%s/%s", ctx->kernels_dir, c->tpl->source);
+  /* With a wrapper, each source is compiled alone (-c, what distcc can send away); the link
+   * then takes the objects where the one-step build takes the sources, so the link line, and
+   * the artifact, are the same. */
+  const int split = ctx->cc_wrapper[0] != '\0';
+  int rc = 0;
+  out->status = QT_STATUS_OK;
+  for (int i = 0; split && i < 2 && !rc && out->status == QT_STATUS_OK; i++) {
+    snprintf(obj[i], sizeof obj[i], "%s.%d.o", tmp, i);
+    const char *tail[] = {"-c", src[i], "-o", obj[i], NULL};
+    rc = build_step(ctx, 1, defines, define, tail, NULL, c->tpl->name, out, err);
   }
-  if (!rc && argc + (int)N_HARNESS_OBJECTS + 6 < MAX_ARGS) {
-    snprintf(buf, sizeof buf, "%s/%s", ctx->kernels_dir, harness_shape_source);
-    argv[argc++] = strdup(buf);
-    snprintf(buf, sizeof buf, "%s/%s", ctx->kernels_dir, c->tpl->source);
-    argv[argc++] = strdup(buf);
-    for (size_t i = 0; i < N_HARNESS_OBJECTS; i++) argv[argc++] = strdup(ctx->objects[i]);
-    argv[argc++] = strdup("-o");
-    argv[argc++] = strdup(tmp);
-    rc = qt_split_words(ctx->target.ldflags, argv, &argc, MAX_ARGS - 1, err);
-  } else if (!rc) {
-    rc = QT_EINVAL;
+  if (!rc && out->status == QT_STATUS_OK) {
+    const char *tail[4 + N_HARNESS_OBJECTS + 2 + 1];
+    int n = 0;
+    tail[n++] = split ? obj[0] : src[0];
+    tail[n++] = split ? obj[1] : src[1];
+    for (size_t i = 0; i < N_HARNESS_OBJECTS; i++) tail[n++] = ctx->objects[i];
+    tail[n++] = "-o";
+    tail[n++] = tmp;
+    tail[n] = NULL;
+    rc = build_step(ctx, 0, defines, define, tail, ctx->target.ldflags, c->tpl->name, out, err);
   }
-  argv[argc] = NULL;
-  if (rc) {
-    free_argv(argv, argc);
-    return qt_fail(err, QT_EINTERNAL, "compiler command line for %s too long", c->tpl->name);
-  }
-
-  qt_proc_result r;
-  rc = argv_ready(argv, argc, err);
-  if (!rc) rc = qt_proc_run(argv, ctx->timeout_ms, 1 << 16, &r, err);
-  free_argv(argv, argc);
-  if (rc) return qt_err_wrap(err, "building %s", c->tpl->name);
-  out->build_ms = r.wall_ms;
-  if (r.timed_out) {
-    out->status = QT_STATUS_BUILD_TIMEOUT;
-    snprintf(out->error, sizeof out->error, "compiler timed out after %d ms", ctx->timeout_ms);
-  } else if (!r.exited) {
-    /* Not the deadline's kill: the machine's (the OOM killer's SIGKILL, most often). */
-    out->status = QT_STATUS_BUILD_KILLED;
-    qt_mark_cut(out->error, sizeof out->error,
-                snprintf(out->error, sizeof out->error,
-                         "compiler killed by signal %d (out of memory?): %s", r.signal, r.err));
-  } else if (r.exit_code != 0) {
-    out->status = QT_STATUS_COMPILE_ERROR;
-    char how[128];
-    qt_proc_describe(&r, ctx->timeout_ms, how, sizeof how);
-    qt_mark_cut(out->error, sizeof out->error,
-                snprintf(out->error, sizeof out->error, "%s: %s", how, r.err));
-  } else if (rename(tmp, out->path) != 0) {
+  if (!rc && out->status == QT_STATUS_OK && rename(tmp, out->path) != 0)
     rc = qt_fail(err, QT_EIO, "cannot store artifact %s: %s", out->path, strerror(errno));
-  } else {
-    out->status = QT_STATUS_OK;
-  }
   unlink(tmp);
-  qt_proc_result_free(&r);
+  for (int i = 0; split && i < 2; i++) unlink(obj[i]);
   return rc;
 }
 

@@ -30,7 +30,18 @@ typedef struct qt_build_ctx {
   char tpl_manifest[QT_MAX_TEMPLATES][QT_MANIFEST_MAX];
   int timeout_ms;
   char objects[4][QT_PATH_MAX]; /* the precompiled harness objects, in the cache */
+  /* Words run before the compiler for every compile-only step ("distcc"), or "". Not part of
+   * any hash: a wrapper must not change an artifact's bytes (tests/e2e/test_distcc.sh). */
+  char cc_wrapper[512];
 } qt_build_ctx;
+
+/* How qt_build_ctx_init_with builds, beyond the target. */
+typedef struct qt_build_opts {
+  /* A compiler wrapper such as "distcc" (words split on blanks; NULL or "": none). With one,
+   * every source is compiled on its own with -c through the wrapper (what distcc can send
+   * to other hosts) and the artifact is linked locally; without, one compiler run does both. */
+  const char *cc_wrapper;
+} qt_build_opts;
 
 /* Reads the sources once (hashes), asks the compiler for its version, creates cache_dir and
  * compiles the shape-independent harness objects into it (or finds them there). Fails with a
@@ -38,6 +49,12 @@ typedef struct qt_build_ctx {
  * compile for the target. */
 int qt_build_ctx_init(qt_build_ctx *ctx, const char *kernels_dir, const char *cache_dir,
                       const qt_target *t, int timeout_ms, qt_err *err);
+
+/* qt_build_ctx_init with options (opts NULL: the defaults); fails with a clear message if the
+ * wrapper's first word is not an executable program in PATH. */
+int qt_build_ctx_init_with(qt_build_ctx *ctx, const char *kernels_dir, const char *cache_dir,
+                           const qt_target *t, int timeout_ms, const qt_build_opts *opts,
+                           qt_err *err);
 
 typedef struct qt_artifact {
   char path[QT_PATH_MAX];

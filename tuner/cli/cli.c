@@ -1,6 +1,7 @@
 /* cli.c — `tune`, the command-line front end: parses arguments and calls libqtune, nothing
- * more. Subcommands: (none) tune a model or workload; query and export (cli_export.c); import (cli_import.c); list; space; boards check. Exit status 0 on
- * success, 1 on an error (one line on stderr naming the cause), 2 on a usage error. */
+ * more. Subcommands: (none) tune a model or workload; query and export (cli_export.c); report
+ * (cli_report.c); import (cli_import.c); merge (cli_merge.c); list; space; boards check. Exit
+ * status 0 on success, 1 on an error (one line on stderr naming the cause), 2 on a usage error. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -43,6 +44,7 @@ static const char tune_usage[] =
     "       tune export --target T --model M [--db F] --out DIR [--strict]\n"
     "       tune import MODEL.tflite --out DIR/NAME.yaml [--force]\n"
     "       tune report --target T --model M [--db F] --html OUT.html [--peers PEERS.csv]\n"
+    "       tune merge OUT.db IN.db...\n"
     "       tune list targets|models\n"
     "       tune space [--target T] (--workload KEY | --model M [--layers LIST])\n"
     "       tune boards check [--boards F]\n"
@@ -58,7 +60,8 @@ static const char tune_usage[] =
     "  --layers LIST       comma-separated layer names of the model to tune\n"
     "  --dtype D           s8 | u8: override the model's data type\n"
     "  --requant R         fixedpoint | fp32: override the model's requantization scheme\n"
-    "  --db F              tuning log (default: ./tuning.db)\n"
+    "  --db F              tuning log (default: ./tuning.db); tune runs on one host may share\n"
+    "                      it (each config is measured once); never on a network file system\n"
     "  --trials N          configs per distinct workload, default config included (default 8)\n"
     "  --budget N          configs for the whole model instead, shared out by the task\n"
     "                      scheduler to the workloads where the model's time can drop most\n"
@@ -74,7 +77,15 @@ static const char tune_usage[] =
     "                      reported and not recorded)\n"
     "  --no-transfer       the model starts from nothing instead of the log's records of\n"
     "                      the target's other workloads\n"
-    "  --jobs N            parallel builds (default: number of CPUs)\n"
+    "  --jobs N            parallel builds (default: number of CPUs; with --cc-wrapper\n"
+    "                      distcc, up to the slots of all DISTCC_HOSTS, at most 64)\n"
+    "  --cc-wrapper CMD    compile each source alone as 'CMD <compiler> ... -c' (e.g. distcc,\n"
+    "                      which reads DISTCC_HOSTS from the environment) and link here;\n"
+    "                      artifacts and the cache key are the same as without it\n"
+    "  --shard I/N         tune only the workloads in shard I of N (FNV-1a 64 of the canonical\n"
+    "                      workload key, mod N): N runs with I = 1..N cover the model once;\n"
+    "                      fold their logs with tune merge. A --budget is shared by the\n"
+    "                      shard's workloads only\n"
     "  --seed N            search seed (default: 1)\n"
     "  --repeat N          timed repeats per measurement (default: 5)\n"
     "  --min-repeat-ms N   minimum duration of one repeat (default: 5)\n"
@@ -113,6 +124,8 @@ typedef struct cli {
   int no_transfer;
   int budget;
   const char *replay;
+  const char *cc_wrapper;
+  int shard_index, shard_count;
   uint64_t seed;
 } cli;
 
@@ -128,10 +141,34 @@ static int parse_count(const char *opt, const char *s, int min, int max, int *ou
   return 0;
 }
 
+/* --shard I/N: 1 <= I <= N <= 4096. */
+static int parse_shard(const char *s, int *index, int *count) {
+  char *slash = strchr(s, '/'), *end;
+  long i = 0, n = 0;
+  int ok = slash && slash != s;
+  if (ok) {
+    errno = 0;
+    i = strtol(s, &end, 10);
+    ok = !errno && end == slash && s[0] != '-' && s[0] != '+';
+  }
+  if (ok) {
+    n = strtol(slash + 1, &end, 10);
+    ok = !errno && end != slash + 1 && !*end && slash[1] != '-' && slash[1] != '+';
+  }
+  if (!ok || n < 1 || n > 4096 || i < 1 || i > n) {
+    fprintf(stderr, "tune: --shard: expected I/N with 1 <= I <= N <= 4096 (e.g. 2/4), got '%s'\n",
+            s);
+    return QT_CLI_EXIT_USAGE;
+  }
+  *index = (int)i;
+  *count = (int)n;
+  return 0;
+}
+
 enum {
   OPT_TRIALS = QT_CLI_OPT_OWN, OPT_EARLY, OPT_CONFIRM, OPT_STRATEGY, OPT_JOBS, OPT_SEED,
   OPT_REPEAT, OPT_MINREP, OPT_TIMEOUT, OPT_NOPIN, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION,
-  OPT_BOARDS, OPT_ACCEPT_NEW, OPT_NO_TRANSFER, OPT_REPLAY, OPT_BUDGET
+  OPT_BOARDS, OPT_ACCEPT_NEW, OPT_NO_TRANSFER, OPT_REPLAY, OPT_BUDGET, OPT_CC_WRAPPER, OPT_SHARD
 };
 
 static const struct option long_opts[] = {
@@ -149,6 +186,8 @@ static const struct option long_opts[] = {
     {"no-transfer", no_argument, NULL, OPT_NO_TRANSFER},
     {"replay", required_argument, NULL, OPT_REPLAY},
     {"budget", required_argument, NULL, OPT_BUDGET},
+    {"cc-wrapper", required_argument, NULL, OPT_CC_WRAPPER},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"kernels", required_argument, NULL, OPT_KERNELS},
     {"cache-dir", required_argument, NULL, OPT_CACHE},
     {"json", no_argument, NULL, OPT_JSON},
@@ -225,6 +264,8 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
       case OPT_NOPIN: c->no_pin = 1; break;
       case OPT_NO_TRANSFER: c->no_transfer = 1; break;
       case OPT_REPLAY: c->replay = optarg; break;
+      case OPT_CC_WRAPPER: c->cc_wrapper = optarg; break;
+      case OPT_SHARD: rc = parse_shard(optarg, &c->shard_index, &c->shard_count); break;
       case OPT_BUDGET: rc = parse_count("--budget", optarg, 1, 100000000, &c->budget); break;
       case OPT_TRIALS: rc = parse_count("--trials", optarg, 1, 1000000, &c->trials); break;
       case OPT_EARLY: rc = parse_count("--early-stop", optarg, 0, 1000000, &c->early_stop); break;
@@ -311,7 +352,9 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   if (c->boards && qt_runners_open(c->boards, target.name, c->accept_new_host_key, rns, &n_rns,
                                    print_left_out, NULL, &err))
     goto done;
-  if (qt_build_ctx_init(bctx, c->kernels_dir, cache, &target, 300000, &err)) goto done;
+  qt_build_opts bopts = {c->cc_wrapper};
+  if (qt_build_ctx_init_with(bctx, c->kernels_dir, cache, &target, 300000, &bopts, &err))
+    goto done;
 
   /* Without boards, the local board; a target of another architecture runs under its
    * emulator. */
@@ -356,6 +399,8 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   o.confirm = c->confirm;
   o.jobs = c->jobs ? c->jobs : (int)ncpu;
   o.seed = c->seed;
+  o.shard_index = c->shard_index;
+  o.shard_count = c->shard_count;
   qt_protocol proto = QT_PROTOCOL_DEFAULTS;
   proto.repeat = c->repeat;
   proto.min_repeat_ms = c->min_repeat_ms;
@@ -375,8 +420,16 @@ static int cmd_tune(int argc, char **argv, cli *c) {
     snprintf(plan, sizeof plan, "a budget of %d trials shared by the task scheduler", o.budget);
   else
     snprintf(plan, sizeof plan, "%d trials each", o.trials);
-  fprintf(stderr, "tune: %s on %s: %d layers, %d distinct workloads, %s, strategy %s, log %s\n",
-          model.name, target.name, model.n_layers, model.n_tasks, plan, o.strategy, c->db);
+  char shard[96] = "";
+  if (o.shard_count) {
+    int mine = 0;
+    for (int t = 0; t < model.n_tasks; t++)
+      mine += qt_task_shard(model.tasks[t].key, o.shard_count) == o.shard_index;
+    snprintf(shard, sizeof shard, " (shard %d/%d: %d of them)", o.shard_index, o.shard_count,
+             mine);
+  }
+  fprintf(stderr, "tune: %s on %s: %d layers, %d distinct workloads%s, %s, strategy %s, log %s\n",
+          model.name, target.name, model.n_layers, model.n_tasks, shard, plan, o.strategy, c->db);
   qt_tune_stats stats;
   if (c->boards)
     fprintf(stderr, "tune: %d board%s of %s measuring in parallel\n", n_rns, n_rns > 1 ? "s" : "",
@@ -388,6 +441,9 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   fprintf(stderr, "tune: %d %s, %d already in the log, %d failed, %.1f s (strategy %s: "
           "%.2f s deciding)\n", stats.measured, c->replay ? "replayed" : "measured",
           stats.skipped, stats.failed, stats.seconds, o.strategy, stats.search_ms / 1e3);
+  if (stats.claimed)
+    fprintf(stderr, "tune: %d configs were being measured by another tune run on this log "
+            "(left to it)\n", stats.claimed);
   if (stats.missing)
     fprintf(stderr, "tune: %d proposed configs are not in the replay log %s (nothing recorded "
             "for them)\n", stats.missing, c->replay);
@@ -598,8 +654,9 @@ int main(int argc, char **argv) {
   if (sub && strcmp(sub, "query") == 0) return qt_cli_query(argc - 1, argv + 1);
   if (sub && strcmp(sub, "import") == 0) return qt_cli_import(argc - 1, argv + 1);
   if (sub && strcmp(sub, "report") == 0) return qt_cli_report(argc - 1, argv + 1);
+  if (sub && strcmp(sub, "merge") == 0) return qt_cli_merge(argc - 1, argv + 1);
   if (sub && strcmp(sub, "space")) {
-    fprintf(stderr, "tune: unknown command '%s' (commands: query, export, report, import, list, space, boards; see tune --help)\n", sub);
+    fprintf(stderr, "tune: unknown command '%s' (commands: query, export, report, import, merge, list, space, boards; see tune --help)\n", sub);
     return QT_CLI_EXIT_USAGE;
   }
   const char *usage = !sub ? tune_usage : space_usage;

@@ -1,8 +1,8 @@
 /* cli.h — what the files of the `tune` command share (not a library header): the exit
  * status of a usage error, the option codes and getopt entries of the options every
  * subcommand that selects layers takes, the compiled-in data directories, and the
- * subcommands implemented in cli_export.c, cli_report.c and cli_import.c, and the progress
- * renderer of cli_progress.c. */
+ * subcommands implemented in cli_export.c, cli_report.c, cli_import.c and cli_merge.c, and
+ * the progress renderer of cli_progress.c. */
 #ifndef QT_CLI_H
 #define QT_CLI_H
 
@@ -97,5 +97,8 @@ typedef struct qt_cli_progress {
 void qt_cli_progress_init(qt_cli_progress *p, FILE *f, int tty);
 void qt_cli_progress_event(void *ctx, const qt_tune_event *ev);
 void qt_cli_progress_end(qt_cli_progress *p);
+
+/* `tune merge OUT.db IN.db...` (cli_merge.c); the same exit statuses. */
+int qt_cli_merge(int argc, char **argv);
 
 #endif

@@ -826,6 +826,13 @@ static int task_begin(qt_db *db, const qt_model *m, int t_index, const qt_build_
   return 0;
 }
 
+/* How long a claim of this run holds against other tuners when its process cannot be checked
+ * (another host): long enough for every job in flight to build and run once more. */
+static int claim_lease_s(const qt_build_ctx *bctx, const qt_tune_options *o, const engine *e) {
+  int per_job = (bctx->timeout_ms + o->run_timeout_ms) / 1000 + 1;
+  return per_job * (e->n_threads + e->n_boards + 1);
+}
+
 /* Runs the task's trials until it has proposed `until` configs in all (or is exhausted,
  * stopped early or interrupted); returns with nothing in flight. */
 static int task_advance(qt_db *db, int64_t session, const qt_build_ctx *bctx,
@@ -862,9 +869,17 @@ static int task_advance(qt_db *db, int64_t session, const qt_build_ctx *bctx,
       qt_config_format(&c, knobs, sizeof knobs);
       qt_variant_source_hash(bctx, &task->w, &c, hash);
       qt_variant_id id = {&task->w, bctx->target.name, c.tpl->name, knobs, hash, protocol, NULL};
-      int found = 0;
-      if ((rc = qt_db_has_measured(db, &id, &found, err))) break;
-      if (found) {
+      qt_db_claim_state claim;
+      if ((rc = qt_db_claim(db, session, &id, claim_lease_s(bctx, o, e), &claim, err))) break;
+      if (claim == QT_DB_CLAIM_TAKEN) {
+        /* Another tuner on this log is measuring it: its result will be in the log. */
+        stats->claimed++;
+        tsp->done++;
+        note(o, "task %d/%d %s: %s is being measured by another tune run", tsp->index + 1,
+             tsp->n_tasks, tsp->layers, knobs);
+        continue;
+      }
+      if (claim == QT_DB_CLAIM_DONE) {
         /* The strategy learns from what the log holds as from what it measures. */
         double cost = -1, median;
         int ok = 0;
@@ -1061,23 +1076,56 @@ static int tune_shared_budget(qt_db *db, int64_t session, const qt_model *m,
   return rc;
 }
 
-int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *m,
+int qt_task_shard(const char *workload_key, int count) {
+  if (count < 1) return 1;
+  return (int)(qt_hash64(workload_key, strlen(workload_key), QT_HASH_SEED) % (uint64_t)count) + 1;
+}
+
+/* m restricted to the tasks of shard o->shard_index: the same layers, a copy of the task
+ * array holding only that shard's tasks (their layer arrays shared with m). */
+static int shard_view(const qt_model *m, const qt_tune_options *o, qt_model *view,
+                      qt_err *err) {
+  *view = *m;
+  if (o->shard_count <= 0) return 0;
+  if (o->shard_index < 1 || o->shard_index > o->shard_count)
+    return qt_fail(err, QT_EINVAL, "shard %d/%d: the index must be in 1..%d", o->shard_index,
+                   o->shard_count, o->shard_count);
+  view->tasks = calloc((size_t)(m->n_tasks ? m->n_tasks : 1), sizeof *view->tasks);
+  if (!view->tasks) return qt_fail(err, QT_ENOMEM, "out of memory");
+  view->n_tasks = 0;
+  for (int t = 0; t < m->n_tasks; t++)
+    if (qt_task_shard(m->tasks[t].key, o->shard_count) == o->shard_index)
+      view->tasks[view->n_tasks++] = m->tasks[t];
+  return 0;
+}
+
+int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *full,
                          const qt_build_ctx *bctx, qt_runner **boards, int n_boards,
                          const qt_tune_options *o, qt_tune_stats *stats, qt_err *err) {
   memset(stats, 0, sizeof *stats);
-  stats->planned = o->budget > 0 ? o->budget : m->n_tasks * o->trials;
   if (n_boards < 1 || n_boards > QT_BOARDS_MAX)
     return qt_fail(err, QT_EINVAL, "board count %d out of range (1..%d)", n_boards,
                    QT_BOARDS_MAX);
   double start = qt_now_ms();
+  qt_model view;
+  int rc = shard_view(full, o, &view, err);
+  if (rc) return rc;
+  const qt_model *m = &view;
+  stats->planned = o->budget > 0 ? o->budget : m->n_tasks * o->trials;
   engine *e = malloc(sizeof *e);
-  if (!e) return qt_fail(err, QT_ENOMEM, "out of memory");
-  int rc = engine_start(e, bctx, boards, n_boards, o, err);
+  if (!e) {
+    if (view.tasks != full->tasks) free(view.tasks);
+    return qt_fail(err, QT_ENOMEM, "out of memory");
+  }
+  rc = engine_start(e, bctx, boards, n_boards, o, err);
   if (rc) {
+    if (view.tasks != full->tasks) free(view.tasks);
     free(e);
     return rc;
   }
-  if (o->budget > 0) {
+  if (m->n_tasks == 0) {
+    /* A shard of a model with fewer workloads than shards: nothing of it is here. */
+  } else if (o->budget > 0) {
     rc = tune_shared_budget(db, session, m, bctx, o, e, stats, err);
   } else {
     for (int t = 0; t < m->n_tasks && !rc; t++) {
@@ -1092,6 +1140,7 @@ int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *m,
   }
   engine_stop(e);
   free(e);
+  if (view.tasks != full->tasks) free(view.tasks);
   stats->seconds = (qt_now_ms() - start) / 1e3;
   return rc;
 }

@@ -70,6 +70,8 @@ typedef struct qt_tune_options {
   int confirm;          /* re-measure up to this many best configs per task against each
                            other at its end (docs/DESIGN.md §4); < 2: off */
   uint64_t seed;        /* search seed */
+  int shard_index;      /* with shard_count > 0: tune only the tasks of shard shard_index */
+  int shard_count;      /* (1-based, of shard_count; qt_task_shard); 0: every task */
   qt_protocol protocol;
   int run_timeout_ms;
   int build_cpu_avoid;  /* CPU the build threads keep off (the one measurements pin to), -1 none */
@@ -84,13 +86,20 @@ typedef struct qt_tune_stats {
   int skipped;    /* configs already in the log */
   int failed;     /* recorded with a status other than ok */
   int missing;    /* replay: configs the replayed log does not hold (nothing recorded) */
+  int claimed;    /* configs skipped because another live tuner on the log claimed them */
   double search_ms; /* spent by the strategy deciding (fitting, scoring) */
   int done;         /* configs of the search done: measured, skipped or missing */
   int planned;      /* configs the run planned in all (qt_tune_event.run_planned) */
   double seconds;
 } qt_tune_stats;
 
-/* Tunes every task of m on target t (bctx) with the boards of t (n_boards runners, each used
+/* The shard (1..count) of a task: FNV-1a 64 of its canonical workload key, mod count, plus 1.
+ * It depends on the key alone, so count runs with the same model and shards 1..count tune
+ * every task exactly once, whatever the model's layer order or the host. */
+int qt_task_shard(const char *workload_key, int count);
+
+/* Tunes every task of m (only those of shard o->shard_index when o->shard_count > 0) on
+ * target t (bctx) with the boards of t (n_boards runners, each used
  * by its own worker thread, one measurement per board at a time), recording into db under
  * session (db is used from the calling thread only). A board whose run fails is marked down,
  * its job is requeued for any board, and it is retried with backoff; after 4 failures in a
@@ -100,6 +109,10 @@ typedef struct qt_tune_stats {
 int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *m,
                          const qt_build_ctx *bctx, qt_runner **boards, int n_boards,
                          const qt_tune_options *o, qt_tune_stats *stats, qt_err *err);
+
+/* Before building a config the loop claims it in the log (qt_db_claim): a config another live
+ * tuner on the same log has claimed is skipped (counted in stats->claimed), so two tuners on
+ * one log measure each config once. */
 
 /* qt_tune_model_boards with the one board rn. */
 int qt_tune_model(qt_db *db, int64_t session, const qt_model *m, const qt_build_ctx *bctx,
