@@ -47,14 +47,13 @@ check "nothing recorded against a variant" [ "$(q f.db "SELECT count(*) FROM mea
 # --- a compiler killed by a signal: build_killed, measured again by the next run ---
 cat > killed-cc.sh <<'SH'
 #!/bin/sh
-# the second variant build (a call without -c: harness objects are compiled with it) dies of
-# SIGKILL, as under the OOM killer; every other call is the real compiler
-n=$(cat "$(dirname "$0")/cc.count" 2>/dev/null || echo 0)
-case " $* " in *" -c "*) ;; *) n=$((n + 1)); echo "$n" > "$(dirname "$0")/cc.count" ;; esac
-if [ "$n" -eq 2 ] && [ ! -e "$(dirname "$0")/cc.killed" ]; then
-  touch "$(dirname "$0")/cc.killed"
-  kill -KILL $$
-fi
+# the first variant build (a call with -o but not -c: harness objects are compiled with it) dies of
+# SIGKILL, as under the OOM killer; mkdir is the atomic once-only test (builds run in
+# parallel); every other call is the real compiler
+case " $* " in
+  *" -c "* | *" --version "*) ;;
+  *" -o "*) if mkdir "$(dirname "$0")/cc.killed" 2>/dev/null; then kill -KILL $$; fi ;;
+esac
 exec cc "$@"
 SH
 chmod +x killed-cc.sh
