@@ -12,6 +12,8 @@ check() { # check "description" command...
     echo "FAIL: $what" >&2
   fi
 }
+# not command...: succeeds when the command fails (for `check "..." not grep -q ...`).
+not() { ! "$@"; }
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -47,7 +47,9 @@ for i in 1 2; do
 done
 for bad in 3/2 0/2 2/0 x/2 1/ /2 -1/2 1/2x 1/5000; do
   "$TUNE" "${replay[@]}" --shard "$bad" --db bad.db > /dev/null 2> bad.err
-  check "--shard $bad is a usage error" [ $? -eq 2 ] && grep -q "^tune: --shard: expected I/N with 1 <= I <= N <= 4096 (e.g. 2/4), got '$bad'" bad.err
+  rc=$?
+  check "--shard $bad is a usage error" [ $rc -eq 2 ]
+  check "--shard $bad is a usage error (2)" grep -q "^tune: --shard: expected I/N with 1 <= I <= N <= 4096 (e.g. 2/4), got '$bad'" bad.err
 done
 check "a refused --shard creates no log" [ ! -e bad.db ]
 "$TUNE" --help | grep -q -- '--shard I/N'
@@ -55,22 +57,27 @@ check "--help tells of --shard" [ $? -eq 0 ]
 # A shard that holds none of the model's workloads tunes nothing, and says so.
 key=$(sqlite3 s1.db 'SELECT key FROM workloads LIMIT 1')
 "$TUNE" --workload "$key" "${replay[@]:4}" --shard 2/2 --db none.db > /dev/null 2> none.err
-check "an empty shard exits 0" [ $? -eq 0 ] && grep -q '(shard 2/2: 0 of them)' none.err
+rc=$?
+check "an empty shard exits 0" [ $rc -eq 0 ]
+check "an empty shard exits 0 (2)" grep -q '(shard 2/2: 0 of them)' none.err
 check "an empty shard records nothing" [ "$(count none.db)" -eq 0 ]
 n1=$(sqlite3 s1.db 'SELECT count(*) FROM workloads')
 n2=$(sqlite3 s2.db 'SELECT count(*) FROM workloads')
-check "each shard has workloads" [ "$n1" -gt 0 ] && [ "$n2" -gt 0 ]
+check "each shard has workloads" [ "$n1" -gt 0 ]
+check "each shard has workloads (2)" [ "$n2" -gt 0 ]
 check "the shards split the 30 workloads" [ $((n1 + n2)) -eq 30 ]
 check "no workload in both shards" [ "$(sqlite3 s1.db "ATTACH 's2.db' AS o; SELECT count(*) FROM workloads w JOIN o.workloads x ON x.key = w.key")" -eq 0 ]
 
 "$TUNE" merge merged.db s1.db s2.db > merge1.out 2> merge1.err
 check "merge exits 0" [ $? -eq 0 ]
 check "merge reports each input" [ "$(grep -c 'measurements added' merge1.out)" -eq 2 ]
-check "merged holds every measurement once" [ "$(count merged.db)" -eq "$(count one.db)" ] && [ "$(dupes merged.db)" -eq 0 ]
+check "merged holds every measurement once" [ "$(count merged.db)" -eq "$(count one.db)" ]
+check "merged holds every measurement once (2)" [ "$(dupes merged.db)" -eq 0 ]
 check "merged sessions keep their origin" [ "$(sqlite3 merged.db "SELECT count(*) FROM sessions WHERE origin IN ('s1.db session 1', 's2.db session 1')")" -eq 2 ]
 best_set one.db > one.best
 best_set merged.db > merged.best
-check "every layer has a best" [ -s one.best ] && ! grep -q ' None ' one.best
+check "every layer has a best" [ -s one.best ]
+check "every layer has a best (2)" not grep -q ' None ' one.best
 check "shard + merge gives the one-run best set" diff one.best merged.best
 "$TUNE" export "${model[@]:0:4}" --db one.db --out ex-one > /dev/null 2>&1
 "$TUNE" export "${model[@]:0:4}" --db merged.db --out ex-merged > /dev/null 2>&1
@@ -127,19 +134,31 @@ sqlite3 other.db 'CREATE TABLE t(x); INSERT INTO t VALUES(1)'
 cp s1.db newer.db
 sqlite3 newer.db 'PRAGMA user_version = 99'
 "$TUNE" merge merged.db s1.db foreign.txt > /dev/null 2> r1.err
-check "a text file is refused" [ $? -eq 1 ] && grep -q 'foreign.txt is not a qtune log (not an SQLite database)' r1.err
+rc=$?
+check "a text file is refused" [ $rc -eq 1 ]
+check "a text file is refused (2)" grep -q 'foreign.txt is not a qtune log (not an SQLite database)' r1.err
 "$TUNE" merge merged.db other.db > /dev/null 2> r2.err
-check "a foreign SQLite file is refused" [ $? -eq 1 ] && grep -q 'other.db is an SQLite database but not a qtune log' r2.err
+rc=$?
+check "a foreign SQLite file is refused" [ $rc -eq 1 ]
+check "a foreign SQLite file is refused (2)" grep -q 'other.db is an SQLite database but not a qtune log' r2.err
 "$TUNE" merge merged.db newer.db > /dev/null 2> r3.err
-check "a newer schema is refused" [ $? -eq 1 ] && grep -q 'newer.db has schema version 99' r3.err
+rc=$?
+check "a newer schema is refused" [ $rc -eq 1 ]
+check "a newer schema is refused (2)" grep -q 'newer.db has schema version 99' r3.err
 "$TUNE" merge merged.db merged.db > /dev/null 2> r4.err
-check "the output as an input is refused" [ $? -eq 1 ] && grep -q 'is the output log' r4.err
+rc=$?
+check "the output as an input is refused" [ $rc -eq 1 ]
+check "the output as an input is refused (2)" grep -q 'is the output log' r4.err
 "$TUNE" merge merged.db missing.db > /dev/null 2> r5.err
-check "a missing input is refused" [ $? -eq 1 ] && grep -q 'cannot read missing.db' r5.err
+rc=$?
+check "a missing input is refused" [ $rc -eq 1 ]
+check "a missing input is refused (2)" grep -q 'cannot read missing.db' r5.err
 check "the output is unchanged after every refusal" [ "$(sha merged.db)" = "$before" ]
 fsha=$(sha foreign.txt)
 "$TUNE" merge foreign.txt s1.db > /dev/null 2> r6.err
-check "a foreign output is refused" [ $? -eq 1 ] && [ "$(sha foreign.txt)" = "$fsha" ]
+rc=$?
+check "a foreign output is refused" [ $rc -eq 1 ]
+check "a foreign output is refused (2)" [ "$(sha foreign.txt)" = "$fsha" ]
 "$TUNE" merge > /dev/null 2>&1
 check "merge without logs is a usage error" [ $? -eq 2 ]
 "$TUNE" merge --help | grep -q 'usage: tune merge OUT.db IN.db'
@@ -150,8 +169,11 @@ cp s2.db v3.db
 sqlite3 v3.db "DROP TABLE claims; ALTER TABLE sessions DROP COLUMN origin; ALTER TABLE sessions DROP COLUMN host; UPDATE meta SET value = '3' WHERE key = 'schema_version'; PRAGMA user_version = 3"
 v3sha=$(sha v3.db)
 "$TUNE" merge fromv3.db v3.db > /dev/null 2> v3.err
-check "a schema-3 input merges" [ $? -eq 0 ] && [ "$(count fromv3.db)" -eq "$(count s2.db)" ]
-check "the schema-3 input is left as it was" [ "$(sha v3.db)" = "$v3sha" ] && [ "$(sqlite3 v3.db 'PRAGMA user_version')" -eq 3 ]
+rc=$?
+check "a schema-3 input merges" [ $rc -eq 0 ]
+check "a schema-3 input merges (2)" [ "$(count fromv3.db)" -eq "$(count s2.db)" ]
+check "the schema-3 input is left as it was" [ "$(sha v3.db)" = "$v3sha" ]
+check "the schema-3 input is left as it was (2)" [ "$(sqlite3 v3.db 'PRAGMA user_version')" -eq 3 ]
 
 # The cost model's transfer reads the merged log as the one-run log: tuning on from copies of
 # each proposes the same configs.
@@ -170,7 +192,8 @@ pa=$!
 pb=$!
 wait $pa; ra=$?
 wait $pb; rb=$?
-check "both concurrent runs exit 0" [ $ra -eq 0 ] && [ $rb -eq 0 ]
+check "both concurrent runs exit 0" [ $ra -eq 0 ]
+check "both concurrent runs exit 0 (2)" [ $rb -eq 0 ]
 check "concurrent runs: no measurement twice" [ "$(dupes both.db)" -eq 0 ]
 check "concurrent runs: every measurement recorded" [ "$(count both.db)" -eq "$(count one.db)" ]
 check "concurrent runs: no claim left behind" [ "$(sqlite3 both.db 'SELECT count(*) FROM claims')" -eq 0 ]
@@ -186,8 +209,10 @@ pa=$!
 pb=$!
 wait $pa; ra=$?
 wait $pb; rb=$?
-check "two real runs at once exit 0" [ $ra -eq 0 ] && [ $rb -eq 0 ]
-check "two real runs: each config measured once, none lost" [ "$(dupes real.db)" -eq 0 ] && [ "$(count real.db)" -eq 12 ]
+check "two real runs at once exit 0" [ $ra -eq 0 ]
+check "two real runs at once exit 0 (2)" [ $rb -eq 0 ]
+check "two real runs: each config measured once, none lost" [ "$(dupes real.db)" -eq 0 ]
+check "two real runs: each config measured once, none lost (2)" [ "$(count real.db)" -eq 12 ]
 
 # Claims left by other runs: one of a live process on this host is honoured (its configs are
 # left to it), one of a dead process is taken over, and once the live one is gone its configs
@@ -214,8 +239,10 @@ check "the dead process's claim is taken over" [ "$(count claims.db)" -eq 2 ]
 kill $live
 wait $live 2> /dev/null
 "$TUNE" --workload "$w" "${replay[@]:4}" --trials 4 --db claims.db > /dev/null 2> claims2.err
-check "once its owner is gone, a claim is taken over" [ "$(count claims.db)" -eq 4 ] && ! grep -q 'being measured by another' claims2.err
-check "no claims remain" [ "$(sqlite3 claims.db 'SELECT count(*) FROM claims')" -eq 0 ] && [ "$(dupes claims.db)" -eq 0 ]
+check "once its owner is gone, a claim is taken over" [ "$(count claims.db)" -eq 4 ]
+check "once its owner is gone, a claim is taken over (2)" not grep -q 'being measured by another' claims2.err
+check "no claims remain" [ "$(sqlite3 claims.db 'SELECT count(*) FROM claims')" -eq 0 ]
+check "no claims remain (2)" [ "$(dupes claims.db)" -eq 0 ]
 
 ca=$(sed -n 's/^tune: \([0-9]*\) configs were being measured by another.*/\1/p' a.err)
 cb=$(sed -n 's/^tune: \([0-9]*\) configs were being measured by another.*/\1/p' b.err)
