@@ -82,7 +82,7 @@ int main(void) {
       fputs("# padding padding padding padding padding padding padding pad\n", bf);
     fclose(bf);
   }
-  CHECK_EQ_INT(qt_boards_load(big, b, &err), QT_ECONFIG);
+  CHECK_EQ_INT(qt_boards_load(big, b, &err), QT_EIO);
   CHECK_MSG(strstr(err.msg, big) && strstr(err.msg, "larger than"), "%s", err.msg);
   CHECK_EQ_INT(qt_boards_load("/nonexistent/boards.yaml", b, &err), QT_EIO);
   CHECK_MSG(strstr(err.msg, "/nonexistent/boards.yaml"), "%s", err.msg);
