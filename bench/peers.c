@@ -2,14 +2,15 @@
  * peers in one run with interleaved repetitions. Per layer it times qtune's default config,
  * qtune's best config (from a --db tuning log, else the fastest of a built-in sample: the
  * default plus --sample random valid configs of the host's space), XNNPACK (qc8: int8 with
- * per-channel weight scales, fp32 requantization) and, when built with it, oneDNN (int8,
- * one thread, weights in format `any` then reordered). Every method runs on the same seeded
- * problem (s8, fp32 requantization); qtune's outputs must equal XNNPACK's byte for byte. It
- * prints per-layer medians, ratios and GMAC/s, totals per layer kind (stem, depthwise,
- * pointwise) and for the network, and each total as a fraction of the machine's int8 peak
- * measured by a small microbenchmark in the same program (VPDPBUSD with AVX-512 VNNI, else
- * AVX2's VPMADDUBSW).
- *
+ * per-channel weight scales, fp32 requantization), when built with it oneDNN (int8, one
+ * thread, weights in format `any` then reordered) twice: with runtime zero points and in its
+ * fastest configuration (zero points folded into the bias, exact on unpadded layers), and
+ * qtune's best config of the fixed-point workload (--db-fixedpoint, else --db). Every fp32
+ * method runs on the same seeded problem (s8, fp32 requantization); qtune's outputs must
+ * equal the reference's (both schemes) and XNNPACK's byte for byte. It prints per-layer
+ * medians, ratios and GMAC/s, totals per layer kind (stem, depthwise, pointwise) and for the
+ * network, and each total as a fraction of the machine's int8 peak measured by a small
+ * microbenchmark in the same program (VPDPBUSD with AVX-512 VNNI, else AVX2's VPMADDUBSW). *
  * qtune variants are the real thing: the template compiled with the config's knob defines,
  * knob flags and shape constants exactly as `tune` builds them (cc + target cflags), as a
  * shared object loaded with dlopen (cached in --cache). Usage: bench/README.md. */
@@ -302,6 +303,12 @@ static int xnn_make(const qt_problem *p, xnn_operator_t *op) {
   return st == xnn_status_success ? 0 : -1;
 }
 
+/* Whether the input zero point can be folded into the bias exactly: only when no tap ever
+ * reads padding (padding must read as the zero point, which a folded bias treats as 0). */
+static int zp_fold_exact(const qt_conv_desc *d) {
+  return !d->p.pad_top && !d->p.pad_left && !d->p.pad_bottom && !d->p.pad_right;
+}
+
 /* ---- oneDNN ------------------------------------------------------------------------------- */
 #ifdef QT_BENCH_ONEDNN
 static dnnl_engine_t dnnl_eng;
@@ -324,12 +331,6 @@ static int onednn_init(void) {
   DNNL_OK(dnnl_engine_create(&dnnl_eng, dnnl_cpu, 0));
   DNNL_OK(dnnl_stream_create(&dnnl_str, dnnl_eng, dnnl_stream_default_flags));
   return 0;
-}
-
-/* Whether the input zero point can be folded into the bias exactly: only when no tap ever
- * reads padding (padding must read as the zero point, which a folded bias treats as 0). */
-static int zp_fold_exact(const qt_conv_desc *d) {
-  return !d->p.pad_top && !d->p.pad_left && !d->p.pad_bottom && !d->p.pad_right;
 }
 
 /* bias[oc] - zp_in * sum of output channel oc's weights (s8, weight zero point 0): the input
@@ -749,9 +750,11 @@ int main(int argc, char **argv) {
   /* qtune's outputs: bit equality with the reference in both schemes, and with XNNPACK (fp32
    * requantization on both sides). oneDNN's fast path: compared with the reference where its
    * folded bias is exact, reported but never a failure (it is the peer, not the subject). */
+#ifdef QT_BENCH_ONEDNN
   int fast_compared = 0, fast_equal = 0, fast_max = 0, fast_vs_rt = 0, fast_vs_rt_equal = 0,
       fast_vs_rt_max = 0, fold_checked = 0, fold_ok = 0;
   size_t fast_bytes = 0;
+#endif
   for (int i = 0; i < n; i++) {
     qt_bench_layer *b = &L[i];
     const char *name = b->layer->name;
