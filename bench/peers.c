@@ -2,14 +2,15 @@
  * peers in one run with interleaved repetitions. Per layer it times qtune's default config,
  * qtune's best config (from a --db tuning log, else the fastest of a built-in sample: the
  * default plus --sample random valid configs of the host's space), XNNPACK (qc8: int8 with
- * per-channel weight scales, fp32 requantization) and, when built with it, oneDNN (int8,
- * one thread, weights in format `any` then reordered). Every method runs on the same seeded
- * problem (s8, fp32 requantization); qtune's outputs must equal XNNPACK's byte for byte. It
- * prints per-layer medians, ratios and GMAC/s, totals per layer kind (stem, depthwise,
- * pointwise) and for the network, and each total as a fraction of the machine's int8 peak
- * measured by a small microbenchmark in the same program (VPDPBUSD with AVX-512 VNNI, else
- * AVX2's VPMADDUBSW).
- *
+ * per-channel weight scales, fp32 requantization), when built with it oneDNN (int8, one
+ * thread, weights in format `any` then reordered) twice: with runtime zero points and in its
+ * fastest configuration (zero points folded into the bias, exact on unpadded layers), and
+ * qtune's best config of the fixed-point workload (--db-fixedpoint, else --db). Every fp32
+ * method runs on the same seeded problem (s8, fp32 requantization); qtune's outputs must
+ * equal the reference's (both schemes) and XNNPACK's byte for byte. It prints per-layer
+ * medians, ratios and GMAC/s, totals per layer kind (stem, depthwise, pointwise) and for the
+ * network, and each total as a fraction of the machine's int8 peak measured by a small
+ * microbenchmark in the same program (VPDPBUSD with AVX-512 VNNI, else AVX2's VPMADDUBSW). *
  * qtune variants are the real thing: the template compiled with the config's knob defines,
  * knob flags and shape constants exactly as `tune` builds them (cc + target cflags), as a
  * shared object loaded with dlopen (cached in --cache). Usage: bench/README.md. */
@@ -47,21 +48,37 @@ typedef struct qt_bench_variant {
   void *packed, *scratch;
 } qt_bench_variant;
 
-enum { M_DEFAULT, M_BEST, M_XNNPACK, M_ONEDNN, N_METHODS };
-static const char *const method_names[N_METHODS] = {"qt-default", "qt-best", "xnnpack",
-                                                    "onednn"};
+/* M_FIXED: qtune's best config of the layer's fixed-point workload (--requant fixedpoint),
+ * run on the same seeded problem generated for that scheme. */
+enum { M_DEFAULT, M_BEST, M_XNNPACK, M_ONEDNN, M_ONEDNN_FAST, M_FIXED, N_METHODS };
+static const char *const method_names[N_METHODS] = {"qt-default", "qt-best",     "xnnpack",
+                                                    "onednn",     "onednn-fast", "qt-best-fx"};
+/* The methods of a --csv row, in the order of QT_PEERS_HEADER's columns. */
+static const int csv_methods[] = {M_DEFAULT, M_BEST, M_XNNPACK, M_ONEDNN, M_ONEDNN_FAST};
+
+#ifdef QT_BENCH_ONEDNN
+/* One oneDNN convolution primitive with its memory objects, ready to execute. */
+typedef struct qt_bench_dnnl {
+  dnnl_primitive_t prim;
+  dnnl_memory_t src, wei, bias, dst, zp_src_m, zp_dst_m;
+  int32_t zp_src, zp_dst;
+  int32_t *bias_folded; /* fast path: bias with the input zero point folded in */
+  int n_args;
+  char impl[64];
+} qt_bench_dnnl;
+#endif
 
 typedef struct qt_bench_layer {
   const qt_layer *layer;
   int kind; /* 0 stem, 1 depthwise, 2 pointwise */
   double macs;
-  qt_problem p;
-  qt_bench_variant v[2]; /* default, best */
+  qt_problem p, p_fx;    /* fp32 and fixed-point requantization, same shapes */
+  qt_bench_variant v[3]; /* default, best (fp32), best (fixedpoint) */
+  void *ref, *ref_fx;    /* qt_ref_conv's outputs of p and p_fx */
+  int fast_exact;        /* oneDNN's fast path computes the same arithmetic (unpadded) */
   xnn_operator_t xnn;
 #ifdef QT_BENCH_ONEDNN
-  dnnl_primitive_t dnnl;
-  dnnl_memory_t dm_src, dm_wei, dm_bias, dm_dst, dm_zp_src, dm_zp_dst;
-  int32_t zp_src, zp_dst;
+  qt_bench_dnnl dnnl[2]; /* runtime zero points, fast */
 #endif
   void *out[N_METHODS];
   double *times[N_METHODS]; /* per repetition, ns */
@@ -286,6 +303,12 @@ static int xnn_make(const qt_problem *p, xnn_operator_t *op) {
   return st == xnn_status_success ? 0 : -1;
 }
 
+/* Whether the input zero point can be folded into the bias exactly: only when no tap ever
+ * reads padding (padding must read as the zero point, which a folded bias treats as 0). */
+static int zp_fold_exact(const qt_conv_desc *d) {
+  return !d->p.pad_top && !d->p.pad_left && !d->p.pad_bottom && !d->p.pad_right;
+}
+
 /* ---- oneDNN ------------------------------------------------------------------------------- */
 #ifdef QT_BENCH_ONEDNN
 static dnnl_engine_t dnnl_eng;
@@ -310,13 +333,38 @@ static int onednn_init(void) {
   return 0;
 }
 
+/* bias[oc] - zp_in * sum of output channel oc's weights (s8, weight zero point 0): the input
+ * zero point folded into the bias, as a deployment of an unpadded layer does ahead of time.
+ * The sums stay inside int32 by the bias rule of qt_kernels.h. */
+static int32_t *fold_input_zp(const qt_problem *p) {
+  const qt_conv_desc *d = &p->d;
+  const int dw = d->p.op == QT_OP_DEPTHWISE;
+  const int64_t taps = (int64_t)d->p.kernel_h * d->p.kernel_w, k = dw ? taps : taps * d->in.c;
+  int32_t *out = malloc(sizeof *out * (size_t)d->out.c);
+  if (!out) return NULL;
+  const int8_t *w = (const int8_t *)p->weights;
+  for (int32_t oc = 0; oc < d->out.c; oc++) {
+    int64_t sum = 0;
+    for (int64_t i = 0; i < k; i++) sum += dw ? w[i * d->out.c + oc] : w[(int64_t)oc * k + i];
+    out[oc] = (int32_t)(p->bias[oc] - (int64_t)p->q.input_zp * sum);
+  }
+  return out;
+}
+
 /* The int8 convolution of b's problem: s8 NHWC in and out, weights in format `any` reordered
  * once from qtune's layout (OHWI, depthwise 1HWO = oneDNN's hwigo), per-channel output scales
- * (the fp32 requant scale), runtime input/output zero points. No clamp beyond s8 saturation:
- * timing only (bit equality is checked against XNNPACK). */
-static int onednn_make(qt_bench_layer *b) {
-  const qt_conv_desc *d = &b->p.d;
+ * (the fp32 requant scale). Two configurations:
+ *  - runtime (fast = 0): runtime input/output zero points; no clamp beyond s8 saturation:
+ *    timing only (its output is not compared).
+ *  - fast (fast = 1): no runtime zero points, oneDNN's fastest int8 path: the input zero
+ *    point folded into the bias (fold_input_zp), the clamp and the output zero point as
+ *    post-ops (clip to [act_min - zp_out, act_max - zp_out], then linear + zp_out). Exact
+ *    arithmetic for unpadded layers, whose output is compared with the reference; padded
+ *    layers run the same instructions but read padding as 0, so there it is a speed bar. */
+static int onednn_make(const qt_problem *p, int fast, void *out, qt_bench_dnnl *o) {
+  const qt_conv_desc *d = &p->d;
   const int dw = d->p.op == QT_OP_DEPTHWISE;
+  memset(o, 0, sizeof *o);
   dnnl_memory_desc_t src_md, dst_md, wei_any, wei_user, bias_md, zp_md;
   const dnnl_dims_t src_dims = {d->in.n, d->in.c, d->in.h, d->in.w};
   const dnnl_dims_t dst_dims = {d->out.n, d->out.c, d->out.h, d->out.w};
@@ -344,61 +392,80 @@ static int onednn_make(qt_bench_layer *b) {
                                                      pad_r));
   dnnl_primitive_attr_t attr;
   DNNL_OK(dnnl_primitive_attr_create(&attr));
-  DNNL_OK(dnnl_primitive_attr_set_output_scales(attr, d->out.c, 1 << 1, b->p.scale));
-  const int32_t rt = DNNL_RUNTIME_S32_VAL;
-  DNNL_OK(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &rt));
-  DNNL_OK(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_DST, 1, 0, &rt));
+  DNNL_OK(dnnl_primitive_attr_set_output_scales(attr, d->out.c, 1 << 1, p->scale));
+  if (fast) {
+    dnnl_post_ops_t po;
+    DNNL_OK(dnnl_post_ops_create(&po));
+    DNNL_OK(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip,
+                                         (float)(p->q.act_min - p->q.output_zp),
+                                         (float)(p->q.act_max - p->q.output_zp)));
+    DNNL_OK(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_linear, 1.0f,
+                                         (float)p->q.output_zp));
+    DNNL_OK(dnnl_primitive_attr_set_post_ops(attr, po));
+    dnnl_post_ops_destroy(po);
+  } else {
+    const int32_t rt = DNNL_RUNTIME_S32_VAL;
+    DNNL_OK(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &rt));
+    DNNL_OK(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_DST, 1, 0, &rt));
+  }
   dnnl_primitive_desc_t pd;
   DNNL_OK(dnnl_primitive_desc_create(&pd, &cd, attr, dnnl_eng, NULL));
   dnnl_primitive_attr_destroy(attr);
   const char *impl = NULL;
   dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+  snprintf(o->impl, sizeof o->impl, "%s", impl ? impl : "?");
   if (impl && strstr(impl, "ref")) fprintf(stderr, "bench: oneDNN picked %s (slow)\n", impl);
   const dnnl_memory_desc_t *wei_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
   dnnl_memory_t user_wei;
-  DNNL_OK(dnnl_memory_create(&user_wei, &wei_user, dnnl_eng, b->p.weights));
-  DNNL_OK(dnnl_memory_create(&b->dm_wei, wei_md, dnnl_eng, DNNL_MEMORY_ALLOCATE));
+  DNNL_OK(dnnl_memory_create(&user_wei, &wei_user, dnnl_eng, p->weights));
+  DNNL_OK(dnnl_memory_create(&o->wei, wei_md, dnnl_eng, DNNL_MEMORY_ALLOCATE));
   dnnl_primitive_desc_t rpd;
   dnnl_primitive_t reorder;
   DNNL_OK(dnnl_reorder_primitive_desc_create(&rpd, &wei_user, dnnl_eng, wei_md, dnnl_eng, NULL));
   DNNL_OK(dnnl_primitive_create(&reorder, rpd));
-  const dnnl_exec_arg_t rargs[] = {{DNNL_ARG_FROM, user_wei}, {DNNL_ARG_TO, b->dm_wei}};
+  const dnnl_exec_arg_t rargs[] = {{DNNL_ARG_FROM, user_wei}, {DNNL_ARG_TO, o->wei}};
   DNNL_OK(dnnl_primitive_execute(reorder, dnnl_str, 2, rargs));
   DNNL_OK(dnnl_stream_wait(dnnl_str));
   dnnl_primitive_destroy(reorder);
   dnnl_primitive_desc_destroy(rpd);
   dnnl_memory_destroy(user_wei);
-  b->zp_src = b->p.q.input_zp;
-  b->zp_dst = b->p.q.output_zp;
-  DNNL_OK(dnnl_memory_create(&b->dm_src, &src_md, dnnl_eng, b->p.input));
-  DNNL_OK(dnnl_memory_create(&b->dm_dst, &dst_md, dnnl_eng, b->out[M_ONEDNN]));
-  DNNL_OK(dnnl_memory_create(&b->dm_bias, &bias_md, dnnl_eng, b->p.bias));
-  DNNL_OK(dnnl_memory_create(&b->dm_zp_src, &zp_md, dnnl_eng, &b->zp_src));
-  DNNL_OK(dnnl_memory_create(&b->dm_zp_dst, &zp_md, dnnl_eng, &b->zp_dst));
-  DNNL_OK(dnnl_primitive_create(&b->dnnl, pd));
+  o->zp_src = p->q.input_zp;
+  o->zp_dst = p->q.output_zp;
+  if (fast && !(o->bias_folded = fold_input_zp(p))) return -1;
+  DNNL_OK(dnnl_memory_create(&o->src, &src_md, dnnl_eng, p->input));
+  DNNL_OK(dnnl_memory_create(&o->dst, &dst_md, dnnl_eng, out));
+  DNNL_OK(dnnl_memory_create(&o->bias, &bias_md, dnnl_eng, fast ? o->bias_folded : p->bias));
+  o->n_args = 4;
+  if (!fast) {
+    DNNL_OK(dnnl_memory_create(&o->zp_src_m, &zp_md, dnnl_eng, &o->zp_src));
+    DNNL_OK(dnnl_memory_create(&o->zp_dst_m, &zp_md, dnnl_eng, &o->zp_dst));
+    o->n_args = 6;
+  }
+  DNNL_OK(dnnl_primitive_create(&o->prim, pd));
   dnnl_primitive_desc_destroy(pd);
   return 0;
 }
 
-static void onednn_run(qt_bench_layer *b) {
+static void onednn_run(const qt_bench_dnnl *o) {
   const dnnl_exec_arg_t args[] = {
-      {DNNL_ARG_SRC, b->dm_src},
-      {DNNL_ARG_WEIGHTS, b->dm_wei},
-      {DNNL_ARG_BIAS, b->dm_bias},
-      {DNNL_ARG_DST, b->dm_dst},
-      {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, b->dm_zp_src},
-      {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, b->dm_zp_dst},
+      {DNNL_ARG_SRC, o->src},
+      {DNNL_ARG_WEIGHTS, o->wei},
+      {DNNL_ARG_BIAS, o->bias},
+      {DNNL_ARG_DST, o->dst},
+      {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, o->zp_src_m},
+      {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, o->zp_dst_m},
   };
-  dnnl_primitive_execute(b->dnnl, dnnl_str, 6, args);
+  dnnl_primitive_execute(o->prim, dnnl_str, o->n_args, args);
   dnnl_stream_wait(dnnl_str);
 }
 
-static void onednn_free(qt_bench_layer *b) {
-  if (!b->dnnl) return;
-  dnnl_primitive_destroy(b->dnnl);
-  dnnl_memory_t *mems[] = {&b->dm_src, &b->dm_wei, &b->dm_bias, &b->dm_dst, &b->dm_zp_src,
-                           &b->dm_zp_dst};
-  for (int i = 0; i < 6; i++) dnnl_memory_destroy(*mems[i]);
+static void onednn_free(qt_bench_dnnl *o) {
+  if (o->prim) dnnl_primitive_destroy(o->prim);
+  dnnl_memory_t mems[] = {o->src, o->wei, o->bias, o->dst, o->zp_src_m, o->zp_dst_m};
+  for (int i = 0; i < 6; i++)
+    if (mems[i]) dnnl_memory_destroy(mems[i]);
+  free(o->bias_folded);
+  memset(o, 0, sizeof *o);
 }
 #endif
 
@@ -494,15 +561,44 @@ static double peak_macs(int runs) {
 /* ---- Main --------------------------------------------------------------------------------- */
 
 static void usage(void) {
-  fprintf(stderr, "usage: peers [--db tuning.db] [--reps N] [--sample N] [--layers N] "
-                  "[--cache DIR] [--csv FILE] [--quiet]\n");
+  fprintf(stderr, "usage: peers [--db tuning.db] [--db-fixedpoint F] [--reps N] [--sample N] "
+                  "[--layers N] [--cache DIR] [--csv FILE] [--quiet]\n");
 }
 
+/* Number of bytes where the int8 outputs a and b differ, and the largest |a - b| over them. */
+static size_t count_diff(const void *a, const void *b, size_t n, int *max_abs) {
+  const int8_t *x = a, *y = b;
+  size_t count = 0;
+  *max_abs = 0;
+  for (size_t i = 0; i < n; i++)
+    if (x[i] != y[i]) {
+      const int dv = abs((int)x[i] - (int)y[i]);
+      if (dv > *max_abs) *max_abs = dv;
+      count++;
+    }
+  return count;
+}
+
+/* Reports (stderr) and counts a qtune output that differs from the expected one. */
+static int check_equal(const char *layer, const char *what, const char *against,
+                       const void *out, const void *expect, size_t n) {
+  if (memcmp(out, expect, n) == 0) return 0;
+  size_t at = 0;
+  while (((const uint8_t *)out)[at] == ((const uint8_t *)expect)[at]) at++;
+  fprintf(stderr, "MISMATCH %s %s vs %s at byte %zu: %d vs %d\n", layer, what, against, at,
+          ((const int8_t *)out)[at], ((const int8_t *)expect)[at]);
+  return 1;
+}
+
+static double ratio(double num, double den) { return num > 0 && den > 0 ? num / den : 0; }
+
 int main(int argc, char **argv) {
-  const char *db_path = NULL, *cache = "/tmp/qtune-bench-cache", *csv_path = NULL;
+  const char *db_path = NULL, *db_fx_path = NULL, *cache = "/tmp/qtune-bench-cache",
+             *csv_path = NULL;
   int reps = 21, sample = 6, max_layers = MAX_LAYERS, quiet = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--db") && i + 1 < argc) db_path = argv[++i];
+    else if (!strcmp(argv[i], "--db-fixedpoint") && i + 1 < argc) db_fx_path = argv[++i];
     else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--sample") && i + 1 < argc) sample = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--layers") && i + 1 < argc) max_layers = atoi(argv[++i]);
@@ -531,8 +627,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench: %s\n", err.msg);
     return 1;
   }
-  qt_db *db = NULL;
+  /* The workload key names the requant scheme, so one log may hold both schemes' bests:
+   * without --db-fixedpoint the fixed-point configs come from --db too. */
+  qt_db *db = NULL, *db_fx = NULL;
   if (db_path && qt_db_open(db_path, 5000, &db, &err)) {
+    fprintf(stderr, "bench: %s\n", err.msg);
+    return 1;
+  }
+  if (db_fx_path && qt_db_open(db_fx_path, 5000, &db_fx, &err)) {
     fprintf(stderr, "bench: %s\n", err.msg);
     return 1;
   }
@@ -551,43 +653,66 @@ int main(int argc, char **argv) {
   for (int i = 0; i < n; i++) {
     qt_bench_layer *b = &L[i];
     b->layer = &m.layers[i];
-    qt_workload w = m.layers[i].w;
+    qt_workload w = m.layers[i].w, w_fx;
     w.dtype = QT_DTYPE_S8;
     w.requant = QT_REQUANT_FP32;
+    w_fx = w;
+    w_fx.requant = QT_REQUANT_FIXEDPOINT;
     b->kind = (int)qt_layer_kind_of(b->layer);
     const qt_conv_desc *d = &w.desc;
     const double taps = (double)d->p.kernel_h * d->p.kernel_w;
     b->macs = (double)d->out.n * d->out.h * d->out.w * d->out.c * taps *
               (d->p.op == QT_OP_DEPTHWISE ? 1.0 : (double)d->in.c);
-    if (qt_problem_init(&b->p, d, QT_DTYPE_S8, QT_REQUANT_FP32, 1000 + (uint64_t)i)) {
+    if (qt_problem_init(&b->p, d, QT_DTYPE_S8, QT_REQUANT_FP32, 1000 + (uint64_t)i) ||
+        qt_problem_init(&b->p_fx, d, QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT, 1000 + (uint64_t)i)) {
       fprintf(stderr, "bench: cannot generate layer %s\n", b->layer->name);
+      return 1;
+    }
+    b->ref = malloc(b->p.output_bytes);
+    b->ref_fx = malloc(b->p_fx.output_bytes);
+    if (!b->ref || !b->ref_fx ||
+        qt_ref_conv(d, &b->p.q, b->p.input, b->p.weights, b->p.bias, b->ref) != QT_KERNEL_OK ||
+        qt_ref_conv(d, &b->p_fx.q, b->p_fx.input, b->p_fx.weights, b->p_fx.bias, b->ref_fx) !=
+            QT_KERNEL_OK) {
+      fprintf(stderr, "bench: reference failed on layer %s\n", b->layer->name);
       return 1;
     }
     for (int k = 0; k < N_METHODS; k++) {
       b->out[k] = malloc(b->p.output_bytes);
       b->times[k] = calloc((size_t)reps, sizeof(double));
     }
-    qt_space s;
-    qt_config def;
-    if (qt_space_init(&s, &w, &t, &err) || qt_space_default(&s, &def)) {
+    qt_space s, s_fx;
+    qt_config def, def_fx;
+    if (qt_space_init(&s, &w, &t, &err) || qt_space_default(&s, &def) ||
+        qt_space_init(&s_fx, &w_fx, &t, &err) || qt_space_default(&s_fx, &def_fx)) {
       fprintf(stderr, "bench: no space for %s\n", b->layer->name);
       return 1;
     }
-    const char *from = "";
+    const char *from = "", *from_fx = "";
     b->have[M_DEFAULT] =
         load_variant(&t, QT_SOURCE_DIR "/kernels", cache, &w, &def, &b->p, &b->v[0]) == 0;
     b->have[M_BEST] = load_best(&t, QT_SOURCE_DIR "/kernels", cache, db, &s, &def, sample, &rng,
                                 &b->p, b->out[M_BEST], &b->v[1], &from) == 0;
+    b->have[M_FIXED] = load_best(&t, QT_SOURCE_DIR "/kernels", cache, db_fx ? db_fx : db, &s_fx,
+                                 &def_fx, sample, &rng, &b->p_fx, b->out[M_FIXED], &b->v[2],
+                                 &from_fx) == 0;
     b->have[M_XNNPACK] = xnn_make(&b->p, &b->xnn) == 0 &&
                          xnn_setup_convolution2d_nhwc_qc8(
                              b->xnn, (size_t)d->in.n, (size_t)d->in.h, (size_t)d->in.w,
                              (const int8_t *)b->p.input, (int8_t *)b->out[M_XNNPACK],
                              NULL) == xnn_status_success;
+    b->fast_exact = zp_fold_exact(d);
 #ifdef QT_BENCH_ONEDNN
-    b->have[M_ONEDNN] = onednn_make(b) == 0;
+    b->have[M_ONEDNN] = onednn_make(&b->p, 0, b->out[M_ONEDNN], &b->dnnl[0]) == 0;
+    b->have[M_ONEDNN_FAST] = onednn_make(&b->p, 1, b->out[M_ONEDNN_FAST], &b->dnnl[1]) == 0;
 #endif
-    if (!quiet)
+    if (!quiet) {
       fprintf(stderr, "  %-18s best (%s): %s\n", b->layer->name, from, b->v[1].knobs);
+      fprintf(stderr, "  %-18s best fixedpoint (%s): %s\n", "", from_fx, b->v[2].knobs);
+#ifdef QT_BENCH_ONEDNN
+      fprintf(stderr, "  %-18s oneDNN: %s / fast: %s\n", "", b->dnnl[0].impl, b->dnnl[1].impl);
+#endif
+    }
   }
 
   /* Interleaved repetitions: every layer, every method, then again. */
@@ -601,12 +726,15 @@ int main(int argc, char **argv) {
         if (k == M_DEFAULT || k == M_BEST) {
           const qt_bench_variant *v = &b->v[k];
           v->run(&b->p.d, &b->p.q, b->p.input, v->packed, b->out[k], v->scratch);
+        } else if (k == M_FIXED) {
+          const qt_bench_variant *v = &b->v[2];
+          v->run(&b->p_fx.d, &b->p_fx.q, b->p_fx.input, v->packed, b->out[k], v->scratch);
         } else if (k == M_XNNPACK) {
           xnn_run_operator(b->xnn, NULL);
         }
 #ifdef QT_BENCH_ONEDNN
-        else if (k == M_ONEDNN) {
-          onednn_run(b);
+        else {
+          onednn_run(&b->dnnl[k == M_ONEDNN_FAST]);
         }
 #endif
         const double dt = now_ns() - t0;
@@ -619,28 +747,73 @@ int main(int argc, char **argv) {
       }
     }
 
-  /* Bit equality with XNNPACK (fp32 requantization on both sides). */
+  /* qtune's outputs: bit equality with the reference in both schemes, and with XNNPACK (fp32
+   * requantization on both sides). oneDNN's fast path: compared with the reference where its
+   * folded bias is exact, reported but never a failure (it is the peer, not the subject). */
+#ifdef QT_BENCH_ONEDNN
+  int fast_compared = 0, fast_equal = 0, fast_max = 0, fast_vs_rt = 0, fast_vs_rt_equal = 0,
+      fast_vs_rt_max = 0, fold_checked = 0, fold_ok = 0;
+  size_t fast_bytes = 0;
+#endif
   for (int i = 0; i < n; i++) {
     qt_bench_layer *b = &L[i];
-    for (int k = M_DEFAULT; k <= M_BEST && b->have[M_XNNPACK]; k++) {
-      if (!b->have[k] || memcmp(b->out[k], b->out[M_XNNPACK], b->p.output_bytes) == 0) continue;
-      size_t at = 0;
-      while (((uint8_t *)b->out[k])[at] == ((uint8_t *)b->out[M_XNNPACK])[at]) at++;
-      fprintf(stderr, "MISMATCH %s %s vs xnnpack at byte %zu: %d vs %d\n", b->layer->name,
-              method_names[k], at, ((int8_t *)b->out[k])[at], ((int8_t *)b->out[M_XNNPACK])[at]);
-      mismatches++;
+    const char *name = b->layer->name;
+    const size_t nb = b->p.output_bytes;
+    for (int k = M_DEFAULT; k <= M_BEST; k++) {
+      if (!b->have[k]) continue;
+      mismatches += check_equal(name, method_names[k], "reference", b->out[k], b->ref, nb);
+      if (b->have[M_XNNPACK])
+        mismatches += check_equal(name, method_names[k], "xnnpack", b->out[k],
+                                  b->out[M_XNNPACK], nb);
     }
+    if (b->have[M_FIXED])
+      mismatches += check_equal(name, method_names[M_FIXED], "reference (fixedpoint)",
+                                b->out[M_FIXED], b->ref_fx, nb);
+#ifdef QT_BENCH_ONEDNN
+    if (b->have[M_ONEDNN_FAST] && b->fast_exact) {
+      /* the fold itself, checked with the reference: input zero point 0, folded bias */
+      qt_quant_params q0 = b->p.q;
+      q0.input_zp = 0;
+      void *folded = malloc(nb);
+      fold_checked++;
+      fold_ok += folded &&
+                 qt_ref_conv(&b->p.d, &q0, b->p.input, b->p.weights, b->dnnl[1].bias_folded,
+                             folded) == QT_KERNEL_OK &&
+                 memcmp(folded, b->ref, nb) == 0;
+      free(folded);
+      int mx;
+      const size_t nd = count_diff(b->out[M_ONEDNN_FAST], b->ref, nb, &mx);
+      fast_compared++;
+      fast_equal += nd == 0;
+      fast_bytes += nd;
+      if (mx > fast_max) fast_max = mx;
+      /* Where the clamp is all of s8, the runtime-zero-point path (no clamp) computes the same
+       * function; as the fold is checked exactly above, a difference between the two paths
+       * is oneDNN's own arithmetic. */
+      if (b->have[M_ONEDNN] && b->p.q.act_min == -128 && b->p.q.act_max == 127) {
+        fast_vs_rt++;
+        int rt_max;
+        fast_vs_rt_equal += count_diff(b->out[M_ONEDNN_FAST], b->out[M_ONEDNN], nb, &rt_max) == 0;
+        if (rt_max > fast_vs_rt_max) fast_vs_rt_max = rt_max;
+      }
+    }
+#endif
   }
 
   {
     const double pk = peak_macs(5);
     if (pk > peak) peak = pk;
   }
-  printf("MobileNetV2 on host (%s), one thread, s8 fp32 requant, median of %d interleaved reps\n",
-         t.name, reps);
+  printf("MobileNetV2 on host (%s), one thread, s8, median of %d interleaved reps; qtune and "
+         "peers in fp32 requantization, fx = qtune in fixed-point requantization\n", t.name, reps);
   printf("peak (%s microbenchmark): %.1f GMAC/s\n", peak_name(), peak / 1e9);
-  printf("%-20s %-9s %9s %10s %10s %10s %10s %8s %8s %8s\n", "layer", "kind", "MMAC",
-         "default_us", "best_us", "xnnpack_us", "onednn_us", "xnn/best", "GMAC/s", "%peak");
+  printf("onednn = runtime zero points; dnnl_fast = zero points folded into the bias and "
+         "post-ops (oneDNN's fastest int8 path); ratios peer/best > 1: qtune faster; fx/fp32 "
+         "> 1: fixed-point slower\n");
+  printf("%-20s %-9s %8s %10s %9s %10s %9s %9s %9s %8s %9s %10s %7s %7s %6s  %s\n", "layer",
+         "kind", "MMAC", "default_us", "best_us", "xnnpack_us", "onednn_us", "dnnlf_us",
+         "fx_us", "xnn/best", "dnnl/best", "dnnlf/best", "fx/fp32", "GMAC/s", "%peak",
+         "dnnl_fast output");
   double tot[4][N_METHODS] = {{0}}, mac[4] = {0};
   for (int i = 0; i < n; i++) {
     qt_bench_layer *b = &L[i];
@@ -654,35 +827,71 @@ int main(int argc, char **argv) {
     mac[b->kind] += b->macs;
     mac[3] += b->macs;
     const double gmacs = med[M_BEST] > 0 ? b->macs / med[M_BEST] : 0;
-    printf("%-20s %-9s %9.2f %10.1f %10.1f %10.1f %10.1f %8.2f %8.1f %7.1f%%\n",
+    char fast_out[48] = "-";
+    if (b->have[M_ONEDNN_FAST] && !b->fast_exact) {
+      snprintf(fast_out, sizeof fast_out, "not compared (padded)");
+    } else if (b->have[M_ONEDNN_FAST]) {
+      int mx;
+      const size_t nd = count_diff(b->out[M_ONEDNN_FAST], b->ref, b->p.output_bytes, &mx);
+      if (nd == 0) snprintf(fast_out, sizeof fast_out, "= reference");
+      else snprintf(fast_out, sizeof fast_out, "%zu of %zu differ, max %d", nd,
+                    b->p.output_bytes, mx);
+    }
+    printf("%-20s %-9s %8.2f %10.1f %9.1f %10.1f %9.1f %9.1f %9.1f %8.2f %9.2f %10.2f %7.2f "
+           "%7.1f %5.1f%%  %s\n",
            b->layer->name, qt_layer_kind_name((qt_layer_kind)b->kind), b->macs / 1e6,
            med[M_DEFAULT] / 1e3, med[M_BEST] / 1e3, med[M_XNNPACK] / 1e3, med[M_ONEDNN] / 1e3,
-           med[M_BEST] > 0 ? med[M_XNNPACK] / med[M_BEST] : 0, gmacs,
-           peak > 0 ? 100 * gmacs * 1e9 / peak : 0);
+           med[M_ONEDNN_FAST] / 1e3, med[M_FIXED] / 1e3, ratio(med[M_XNNPACK], med[M_BEST]),
+           ratio(med[M_ONEDNN], med[M_BEST]), ratio(med[M_ONEDNN_FAST], med[M_BEST]),
+           ratio(med[M_FIXED], med[M_BEST]), gmacs, peak > 0 ? 100 * gmacs * 1e9 / peak : 0,
+           fast_out);
     if (csv) { /* the row tune report --peers reads (html_report.h); empty: did not run */
       fprintf(csv, "%s,%s,%.4f", b->layer->name, qt_layer_kind_name((qt_layer_kind)b->kind),
               b->macs / 1e6);
-      for (int k = 0; k < N_METHODS; k++)
-        if (b->have[k]) fprintf(csv, ",%.3f", med[k] / 1e3);
+      for (size_t c = 0; c < sizeof csv_methods / sizeof *csv_methods; c++)
+        if (b->have[csv_methods[c]]) fprintf(csv, ",%.3f", med[csv_methods[c]] / 1e3);
         else fputs(",", csv);
       fputc('\n', csv);
     }
   }
-  printf("\n%-10s %9s %11s %11s %11s %11s %9s %9s %9s %8s %8s\n", "total", "MMAC", "default_us",
-         "best_us", "xnnpack_us", "onednn_us", "def/best", "xnn/best", "dnnl/best", "GMAC/s",
-         "%peak");
+  printf("\n%-10s %7s %10s %9s %10s %9s %9s %9s %8s %8s %9s %10s %7s %7s %6s  %s\n", "total",
+         "MMAC", "default_us", "best_us", "xnnpack_us", "onednn_us", "dnnlf_us", "fx_us",
+         "def/best", "xnn/best", "dnnl/best", "dnnlf/best", "fx/fp32", "GMAC/s", "%peak",
+         "faster (best vs fastest oneDNN)");
   static const char *const rows[4] = {"stem", "depthwise", "pointwise", "network"};
   for (int g = 0; g < 4; g++) {
     const double *tt = tot[g];
     const double gm = tt[M_BEST] > 0 ? mac[g] / tt[M_BEST] : 0;
-    printf("%-10s %9.1f %11.1f %11.1f %11.1f %11.1f %9.2f %9.2f %9.2f %8.1f %7.1f%%\n", rows[g],
-           mac[g] / 1e6, tt[M_DEFAULT] / 1e3, tt[M_BEST] / 1e3, tt[M_XNNPACK] / 1e3,
-           tt[M_ONEDNN] / 1e3, tt[M_BEST] > 0 ? tt[M_DEFAULT] / tt[M_BEST] : 0,
-           tt[M_BEST] > 0 ? tt[M_XNNPACK] / tt[M_BEST] : 0,
-           tt[M_BEST] > 0 ? tt[M_ONEDNN] / tt[M_BEST] : 0, gm, peak > 0 ? 100 * gm * 1e9 / peak : 0);
+    /* the faster of oneDNN's two configurations is the bar */
+    double bar = tt[M_ONEDNN];
+    if (tt[M_ONEDNN_FAST] > 0 && (bar <= 0 || tt[M_ONEDNN_FAST] < bar)) bar = tt[M_ONEDNN_FAST];
+    char faster[48] = "-";
+    if (bar > 0 && tt[M_BEST] > 0)
+      snprintf(faster, sizeof faster, "%s by %.2fx",
+               tt[M_BEST] <= bar ? "qtune" : "oneDNN",
+               tt[M_BEST] <= bar ? bar / tt[M_BEST] : tt[M_BEST] / bar);
+    printf("%-10s %7.1f %10.1f %9.1f %10.1f %9.1f %9.1f %9.1f %8.2f %8.2f %9.2f %10.2f %7.2f "
+           "%7.1f %5.1f%%  %s\n",
+           rows[g], mac[g] / 1e6, tt[M_DEFAULT] / 1e3, tt[M_BEST] / 1e3, tt[M_XNNPACK] / 1e3,
+           tt[M_ONEDNN] / 1e3, tt[M_ONEDNN_FAST] / 1e3, tt[M_FIXED] / 1e3,
+           ratio(tt[M_DEFAULT], tt[M_BEST]), ratio(tt[M_XNNPACK], tt[M_BEST]),
+           ratio(tt[M_ONEDNN], tt[M_BEST]), ratio(tt[M_ONEDNN_FAST], tt[M_BEST]),
+           ratio(tt[M_FIXED], tt[M_BEST]), gm, peak > 0 ? 100 * gm * 1e9 / peak : 0, faster);
   }
-  printf("bit equality with XNNPACK: %s (%d mismatching layer outputs)\n",
+  printf("qtune bit equality (default and best with the reference and XNNPACK, fixed-point best "
+         "with the fixed-point reference): %s (%d mismatching layer outputs)\n",
          mismatches ? "FAIL" : "ok", mismatches);
+#ifdef QT_BENCH_ONEDNN
+  printf("oneDNN fast path vs reference on the %d unpadded layers: %d bit-equal; %zu bytes "
+         "differ, max |difference| %d; padded layers not compared (a folded zero point would "
+         "need padding to read as it); the runtime-zero-point path is timed only\n",
+         fast_compared, fast_equal, fast_bytes, fast_max);
+  printf("folded bias (input zero point 0) in the reference = reference: %d of %d unpadded "
+         "layers\n", fold_ok, fold_checked);
+  printf("oneDNN fast path vs its runtime-zero-point path on the %d unpadded layers whose clamp "
+         "is all of s8 (same function): %d bit-equal, max |difference| %d\n", fast_vs_rt,
+         fast_vs_rt_equal, fast_vs_rt_max);
+#endif
   if (csv && fclose(csv)) {
     fprintf(stderr, "bench: cannot write %s: %s\n", csv_path, strerror(errno));
     return 1;
@@ -692,16 +901,20 @@ int main(int argc, char **argv) {
       free(L[i].out[k]);
       free(L[i].times[k]);
     }
-    free_variant(&L[i].v[0]);
-    free_variant(&L[i].v[1]);
+    for (int v = 0; v < 3; v++) free_variant(&L[i].v[v]);
     if (L[i].xnn) xnn_delete_operator(L[i].xnn);
 #ifdef QT_BENCH_ONEDNN
-    onednn_free(&L[i]);
+    onednn_free(&L[i].dnnl[0]);
+    onednn_free(&L[i].dnnl[1]);
 #endif
+    free(L[i].ref);
+    free(L[i].ref_fx);
     qt_problem_free(&L[i].p);
+    qt_problem_free(&L[i].p_fx);
   }
   free(L);
   if (db) qt_db_close(db);
+  if (db_fx) qt_db_close(db_fx);
   qt_model_free(&m);
   return mismatches ? 1 : 0;
 }

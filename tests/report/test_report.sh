@@ -40,15 +40,27 @@ check "both runs are in the legend" grep -q 'run 1: strategy grid' r.html
 check "the second run too" grep -q 'run 2: strategy random' r.html
 check "knobs are relative to the best" grep -q 'time / best time of the same workload' r.html
 
-# The peers comparison.
-printf '%s\n' 'layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us' \
-  'dw,depthwise,0.0216,20.0,10.0,15.0,' 'pw,pointwise,0.0384,30.0,12.0,24.0,6.0' > peers.csv
-"$TUNE" report --model tiny --configs configs --db t.db --html p.html --peers peers.csv 2> p.err
-check "report with peers exits 0" [ $? -eq 0 ]
-check "peers page is well formed" python3 "$HERE/check_report.py" p.html "${sections[@]}" --section peers
+# The peers comparison (bench/peers --csv: oneDNN's fastest path in the last column).
+peers_page() { # peers_page NAME CSV-LINE...: the page NAME.html from the CSV NAME.csv
+  local name=$1
+  shift
+  printf '%s\n' "$@" > "$name.csv"
+  "$TUNE" report --model tiny --configs configs --db t.db --html "$name.html" --peers "$name.csv" 2> "$name.err"
+  check "report with peers $name.csv exits 0" [ $? -eq 0 ]
+  check "peers page $name.html is well formed" python3 "$HERE/check_report.py" "$name.html" "${sections[@]}" --section peers
+}
+peers_page p 'layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us,onednn_fast_us' \
+  'dw,depthwise,0.0216,20.0,10.0,15.0,,8.0' 'pw,pointwise,0.0384,30.0,12.0,24.0,6.0,3.0'
+check "peers page names oneDNN's fast path" grep -q '<th>oneDNN fast / best</th>' p.html
 check "xnnpack ratio of dw" grep -q '<td class="n">1.50</td>' p.html
 check "onednn ratio of pw" grep -q '<td class="n">0.50</td>' p.html
-check "network total of the CSV" grep -qF '<td><b>total</b></td><td>network</td><td class="n">22.0</td><td class="n">39.0</td><td class="n">6.0</td><td class="n">1.77</td><td class="n">0.27</td>' p.html
+check "ratios of dw, without runtime-zero-point oneDNN" grep -qF '<td class="n">1.50</td><td class="n">-</td><td class="n">0.80</td>' p.html
+check "onednn fast ratio of pw" grep -qF '<td class="n">2.00</td><td class="n">0.50</td><td class="n">0.25</td>' p.html
+check "network total of the CSV" grep -qF '<td><b>total</b></td><td>network</td><td class="n">22.0</td><td class="n">39.0</td><td class="n">6.0</td><td class="n">11.0</td><td class="n">1.77</td><td class="n">0.27</td><td class="n">0.50</td>' p.html
+# A CSV of the older seven-column format (before onednn_fast_us) is still read.
+peers_page p1 'layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us' \
+  'dw,depthwise,0.0216,20.0,10.0,15.0,' 'pw,pointwise,0.0384,30.0,12.0,24.0,6.0'
+check "older CSV: network total, no fast oneDNN" grep -qF '<td><b>total</b></td><td>network</td><td class="n">22.0</td><td class="n">39.0</td><td class="n">6.0</td><td class="n">-</td><td class="n">1.77</td><td class="n">0.27</td><td class="n">-</td>' p1.html
 
 # Malformed CSVs: the file, the line and the field are named; no page is left.
 bad() { # bad NAME EXPECTED-MESSAGE LINE...
@@ -61,12 +73,17 @@ bad() { # bad NAME EXPECTED-MESSAGE LINE...
   check "$name: no page" [ ! -e "$name.html" ]
   check "$name: no temporary page" [ ! -e "$name.html.tmp" ]
 }
-bad header "header.csv:1: expected the header 'layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us'" \
+bad header "header.csv:1: expected the header 'layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us,onednn_fast_us' (bench/peers --csv) or the older 'layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us'" \
   'layer,kind,best_us' 'dw,depthwise,1'
 bad number "number.csv:3: field 'xnnpack_us': expected a non-negative number or nothing, got 'fast'" \
   'layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us' 'dw,depthwise,1,2,3,4,5' 'pw,pointwise,1,2,3,fast,5'
 bad fields "fields.csv:2: expected 7 comma-separated fields" \
   'layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us' 'dw,depthwise,1,2,3'
+bad fields8 "fields8.csv:3: expected 8 comma-separated fields" \
+  'layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us,onednn_fast_us' \
+  'dw,depthwise,1,2,3,4,5,6' 'pw,pointwise,1,2,3,4,5'
+bad fast "fast.csv:2: field 'onednn_fast_us': expected a non-negative number or nothing, got '-1'" \
+  'layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us,onednn_fast_us' 'dw,depthwise,1,2,3,4,5,-1'
 bad kind "kind.csv:2: field 'kind': expected stem, depthwise or pointwise, got 'fc'" \
   'layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us' 'dw,fc,1,2,3,4,5'
 "$TUNE" report --model tiny --configs configs --db t.db --html m.html --peers absent.csv 2> m.err

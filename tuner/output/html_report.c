@@ -560,50 +560,55 @@ static int section_knobs(FILE *f, const collected *c, qt_err *err) {
   return 0;
 }
 
+/* A table cell holding v with one or two decimals, or "-" when v is 0 (did not run). */
+static void num_cell(FILE *f, double v, int decimals) {
+  if (v > 0) fprintf(f, "<td class=\"n\">%.*f</td>", decimals, v);
+  else fputs("<td class=\"n\">-</td>", f);
+}
+
 static void section_peers(FILE *f, const qt_html_options *o) {
+  enum { N_PEERS = 3 }; /* XNNPACK, oneDNN with runtime zero points, oneDNN's fastest path */
   const qt_peers *p = o->peers;
   fputs("<h2 id=\"peers\">Against XNNPACK and oneDNN</h2>\n<p class=\"note\">From the bench/peers "
         "run in <code>", f);
   esc(f, o->peers_path ? o->peers_path : "");
   fputs("</code>: one run, interleaved, so its times compare with each other (not with the "
-        "log's). Ratio = peer time / qtune best time; above 1 qtune is faster. Bars to the "
-        "scale of the largest ratio.</p>\n<table>\n<tr><th>layer</th><th>kind</th>"
-        "<th>qtune best us</th><th>XNNPACK us</th><th>oneDNN us</th><th>XNNPACK / best</th>"
-        "<th>oneDNN / best</th><th></th></tr>\n", f);
-  double scale = 0, tot[QT_KIND_COUNT + 1][3] = {{0}}; /* per kind and all: best, peers */
+        "log's). oneDNN fast: its fastest int8 path, zero points folded into the bias (the "
+        "goal is measured against the faster oneDNN). Ratio = peer time / qtune best time; "
+        "above 1 qtune is faster. Bars to the scale of the largest ratio.</p>\n<table>\n"
+        "<tr><th>layer</th><th>kind</th><th>qtune best us</th><th>XNNPACK us</th>"
+        "<th>oneDNN us</th><th>oneDNN fast us</th><th>XNNPACK / best</th><th>oneDNN / best</th>"
+        "<th>oneDNN fast / best</th><th></th></tr>\n", f);
+  /* per kind and all: best, then the peers */
+  double scale = 0, tot[QT_KIND_COUNT + 1][N_PEERS + 1] = {{0}};
   for (int i = 0; i < p->n; i++) {
     const qt_peer_row *r = &p->rows[i];
+    const double peer[N_PEERS] = {r->xnnpack_us, r->onednn_us, r->onednn_fast_us};
     if (r->best_us <= 0) continue;
-    if (r->xnnpack_us / r->best_us > scale) scale = r->xnnpack_us / r->best_us;
-    if (r->onednn_us / r->best_us > scale) scale = r->onednn_us / r->best_us;
+    for (int k = 0; k < N_PEERS; k++)
+      if (peer[k] / r->best_us > scale) scale = peer[k] / r->best_us;
   }
   if (scale <= 0) scale = 1;
   for (int i = 0; i < p->n; i++) {
     const qt_peer_row *r = &p->rows[i];
+    const double peer[N_PEERS] = {r->xnnpack_us, r->onednn_us, r->onednn_fast_us};
     int kind = QT_KIND_STEM; /* qt_peers_load accepts only the three names */
     while (kind < QT_KIND_COUNT && strcmp(qt_layer_kind_name((qt_layer_kind)kind), r->kind))
       kind++;
     const int groups[2] = {kind, QT_KIND_COUNT};
     for (int g = 0; g < 2; g++) {
       tot[groups[g]][0] += r->best_us;
-      tot[groups[g]][1] += r->xnnpack_us;
-      tot[groups[g]][2] += r->onednn_us;
+      for (int k = 0; k < N_PEERS; k++) tot[groups[g]][k + 1] += peer[k];
     }
     fputs("<tr><td>", f);
     esc(f, r->layer);
     fputs("</td><td>", f);
     esc(f, r->kind);
     fprintf(f, "</td><td class=\"n\">%.1f</td>", r->best_us);
-    const double peer[2] = {r->xnnpack_us, r->onednn_us};
-    for (int k = 0; k < 2; k++)
-      if (peer[k] > 0) fprintf(f, "<td class=\"n\">%.1f</td>", peer[k]);
-      else fputs("<td class=\"n\">-</td>", f);
-    for (int k = 0; k < 2; k++)
-      if (peer[k] > 0 && r->best_us > 0)
-        fprintf(f, "<td class=\"n\">%.2f</td>", peer[k] / r->best_us);
-      else fputs("<td class=\"n\">-</td>", f);
+    for (int k = 0; k < N_PEERS; k++) num_cell(f, peer[k], 1);
+    for (int k = 0; k < N_PEERS; k++) num_cell(f, r->best_us > 0 ? peer[k] / r->best_us : 0, 2);
     fputs("<td class=\"pair\">", f);
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < N_PEERS; k++)
       bar(f, k ? "peer" : "best", r->best_us > 0 ? peer[k] / r->best_us / scale : 0);
     fputs("</td></tr>\n", f);
   }
@@ -611,11 +616,11 @@ static void section_peers(FILE *f, const qt_html_options *o) {
   for (int g = 0; g <= QT_KIND_COUNT; g++) {
     const double *t = tot[g];
     if (t[0] <= 0) continue;
-    fprintf(f, "<tr class=\"tpl\"><td><b>total</b></td><td>%s</td><td class=\"n\">%.1f</td>"
-            "<td class=\"n\">%.1f</td><td class=\"n\">%.1f</td><td class=\"n\">%.2f</td>"
-            "<td class=\"n\">%.2f</td><td></td></tr>\n",
-            g == QT_KIND_COUNT ? "network" : qt_layer_kind_name((qt_layer_kind)g), t[0], t[1],
-            t[2], t[1] / t[0], t[2] / t[0]);
+    fprintf(f, "<tr class=\"tpl\"><td><b>total</b></td><td>%s</td><td class=\"n\">%.1f</td>",
+            g == QT_KIND_COUNT ? "network" : qt_layer_kind_name((qt_layer_kind)g), t[0]);
+    for (int k = 0; k < N_PEERS; k++) num_cell(f, t[k + 1], 1);
+    for (int k = 0; k < N_PEERS; k++) num_cell(f, t[k + 1] / t[0], 2);
+    fputs("<td></td></tr>\n", f);
   }
   fputs("</table>\n", f);
 }

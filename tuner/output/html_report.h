@@ -23,14 +23,18 @@ qt_layer_kind qt_layer_kind_of(const qt_layer *l);
 const char *qt_layer_kind_name(qt_layer_kind k); /* "stem", "depthwise", "pointwise" */
 
 /* One layer of a bench/peers CSV (bench/peers --csv): medians in us of one interleaved run;
- * 0 when the method did not run. */
+ * 0 when the method did not run. onednn_us: oneDNN with runtime zero points; onednn_fast_us:
+ * oneDNN's fastest int8 path (zero points folded into the bias; 0 in a CSV of the older
+ * seven-column format). */
 typedef struct qt_peer_row {
   char layer[QT_NAME_MAX];
   char kind[16];
-  double mmac, default_us, best_us, xnnpack_us, onednn_us;
+  double mmac, default_us, best_us, xnnpack_us, onednn_us, onednn_fast_us;
 } qt_peer_row;
 
-#define QT_PEERS_HEADER "layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us"
+#define QT_PEERS_HEADER "layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us,onednn_fast_us"
+/* The format before onednn_fast_us, still read. */
+#define QT_PEERS_HEADER_V1 "layer,kind,mmac,default_us,best_us,xnnpack_us,onednn_us"
 #define QT_PEERS_MAX 256
 
 typedef struct qt_peers {
@@ -38,8 +42,8 @@ typedef struct qt_peers {
   qt_peer_row rows[QT_PEERS_MAX];
 } qt_peers;
 
-/* Reads a bench/peers CSV: the header line QT_PEERS_HEADER, then one row per layer with a
- * name, a kind and five numbers (an empty field: the method did not run). Anything else is
+/* Reads a bench/peers CSV: the header line QT_PEERS_HEADER (or QT_PEERS_HEADER_V1), then one
+ * row per layer with a name, a kind and six numbers (five under QT_PEERS_HEADER_V1) (an empty field: the method did not run). Anything else is
  * QT_EINVAL naming the file, the line and the field. */
 int qt_peers_load(const char *path, qt_peers *out, qt_err *err);
 

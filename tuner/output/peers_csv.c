@@ -6,10 +6,11 @@
 
 #include "tuner/output/html_report.h"
 
-#define PEERS_FIELDS 7
+#define PEERS_FIELDS 8 /* QT_PEERS_HEADER; QT_PEERS_HEADER_V1 lacks the last */
 
 static const char *const field_names[PEERS_FIELDS] = {
-    "layer", "kind", "mmac", "default_us", "best_us", "xnnpack_us", "onednn_us"};
+    "layer", "kind", "mmac", "default_us", "best_us", "xnnpack_us", "onednn_us",
+    "onednn_fast_us"};
 
 /* A non-negative finite number, or empty (0: the method did not run). */
 static int parse_us(const char *path, int line, int field, const char *s, double *out,
@@ -31,7 +32,8 @@ int qt_peers_load(const char *path, qt_peers *out, qt_err *err) {
   FILE *f = fopen(path, "r");
   if (!f) return qt_fail(err, QT_EIO, "cannot read peers CSV %s: %s", path, strerror(errno));
   char buf[1024];
-  int line = 0, rc = 0;
+  int line = 0, rc = 0, n_fields = PEERS_FIELDS;
+  const char *header = QT_PEERS_HEADER;
   while (!rc && fgets(buf, sizeof buf, f)) {
     line++;
     size_t len = strlen(buf);
@@ -42,9 +44,14 @@ int qt_peers_load(const char *path, qt_peers *out, qt_err *err) {
     }
     while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) buf[--len] = '\0';
     if (line == 1) {
-      if (strcmp(buf, QT_PEERS_HEADER) != 0)
-        rc = qt_fail(err, QT_EINVAL, "%s:1: expected the header '%s' (bench/peers --csv), got "
-                     "'%.80s'", path, QT_PEERS_HEADER, buf);
+      if (strcmp(buf, QT_PEERS_HEADER_V1) == 0) {
+        n_fields = PEERS_FIELDS - 1;
+        header = QT_PEERS_HEADER_V1;
+      } else if (strcmp(buf, QT_PEERS_HEADER) != 0) {
+        rc = qt_fail(err, QT_EINVAL, "%s:1: expected the header '%s' (bench/peers --csv) or "
+                     "the older '%s', got '%.80s'", path, QT_PEERS_HEADER, QT_PEERS_HEADER_V1,
+                     buf);
+      }
       continue;
     }
     if (!len) continue; /* a trailing empty line */
@@ -57,9 +64,9 @@ int qt_peers_load(const char *path, qt_peers *out, qt_err *err) {
       n++;
       p = comma ? comma + 1 : NULL;
     }
-    if (n != PEERS_FIELDS) {
+    if (n != n_fields) {
       rc = qt_fail(err, QT_EINVAL, "%s:%d: expected %d comma-separated fields (%s), got %d",
-                   path, line, PEERS_FIELDS, QT_PEERS_HEADER, n);
+                   path, line, n_fields, header, n);
       break;
     }
     if (out->n == QT_PEERS_MAX) {
@@ -80,8 +87,10 @@ int qt_peers_load(const char *path, qt_peers *out, qt_err *err) {
     }
     snprintf(r->layer, sizeof r->layer, "%s", fields[0]);
     snprintf(r->kind, sizeof r->kind, "%s", fields[1]);
-    double *nums[5] = {&r->mmac, &r->default_us, &r->best_us, &r->xnnpack_us, &r->onednn_us};
-    for (int i = 0; i < 5 && !rc; i++)
+    double *nums[PEERS_FIELDS - 2] = {&r->mmac,       &r->default_us, &r->best_us,
+                                      &r->xnnpack_us, &r->onednn_us,  &r->onednn_fast_us};
+    r->onednn_fast_us = 0;
+    for (int i = 0; i < n_fields - 2 && !rc; i++)
       rc = parse_us(path, line, i + 2, fields[i + 2], nums[i], err);
     if (!rc) out->n++;
   }
