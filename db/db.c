@@ -255,6 +255,15 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
           " AND NOT EXISTS (SELECT 1 FROM measurements n WHERE n.workload_id = v.workload_id" \
           " AND n.target_id = v.target_id AND n.status = ?3 AND n.id > v.through_id"         \
           " AND n.protocol = m.protocol AND n.median_ns < v.median_ns)")                     \
+  /* a config's ok measurements in the session of the task's newest verdict, up to it, newest
+   * first, with the verdict's round count */                                              \
+  X(VERDICT_ROUNDS,                                                                         \
+    "SELECT m.median_ns, v.rounds FROM verdicts v JOIN measurements m"                      \
+    " ON m.workload_id = v.workload_id AND m.target_id = v.target_id"                       \
+    " AND m.session_id = v.session_id AND m.id <= v.through_id"                             \
+    " WHERE v.id = (SELECT max(id) FROM verdicts WHERE " DB_WHERE_WORKLOAD_TARGET("") ")"   \
+    " AND m.config_id = (SELECT id FROM configs WHERE template = ?3 AND knobs = ?4)"       \
+    " AND m.status = ?5 AND m.median_ns > 0 ORDER BY m.id DESC LIMIT 64")                  \
   X(VERDICT_ADD,                                                                            \
     "INSERT INTO verdicts(session_id, workload_id, target_id, measurement_id, median_ns, "   \
     "candidates, rounds, through_id, decided_at) SELECT ?1, m.workload_id, m.target_id, m.id, " \
@@ -1236,6 +1245,43 @@ int qt_db_config_time(qt_db *db, const char *workload_key, const char *target,
                    target, knobs, db->path);
   sqlite3_reset(s);
   return code;
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+int qt_db_verdict_config_time(qt_db *db, const char *workload_key, const char *target,
+                              const char *template_name, const char *knobs, double *median_ns,
+                              int *found, qt_err *err) {
+  if (!db || !workload_key || !target || !template_name || !knobs || !median_ns || !found)
+    return qt_fail(err, QT_EINVAL, "verdict_config_time: NULL argument");
+  *found = 0;
+  *median_ns = 0;
+  sqlite3_stmt *s = db_stmt(db, DB_VERDICT_ROUNDS);
+  int rc = SQLITE_OK, code = 0, n = 0, rounds = 0;
+  double v[64];
+  db_bind_text(s, 1, workload_key, &rc);
+  db_bind_text(s, 2, target, &rc);
+  db_bind_text(s, 3, template_name, &rc);
+  db_bind_text(s, 4, knobs, &rc);
+  db_bind_text(s, 5, qt_status_name(QT_STATUS_OK), &rc);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    rounds = sqlite3_column_int(s, 1);
+    if (n < rounds && n < 64) v[n++] = sqlite3_column_double(s, 0);
+    rc = SQLITE_OK;
+  }
+  if (rc != SQLITE_DONE && rc != SQLITE_OK)
+    code = DB_FAIL(db, rc, err, "verdict rounds of %s on %s with %s in tuning log %s",
+                   workload_key, target, knobs, db->path);
+  sqlite3_reset(s);
+  /* All of the verdict's rounds, or the config was not one of its candidates. */
+  if (code || n == 0 || n < rounds) return code;
+  qsort(v, (size_t)n, sizeof v[0], cmp_dbl);
+  *median_ns = v[n / 2]; /* the upper middle, as the verdict's own median */
+  *found = 1;
+  return 0;
 }
 
 int qt_db_manifest(qt_db *db, const char *source_hash, char *buf, size_t cap, int *found,

@@ -133,6 +133,15 @@ int qt_db_config_time(qt_db *db, const char *workload_key, const char *target,
                       const char *template_name, const char *knobs, double *median_ns,
                       int *found, qt_err *err);
 
+/* The median over the rounds of the task's newest verdict of the given (template, knobs): its
+ * ok measurements in the verdict's session up to the verdict, the last `rounds` of them (the
+ * re-measurement's), upper middle as the verdict's own median. The figure to set beside a
+ * confirmed qt_db_best: both from the same interleaved rounds. *found = 0 when the task has
+ * no verdict or the config did not run in all of its rounds. */
+int qt_db_verdict_config_time(qt_db *db, const char *workload_key, const char *target,
+                              const char *template_name, const char *knobs, double *median_ns,
+                              int *found, qt_err *err);
+
 /* What the log recorded for one config. */
 typedef struct qt_db_recorded {
   qt_status status;

@@ -246,11 +246,11 @@ static void section_layers(FILE *f, const qt_model *m, const qt_layer_report *ro
     if (rows[i].has_best && rows[i].best.median_ns > scale) scale = rows[i].best.median_ns;
   }
   if (scale <= 0) scale = 1;
-  fputs("<h2 id=\"layers\">Per layer</h2>\n<p class=\"note\">Default: the lowest median of "
-        "the space's default config; best: the log's answer, as <code>tune query</code> gives "
-        "it (* the median of its re-measurement against its runners-up and the default, "
-        "interleaved, which can exceed the default's lowest single median on a noisy "
-        "machine). Bars to the scale of the slowest layer.</p>\n<table>\n<tr><th>layer</th>"
+  fputs("<h2 id=\"layers\">Per layer</h2>\n<p class=\"note\">Best: the log's answer, as "
+        "<code>tune query</code> gives it (* the median of its re-measurement against its "
+        "runners-up and the default, interleaved); default: the space's default config, its "
+        "median over those same rounds beside a * best, else its lowest median. Bars to the "
+        "scale of the slowest layer.</p>\n<table>\n<tr><th>layer</th>"
         "<th>kind</th><th>default us</th><th>best us</th><th>speedup</th><th>default / best</th>"
         "<th>template</th><th>config</th></tr>\n", f);
   for (int i = 0; i < m->n_layers; i++) {

@@ -25,6 +25,16 @@ int qt_report_collect(qt_db *db, const qt_model *m, const qt_target *t, qt_layer
        * fastest single sample against its re-measured median would read as a loss. */
       if (r->has_best && r->has_default && strcmp(r->best.knobs, r->default_knobs) == 0)
         r->default_ns = r->best.median_ns;
+      /* A confirmed best is a median over interleaved rounds in which the default ran too:
+       * set the default's median over those same rounds beside it, not its luckiest sample
+       * (which could make the verdict's winner read as slower than the default). */
+      int in_rounds = 0;
+      double rounds_ns = 0;
+      if (r->has_best && r->best.confirmed && r->has_default &&
+          (rc = qt_db_verdict_config_time(db, task->key, t->name, def.tpl->name,
+                                          r->default_knobs, &rounds_ns, &in_rounds, err)))
+        return rc;
+      if (in_rounds) r->default_ns = rounds_ns;
     }
   }
   return 0;
