@@ -2,10 +2,13 @@
 # install-deps.sh — installs what qtune needs to build, test and cross-compile, from Debian's
 # packages; idempotent (installs only what is missing, so a second run is fast and offline).
 # Usage: scripts/install-deps.sh [--peers]   (--peers adds XNNPACK and oneDNN for bench/)
+# clang-14 and libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes, for the fuzz
+# harnesses of tests/fuzz (GCC has no libFuzzer).
 set -eu
 
 pkgs="build-essential cmake pkg-config python3 libsqlite3-dev sqlite3 libyaml-dev libssh2-1-dev libxgboost-dev \
-gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user openssh-server openssh-client iproute2"
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user openssh-server openssh-client iproute2 \
+clang-14 libclang-rt-14-dev"
 if [ "${1:-}" = "--peers" ]; then
   pkgs="$pkgs libxnnpack-dev libdnnl-dev"
 fi
