@@ -40,14 +40,12 @@ one() {
   [ "$rc" -eq 0 ]
 }
 
-failed=0
+rm -f "$tree"/fuzz-logs/*.failed
 running=0
 for h in $harnesses; do
-  { one "$h" || echo "fuzz_$h: FAILED (log: $tree/fuzz-logs/$h.log)"; } &
+  { one "$h" || { echo "fuzz_$h: FAILED (log: $tree/fuzz-logs/$h.log)"; : >"$tree/fuzz-logs/$h.failed"; }; } &
   running=$((running + 1))
   if [ "$running" -ge "$jobs" ]; then wait; running=0; fi
 done
 wait
-grep -l 'ERROR: \(libFuzzer\|AddressSanitizer\|UndefinedBehaviorSanitizer\)\|property failed' \
-  $(for h in $harnesses; do echo "$tree/fuzz-logs/$h.log"; done) >/dev/null 2>&1 && failed=1
-exit "$failed"
+for h in $harnesses; do [ ! -e "$tree/fuzz-logs/$h.failed" ] || exit 1; done

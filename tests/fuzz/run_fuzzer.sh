@@ -14,7 +14,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/qtfuzz-$name.XXXXXX")
 # The YAML harnesses rewrite one file per input: on tmpfs, not a disk file system whose
 # rewrite-by-truncate heuristics (ext4's auto_da_alloc) flush it on every close, ~40x slower.
 files=$work
-if [ -d /dev/shm ] && [ -w /dev/shm ]; then files=$(mktemp -d /dev/shm/qtfuzz-$name.XXXXXX); fi
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then files=$(mktemp -d "/dev/shm/qtfuzz-$name.XXXXXX"); fi
 trap 'rm -rf "$work" "$files"' EXIT
 corpus=${QT_FUZZ_CORPUS:-$work/corpus}
 mkdir -p "$corpus"
