@@ -594,7 +594,8 @@ int main(void) {
   fv_register(fv);
   /* On tmpfs when there is one: the sweeps sync the log some thousand times, and on a disk
    * each sync waits for it. */
-  snprintf(dir, sizeof dir, "%s/qtune-db-faults-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+  snprintf(dir, sizeof dir, "%s/qtune-db-faults-XXXXXX",
+           access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
   if (!mkdtemp(dir)) {
     perror(dir);
     return 2;
@@ -616,7 +617,8 @@ int main(void) {
   for (int from = 1; from <= 2; from++) {
     memset(&st, 0, sizeof st);
     sweep_migration(from, &st);
-    report(from == 1 ? "migration 1->3 + record" : "migration 2->3 + record", "fallible I/O calls", &st);
+    report(from == 1 ? "migration 1->3 + record" : "migration 2->3 + record",
+           "fallible I/O calls", &st);
   }
   memset(&st, 0, sizeof st);
   sweep_tune(&st);

@@ -71,28 +71,34 @@ candidates() {
 }
 
 rc=0
-# run_killing ERRFILE PATTERN N DELAY ARGS...: runs a tune with ARGS, its log lines into
-# ERRFILE as they come (through a FIFO: replayed measurements are too fast to poll for);
-# after the Nth line matching PATTERN (N = 0: never) waits DELAY seconds and kills it with
-# SIGKILL. rc: its exit status (137: killed).
+# killer N PATTERN DELAY ERRFILE COMMAND...: runs COMMAND with its stderr (the tune's log
+# lines) copied to ERRFILE; right after the Nth line matching PATTERN (N = 0: never) waits
+# DELAY seconds and SIGKILLs it. Exits with its status (128 + signal when killed). In Python,
+# which starts the tune itself: replayed measurements come a few per millisecond, so the
+# reader must be running before the first one and must not lag behind.
+killer='
+import os, re, signal, subprocess, sys, time
+n, pat, delay, path, cmd = int(sys.argv[1]), re.compile(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5:]
+p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1)
+seen = 0
+with open(path, "a") as out:
+    for line in p.stderr:
+        out.write(line)
+        out.flush()
+        if n > 0 and pat.search(line):
+            seen += 1
+            if seen == n:
+                time.sleep(delay)
+                p.send_signal(signal.SIGKILL)
+rc = p.wait()
+sys.exit(128 - rc if rc < 0 else rc)
+'
+# run_killing ERRFILE PATTERN N DELAY ARGS...: a tune with ARGS under the killer. rc: its exit
+# status (137: killed).
 run_killing() {
-  local errf=$1 pat=$2 n=$3 delay=$4 seen=0 line pid
+  local errf=$1 pat=$2 n=$3 delay=$4
   shift 4
-  rm -f fifo
-  mkfifo fifo
-  "$TUNE" "$@" > /dev/null 2> fifo &
-  pid=$!
-  while IFS= read -r line; do
-    printf '%s\n' "$line" >> "$errf"
-    if [ "$n" -gt 0 ] && [[ $line =~ $pat ]]; then
-      seen=$((seen + 1))
-      if [ "$seen" -eq "$n" ]; then
-        sleep "$delay"
-        kill -9 "$pid" 2> /dev/null
-      fi
-    fi
-  done < fifo
-  wait "$pid" 2> /dev/null
+  python3 -c "$killer" "$n" "$pat" "$delay" "$errf" "$TUNE" "$@"
   rc=$?
 }
 # A new measurement's line (not one already in the log, not a re-measurement's start).
