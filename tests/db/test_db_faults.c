@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/db/db_fixture.h"
@@ -530,9 +531,23 @@ static void sweep_tune(sweep_stats *st) {
   qt_target t;
   qt_model m;
   CHECK_MSG(qt_target_load(QT_SOURCE_DIR "/configs", "host", &t, &err) == 0, "%s", err.msg);
-  CHECK_MSG(qt_model_load(QT_SOURCE_DIR "/configs", "mobilenet_v2", &m, &err) == 0, "%s",
-            err.msg);
-  CHECK_MSG(qt_model_select_layers(&m, "block0_dw,block0_project", &err) == 0, "%s", err.msg);
+  /* Two small layers (tests/e2e/lib.sh's tiny model): the loop computes each task's expected
+   * checksum with the reference kernel, which should not dominate ~600 runs. */
+  char model_path[300];
+  path_in_dir(model_path, sizeof model_path, "tiny.yaml");
+  FILE *f = fopen(model_path, "w");
+  CHECK(f != NULL);
+  if (!f) return;
+  fputs("model: tiny\nlayers:\n"
+        "  - {name: dw, op: depthwise_conv2d, role: dw, in_h: 10, in_w: 10, in_c: 24, out_c: 24, "
+        "kh: 3, kw: 3, stride_h: 1, stride_w: 1, pad_top: 1, pad_left: 1, pad_bottom: 1, "
+        "pad_right: 1, dilation: 1, depth_multiplier: 1, out_h: 10, out_w: 10, macs: 21600}\n"
+        "  - {name: pw, op: conv2d, role: project, in_h: 10, in_w: 10, in_c: 24, out_c: 16, "
+        "kh: 1, kw: 1, stride_h: 1, stride_w: 1, pad_top: 0, pad_left: 0, pad_bottom: 0, "
+        "pad_right: 0, dilation: 1, depth_multiplier: 1, out_h: 10, out_w: 10, macs: 38400}\n",
+        f);
+  fclose(f);
+  CHECK_MSG(qt_model_load_file(model_path, &m, &err) == 0, "%s", err.msg);
   char cache[300];
   path_in_dir(cache, sizeof cache, "cache");
   qt_build_ctx *bctx = malloc(sizeof *bctx);
@@ -581,10 +596,20 @@ static void sweep_tune(sweep_stats *st) {
   free(bctx);
 }
 
+/* Seconds since the previous call (the first call starts the clock). */
+static double lap(void) {
+  static double last;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  double now = ts.tv_sec + ts.tv_nsec / 1e9, d = last ? now - last : 0;
+  last = now;
+  return d;
+}
+
 static void report(const char *what, const char *unit, const sweep_stats *st) {
   printf("%-26s %4ld %s; %4ld runs with a fault: %4ld reported an error, %4ld completed "
-         "anyway\n",
-         what, st->calls, unit, st->faults, st->errors, st->absorbed);
+         "anyway (%.1f s)\n",
+         what, st->calls, unit, st->faults, st->errors, st->absorbed, lap());
   CHECK_MSG(st->faults > 0, "%s: no fault was ever injected", what);
 }
 
@@ -603,8 +628,9 @@ int main(void) {
   char base[300];
   path_in_dir(base, sizeof base, "base.db");
   make_base(base, 3);
-
   sweep_stats st;
+  lap();
+
   memset(&st, 0, sizeof st);
   sweep_recording("recording", base, &st);
   report("recording (existing log)", "fallible I/O calls", &st);
