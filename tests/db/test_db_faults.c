@@ -221,6 +221,7 @@ typedef struct outcome {
   int n_committed;
   char committed[MAX_KNOBS][32];
   int attempted; /* records tried, the failed one included */
+  char verdict[32]; /* knobs of the verdict's winner once qt_db_verdict returned 0, else "" */
 } outcome;
 
 static void path_in_dir(char *buf, size_t cap, const char *name) {
@@ -261,6 +262,7 @@ static void record_sequence(const char *path, int n, int knob_base, outcome *o) 
   o->rc = qt_db_open_vfs(path, 200, "qtfault", &db, &o->err);
   if (!o->rc) o->rc = qt_db_session_begin(db, "tune faults", "0.1.0", &session, &o->err);
   int64_t last_ok = 0;
+  char last_ok_knobs[32] = "";
   for (int i = 0; i < n && !o->rc; i++) {
     char knobs[32];
     snprintf(knobs, sizeof knobs, "dwconv:cb=%d", knob_base + i);
@@ -274,19 +276,26 @@ static void record_sequence(const char *path, int n, int knob_base, outcome *o) 
     o->rc = qt_db_record(db, session, &m, &o->err);
     if (!o->rc) {
       snprintf(o->committed[o->n_committed++], 32, "%s", knobs);
-      if (ok) last_ok = qt_db_last_record(db);
+      if (ok) {
+        last_ok = qt_db_last_record(db);
+        snprintf(last_ok_knobs, sizeof last_ok_knobs, "%s", knobs);
+      }
     }
   }
-  if (!o->rc && last_ok) o->rc = qt_db_verdict(db, session, last_ok, 100.0, 2, 3, &o->err);
+  if (!o->rc && last_ok) {
+    o->rc = qt_db_verdict(db, session, last_ok, 100.0, 2, 3, &o->err);
+    if (!o->rc) snprintf(o->verdict, sizeof o->verdict, "%s", last_ok_knobs);
+  }
   if (!o->rc) o->rc = qt_db_session_end(db, session, &o->err);
   qt_db_close(db);
 }
 
 /* The log at path without faults: it opens (migrating if need be), passes integrity_check,
  * holds each of the want[] knobs exactly once and at most extra further measurements beyond
- * base_count + n_want (a record whose commit reached the disk before its error). */
+ * base_count + n_want (a record whose commit reached the disk before its error), and the
+ * verdict on the knobs `verdict` if that is not "". */
 static void check_log(const char *what, long n, const char *path, int64_t base_count,
-                      char want[][32], int n_want, int extra) {
+                      char want[][32], int n_want, int extra, const char *verdict) {
   qt_db *db = NULL;
   qt_err err;
   int rc = qt_db_open(path, 1000, &db, &err);
@@ -307,6 +316,14 @@ static void check_log(const char *what, long n, const char *path, int64_t base_c
     int64_t got = fx_int(h, sql);
     CHECK_MSG(got == 1, "%s, fault %ld: committed record %s found %lld times", what, n, want[i],
               (long long)got);
+  }
+  if (verdict[0]) {
+    char sql[240];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM verdicts v JOIN measurements m ON m.id = "
+             "v.measurement_id JOIN configs c ON c.id = m.config_id WHERE c.knobs = '%s'",
+             verdict);
+    CHECK_MSG(fx_int(h, sql) == 1, "%s, fault %ld: the committed verdict on %s is lost", what,
+              n, verdict);
   }
   sqlite3_close(h);
 }
@@ -373,7 +390,8 @@ static void sweep_recording(const char *what, const char *base, sweep_stats *st)
       if (!run_faulted(what, path, base, n_rec, n, persistent, 0, &o, st)) continue;
       /* A new log that failed before its creation committed may be absent or empty; a
        * qt_db_open then makes it a log, which is what the check does. */
-      check_log(what, n, path, base_count, o.committed, o.n_committed, o.rc ? 1 : 0);
+      check_log(what, n, path, base_count, o.committed, o.n_committed, o.rc ? 1 : 0,
+                o.verdict);
     }
 }
 
@@ -395,7 +413,8 @@ static void sweep_disk_full(const char *base, sweep_stats *st) {
     if (o.rc)
       CHECK_MSG(o.rc == QT_EIO && strstr(o.err.msg, "full"), "disk full at %lld: %s",
                 (long long)limit, o.err.msg);
-    check_log("disk full", (long)limit, path, 3, o.committed, o.n_committed, o.rc ? 1 : 0);
+    check_log("disk full", (long)limit, path, 3, o.committed, o.n_committed, o.rc ? 1 : 0,
+              o.verdict);
   }
 }
 
@@ -440,7 +459,8 @@ static void sweep_migration(int from, sweep_stats *st) {
       sqlite3_close(h);
       CHECK_MSG((uv == from || uv == QT_DB_SCHEMA_VERSION) && atoi(meta) == uv,
                 "%s, fault %ld: user_version %lld, meta %s", what, n, (long long)uv, meta);
-      check_log(what, n, path, 2, o.committed, o.n_committed, o.rc ? 1 : 0);
+      check_log(what, n, path, 2, o.committed, o.n_committed, o.rc ? 1 : 0,
+                o.verdict);
     }
 }
 
