@@ -349,7 +349,13 @@ typedef struct sweep_stats {
   long faults;   /* runs with a fault injected */
   long errors;   /* of them, runs whose caller got an error */
   long absorbed; /* of them, runs SQLite completed anyway (all records there) */
+  char example[1024]; /* the message of the middle error, to show what a user reads */
 } sweep_stats;
+
+static void count_error(sweep_stats *st, const qt_err *err) {
+  if (++st->errors == st->calls / 2 || !st->example[0])
+    snprintf(st->example, sizeof st->example, "%s", err->msg);
+}
 
 /* Runs record_sequence of n_rec records on a fresh copy of base (NULL: no file) with fault n
  * (once or persistent) or the size limit armed; returns 0 if no fault fired, else 1 after
@@ -363,7 +369,7 @@ static int run_faulted(const char *what, const char *path, const char *base, int
   if (!fv->fired) return 0;
   st->faults++;
   if (o->rc) {
-    st->errors++;
+    count_error(st, &o->err);
     check_error(what, n, o, path);
   } else {
     st->absorbed++;
@@ -591,7 +597,7 @@ static void sweep_tune(sweep_stats *st) {
     if (!fv->fired) continue;
     st->faults++;
     if (rc) {
-      st->errors++;
+      count_error(st, &err);
       CHECK_MSG(rc < 0 && err.msg[0] && strstr(err.msg, path), "tune, fault %ld: rc %d, '%s'",
                 n, rc, err.msg);
     } else {
@@ -630,6 +636,7 @@ static void report(const char *what, const char *unit, const sweep_stats *st) {
   printf("%-26s %4ld %s; %4ld runs with a fault: %4ld reported an error, %4ld completed "
          "anyway (%.1f s)\n",
          what, st->calls, unit, st->faults, st->errors, st->absorbed, lap());
+  printf("  e.g. %s\n", st->example);
   CHECK_MSG(st->faults > 0, "%s: no fault was ever injected", what);
 }
 
