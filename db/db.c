@@ -565,6 +565,11 @@ static int db_prepare_all(qt_db *db, qt_err *err) {
 }
 
 int qt_db_open(const char *path, int busy_timeout_ms, qt_db **out, qt_err *err) {
+  return qt_db_open_vfs(path, busy_timeout_ms, NULL, out, err);
+}
+
+int qt_db_open_vfs(const char *path, int busy_timeout_ms, const char *vfs, qt_db **out,
+                   qt_err *err) {
   if (!out) return qt_fail(err, QT_EINVAL, "open tuning log: NULL output pointer");
   *out = NULL;
   if (!path || !*path) return qt_fail(err, QT_EINVAL, "open tuning log: empty path");
@@ -578,7 +583,7 @@ int qt_db_open(const char *path, int busy_timeout_ms, qt_db **out, qt_err *err) 
   db->busy_timeout_ms = busy_timeout_ms;
 
   int code = 0;
-  int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs);
   if (!db->h) {
     code = qt_fail(err, QT_ENOMEM, "open tuning log %s: out of memory", path);
   } else if (rc != SQLITE_OK) {

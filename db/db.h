@@ -27,6 +27,10 @@ typedef struct qt_db qt_db;
 /* Opens (creating if absent) the log at path; ":memory:" gives a private in-memory log.
  * busy_timeout_ms: how long to wait on a lock held by another process. */
 int qt_db_open(const char *path, int busy_timeout_ms, qt_db **out, qt_err *err);
+/* qt_db_open through the SQLite VFS named vfs (registered by the caller; NULL: SQLite's
+ * default), for tests that put a fault-injecting VFS under the log (tests/db/test_db_faults.c). */
+int qt_db_open_vfs(const char *path, int busy_timeout_ms, const char *vfs, qt_db **out,
+                   qt_err *err);
 void qt_db_close(qt_db *db);
 
 /* A tuning session: one invocation of the tuner, recorded with this machine's host name.

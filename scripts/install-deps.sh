@@ -2,6 +2,8 @@
 # install-deps.sh — installs what qtune needs to build, test and cross-compile, from Debian's
 # packages; idempotent (installs only what is missing, so a second run is fast and offline).
 # Usage: scripts/install-deps.sh [--peers]   (--peers adds XNNPACK and oneDNN for bench/)
+# clang-14 and libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes, for the fuzz
+# harnesses of tests/fuzz (GCC has no libFuzzer).
 set -eu
 
 # flatbuffers-compiler, libflatbuffers-dev: `tune import` reads .tflite files with flatc's

@@ -1,11 +1,14 @@
 #!/bin/sh
-# test-all.sh — builds and runs every test of qtune, in four build trees:
+# test-all.sh — builds and runs every test of qtune, in five build trees:
 #   build/       the host build (unit, config, db, kernel, sweep and end-to-end tests)
 #   build-asan/  the same suite with AddressSanitizer + UndefinedBehaviorSanitizer
 #   build-arm/   the kernel tests cross-compiled for aarch64, run under qemu-aarch64 -cpu cortex-a76
 #   build-arm-a53/ the kernel tests again under -cpu cortex-a53, all but the neondot ones (no
 #                dotprod there: an SDOT instruction would die with SIGILL), so the NEON ones
 #                show they need nothing beyond armv8-a
+#   build-fuzz/  the libFuzzer harnesses of tests/fuzz (clang-14, ASan+UBSan), each run as a
+#                smoke test: 20000 runs from seed 1, about 10 s in all (a short tree: the
+#                parsers' libraries and the harnesses only)
 # The kernel tests are one ctest test per ISA group of variants (test_gemm_avx2, ...); one whose
 # CPU lacks the ISA exits as skipped. After each ctest run a line names the tests skipped there
 # ("skipped here: none" when all ran), so a machine that never ran an ISA path says so.
@@ -53,3 +56,10 @@ done
 # shellcheck disable=SC2086 # a list of target names
 cmake --build build-arm-a53 -j"$jobs" --target $a53_tests test_requant
 run_ctest build-arm-a53 -R '^test_(gemm|dwconv|direct)_(c|twin|neon)$|^test_requant$'
+
+# The fuzz smoke tests: each libFuzzer harness of tests/fuzz/ for a fixed number of runs from a
+# fixed seed under ASan+UBSan (clang-14), over its seeds and regression inputs; only the
+# parsers' libraries and the harnesses are built (scripts/fuzz-long.sh runs them long).
+cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQT_FUZZ=ON -DCMAKE_C_COMPILER=clang-14
+cmake --build build-fuzz -j"$jobs" --target fuzzers
+run_ctest build-fuzz

@@ -1,7 +1,8 @@
 /* test_boards_yaml.c — the boards file loader: the example file loads; relative key paths are
  * resolved against the file's directory; defaults hold; malformed files (unknown field, ssh
- * board without known_hosts, bad port, duplicate name, bad cores, unknown kind, not YAML) are
- * refused with the file, line and reason. */
+ * board without known_hosts or with an empty host, user or known_hosts, empty target, bad
+ * port, duplicate name, bad cores, unknown kind, not YAML) are refused with the file, line and
+ * reason. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,17 @@ int main(void) {
   CHECK_EQ_INT(load_text("boards:\n  - {name: x, target: host, kind: ssh, host: h, user: u}\n", b,
                          &err), QT_ECONFIG);
   CHECK_MSG(strstr(err.msg, "missing field 'known_hosts'"), "%s", err.msg);
+  /* Found by tests/fuzz (fuzz_boards): a field given with no value is an empty string, and an
+   * ssh board with an empty known_hosts, or any board with an empty target, was accepted. */
+  CHECK_EQ_INT(load_text("boards:\n  - {name: x, target: host, kind: ssh, host: h, user: u, "
+                         "known_hosts: }\n", b, &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "ssh board 'x': field 'known_hosts' is empty") &&
+            strstr(err.msg, "boards.yaml:2:"), "%s", err.msg);
+  CHECK_EQ_INT(load_text("boards:\n  - {name: x, target: host, kind: ssh, host: '', user: u, "
+                         "known_hosts: kh}\n", b, &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "field 'host' is empty"), "%s", err.msg);
+  CHECK_EQ_INT(load_text("boards:\n  - {name: x, target: ''}\n", b, &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "field 'target' must not be empty"), "%s", err.msg);
   CHECK_EQ_INT(load_text(SSH_BOARD("    port: 70000\n"), b, &err), QT_ECONFIG);
   CHECK_MSG(strstr(err.msg, "'port'") && strstr(err.msg, "70000"), "%s", err.msg);
   CHECK_EQ_INT(load_text(SSH_BOARD("  - {name: b1, target: host}\n"), b, &err), QT_ECONFIG);

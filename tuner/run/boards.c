@@ -113,6 +113,7 @@ static int parse_board(const bctx *c, const yaml_node_t *map, qt_board_def *b) {
     rc = fail_at(c, v[F_NAME], "field 'name': '%s' has a character other than letters, digits, "
                  "'_', '.' and '-'", b->name);
   if (!rc) rc = get_string(c, v[F_TARGET], "target", b->target, sizeof b->target);
+  if (!rc && !b->target[0]) rc = fail_at(c, v[F_TARGET], "field 'target' must not be empty");
   if (!rc && v[F_KIND]) rc = get_string(c, v[F_KIND], "kind", kind, sizeof kind);
   if (!rc && strcmp(kind, "local") && strcmp(kind, "ssh"))
     rc = fail_at(c, v[F_KIND], "field 'kind': expected local or ssh, got '%s'", kind);
@@ -141,10 +142,16 @@ static int parse_board(const bctx *c, const yaml_node_t *map, qt_board_def *b) {
   if (rc) return rc;
   if (b->kind == QT_BOARD_SSH) {
     static const int need[] = {F_HOST, F_USER, F_KNOWN};
-    for (int i = 0; i < 3; i++)
+    const char *got[] = {b->host, b->user, b->known_hosts};
+    for (int i = 0; i < 3; i++) {
       if (!v[need[i]])
         return fail_at(c, map, "ssh board '%s' is missing field '%s'", b->name,
                        fields[need[i]]);
+      /* "known_hosts:" with no value is an empty string, not a file to check keys against. */
+      if (!got[i][0])
+        return fail_at(c, v[need[i]], "ssh board '%s': field '%s' is empty", b->name,
+                       fields[need[i]]);
+    }
     if (b->workdir[0] != '/')
       return fail_at(c, v[F_WORKDIR], "field 'workdir' must be an absolute path, got '%s'",
                      b->workdir);
