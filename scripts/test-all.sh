@@ -60,6 +60,7 @@ run_ctest build-arm-a53 -R '^test_(gemm|dwconv|direct)_(c|twin|neon)$|^test_requ
 # The fuzz smoke tests: each libFuzzer harness of tests/fuzz/ for a fixed number of runs from a
 # fixed seed under ASan+UBSan (clang-14), over its seeds and regression inputs; only the
 # parsers' libraries and the harnesses are built (scripts/fuzz-long.sh runs them long).
-cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQT_FUZZ=ON -DCMAKE_C_COMPILER=clang-14
+cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQT_FUZZ=ON -DCMAKE_C_COMPILER=clang-14 \
+  -DCMAKE_CXX_COMPILER=clang++-14
 cmake --build build-fuzz -j"$jobs" --target fuzzers
 run_ctest build-fuzz
