@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <xnnpack.h>
 
 #ifdef QT_BENCH_ONEDNN
@@ -630,6 +631,14 @@ int main(int argc, char **argv) {
   /* The workload key names the requant scheme, so one log may hold both schemes' bests:
    * without --db-fixedpoint the fixed-point configs come from --db too. */
   qt_db *db = NULL, *db_fx = NULL;
+  /* A log to read, not to start: a missing file would open as a new, empty log and the bench
+   * would quietly fall back to sampling. */
+  const char *logs[2] = {db_path, db_fx_path};
+  for (int i = 0; i < 2; i++)
+    if (logs[i] && access(logs[i], R_OK) != 0) {
+      fprintf(stderr, "bench: tuning log %s: %s\n", logs[i], strerror(errno));
+      return 1;
+    }
   if (db_path && qt_db_open(db_path, 5000, &db, &err)) {
     fprintf(stderr, "bench: %s\n", err.msg);
     return 1;
