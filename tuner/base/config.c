@@ -6,6 +6,7 @@
  * every loaded model owns its arrays until qt_model_free. */
 #include "tuner/base/config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -450,12 +451,65 @@ static int find_config(const char *configs_dir, const char *sub, const char *kin
 
 enum {
   TK_NAME, TK_DESCRIPTION, TK_ARCH, TK_COMPILER, TK_CFLAGS, TK_LDFLAGS, TK_ISA,
-  TK_VECTOR_REGS, TK_VECTOR_BITS, TK_DETECT_ISA, TK_EMULATOR, TK_COUNT
+  TK_VECTOR_REGS, TK_VECTOR_BITS, TK_DETECT_ISA, TK_EMULATOR, TK_HARNESS, TK_LINKER_SCRIPT,
+  TK_TIMING, TK_COUNT
 };
 static const char *const target_keys[TK_COUNT] = {
     "name", "description", "arch", "compiler", "cflags", "ldflags", "isa",
-    "vector_regs", "vector_bits", "detect_isa", "emulator"};
-static const char *const arch_names[] = {"x86_64", "aarch64"};
+    "vector_regs", "vector_bits", "detect_isa", "emulator", "harness", "linker_script",
+    "timing"};
+static const char *const arch_names[] = {"x86_64", "aarch64", "armv7em", "hexagon"};
+#define N_ARCHS ((int)(sizeof arch_names / sizeof arch_names[0]))
+static const char *const timing_names[] = {"wall", "emulated", "icount"};
+
+/* Reads a path inside the kernels directory (a harness source, a linker script): relative,
+ * without '..' components, of plain file-name characters (it becomes one compiler argument
+ * and part of a cache object's name). */
+static int get_kernels_path(const yctx *c, const yaml_node_t *n, const char *field, char *dst,
+                            size_t cap) {
+  int rc = get_string(c, n, field, dst, cap, 1);
+  if (rc < 0) return rc;
+  if (dst[0] == '/')
+    return fail_at(c, n, QT_ECONFIG, "field '%s': '%s' must be relative to the kernels "
+                   "directory", field, dst);
+  for (const char *p = dst; *p; p++)
+    if (!(isalnum((unsigned char)*p) || strchr("/._-", *p)))
+      return fail_at(c, n, QT_ECONFIG, "field '%s': '%s' has a character other than letters, "
+                     "digits and / . _ -", field, dst);
+  for (const char *p = dst; p; p = strchr(p, '/'), p = p ? p + 1 : NULL)
+    if (!strncmp(p, "..", 2) && (p[2] == '/' || p[2] == '\0'))
+      return fail_at(c, n, QT_ECONFIG, "field '%s': '%s' leaves the kernels directory", field,
+                     dst);
+  return 0;
+}
+
+/* Reads the harness list: the platform shell's C sources (at least one, each once). */
+static int get_harness_list(const yctx *c, const yaml_node_t *n, qt_target *t) {
+  if (n->type != YAML_SEQUENCE_NODE)
+    return fail_at(c, n, QT_ECONFIG, "field 'harness': expected a list of C sources relative "
+                   "to kernels/, such as [harness/qt_harness_posix.c], got %s", kind_name(n));
+  t->n_harness = 0;
+  for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+       it++) {
+    yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+    if (t->n_harness == QT_HARNESS_SHELL_MAX)
+      return fail_at(c, item, QT_ECONFIG, "field 'harness': at most %d sources",
+                     QT_HARNESS_SHELL_MAX);
+    char *dst = t->harness[t->n_harness];
+    int rc = get_kernels_path(c, item, "harness", dst, sizeof t->harness[0]);
+    if (rc < 0) return rc;
+    size_t len = strlen(dst);
+    if (len < 3 || strcmp(dst + len - 2, ".c") != 0)
+      return fail_at(c, item, QT_ECONFIG, "field 'harness': '%s' is not a C source (.c)", dst);
+    for (int i = 0; i < t->n_harness; i++)
+      if (!strcmp(t->harness[i], dst))
+        return fail_at(c, item, QT_ECONFIG, "field 'harness': '%s' listed twice", dst);
+    t->n_harness++;
+  }
+  if (t->n_harness == 0)
+    return fail_at(c, n, QT_ECONFIG, "field 'harness' must list at least one source");
+  return 0;
+}
 
 /* Reads the isa sequence into a feature mask: known names, each once, all of the target's
  * arch, and closed under isa_needs (dotprod without neon is a typo, not a CPU). */
@@ -516,7 +570,8 @@ static int parse_target(yctx *c, const yaml_node_t *root, qt_target *t) {
       return rc;
   }
   int arch = 0;
-  if ((rc = get_enum(c, v[TK_ARCH], "arch", arch_names, 2, "x86_64 or aarch64", &arch)) < 0)
+  if ((rc = get_enum(c, v[TK_ARCH], "arch", arch_names, N_ARCHS,
+                     "x86_64, aarch64, armv7em or hexagon", &arch)) < 0)
     return rc;
   snprintf(t->arch, sizeof t->arch, "%s", arch_names[arch]);
   if ((rc = get_string(c, v[TK_COMPILER], "compiler", t->compiler, sizeof t->compiler, 1)) < 0)
@@ -532,6 +587,32 @@ static int parse_target(yctx *c, const yaml_node_t *root, qt_target *t) {
     return rc;
   if (v[TK_DETECT_ISA] && (rc = get_bool(c, v[TK_DETECT_ISA], "detect_isa", &t->detect_isa)) < 0)
     return rc;
+  if (v[TK_HARNESS]) {
+    if ((rc = get_harness_list(c, v[TK_HARNESS], t)) < 0) return rc;
+  } else {
+    snprintf(t->harness[0], sizeof t->harness[0], "harness/qt_harness_posix.c");
+    t->n_harness = 1;
+  }
+  if (v[TK_LINKER_SCRIPT] && (rc = get_kernels_path(c, v[TK_LINKER_SCRIPT], "linker_script",
+                                                    t->linker_script,
+                                                    sizeof t->linker_script)) < 0)
+    return rc;
+  /* An emulator's clock says nothing about the CPU's speed: such a target's times are
+   * "emulated" unless it counts instructions instead. */
+  t->timing = t->emulator[0] ? QT_TIMING_EMULATED : QT_TIMING_WALL;
+  if (v[TK_TIMING]) {
+    int timing = 0;
+    if ((rc = get_enum(c, v[TK_TIMING], "timing", timing_names, 3, "wall, emulated or icount",
+                       &timing)) < 0)
+      return rc;
+    if (timing == QT_TIMING_WALL && t->emulator[0])
+      return fail_at(c, v[TK_TIMING], QT_ECONFIG, "field 'timing' is wall, but the target runs "
+                     "under the emulator '%s': its clock is not the CPU's", t->emulator);
+    if (timing != QT_TIMING_WALL && !t->emulator[0])
+      return fail_at(c, v[TK_TIMING], QT_ECONFIG, "field 'timing' is %s, which needs an "
+                     "'emulator'", timing_names[timing]);
+    t->timing = (qt_timing)timing;
+  }
   if (!t->detect_isa && (rc = require_field(c, root, v, target_keys, TK_ISA)) < 0) return rc;
   uint32_t listed = 0;
   if (v[TK_ISA] && (rc = get_isa_list(c, v[TK_ISA], t->arch, &listed)) < 0) return rc;
@@ -539,9 +620,9 @@ static int parse_target(yctx *c, const yaml_node_t *root, qt_target *t) {
   int64_t regs, bits;
   if ((rc = get_int(c, v[TK_VECTOR_REGS], "vector_regs", 8, 64, &regs)) < 0) return rc;
   if ((rc = get_int(c, v[TK_VECTOR_BITS], "vector_bits", 1, INT32_MAX, &bits)) < 0) return rc;
-  if (bits != 128 && bits != 256 && bits != 512)
-    return fail_at(c, v[TK_VECTOR_BITS], QT_ECONFIG, "field 'vector_bits' must be 128, 256 or "
-                   "512, got %" PRId64, bits);
+  if (bits != 32 && bits != 128 && bits != 256 && bits != 512 && bits != 1024)
+    return fail_at(c, v[TK_VECTOR_BITS], QT_ECONFIG, "field 'vector_bits' must be 32, 128, 256, "
+                   "512 or 1024, got %" PRId64, bits);
   t->vector_regs = (int)regs;
   t->vector_bits = (int)bits;
 
@@ -572,6 +653,20 @@ static int parse_target(yctx *c, const yaml_node_t *root, qt_target *t) {
   if (!strcmp(t->arch, "aarch64") && t->vector_bits != 128)
     return fail_at(c, v[TK_VECTOR_BITS], QT_ECONFIG, "field 'vector_bits' is %d, but aarch64 "
                    "NEON registers are 128 bits", t->vector_bits);
+  if (!strcmp(t->arch, "armv7em") && t->vector_bits != 32)
+    return fail_at(c, v[TK_VECTOR_BITS], QT_ECONFIG, "field 'vector_bits' is %d, but armv7em "
+                   "SIMD works on 32-bit general registers", t->vector_bits);
+  if (!strcmp(t->arch, "hexagon") && t->vector_bits != ((t->isa & QT_ISA_HVX128) ? 1024 : 32))
+    return fail_at(c, v[TK_VECTOR_BITS], QT_ECONFIG, "field 'vector_bits' is %d, but hexagon "
+                   "%s", t->vector_bits, (t->isa & QT_ISA_HVX128)
+                       ? "HVX registers (hvx128) are 1024 bits"
+                       : "without hvx128 has only its 32-bit registers");
+  if (t->vector_bits == 32 && strcmp(t->arch, "armv7em") && strcmp(t->arch, "hexagon"))
+    return fail_at(c, v[TK_VECTOR_BITS], QT_ECONFIG, "field 'vector_bits' is 32, which only "
+                   "armv7em and hexagon targets have");
+  if (t->vector_bits == 1024 && !(t->isa & QT_ISA_HVX128))
+    return fail_at(c, v[TK_VECTOR_BITS], QT_ECONFIG, "field 'vector_bits' is 1024, which needs "
+                   "'hvx128' in isa");
   if (t->vector_bits == 512 && !(t->isa & QT_ISA_AVX512))
     return fail_at(c, v[TK_VECTOR_BITS], QT_ECONFIG, "field 'vector_bits' is 512, which needs "
                    "'avx512' in isa");

@@ -11,6 +11,8 @@ static const qt_isa_feature features[] = {
     {QT_ISA_AVX2, "avx2", "x86_64", QT_ISA_SSE41},
     {QT_ISA_AVX512, "avx512", "x86_64", QT_ISA_AVX2},
     {QT_ISA_AVX512VNNI, "avx512vnni", "x86_64", QT_ISA_AVX512},
+    {QT_ISA_DSP, "dsp", "armv7em", 0},
+    {QT_ISA_HVX128, "hvx128", "hexagon", 0},
 };
 #define N_FEATURES ((int)(sizeof features / sizeof features[0]))
 
@@ -28,5 +30,23 @@ const qt_isa_feature *qt_isa_find(const char *name) {
 const char *qt_isa_name(uint32_t bit) {
   for (int i = 0; i < N_FEATURES; i++)
     if (features[i].bit == bit) return features[i].name;
+  return "?";
+}
+
+const char *qt_timing_name(qt_timing t) {
+  switch (t) {
+  case QT_TIMING_WALL: return "wall";
+  case QT_TIMING_EMULATED: return "emulated";
+  case QT_TIMING_ICOUNT: return "icount";
+  }
+  return "?";
+}
+
+const char *qt_timing_unit(qt_timing t) {
+  switch (t) {
+  case QT_TIMING_WALL: return "ns";
+  case QT_TIMING_EMULATED: return "ns (emulated)";
+  case QT_TIMING_ICOUNT: return "instructions (qemu icount)";
+  }
   return "?";
 }

@@ -17,19 +17,39 @@ enum {
   QT_ISA_AVX2 = 1u << 3,
   QT_ISA_AVX512 = 1u << 4,     /* AVX-512 F+BW */
   QT_ISA_AVX512VNNI = 1u << 5, /* VPDPBUSD */
+  QT_ISA_DSP = 1u << 6,        /* armv7em SIMD32 / DSP extension: SMLAD, SXTB16, SSAT */
+  QT_ISA_HVX128 = 1u << 7,     /* Hexagon HVX, 128-byte vectors (vrmpy) */
 };
+
+/* What a measurement's number counts. The harness always reports its platform clock; the
+ * target says what that clock is, and the log and every report carry it as the unit. */
+typedef enum qt_timing {
+  QT_TIMING_WALL = 0,     /* native run: nanoseconds of real time */
+  QT_TIMING_EMULATED = 1, /* run under an emulator's wall clock: ns, but not the CPU's speed */
+  QT_TIMING_ICOUNT = 2,   /* instructions retired, counted by the emulator (qemu -icount) */
+} qt_timing;
+
+#define QT_HARNESS_SHELL_MAX 4 /* platform shell sources of one target's harness */
+#define QT_KERNELS_PATH_MAX 256
 
 typedef struct qt_target {
   char name[QT_NAME_MAX];          /* "host", "cortex-a76" */
-  char arch[16];                   /* "x86_64" | "aarch64" */
+  char arch[16];                   /* "x86_64" | "aarch64" | "armv7em" | "hexagon" */
   char compiler[QT_PATH_MAX];      /* "cc", "aarch64-linux-gnu-gcc" */
   char cflags[QT_PATH_MAX];        /* "-O3 -mcpu=cortex-a76" */
   char ldflags[QT_PATH_MAX];       /* "-static" for cross targets */
   uint32_t isa;                    /* QT_ISA_* features the target has */
   int vector_regs;                 /* architectural vector registers (16 or 32) */
-  int vector_bits;                 /* width of one vector register (128, 256, 512) */
+  int vector_bits;                 /* one vector register (32 for SIMD32 in general registers,
+                                      128, 256, 512, 1024 for HVX) */
   int detect_isa;                  /* 1: isa is detected on the running host (target host) */
   char emulator[QT_PATH_MAX];      /* exec wrapper for running its artifacts locally, or "" */
+  /* The harness's platform shell: sources relative to the kernels directory, compiled
+   * with the portable core (default: harness/qt_harness_posix.c). */
+  char harness[QT_HARNESS_SHELL_MAX][QT_KERNELS_PATH_MAX];
+  int n_harness;
+  char linker_script[QT_KERNELS_PATH_MAX]; /* relative to the kernels directory, or "" */
+  qt_timing timing;
 } qt_target;
 
 /* One ISA feature: its bit, its name in target files, the arch it belongs to, and the
@@ -47,5 +67,10 @@ const qt_isa_feature *qt_isa_features(int *n);
 const qt_isa_feature *qt_isa_find(const char *name);
 /* Name of one feature bit, "?" for an unknown bit. */
 const char *qt_isa_name(uint32_t bit);
+
+/* The target file's word for a timing ("wall", "emulated", "icount") and the unit its
+ * numbers are in, for people ("ns", "ns (emulated)", "instructions (qemu icount)"). */
+const char *qt_timing_name(qt_timing t);
+const char *qt_timing_unit(qt_timing t);
 
 #endif

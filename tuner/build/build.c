@@ -1,9 +1,9 @@
 /* build.c — compile a variant into a cached artifact (build.h). The shape-independent part of
- * the harness (harness_sources[] below) is compiled once per build context into
- * objects in the cache; each variant then runs
+ * the harness (the target's platform shell, then harness_core_sources[] below) is compiled
+ * once per build context into objects in the cache; each variant then runs
  *   <compiler> <target cflags> -std=c11 -ffp-contract=off -I<k>/include -I<k>/harness
  *     -I<k>/templates <knob defines> <shape defines> qt_harness_shape.c <template>.c
- *     <harness objects> -o <artifact> <target ldflags>
+ *     <harness objects> [-T<k>/<linker script>] -o <artifact> <target ldflags>
  * without a shell, under a deadline. Files are written under a temporary name and renamed
  * into place, so concurrent builds and killed tuners never leave a torn file. */
 #include "tuner/build/build.h"
@@ -24,15 +24,20 @@
 
 #define MAX_ARGS 160
 
-/* Compiled once per context; the object of harness_sources[i] is objects[i] of the ctx. The
- * harness is its POSIX shell (main) over the portable core (kernels/harness/README.md). */
-static const char *const harness_sources[] = {"harness/qt_harness_posix.c",
-                                              "harness/qt_harness_core.c", "harness/qt_datagen.c",
-                                              "reference/qt_conv.c"};
-#define N_HARNESS_OBJECTS (sizeof harness_sources / sizeof harness_sources[0])
-_Static_assert(N_HARNESS_OBJECTS == sizeof ((qt_build_ctx *)0)->objects /
-                                        sizeof ((qt_build_ctx *)0)->objects[0],
+/* Compiled once per context after the target's platform shell (target.h: its harness
+ * sources; main and the platform over the portable core, kernels/harness/README.md). */
+static const char *const harness_core_sources[] = {"harness/qt_harness_core.c",
+                                                   "harness/qt_datagen.c", "reference/qt_conv.c"};
+#define N_CORE_OBJECTS (sizeof harness_core_sources / sizeof harness_core_sources[0])
+_Static_assert(QT_HARNESS_SHELL_MAX + N_CORE_OBJECTS <= sizeof ((qt_build_ctx *)0)->objects /
+                                                           sizeof ((qt_build_ctx *)0)->objects[0],
                "qt_build_ctx.objects holds one object per harness source");
+
+/* The i-th harness source of ctx (shell first, then the core), relative to kernels/. */
+static const char *harness_source(const qt_build_ctx *ctx, int i) {
+  return i < ctx->target.n_harness ? ctx->target.harness[i]
+                                   : harness_core_sources[i - ctx->target.n_harness];
+}
 /* Compiled with every variant (needs the shape constants). */
 static const char harness_shape_source[] = "harness/qt_harness_shape.c";
 
@@ -139,16 +144,18 @@ static int compile_prefix(const qt_build_ctx *ctx, int wrapped, char **argv, int
 /* Compiles the shape-independent harness sources into cached objects (once per compiler,
  * flags and sources: the object names carry the context's common hash). */
 static int build_harness_objects(qt_build_ctx *ctx, qt_err *err) {
-  for (size_t i = 0; i < N_HARNESS_OBJECTS; i++) {
-    const char *base = strrchr(harness_sources[i], '/') + 1;
-    if (snprintf(ctx->objects[i], sizeof ctx->objects[i], "%s/%016llx-%.*s.o", ctx->cache_dir,
-                 (unsigned long long)ctx->common_hash, (int)(strlen(base) - 2),
+  for (int i = 0; i < ctx->n_objects; i++) {
+    const char *rel = harness_source(ctx, i);
+    const char *slash = strrchr(rel, '/'), *base = slash ? slash + 1 : rel;
+    /* the index keeps two shells' sources of one base name apart */
+    if (snprintf(ctx->objects[i], sizeof ctx->objects[i], "%s/%016llx-%d-%.*s.o", ctx->cache_dir,
+                 (unsigned long long)ctx->common_hash, i, (int)(strlen(base) - 2),
                  base) >= (int)sizeof ctx->objects[i])
       return qt_fail(err, QT_EINVAL, "cache directory %s: path too long", ctx->cache_dir);
     if (access(ctx->objects[i], R_OK) == 0) continue;
     char tmp[QT_PATH_MAX + 64], src[QT_PATH_MAX + 64];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", ctx->objects[i], (long)getpid());
-    snprintf(src, sizeof src, "%s/%s", ctx->kernels_dir, harness_sources[i]);
+    snprintf(src, sizeof src, "%s/%s", ctx->kernels_dir, rel);
     char *argv[MAX_ARGS];
     int argc = 0;
     int rc = compile_prefix(ctx, 1, argv, &argc, MAX_ARGS - 5, err);
@@ -289,10 +296,20 @@ int qt_build_ctx_init_with(qt_build_ctx *ctx, const char *kernels_dir, const cha
   qt_proc_result_free(&r);
 
   uint64_t h = QT_HASH_SEED;
-  for (size_t i = 0; i <= N_HARNESS_OBJECTS; i++) {
+  ctx->n_objects = t->n_harness + (int)N_CORE_OBJECTS;
+  if (t->n_harness < 1 || t->n_harness > QT_HARNESS_SHELL_MAX)
+    return qt_fail(err, QT_EINVAL, "target %s: %d harness shell sources (1..%d)", t->name,
+                   t->n_harness, QT_HARNESS_SHELL_MAX);
+  if (t->linker_script[0])
+    snprintf(ctx->linker_script, sizeof ctx->linker_script, "-T%s/%s", kernels_dir,
+             t->linker_script);
+  /* everything that goes into every artifact: the harness, its shape seam, the linker script */
+  for (int i = 0; i <= ctx->n_objects + 1; i++) {
+    const char *rel = i < ctx->n_objects ? harness_source(ctx, i)
+                      : i == ctx->n_objects ? harness_shape_source : t->linker_script;
+    if (!rel[0]) continue;
     char path[QT_PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/%s", kernels_dir,
-             i < N_HARNESS_OBJECTS ? harness_sources[i] : harness_shape_source);
+    snprintf(path, sizeof path, "%s/%s", kernels_dir, rel);
     if ((rc = hash_file(path, &h, err))) return rc;
   }
   char dir[QT_PATH_MAX + 64];
@@ -559,11 +576,12 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
     rc = build_step(ctx, 1, defines, define, tail, NULL, c->tpl->name, out, err);
   }
   if (!rc && out->status == QT_STATUS_OK) {
-    const char *tail[4 + N_HARNESS_OBJECTS + 2 + 1];
+    const char *tail[2 + QT_HARNESS_SHELL_MAX + N_CORE_OBJECTS + 3 + 1];
     int n = 0;
     tail[n++] = split ? obj[0] : src[0];
     tail[n++] = split ? obj[1] : src[1];
-    for (size_t i = 0; i < N_HARNESS_OBJECTS; i++) tail[n++] = ctx->objects[i];
+    for (int i = 0; i < ctx->n_objects; i++) tail[n++] = ctx->objects[i];
+    if (ctx->linker_script[0]) tail[n++] = ctx->linker_script;
     tail[n++] = "-o";
     tail[n++] = tmp;
     tail[n] = NULL;

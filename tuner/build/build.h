@@ -29,7 +29,10 @@ typedef struct qt_build_ctx {
   /* per registry entry: the manifest lines of the template's sources, read once at init */
   char tpl_manifest[QT_MAX_TEMPLATES][QT_MANIFEST_MAX];
   int timeout_ms;
-  char objects[4][QT_PATH_MAX]; /* the precompiled harness objects, in the cache */
+  char objects[QT_HARNESS_SHELL_MAX + 3][QT_PATH_MAX]; /* the precompiled harness objects,
+                                                         in the cache (shell, then core) */
+  int n_objects;
+  char linker_script[QT_PATH_MAX + 8]; /* "-T<kernels>/<target's script>", or "" */
   /* Words run before the compiler for every compile-only step ("distcc"), or "". Not part of
    * any hash: a wrapper must not change an artifact's bytes (tests/e2e/test_distcc.sh). */
   char cc_wrapper[512];
