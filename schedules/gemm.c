@@ -178,21 +178,42 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  *   rq:    row for fixed-point with order mn (its 64-bit vector arithmetic wants one long
  *          loop over out_c: 1.4x on 56x56x24->144), tile otherwise (fp32 requant is cheap
  *          from registers). */
-/* ISA default (measured on the AVX-512 VNNI host, MobileNetV2 pointwise layers, see
- * bench/README.md): avx512vnni for s8 wherever the target has it, with the tallest and
- * widest tile of 8x32, 6x32, 4x32, 4x16, 2x16, 1x16 that is valid; else c (the plain C
- * default above). avx2, neon and neondot are left to the tuner (on Arm only emulated runs
- * exist here, whose times say nothing). Overrides vec, mr and nr only. */
+/* ISA default, overriding vec, mr and nr only:
+ * - avx512vnni for s8 wherever the target has it (measured on the AVX-512 VNNI host,
+ *   MobileNetV2 pointwise layers, see bench/README.md), the tallest and widest tile of 8x32,
+ *   6x32, 4x32, 4x16, 2x16, 1x16 that is valid;
+ * - else avx2 where the target has it, one row of the widest of 32, 16, 8 columns that is
+ *   not mostly padding. Measured on an AVX2-only EPYC (fp32, 5 pointwise layers from 56x56x144
+ *   ->24 to 7x7x960->320, interleaved, 3 rounds, busy machine): against the plain C default
+ *   1x32 took 0.36-1.06x the time (geomean 0.70), and was the fastest or within noise of it
+ *   among 4x16, 2x16, 4x8, 6x8, 2x32, 3x32, 1x16 and pipe 1/2, which lose their extra rows to
+ *   VPMADDWD's operand shuffles on 16 ymm registers;
+ * - else c (the plain C default above). neon and neondot are left to the tuner (on Arm only
+ *   emulated runs exist here, whose times say nothing). */
 static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
-  static const int tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {4, 16}, {2, 16}, {1, 16}};
+  static const int vnni_tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {4, 16}, {2, 16}, {1, 16}};
+  static const int avx2_tiles[][2] = {{1, 32}, {1, 16}, {1, 8}};
+  const int oc = w->desc.out.c;
   int trial[QT_MAX_KNOBS];
   char why[8];
-  for (int i = 0; i < (int)(sizeof tiles / sizeof tiles[0]); i++) {
+  for (int i = 0; i < (int)(sizeof vnni_tiles / sizeof vnni_tiles[0]); i++) {
     memcpy(trial, v, sizeof trial);
     trial[K_ISA] = ISA_AVX512VNNI;
     trial[K_VEC] = VEC_OUTER;
-    trial[K_MR] = tiles[i][0];
-    trial[K_NR] = tiles[i][1];
+    trial[K_MR] = vnni_tiles[i][0];
+    trial[K_NR] = vnni_tiles[i][1];
+    if (gemm_valid(w, t, trial, why, sizeof why)) {
+      memcpy(v, trial, sizeof trial);
+      return;
+    }
+  }
+  for (int i = 0; i < (int)(sizeof avx2_tiles / sizeof avx2_tiles[0]); i++) {
+    if (avx2_tiles[i][1] > 8 && avx2_tiles[i][1] >= 2 * oc) continue;
+    memcpy(trial, v, sizeof trial);
+    trial[K_ISA] = ISA_AVX2;
+    trial[K_VEC] = VEC_OUTER;
+    trial[K_MR] = avx2_tiles[i][0];
+    trial[K_NR] = avx2_tiles[i][1];
     if (gemm_valid(w, t, trial, why, sizeof why)) {
       memcpy(v, trial, sizeof trial);
       return;
