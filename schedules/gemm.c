@@ -182,7 +182,8 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  * - avx512vnni for s8 wherever the target has it (measured on the AVX-512 VNNI host,
  *   MobileNetV2 pointwise layers, see bench/README.md), the tallest and widest tile of 8x32,
  *   6x32, 4x32, 4x16, 2x16, 1x16 that is valid;
- * - else avx2 where the target has it, one row of the widest of 32, 16, 8 columns that is
+ * - else avx2 where it is the widest the target has (with AVX-512 the plain C default is
+ *   auto-vectorised 512 bits wide; unmeasured against avx2 here), one row of the widest of 32, 16, 8 columns that is
  *   not mostly padding. Measured on an AVX2-only EPYC (fp32, 5 pointwise layers from 56x56x144
  *   ->24 to 7x7x960->320, interleaved, 3 rounds, busy machine): against the plain C default
  *   1x32 took 0.36-1.06x the time (geomean 0.70), and was the fastest or within noise of it
@@ -208,6 +209,7 @@ static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
     }
   }
   for (int i = 0; i < (int)(sizeof avx2_tiles / sizeof avx2_tiles[0]); i++) {
+    if (t->isa & QT_ISA_AVX512) break;
     if (avx2_tiles[i][1] > 8 && avx2_tiles[i][1] >= 2 * oc) continue;
     memcpy(trial, v, sizeof trial);
     trial[K_ISA] = ISA_AVX2;

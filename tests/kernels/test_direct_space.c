@@ -140,6 +140,12 @@ static void test_default(void) {
   CHECK_STR(buf, "direct:ocb=32,th=1,tw=8,order=hwc,ku=1,pad=strips,rq=tile,isa=c");
   format_default(&s8, &a76, buf, sizeof buf);
   CHECK_STR(buf, "direct:ocb=16,th=1,tw=4,order=hwc,ku=1,pad=strips,rq=tile,isa=c");
+  /* AVX2 the widest: the avx2 kernel, 16 channels x 1x4 pixels, both dtypes */
+  const qt_target avx2 = target("avx2", 16, 256, QT_ISA_SSE41 | QT_ISA_AVX2);
+  format_default(&s8, &avx2, buf, sizeof buf);
+  CHECK_STR(buf, "direct:ocb=16,th=1,tw=4,order=hwc,ku=1,pad=strips,rq=tile,isa=avx2");
+  format_default(&u8, &avx2, buf, sizeof buf);
+  CHECK_STR(buf, "direct:ocb=16,th=1,tw=4,order=hwc,ku=1,pad=strips,rq=tile,isa=avx2");
 }
 
 static void test_flags(void) {
