@@ -1,8 +1,9 @@
 /* test_search.c — the strategies: grid walks the valid configs in enumeration order; random
  * proposes every valid config exactly once, in an order fixed by the seed; ga, fed a synthetic
  * cost, proposes only valid configs, never one twice, the same sequence for the same seed, and
- * every valid config when drained; an excluded index is never proposed; an unknown strategy is
- * refused. */
+ * every valid config when drained; an excluded index is never proposed; model, with every
+ * config scored and with annealing proposals, keeps the same promises; an unknown strategy is
+ * refused. (The annealer against exhaustive scoring on a recorded log: test_cost_model.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +39,13 @@ static double synthetic_cost(const qt_space *sp, uint64_t idx) {
 /* Runs strategy kind for up to cap proposals in batches of 5, feeding each batch its
  * synthetic costs (every 9th config fails); checks each proposal is valid and new. Returns
  * the proposals (malloc'd) and their count. */
-static uint64_t *run_fed_except(const qt_space *sp, const char *kind, uint64_t seed,
-                                uint64_t cap, const uint64_t *excluded, uint64_t n_excluded,
-                                uint64_t *n) {
+static uint64_t *run_fed_how(const qt_space *sp, const char *kind, qt_proposals how,
+                             uint64_t seed, uint64_t cap, const uint64_t *excluded,
+                             uint64_t n_excluded, uint64_t *n) {
   qt_err err;
   qt_strategy *s;
   CHECK(qt_strategy_create(kind, sp, seed, &s, &err) == 0);
+  qt_strategy_model_proposals(s, how);
   for (uint64_t i = 0; i < n_excluded; i++) qt_strategy_exclude(s, excluded[i]);
   uint64_t size = qt_space_size(sp);
   unsigned char *seen = calloc(size, 1);
@@ -70,12 +72,52 @@ static uint64_t *run_fed_except(const qt_space *sp, const char *kind, uint64_t s
 
 static uint64_t *run_fed(const qt_space *sp, const char *kind, uint64_t seed, uint64_t cap,
                          uint64_t *n) {
-  return run_fed_except(sp, kind, seed, cap, NULL, 0, n);
+  return run_fed_how(sp, kind, QT_PROPOSALS_AUTO, seed, cap, NULL, 0, n);
 }
 
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
+}
+
+/* got[n] (sorted here) holds exactly the indices of want[n_want] (sorted). */
+static void check_same_set(uint64_t *got, uint64_t n, const uint64_t *want, uint64_t n_want) {
+  CHECK_EQ_INT(n, n_want);
+  qsort(got, n, sizeof *got, cmp_u64);
+  CHECK(n == n_want && memcmp(got, want, sizeof *got * n) == 0);
+}
+
+/* model with its candidates found as how says: valid, new and deterministic for a seed (and
+ * another seed proposes otherwise); drained, it proposes exactly what is not excluded (all but
+ * every 40th valid config here: refitting after every batch over the whole space would make
+ * the test slow; annealing finds nothing untaken near the end, and random draws finish the
+ * space). Returns the mean synthetic cost of proposals 100 to 199. */
+static double check_model(const qt_space *sp, qt_proposals how, const uint64_t *valid,
+                          uint64_t n_valid) {
+  uint64_t n1, n2, n3, nfull;
+  uint64_t *m1 = run_fed_how(sp, "model", how, 5, 200, NULL, 0, &n1);
+  uint64_t *m2 = run_fed_how(sp, "model", how, 5, 200, NULL, 0, &n2);
+  uint64_t *m3 = run_fed_how(sp, "model", how, 6, 200, NULL, 0, &n3);
+  CHECK_EQ_INT(n1, 200);
+  CHECK(n1 == n2 && memcmp(m1, m2, sizeof *m1 * n1) == 0);
+  CHECK(n1 == n3 && memcmp(m1, m3, sizeof *m1 * n1) != 0);
+  double late = 0;
+  for (uint64_t i = 100; i < 200; i++) late += synthetic_cost(sp, m1[i]);
+  uint64_t *excl = malloc(sizeof *excl * n_valid), *kept = malloc(sizeof *kept * n_valid);
+  uint64_t n_excl = 0, n_kept = 0;
+  for (uint64_t i = 0; i < n_valid; i++) {
+    if (i % 40) excl[n_excl++] = valid[i];
+    else kept[n_kept++] = valid[i];
+  }
+  uint64_t *full = run_fed_how(sp, "model", how, 9, n_valid, excl, n_excl, &nfull);
+  check_same_set(full, nfull, kept, n_kept);
+  free(excl);
+  free(kept);
+  free(m1);
+  free(m2);
+  free(m3);
+  free(full);
+  return late / 100;
 }
 
 int main(void) {
@@ -152,41 +194,23 @@ int main(void) {
   }
   CHECK(ga_late < rnd_late);
   uint64_t *full = run_fed(&space, "ga", 9, n_valid + 10, &nfull);
-  CHECK_EQ_INT(nfull, n_valid);
-  qsort(full, nfull, sizeof *full, cmp_u64);
-  CHECK(memcmp(full, valid, sizeof *full * nfull) == 0);
+  check_same_set(full, nfull, valid, n_valid);
   free(g1);
   free(g2);
   free(g3);
   free(rr);
   free(full);
 
-  /* model: the same promises, and its late proposals beat random's too. */
-  uint64_t nm1, nm2, nmfull;
-  uint64_t *m1 = run_fed(&space, "model", 5, 200, &nm1), *m2 = run_fed(&space, "model", 5, 200, &nm2);
-  CHECK_EQ_INT(nm1, 200);
-  CHECK(nm1 == nm2 && memcmp(m1, m2, sizeof *m1 * nm1) == 0);
-  double model_late = 0;
-  for (uint64_t i = 100; i < 200; i++) model_late += synthetic_cost(&space, m1[i]);
-  CHECK(model_late < rnd_late);
-  fprintf(stderr, "late mean synthetic cost: random %.1f, ga %.1f, model %.1f\n",
-          rnd_late / 100, ga_late / 100, model_late / 100);
-  /* Drained, it proposes exactly what is not excluded (all but every 40th valid config here:
-   * refitting after every batch over the whole space would make the test slow). */
-  uint64_t *excl = malloc(sizeof *excl * n_valid), n_excl = 0, *kept = malloc(sizeof *kept * n_valid), n_kept = 0;
-  for (uint64_t i = 0; i < n_valid; i++) {
-    if (i % 40) excl[n_excl++] = valid[i];
-    else kept[n_kept++] = valid[i];
+  /* model, with every config scored (the spaces here) and with annealing proposals (what
+   * spaces above 20,000 valid configs get). */
+  const char *how_name[] = {"every config scored", "annealing"};
+  for (int h = 0; h < 2; h++) {
+    double late = check_model(&space, h ? QT_PROPOSALS_ANNEAL : QT_PROPOSALS_EXHAUSTIVE, valid,
+                              n_valid);
+    CHECK(late < rnd_late);
+    fprintf(stderr, "late mean synthetic cost: random %.1f, ga %.1f, model (%s) %.1f\n",
+            rnd_late / 100, ga_late / 100, how_name[h], late);
   }
-  uint64_t *mfull = run_fed_except(&space, "model", 9, n_valid, excl, n_excl, &nmfull);
-  CHECK_EQ_INT(nmfull, n_kept);
-  qsort(mfull, nmfull, sizeof *mfull, cmp_u64);
-  CHECK(memcmp(mfull, kept, sizeof *mfull * nmfull) == 0);
-  free(excl);
-  free(kept);
-  free(m1);
-  free(m2);
-  free(mfull);
 
   qt_strategy *bad;
   CHECK(qt_strategy_create("annealing", &space, 1, &bad, &err) == QT_EINVAL);

@@ -35,24 +35,15 @@ static const scored *tournament(qt_strategy *s, const ga_impl *g, int pop) {
 }
 
 /* Sets knob k of c to a random value other than its current one (when it has another). */
-static void mutate_knob(qt_strategy *s, qt_config *c, int k) {
-  const qt_knob_def *kd = &c->tpl->knobs[k];
-  if (kd->n_values < 2) return;
-  int cur = 0;
-  while (cur < kd->n_values && kd->values[cur] != c->vals[k]) cur++;
-  int v = (int)qt_rng_below(&s->rng, (uint64_t)kd->n_values - 1);
-  if (v >= cur) v++;
-  c->vals[k] = kd->values[v];
-}
-
 static void mutate(qt_strategy *s, qt_config *c, int at_least_one) {
   int n = c->tpl->n_knobs, changed = 0;
   for (int k = 0; k < n; k++)
     if (qt_rng_unit(&s->rng) < 1.0 / n) {
-      mutate_knob(s, c, k);
+      qt_strategy_mutate_knob(s, c, k);
       changed = 1;
     }
-  if (at_least_one && !changed) mutate_knob(s, c, (int)qt_rng_below(&s->rng, (uint64_t)n));
+  if (at_least_one && !changed)
+    qt_strategy_mutate_knob(s, c, (int)qt_rng_below(&s->rng, (uint64_t)n));
 }
 
 /* One child index, taken; 0 when the space is exhausted. */

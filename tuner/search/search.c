@@ -128,3 +128,13 @@ void qt_strategy_exclude(qt_strategy *s, uint64_t index) {
 int qt_strategy_was_excluded(const qt_strategy *s, uint64_t index) {
   return index < qt_space_size(s->space) && qt_strategy_is_taken(s, index);
 }
+
+void qt_strategy_mutate_knob(qt_strategy *s, qt_config *c, int k) {
+  const qt_knob_def *kd = &c->tpl->knobs[k];
+  if (kd->n_values < 2) return;
+  int cur = 0;
+  while (cur < kd->n_values && kd->values[cur] != c->vals[k]) cur++;
+  int v = (int)qt_rng_below(&s->rng, (uint64_t)kd->n_values - 1);
+  if (v >= cur) v++;
+  c->vals[k] = kd->values[v];
+}

@@ -52,6 +52,24 @@ void qt_strategy_destroy(qt_strategy *s);
 int qt_strategy_learn_other(qt_strategy *s, const qt_space *other, const qt_config *configs,
                             const double *costs, int n);
 
+/* How the model strategy finds its candidates: AUTO (the default) scores every valid config of
+ * a space of up to 20,000 and anneals above that; EXHAUSTIVE and ANNEAL force one (tests and
+ * bench/search compare them). Other strategies ignore it. */
+typedef enum qt_proposals {
+  QT_PROPOSALS_AUTO,
+  QT_PROPOSALS_EXHAUSTIVE,
+  QT_PROPOSALS_ANNEAL,
+} qt_proposals;
+void qt_strategy_model_proposals(qt_strategy *s, qt_proposals how);
+
+/* The model strategy's k best-scored untaken configs as its proposal method finds them
+ * (before the batch's diversity and exploration), best first, into out[k], and how many
+ * distinct configs the model scored to find them into *scored; how many (0 for
+ * another strategy or a model not fitted yet, which needs MIN_FIT measurements or transfer
+ * records). It fits first if something was learnt, and an annealing walk draws from the
+ * seed's generator like a batch does. */
+int qt_strategy_model_top(qt_strategy *s, uint64_t *out, int k, uint64_t *scored);
+
 /* Where a strategy adds the milliseconds it spends deciding (fitting and scoring); NULL to
  * stop. Strategies that decide in no measurable time add nothing. */
 void qt_strategy_time_into(qt_strategy *s, double *ms);

@@ -18,6 +18,10 @@ void qt_strategy_take(qt_strategy *s, uint64_t index);
 /* The next untaken valid index of the shuffled pool, taken; 0 when none is left. */
 int qt_strategy_draw(qt_strategy *s, uint64_t *index);
 
+/* Sets knob k of c to another of its values, drawn uniformly (unchanged if the knob has one
+ * value); the result may be invalid. ga's mutation and the model's annealing both step so. */
+void qt_strategy_mutate_knob(qt_strategy *s, qt_config *c, int k);
+
 /* Constructors, called by qt_strategy_create once the shared part is set up: each sets
  * s->ops and its own s->impl. */
 int qt_strategy_grid_init(qt_strategy *s, qt_err *err);
