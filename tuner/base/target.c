@@ -2,6 +2,7 @@
  * validates a target's isa list against it) and everything that prints a feature's name. */
 #include "tuner/base/target.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const qt_isa_feature features[] = {
@@ -49,4 +50,13 @@ const char *qt_timing_unit(qt_timing t) {
   case QT_TIMING_ICOUNT: return "instructions (qemu icount)";
   }
   return "?";
+}
+
+int qt_target_emulator(const qt_target *t, const char *kernels_dir, char *out, size_t cap) {
+  static const char mark[] = "{kernels}";
+  const size_t n = sizeof mark - 1;
+  int len = strncmp(t->emulator, mark, n) == 0
+                ? snprintf(out, cap, "%s%s", kernels_dir, t->emulator + n)
+                : snprintf(out, cap, "%s", t->emulator);
+  return len < 0 || (size_t)len >= cap ? -1 : 0;
 }

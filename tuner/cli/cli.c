@@ -359,6 +359,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   /* Without boards, the local board; a target of another architecture runs under its
    * emulator. */
   const char *wrapper = "";
+  char emulator[QT_PATH_MAX + 64];
 #if defined(__x86_64__)
   const char *host_arch = "x86_64";
 #elif defined(__aarch64__)
@@ -372,9 +373,19 @@ static int cmd_tune(int argc, char **argv, cli *c) {
               "emulator configured; give a boards file", target.name, target.arch, host_arch);
       goto done;
     }
-    wrapper = target.emulator;
-    fprintf(stderr, "tune: running %s artifacts locally under '%s': results are checked for "
-            "correctness, but emulated times say nothing about real speed\n", target.name, wrapper);
+    if (qt_target_emulator(&target, c->kernels_dir, emulator, sizeof emulator)) {
+      qt_fail(&err, QT_ECONFIG, "target %s: emulator command too long", target.name);
+      goto done;
+    }
+    wrapper = emulator;
+    if (target.timing == QT_TIMING_ICOUNT)
+      fprintf(stderr, "tune: running %s artifacts locally under '%s': results are checked for "
+              "correctness and measured in %s, not time\n", target.name, wrapper,
+              qt_timing_unit(target.timing));
+    else
+      fprintf(stderr, "tune: running %s artifacts locally under '%s': results are checked for "
+              "correctness, but emulated times say nothing about real speed\n", target.name,
+              wrapper);
   }
   if (!c->boards) {
     qt_board_def local;
@@ -509,7 +520,7 @@ static int cmd_boards(int argc, char **argv, cli *c) {
     else
       snprintf(where, sizeof where, "local");
     int brc = qt_target_load(c->configs_dir, b->target, &t, &e);
-    if (!brc) brc = qt_build_check_program(&t, dir, probe, sizeof probe, &e);
+    if (!brc) brc = qt_build_check_program(&t, c->kernels_dir, dir, probe, sizeof probe, &e);
     if (!brc) brc = qt_runner_create(b, c->accept_new_host_key, &rn, &e);
     if (!brc) brc = qt_runner_connect(rn, &e);
     double connect_ms = rn ? rn->last.connect_ms : 0;
