@@ -395,6 +395,9 @@ static int cmd_tune(int argc, char **argv, cli *c) {
     n_rns = 1;
   }
   if (qt_db_open(c->db, 5000, &db, &err)) goto done;
+  /* Before anything is measured: a log holds one unit per target. */
+  if (qt_db_set_target_unit(db, target.name, qt_timing_unit(target.timing), &err))
+    goto done;
 
   char cmdline[4096];
   command_line(argc, argv, cmdline, sizeof cmdline);
@@ -421,7 +424,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   o.build_cpu_avoid = proto.pin;
   o.run_timeout_ms = c->run_timeout_s * 1000;
   qt_cli_progress progress;
-  qt_cli_progress_init(&progress, stderr, isatty(STDERR_FILENO));
+  qt_cli_progress_init(&progress, stderr, isatty(STDERR_FILENO), target.timing);
   o.on_event = qt_cli_progress_event;
   o.event_ctx = &progress;
   o.stop = &stop_requested;

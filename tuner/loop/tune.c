@@ -625,8 +625,10 @@ static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const q
   }
   if (win < 0 || alive < 2) return 0;
   if ((rc = qt_db_verdict(db, session, best_id, best, alive, QT_CONFIRM_ROUNDS, err))) return rc;
-  note(o, "task %d/%d %s: best %s %.1f us (median of %d rounds against %d runner%s-up)%s",
-       ts->index + 1, ts->n_tasks, ts->layers, cand[win].knobs, best / 1e3, QT_CONFIRM_ROUNDS,
+  char shown[48];
+  qt_timing_format(bctx->target.timing, best, shown, sizeof shown);
+  note(o, "task %d/%d %s: best %s %s (median of %d rounds against %d runner%s-up)%s",
+       ts->index + 1, ts->n_tasks, ts->layers, cand[win].knobs, shown, QT_CONFIRM_ROUNDS,
        alive - 1, alive > 2 ? "s" : "",
        win == 0 ? "" : "; the search's lowest median was a runner-up");
   return 0;
@@ -1057,8 +1059,10 @@ static int tune_shared_budget(qt_db *db, int64_t session, const qt_model *m,
     double before = tr->ts.best_ns;
     int had = tr->ts.proposed;
     int slice = o->budget - used < QT_SLICE ? o->budget - used : QT_SLICE;
-    note(o, "scheduler: %d trials to task %d/%d %s (best %.1f us, %d trials so far, %d of %d "
-         "spent)", slice, k + 1, n, tr->layers, before / 1e3, had, used, o->budget);
+    char shown[48];
+    qt_timing_format(bctx->target.timing, before, shown, sizeof shown);
+    note(o, "scheduler: %d trials to task %d/%d %s (best %s, %d trials so far, %d of %d "
+         "spent)", slice, k + 1, n, tr->layers, shown, had, used, o->budget);
     rc = task_advance(db, session, bctx, o, e, tr, had + slice, stats, err);
     used += tr->ts.proposed - had;
     note_progress(tr, !tr->exhausted && !task_stopped_early(o, tr) && tr->ts.proposed > had,
