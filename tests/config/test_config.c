@@ -263,6 +263,9 @@ static void test_shipped_models(void) {
       {"mobilenet_v1", 27, 19, 567716352ULL},
       {"resnet50", 53, 23, 4087136256ULL},
       {"inception_v3", 94, 43, 5711168096ULL},
+      /* MLPerf Tiny: 7.49 M MACs (VWW) and 2.66 M (DS-CNN), from the layer tables */
+      {"vww_mobilenet_v1", 27, 19, 7489152ULL},
+      {"ds_cnn", 9, 3, 2656000ULL},
   };
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
     qt_model m;
@@ -288,6 +291,16 @@ static void test_shipped_models(void) {
 
   qt_model m;
   qt_err err;
+  /* DS-CNN's 10x4 stride-2 stem under TF SAME on 49x10: pads 4 top, 5 bottom, 1 left, 1 right. */
+  CHECK_EQ_INT(qt_model_load(CONFIGS, "ds_cnn", &m, &err), 0);
+  CHECK_STR(m.tasks[0].key, "conv2d:s8:fixedpoint:n1:i49x10x1:o25x5x64:k10x4:s2x2:d1x1:p4,1,5,1:m1");
+  qt_model_free(&m);
+  CHECK_EQ_INT(qt_model_load(CONFIGS, "vww_mobilenet_v1", &m, &err), 0);
+  CHECK_STR(m.tasks[0].key, "conv2d:s8:fixedpoint:n1:i96x96x3:o48x48x8:k3x3:s2x2:d1x1:p0,0,1,1:m1");
+  CHECK_STR(m.layers[26].name, "conv13_pw");
+  CHECK_STR(m.tasks[m.layers[26].task].key,
+            "conv2d:s8:fixedpoint:n1:i3x3x256:o3x3x256:k1x1:s1x1:d1x1:p0,0,0,0:m1");
+  qt_model_free(&m);
   CHECK_EQ_INT(qt_model_load(CONFIGS, "mobilenet_v2", &m, &err), 0);
   CHECK_STR(m.layers[0].name, "conv0");
   CHECK_STR(m.layers[0].role, "stem");
@@ -451,7 +464,7 @@ static void test_names_and_listing(void) {
   CHECK_EQ_INT(qt_config_list(CONFIGS, "targets", buf, sizeof buf, &err), 0);
   CHECK_STR(buf, "cortex-a53, cortex-a55, cortex-a72, cortex-a76, cortex-m4, cortex-m7, host");
   CHECK_EQ_INT(qt_config_list(CONFIGS, "models", buf, sizeof buf, &err), 0);
-  CHECK_STR(buf, "inception_v3, mobilenet_v1, mobilenet_v2, resnet50");
+  CHECK_STR(buf, "ds_cnn, inception_v3, mobilenet_v1, mobilenet_v2, resnet50, vww_mobilenet_v1");
   CHECK_EQ_INT(qt_config_list(CONFIGS, "models", buf, 10, &err), QT_EINVAL);
   CHECK_EQ_INT(qt_config_list(CONFIGS, "nonexistent", buf, sizeof buf, &err), QT_EIO);
   CHECK(strstr(err.msg, "configs/nonexistent") != NULL);
@@ -470,7 +483,8 @@ static void test_names_and_listing(void) {
   int rc = qt_model_load(CONFIGS, "foo", &m, &err);
   CHECK_EQ_INT(rc, QT_ENOTFOUND);
   CHECK_STR(err.msg,
-            "unknown model 'foo' (available: inception_v3, mobilenet_v1, mobilenet_v2, resnet50)");
+            "unknown model 'foo' (available: ds_cnn, inception_v3, mobilenet_v1, mobilenet_v2, "
+            "resnet50, vww_mobilenet_v1)");
   qt_target t;
   rc = qt_target_load(CONFIGS, "cortex-m33", &t, &err);
   CHECK_EQ_INT(rc, QT_ENOTFOUND);
