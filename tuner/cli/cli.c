@@ -455,6 +455,9 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   fprintf(stderr, "tune: %d %s, %d already in the log, %d failed, %.1f s (strategy %s: "
           "%.2f s deciding)\n", stats.measured, c->replay ? "replayed" : "measured",
           stats.skipped, stats.failed, stats.seconds, o.strategy, stats.search_ms / 1e3);
+  if (stats.unsupported)
+    fprintf(stderr, "tune: %d distinct workloads are unsupported on %s and were not tuned (see "
+            "above)\n", stats.unsupported, target.name);
   if (stats.claimed)
     fprintf(stderr, "tune: %d configs were being measured by another tune run on this log "
             "(left to it)\n", stats.claimed);
@@ -596,7 +599,14 @@ static int cmd_space(cli *c) {
   for (int t = 0; t < model.n_tasks && !status; t++) {
     const qt_task *task = &model.tasks[t];
     qt_space s;
-    if (qt_space_init(&s, &task->w, &target, &err)) {
+    int src = qt_space_init(&s, &task->w, &target, &err);
+    if (src == QT_EUNSUPPORTED) { /* a fact about the target, not a failure of the command */
+      printf("%s (layers:", err.msg);
+      for (int i = 0; i < task->n_layers; i++) printf(" %s", model.layers[task->layers[i]].name);
+      printf(")\n\n");
+      continue;
+    }
+    if (src) {
       status = qt_cli_fail(&err);
       break;
     }

@@ -31,6 +31,7 @@ int qt_report_collect(qt_db *db, const qt_model *m, const qt_target *t, qt_layer
     if (rc) return rc;
     qt_space space;
     qt_config def;
+    r->unsupported = !qt_space_fits(&task->w, t, NULL, 0);
     if (qt_space_init(&space, &task->w, t, err) == 0 && qt_space_default(&space, &def) == 0) {
       qt_config_format(&def, r->default_knobs, sizeof r->default_knobs);
       rc = qt_db_config_time(db, task->key, t->name, def.tpl->name, r->default_knobs,
@@ -89,6 +90,9 @@ void qt_report_print_table(FILE *f, const qt_model *m, const qt_target *t,
     if (r->has_best)
       snprintf(config, sizeof config, "%s:%s", r->best.template_name,
                strchr(r->best.knobs, ':') ? strchr(r->best.knobs, ':') + 1 : r->best.knobs);
+    else if (r->unsupported)
+      snprintf(config, sizeof config, "(unsupported on %s: its data does not fit the SRAM; "
+               "tune space says by how much)", t->name);
     else
       snprintf(config, sizeof config, "(no ok measurement)");
     fprintf(f, "%-18s %-64s %11s %11s %8s  %s\n", r->layer->name, key, def, best, speedup, config);
@@ -105,9 +109,16 @@ void qt_report_print_table(FILE *f, const qt_model *m, const qt_target *t,
   print_unit_note(f, t->timing);
   if (confirmed)
     fprintf(f, "*: best re-measured against its runners-up, interleaved (%d layers)\n", confirmed);
-  if (missing) fprintf(f, "warning: %d layers have no ok measurement (not in the total)\n", missing);
-  if (missing_def)
-    fprintf(f, "warning: %d layers have no ok measurement of the default config\n", missing_def);
+  int unsupported = 0;
+  for (int i = 0; i < m->n_layers; i++) unsupported += rows[i].unsupported;
+  if (unsupported)
+    fprintf(f, "%d layers are unsupported on %s (not in the total)\n", unsupported, t->name);
+  if (missing > unsupported)
+    fprintf(f, "warning: %d layers have no ok measurement (not in the total)\n",
+            missing - unsupported);
+  if (missing_def > unsupported)
+    fprintf(f, "warning: %d layers have no ok measurement of the default config\n",
+            missing_def - unsupported);
 }
 
 static void json_str(FILE *f, const char *s) {

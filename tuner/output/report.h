@@ -17,6 +17,7 @@ typedef struct qt_layer_report {
   int has_default; /* the default config has an ok measurement */
   double default_ns;
   char default_knobs[QT_KNOBS_MAX];
+  int unsupported; /* the target cannot run it (qt_space_fits): never tuned */
 } qt_layer_report;
 
 /* Fills rows[0..m->n_layers) from the log. */
