@@ -107,7 +107,7 @@ static void test_cortexm_targets(void) {
     CHECK_EQ_INT(t.isa, QT_ISA_DSP);
     CHECK_EQ_INT(t.vector_bits, 32);
     CHECK_EQ_INT(t.timing, QT_TIMING_ICOUNT);
-    CHECK_EQ_INT(t.n_harness, 3);
+    CHECK_EQ_INT(t.n_harness, 4);
     CHECK_STR(t.harness[0], "harness/cortexm/qt_harness_cortexm.c");
     snprintf(s, sizeof s, "harness/cortexm/%s.ld", want[i].machine);
     CHECK_STR(t.linker_script, s);
