@@ -5,9 +5,9 @@
 # summary, `tune query` (text, JSON, CSV), `tune report` and export's comments show them as
 # instructions, never as time; `tune export --target cortex-m4` builds with arm-none-eabi
 # into the firmware example, which checks all 27 layers against the reference under qemu
-# mps2-an386 and prints instructions per layer; a run in another unit into the same log is
-# refused; a board whose SRAM a layer does not fit gets that layer reported unsupported with
-# the sizes, never run.
+# mps2-an386 and prints instructions per layer; a run or a merge in another unit into the same
+# log is refused; a board whose SRAM a layer does not fit gets that layer reported unsupported
+# with the sizes, never run.
 # Usage: test_cortexm_e2e.sh <tune> <repo root> <build dir>
 set -u
 TUNE=$1
@@ -71,6 +71,16 @@ sed -i 's/^timing: icount/timing: emulated/' configs/targets/cortex-m4.yaml
 check "another unit into the same log is refused" [ $? -ne 0 ]
 check "and says why" grep -q "holds target cortex-m4's measurements in instructions (qemu icount), but this run measures it in ns (emulated)" unit.err
 check "nothing was recorded" [ "$(q m4.db "SELECT count(*) FROM measurements")" -eq 19 ]
+# ... and tune merge keeps the units apart too
+"$TUNE" --target cortex-m4 --model ds_cnn --layers conv1_dw --trials 1 --confirm 0 --db emu.db \
+  "${common[@]}" > /dev/null 2>&1
+check "an emulated-ns log of cortex-m4" [ "$(q emu.db "SELECT unit FROM targets WHERE name = 'cortex-m4'")" = "ns (emulated)" ]
+"$TUNE" merge merged.db m4.db > /dev/null 2>&1
+check "merge copies the unit" [ "$(q merged.db "SELECT unit FROM targets WHERE name = 'cortex-m4'")" = "instructions (qemu icount)" ]
+"$TUNE" merge merged.db emu.db > merge.out 2> merge.err
+check "merging another unit is refused" [ $? -ne 0 ]
+check "and says why" grep -q "emu.db measures target cortex-m4 in ns (emulated), the output log in instructions (qemu icount)" merge.err
+check "the merged log is unchanged" [ "$(q merged.db "SELECT count(*) FROM measurements")" -eq 19 ]
 sed -i 's/^timing: emulated/timing: icount/' configs/targets/cortex-m4.yaml
 
 # --- a board whose SRAM the pointwise layers do not fit ---
