@@ -13,7 +13,10 @@ include(CMakePackageConfigHelpers)
 set(QTUNE_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/qtune)
 install(TARGETS tune RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/kernels/ DESTINATION ${CMAKE_INSTALL_DATADIR}/qtune/kernels
-        FILES_MATCHING PATTERN "*.c" PATTERN "*.h")
+        FILES_MATCHING PATTERN "*.c" PATTERN "*.h" PATTERN "*.ld")
+# The Cortex-M targets' exec wrapper (qemu-system-arm), named by their emulator field.
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/kernels/harness/cortexm/qt-mps2-run
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/qtune/kernels/harness/cortexm)
 install(FILES ${PROJECT_SOURCE_DIR}/kernels/include/qt_kernels.h
               ${PROJECT_SOURCE_DIR}/kernels/include/qt_template.h
               ${PROJECT_SOURCE_DIR}/kernels/include/qt_requant.h
@@ -23,7 +26,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs/ DESTINATION ${CMAKE_INSTALL_DAT
         FILES_MATCHING PATTERN "*.yaml")
 # A toolchain file is read before project(), so before find_package(qtune) could say where it
 # is: it lives at a fixed place under the prefix, which the package config also names.
-set(QTUNE_TOOLCHAIN_FILES ${PROJECT_SOURCE_DIR}/cmake/aarch64-linux-gnu.cmake)
+set(QTUNE_TOOLCHAIN_FILES ${PROJECT_SOURCE_DIR}/cmake/aarch64-linux-gnu.cmake
+                          ${PROJECT_SOURCE_DIR}/cmake/arm-none-eabi.cmake)
 install(FILES ${QTUNE_TOOLCHAIN_FILES} DESTINATION ${CMAKE_INSTALL_DATADIR}/qtune/toolchains)
 
 # qtune::kernels: qtkernels as built here, for programs built for this processor. Its users
@@ -49,8 +53,11 @@ set(QTUNE_CONFIG_INCLUDE "\${_qtune_prefix}/${CMAKE_INSTALL_INCLUDEDIR}/qtune")
 set(QTUNE_CONFIG_TOOLCHAINS "\${_qtune_prefix}/${CMAKE_INSTALL_DATADIR}/qtune/toolchains")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/qtune-config.cmake.in
                ${PROJECT_BINARY_DIR}/install/qtune-config.cmake @ONLY)
+# ARCH_INDEPENDENT: a cross build for a 32-bit core (arm-none-eabi) uses the same package;
+# qtune::kernels is then compiled from the sources for it (qtune-config.cmake).
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/qtune-config-version.cmake
-                                 VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+                                 VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion
+                                 ARCH_INDEPENDENT)
 install(FILES ${PROJECT_BINARY_DIR}/install/qtune-config.cmake
               ${PROJECT_BINARY_DIR}/qtune-config-version.cmake
               ${PROJECT_SOURCE_DIR}/cmake/qtune.cmake

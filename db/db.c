@@ -157,11 +157,21 @@ static const char db_step_3_to_4[] =
     "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
     "PRAGMA user_version = 4;";
 
+/* Version 5: what a target's numbers count. Every median, min, max and times_ns of a target
+ * is in its unit ("ns", "ns (emulated)", "instructions (qemu icount)"; qt_timing_unit), set by
+ * the first session that measures the target with a known unit. A log written before has
+ * NULL there: its readers fall back to the target file's unit. */
+static const char db_step_4_to_5[] =
+    "ALTER TABLE targets ADD COLUMN unit TEXT;"
+    "UPDATE meta SET value = '5' WHERE key = 'schema_version';"
+    "PRAGMA user_version = 5;";
+
 static const char *const db_migrations[] = {
     db_step_0_to_1,
     db_step_1_to_2,
     db_step_2_to_3,
     db_step_3_to_4,
+    db_step_4_to_5,
 };
 _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VERSION,
                "one migration step per schema version");
@@ -225,6 +235,9 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
     "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)")   \
   X(TARGET_GET, "SELECT id FROM targets WHERE name = ?1")                                   \
   X(TARGET_ADD, "INSERT INTO targets(name) VALUES(?1)")                                     \
+  X(TARGET_UNIT_SET, "INSERT INTO targets(name, unit) VALUES(?1, ?2) ON CONFLICT(name)"      \
+                     " DO UPDATE SET unit = excluded.unit WHERE unit IS NULL")               \
+  X(TARGET_UNIT_GET, "SELECT unit FROM targets WHERE name = ?1")                            \
   X(BOARD_GET, "SELECT id FROM boards WHERE name = ?1 AND target_id = ?2")                  \
   X(BOARD_ADD, "INSERT INTO boards(name, kind, target_id) VALUES(?1, ?2, ?3)")              \
   X(CONFIG_GET, "SELECT id FROM configs WHERE template = ?1 AND knobs = ?2")                \
@@ -716,6 +729,43 @@ int qt_db_session_end(qt_db *db, int64_t session_id, qt_err *err) {
   if (sqlite3_changes(db->h) == 0)
     return qt_fail(err, QT_ENOTFOUND, "end session %" PRId64 " in tuning log %s: no such session",
                    session_id, db->path);
+  return 0;
+}
+
+int qt_db_target_unit(qt_db *db, const char *target, char *unit, size_t cap, qt_err *err) {
+  if (!db || !target || !unit || cap == 0) return qt_fail(err, QT_EINVAL, "target unit: NULL argument");
+  sqlite3_stmt *s = db_stmt(db, DB_TARGET_UNIT_GET);
+  int rc = SQLITE_OK;
+  db_bind_text(s, 1, target, &rc);
+  unit[0] = '\0';
+  if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const char *u = (const char *)sqlite3_column_text(s, 0);
+    snprintf(unit, cap, "%s", u ? u : "");
+    rc = SQLITE_DONE;
+  }
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE)
+    return DB_FAIL(db, rc, err, "unit of target %s in tuning log %s", target, db->path);
+  return 0;
+}
+
+int qt_db_set_target_unit(qt_db *db, const char *target, const char *unit, qt_err *err) {
+  if (!db || !target || !unit || !*unit)
+    return qt_fail(err, QT_EINVAL, "set target unit: NULL or empty argument");
+  sqlite3_stmt *s = db_stmt(db, DB_TARGET_UNIT_SET);
+  int rc = SQLITE_OK;
+  db_bind_text(s, 1, target, &rc);
+  db_bind_text(s, 2, unit, &rc);
+  if (rc == SQLITE_OK) rc = db_run(s);
+  if (rc != SQLITE_OK)
+    return DB_FAIL(db, rc, err, "set the unit of target %s in tuning log %s", target, db->path);
+  char have[128];
+  int code = qt_db_target_unit(db, target, have, sizeof have, err);
+  if (code) return code;
+  if (strcmp(have, unit) != 0)
+    return qt_fail(err, QT_EDB, "tuning log %s holds target %s's measurements in %s, but this "
+                   "run measures it in %s: numbers in different units cannot be compared; use "
+                   "another log (--db)", db->path, target, have, unit);
   return 0;
 }
 

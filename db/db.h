@@ -19,7 +19,7 @@
 #include "tuner/base/workload.h"
 
 #define QT_DB_APPLICATION_ID 0x71745442 /* "qtTB" */
-#define QT_DB_SCHEMA_VERSION 4
+#define QT_DB_SCHEMA_VERSION 5
 #define QT_DB_MAX_TIMES 64
 
 typedef struct qt_db qt_db;
@@ -38,6 +38,15 @@ void qt_db_close(qt_db *db);
 int qt_db_session_begin(qt_db *db, const char *command_line, const char *tool_version,
                         int64_t *session_id, qt_err *err);
 int qt_db_session_end(qt_db *db, int64_t session_id, qt_err *err);
+
+/* What target's numbers count (its timing's unit, tuner/base/target.h qt_timing_unit: "ns",
+ * "ns (emulated)", "instructions (qemu icount)"). qt_db_set_target_unit records it, before a
+ * session measures the target; the first unit recorded stays, and a run in another unit is
+ * refused with QT_EDB (a log never mixes units for one target). qt_db_target_unit reads it
+ * into unit (cap bytes): "" when the log has none (no such target, or a log from before
+ * schema 5; the target file's unit applies). */
+int qt_db_set_target_unit(qt_db *db, const char *target, const char *unit, qt_err *err);
+int qt_db_target_unit(qt_db *db, const char *target, char *unit, size_t cap, qt_err *err);
 
 /* What identifies a variant's measurement for resume. */
 typedef struct qt_variant_id {

@@ -38,7 +38,12 @@ static const struct {
   const char *sql;
   int count;
 } merge_script[] = {
-    {"INSERT OR IGNORE INTO main.targets(name) SELECT name FROM src.targets ORDER BY id",
+    {"INSERT OR IGNORE INTO main.targets(name, unit) SELECT name, unit FROM src.targets"
+     " ORDER BY id",
+     COUNT_NONE},
+    /* a unit the output lacks (a target first measured before schema 5) comes from the input */
+    {"UPDATE main.targets SET unit = (SELECT s.unit FROM src.targets s"
+     " WHERE s.name = main.targets.name) WHERE unit IS NULL",
      COUNT_NONE},
     {"INSERT OR IGNORE INTO main.workloads(key, hash, op, dtype, requant, n, in_h, in_w, in_c,"
      " out_h, out_w, out_c, kh, kw, stride_h, stride_w, dilation_h, dilation_w, pad_top,"
@@ -150,6 +155,20 @@ static int merge_one(qt_db *out, const char *path, const char *label, qt_db_merg
   if (rc == SQLITE_OK && version != QT_DB_SCHEMA_VERSION)
     code = qt_fail(err, QT_EDBFORMAT, "merge: %s changed while merging (schema %lld)", label,
                    (long long)version);
+  /* Units are the numbers' meaning: a target measured in two of them cannot be one task. */
+  sqlite3_stmt *units = NULL;
+  if (rc == SQLITE_OK && !code)
+    rc = sqlite3_prepare_v2(h, "SELECT t.name, t.unit, s.unit FROM main.targets t JOIN "
+                            "src.targets s ON s.name = t.name WHERE t.unit <> s.unit LIMIT 1",
+                            -1, &units, NULL);
+  if (rc == SQLITE_OK && !code && (rc = sqlite3_step(units)) == SQLITE_ROW)
+    code = qt_fail(err, QT_EDB, "merge: %s measures target %s in %s, the output log in %s: "
+                   "numbers in different units cannot be merged", label,
+                   (const char *)sqlite3_column_text(units, 0),
+                   (const char *)sqlite3_column_text(units, 2),
+                   (const char *)sqlite3_column_text(units, 1));
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
+  sqlite3_finalize(units);
   const size_t steps = sizeof merge_script / sizeof merge_script[0];
   for (size_t i = 0; rc == SQLITE_OK && !code && i < steps; i++) {
     rc = merge_run(h, merge_script[i].sql, label, &n);

@@ -244,15 +244,20 @@ static void gemm_default(const qt_workload *w, const qt_target *t, int *v) {
   v[K_NR] = 4;
   if (v[K_VEC] == VEC_DOT) {
     static const int tiles[][2] = {{2, 8}, {2, 4}, {1, 8}, {1, 4}};
-    for (int i = 0; i < 4; i++) {
+    int found = 0;
+    for (int i = 0; i < 4 && !found; i++) {
       const int mr = tiles[i][0], nr = tiles[i][1];
       if ((nr > 4 && nr >= 2 * oc) || (mr > 1 && mr > m)) continue;
       if (gemm_registers(mr, nr, VEC_DOT, lanes) > t->vector_regs) continue;
       v[K_MR] = mr;
       v[K_NR] = nr;
-      break;
+      found = 1;
     }
-  } else {
+    /* No dot tile fits the register file (a 32-bit SIMD target, 12 general registers): the
+     * outer form below, whose 1x4 tile always fits. */
+    if (!found) v[K_VEC] = VEC_OUTER;
+  }
+  if (v[K_VEC] == VEC_OUTER) {
     static const int nrs[] = {32, 16, 8, 4}, mrs[] = {4, 2, 1};
     for (int i = 0; i < 4; i++) {
       const int nr = nrs[i];

@@ -39,8 +39,35 @@ static uint64_t template_size(const qt_template_def *t) {
   return size;
 }
 
+int qt_space_fits(const qt_workload *w, const qt_target *t, char *why, size_t cap) {
+  if (t->sram_bytes <= 0) return 1;
+  const qt_conv_desc *d = &w->desc;
+  const int64_t in = (int64_t)d->in.n * d->in.h * d->in.w * d->in.c;
+  const int64_t out = (int64_t)d->out.n * d->out.h * d->out.w * d->out.c;
+  const int64_t per_oc = (int64_t)d->p.kernel_h * d->p.kernel_w *
+                         (d->p.op == QT_OP_DEPTHWISE ? 1 : d->in.c);
+  const int64_t weights = per_oc * d->out.c;
+  /* The harness holds the weights twice (as generated, and packed with the int32 bias), and
+   * the bias and per-channel requantization (multiplier and shift) besides. */
+  const int64_t channel = 4 * (int64_t)d->out.c, quant = 8 * (int64_t)d->out.c;
+  const int64_t need = in + 2 * weights + 2 * channel + quant + out;
+  if (need <= t->sram_bytes) return 1;
+  snprintf(why, cap, "needs %lld bytes of SRAM without scratch (input %lld, weights %lld plain "
+           "and %lld packed, bias %lld, requantization %lld, output %lld); the target has %lld",
+           (long long)need, (long long)in, (long long)weights, (long long)(weights + channel),
+           (long long)channel, (long long)quant, (long long)out, (long long)t->sram_bytes);
+  return 0;
+}
+
 int qt_space_init(qt_space *s, const qt_workload *w, const qt_target *t, qt_err *err) {
   memset(s, 0, sizeof *s);
+  char why[400];
+  if (!qt_space_fits(w, t, why, sizeof why)) {
+    char key[QT_KEY_MAX];
+    qt_workload_key(w, key);
+    return qt_fail(err, QT_EUNSUPPORTED, "workload %s is unsupported on target %s: it %s", key,
+                   t->name, why);
+  }
   s->w = *w;
   s->t = *t;
   int n;

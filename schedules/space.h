@@ -84,8 +84,15 @@ typedef struct qt_space {
 const qt_template_def *const *qt_templates(int *n);
 const qt_template_def *qt_template_find(const char *name);
 
-/* Builds the space of w on t from the applicable templates; QT_ENOTFOUND if none applies. */
+/* Builds the space of w on t from the applicable templates; QT_ENOTFOUND if none applies,
+ * QT_EUNSUPPORTED (with the sizes) if w's data does not fit t's SRAM (qt_space_fits). */
 int qt_space_init(qt_space *s, const qt_workload *w, const qt_target *t, qt_err *err);
+
+/* 1 if what every variant of w holds in memory fits t's SRAM (t->sram_bytes; always 1 for a
+ * target without one): the input, the weights as generated and packed, bias, per-channel
+ * requantization and the output. Scratch depends on the config and is not counted: a config
+ * whose scratch overflows fails at run time (reason=alloc). 0 with the sizes in why. */
+int qt_space_fits(const qt_workload *w, const qt_target *t, char *why, size_t cap);
 
 /* Number of configs before constraints (the product over knobs, summed over templates). */
 uint64_t qt_space_size(const qt_space *s);

@@ -13,9 +13,12 @@ set -eu
 # chromium: tests/report renders `tune report`'s page headless and checks the console.
 # bsdutils (script): tests/e2e/test_progress runs `tune` on a pty to check the live line.
 # distcc: distributed builds (tune --cc-wrapper distcc) and its test, which runs its own distccd
+# gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm: the bare-metal Cortex-M targets
+# (cortex-m4, cortex-m7) build with them and run on qemu's emulated MPS2 boards.
 pkgs="build-essential cmake pkg-config python3 libsqlite3-dev sqlite3 libyaml-dev libssh2-1-dev libxgboost-dev \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user openssh-server openssh-client iproute2 \
-flatbuffers-compiler libflatbuffers-dev clang-14 libclang-rt-14-dev chromium bsdutils distcc"
+flatbuffers-compiler libflatbuffers-dev clang-14 libclang-rt-14-dev chromium bsdutils distcc \
+gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
 if [ "${1:-}" = "--peers" ]; then
   pkgs="$pkgs libxnnpack-dev libdnnl-dev"
 fi

@@ -80,6 +80,21 @@ int main(void) {
   CHECK_EQ_INT(load_text("boards:\n  - {name: t1, target: host, kind: telnet}\n", b, &err),
                QT_ECONFIG);
   CHECK_MSG(strstr(err.msg, "field 'kind': expected local or ssh, got 'telnet'"), "%s", err.msg);
+  /* run: a command template that flashes and runs the image on an attached MCU. */
+  CHECK_MSG(load_text(SSH_BOARD("    run: flash-and-run --probe 0 {image} {args}\n"), b, &err) == 0,
+            "%s", err.msg);
+  CHECK_STR(b->boards[0].run, "flash-and-run --probe 0 {image} {args}");
+  CHECK_EQ_INT(load_text(SSH_BOARD("    run: flash-and-run --file={image}\n"), b, &err),
+               QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "field 'run': the command must name the image as the word {image}"),
+            "%s", err.msg);
+  CHECK_EQ_INT(load_text(SSH_BOARD("    run: flash {image}\n    wrapper: qemu-arm\n"), b, &err),
+               QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "give either run (a command that runs the image) or wrapper"), "%s",
+            err.msg);
+  CHECK_EQ_INT(load_text("boards:\n  - {name: x, target: cortex-m4, run: 'flash {image}'}\n", b,
+                         &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "field 'run' is for ssh boards"), "%s", err.msg);
   CHECK_EQ_INT(load_text("boards: [\n", b, &err), QT_ECONFIG);
   CHECK_MSG(strstr(err.msg, "boards file: ") && strstr(err.msg, ":1:") && strstr(err.msg, "YAML syntax error"), "%s", err.msg);
   CHECK_EQ_INT(load_text("boards: []\n", b, &err), QT_ECONFIG);

@@ -52,6 +52,15 @@ static void remove_scratch(void) {
 
 /* ---- targets --------------------------------------------------------------------------- */
 
+/* Loads the shipped target name; 1 if it loaded (a failure is checked and reported). */
+static int load_target_ok(const char *name, qt_target *t) {
+  qt_err err;
+  qt_err_clear(&err);
+  int rc = qt_target_load(CONFIGS, name, t, &err);
+  CHECK_MSG(rc == 0, "target %s: %s", name, err.msg);
+  return rc == 0;
+}
+
 static void test_cross_targets(void) {
   static const struct {
     const char *name, *mcpu_flags, *emulator;
@@ -66,11 +75,7 @@ static void test_cross_targets(void) {
   };
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
     qt_target t;
-    qt_err err;
-    qt_err_clear(&err);
-    int rc = qt_target_load(CONFIGS, want[i].name, &t, &err);
-    CHECK_MSG(rc == 0, "target %s: %s", want[i].name, err.msg);
-    if (rc != 0) continue;
+    if (!load_target_ok(want[i].name, &t)) continue;
     CHECK_STR(t.name, want[i].name);
     CHECK_STR(t.arch, "aarch64");
     CHECK_STR(t.compiler, "aarch64-linux-gnu-gcc");
@@ -82,6 +87,45 @@ static void test_cross_targets(void) {
     CHECK_EQ_INT(t.vector_bits, 128);
     CHECK_EQ_INT(t.detect_isa, 0);
   }
+}
+
+/* The bare-metal Cortex-M targets: their own harness shell, board linker script, instruction
+ * counts as the unit, the board's memories, and the emulator relative to the kernels. */
+static void test_cortexm_targets(void) {
+  static const struct {
+    const char *name, *fpu, *machine;
+  } want[] = {{"cortex-m4", "fpv4-sp-d16", "mps2-an386"}, {"cortex-m7", "fpv5-d16", "mps2-an500"}};
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    qt_target t;
+    if (!load_target_ok(want[i].name, &t)) continue;
+    char s[256];
+    CHECK_STR(t.arch, "armv7em");
+    CHECK_STR(t.compiler, "arm-none-eabi-gcc");
+    snprintf(s, sizeof s, "-O3 -mcpu=%s -mthumb -mfloat-abi=hard -mfpu=%s", want[i].name,
+             want[i].fpu);
+    CHECK_STR(t.cflags, s);
+    CHECK_EQ_INT(t.isa, QT_ISA_DSP);
+    CHECK_EQ_INT(t.vector_bits, 32);
+    CHECK_EQ_INT(t.timing, QT_TIMING_ICOUNT);
+    CHECK_EQ_INT(t.n_harness, 4);
+    CHECK_STR(t.harness[0], "harness/cortexm/qt_harness_cortexm.c");
+    snprintf(s, sizeof s, "harness/cortexm/%s.ld", want[i].machine);
+    CHECK_STR(t.linker_script, s);
+    CHECK(t.sram_bytes == 4096 * 1024 && t.flash_bytes == 4096 * 1024);
+    char emu[512];
+    CHECK_EQ_INT(qt_target_emulator(&t, "/k", emu, sizeof emu), 0);
+    snprintf(s, sizeof s, "/k/harness/cortexm/qt-mps2-run %s", want[i].machine);
+    CHECK_STR(emu, s);
+    CHECK_EQ_INT(qt_target_emulator(&t, "/k", emu, 20), -1); /* does not fit */
+  }
+  /* Targets without the fields have no memory limit; other emulators are taken as they are. */
+  qt_target t;
+  qt_err err;
+  CHECK_EQ_INT(qt_target_load(CONFIGS, "cortex-a53", &t, &err), 0);
+  CHECK(t.sram_bytes == 0 && t.flash_bytes == 0);
+  char emu[512];
+  CHECK_EQ_INT(qt_target_emulator(&t, "/k", emu, sizeof emu), 0);
+  CHECK_STR(emu, "qemu-aarch64 -cpu cortex-a53");
 }
 
 /* What the running x86 CPU offers, asked independently of the loader. */
@@ -219,6 +263,9 @@ static void test_shipped_models(void) {
       {"mobilenet_v1", 27, 19, 567716352ULL},
       {"resnet50", 53, 23, 4087136256ULL},
       {"inception_v3", 94, 43, 5711168096ULL},
+      /* MLPerf Tiny: 7.49 M MACs (VWW) and 2.66 M (DS-CNN), from the layer tables */
+      {"vww_mobilenet_v1", 27, 19, 7489152ULL},
+      {"ds_cnn", 9, 3, 2656000ULL},
   };
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
     qt_model m;
@@ -244,6 +291,16 @@ static void test_shipped_models(void) {
 
   qt_model m;
   qt_err err;
+  /* DS-CNN's 10x4 stride-2 stem under TF SAME on 49x10: pads 4 top, 5 bottom, 1 left, 1 right. */
+  CHECK_EQ_INT(qt_model_load(CONFIGS, "ds_cnn", &m, &err), 0);
+  CHECK_STR(m.tasks[0].key, "conv2d:s8:fixedpoint:n1:i49x10x1:o25x5x64:k10x4:s2x2:d1x1:p4,1,5,1:m1");
+  qt_model_free(&m);
+  CHECK_EQ_INT(qt_model_load(CONFIGS, "vww_mobilenet_v1", &m, &err), 0);
+  CHECK_STR(m.tasks[0].key, "conv2d:s8:fixedpoint:n1:i96x96x3:o48x48x8:k3x3:s2x2:d1x1:p0,0,1,1:m1");
+  CHECK_STR(m.layers[26].name, "conv13_pw");
+  CHECK_STR(m.tasks[m.layers[26].task].key,
+            "conv2d:s8:fixedpoint:n1:i3x3x256:o3x3x256:k1x1:s1x1:d1x1:p0,0,0,0:m1");
+  qt_model_free(&m);
   CHECK_EQ_INT(qt_model_load(CONFIGS, "mobilenet_v2", &m, &err), 0);
   CHECK_STR(m.layers[0].name, "conv0");
   CHECK_STR(m.layers[0].role, "stem");
@@ -405,9 +462,9 @@ static void test_names_and_listing(void) {
   char buf[512];
   qt_err err;
   CHECK_EQ_INT(qt_config_list(CONFIGS, "targets", buf, sizeof buf, &err), 0);
-  CHECK_STR(buf, "cortex-a53, cortex-a55, cortex-a72, cortex-a76, host");
+  CHECK_STR(buf, "cortex-a53, cortex-a55, cortex-a72, cortex-a76, cortex-m4, cortex-m7, host");
   CHECK_EQ_INT(qt_config_list(CONFIGS, "models", buf, sizeof buf, &err), 0);
-  CHECK_STR(buf, "inception_v3, mobilenet_v1, mobilenet_v2, resnet50");
+  CHECK_STR(buf, "ds_cnn, inception_v3, mobilenet_v1, mobilenet_v2, resnet50, vww_mobilenet_v1");
   CHECK_EQ_INT(qt_config_list(CONFIGS, "models", buf, 10, &err), QT_EINVAL);
   CHECK_EQ_INT(qt_config_list(CONFIGS, "nonexistent", buf, sizeof buf, &err), QT_EIO);
   CHECK(strstr(err.msg, "configs/nonexistent") != NULL);
@@ -426,12 +483,13 @@ static void test_names_and_listing(void) {
   int rc = qt_model_load(CONFIGS, "foo", &m, &err);
   CHECK_EQ_INT(rc, QT_ENOTFOUND);
   CHECK_STR(err.msg,
-            "unknown model 'foo' (available: inception_v3, mobilenet_v1, mobilenet_v2, resnet50)");
+            "unknown model 'foo' (available: ds_cnn, inception_v3, mobilenet_v1, mobilenet_v2, "
+            "resnet50, vww_mobilenet_v1)");
   qt_target t;
-  rc = qt_target_load(CONFIGS, "cortex-m4", &t, &err);
+  rc = qt_target_load(CONFIGS, "cortex-m33", &t, &err);
   CHECK_EQ_INT(rc, QT_ENOTFOUND);
-  CHECK_STR(err.msg, "unknown target 'cortex-m4' (available: cortex-a53, cortex-a55, cortex-a72, "
-                     "cortex-a76, host)");
+  CHECK_STR(err.msg, "unknown target 'cortex-m33' (available: cortex-a53, cortex-a55, cortex-a72, "
+                     "cortex-a76, cortex-m4, cortex-m7, host)");
   rc = qt_model_load(CONFIGS, "../configs/models/resnet50", &m, &err);
   CHECK_EQ_INT(rc, QT_EINVAL);
   CHECK(strstr(err.msg, "invalid model name '../configs/models/resnet50'") != NULL);
@@ -459,6 +517,7 @@ int main(void) {
   mkdir(p, 0700);
 
   test_cross_targets();
+  test_cortexm_targets();
   test_host_target();
   test_isa_names();
   test_shipped_models();

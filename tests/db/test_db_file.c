@@ -63,7 +63,7 @@ static void test_schema(void) {
   fx_text(h, "SELECT value FROM meta WHERE key = 'application'", buf, sizeof buf);
   CHECK_STR(buf, "qtune");
   fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
-  CHECK_STR(buf, "4");
+  CHECK_STR(buf, "5");
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM meta"), 2);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
                          "('meta','workloads','targets','boards','sessions','configs',"
@@ -252,7 +252,7 @@ static void test_refusals(void) {
                           "PRAGMA user_version = 99; CREATE TABLE future(x)"),
                0);
   sqlite3_close(h);
-  expect_refused(path, "has schema version 99; this qtune understands up to 4: upgrade qtune");
+  expect_refused(path, "has schema version 99; this qtune understands up to 5: upgrade qtune");
 }
 
 static void test_unwritable(void) {
@@ -545,11 +545,25 @@ static void test_fault_injection(void) {
   sqlite3_close(h);
 }
 
-/* Takes a current log back to schema 3: drops what step 3->4 added and sets the marks. */
+/* Takes a current log back to schema 4: drops what step 4->5 added and sets the marks. */
+#define FX_SCHEMA_5_UNDO                                                                    \
+  "ALTER TABLE targets DROP COLUMN unit; UPDATE meta SET value = '4' WHERE key = "          \
+  "'schema_version'; PRAGMA user_version = 4;"
+
+/* Takes a current log back to schema 3: drops what steps 3->4 and 4->5 added, sets the marks. */
 #define FX_SCHEMA_4_UNDO                                                                    \
-  "DROP TABLE claims; ALTER TABLE sessions DROP COLUMN origin; "                             \
+  FX_SCHEMA_5_UNDO "DROP TABLE claims; ALTER TABLE sessions DROP COLUMN origin; "                             \
   "ALTER TABLE sessions DROP COLUMN host; UPDATE meta SET value = '3' WHERE key = "          \
   "'schema_version'; PRAGMA user_version = 3;"
+
+/* Takes the log at path back to an older schema with the undo script, which must leave it at
+ * user_version version. */
+static void set_back(const char *path, const char *undo, int version) {
+  sqlite3 *h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_exec(h, undo), SQLITE_OK);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), version);
+  sqlite3_close(h);
+}
 
 /* A schema-3 log with a session, measurements and a verdict is migrated to schema 4 on open:
  * everything is kept, sessions gain host and origin (NULL for the old ones), the claims table
@@ -570,10 +584,8 @@ static void test_migrate_3_to_4(void) {
     CHECK_EQ_INT(qt_db_verdict(db, s, qt_db_last_record(db), 410, 2, 3, &err), 0);
     qt_db_close(db);
   }
-  sqlite3 *h = fx_raw_open(path);
-  CHECK_EQ_INT(fx_exec(h, FX_SCHEMA_4_UNDO), SQLITE_OK);
-  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 3);
-  sqlite3_close(h);
+  set_back(path, FX_SCHEMA_4_UNDO, 3);
+  sqlite3 *h;
 
   qt_db *db = NULL;
   qt_err err;
@@ -583,9 +595,9 @@ static void test_migrate_3_to_4(void) {
   qt_db_close(db);
 
   h = fx_raw_open(path);
-  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 4);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 5);
   fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
-  CHECK_STR(buf, "4");
+  CHECK_STR(buf, "5");
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements"), 2);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM verdicts"), 1);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM claims"), 0);
@@ -596,6 +608,43 @@ static void test_migrate_3_to_4(void) {
   CHECK_STR(buf, here);
   fx_text(h, "PRAGMA integrity_check", buf, sizeof buf);
   CHECK_STR(buf, "ok");
+  sqlite3_close(h);
+}
+
+/* A schema-4 log is migrated to schema 5 on open: its targets have no unit (readers fall back
+ * to the target file's), the first session that sets one keeps it, the same unit again is
+ * fine, and another unit for that target is refused without changing the log. */
+static void test_migrate_4_to_5_units(void) {
+  char path[300], unit[128];
+  path_in_dir(path, sizeof path, "v4.db");
+  qt_workload w = fx_dwconv();
+  make_log(path, &w, "dwconv:cb=8", 500);
+  set_back(path, FX_SCHEMA_5_UNDO, 4);
+  sqlite3 *h;
+
+  qt_db *db = NULL;
+  qt_err err;
+  CHECK_EQ_INT(qt_db_open(path, 1000, &db, &err), 0);
+  CHECK_EQ_INT(qt_db_target_unit(db, "a76", unit, sizeof unit, &err), 0);
+  CHECK_STR(unit, ""); /* measured before units were recorded */
+  CHECK_EQ_INT(qt_db_target_unit(db, "nosuch", unit, sizeof unit, &err), 0);
+  CHECK_STR(unit, "");
+  CHECK_EQ_INT(qt_db_set_target_unit(db, "a76", "ns (emulated)", &err), 0);
+  CHECK_EQ_INT(qt_db_set_target_unit(db, "a76", "ns (emulated)", &err), 0);
+  CHECK_EQ_INT(qt_db_set_target_unit(db, "m4", "instructions (qemu icount)", &err), 0);
+  CHECK_EQ_INT(qt_db_set_target_unit(db, "a76", "instructions (qemu icount)", &err), QT_EDB);
+  CHECK(strstr(err.msg, "holds target a76's measurements in ns (emulated), but this run "
+                        "measures it in instructions (qemu icount)") != NULL);
+  CHECK_EQ_INT(qt_db_target_unit(db, "a76", unit, sizeof unit, &err), 0);
+  CHECK_STR(unit, "ns (emulated)");
+  CHECK_EQ_INT(qt_db_target_unit(db, "m4", unit, sizeof unit, &err), 0);
+  CHECK_STR(unit, "instructions (qemu icount)");
+  CHECK_EQ_INT(qt_db_set_target_unit(db, "a76", "", &err), QT_EINVAL);
+  qt_db_close(db);
+
+  h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 5);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements"), 1);
   sqlite3_close(h);
 }
 
@@ -626,9 +675,9 @@ static void test_migrate_1_to_current(void) {
 
   h = fx_raw_open(path);
   char buf[64];
-  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 4);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 5);
   fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
-  CHECK_STR(buf, "4");
+  CHECK_STR(buf, "5");
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements"), 2);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM verdicts"), 0);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sources WHERE path = 'templates/dwconv.c'"), 1);
@@ -642,6 +691,7 @@ int main(void) {
   test_schema();
   test_migrate_1_to_current();
   test_migrate_3_to_4();
+  test_migrate_4_to_5_units();
   test_reopen();
   test_refusals();
   test_unwritable();

@@ -164,9 +164,10 @@ check "merge without logs is a usage error" [ $? -eq 2 ]
 "$TUNE" merge --help | grep -q 'usage: tune merge OUT.db IN.db'
 check "merge --help" [ $? -eq 0 ]
 
-# An older (schema 3) input: merged through a migrated copy; the input is not touched.
+# An older (schema 3) input (what steps 3->4 and 4->5 added dropped): merged through a migrated
+# copy; the input is not touched.
 cp s2.db v3.db
-sqlite3 v3.db "DROP TABLE claims; ALTER TABLE sessions DROP COLUMN origin; ALTER TABLE sessions DROP COLUMN host; UPDATE meta SET value = '3' WHERE key = 'schema_version'; PRAGMA user_version = 3"
+sqlite3 v3.db "ALTER TABLE targets DROP COLUMN unit; DROP TABLE claims; ALTER TABLE sessions DROP COLUMN origin; ALTER TABLE sessions DROP COLUMN host; UPDATE meta SET value = '3' WHERE key = 'schema_version'; PRAGMA user_version = 3"
 v3sha=$(sha v3.db)
 "$TUNE" merge fromv3.db v3.db > /dev/null 2> v3.err
 rc=$?

@@ -98,6 +98,28 @@ int main(void) {
     CHECK_MSG(dw_hundreds, "every MobileNetV2 depthwise space on %s has >= 200 valid configs", t.name);
     CHECK_MSG(pw_hundreds, "every MobileNetV2 pointwise space on %s has >= 200 valid configs", t.name);
   }
+  /* The microcontroller targets on the tinyML models: every workload has a space whose
+   * default is valid (a 32-bit SIMD target has 12 general registers: the gemm default must
+   * fall back to a tile that fits them). */
+  const char *mcus[] = {"cortex-m4", "cortex-m7"}, *tiny[] = {"vww_mobilenet_v1", "ds_cnn"};
+  for (int ti = 0; ti < 2; ti++)
+    for (int mi = 0; mi < 2; mi++) {
+      qt_target t;
+      qt_model tm;
+      CHECK(qt_target_load(QT_SOURCE_DIR "/configs", mcus[ti], &t, &err) == 0);
+      if (qt_model_load(QT_SOURCE_DIR "/configs", tiny[mi], &tm, &err) != 0) {
+        CHECK_MSG(0, "%s: %s", tiny[mi], err.msg);
+        continue;
+      }
+      for (int i = 0; i < tm.n_tasks; i++) {
+        qt_space s;
+        CHECK(qt_space_init(&s, &tm.tasks[i].w, &t, &err) == 0);
+        char what[256];
+        snprintf(what, sizeof what, "%s on %s", tm.tasks[i].key, t.name);
+        check_space(&s, what);
+      }
+      qt_model_free(&tm);
+    }
 
   /* Parser rejections. */
   qt_target host;

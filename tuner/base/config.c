@@ -452,12 +452,12 @@ static int find_config(const char *configs_dir, const char *sub, const char *kin
 enum {
   TK_NAME, TK_DESCRIPTION, TK_ARCH, TK_COMPILER, TK_CFLAGS, TK_LDFLAGS, TK_ISA,
   TK_VECTOR_REGS, TK_VECTOR_BITS, TK_DETECT_ISA, TK_EMULATOR, TK_HARNESS, TK_LINKER_SCRIPT,
-  TK_TIMING, TK_COUNT
+  TK_TIMING, TK_SRAM_KIB, TK_FLASH_KIB, TK_COUNT
 };
 static const char *const target_keys[TK_COUNT] = {
     "name", "description", "arch", "compiler", "cflags", "ldflags", "isa",
     "vector_regs", "vector_bits", "detect_isa", "emulator", "harness", "linker_script",
-    "timing"};
+    "timing", "sram_kib", "flash_kib"};
 static const char *const arch_names[] = {"x86_64", "aarch64", "armv7em", "hexagon"};
 #define N_ARCHS ((int)(sizeof arch_names / sizeof arch_names[0]))
 static const char *const timing_names[] = {"wall", "emulated", "icount"};
@@ -613,6 +613,15 @@ static int parse_target(yctx *c, const yaml_node_t *root, qt_target *t) {
                      "'emulator'", timing_names[timing]);
     t->timing = (qt_timing)timing;
   }
+  /* A board's memories, in KiB (a microcontroller's SRAM bounds what a layer may use). */
+  int64_t kib = 0;
+  if (v[TK_SRAM_KIB] && (rc = get_int(c, v[TK_SRAM_KIB], "sram_kib", 1, 4194304, &kib)) < 0)
+    return rc;
+  t->sram_bytes = kib * 1024;
+  kib = 0;
+  if (v[TK_FLASH_KIB] && (rc = get_int(c, v[TK_FLASH_KIB], "flash_kib", 1, 4194304, &kib)) < 0)
+    return rc;
+  t->flash_bytes = kib * 1024;
   if (!t->detect_isa && (rc = require_field(c, root, v, target_keys, TK_ISA)) < 0) return rc;
   uint32_t listed = 0;
   if (v[TK_ISA] && (rc = get_isa_list(c, v[TK_ISA], t->arch, &listed)) < 0) return rc;

@@ -23,7 +23,8 @@
   X(TIMEOUT, -11, "timed out")                                   \
   X(PROTOCOL, -12, "malformed reply")                            \
   X(INTERRUPTED, -13, "interrupted")                             \
-  X(INTERNAL, -14, "internal error")
+  X(INTERNAL, -14, "internal error")                             \
+  X(UNSUPPORTED, -15, "unsupported on the target")
 
 enum {
 #define QT_ERROR_ENUM(name, code, text) QT_E##name = code,

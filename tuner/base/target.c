@@ -2,6 +2,7 @@
  * validates a target's isa list against it) and everything that prints a feature's name. */
 #include "tuner/base/target.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const qt_isa_feature features[] = {
@@ -49,4 +50,31 @@ const char *qt_timing_unit(qt_timing t) {
   case QT_TIMING_ICOUNT: return "instructions (qemu icount)";
   }
   return "?";
+}
+
+int qt_target_emulator(const qt_target *t, const char *kernels_dir, char *out, size_t cap) {
+  static const char mark[] = "{kernels}";
+  const size_t n = sizeof mark - 1;
+  int len = strncmp(t->emulator, mark, n) == 0
+                ? snprintf(out, cap, "%s%s", kernels_dir, t->emulator + n)
+                : snprintf(out, cap, "%s", t->emulator);
+  return len < 0 || (size_t)len >= cap ? -1 : 0;
+}
+
+int qt_timing_from_unit(const char *unit, qt_timing *out) {
+  for (int t = QT_TIMING_WALL; t <= QT_TIMING_ICOUNT; t++)
+    if (!strcmp(unit, qt_timing_unit((qt_timing)t))) {
+      *out = (qt_timing)t;
+      return 0;
+    }
+  return -1;
+}
+
+const char *qt_timing_suffix(qt_timing t) { return t == QT_TIMING_ICOUNT ? "insns" : "us"; }
+
+double qt_timing_divisor(qt_timing t) { return t == QT_TIMING_ICOUNT ? 1.0 : 1e3; }
+
+void qt_timing_format(qt_timing t, double v, char *buf, size_t cap) {
+  if (t == QT_TIMING_ICOUNT) snprintf(buf, cap, "%.0f instructions", v);
+  else snprintf(buf, cap, "%.1f us%s", v / 1e3, t == QT_TIMING_EMULATED ? " (emulated)" : "");
 }

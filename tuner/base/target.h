@@ -4,6 +4,7 @@
 #ifndef QT_TARGET_H
 #define QT_TARGET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define QT_NAME_MAX 64
@@ -50,6 +51,10 @@ typedef struct qt_target {
   int n_harness;
   char linker_script[QT_KERNELS_PATH_MAX]; /* relative to the kernels directory, or "" */
   qt_timing timing;
+  /* The board's memories (sram_kib, flash_kib), or 0 where the target gives none: a layer
+   * whose data, weights and scratch exceed sram_bytes is unsupported on the target. */
+  int64_t sram_bytes;
+  int64_t flash_bytes;
 } qt_target;
 
 /* One ISA feature: its bit, its name in target files, the arch it belongs to, and the
@@ -72,5 +77,23 @@ const char *qt_isa_name(uint32_t bit);
  * numbers are in, for people ("ns", "ns (emulated)", "instructions (qemu icount)"). */
 const char *qt_timing_name(qt_timing t);
 const char *qt_timing_unit(qt_timing t);
+
+/* The timing whose unit is unit (as qt_timing_unit writes it, e.g. read from a log); -1 for
+ * an unknown unit. */
+int qt_timing_from_unit(const char *unit, qt_timing *out);
+/* How reports show a timing's numbers: the suffix of their columns and keys ("us" for ns
+ * timings, shown in microseconds; "insns" for instruction counts, shown as they are) and what
+ * the logged value is divided by for it (1e3, 1). */
+const char *qt_timing_suffix(qt_timing t);
+double qt_timing_divisor(qt_timing t);
+
+/* One logged value v with its unit, for messages: "363.2 us", "363.2 us (emulated)",
+ * "14520 instructions". */
+void qt_timing_format(qt_timing t, double v, char *buf, size_t cap);
+
+/* The target's exec wrapper as a command line, with a leading "{kernels}" (a wrapper shipped
+ * in the kernels directory, such as the Cortex-M boards' qt-mps2-run) replaced by
+ * kernels_dir, so it runs from any working directory. -1 if it does not fit in cap. */
+int qt_target_emulator(const qt_target *t, const char *kernels_dir, char *out, size_t cap);
 
 #endif

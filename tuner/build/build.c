@@ -594,8 +594,8 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
   return rc;
 }
 
-int qt_build_check_program(const qt_target *t, const char *dir, char *out, size_t cap,
-                           qt_err *err) {
+int qt_build_check_program(const qt_target *t, const char *kernels_dir, const char *dir,
+                           char *out, size_t cap, qt_err *err) {
   char src[QT_PATH_MAX + 16];
   snprintf(src, sizeof src, "%s/probe.c", dir);
   snprintf(out, cap, "%s/probe-%s", dir, t->name);
@@ -609,6 +609,21 @@ int qt_build_check_program(const qt_target *t, const char *dir, char *out, size_
     argv[argc++] = strdup("-o");
     argv[argc++] = strdup(out);
     argv[argc++] = strdup(src);
+    /* A bare-metal target's program needs its startup (every harness source after the
+     * shell, which holds the harness's main) and its board's memory map. */
+    char path[QT_PATH_MAX + QT_KERNELS_PATH_MAX + 8];
+    for (int i = 1; i < t->n_harness && argc < MAX_ARGS - 8; i++) {
+      snprintf(path, sizeof path, "%s/%s", kernels_dir, t->harness[i]);
+      argv[argc++] = strdup(path);
+    }
+    snprintf(path, sizeof path, "-I%s/harness", kernels_dir);
+    argv[argc++] = strdup(path);
+    snprintf(path, sizeof path, "-I%s/include", kernels_dir);
+    argv[argc++] = strdup(path);
+    if (t->linker_script[0]) {
+      snprintf(path, sizeof path, "-T%s/%s", kernels_dir, t->linker_script);
+      argv[argc++] = strdup(path);
+    }
     rc = qt_split_words(t->ldflags, argv, &argc, MAX_ARGS - 1, err);
   }
   argv[argc] = NULL;

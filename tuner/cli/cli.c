@@ -359,6 +359,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   /* Without boards, the local board; a target of another architecture runs under its
    * emulator. */
   const char *wrapper = "";
+  char emulator[QT_PATH_MAX + 64];
 #if defined(__x86_64__)
   const char *host_arch = "x86_64";
 #elif defined(__aarch64__)
@@ -372,9 +373,19 @@ static int cmd_tune(int argc, char **argv, cli *c) {
               "emulator configured; give a boards file", target.name, target.arch, host_arch);
       goto done;
     }
-    wrapper = target.emulator;
-    fprintf(stderr, "tune: running %s artifacts locally under '%s': results are checked for "
-            "correctness, but emulated times say nothing about real speed\n", target.name, wrapper);
+    if (qt_target_emulator(&target, c->kernels_dir, emulator, sizeof emulator)) {
+      qt_fail(&err, QT_ECONFIG, "target %s: emulator command too long", target.name);
+      goto done;
+    }
+    wrapper = emulator;
+    if (target.timing == QT_TIMING_ICOUNT)
+      fprintf(stderr, "tune: running %s artifacts locally under '%s': results are checked for "
+              "correctness and measured in %s, not time\n", target.name, wrapper,
+              qt_timing_unit(target.timing));
+    else
+      fprintf(stderr, "tune: running %s artifacts locally under '%s': results are checked for "
+              "correctness, but emulated times say nothing about real speed\n", target.name,
+              wrapper);
   }
   if (!c->boards) {
     qt_board_def local;
@@ -384,6 +395,9 @@ static int cmd_tune(int argc, char **argv, cli *c) {
     n_rns = 1;
   }
   if (qt_db_open(c->db, 5000, &db, &err)) goto done;
+  /* Before anything is measured: a log holds one unit per target. */
+  if (qt_db_set_target_unit(db, target.name, qt_timing_unit(target.timing), &err))
+    goto done;
 
   char cmdline[4096];
   command_line(argc, argv, cmdline, sizeof cmdline);
@@ -410,7 +424,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   o.build_cpu_avoid = proto.pin;
   o.run_timeout_ms = c->run_timeout_s * 1000;
   qt_cli_progress progress;
-  qt_cli_progress_init(&progress, stderr, isatty(STDERR_FILENO));
+  qt_cli_progress_init(&progress, stderr, isatty(STDERR_FILENO), target.timing);
   o.on_event = qt_cli_progress_event;
   o.event_ctx = &progress;
   o.stop = &stop_requested;
@@ -441,6 +455,9 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   fprintf(stderr, "tune: %d %s, %d already in the log, %d failed, %.1f s (strategy %s: "
           "%.2f s deciding)\n", stats.measured, c->replay ? "replayed" : "measured",
           stats.skipped, stats.failed, stats.seconds, o.strategy, stats.search_ms / 1e3);
+  if (stats.unsupported)
+    fprintf(stderr, "tune: %d distinct workloads are unsupported on %s and were not tuned (see "
+            "above)\n", stats.unsupported, target.name);
   if (stats.claimed)
     fprintf(stderr, "tune: %d configs were being measured by another tune run on this log "
             "(left to it)\n", stats.claimed);
@@ -509,7 +526,7 @@ static int cmd_boards(int argc, char **argv, cli *c) {
     else
       snprintf(where, sizeof where, "local");
     int brc = qt_target_load(c->configs_dir, b->target, &t, &e);
-    if (!brc) brc = qt_build_check_program(&t, dir, probe, sizeof probe, &e);
+    if (!brc) brc = qt_build_check_program(&t, c->kernels_dir, dir, probe, sizeof probe, &e);
     if (!brc) brc = qt_runner_create(b, c->accept_new_host_key, &rn, &e);
     if (!brc) brc = qt_runner_connect(rn, &e);
     double connect_ms = rn ? rn->last.connect_ms : 0;
@@ -582,7 +599,14 @@ static int cmd_space(cli *c) {
   for (int t = 0; t < model.n_tasks && !status; t++) {
     const qt_task *task = &model.tasks[t];
     qt_space s;
-    if (qt_space_init(&s, &task->w, &target, &err)) {
+    int src = qt_space_init(&s, &task->w, &target, &err);
+    if (src == QT_EUNSUPPORTED) { /* a fact about the target, not a failure of the command */
+      printf("%s (layers:", err.msg);
+      for (int i = 0; i < task->n_layers; i++) printf(" %s", model.layers[task->layers[i]].name);
+      printf(")\n\n");
+      continue;
+    }
+    if (src) {
       status = qt_cli_fail(&err);
       break;
     }

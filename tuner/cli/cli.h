@@ -68,6 +68,10 @@ int qt_cli_sub_parse(int argc, char **argv, const struct option *opts, const cha
 /* Loads target and model (restricted to --layers) and opens the existing log. On error
  * everything loaded is released and err says why. */
 int qt_cli_sub_load(const sub_args *a, qt_target *t, qt_model *m, qt_db **db, qt_err *err);
+/* Sets t->timing to the unit the log records for t's numbers (the log knows what it measured;
+ * the target file may have changed since); a log without one (written before units were
+ * recorded, or without the target) leaves the file's. */
+int qt_cli_log_unit(qt_db *db, qt_target *t, qt_err *err);
 
 /* Prints "tune: <message>" on stderr; returns exit status 1. */
 int qt_cli_fail(const qt_err *e);
@@ -92,9 +96,10 @@ typedef struct qt_cli_progress {
   double start_ms;
   int last_plain;     /* run_done at the last plain progress line */
   char live[512];     /* the live line on screen ("" when none) */
+  qt_timing timing;   /* what the numbers count (the target's unit) */
 } qt_cli_progress;
 
-void qt_cli_progress_init(qt_cli_progress *p, FILE *f, int tty);
+void qt_cli_progress_init(qt_cli_progress *p, FILE *f, int tty, qt_timing timing);
 void qt_cli_progress_event(void *ctx, const qt_tune_event *ev);
 void qt_cli_progress_end(qt_cli_progress *p);
 

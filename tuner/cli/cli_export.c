@@ -124,8 +124,22 @@ int qt_cli_sub_load(const sub_args *a, qt_target *t, qt_model *m, qt_db **db, qt
     rc = qt_fail(err, QT_ENOTFOUND, "no tuning log at %s (run tune first, or pass --db)", a->db);
   else
     rc = qt_db_open(a->db, 5000, db, err);
+  if (!rc && (rc = qt_cli_log_unit(*db, t, err))) {
+    qt_db_close(*db);
+    *db = NULL;
+  }
   if (rc) qt_model_free(m);
   return rc;
+}
+
+int qt_cli_log_unit(qt_db *db, qt_target *t, qt_err *err) {
+  char unit[128];
+  int rc = qt_db_target_unit(db, t->name, unit, sizeof unit, err);
+  if (rc || !unit[0]) return rc;
+  if (qt_timing_from_unit(unit, &t->timing))
+    return qt_fail(err, QT_EDB, "the tuning log records target %s's numbers in '%s', a unit "
+                   "this qtune does not know", t->name, unit);
+  return 0;
 }
 
 
@@ -199,7 +213,7 @@ int qt_cli_query(int argc, char **argv) {
     qt_fail(&err, QT_ENOMEM, "query: out of memory for %d layers x top %d", m.n_layers, k);
   } else if (qt_report_collect(db, &m, &t, rows, &err) == 0 &&
              qt_report_collect_topk(db, &m, &t, k, top, n_top, &err) == 0) {
-    if (strcmp(a.format, "csv") == 0) qt_report_print_csv(stdout, &m, top, n_top, k);
+    if (strcmp(a.format, "csv") == 0) qt_report_print_csv(stdout, &m, &t, top, n_top, k);
     else if (strcmp(a.format, "json") == 0 && a.top)
       qt_report_print_topk_json(stdout, &m, &t, rows, top, n_top, k);
     else if (strcmp(a.format, "json") == 0) qt_report_print_json(stdout, &m, &t, rows);

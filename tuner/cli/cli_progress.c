@@ -12,10 +12,11 @@
 
 #define QT_CLI_PROGRESS_EVERY 25
 
-void qt_cli_progress_init(qt_cli_progress *p, FILE *f, int tty) {
+void qt_cli_progress_init(qt_cli_progress *p, FILE *f, int tty, qt_timing timing) {
   memset(p, 0, sizeof *p);
   p->f = f;
   p->tty = tty;
+  p->timing = timing;
   p->start_ms = qt_now_ms();
   pthread_mutex_init(&p->mu, NULL);
 }
@@ -39,8 +40,9 @@ static void format_eta(const qt_cli_progress *p, const qt_tune_event *ev, char *
   else snprintf(buf, cap, "ETA %lds", t);
 }
 
-static void format_best(const qt_tune_event *ev, char *buf, size_t cap) {
-  if (ev->best_ns > 0) snprintf(buf, cap, "%.1f us", ev->best_ns / 1e3);
+static void format_best(const qt_cli_progress *p, const qt_tune_event *ev, char *buf,
+                        size_t cap) {
+  if (ev->best_ns > 0) qt_timing_format(p->timing, ev->best_ns, buf, cap);
   else snprintf(buf, cap, "-");
 }
 
@@ -48,7 +50,7 @@ static void format_best(const qt_tune_event *ev, char *buf, size_t cap) {
 static void live_text(const qt_cli_progress *p, const qt_tune_event *ev, char *buf, size_t cap) {
   char eta[32], best[32];
   format_eta(p, ev, eta, sizeof eta);
-  format_best(ev, best, sizeof best);
+  format_best(p, ev, best, sizeof best);
   snprintf(buf, cap, "[%d/%d configs, %s] task %d/%d %.80s: %d/%d, best %s", ev->run_done,
            ev->run_planned, eta, ev->task + 1, ev->n_tasks, ev->layers, ev->task_done,
            ev->task_planned, best);
@@ -57,7 +59,7 @@ static void live_text(const qt_cli_progress *p, const qt_tune_event *ev, char *b
 static void plain_progress(const qt_cli_progress *p, const qt_tune_event *ev, const char *what) {
   char eta[32], best[32];
   format_eta(p, ev, eta, sizeof eta);
-  format_best(ev, best, sizeof best);
+  format_best(p, ev, best, sizeof best);
   fprintf(p->f, "progress: %d/%d configs, %s; task %d/%d %s %s: %d/%d, best %s\n",
           ev->run_done, ev->run_planned, eta, ev->task + 1, ev->n_tasks, ev->layers, what,
           ev->task_done, ev->task_planned, best);
@@ -66,16 +68,19 @@ static void plain_progress(const qt_cli_progress *p, const qt_tune_event *ev, co
 /* The plain line of one config: what it was and how it went. */
 static void plain_trial(const qt_cli_progress *p, const qt_tune_event *ev) {
   char best[32], on[QT_NAME_MAX + 8] = "";
-  format_best(ev, best, sizeof best);
+  format_best(p, ev, best, sizeof best);
   if (ev->board) snprintf(on, sizeof on, " on %s", ev->board);
   const int n = ev->task + 1, of = ev->n_tasks;
   if (ev->skipped)
     fprintf(p->f, "task %d/%d %s: %s already in the log\n", n, of, ev->layers, ev->knobs);
   else if (ev->missing)
     fprintf(p->f, "task %d/%d %s: %s is not in the replay log\n", n, of, ev->layers, ev->knobs);
-  else if (ev->status == QT_STATUS_OK)
-    fprintf(p->f, "task %d/%d %s: %s %.1f us%s (best %s)\n", n, of, ev->layers, ev->knobs,
-            ev->median_ns / 1e3, on, best);
+  else if (ev->status == QT_STATUS_OK) {
+    char median[48];
+    qt_timing_format(p->timing, ev->median_ns, median, sizeof median);
+    fprintf(p->f, "task %d/%d %s: %s %s%s (best %s)\n", n, of, ev->layers, ev->knobs, median,
+            on, best);
+  }
   else
     fprintf(p->f, "task %d/%d %s: %s %s%s: %.200s\n", n, of, ev->layers, ev->knobs,
             qt_status_name(ev->status), on, ev->error ? ev->error : "");

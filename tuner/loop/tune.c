@@ -625,8 +625,10 @@ static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const q
   }
   if (win < 0 || alive < 2) return 0;
   if ((rc = qt_db_verdict(db, session, best_id, best, alive, QT_CONFIRM_ROUNDS, err))) return rc;
-  note(o, "task %d/%d %s: best %s %.1f us (median of %d rounds against %d runner%s-up)%s",
-       ts->index + 1, ts->n_tasks, ts->layers, cand[win].knobs, best / 1e3, QT_CONFIRM_ROUNDS,
+  char shown[48];
+  qt_timing_format(bctx->target.timing, best, shown, sizeof shown);
+  note(o, "task %d/%d %s: best %s %s (median of %d rounds against %d runner%s-up)%s",
+       ts->index + 1, ts->n_tasks, ts->layers, cand[win].knobs, shown, QT_CONFIRM_ROUNDS,
        alive - 1, alive > 2 ? "s" : "",
        win == 0 ? "" : "; the search's lowest median was a runner-up");
   return 0;
@@ -1057,8 +1059,10 @@ static int tune_shared_budget(qt_db *db, int64_t session, const qt_model *m,
     double before = tr->ts.best_ns;
     int had = tr->ts.proposed;
     int slice = o->budget - used < QT_SLICE ? o->budget - used : QT_SLICE;
-    note(o, "scheduler: %d trials to task %d/%d %s (best %.1f us, %d trials so far, %d of %d "
-         "spent)", slice, k + 1, n, tr->layers, before / 1e3, had, used, o->budget);
+    char shown[48];
+    qt_timing_format(bctx->target.timing, before, shown, sizeof shown);
+    note(o, "scheduler: %d trials to task %d/%d %s (best %s, %d trials so far, %d of %d "
+         "spent)", slice, k + 1, n, tr->layers, shown, had, used, o->budget);
     rc = task_advance(db, session, bctx, o, e, tr, had + slice, stats, err);
     used += tr->ts.proposed - had;
     note_progress(tr, !tr->exhausted && !task_stopped_early(o, tr) && tr->ts.proposed > had,
@@ -1099,6 +1103,38 @@ static int shard_view(const qt_model *m, const qt_tune_options *o, qt_model *vie
   return 0;
 }
 
+/* Drops from view (a copy of its task array, made here if view still shares full's) the
+ * tasks the target cannot run: the space reports them unsupported (their data does not fit
+ * the board's SRAM, qt_space_fits), with the sizes, and they are noted, counted in
+ * stats->unsupported and never built or run. */
+static int drop_unsupported(const qt_model *full, qt_model *view, const qt_target *t,
+                            const qt_tune_options *o, qt_tune_stats *stats, qt_err *err) {
+  int keep = 0;
+  for (int i = 0; i < view->n_tasks; i++) {
+    char why[400];
+    if (qt_space_fits(&view->tasks[i].w, t, why, sizeof why)) {
+      keep++;
+      continue;
+    }
+    char layers[256];
+    layer_names(full, &view->tasks[i], layers, sizeof layers);
+    note(o, "task %s (%s): unsupported on target %s, not tuned: it %s", layers,
+         view->tasks[i].key, t->name, why);
+    stats->unsupported++;
+  }
+  if (keep == view->n_tasks) return 0;
+  if (view->tasks == full->tasks) {
+    view->tasks = calloc((size_t)(view->n_tasks ? view->n_tasks : 1), sizeof *view->tasks);
+    if (!view->tasks) return qt_fail(err, QT_ENOMEM, "out of memory");
+    memcpy(view->tasks, full->tasks, sizeof *view->tasks * (size_t)full->n_tasks);
+  }
+  int n = 0;
+  for (int i = 0; i < view->n_tasks; i++)
+    if (qt_space_fits(&view->tasks[i].w, t, NULL, 0)) view->tasks[n++] = view->tasks[i];
+  view->n_tasks = n;
+  return 0;
+}
+
 int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *full,
                          const qt_build_ctx *bctx, qt_runner **boards, int n_boards,
                          const qt_tune_options *o, qt_tune_stats *stats, qt_err *err) {
@@ -1109,6 +1145,9 @@ int qt_tune_model_boards(qt_db *db, int64_t session, const qt_model *full,
   double start = qt_now_ms();
   qt_model view;
   int rc = shard_view(full, o, &view, err);
+  if (!rc && (rc = drop_unsupported(full, &view, &bctx->target, o, stats, err)) &&
+      view.tasks != full->tasks)
+    free(view.tasks);
   if (rc) return rc;
   const qt_model *m = &view;
   stats->planned = o->budget > 0 ? o->budget : m->n_tasks * o->trials;

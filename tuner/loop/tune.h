@@ -87,6 +87,7 @@ typedef struct qt_tune_stats {
   int failed;     /* recorded with a status other than ok */
   int missing;    /* replay: configs the replayed log does not hold (nothing recorded) */
   int claimed;    /* configs skipped because another live tuner on the log claimed them */
+  int unsupported; /* tasks the target cannot run (qt_space_fits), not tuned */
   double search_ms; /* spent by the strategy deciding (fitting, scoring) */
   int done;         /* configs of the search done: measured, skipped or missing */
   int planned;      /* configs the run planned in all (qt_tune_event.run_planned) */

@@ -273,16 +273,20 @@ static int check_identifiers(const qt_model *m, const char *mid, qt_err *err) {
 }
 
 /* One line describing where a layer's config came from, for the generated comments. */
-static void record_line(const layer_choice *c, const char *db_path, char *buf, size_t cap) {
-  char board[sizeof c->rec.board], when[sizeof c->rec.measured_at];
+static void record_line(const layer_choice *c, const char *db_path, qt_timing timing,
+                        char *buf, size_t cap) {
+  char board[sizeof c->rec.board], when[sizeof c->rec.measured_at], median[48];
   comment_safe(c->rec.board, board, sizeof board);
   comment_safe(c->rec.measured_at, when, sizeof when);
+  /* the unit says what the number counts: time, emulated time or qemu's instruction count */
+  qt_timing_format(timing, c->rec.median_ns, median, sizeof median);
+  if (timing == QT_TIMING_ICOUNT) strncat(median, " (qemu icount)", sizeof median - strlen(median) - 1);
   if (c->from_log)
     snprintf(buf, cap,
-             "log record: measurement %lld of %s (session %lld, board %s, %s, median %.3f us, "
+             "log record: measurement %lld of %s (session %lld, board %s, %s, median %s, "
              "source hash %s)",
              (long long)c->rec.measurement_id, db_path, (long long)c->rec.session_id, board,
-             when, c->rec.median_ns / 1e3, c->rec.source_hash);
+             when, median, c->rec.source_hash);
   else
     snprintf(buf, cap, "no ok measurement in %s: the template's default config (unmeasured)",
              db_path);
@@ -297,7 +301,7 @@ static int render_layer(const qt_model *m, const qt_layer *layer, const qt_targe
   if (qt_config_defines(&c->config, knobs_d, sizeof knobs_d) ||
       qt_shape_defines(&layer->w, shape_d, sizeof shape_d))
     return qt_fail(err, QT_EINTERNAL, "export: layer %s: defines do not fit", layer->name);
-  record_line(c, o->db_path, rec, sizeof rec);
+  record_line(c, o->db_path, t->timing, rec, sizeof rec);
   char flags[512];
   if (qt_config_flags(&c->config, flags, sizeof flags)) flags[0] = '\0';
   char *data = NULL;
@@ -378,7 +382,7 @@ static int render_header(const qt_model *m, const qt_target *t, const layer_choi
           mid, m->name, t->name, o->db_path, st->layers, st->from_log, st->fallback, mid, mid);
   for (int i = 0; i < m->n_layers; i++) {
     char rec[1024];
-    record_line(&ch[i], o->db_path, rec, sizeof rec);
+    record_line(&ch[i], o->db_path, t->timing, rec, sizeof rec);
     fprintf(f, " *   %s: %s\n *     %s\n", m->layers[i].name, ch[i].knobs, rec);
   }
   fprintf(f,

@@ -48,7 +48,15 @@ typedef struct collected {
   session sessions[MAX_SESSIONS];
   int n_sessions;
   double *task_best; /* per task: the lowest ok median in the log, 0 if none */
+  qt_timing timing;  /* what the numbers count (the target's unit in the log) */
 } collected;
+
+/* A column heading's unit ("us", "emulated us", "instructions") and a logged value as shown
+ * under it. */
+static const char *unit_heading(qt_timing t) {
+  return t == QT_TIMING_ICOUNT ? "instructions" : t == QT_TIMING_EMULATED ? "emulated us" : "us";
+}
+static double shown(qt_timing t, double v) { return v / qt_timing_divisor(t); }
 
 /* ---- collecting ------------------------------------------------------------------------ */
 
@@ -195,12 +203,18 @@ static void section_summary(FILE *f, const qt_model *m, const qt_target *t,
   fputs("</h1>\n<p class=\"note\">Log <code>", f);
   esc(f, o->db_path ? o->db_path : "");
   fprintf(f, "</code>: %d layers, %d distinct workloads (tasks), %d measurements of them in "
-          "%d tuning runs. Times are medians per kernel run in microseconds; compare them "
-          "only within one log (one machine, one load).</p>\n",
-          m->n_layers, m->n_tasks, c->n, c->n_sessions);
+          "%d tuning runs. ", m->n_layers, m->n_tasks, c->n, c->n_sessions);
+  if (c->timing == QT_TIMING_ICOUNT)
+    fputs("Numbers are medians per kernel run in <b>instructions (qemu icount)</b>: "
+          "instructions executed, counted by the emulator; they are not time.</p>\n", f);
+  else
+    fprintf(f, "Times are medians per kernel run in microseconds%s; compare them only within "
+            "one log (one machine, one load).</p>\n", c->timing == QT_TIMING_EMULATED
+            ? " of the <b>emulator's</b> wall clock (emulated: not the CPU's speed)" : "");
 }
 
-static void section_totals(FILE *f, const qt_model *m, const qt_layer_report *rows) {
+static void section_totals(FILE *f, const qt_model *m, const qt_layer_report *rows,
+                           qt_timing tm) {
   double def[QT_KIND_COUNT + 1] = {0}, best[QT_KIND_COUNT + 1] = {0};
   int layers[QT_KIND_COUNT + 1] = {0}, missing = 0;
   for (int i = 0; i < m->n_layers; i++) {
@@ -218,16 +232,16 @@ static void section_totals(FILE *f, const qt_model *m, const qt_layer_report *ro
   }
   fputs("<h2 id=\"totals\">Model total per kind</h2>\n<p class=\"note\">Sum over the layers "
         "(a workload shared by several layers counts once per layer). Bars: default (grey) "
-        "and best (blue), to the scale of the model's default total.</p>\n<table>\n"
-        "<tr><th>kind</th><th>layers</th><th>default us</th><th>best us</th><th>speedup</th>"
-        "<th>default / best</th></tr>\n", f);
+        "and best (blue), to the scale of the model's default total.</p>\n<table>\n", f);
+  fprintf(f, "<tr><th>kind</th><th>layers</th><th>default %s</th><th>best %s</th>"
+          "<th>speedup</th><th>default / best</th></tr>\n", unit_heading(tm), unit_heading(tm));
   const double scale = def[QT_KIND_COUNT] > 0 ? def[QT_KIND_COUNT] : 1;
   for (int g = 0; g <= QT_KIND_COUNT; g++) {
     if (!layers[g]) continue;
     fprintf(f, "<tr><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%.1f</td>"
             "<td class=\"n\">%.1f</td><td class=\"n\">%s%.2fx%s</td><td class=\"pair\">",
             g == QT_KIND_COUNT ? "<b>model</b>" : qt_layer_kind_name((qt_layer_kind)g),
-            layers[g], def[g] / 1e3, best[g] / 1e3, g == QT_KIND_COUNT ? "<b>" : "",
+            layers[g], shown(tm, def[g]), shown(tm, best[g]), g == QT_KIND_COUNT ? "<b>" : "",
             def[g] / best[g], g == QT_KIND_COUNT ? "</b>" : "");
     bar(f, "def", def[g] / scale);
     bar(f, "best", best[g] / scale);
@@ -239,7 +253,8 @@ static void section_totals(FILE *f, const qt_model *m, const qt_layer_report *ro
             "config and are not in the totals.</p>\n", missing);
 }
 
-static void section_layers(FILE *f, const qt_model *m, const qt_layer_report *rows) {
+static void section_layers(FILE *f, const qt_model *m, const qt_layer_report *rows,
+                           qt_timing tm) {
   double scale = 0;
   for (int i = 0; i < m->n_layers; i++) {
     if (rows[i].has_default && rows[i].default_ns > scale) scale = rows[i].default_ns;
@@ -250,18 +265,19 @@ static void section_layers(FILE *f, const qt_model *m, const qt_layer_report *ro
         "<code>tune query</code> gives it (* the median of its re-measurement against its "
         "runners-up and the default, interleaved); default: the space's default config, its "
         "median over those same rounds beside a * best, else its lowest median. Bars to the "
-        "scale of the slowest layer.</p>\n<table>\n<tr><th>layer</th>"
-        "<th>kind</th><th>default us</th><th>best us</th><th>speedup</th><th>default / best</th>"
-        "<th>template</th><th>config</th></tr>\n", f);
+        "scale of the slowest layer.</p>\n<table>\n", f);
+  fprintf(f, "<tr><th>layer</th><th>kind</th><th>default %s</th><th>best %s</th><th>speedup</th>"
+          "<th>default / best</th><th>template</th><th>config</th></tr>\n", unit_heading(tm),
+          unit_heading(tm));
   for (int i = 0; i < m->n_layers; i++) {
     const qt_layer_report *r = &rows[i];
     fputs("<tr><td>", f);
     esc(f, r->layer->name);
     fprintf(f, "</td><td>%s</td>", qt_layer_kind_name(qt_layer_kind_of(r->layer)));
-    if (r->has_default) fprintf(f, "<td class=\"n\">%.1f</td>", r->default_ns / 1e3);
+    if (r->has_default) fprintf(f, "<td class=\"n\">%.1f</td>", shown(tm, r->default_ns));
     else fputs("<td class=\"n\">-</td>", f);
     if (r->has_best)
-      fprintf(f, "<td class=\"n\">%.1f%s</td>", r->best.median_ns / 1e3,
+      fprintf(f, "<td class=\"n\">%.1f%s</td>", shown(tm, r->best.median_ns),
               r->best.confirmed ? "*" : "");
     else
       fputs("<td class=\"n\">-</td>", f);
@@ -337,10 +353,10 @@ static void task_curve(FILE *f, const qt_model *m, const collected *c, int task)
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
             "role=\"img\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
             "stroke=\"#ccc\"/>", W, H, L, T, W - L - R, H - T - B);
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%.1f us</text>",
-            L - 4, T + 8, hi * 1.05 / 1e3);
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%.1f us</text>",
-            L - 4, H - B, lo * 0.95 / 1e3);
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%.1f %s</text>",
+            L - 4, T + 8, shown(c->timing, hi * 1.05), unit_heading(c->timing));
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%.1f %s</text>",
+            L - 4, H - B, shown(c->timing, lo * 0.95), unit_heading(c->timing));
     fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\">1</text>", L, H - B + 12);
     fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%d trials</text>",
             W - R, H - B + 12, max_x);
@@ -366,8 +382,8 @@ static void task_curve(FILE *f, const qt_model *m, const collected *c, int task)
       fprintf(f, "<span style=\"background:%s\"></span>", session_colors[s % N_COLORS]);
       esc(f, c->sessions[s].label);
     }
-    fprintf(f, "<br>lowest median in the log %.1f us (re-measurements included)</div></div>\n",
-            c->task_best[task] / 1e3);
+    fprintf(f, "<br>lowest median in the log %.1f %s (re-measurements included)</div></div>\n",
+            shown(c->timing, c->task_best[task]), unit_heading(c->timing));
   }
   for (int s = 0; s < MAX_SESSIONS; s++) free(pts[s]);
   free(pts);
@@ -630,6 +646,7 @@ int qt_html_report(FILE *f, qt_db *db, const qt_model *m, const qt_target *t,
   collected c;
   memset(&c, 0, sizeof c);
   c.m = m;
+  c.timing = t->timing;
   c.task_best = calloc((size_t)m->n_tasks + 1, sizeof *c.task_best);
   qt_layer_report *rows = calloc((size_t)m->n_layers + 1, sizeof *rows);
   int rc = 0;
@@ -640,8 +657,8 @@ int qt_html_report(FILE *f, qt_db *db, const qt_model *m, const qt_target *t,
   if (!rc) {
     fputs(page_head, f);
     section_summary(f, m, t, o, &c);
-    section_totals(f, m, rows);
-    section_layers(f, m, rows);
+    section_totals(f, m, rows, t->timing);
+    section_layers(f, m, rows, t->timing);
     section_curves(f, m, &c);
     section_failures(f, m, &c);
     section_boards(f, &c);

@@ -17,6 +17,7 @@ typedef struct qt_layer_report {
   int has_default; /* the default config has an ok measurement */
   double default_ns;
   char default_knobs[QT_KNOBS_MAX];
+  int unsupported; /* the target cannot run it (qt_space_fits): never tuned */
 } qt_layer_report;
 
 /* Fills rows[0..m->n_layers) from the log. */
@@ -49,8 +50,13 @@ void qt_report_print_topk_json(FILE *f, const qt_model *m, const qt_target *t,
 
 /* CSV (RFC 4180, header line first): layer,workload,rank,template,config,median_us,min_us,
  * max_us,board,source_hash,measurement_id,measured_at; one row per (layer, rank), a layer
- * without ok measurements as one row with empty rank and measurement fields. */
-void qt_report_print_csv(FILE *f, const qt_model *m, const qt_db_row *top, const int *n_top,
-                         int k);
+ * without ok measurements as one row with empty rank and measurement fields. For a target
+ * that counts instructions (timing icount) the columns are median_insns, min_insns, max_insns.
+ *
+ * Every printer shows the numbers in t->timing's unit: us for ns timings (an emulated one is
+ * said so under the text tables), whole instruction counts with "insns" columns and keys for
+ * icount; the JSON documents carry "unit" (qt_timing_unit). */
+void qt_report_print_csv(FILE *f, const qt_model *m, const qt_target *t, const qt_db_row *top,
+                         const int *n_top, int k);
 
 #endif

@@ -75,10 +75,19 @@ static int resolve_path(const bctx *c, const yaml_node_t *n, const char *field, 
 }
 
 enum { F_NAME, F_TARGET, F_KIND, F_HOST, F_PORT, F_USER, F_IDENTITY, F_KNOWN, F_WORKDIR,
-       F_WRAPPER, F_CORES, F_TIMEOUT, F_CONNECT, F_COUNT };
+       F_WRAPPER, F_CORES, F_TIMEOUT, F_CONNECT, F_RUN, F_COUNT };
 static const char *const fields[F_COUNT] = {
     "name",     "target",  "kind",    "host",  "port",          "user",           "identity",
-    "known_hosts", "workdir", "wrapper", "cores", "run_timeout_s", "connect_timeout_s"};
+    "known_hosts", "workdir", "wrapper", "cores", "run_timeout_s", "connect_timeout_s", "run"};
+
+/* 1 if word is one of the space-separated words of s. */
+static int has_word(const char *s, const char *word) {
+  const size_t n = strlen(word);
+  for (const char *p = strstr(s, word); p; p = strstr(p + 1, word))
+    if ((p == s || p[-1] == ' ' || p[-1] == '\t') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\t'))
+      return 1;
+  return 0;
+}
 
 static int parse_board(const bctx *c, const yaml_node_t *map, qt_board_def *b) {
   if (map->type != YAML_MAPPING_NODE) return fail_at(c, map, "expected a board mapping");
@@ -92,7 +101,7 @@ static int parse_board(const bctx *c, const yaml_node_t *map, qt_board_def *b) {
     if (idx < 0)
       return fail_at(c, k, "unknown board field '%.64s' (fields: name, target, kind, host, "
                      "port, user, identity, known_hosts, workdir, wrapper, cores, "
-                     "run_timeout_s, connect_timeout_s)",
+                     "run_timeout_s, connect_timeout_s, run)",
                      k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "?");
     if (v[idx]) return fail_at(c, k, "duplicate field '%s'", fields[idx]);
     v[idx] = yaml_document_get_node(c->doc, pr->value);
@@ -131,6 +140,13 @@ static int parse_board(const bctx *c, const yaml_node_t *map, qt_board_def *b) {
     rc = resolve_path(c, v[F_KNOWN], "known_hosts", b->known_hosts, sizeof b->known_hosts);
   if (!rc && v[F_WORKDIR]) rc = get_string(c, v[F_WORKDIR], "workdir", b->workdir, sizeof b->workdir);
   if (!rc && v[F_WRAPPER]) rc = get_string(c, v[F_WRAPPER], "wrapper", b->wrapper, sizeof b->wrapper);
+  if (!rc && v[F_RUN]) rc = get_string(c, v[F_RUN], "run", b->run, sizeof b->run);
+  if (!rc && v[F_RUN] && !has_word(b->run, "{image}"))
+    rc = fail_at(c, v[F_RUN], "field 'run': the command must name the image as the word "
+                 "{image}, got '%s'", b->run);
+  if (!rc && v[F_RUN] && b->wrapper[0])
+    rc = fail_at(c, v[F_RUN], "field 'run': give either run (a command that runs the image) or "
+                 "wrapper, not both");
   if (!rc && v[F_CORES]) rc = get_string(c, v[F_CORES], "cores", b->cores, sizeof b->cores);
   if (!rc && b->cores[0] && strspn(b->cores, "0123456789,-") != strlen(b->cores))
     rc = fail_at(c, v[F_CORES], "field 'cores': expected a CPU list like 3 or 2-3, got '%s'",
@@ -155,6 +171,9 @@ static int parse_board(const bctx *c, const yaml_node_t *map, qt_board_def *b) {
     if (b->workdir[0] != '/')
       return fail_at(c, v[F_WORKDIR], "field 'workdir' must be an absolute path, got '%s'",
                      b->workdir);
+  } else if (v[F_RUN]) {
+    return fail_at(c, v[F_RUN], "field 'run' is for ssh boards (the host an MCU is attached "
+                   "to); a local board runs its image through 'wrapper'");
   }
   return 0;
 }

@@ -26,6 +26,10 @@ typedef struct qt_board_def {
   char known_hosts[QT_PATH_MAX]; /* ssh: OpenSSH known_hosts file the host key must be in */
   char workdir[QT_PATH_MAX];     /* ssh: remote directory per-run directories go under */
   char wrapper[QT_PATH_MAX];     /* exec wrapper on the board, "" for none */
+  char run[QT_PATH_MAX];         /* ssh: command template that flashes and runs the image on
+                                    an attached MCU: words, "{image}" the uploaded image,
+                                    "{args}" the harness arguments (appended when absent);
+                                    "" to run the image itself */
   char cores[64];                /* cores to pin to ("3", "2-3"), "" for none */
   int run_timeout_s;             /* run-time limit per measurement, 0: the tuner's */
   int connect_timeout_s;         /* ssh: deadline of connect + handshake + auth (default 10) */

@@ -703,12 +703,24 @@ static int ssh_run_once(qt_runner *rn, const char *artifact, char *const args[],
     used += (size_t)snprintf(cmd + used, sizeof cmd - used, " taskset -c");
     bad |= shell_quote(cmd, sizeof cmd, &used, x->b.cores);
   }
+  /* With a run template (a command that flashes and runs the image on an attached MCU) its
+   * words, {image} and {args} filled in; else the wrapper's words, the image, the arguments. */
   char wrap[QT_PATH_MAX];
-  snprintf(wrap, sizeof wrap, "%s", x->b.wrapper);
-  for (char *save = NULL, *w = strtok_r(wrap, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
-    bad |= shell_quote(cmd, sizeof cmd, &used, w);
-  bad |= shell_quote(cmd, sizeof cmd, &used, remote);
-  for (int i = 0; args && args[i]; i++) bad |= shell_quote(cmd, sizeof cmd, &used, args[i]);
+  snprintf(wrap, sizeof wrap, "%s", x->b.run[0] ? x->b.run : x->b.wrapper);
+  int args_placed = 0;
+  for (char *save = NULL, *w = strtok_r(wrap, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+    if (x->b.run[0] && strcmp(w, "{image}") == 0) {
+      bad |= shell_quote(cmd, sizeof cmd, &used, remote);
+    } else if (x->b.run[0] && strcmp(w, "{args}") == 0) {
+      for (int i = 0; args && args[i]; i++) bad |= shell_quote(cmd, sizeof cmd, &used, args[i]);
+      args_placed = 1;
+    } else {
+      bad |= shell_quote(cmd, sizeof cmd, &used, w);
+    }
+  }
+  if (!x->b.run[0]) bad |= shell_quote(cmd, sizeof cmd, &used, remote);
+  for (int i = 0; !args_placed && args && args[i]; i++)
+    bad |= shell_quote(cmd, sizeof cmd, &used, args[i]);
   if (bad) return qt_fail(err, QT_EINVAL, "board %s: command line too long", x->b.name);
 
   rc = exec_command(x, cmd, t1 + timeout_ms + CLOSE_GRACE_MS, r, err);
