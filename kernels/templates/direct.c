@@ -135,15 +135,20 @@ _Static_assert(QT_KNOB_ISA != DR_ISA_NEONDOT || DR_OCB % 4 == 0, "isa=neondot ne
 #endif
 #if QT_KNOB_ISA == DR_ISA_AVX2
 #include "../ukernels/qt_ukernel_direct_k2__avx2.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__avx2.h"
 #elif QT_KNOB_ISA == DR_ISA_AVX512VNNI
 #include "../ukernels/qt_ukernel_direct_s8_k4__avx512vnni.h"
 #include "../ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
 #elif QT_KNOB_ISA == DR_ISA_NEON
 #include "../ukernels/qt_ukernel_direct_k1__neon.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 #elif QT_KNOB_ISA == DR_ISA_NEONDOT
 #include "../ukernels/qt_ukernel_direct_s8_k4__neondot.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 #endif
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DR_ISA_AVX512VNNI)
+#define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == DR_ISA_AVX2)
+#define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == DR_ISA_NEON || QT_KNOB_ISA == DR_ISA_NEONDOT)
 #include "qt_template_common.h"
 
 /* Packed weight element size and the k-step a kernel row is rounded up to. */

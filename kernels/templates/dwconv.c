@@ -131,6 +131,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 #endif
 #if QT_KNOB_ISA == DW_ISA_AVX2
 #include "../ukernels/qt_ukernel_dwconv_k2__avx2.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__avx2.h"
 #define DW_UK_TAPS qt_ukernel_dwconv_k2__avx2_taps
 #define DW_UK_INDEX qt_ukernel_dwconv_k2__avx2_index
 #define DW_UK_TWIN qt_ukernel_dwconv_k2__avx2_c
@@ -139,6 +140,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 #endif
 #elif QT_KNOB_ISA == DW_ISA_AVX512
 #include "../ukernels/qt_ukernel_dwconv_k2__avx512.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
 #define DW_UK_TAPS qt_ukernel_dwconv_k2__avx512_taps
 #define DW_UK_INDEX qt_ukernel_dwconv_k2__avx512_index
 #define DW_UK_TWIN qt_ukernel_dwconv_k2__avx512_c
@@ -147,6 +149,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 #endif
 #elif QT_KNOB_ISA == DW_ISA_NEON
 #include "../ukernels/qt_ukernel_dwconv_k1__neon.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 #define DW_UK_TAPS qt_ukernel_dwconv_k1__neon_taps
 #define DW_UK_INDEX qt_ukernel_dwconv_k1__neon_index
 #define DW_UK_TWIN qt_ukernel_dwconv_k1__neon_c
@@ -161,6 +164,10 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 /* The channel loops of the requantization take the same unroll limit as the tile's, and
  * count in int32_t like every loop of this file. */
 #define QT_TPL_REQUANT_UNROLL DW_CU
+/* fixedpoint requantization through the ISA's requant micro-kernel (qt_template_common.h) */
+#define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == DW_ISA_AVX2)
+#define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DW_ISA_AVX512)
+#define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == DW_ISA_NEON)
 #define QT_TPL_INDEX int32_t
 #include "qt_template_common.h"
 

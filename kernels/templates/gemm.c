@@ -172,15 +172,20 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
 #endif
 #if QT_KNOB_ISA == GM_ISA_AVX2
 #include "../ukernels/qt_ukernel_gemm_k2__avx2.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__avx2.h"
 #elif QT_KNOB_ISA == GM_ISA_AVX512VNNI
 #include "../ukernels/qt_ukernel_gemm_s8_k4__avx512vnni.h"
 #include "../ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
 #elif QT_KNOB_ISA == GM_ISA_NEON
 #include "../ukernels/qt_ukernel_gemm_k1__neon.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 #elif QT_KNOB_ISA == GM_ISA_NEONDOT
 #include "../ukernels/qt_ukernel_gemm_s8_k4__neondot.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 #endif
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == GM_ISA_AVX512VNNI)
+#define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == GM_ISA_AVX2)
+#define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == GM_ISA_NEON || QT_KNOB_ISA == GM_ISA_NEONDOT)
 #include "qt_template_common.h"
 
 /* Packed weight element type and K rounded up to the micro-kernel's k-step. */

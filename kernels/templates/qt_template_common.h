@@ -11,6 +11,10 @@
  *   QT_TPL_REQUANT_AVX512   1: fixedpoint spans take 16 channels at a time through
  *                           qt_ukernel_requant_fixedpoint__avx512 where the compiler targets
  *                           AVX-512 F+BW (the template includes that micro-kernel)
+ *   QT_TPL_REQUANT_AVX2     1: the same with qt_ukernel_requant_fixedpoint__avx2, 8 channels
+ *                           at a time, where the compiler targets AVX2
+ *   QT_TPL_REQUANT_NEON     1: the same with qt_ukernel_requant_fixedpoint__neon (8, then 4
+ *                           channels at a time) on aarch64 NEON
  *   QT_TPL_REQUANT_UNROLL   unroll limit put on the requantization loops (a template whose
  *                           loops the early complete unroller must not take)
  *   QT_TPL_INDEX            integer type of the requantization's channel and pixel counts
@@ -255,6 +259,20 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
      * loop below needs several times more instructions), the rest below */
     for (; i + 16 <= n; i += 16)
       qt_ukernel_requant_fixedpoint__avx512(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
+#endif
+#if defined(QT_TPL_REQUANT_AVX2) && QT_TPL_REQUANT_AVX2 && defined(__AVX2__)
+    /* 8 channels at a time with the AVX2 requant micro-kernel (GCC vectorises the loop below
+     * with 64-bit products emulated lane by lane: ~1.5x fp32's network time) */
+    for (; i + 8 <= n; i += 8)
+      qt_ukernel_requant_fixedpoint__avx2(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
+#endif
+#if defined(QT_TPL_REQUANT_NEON) && QT_TPL_REQUANT_NEON && defined(__aarch64__) &&          \
+    defined(__ARM_NEON)
+    /* TFLite's NEON sequence (SQSHL, SQRDMULH, SRSHL with its fix-up), 8 then 4 channels */
+    for (; i + 8 <= n; i += 8)
+      qt_ukernel_requant_fixedpoint__neon(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
+    for (; i + 4 <= n; i += 4)
+      qt_ukernel_requant_fixedpoint4__neon(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
 #endif
     QT_TPL_REQUANT_LOOP
     for (; i < n; i++)
