@@ -328,12 +328,14 @@ QT_TPL_INLINE void dw_tile_emit(const dw_ctx *restrict k, int32_t acc[DW_TH][DW_
   DW_UNUSED(d);
   const int32_t ow = S_OUT_W(d), oc = S_OUT_C(d);
   DW_UNUSED(oy); /* RQ=row: the band buffer's row 0 is oy */
+#if QT_KNOB_RQ == DW_RQ_TILE
+  /* the th x tw pixels at once (fixedpoint derives its per-channel masks once) */
+  qt_tpl_requant_block((const int32_t *)(const void *)acc, DW_TW * DW_CB, DW_CB,
+                       k->out + ((ptrdiff_t)oy * ow + ox) * oc + c0, (ptrdiff_t)ow * oc, oc, th,
+                       tw, c0, cn, k->q);
+#else
   for (int i = 0; i < th; i++)
     for (int j = 0; j < tw; j++) {
-#if QT_KNOB_RQ == DW_RQ_TILE
-      qt_tpl_requant(acc[i][j], k->out + ((ptrdiff_t)(oy + i) * ow + ox + j) * oc + c0,
-                     c0, cn, k->q);
-#else
 #if QT_KNOB_RQ == DW_RQ_ROW
       int32_t *restrict dst = k->ibuf + ((ptrdiff_t)i * ow + ox + j) * oc + c0;
 #else
@@ -341,8 +343,8 @@ QT_TPL_INLINE void dw_tile_emit(const dw_ctx *restrict k, int32_t acc[DW_TH][DW_
 #endif
       _Pragma(QT_STR(GCC unroll DW_CU))
       for (int c = 0; c < cn; c++) dst[c] = acc[i][j][c];
-#endif
     }
+#endif
 }
 
 #if QT_KNOB_ISA == DW_ISA_C

@@ -480,20 +480,24 @@ QT_TPL_INLINE void gm_tile(const gm_ctx *x, const uint8_t *const a[GM_MR], size_
   const size_t oc = (size_t)S_OUT_C(x->d), c0 = b * GM_NR;
   const size_t nr = oc - c0 < GM_NR ? oc - c0 : GM_NR;
   gm_tile_reduce(acc, a, x->packed + b * x->block_bytes, x->k_len, u8, x->q->input_zp);
-  for (size_t m = 0; m < mr; m++) {
 #if QT_KNOB_RQ == GM_RQ_TILE
-    /* a full block gets a constant trip count: whole vectors, no remainder code */
-    if (nr == GM_NR)
-      qt_tpl_requant(acc[m], x->out + (r0 + m) * oc + c0, c0, GM_NR, x->q);
-    else
-      qt_tpl_requant(acc[m], x->out + (r0 + m) * oc + c0, c0, nr, x->q);
-#elif QT_KNOB_RQ == GM_RQ_ROW
+  /* the mr rows at once (fixedpoint derives its per-channel masks once); a full block gets a
+   * constant trip count: whole vectors, no remainder code */
+  uint8_t *o = x->out + r0 * oc + c0;
+  if (nr == GM_NR)
+    qt_tpl_requant_block((const int32_t *)(const void *)acc, GM_NR, 0, o, (ptrdiff_t)oc, 0, (int)mr, 1, c0, GM_NR, x->q);
+  else
+    qt_tpl_requant_block((const int32_t *)(const void *)acc, GM_NR, 0, o, (ptrdiff_t)oc, 0, (int)mr, 1, c0, nr, x->q);
+#else
+  for (size_t m = 0; m < mr; m++) {
+#if QT_KNOB_RQ == GM_RQ_ROW
     (void)r0;
     memcpy(x->ibuf + m * oc + c0, acc[m], nr * sizeof(int32_t));
 #else
     memcpy(x->ibuf + (r0 + m) * oc + c0, acc[m], nr * sizeof(int32_t));
 #endif
   }
+#endif
 }
 
 /* All column blocks of one row block (order mn). The row block is requantized here for

@@ -18,8 +18,10 @@
  *    away from zero, as qt_rounding_divide_by_pot. SQADD keeps INT32_MIN (exact for any r).
  *  - the clamp in 32 bits before adding zp, as qt_requant_fixedpoint_vec.
  *
- * qt_ukernel_requant_fixedpoint__neon_v works on a register of 4 accumulators (the
- * templates' accumulators), qt_ukernel_requant_fixedpoint__neon on arrays of 8 and
+ * qt_ukernel_requant_fixedpoint__neon_params derives what 4 channels' multipliers and
+ * shifts give (once per channel block of a tile), qt_ukernel_requant_fixedpoint__neon_apply
+ * requantizes a register of 4 accumulators with them, qt_ukernel_requant_store8__neon stores
+ * 8 low bytes; qt_ukernel_requant_fixedpoint__neon does it all on arrays of 8 and
  * qt_ukernel_requant_fixedpoint4__neon on arrays of 4:
  * out[i] = (uint8_t)requant(acc[i], mul[i], shift[i]). */
 #ifndef QT_UKERNEL_REQUANT_FIXEDPOINT__NEON_H
@@ -39,19 +41,42 @@ static inline void qt_ukernel_requant_fixedpoint__neon_c(const int32_t *acc, con
 #if defined(__aarch64__) && defined(__ARM_NEON)
 #include <arm_neon.h>
 
+/* What 4 channels' multipliers and shifts give every accumulator of those channels, worked
+ * out once per channel block of a tile (qt_template_common.h's qt_tpl_requant_block). */
+typedef struct qt_requant_fixedpoint_neon_params {
+  int32x4_t m;     /* M */
+  int32x4_t l;     /* left shift max(s, 0), for SQSHL */
+  int32x4_t neg_r; /* min(s, 0): SRSHL's right shift, and the fix-up's sign test */
+} qt_requant_fixedpoint_neon_params;
+
+static inline qt_requant_fixedpoint_neon_params
+qt_ukernel_requant_fixedpoint__neon_params(int32x4_t m, int32x4_t s) {
+  qt_requant_fixedpoint_neon_params p;
+  p.m = m;
+  p.l = vmaxq_s32(s, vdupq_n_s32(0));
+  p.neg_r = vminq_s32(s, vdupq_n_s32(0));
+  return p;
+}
+
 /* Returns the clamped int32 output values (zp added) of 4 accumulators. */
-static inline int32x4_t qt_ukernel_requant_fixedpoint__neon_v(int32x4_t a, int32x4_t m,
-                                                              int32x4_t s, int32_t zp,
-                                                              int32_t lo, int32_t hi) {
-  const int32x4_t zero = vdupq_n_s32(0);
-  const int32x4_t x1 = vqshlq_s32(a, vmaxq_s32(s, zero));
-  const int32x4_t x2 = vqrdmulhq_s32(x1, m);
-  const int32x4_t neg_r = vminq_s32(s, zero);
-  const int32x4_t fixup = vshrq_n_s32(vandq_s32(x2, neg_r), 31);
-  int32x4_t x3 = vrshlq_s32(vqaddq_s32(x2, fixup), neg_r);
+static inline int32x4_t qt_ukernel_requant_fixedpoint__neon_apply(
+    int32x4_t a, const qt_requant_fixedpoint_neon_params *p, int32_t zp, int32_t lo, int32_t hi) {
+  const int32x4_t x2 = vqrdmulhq_s32(vqshlq_s32(a, p->l), p->m);
+  const int32x4_t fixup = vshrq_n_s32(vandq_s32(x2, p->neg_r), 31);
+  int32x4_t x3 = vrshlq_s32(vqaddq_s32(x2, fixup), p->neg_r);
   x3 = vminq_s32(x3, vdupq_n_s32(hi - zp));
   x3 = vmaxq_s32(x3, vdupq_n_s32(lo - zp));
   return vaddq_s32(x3, vdupq_n_s32(zp));
+}
+
+/* params then apply, on arrays of 4 */
+static inline int32x4_t qt_ukernel_requant_fixedpoint__neon_v(const int32_t *acc,
+                                                              const int32_t *mul,
+                                                              const int32_t *shift, int32_t zp,
+                                                              int32_t lo, int32_t hi) {
+  const qt_requant_fixedpoint_neon_params p =
+      qt_ukernel_requant_fixedpoint__neon_params(vld1q_s32(mul), vld1q_s32(shift));
+  return qt_ukernel_requant_fixedpoint__neon_apply(vld1q_s32(acc), &p, zp, lo, hi);
 }
 
 /* The low bytes of 8 int32 values in [-128, 255] (XTN twice: truncation keeps them). */
@@ -63,10 +88,8 @@ static inline void qt_ukernel_requant_store8__neon(int32x4_t v0, int32x4_t v1, u
 static inline void qt_ukernel_requant_fixedpoint__neon(const int32_t *acc, const int32_t *mul,
                                                        const int32_t *shift, uint8_t *out,
                                                        int32_t zp, int32_t lo, int32_t hi) {
-  const int32x4_t v0 = qt_ukernel_requant_fixedpoint__neon_v(vld1q_s32(acc), vld1q_s32(mul),
-                                                             vld1q_s32(shift), zp, lo, hi);
-  const int32x4_t v1 = qt_ukernel_requant_fixedpoint__neon_v(
-      vld1q_s32(acc + 4), vld1q_s32(mul + 4), vld1q_s32(shift + 4), zp, lo, hi);
+  const int32x4_t v0 = qt_ukernel_requant_fixedpoint__neon_v(acc, mul, shift, zp, lo, hi);
+  const int32x4_t v1 = qt_ukernel_requant_fixedpoint__neon_v(acc + 4, mul + 4, shift + 4, zp, lo, hi);
   qt_ukernel_requant_store8__neon(v0, v1, out);
 }
 
@@ -74,8 +97,7 @@ static inline void qt_ukernel_requant_fixedpoint__neon(const int32_t *acc, const
 static inline void qt_ukernel_requant_fixedpoint4__neon(const int32_t *acc, const int32_t *mul,
                                                         const int32_t *shift, uint8_t *out,
                                                         int32_t zp, int32_t lo, int32_t hi) {
-  const int32x4_t v = qt_ukernel_requant_fixedpoint__neon_v(vld1q_s32(acc), vld1q_s32(mul),
-                                                            vld1q_s32(shift), zp, lo, hi);
+  const int32x4_t v = qt_ukernel_requant_fixedpoint__neon_v(acc, mul, shift, zp, lo, hi);
   const int16x4_t h = vmovn_s32(v);
   const uint32_t w = vget_lane_u32(vreinterpret_u32_s8(vmovn_s16(vcombine_s16(h, h))), 0);
   memcpy(out, &w, sizeof w);
