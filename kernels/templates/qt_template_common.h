@@ -348,6 +348,18 @@ QT_TPL_INLINE void qt_tpl_requant_pixels(const int32_t *src, uint8_t *dst, QT_TP
                                          const qt_quant_params *q) {
   (void)d;
   const QT_TPL_INDEX oc = (QT_TPL_INDEX)S_OUT_C(d);
+#if defined(QT_TPL_REQUANT_BLOCK)
+  /* fixedpoint: groups of 16 pixels share each channel block's shift masks (as a tile's
+   * pixels do); a group's 16 cache lines stay in L1 from one channel block to the next */
+  if (S_REQUANT(q) == QT_REQUANT_FIXEDPOINT) {
+    for (QT_TPL_INDEX p = 0; p < pixels; p += 16) {
+      const int np = pixels - p < 16 ? (int)(pixels - p) : 16;
+      qt_tpl_requant_block(src + p * oc + c0, (ptrdiff_t)oc, 0, dst + p * oc + c0,
+                           (ptrdiff_t)oc, 0, np, 1, c0, cn, q);
+    }
+    return;
+  }
+#endif
   for (QT_TPL_INDEX p = 0; p < pixels; p++)
     qt_tpl_requant(src + p * oc + c0, dst + p * oc + c0, c0, cn, q);
 }
