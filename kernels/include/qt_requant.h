@@ -110,6 +110,15 @@ static inline int32_t qt_requant_fixedpoint_vec(int32_t acc, int32_t multiplier,
   return x3 + zp_out;
 }
 
+/* out[i] = (uint8_t)qt_requant_fixedpoint_vec(acc[i], mul[i], shift[i], ...) for i < n: the
+ * plain C twin of the requant micro-kernels (kernels/ukernels/qt_ukernel_requant_*.h). */
+static inline void qt_requant_fixedpoint_span(const int32_t *acc, const int32_t *mul,
+                                              const int32_t *shift, uint8_t *out, int n,
+                                              int32_t zp, int32_t lo, int32_t hi) {
+  for (int i = 0; i < n; i++)
+    out[i] = (uint8_t)qt_requant_fixedpoint_vec(acc[i], mul[i], shift[i], zp, lo, hi);
+}
+
 /* A real scale as the (multiplier, shift) of the fixedpoint scheme, exactly as TFLite's
  * QuantizeMultiplier: scale = q * 2^shift with q in [0.5, 1) (frexp), multiplier =
  * round_half_away_from_zero(q * 2^31); q rounding up to 1.0 becomes 2^30 with shift + 1; a

@@ -135,15 +135,20 @@ _Static_assert(QT_KNOB_ISA != DR_ISA_NEONDOT || DR_OCB % 4 == 0, "isa=neondot ne
 #endif
 #if QT_KNOB_ISA == DR_ISA_AVX2
 #include "../ukernels/qt_ukernel_direct_k2__avx2.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__avx2.h"
 #elif QT_KNOB_ISA == DR_ISA_AVX512VNNI
 #include "../ukernels/qt_ukernel_direct_s8_k4__avx512vnni.h"
 #include "../ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
 #elif QT_KNOB_ISA == DR_ISA_NEON
 #include "../ukernels/qt_ukernel_direct_k1__neon.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 #elif QT_KNOB_ISA == DR_ISA_NEONDOT
 #include "../ukernels/qt_ukernel_direct_s8_k4__neondot.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 #endif
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DR_ISA_AVX512VNNI)
+#define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == DR_ISA_AVX2)
+#define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == DR_ISA_NEON || QT_KNOB_ISA == DR_ISA_NEONDOT)
 #include "qt_template_common.h"
 
 /* Packed weight element size and the k-step a kernel row is rounded up to. */
@@ -418,16 +423,23 @@ QT_TPL_INLINE void dr_tile(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, 
       dr_tap(acc, px, w + ((size_t)kh * (size_t)S_KW(d) + (size_t)kw) * c_len * DR_OCB, c_len, u8);
     }
 #endif
+#if QT_KNOB_RQ == DR_RQ_TILE
+  /* the th x tw pixels at once (fixedpoint derives its per-channel masks once); a full block
+   * gets a constant trip count */
+  uint8_t *o = x->out + ((size_t)oy0 * (size_t)S_OUT_W(d) + (size_t)ox0) * oc + c0;
+  const ptrdiff_t o_row = (ptrdiff_t)S_OUT_W(d) * (ptrdiff_t)oc;
+  const int32_t *a0 = (const int32_t *)(const void *)acc;
+  if (nc == DR_OCB)
+    qt_tpl_requant_block(a0, DR_TW * DR_OCB, DR_OCB, o, o_row, (ptrdiff_t)oc, (int)th, (int)tw,
+                         c0, DR_OCB, x->q);
+  else
+    qt_tpl_requant_block(a0, DR_TW * DR_OCB, DR_OCB, o, o_row, (ptrdiff_t)oc, (int)th, (int)tw,
+                         c0, nc, x->q);
+#else
   for (int32_t ty = 0; ty < th; ty++)
     for (int32_t tx = 0; tx < tw; tx++) {
       const int p = (int)(ty * DR_TW + tx);
-#if QT_KNOB_RQ == DR_RQ_TILE
-      uint8_t *o = x->out + ((size_t)(oy0 + ty) * (size_t)S_OUT_W(d) + (size_t)(ox0 + tx)) * oc + c0;
-      if (nc == DR_OCB) /* a full block gets a constant trip count */
-        qt_tpl_requant(acc[p], o, c0, DR_OCB, x->q);
-      else
-        qt_tpl_requant(acc[p], o, c0, nc, x->q);
-#elif QT_KNOB_RQ == DR_RQ_ROW
+#if QT_KNOB_RQ == DR_RQ_ROW
       /* the buffer holds the band's TH rows */
       memcpy(x->ibuf + ((size_t)ty * (size_t)S_OUT_W(d) + (size_t)(ox0 + tx)) * oc + c0, acc[p],
              nc * sizeof(int32_t));
@@ -437,6 +449,7 @@ QT_TPL_INLINE void dr_tile(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, 
              acc[p], nc * sizeof(int32_t));
 #endif
     }
+#endif
 }
 
 /* A tile with the padding handling QT_KNOB_PAD asks for: strips take the check-free path for

@@ -131,6 +131,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 #endif
 #if QT_KNOB_ISA == DW_ISA_AVX2
 #include "../ukernels/qt_ukernel_dwconv_k2__avx2.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__avx2.h"
 #define DW_UK_TAPS qt_ukernel_dwconv_k2__avx2_taps
 #define DW_UK_INDEX qt_ukernel_dwconv_k2__avx2_index
 #define DW_UK_TWIN qt_ukernel_dwconv_k2__avx2_c
@@ -139,6 +140,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 #endif
 #elif QT_KNOB_ISA == DW_ISA_AVX512
 #include "../ukernels/qt_ukernel_dwconv_k2__avx512.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
 #define DW_UK_TAPS qt_ukernel_dwconv_k2__avx512_taps
 #define DW_UK_INDEX qt_ukernel_dwconv_k2__avx512_index
 #define DW_UK_TWIN qt_ukernel_dwconv_k2__avx512_c
@@ -147,6 +149,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 #endif
 #elif QT_KNOB_ISA == DW_ISA_NEON
 #include "../ukernels/qt_ukernel_dwconv_k1__neon.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 #define DW_UK_TAPS qt_ukernel_dwconv_k1__neon_taps
 #define DW_UK_INDEX qt_ukernel_dwconv_k1__neon_index
 #define DW_UK_TWIN qt_ukernel_dwconv_k1__neon_c
@@ -161,6 +164,10 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 /* The channel loops of the requantization take the same unroll limit as the tile's, and
  * count in int32_t like every loop of this file. */
 #define QT_TPL_REQUANT_UNROLL DW_CU
+/* fixedpoint requantization through the ISA's requant micro-kernel (qt_template_common.h) */
+#define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == DW_ISA_AVX2)
+#define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DW_ISA_AVX512)
+#define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == DW_ISA_NEON)
 #define QT_TPL_INDEX int32_t
 #include "qt_template_common.h"
 
@@ -321,12 +328,14 @@ QT_TPL_INLINE void dw_tile_emit(const dw_ctx *restrict k, int32_t acc[DW_TH][DW_
   DW_UNUSED(d);
   const int32_t ow = S_OUT_W(d), oc = S_OUT_C(d);
   DW_UNUSED(oy); /* RQ=row: the band buffer's row 0 is oy */
+#if QT_KNOB_RQ == DW_RQ_TILE
+  /* the th x tw pixels at once (fixedpoint derives its per-channel masks once) */
+  qt_tpl_requant_block((const int32_t *)(const void *)acc, DW_TW * DW_CB, DW_CB,
+                       k->out + ((ptrdiff_t)oy * ow + ox) * oc + c0, (ptrdiff_t)ow * oc, oc, th,
+                       tw, c0, cn, k->q);
+#else
   for (int i = 0; i < th; i++)
     for (int j = 0; j < tw; j++) {
-#if QT_KNOB_RQ == DW_RQ_TILE
-      qt_tpl_requant(acc[i][j], k->out + ((ptrdiff_t)(oy + i) * ow + ox + j) * oc + c0,
-                     c0, cn, k->q);
-#else
 #if QT_KNOB_RQ == DW_RQ_ROW
       int32_t *restrict dst = k->ibuf + ((ptrdiff_t)i * ow + ox + j) * oc + c0;
 #else
@@ -334,8 +343,8 @@ QT_TPL_INLINE void dw_tile_emit(const dw_ctx *restrict k, int32_t acc[DW_TH][DW_
 #endif
       _Pragma(QT_STR(GCC unroll DW_CU))
       for (int c = 0; c < cn; c++) dst[c] = acc[i][j][c];
-#endif
     }
+#endif
 }
 
 #if QT_KNOB_ISA == DW_ISA_C

@@ -172,15 +172,20 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
 #endif
 #if QT_KNOB_ISA == GM_ISA_AVX2
 #include "../ukernels/qt_ukernel_gemm_k2__avx2.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__avx2.h"
 #elif QT_KNOB_ISA == GM_ISA_AVX512VNNI
 #include "../ukernels/qt_ukernel_gemm_s8_k4__avx512vnni.h"
 #include "../ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
 #elif QT_KNOB_ISA == GM_ISA_NEON
 #include "../ukernels/qt_ukernel_gemm_k1__neon.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 #elif QT_KNOB_ISA == GM_ISA_NEONDOT
 #include "../ukernels/qt_ukernel_gemm_s8_k4__neondot.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 #endif
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == GM_ISA_AVX512VNNI)
+#define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == GM_ISA_AVX2)
+#define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == GM_ISA_NEON || QT_KNOB_ISA == GM_ISA_NEONDOT)
 #include "qt_template_common.h"
 
 /* Packed weight element type and K rounded up to the micro-kernel's k-step. */
@@ -475,20 +480,24 @@ QT_TPL_INLINE void gm_tile(const gm_ctx *x, const uint8_t *const a[GM_MR], size_
   const size_t oc = (size_t)S_OUT_C(x->d), c0 = b * GM_NR;
   const size_t nr = oc - c0 < GM_NR ? oc - c0 : GM_NR;
   gm_tile_reduce(acc, a, x->packed + b * x->block_bytes, x->k_len, u8, x->q->input_zp);
-  for (size_t m = 0; m < mr; m++) {
 #if QT_KNOB_RQ == GM_RQ_TILE
-    /* a full block gets a constant trip count: whole vectors, no remainder code */
-    if (nr == GM_NR)
-      qt_tpl_requant(acc[m], x->out + (r0 + m) * oc + c0, c0, GM_NR, x->q);
-    else
-      qt_tpl_requant(acc[m], x->out + (r0 + m) * oc + c0, c0, nr, x->q);
-#elif QT_KNOB_RQ == GM_RQ_ROW
+  /* the mr rows at once (fixedpoint derives its per-channel masks once); a full block gets a
+   * constant trip count: whole vectors, no remainder code */
+  uint8_t *o = x->out + r0 * oc + c0;
+  if (nr == GM_NR)
+    qt_tpl_requant_block((const int32_t *)(const void *)acc, GM_NR, 0, o, (ptrdiff_t)oc, 0, (int)mr, 1, c0, GM_NR, x->q);
+  else
+    qt_tpl_requant_block((const int32_t *)(const void *)acc, GM_NR, 0, o, (ptrdiff_t)oc, 0, (int)mr, 1, c0, nr, x->q);
+#else
+  for (size_t m = 0; m < mr; m++) {
+#if QT_KNOB_RQ == GM_RQ_ROW
     (void)r0;
     memcpy(x->ibuf + m * oc + c0, acc[m], nr * sizeof(int32_t));
 #else
     memcpy(x->ibuf + (r0 + m) * oc + c0, acc[m], nr * sizeof(int32_t));
 #endif
   }
+#endif
 }
 
 /* All column blocks of one row block (order mn). The row block is requantized here for

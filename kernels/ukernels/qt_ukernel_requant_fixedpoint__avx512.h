@@ -19,8 +19,7 @@
 static inline void qt_ukernel_requant_fixedpoint__avx512_c(const int32_t *acc, const int32_t *mul,
                                                           const int32_t *shift, uint8_t *out,
                                                           int32_t zp, int32_t lo, int32_t hi) {
-  for (int i = 0; i < 16; i++)
-    out[i] = (uint8_t)qt_requant_fixedpoint_vec(acc[i], mul[i], shift[i], zp, lo, hi);
+  qt_requant_fixedpoint_span(acc, mul, shift, out, 16, zp, lo, hi);
 }
 
 #if defined(__x86_64__) || defined(__i386__)

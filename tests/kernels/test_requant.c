@@ -7,18 +7,25 @@
  * array loops the compiler vectorises (the form templates use, so the vector code itself is
  * what is checked). The same for the AVX-512 micro-kernel
  * (kernels/ukernels/qt_ukernel_requant_fixedpoint__avx512.h) where the CPU has AVX-512, and
- * its C twin everywhere. Also prints the per-output cost of the forms in such a loop. Links
+ * its C twin everywhere; and for the AVX2 and NEON micro-kernels (..._fixedpoint__avx2.h,
+ * ..._fixedpoint__neon.h: 8 lanes, and NEON's 4-lane form) where the CPU has them (NEON:
+ * every aarch64 build, so under qemu), their twins everywhere, over every edge accumulator x
+ * every shift x edge multipliers (INT32_MIN and negatives too: the kernels are exact for any
+ * multiplier), constructed ties of both rounding steps, and random inputs. Also prints the per-output cost of the forms in such a loop. Links
  * qtkernels only: runs natively and under qemu. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "qt_requant.h"
 #include "qt_test.h"
+#include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__avx2.h"
 #include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
+#include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 
 static uint64_t rng_state = 0x243f6a8885a308d3ULL;
 static uint64_t rng(void) {
@@ -191,6 +198,131 @@ static void test_ukernel16(long long random_rounds) {
   CHECK_MSG(bad == 0, "%lld of %lld outputs of the 16-wide requant micro-kernel differ", bad, n);
 }
 
+/* ---- The 8- and 4-lane micro-kernels (AVX2, NEON) -------------------------------------- */
+
+typedef void requant_fn(const int32_t *acc, const int32_t *mul, const int32_t *shift,
+                        uint8_t *out, int32_t zp, int32_t lo, int32_t hi);
+
+#if defined(__x86_64__)
+/* not inlined into main's code, which is not compiled for AVX2 */
+static __attribute__((noinline, target("avx2"))) void requant_avx2(
+    const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out, int32_t zp,
+    int32_t lo, int32_t hi) {
+  qt_ukernel_requant_fixedpoint__avx2(acc, m, s, out, zp, lo, hi);
+}
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+static void requant_neon4(const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out,
+                          int32_t zp, int32_t lo, int32_t hi) {
+  qt_ukernel_requant_fixedpoint4__neon(acc, m, s, out, zp, lo, hi);
+}
+#endif
+
+/* Runs fn on `width` lanes and counts the outputs that differ from the oracle's (printing
+ * the first few). Lanes past width get guard values that must stay untouched. */
+static long long run_lanes(const char *name, requant_fn *fn, int width, const int32_t *acc,
+                           const int32_t *m, const int32_t *s, int32_t zp, int32_t lo,
+                           int32_t hi) {
+  uint8_t got[16];
+  memset(got, 0xA5, sizeof got);
+  fn(acc, m, s, got, zp, lo, hi);
+  long long bad = 0;
+  for (int i = 0; i < width; i++) {
+    const uint8_t want = (uint8_t)qt_requant_fixedpoint(acc[i], m[i], s[i], zp, lo, hi);
+    if (got[i] != want && bad++ < 1 && mismatches++ < 20)
+      fprintf(stderr, "%s: acc %d M %d shift %d zp %d clamp [%d, %d]: %u, oracle %u\n", name,
+              acc[i], m[i], s[i], zp, lo, hi, got[i], want);
+  }
+  for (int i = width; i < 16; i++) bad += got[i] != 0xA5;
+  return bad;
+}
+
+/* Every edge accumulator with every shift (both signs in one vector) and every edge
+ * multiplier, every clamp; ties of SRDHM (odd x1 with M = 2^30) and of the rounding divide
+ * (x2 = +-(2j + 1) 2^(r - 1) exactly, from acc = 2 x2 and M = 2^30) for every r; the
+ * saturation of x1 = M = INT32_MIN; then random inputs. */
+static void test_ukernel_lanes(const char *name, requant_fn *fn, int width, long long rounds) {
+  int32_t accs[256];
+  const int n_acc = edge_accs(accs);
+  const int32_t muls[] = {0,          1,           3,         (1 << 30) - 1, 1 << 30,
+                          1610612736, INT32_MAX - 1, INT32_MAX, -1,           -(1 << 30),
+                          INT32_MIN,  INT32_MIN + 1};
+  const int n_mul = (int)(sizeof muls / sizeof muls[0]);
+  const int32_t clamps[][3] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127},
+                               {-5, -128, 3},  {0, 0, 255},       {255, 0, 255},
+                               {128, 0, 255},  {7, 100, 100}};
+  long long bad = 0, n = 0;
+  int32_t acc[16], m[16], s[16];
+  for (size_t c = 0; c < sizeof clamps / sizeof clamps[0]; c++)
+    for (int mi = 0; mi < n_mul; mi++)
+      for (int32_t sh = -31; sh <= 30; sh++)
+        for (int a0 = 0; a0 < n_acc; a0 += width) {
+          for (int i = 0; i < width; i++) {
+            acc[i] = accs[(a0 + i) % n_acc];
+            m[i] = muls[(mi + i / 2) % n_mul];
+            s[i] = i % 2 ? sh : -sh - 1; /* both signs in one vector; -sh - 1 is in range too */
+          }
+          bad += run_lanes(name, fn, width, acc, m, s, clamps[c][0], clamps[c][1], clamps[c][2]);
+          n += width;
+        }
+  /* ties, unclamped (a wide clamp lets x3 through) so the rounding itself is compared;
+   * the low byte is what the kernels store, so the ties are checked modulo 256 there */
+  for (int32_t r = 0; r <= 31; r++)
+    for (int32_t j = 0; j < 64; j += width / 2) {
+      for (int i = 0; i < width; i++) {
+        const int64_t x2 = (int64_t)(2 * (j + i / 2) + 1) << (r > 0 ? r - 1 : 0);
+        const int64_t a = (i % 2 ? -2 : 2) * x2; /* x2 = a / 2 exactly with M = 2^30 */
+        acc[i] = a > INT32_MAX ? INT32_MAX - i : a < INT32_MIN ? INT32_MIN + i : (int32_t)a;
+        m[i] = 1 << 30;
+        s[i] = -r;
+      }
+      bad += run_lanes(name, fn, width, acc, m, s, 0, -(1 << 30), 1 << 30);
+      for (int i = 0; i < width; i++) acc[i] |= 1; /* odd: an SRDHM tie */
+      bad += run_lanes(name, fn, width, acc, m, s, 0, -(1 << 30), 1 << 30);
+      n += 2 * width;
+    }
+  for (int i = 0; i < width; i++) {
+    acc[i] = INT32_MIN;
+    m[i] = INT32_MIN;
+    s[i] = -(i % 2) * 3;
+  }
+  bad += run_lanes(name, fn, width, acc, m, s, 0, -(1 << 30), 1 << 30);
+  bad += run_lanes(name, fn, width, acc, m, s, 0, -128, 127);
+  n += 2 * width;
+  for (long long rd = 0; rd < rounds; rd++) {
+    for (int i = 0; i < width; i++) {
+      const uint64_t x = rng();
+      acc[i] = random_acc();
+      m[i] = (x & 3) == 0   ? (int32_t)(uint32_t)(x >> 2)
+             : (x & 3) == 1 ? (int32_t)((x >> 2) & 0x7fffffff)
+                            : (int32_t)(((x >> 2) & 0x3fffffff) | 0x40000000);
+      s[i] = (int32_t)((x >> 40) % 62) - 31;
+    }
+    const int32_t zp = (int32_t)(rng() % 256) - 128;
+    bad += run_lanes(name, fn, width, acc, m, s, zp, -128, 127);
+    bad += run_lanes(name, fn, width, acc, m, s, zp + 128, 0, 255);
+    n += 2 * width;
+  }
+  printf("requant micro-kernel %s: %lld outputs\n", name, n);
+  CHECK_MSG(bad == 0, "%lld of %lld outputs of %s differ from the oracle", bad, n, name);
+  CHECK(n > 100000);
+}
+
+static void test_ukernels_8_4(long long rounds) {
+  test_ukernel_lanes("avx2 twin", qt_ukernel_requant_fixedpoint__avx2_c, 8, rounds);
+  test_ukernel_lanes("neon twin", qt_ukernel_requant_fixedpoint__neon_c, 8, rounds);
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2"))
+    test_ukernel_lanes("avx2", requant_avx2, 8, rounds);
+  else
+    printf("requant micro-kernel avx2: not run (the CPU has no AVX2)\n");
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+  test_ukernel_lanes("neon", qt_ukernel_requant_fixedpoint__neon, 8, rounds);
+  test_ukernel_lanes("neon 4-lane", requant_neon4, 4, rounds);
+#endif
+}
+
 static void test_loops(int rounds) {
   static int32_t acc[LEN], m[LEN], s[LEN];
   static uint8_t a[LEN], b[LEN], c[LEN];
@@ -288,6 +420,7 @@ int main(int argc, char **argv) {
   test_edges();
   test_random(quick ? 1000000 : 8000000);
   test_ukernel16(quick ? 100000 : 500000);
+  test_ukernels_8_4(quick ? 100000 : 500000);
   test_loops(quick ? 250 : 1000);
   return qt_test_finish();
 }
