@@ -102,9 +102,13 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
 
 /* Builds the board check program (a main that prints QT_CHECK_PROGRAM_OUTPUT) for target t
  * into dir, running the target's compiler exactly as variant builds do; its path into out.
- * QT_EBUILD with the compiler's message when it does not build. */
-int qt_build_check_program(const qt_target *t, const char *dir, char *out, size_t cap,
-                           qt_err *err);
+ * It links what every program of the target needs besides the harness: the harness sources
+ * after the first (the platform shell with main comes first; a bare-metal board's startup
+ * follows it) from kernels_dir, and the linker script; the shells' include directories
+ * (a runtime's C library headers) are on its include path as on the variants'. QT_EBUILD
+ * with the compiler's message when it does not build. */
+int qt_build_check_program(const qt_target *t, const char *kernels_dir, const char *dir,
+                           char *out, size_t cap, qt_err *err);
 
 /* Default cache directory: $XDG_CACHE_HOME/qtune, else $HOME/.cache/qtune, else ./.qtune-cache. */
 void qt_default_cache_dir(char *buf, size_t cap);
