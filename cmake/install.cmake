@@ -23,7 +23,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs/ DESTINATION ${CMAKE_INSTALL_DAT
         FILES_MATCHING PATTERN "*.yaml")
 # A toolchain file is read before project(), so before find_package(qtune) could say where it
 # is: it lives at a fixed place under the prefix, which the package config also names.
-set(QTUNE_TOOLCHAIN_FILES ${PROJECT_SOURCE_DIR}/cmake/aarch64-linux-gnu.cmake)
+set(QTUNE_TOOLCHAIN_FILES ${PROJECT_SOURCE_DIR}/cmake/aarch64-linux-gnu.cmake
+                          ${PROJECT_SOURCE_DIR}/cmake/hexagon.cmake)
 install(FILES ${QTUNE_TOOLCHAIN_FILES} DESTINATION ${CMAKE_INSTALL_DATADIR}/qtune/toolchains)
 
 # qtune::kernels: qtkernels as built here, for programs built for this processor. Its users
@@ -49,8 +50,11 @@ set(QTUNE_CONFIG_INCLUDE "\${_qtune_prefix}/${CMAKE_INSTALL_INCLUDEDIR}/qtune")
 set(QTUNE_CONFIG_TOOLCHAINS "\${_qtune_prefix}/${CMAKE_INSTALL_DATADIR}/qtune/toolchains")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/qtune-config.cmake.in
                ${PROJECT_BINARY_DIR}/install/qtune-config.cmake @ONLY)
+# ARCH_INDEPENDENT: a cross build for a 32-bit core (arm-none-eabi) uses the same package;
+# qtune::kernels is then compiled from the sources for it (qtune-config.cmake).
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/qtune-config-version.cmake
-                                 VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+                                 VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion
+                                 ARCH_INDEPENDENT)
 install(FILES ${PROJECT_BINARY_DIR}/install/qtune-config.cmake
               ${PROJECT_BINARY_DIR}/qtune-config-version.cmake
               ${PROJECT_SOURCE_DIR}/cmake/qtune.cmake

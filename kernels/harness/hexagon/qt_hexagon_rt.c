@@ -7,15 +7,20 @@
  * streams, an arena instead of a heap). */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "qt_hexagon_rt.h"
 
-enum { SYS_WRITE = 64, SYS_EXIT = 93, SYS_CLOCK_GETTIME = 113, CLOCK_MONOTONIC_ID = 1 };
+/* product_error() is exact only if a * b - p is not fused into one rounding. */
+#pragma STDC FP_CONTRACT OFF
+
+enum { SYS_WRITE = 64, SYS_EXIT = 93, SYS_CLOCK_GETTIME = 113 };
 
 int qt_hexagon_errno;
 
@@ -40,11 +45,20 @@ long qt_hexagon_write(int fd, const void *buf, size_t n) {
   return (long)done;
 }
 
+/* struct timespec is the 32-bit Linux one: clock_gettime 113 is the time32 call here. */
+int clock_gettime(clockid_t clock, struct timespec *ts) {
+  long rc = syscall3(SYS_CLOCK_GETTIME, clock, (long)ts, 0);
+  if (rc < 0) {
+    errno = (int)-rc;
+    return -1;
+  }
+  return 0;
+}
+
 int64_t qt_hexagon_now_ns(void) {
-  /* the 32-bit Linux timespec: clock_gettime 113 is the time32 call on this ABI */
-  int32_t ts[2] = {0, 0};
-  syscall3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC_ID, (long)ts, 0);
-  return (int64_t)ts[0] * 1000000000 + ts[1];
+  struct timespec ts = {0, 0};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 _Noreturn void exit(int status) {
@@ -160,6 +174,10 @@ void free(void *p) {
 
 void *qt_hexagon_alloc(size_t size) { return malloc(size); }
 
+void *aligned_alloc(size_t align, size_t size) {
+  return align && align <= ARENA_ALIGN && (align & (align - 1)) == 0 ? malloc(size) : NULL;
+}
+
 /* ---- number parsing ---- */
 
 static int digit_value(char c) {
@@ -215,6 +233,48 @@ long long strtoll(const char *restrict s, char **restrict end, int base) {
   return neg ? (long long)(0 - v) : (long long)v;
 }
 
+int atoi(const char *s) { return (int)strtoll(s, NULL, 10); }
+
+/* ---- math: what qt_quantize.c needs, exact on the bits ---- */
+
+static uint64_t bits_of(double v) {
+  uint64_t b;
+  memcpy(&b, &v, sizeof b);
+  return b;
+}
+
+static double double_of(uint64_t b) {
+  double v;
+  memcpy(&v, &b, sizeof v);
+  return v;
+}
+
+double frexp(double v, int *exp) {
+  uint64_t b = bits_of(v);
+  int e = (int)(b >> 52 & 0x7ff);
+  *exp = 0;
+  if (e == 0x7ff || v == 0) return v; /* inf, NaN, zeros: as they are, exponent 0 */
+  if (e == 0) {                       /* subnormal: scale into the normal range first */
+    v *= 0x1p64;
+    b = bits_of(v);
+    e = (int)(b >> 52 & 0x7ff) - 64;
+  }
+  *exp = e - 1022;
+  return double_of((b & ~((uint64_t)0x7ff << 52)) | (uint64_t)1022 << 52);
+}
+
+double round(double v) {
+  uint64_t b = bits_of(v);
+  int e = (int)(b >> 52 & 0x7ff) - 1023;
+  if (e >= 52) return v; /* already an integer, or inf / NaN */
+  uint64_t sign = b & (uint64_t)1 << 63;
+  if (e < -1) return double_of(sign); /* |v| < 0.5 */
+  if (e == -1) return double_of(sign | (uint64_t)1023 << 52); /* 0.5 <= |v| < 1: +-1 */
+  uint64_t frac = ((uint64_t)1 << (52 - e)) - 1, half = (uint64_t)1 << (51 - e);
+  b += half; /* half away from zero: add half an integer's worth to the magnitude, truncate */
+  return double_of(b & ~frac);
+}
+
 /* ---- formatting ---- */
 
 typedef struct out_buf {
@@ -247,6 +307,77 @@ static char *format_unsigned(unsigned long long v, unsigned base, int upper, cha
     v /= base;
   } while (v);
   return p;
+}
+
+/* The rounding error of the product p = a * b (a * b = p + error exactly, barring underflow):
+ * Dekker's two-product with Veltkamp's split, which needs no fused multiply-add (and the file
+ * forbids contracting into one, below). */
+static double product_error(double a, double b, double p) {
+  double ca = 134217729.0 * a, cb = 134217729.0 * b; /* 2^27 + 1 */
+  double ah = ca - (ca - a), al = a - ah, bh = cb - (cb - b), bl = b - bh;
+  return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+
+/* Decimal digits of the integer-valued double v >= 0 into the end of a buffer ending at end
+ * (330 bytes suffice: DBL_MAX has 309 digits); returns where they start. Exact: v = m * 2^k,
+ * m's digits doubled k times. */
+static char *format_integer(double v, char *end) {
+  uint64_t b = bits_of(v);
+  if (v < 0x1p64) return format_unsigned((uint64_t)v, 10, 0, end);
+  int k = (int)(b >> 52 & 0x7ff) - 1075, len = 0;
+  uint64_t m = (b & (((uint64_t)1 << 52) - 1)) | (uint64_t)1 << 52;
+  unsigned char d[320]; /* least significant first */
+  for (; m; m /= 10) d[len++] = (unsigned char)(m % 10);
+  for (; k > 0; k--) {
+    int carry = 0;
+    for (int i = 0; i < len; i++) {
+      int x = d[i] * 2 + carry;
+      d[i] = (unsigned char)(x % 10);
+      carry = x / 10;
+    }
+    if (carry) d[len++] = (unsigned char)carry;
+  }
+  char *p = end;
+  for (int i = 0; i < len; i++) *--p = (char)('0' + d[i]);
+  return p;
+}
+
+/* v with prec (0..9) decimals into buf (cap >= 320 + prec); the length. Exact, as glibc: the
+ * integer part's digits exactly, the fraction f times 10^prec with its product error, so
+ * the round-to-nearest-even decision sees the exact value. */
+static size_t format_fixed(double v, int prec, char *buf, size_t cap) {
+  size_t n = 0;
+  uint64_t b = bits_of(v);
+  if (b >> 63) buf[n++] = '-';
+  v = double_of(b & ~((uint64_t)1 << 63));
+  if (prec > 9) prec = 9;
+  if (v != v || v > 0x1.fffffffffffffp1023) {
+    memcpy(buf + n, v != v ? "nan" : "inf", 3);
+    return n + 3;
+  }
+  int e = (int)(bits_of(v) >> 52 & 0x7ff) - 1023;
+  double ip = e < 0 ? 0 : e >= 52 ? v : double_of(bits_of(v) & ~((((uint64_t)1 << (52 - e)) - 1)));
+  double fp = v - ip; /* exact */
+  uint64_t scale = 1;
+  for (int i = 0; i < prec; i++) scale *= 10;
+  double r = fp * (double)scale; /* < 10^9: its integer part is exact */
+  double err = product_error(fp, (double)scale, r);
+  uint64_t q = (uint64_t)r;
+  double above_half = ((r - (double)q) - 0.5) + err; /* its sign is the exact one */
+  int odd = prec ? (int)(q & 1) : ip < 0x1p53 && ((uint64_t)ip & 1);
+  if (above_half > 0 || (above_half == 0 && odd)) q++;
+  if (q == scale && (prec || q)) { /* the fraction rounded up to a whole unit */
+    q = 0;
+    ip += 1; /* exact: ip < 2^52 whenever there is a fraction */
+  }
+  char digits[340], *end = digits + sizeof digits, *p = end;
+  for (int i = 0; i < prec; i++, q /= 10) *--p = (char)('0' + q % 10);
+  if (prec) *--p = '.';
+  p = format_integer(ip, p);
+  size_t len = (size_t)(end - p);
+  if (len > cap - n) len = cap - n;
+  memcpy(buf + n, p, len);
+  return n + len;
 }
 
 int vsnprintf(char *restrict buf, size_t cap, const char *restrict fmt, va_list ap) {
@@ -282,9 +413,10 @@ int vsnprintf(char *restrict buf, size_t cap, const char *restrict fmt, va_list 
       }
     }
     int lng = 0; /* 0 int, 1 long, 2 long long, 3 size_t/ptrdiff_t/intmax_t */
+    int shrt = 0; /* h: short, hh: char (passed as int, narrowed here) */
     for (;; f++) {
-      if (*f == 'h') continue; /* promoted to int anyway; the value is narrowed below */
-      if (*f == 'l') lng = lng ? 2 : 1;
+      if (*f == 'h') shrt++;
+      else if (*f == 'l') lng = lng ? 2 : 1;
       else if (*f == 'j') lng = 2;
       else if (*f == 'z' || *f == 't') lng = 3;
       else break;
@@ -297,6 +429,7 @@ int vsnprintf(char *restrict buf, size_t cap, const char *restrict fmt, va_list 
                     : lng == 1 ? va_arg(ap, long)
                     : lng == 3 ? (long long)va_arg(ap, ptrdiff_t)
                                : va_arg(ap, int);
+      if (shrt) v = shrt > 1 ? (long long)(signed char)v : (long long)(short)v;
       unsigned long long mag = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
       s = format_unsigned(mag, 10, 0, end);
       if (v < 0) *--s = '-';
@@ -312,12 +445,20 @@ int vsnprintf(char *restrict buf, size_t cap, const char *restrict fmt, va_list 
                              : lng == 1 ? va_arg(ap, unsigned long)
                              : lng == 3 ? va_arg(ap, size_t)
                                         : va_arg(ap, unsigned);
+      if (shrt && *f != 'p') v = shrt > 1 ? (unsigned char)v : (unsigned short)v;
       s = format_unsigned(v, *f == 'u' ? 10 : 16, *f == 'X', end);
       if (*f == 'p') {
         *--s = 'x';
         *--s = '0';
       }
       put_padded(&o, s, (size_t)(end - s), width, left, pad);
+      break;
+    }
+    case 'f':
+    case 'F': {
+      char big[352]; /* DBL_MAX has 309 integer digits */
+      size_t n = format_fixed(va_arg(ap, double), prec < 0 ? 6 : prec, big, sizeof big);
+      put_padded(&o, big, n, width, left, pad);
       break;
     }
     case 'c':
@@ -350,6 +491,39 @@ int snprintf(char *restrict buf, size_t cap, const char *restrict fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(buf, cap, fmt, ap);
+  va_end(ap);
+  return n;
+}
+
+struct qt_hexagon_file {
+  int fd;
+};
+static struct qt_hexagon_file out_file = {1}, err_file = {2};
+FILE *const stdout = &out_file;
+FILE *const stderr = &err_file;
+
+/* Formats into a stack buffer and writes it: output past 1023 bytes is cut (the programs
+ * here print short lines). */
+static int vfprint(int fd, const char *fmt, va_list ap) {
+  char line[1024];
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  if (n < 0) return n;
+  size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+  return qt_hexagon_write(fd, line, len) == (long)len ? n : -1;
+}
+
+int printf(const char *restrict fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vfprint(1, fmt, ap);
+  va_end(ap);
+  return n;
+}
+
+int fprintf(FILE *restrict f, const char *restrict fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vfprint(f->fd, fmt, ap);
   va_end(ap);
   return n;
 }

@@ -15,6 +15,9 @@ unsigned long long strtoull(const char *restrict s, char **restrict end, int bas
 void *malloc(size_t size);
 void *calloc(size_t n, size_t size);
 void free(void *p);
+/* align at most 128 (the arena's alignment); NULL otherwise. */
+void *aligned_alloc(size_t align, size_t size);
+int atoi(const char *s);
 _Noreturn void exit(int status);
 _Noreturn void abort(void);
 int abs(int v);
