@@ -27,7 +27,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs/ DESTINATION ${CMAKE_INSTALL_DAT
 # A toolchain file is read before project(), so before find_package(qtune) could say where it
 # is: it lives at a fixed place under the prefix, which the package config also names.
 set(QTUNE_TOOLCHAIN_FILES ${PROJECT_SOURCE_DIR}/cmake/aarch64-linux-gnu.cmake
-                          ${PROJECT_SOURCE_DIR}/cmake/arm-none-eabi.cmake)
+                          ${PROJECT_SOURCE_DIR}/cmake/arm-none-eabi.cmake
+                          ${PROJECT_SOURCE_DIR}/cmake/hexagon.cmake)
 install(FILES ${QTUNE_TOOLCHAIN_FILES} DESTINATION ${CMAKE_INSTALL_DATADIR}/qtune/toolchains)
 
 # qtune::kernels: qtkernels as built here, for programs built for this processor. Its users

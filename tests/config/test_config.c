@@ -462,7 +462,8 @@ static void test_names_and_listing(void) {
   char buf[512];
   qt_err err;
   CHECK_EQ_INT(qt_config_list(CONFIGS, "targets", buf, sizeof buf, &err), 0);
-  CHECK_STR(buf, "cortex-a53, cortex-a55, cortex-a72, cortex-a76, cortex-m4, cortex-m7, host");
+  CHECK_STR(buf, "cortex-a53, cortex-a55, cortex-a72, cortex-a76, cortex-m4, cortex-m7, "
+                 "hexagon-hvx, host");
   CHECK_EQ_INT(qt_config_list(CONFIGS, "models", buf, sizeof buf, &err), 0);
   CHECK_STR(buf, "ds_cnn, inception_v3, mobilenet_v1, mobilenet_v2, resnet50, vww_mobilenet_v1");
   CHECK_EQ_INT(qt_config_list(CONFIGS, "models", buf, 10, &err), QT_EINVAL);
@@ -489,7 +490,18 @@ static void test_names_and_listing(void) {
   rc = qt_target_load(CONFIGS, "cortex-m33", &t, &err);
   CHECK_EQ_INT(rc, QT_ENOTFOUND);
   CHECK_STR(err.msg, "unknown target 'cortex-m33' (available: cortex-a53, cortex-a55, cortex-a72, "
-                     "cortex-a76, cortex-m4, cortex-m7, host)");
+                     "cortex-a76, cortex-m4, cortex-m7, hexagon-hvx, host)");
+  /* The shipped Hexagon target: freestanding, its runtime as the harness's shell, emulated. */
+  CHECK_EQ_INT(qt_target_load(CONFIGS, "hexagon-hvx", &t, &err), 0);
+  CHECK_STR(t.arch, "hexagon");
+  CHECK_EQ_INT((int)t.isa, (int)QT_ISA_HVX128);
+  CHECK_EQ_INT(t.vector_regs, 32);
+  CHECK_EQ_INT(t.vector_bits, 1024);
+  CHECK_STR(t.emulator, "qemu-hexagon");
+  CHECK_EQ_INT(t.n_harness, 3);
+  CHECK_STR(t.harness[0], "harness/hexagon/qt_harness_hexagon.c");
+  CHECK_EQ_INT((int)t.timing, (int)QT_TIMING_EMULATED);
+  CHECK(strstr(t.cflags, "-ffreestanding -nostdlibinc") != NULL);
   rc = qt_model_load(CONFIGS, "../configs/models/resnet50", &m, &err);
   CHECK_EQ_INT(rc, QT_EINVAL);
   CHECK(strstr(err.msg, "invalid model name '../configs/models/resnet50'") != NULL);

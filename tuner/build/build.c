@@ -2,7 +2,8 @@
  * the harness (the target's platform shell, then harness_core_sources[] below) is compiled
  * once per build context into objects in the cache; each variant then runs
  *   <compiler> <target cflags> -std=c11 -ffp-contract=off -I<k>/include -I<k>/harness
- *     -I<k>/templates <knob defines> <shape defines> qt_harness_shape.c <template>.c
+ *     -I<k>/templates [-I<k>/<shell dir>...] <knob defines> <shape defines>
+ *     qt_harness_shape.c <template>.c
  *     <harness objects> [-T<k>/<linker script>] -o <artifact> <target ldflags>
  * without a shell, under a deadline. Files are written under a temporary name and renamed
  * into place, so concurrent builds and killed tuners never leave a torn file. */
@@ -40,6 +41,33 @@ static const char *harness_source(const qt_build_ctx *ctx, int i) {
 }
 /* Compiled with every variant (needs the shape constants). */
 static const char harness_shape_source[] = "harness/qt_harness_shape.c";
+
+/* The directory of t's i-th platform shell source into dir (relative to kernels/), and 1 if
+ * it goes on the include path: it is not harness/ (always there) nor an earlier source's.
+ * A board without a C library keeps the headers of its runtime there (stdio.h for
+ * harness/hexagon/qt_hexagon_rt.c), found before the system's under -nostdlibinc. */
+static int shell_include_dir(const qt_target *t, int i, char *dir, size_t cap) {
+  const char *slash = strrchr(t->harness[i], '/');
+  int len = slash ? (int)(slash - t->harness[i]) : 0;
+  snprintf(dir, cap, "%.*s", len, t->harness[i]);
+  if (!len || !strcmp(dir, "harness")) return 0;
+  for (int k = 0; k < i; k++)
+    if (!strncmp(t->harness[k], dir, (size_t)len) && t->harness[k][len] == '/' &&
+        !strchr(t->harness[k] + len + 1, '/'))
+      return 0;
+  return 1;
+}
+
+/* Appends -I<kernels_dir>/<dir> for each of t's shell include directories (above). */
+static void append_shell_includes(const qt_target *t, const char *kernels_dir, char **argv,
+                                  int *argc, int max) {
+  for (int i = 0; i < t->n_harness && *argc < max; i++) {
+    char dir[QT_KERNELS_PATH_MAX], buf[QT_PATH_MAX + QT_KERNELS_PATH_MAX + 8];
+    if (!shell_include_dir(t, i, dir, sizeof dir)) continue;
+    snprintf(buf, sizeof buf, "-I%s/%s", kernels_dir, dir);
+    argv[(*argc)++] = strdup(buf);
+  }
+}
 
 static int hash_file(const char *path, uint64_t *h, qt_err *err) {
   FILE *f = fopen(path, "rb");
@@ -138,6 +166,7 @@ static int compile_prefix(const qt_build_ctx *ctx, int wrapped, char **argv, int
     snprintf(buf, sizeof buf, "-I%s/%s", ctx->kernels_dir, incs[i]);
     argv[(*argc)++] = strdup(buf);
   }
+  if (!rc) append_shell_includes(&ctx->target, ctx->kernels_dir, argv, argc, max);
   return rc;
 }
 
@@ -315,6 +344,12 @@ int qt_build_ctx_init_with(qt_build_ctx *ctx, const char *kernels_dir, const cha
   char dir[QT_PATH_MAX + 64];
   snprintf(dir, sizeof dir, "%s/harness", kernels_dir);
   if ((rc = hash_headers(dir, &h, err))) return rc;
+  for (int i = 0; i < t->n_harness; i++) { /* the shells' own headers (a runtime's stdio.h) */
+    char rel[QT_KERNELS_PATH_MAX];
+    if (!shell_include_dir(t, i, rel, sizeof rel)) continue;
+    snprintf(dir, sizeof dir, "%s/%s", kernels_dir, rel);
+    if ((rc = hash_headers(dir, &h, err))) return rc;
+  }
   const char *identity[] = {t->compiler, ctx->compiler_version, t->cflags, t->ldflags};
   for (int i = 0; i < 4; i++) h = qt_hash64(identity[i], strlen(identity[i]) + 1, h);
   ctx->common_hash = h;
@@ -624,6 +659,7 @@ int qt_build_check_program(const qt_target *t, const char *kernels_dir, const ch
       snprintf(path, sizeof path, "-T%s/%s", kernels_dir, t->linker_script);
       argv[argc++] = strdup(path);
     }
+    append_shell_includes(t, kernels_dir, argv, &argc, MAX_ARGS - 1);
     rc = qt_split_words(t->ldflags, argv, &argc, MAX_ARGS - 1, err);
   }
   argv[argc] = NULL;

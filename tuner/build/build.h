@@ -104,8 +104,9 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
  * into dir, running the target's compiler exactly as variant builds do; its path into out.
  * It links what every program of the target needs besides the harness: the harness sources
  * after the first (the platform shell with main comes first; a bare-metal board's startup
- * follows it) from kernels_dir, and the linker script. QT_EBUILD with the compiler's message
- * when it does not build. */
+ * follows it) from kernels_dir, and the linker script; the shells' include directories
+ * (a runtime's C library headers) are on its include path as on the variants'. QT_EBUILD
+ * with the compiler's message when it does not build. */
 int qt_build_check_program(const qt_target *t, const char *kernels_dir, const char *dir,
                            char *out, size_t cap, qt_err *err);
 

@@ -105,8 +105,10 @@ static const char tune_usage[] =
 
 static const char boards_usage[] =
     "usage: tune boards check [--boards F] [--accept-new-host-key] [--configs DIR]\n"
+    "                         [--kernels DIR]\n"
     "Connects to each board of boards file F (default: ./boards.yaml), verifies its host key,\n"
-    "runs a tiny program built for the board's target there, and prints the connect, upload\n"
+    "runs a tiny program built for the board's target there (linked with the target's\n"
+    "runtime from the kernels directory where it has one), and prints the connect, upload\n"
     "and round-trip times. Exits 1 if any board fails.\n";
 
 static const char list_usage[] = "usage: tune list targets|models [--configs DIR]\n";
@@ -206,7 +208,7 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
   static const char *const allowed_space[] = {"target", "model", "workload", "layers",
                                               "dtype", "requant", "configs", "help", NULL};
   static const char *const allowed_boards[] = {"boards", "accept-new-host-key", "configs",
-                                               "help", NULL};
+                                               "kernels", "help", NULL};
   const char *const *allowed = strcmp(sub, "boards") == 0  ? allowed_boards
                                : strcmp(sub, "list") == 0  ? allowed_list
                                : strcmp(sub, "space") == 0 ? allowed_space
