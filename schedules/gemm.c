@@ -24,6 +24,7 @@ static const struct isa_tile {
     [ISA_AVX512VNNI] = {16, 16},
     [ISA_NEON] = {4, 8},
     [ISA_NEONDOT] = {4, 4},
+    [ISA_HVX] = {32, 32},
 };
 
 extern const qt_template_def qt_template_gemm;
@@ -183,16 +184,24 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  * widest tile of 8x32, 6x32, 4x32, 4x16, 2x16, 1x16 that is valid; else c (the plain C
  * default above). avx2, neon and neondot are left to the tuner (on Arm only emulated runs
  * exist here, whose times say nothing). Overrides vec, mr and nr only. */
+/* hvx (not measured: qemu-hexagon's times say nothing about a DSP): wherever the target has
+ * hvx128, for s8, the tallest of 8x32 .. 1x32 that is valid (one 128-byte vector of 32
+ * columns per row, MR accumulators, nothing spilled), on the same reasoning as avx512vnni:
+ * the more rows share each weight vector the fewer loads per vrmpy. */
 static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
   static const int tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {4, 16}, {2, 16}, {1, 16}};
+  static const int hvx_tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {2, 32}, {1, 32}};
+  const int hvx = (t->isa & QT_ISA_HVX128) != 0;
+  const int n = hvx ? (int)(sizeof hvx_tiles / sizeof hvx_tiles[0])
+                    : (int)(sizeof tiles / sizeof tiles[0]);
   int trial[QT_MAX_KNOBS];
   char why[8];
-  for (int i = 0; i < (int)(sizeof tiles / sizeof tiles[0]); i++) {
+  for (int i = 0; i < n; i++) {
     memcpy(trial, v, sizeof trial);
-    trial[K_ISA] = ISA_AVX512VNNI;
+    trial[K_ISA] = hvx ? ISA_HVX : ISA_AVX512VNNI;
     trial[K_VEC] = VEC_OUTER;
-    trial[K_MR] = tiles[i][0];
-    trial[K_NR] = tiles[i][1];
+    trial[K_MR] = hvx ? hvx_tiles[i][0] : tiles[i][0];
+    trial[K_NR] = hvx ? hvx_tiles[i][1] : tiles[i][1];
     if (gemm_valid(w, t, trial, why, sizeof why)) {
       memcpy(v, trial, sizeof trial);
       return;
@@ -301,8 +310,9 @@ const qt_template_def qt_template_gemm = {
             [K_ISA] = {"isa", "QT_KNOB_ISA", QT_FAMILY_ISA,
                        "ISA strategy of the micro-kernel: c = plain C (vec picks the form), "
                        "avx2 = VPMADDWD on int16, avx512vnni = VPDPBUSD (s8), neon = "
-                       "SMLAL/SMLAL2 on int16, neondot = SDOT (s8)",
-                       QT_CONV_ISA_KNOB_VALUES},
+                       "SMLAL/SMLAL2 on int16, neondot = SDOT (s8), hvx = Hexagon vrmpy (s8)",
+                       6, {ISA_C, ISA_AVX2, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT, ISA_HVX},
+                       {"c", "avx2", "avx512vnni", "neon", "neondot", "hvx"}},
         },
     .applies = gemm_applies,
     .valid = gemm_valid,
