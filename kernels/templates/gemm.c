@@ -186,8 +186,10 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
 #include "../ukernels/qt_ukernel_gemm_s8_k4__neondot.h"
 #elif QT_KNOB_ISA == GM_ISA_HVX
 #include "../ukernels/qt_ukernel_gemm_s8_k4__hvx.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__hvx.h"
 #endif
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == GM_ISA_AVX512VNNI)
+#define QT_TPL_REQUANT_HVX (QT_KNOB_ISA == GM_ISA_HVX)
 #include "qt_template_common.h"
 
 /* Packed weight element type and K rounded up to the micro-kernel's k-step. */

@@ -11,6 +11,9 @@
  *   QT_TPL_REQUANT_AVX512   1: fixedpoint spans take 16 channels at a time through
  *                           qt_ukernel_requant_fixedpoint__avx512 where the compiler targets
  *                           AVX-512 F+BW (the template includes that micro-kernel)
+ *   QT_TPL_REQUANT_HVX      1: the same with 32 channels at a time through
+ *                           qt_ukernel_requant_fixedpoint__hvx where the compiler targets
+ *                           128-byte HVX
  *   QT_TPL_REQUANT_UNROLL   unroll limit put on the requantization loops (a template whose
  *                           loops the early complete unroller must not take)
  *   QT_TPL_INDEX            integer type of the requantization's channel and pixel counts
@@ -255,6 +258,11 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
      * loop below needs several times more instructions), the rest below */
     for (; i + 16 <= n; i += 16)
       qt_ukernel_requant_fixedpoint__avx512(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
+#endif
+#if defined(QT_TPL_REQUANT_HVX) && QT_TPL_REQUANT_HVX && defined(__hexagon__) &&               \
+    defined(__HVX__) && __HVX_LENGTH__ == 128
+    for (; i + 32 <= n; i += 32)
+      qt_ukernel_requant_fixedpoint__hvx(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
 #endif
     QT_TPL_REQUANT_LOOP
     for (; i < n; i++)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # sweep_hvx.sh SRC WORKDIR — builds sweep_hvx.c with every variant of the hvx group of
 # tests/kernels/gemm_variants.def for the hexagon-hvx target (its compiler and flags, read
-# from configs/targets/hexagon-hvx.yaml, as tune builds) and runs it under qemu-hexagon.
+# from configs/targets/hexagon-hvx.yaml, as tune builds) and runs it under qemu-hexagon; then
+# requant_hvx.c, the HVX fixed-point requantization against its oracle lane by lane.
 # The variants get runtime shapes (no QT_SHAPE_FIXED), as in the other kernel tests.
 set -euo pipefail
 SRC=$1
@@ -48,11 +49,22 @@ done
   -c "$SRC/tests/kernels/hexagon/sweep_hvx.c" -o "$WORK/sweep_hvx.o"
 "$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" "$WORK/sweep_hvx.o" "${objs[@]}" "${lib[@]}" \
   -o "$WORK/sweep_hvx"
-# the images run the vrmpy micro-kernel, not its twin
+# the image runs the vrmpy micro-kernel and the HVX requantization, not their twins
 llvm-objdump-14 -d --mcpu=hexagonv67 --mattr=+hvxv66,+hvx-length128b "$WORK/sweep_hvx" \
   >"$WORK/sweep_hvx.dis"
 if ! grep -q 'vrmpy(v[0-9]*\.ub,v[0-9]*\.b)' "$WORK/sweep_hvx.dis"; then
   echo "sweep_hvx: no vrmpy u8 x s8 in the image: the hvx variants compiled their C twin" >&2
   exit 1
 fi
+if ! grep -q 'vmpye(v[0-9]*\.w,v[0-9]*\.uh)' "$WORK/sweep_hvx.dis"; then
+  echo "sweep_hvx: no vmpye in the image: fixed-point requantization compiled its C twin" >&2
+  exit 1
+fi
 "$EMU" "$WORK/sweep_hvx"
+
+"$CC" "${CFLAGS[@]}" -std=c11 "${INC[@]}" -c "$SRC/tests/kernels/hexagon/requant_hvx.c" \
+  -o "$WORK/requant_hvx.o"
+rt=()
+for o in "${lib[@]}"; do case $o in */qt_hexagon_*.o) rt+=("$o") ;; esac; done
+"$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" "$WORK/requant_hvx.o" "${rt[@]}" -o "$WORK/requant_hvx"
+"$EMU" "$WORK/requant_hvx"
