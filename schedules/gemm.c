@@ -24,6 +24,7 @@ static const struct isa_tile {
     [ISA_AVX512VNNI] = {16, 16},
     [ISA_NEON] = {4, 8},
     [ISA_NEONDOT] = {4, 4},
+    [ISA_HVX] = {32, 32},
 };
 
 extern const qt_template_def qt_template_gemm;
@@ -183,26 +184,34 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  *   MobileNetV2 pointwise layers, see bench/README.md), the tallest and widest tile of 8x32,
  *   6x32, 4x32, 4x16, 2x16, 1x16 that is valid;
  * - else avx2 where it is the widest the target has (with AVX-512 the plain C default is
- *   auto-vectorised 512 bits wide; unmeasured against avx2 here), one row of the widest of 32, 16, 8 columns that is
- *   not mostly padding. Measured on an AVX2-only EPYC (fp32, 5 pointwise layers from 56x56x144
+ *   auto-vectorised 512 bits wide; unmeasured against avx2 here), one row of the widest of
+ *   32, 16, 8 columns that is not mostly padding. Measured on an AVX2-only EPYC (fp32, 5 pointwise layers from 56x56x144
  *   ->24 to 7x7x960->320, interleaved, 3 rounds, busy machine): against the plain C default
  *   1x32 took 0.36-1.06x the time (geomean 0.70), and was the fastest or within noise of it
  *   among 4x16, 2x16, 4x8, 6x8, 2x32, 3x32, 1x16 and pipe 1/2, which lose their extra rows to
  *   VPMADDWD's operand shuffles on 16 ymm registers;
+ * - hvx (not measured: qemu-hexagon's times say nothing about a DSP) wherever the target has
+ *   hvx128, for s8, the tallest of 8x32 .. 1x32 that is valid (one 128-byte vector of 32
+ *   columns per row, MR accumulators, nothing spilled), on the same reasoning as avx512vnni:
+ *   the more rows share each weight vector the fewer loads per vrmpy;
  * - else c (the plain C default above). neon and neondot are left to the tuner (on Arm only
  *   emulated runs exist here, whose times say nothing). */
 static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
   static const int vnni_tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {4, 16}, {2, 16}, {1, 16}};
   static const int avx2_tiles[][2] = {{1, 32}, {1, 16}, {1, 8}};
+  static const int hvx_tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {2, 32}, {1, 32}};
+  const int hvx = (t->isa & QT_ISA_HVX128) != 0;
+  const int n = hvx ? (int)(sizeof hvx_tiles / sizeof hvx_tiles[0])
+                    : (int)(sizeof vnni_tiles / sizeof vnni_tiles[0]);
   const int oc = w->desc.out.c;
   int trial[QT_MAX_KNOBS];
   char why[8];
-  for (int i = 0; i < (int)(sizeof vnni_tiles / sizeof vnni_tiles[0]); i++) {
+  for (int i = 0; i < n; i++) {
     memcpy(trial, v, sizeof trial);
-    trial[K_ISA] = ISA_AVX512VNNI;
+    trial[K_ISA] = hvx ? ISA_HVX : ISA_AVX512VNNI;
     trial[K_VEC] = VEC_OUTER;
-    trial[K_MR] = vnni_tiles[i][0];
-    trial[K_NR] = vnni_tiles[i][1];
+    trial[K_MR] = hvx ? hvx_tiles[i][0] : vnni_tiles[i][0];
+    trial[K_NR] = hvx ? hvx_tiles[i][1] : vnni_tiles[i][1];
     if (gemm_valid(w, t, trial, why, sizeof why)) {
       memcpy(v, trial, sizeof trial);
       return;
@@ -329,8 +338,9 @@ const qt_template_def qt_template_gemm = {
             [K_ISA] = {"isa", "QT_KNOB_ISA", QT_FAMILY_ISA,
                        "ISA strategy of the micro-kernel: c = plain C (vec picks the form), "
                        "avx2 = VPMADDWD on int16, avx512vnni = VPDPBUSD (s8), neon = "
-                       "SMLAL/SMLAL2 on int16, neondot = SDOT (s8)",
-                       QT_CONV_ISA_KNOB_VALUES},
+                       "SMLAL/SMLAL2 on int16, neondot = SDOT (s8), hvx = Hexagon vrmpy (s8)",
+                       6, {ISA_C, ISA_AVX2, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT, ISA_HVX},
+                       {"c", "avx2", "avx512vnni", "neon", "neondot", "hvx"}},
         },
     .applies = gemm_applies,
     .valid = gemm_valid,

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* c and neon (baseline aarch64) need no flags. */
+/* c and neon (baseline aarch64) need no flags; nor does hvx: a Hexagon target's cflags already
+ * carry -mhvx and -mhvx-length=128b, which every HVX variant needs alike. */
 static const qt_isa_strategy strategies[] = {
     {"c", "", 0, "", 0},
     {"avx2", "-mavx2", QT_ISA_AVX2, "avx2", 0},
@@ -14,6 +15,7 @@ static const qt_isa_strategy strategies[] = {
      "avx512 + avx512vnni", 1},
     {"neon", "", QT_ISA_NEON, "neon", 0},
     {"neondot", "-march=armv8.2-a+dotprod", QT_ISA_NEON | QT_ISA_DOTPROD, "dotprod (SDOT)", 1},
+    {"hvx", "", QT_ISA_HVX128, "hvx128 (128-byte HVX)", 1},
 };
 
 const qt_isa_strategy *qt_isa_strategy_find(const char *label) {

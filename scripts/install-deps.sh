@@ -16,10 +16,11 @@ set -eu
 # gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm: the bare-metal Cortex-M targets
 # (cortex-m4, cortex-m7) build with them and run on qemu's emulated MPS2 boards.
 # clang-14, lld, qemu-user (qemu-hexagon): target hexagon-hvx is built freestanding with
-# clang-14 --target=hexagon, linked with ld.lld, and run under qemu-hexagon.
+# clang-14 --target=hexagon, linked with ld.lld, and run under qemu-hexagon. llvm-14
+# (llvm-objdump-14): tests/kernels/hexagon/sweep_hvx.sh checks that the hvx images hold vrmpy.
 pkgs="build-essential cmake pkg-config python3 libsqlite3-dev sqlite3 libyaml-dev libssh2-1-dev libxgboost-dev \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user openssh-server openssh-client iproute2 \
-flatbuffers-compiler libflatbuffers-dev clang-14 libclang-rt-14-dev chromium bsdutils distcc lld \
+flatbuffers-compiler libflatbuffers-dev clang-14 libclang-rt-14-dev chromium bsdutils distcc lld llvm-14 \
 gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
 if [ "${1:-}" = "--peers" ]; then
   pkgs="$pkgs libxnnpack-dev libdnnl-dev"

@@ -1,6 +1,10 @@
 #!/bin/sh
 # test-all.sh — builds and runs every test of qtune, in five build trees:
-#   build/       the host build (unit, config, db, kernel, sweep and end-to-end tests)
+#   build/       the host build (unit, config, db, kernel, sweep and end-to-end tests; also the
+#                Hexagon HVX kernels under qemu-hexagon: test_gemm_hvx_qemu builds the hvx
+#                variants and the requantization with the hexagon-hvx flags, and
+#                test_sweep_hexagon_hvx_hvx the ones the tuner emits: no tree of their own, the
+#                kernel tests' support code needs a hosted libc Hexagon lacks here)
 #   build-asan/  the same suite with AddressSanitizer + UndefinedBehaviorSanitizer
 #   build-arm/   the kernel tests cross-compiled for aarch64, run under qemu-aarch64 -cpu cortex-a76
 #   build-arm-a53/ the kernel tests again under -cpu cortex-a53, all but the neondot ones (no

@@ -98,7 +98,9 @@
  * packed int8 [K/4][NR][4] with 128 * sum(w) folded into the bias (s8 only; NR a multiple
  * of 16). 3 = neon: SMLAL/SMLAL2 on inputs widened to int16 with the input zero point
  * subtracted, weights int16 [K][NR], nothing folded into the bias (both dtypes; NR a multiple
- * of 8). 4 = neondot: SDOT, weights int8 [K/4][NR][4] (s8 only; NR a multiple of 4). All need
+ * of 8). 4 = neondot: SDOT, weights int8 [K/4][NR][4] (s8 only; NR a multiple of 4). 5 = hvx:
+ * Hexagon HVX vrmpy (u8 x s8) on inputs flipped to x + 128, the avx512vnni layout and fold
+ * (s8 only; NR a multiple of 32, one 128-byte vector). All need
  * vec=outer (they broadcast inputs against a column panel) and take the ISA's compile flags
  * from the knob (schedules/gemm.c); without them the micro-kernel's plain C twin runs,
  * bit-exact. */
@@ -124,11 +126,13 @@
 #define GM_ISA_AVX512VNNI 2
 #define GM_ISA_NEON 3
 #define GM_ISA_NEONDOT 4
+#define GM_ISA_HVX 5
 /* 1 for the ISA values whose micro-kernel computes s8 only */
-#define GM_ISA_S8_ONLY (QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT)
+#define GM_ISA_S8_ONLY                                                                       \
+  (QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT || QT_KNOB_ISA == GM_ISA_HVX)
 /* How much of the input zero point pack() folds into the bias (qt_template_common.h) */
 #define GM_FOLD                                                                              \
-  (QT_KNOB_ISA == GM_ISA_AVX512VNNI ? QT_TPL_FOLD_ZP_PLUS_128                               \
+  (QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_HVX ? QT_TPL_FOLD_ZP_PLUS_128   \
    : QT_KNOB_ISA == GM_ISA_NEON     ? QT_TPL_FOLD_NOTHING                                   \
                                     : QT_TPL_FOLD_ZP)
 
@@ -143,7 +147,7 @@ _Static_assert(QT_KNOB_VEC == GM_VEC_OUTER || QT_KNOB_VEC == GM_VEC_DOT, "QT_KNO
 _Static_assert(QT_KNOB_ORDER == GM_ORDER_MN || QT_KNOB_ORDER == GM_ORDER_NM, "QT_KNOB_ORDER");
 _Static_assert(QT_KNOB_PAD == GM_PAD_INLINE || QT_KNOB_PAD == GM_PAD_PREPAD, "QT_KNOB_PAD");
 _Static_assert(QT_KNOB_RQ >= GM_RQ_TILE && QT_KNOB_RQ <= GM_RQ_PASS, "QT_KNOB_RQ");
-_Static_assert(QT_KNOB_ISA >= GM_ISA_C && QT_KNOB_ISA <= GM_ISA_NEONDOT, "QT_KNOB_ISA");
+_Static_assert(QT_KNOB_ISA >= GM_ISA_C && QT_KNOB_ISA <= GM_ISA_HVX, "QT_KNOB_ISA");
 _Static_assert(QT_KNOB_ISA == GM_ISA_C || QT_KNOB_VEC == GM_VEC_OUTER,
                "QT_KNOB_ISA other than c needs QT_KNOB_VEC=outer");
 _Static_assert(QT_KNOB_ISA != GM_ISA_AVX2 || GM_NR % 8 == 0, "isa=avx2 needs NR % 8 == 0");
@@ -151,6 +155,7 @@ _Static_assert(QT_KNOB_ISA != GM_ISA_AVX512VNNI || GM_NR % 16 == 0,
                "isa=avx512vnni needs NR % 16 == 0");
 _Static_assert(QT_KNOB_ISA != GM_ISA_NEON || GM_NR % 8 == 0, "isa=neon needs NR % 8 == 0");
 _Static_assert(QT_KNOB_ISA != GM_ISA_NEONDOT || GM_NR % 4 == 0, "isa=neondot needs NR % 4 == 0");
+_Static_assert(QT_KNOB_ISA != GM_ISA_HVX || GM_NR % 32 == 0, "isa=hvx needs NR % 32 == 0");
 _Static_assert(QT_KNOB_ISA == GM_ISA_C || GM_MR <= 8, "ISA micro-kernels take MR <= 8");
 _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
                "QT_KNOB_RQ=row needs QT_KNOB_ORDER=mn: with column blocks outer no row is "
@@ -182,14 +187,18 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
 #elif QT_KNOB_ISA == GM_ISA_NEONDOT
 #include "../ukernels/qt_ukernel_gemm_s8_k4__neondot.h"
 #include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
+#elif QT_KNOB_ISA == GM_ISA_HVX
+#include "../ukernels/qt_ukernel_gemm_s8_k4__hvx.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__hvx.h"
 #endif
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == GM_ISA_AVX512VNNI)
 #define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == GM_ISA_AVX2)
 #define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == GM_ISA_NEON || QT_KNOB_ISA == GM_ISA_NEONDOT)
+#define QT_TPL_REQUANT_HVX (QT_KNOB_ISA == GM_ISA_HVX)
 #include "qt_template_common.h"
 
 /* Packed weight element type and K rounded up to the micro-kernel's k-step. */
-#if QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT
+#if QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT || QT_KNOB_ISA == GM_ISA_HVX
 #define GM_KR 4
 #define GM_WBYTES 1
 #elif QT_KNOB_ISA == GM_ISA_AVX2
@@ -271,7 +280,7 @@ size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
 
 /* Stores weight (w - weight_zp) = v of reduction index k and column j of a block where the
  * isa reads it: int16 [k][NR] (vec=outer, neon) or [NR][k] (vec=dot), [k/2][NR][2] (avx2),
- * int8 [k/4][NR][4] (avx512vnni, neondot). */
+ * int8 [k/4][NR][4] (avx512vnni, neondot, hvx). */
 static void gm_put_weight(const qt_conv_desc *d, void *pw, size_t k, size_t j, int32_t v) {
 #if GM_WBYTES == 1
   (void)d;
@@ -423,6 +432,13 @@ QT_TPL_INLINE void gm_tile_reduce(int32_t acc[GM_MR][GM_NR], const uint8_t *cons
   qt_ukernel_gemm_s8_k4__avx512vnni(a, block, k_len, acc);
 #else
   qt_ukernel_gemm_s8_k4__avx512vnni_c(a, block, k_len, acc);
+#endif
+#elif QT_KNOB_ISA == GM_ISA_HVX
+  (void)u8; /* s8 only: pack() and run() refuse u8 */
+#if defined(__hexagon__) && defined(__HVX__) && __HVX_LENGTH__ == 128
+  qt_ukernel_gemm_s8_k4__hvx(a, block, k_len, acc);
+#else
+  qt_ukernel_gemm_s8_k4__hvx_c(a, block, k_len, acc);
 #endif
 #elif QT_KNOB_ISA == GM_ISA_AVX2
 #if defined(__AVX2__)

@@ -15,6 +15,9 @@
  *                           at a time, where the compiler targets AVX2
  *   QT_TPL_REQUANT_NEON     1: the same with qt_ukernel_requant_fixedpoint__neon (8, then 4
  *                           channels at a time) on aarch64 NEON
+ *   QT_TPL_REQUANT_HVX      1: the same with 32 channels at a time through
+ *                           qt_ukernel_requant_fixedpoint__hvx where the compiler targets
+ *                           128-byte HVX
  *   QT_TPL_REQUANT_UNROLL   unroll limit put on the requantization loops (a template whose
  *                           loops the early complete unroller must not take)
  *   QT_TPL_INDEX            integer type of the requantization's channel and pixel counts
@@ -273,6 +276,11 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
       qt_ukernel_requant_fixedpoint__neon(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
     for (; i + 4 <= n; i += 4)
       qt_ukernel_requant_fixedpoint4__neon(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
+#endif
+#if defined(QT_TPL_REQUANT_HVX) && QT_TPL_REQUANT_HVX && defined(__hexagon__) &&               \
+    defined(__HVX__) && __HVX_LENGTH__ == 128
+    for (; i + 32 <= n; i += 32)
+      qt_ukernel_requant_fixedpoint__hvx(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
 #endif
     QT_TPL_REQUANT_LOOP
     for (; i < n; i++)

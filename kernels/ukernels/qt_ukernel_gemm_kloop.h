@@ -91,11 +91,17 @@
 /* An empty asm that takes a loaded set as an operand: the set is materialised in registers
  * here, at its place in the schedule. Without it GCC's PRE sees through the rotation and
  * turns the pipelined loop into register copies (measured on GCC 12). */
+/* A kernel may define QT_UK_GK_PIN1(x) as ((void)0) where the empty asm breaks its code
+ * (clang 14 for Hexagon: pipelined hvx kernels gave wrong sums with it, right ones without;
+ * qt_ukernel_gemm_s8_k4__hvx.h). */
+#ifndef QT_UK_GK_PIN1
+#define QT_UK_GK_PIN1(x) __asm__("" : QT_UK_GK_REG(x))
+#endif
 #define QT_UK_GK_PIN(wv, xv)                                                                 \
   do {                                                                                       \
-    QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) __asm__("" : QT_UK_GK_REG((wv)[v])); \
+    QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) QT_UK_GK_PIN1((wv)[v]);             \
     _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)                               \
-        __asm__("" : QT_UK_GK_REG((xv)[m]));                                                 \
+        QT_UK_GK_PIN1((xv)[m]);                                                              \
   } while (0)
 /* The same for the accumulators between the pipelined loops and the drain: otherwise PRE
  * finds the drain's multiply-adds partially redundant with the loop's and keeps two copies
@@ -103,7 +109,7 @@
 #define QT_UK_GK_PIN_ACC(acc)                                                                \
   _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)                                 \
       QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++)                                   \
-          __asm__("" : QT_UK_GK_REG((acc)[m][v]))
+          QT_UK_GK_PIN1((acc)[m][v])
 #define QT_UK_GK_ROTATE(wv, xv)                                                              \
   _Pragma("GCC unroll 2") for (int p_ = 0; p_ < QT_UK_PIPE; p_++) {                          \
     QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++)(wv)[p_][v] = (wv)[p_ + 1][v];       \

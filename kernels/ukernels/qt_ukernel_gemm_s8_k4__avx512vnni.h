@@ -43,27 +43,14 @@ _Static_assert(QT_UK_NR % 16 == 0, "avx512vnni micro-kernel: NR must be a multip
 _Static_assert(QT_UK_LOAD == 0 || QT_UK_LOAD == 1, "QT_UK_LOAD: 0 weights, 1 inputs");
 _Static_assert(QT_UK_PIPE >= 0 && QT_UK_PIPE <= 2, "QT_UK_PIPE: 0..2");
 
-/* The plain C twin: same packed layout, same arithmetic (modulo 2^32), any compiler. */
+#include "qt_ukernel_gemm_s8_k4_flip_c.h"
+
+/* The plain C twin: same packed layout, same arithmetic (modulo 2^32), any compiler
+ * (qt_ukernel_gemm_s8_k4_flip_c.h, shared by the u8 x s8 kernels). */
 static inline void qt_ukernel_gemm_s8_k4__avx512vnni_c(const uint8_t *const a[QT_UK_MR],
                                             const uint8_t *block, size_t k_len,
                                             int32_t acc[QT_UK_MR][QT_UK_NR]) {
-  const int32_t *bias = (const int32_t *)(const void *)block;
-  const int8_t *w = (const int8_t *)(block + QT_UK_NR * sizeof(int32_t));
-  uint32_t sum[QT_UK_MR][QT_UK_NR];
-  for (int m = 0; m < QT_UK_MR; m++)
-    for (int j = 0; j < QT_UK_NR; j++) sum[m][j] = (uint32_t)bias[j];
-  for (size_t k = 0; k < k_len; k += 4) {
-    const size_t n = k_len - k < 4 ? k_len - k : 4;
-    const int8_t *wk = w + (k / 4) * QT_UK_NR * 4;
-    for (int m = 0; m < QT_UK_MR; m++) {
-      const uint32_t x = qt_uk_word(a[m] + k, n) ^ UINT32_C(0x80808080);
-      for (int j = 0; j < QT_UK_NR; j++)
-        for (int t = 0; t < 4; t++)
-          sum[m][j] += (uint32_t)((int32_t)((x >> (8 * t)) & 0xff) * (int32_t)wk[j * 4 + t]);
-    }
-  }
-  for (int m = 0; m < QT_UK_MR; m++)
-    for (int j = 0; j < QT_UK_NR; j++) acc[m][j] = (int32_t)sum[m][j];
+  qt_uk_gemm_s8_k4_flip_c(a, block, k_len, acc);
 }
 
 #if defined(__AVX512F__) && defined(__AVX512VNNI__)

@@ -312,6 +312,33 @@ static void test_isa_knob(void) {
   c.vals[k_isa] = 4;
   CHECK_EQ_INT(qt_config_flags(&c, buf, sizeof buf), 0);
   CHECK_STR(buf, "-march=armv8.2-a+dotprod");
+  /* Hexagon: hvx (vrmpy) only with hvx128, s8 only, NR a whole 32-lane vector, and a tile's
+   * 32 vector registers counted (8x32 pipe=2: 8 accumulators + 3 sets of 1 weight vector and
+   * 8 splats = 35); the default takes it for s8 with the tallest valid Mx32 tile and needs no
+   * flags of its own (the target's cflags carry -mhvx) */
+  qt_target hvx = target("hexagon-hvx", 32, 1024);
+  hvx.isa = QT_ISA_HVX128;
+  const char *h8x32 = "mr=8,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=hvx";
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &hvx, h8x32, why, sizeof why), 1);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &vnni, h8x32, why, sizeof why), 0);
+  CHECK_MSG(strstr(why, "lacks hvx128") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &u8, &hvx, h8x32, why, sizeof why), 0);
+  CHECK_MSG(strstr(why, "s8 only") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &hvx,
+                     "mr=4,nr=16,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=hvx", why,
+                     sizeof why), 0);
+  CHECK_MSG(strstr(why, "not a multiple of 32") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &hvx,
+                     "mr=8,nr=32,ku=1,pipe=2,vec=outer,order=mn,pad=inline,rq=tile,isa=hvx", why,
+                     sizeof why), 0);
+  CHECK_MSG(strstr(why, "35 vector registers") != NULL, "%s", why);
+  qt_template_gemm.default_config(&w, &hvx, c.vals);
+  CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "gemm:mr=8,nr=32,ku=1,load=weights,pipe=0,vec=outer,order=mn,pad=inline,rq=row,isa=hvx");
+  CHECK_EQ_INT(qt_config_flags(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "");
+  qt_template_gemm.default_config(&u8, &hvx, c.vals);
+  CHECK_EQ_INT(c.vals[k_isa], 0);
 }
 
 /* The register model: a tile that needs more than 16 registers is rejected on 16 and

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "edge_shapes.h"
+#include "gemm_mnv2_shapes.h"
 #include "kernel_check.h"
 #include "qt_datagen.h"
 #include "qt_test.h"
@@ -25,7 +26,13 @@
 #include QT_TEST_VARIANTS_H
 #undef VARIANT
 
-enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4 };
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4, ISA_HVX = 5 };
+
+/* 1 for the ISA values whose micro-kernel takes signed int8 weights only (VPDPBUSD, SDOT,
+ * vrmpy u8 x s8) */
+static int s8_only(int isa) {
+  return isa == ISA_AVX512VNNI || isa == ISA_NEONDOT || isa == ISA_HVX;
+}
 
 /* Each variant with the knobs it was built with, for the scratch checks. */
 static const struct variant {
@@ -40,25 +47,10 @@ static const struct variant {
 };
 enum { N_VARIANTS = (int)(sizeof variants / sizeof variants[0]) };
 
-/* conv2d layers with MobileNetV2's channel counts, strides and paddings, spatially cut down
- * so that a sweep stays fast under qemu: QT_EDGE_CONV(name, n, h, w, ic, oc, kh, kw, sh, sw,
- * dh, dw, pt, pl, pb, pr). */
-static const struct qt_edge_shape mnv2_shapes[] = {
-    QT_EDGE_CONV("mnv2_stem_c3_c32_s2_pad0011", 1, 17, 17, 3, 32, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1),
-    QT_EDGE_CONV("mnv2_block1_expand_c16_c96", 1, 9, 9, 16, 96, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),
-    QT_EDGE_CONV("mnv2_block2_project_c144_c24", 1, 7, 7, 144, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),
-    QT_EDGE_CONV("mnv2_block14_expand_c160_c960", 1, 3, 3, 160, 960, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),
-    QT_EDGE_CONV("mnv2_block16_project_c960_c320", 1, 2, 3, 960, 320, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),
-    QT_EDGE_CONV("mnv2_head_n2_c320_c1280", 2, 2, 2, 320, 1280, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),
-};
-enum { N_MNV2 = (int)(sizeof mnv2_shapes / sizeof mnv2_shapes[0]) };
 
-/* The dtypes variant i computes: avx512vnni (VPDPBUSD) and neondot (SDOT) need signed int8
- * weights, s8 only. */
-static int32_t last_dtype(int i) {
-  return variants[i].isa == ISA_AVX512VNNI || variants[i].isa == ISA_NEONDOT ? QT_DTYPE_S8
-                                                                              : QT_DTYPE_U8;
-}
+/* The dtypes variant i computes: avx512vnni (VPDPBUSD), neondot (SDOT) and hvx (vrmpy) need
+ * signed int8 weights, s8 only. */
+static int32_t last_dtype(int i) { return s8_only(variants[i].isa) ? QT_DTYPE_S8 : QT_DTYPE_U8; }
 
 /* Output bytes the sweeps mean to compare (qt_check_compared_bytes must reach it). */
 static size_t want_compared;
@@ -128,7 +120,7 @@ static void test_scratch_sizes(void) {
     /* packed: one int32 bias + K int16 weights per column (K rounded up to 2 for avx2; K
      * rounded up to 4 int8 weights for avx512vnni), whole blocks of NR */
     const size_t blocks = (32 + (size_t)v->nr - 1) / (size_t)v->nr;
-    const size_t wbytes = v->isa == ISA_AVX512VNNI || v->isa == ISA_NEONDOT ? (k + 3) / 4 * 4
+    const size_t wbytes = s8_only(v->isa)    ? (k + 3) / 4 * 4
                           : v->isa == ISA_AVX2     ? 2 * ((k + 1) / 2 * 2)
                                                    : 2 * k;
     const size_t packed = v->fns->packed_size(&stem);
@@ -179,9 +171,9 @@ static void test_errors(void) {
       CHECK(variants[i].fns->scratch_size(d) > 0);
       CHECK_EQ_INT(variants[i].fns->run(d, &p.q, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
     }
-    /* avx512vnni and neondot refuse u8 (its weights would not fit their signed bytes) */
+    /* avx512vnni, neondot and hvx refuse u8 (its weights would not fit their signed bytes) */
     for (int i = 0; i < N_VARIANTS; i++) {
-      if (variants[i].isa != ISA_AVX512VNNI && variants[i].isa != ISA_NEONDOT) continue;
+      if (!s8_only(variants[i].isa)) continue;
       qt_quant_params u8q = p.q;
       u8q.dtype = QT_DTYPE_U8;
       CHECK_EQ_INT(variants[i].fns->pack(d, &u8q, p.weights, p.bias, packed), QT_KERNEL_EINVAL);

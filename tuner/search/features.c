@@ -38,6 +38,7 @@ static int isa_bits(const qt_config *c) {
     if (kd->family != QT_FAMILY_ISA) continue;
     for (int v = 0; v < kd->n_values; v++) {
       if (kd->values[v] != c->vals[k] || !kd->labels[v]) continue;
+      if (strstr(kd->labels[v], "hvx")) return 1024; /* Hexagon HVX, 128-byte vectors */
       if (strstr(kd->labels[v], "avx512")) return 512;
       if (strstr(kd->labels[v], "avx2")) return 256;
     }
