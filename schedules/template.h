@@ -15,7 +15,8 @@ enum { PAD_INLINE = 0, PAD_PREPAD = 1, PAD_STRIPS = 2 }; /* gemm has no strips *
 enum { RQ_TILE = 0, RQ_ROW = 1, RQ_PASS = 2 };
 /* isa knob values. Value 2 is each template's AVX-512 micro-kernel: avx512 (F+BW, VPMADDWD)
  * in dwconv, avx512vnni (VPDPBUSD) in gemm and direct; dwconv has no neondot. */
-enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4 };
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4,
+       ISA_DSP = 5 /* gemm only so far */ };
 
 /* n_values, values and labels of the knobs that mean the same in every template offering
  * them, for its qt_knob_def: rq, pad with strips (dwconv, direct), and the conv2d templates'
