@@ -87,15 +87,16 @@ static inline void qt_ukernel_gemm_k4__dsp_c(const uint8_t *const a[QT_UK_MR],
 #include <arm_acle.h>
 
 /* (x0, x2) and (x1, x3) of an input word as int16 pairs: SXTB16 / SXTB16 ROR #8 (UXTB16
- * for u8). GCC 12 folds __ror(x, 8) into the extend's rotate operand. */
+ * for u8). GCC 12's arm_acle.h has no __ror; it folds the plain C rotate into the extend's
+ * rotate operand. */
 #define QT_UK_DSP_WIDEN(word, lo, hi)                                                        \
   do {                                                                                       \
     if (u8) {                                                                                \
       (lo) = __uxtb16(word);                                                                 \
-      (hi) = __uxtb16(__ror((word), 8));                                                     \
+      (hi) = __uxtb16(((word) >> 8 | (word) << 24));                                                     \
     } else {                                                                                 \
       (lo) = __sxtb16(word);                                                                 \
-      (hi) = __sxtb16(__ror((word), 8));                                                     \
+      (hi) = __sxtb16(((word) >> 8 | (word) << 24));                                                     \
     }                                                                                        \
   } while (0)
 
