@@ -6,7 +6,9 @@
 #include <string.h>
 
 /* c and neon (baseline aarch64) need no flags; nor does hvx: a Hexagon target's cflags already
- * carry -mhvx and -mhvx-length=128b, which every HVX variant needs alike. */
+ * carry -mhvx and -mhvx-length=128b, which every HVX variant needs alike; nor does dsp: a
+ * target with the feature already compiles for its core (-mcpu=cortex-m4 defines
+ * __ARM_FEATURE_DSP). */
 static const qt_isa_strategy strategies[] = {
     {"c", "", 0, "", 0},
     {"avx2", "-mavx2", QT_ISA_AVX2, "avx2", 0},
@@ -16,6 +18,7 @@ static const qt_isa_strategy strategies[] = {
     {"neon", "", QT_ISA_NEON, "neon", 0},
     {"neondot", "-march=armv8.2-a+dotprod", QT_ISA_NEON | QT_ISA_DOTPROD, "dotprod (SDOT)", 1},
     {"hvx", "", QT_ISA_HVX128, "hvx128 (128-byte HVX)", 1},
+    {"dsp", "", QT_ISA_DSP, "the DSP extension (SMLAD, SXTB16)", 0},
 };
 
 const qt_isa_strategy *qt_isa_strategy_find(const char *label) {

@@ -100,7 +100,9 @@
  * subtracted, weights int16 [K][NR], nothing folded into the bias (both dtypes; NR a multiple
  * of 8). 4 = neondot: SDOT, weights int8 [K/4][NR][4] (s8 only; NR a multiple of 4). 5 = hvx:
  * Hexagon HVX vrmpy (u8 x s8) on inputs flipped to x + 128, the avx512vnni layout and fold
- * (s8 only; NR a multiple of 32, one 128-byte vector). All need
+ * (s8 only; NR a multiple of 32, one 128-byte vector). 6 = dsp (Armv7E-M): SMLAD on int16
+ * pairs widened by SXTB16/UXTB16, weights int16 [K/4][NR][4] in the order k+0, k+2, k+1, k+3
+ * (both dtypes; pipe 0 only). All need
  * vec=outer (they broadcast inputs against a column panel) and take the ISA's compile flags
  * from the knob (schedules/gemm.c); without them the micro-kernel's plain C twin runs,
  * bit-exact. */
@@ -127,6 +129,7 @@
 #define GM_ISA_NEON 3
 #define GM_ISA_NEONDOT 4
 #define GM_ISA_HVX 5
+#define GM_ISA_DSP 6
 /* 1 for the ISA values whose micro-kernel computes s8 only */
 #define GM_ISA_S8_ONLY                                                                       \
   (QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT || QT_KNOB_ISA == GM_ISA_HVX)
@@ -147,7 +150,7 @@ _Static_assert(QT_KNOB_VEC == GM_VEC_OUTER || QT_KNOB_VEC == GM_VEC_DOT, "QT_KNO
 _Static_assert(QT_KNOB_ORDER == GM_ORDER_MN || QT_KNOB_ORDER == GM_ORDER_NM, "QT_KNOB_ORDER");
 _Static_assert(QT_KNOB_PAD == GM_PAD_INLINE || QT_KNOB_PAD == GM_PAD_PREPAD, "QT_KNOB_PAD");
 _Static_assert(QT_KNOB_RQ >= GM_RQ_TILE && QT_KNOB_RQ <= GM_RQ_PASS, "QT_KNOB_RQ");
-_Static_assert(QT_KNOB_ISA >= GM_ISA_C && QT_KNOB_ISA <= GM_ISA_HVX, "QT_KNOB_ISA");
+_Static_assert(QT_KNOB_ISA >= GM_ISA_C && QT_KNOB_ISA <= GM_ISA_DSP, "QT_KNOB_ISA");
 _Static_assert(QT_KNOB_ISA == GM_ISA_C || QT_KNOB_VEC == GM_VEC_OUTER,
                "QT_KNOB_ISA other than c needs QT_KNOB_VEC=outer");
 _Static_assert(QT_KNOB_ISA != GM_ISA_AVX2 || GM_NR % 8 == 0, "isa=avx2 needs NR % 8 == 0");
@@ -190,6 +193,8 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
 #elif QT_KNOB_ISA == GM_ISA_HVX
 #include "../ukernels/qt_ukernel_gemm_s8_k4__hvx.h"
 #include "../ukernels/qt_ukernel_requant_fixedpoint__hvx.h"
+#elif QT_KNOB_ISA == GM_ISA_DSP
+#include "../ukernels/qt_ukernel_gemm_k4__dsp.h"
 #endif
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == GM_ISA_AVX512VNNI)
 #define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == GM_ISA_AVX2)
@@ -203,6 +208,9 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
 #define GM_WBYTES 1
 #elif QT_KNOB_ISA == GM_ISA_AVX2
 #define GM_KR 2
+#define GM_WBYTES 2
+#elif QT_KNOB_ISA == GM_ISA_DSP
+#define GM_KR 4
 #define GM_WBYTES 2
 #else
 #define GM_KR 1
@@ -280,11 +288,15 @@ size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
 
 /* Stores weight (w - weight_zp) = v of reduction index k and column j of a block where the
  * isa reads it: int16 [k][NR] (vec=outer, neon) or [NR][k] (vec=dot), [k/2][NR][2] (avx2),
- * int8 [k/4][NR][4] (avx512vnni, neondot, hvx). */
+ * int8 [k/4][NR][4] (avx512vnni, neondot, hvx), int16 [k/4][NR][4] in SXTB16 order (dsp). */
 static void gm_put_weight(const qt_conv_desc *d, void *pw, size_t k, size_t j, int32_t v) {
 #if GM_WBYTES == 1
   (void)d;
   ((int8_t *)pw)[qt_tpl_panel_index(k, j, GM_NR, GM_KR)] = (int8_t)v;
+#elif QT_KNOB_ISA == GM_ISA_DSP
+  (void)d;
+  ((int16_t *)pw)[qt_tpl_panel_index(k - k % 4, j, GM_NR, GM_KR) + qt_uk_dsp_slot(k % 4)] =
+      (int16_t)v;
 #elif QT_KNOB_VEC == GM_VEC_OUTER
   (void)d;
   ((int16_t *)pw)[qt_tpl_panel_index(k, j, GM_NR, GM_KR)] = (int16_t)v;
@@ -439,6 +451,12 @@ QT_TPL_INLINE void gm_tile_reduce(int32_t acc[GM_MR][GM_NR], const uint8_t *cons
   qt_ukernel_gemm_s8_k4__hvx(a, block, k_len, acc);
 #else
   qt_ukernel_gemm_s8_k4__hvx_c(a, block, k_len, acc);
+#endif
+#elif QT_KNOB_ISA == GM_ISA_DSP
+#if defined(__ARM_FEATURE_SIMD32) && defined(__ARM_FEATURE_DSP)
+  qt_ukernel_gemm_k4__dsp(a, block, k_len, acc, u8);
+#else
+  qt_ukernel_gemm_k4__dsp_c(a, block, k_len, acc, u8);
 #endif
 #elif QT_KNOB_ISA == GM_ISA_AVX2
 #if defined(__AVX2__)

@@ -26,7 +26,8 @@
 #include QT_TEST_VARIANTS_H
 #undef VARIANT
 
-enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4, ISA_HVX = 5 };
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4, ISA_HVX = 5,
+       ISA_DSP = 6 };
 
 /* 1 for the ISA values whose micro-kernel takes signed int8 weights only (VPDPBUSD, SDOT,
  * vrmpy u8 x s8) */
@@ -117,11 +118,12 @@ static void test_scratch_sizes(void) {
     const size_t got = v->fns->scratch_size(&stem);
     CHECK_MSG(got >= want && got < want + 3 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
               v->fns->name, got, want);
-    /* packed: one int32 bias + K int16 weights per column (K rounded up to 2 for avx2; K
-     * rounded up to 4 int8 weights for avx512vnni), whole blocks of NR */
+    /* packed: one int32 bias + K int16 weights per column (K rounded up to 2 for avx2, to 4
+     * for dsp; K rounded up to 4 int8 weights for avx512vnni), whole blocks of NR */
     const size_t blocks = (32 + (size_t)v->nr - 1) / (size_t)v->nr;
     const size_t wbytes = s8_only(v->isa)    ? (k + 3) / 4 * 4
                           : v->isa == ISA_AVX2     ? 2 * ((k + 1) / 2 * 2)
+                          : v->isa == ISA_DSP      ? 2 * ((k + 3) / 4 * 4)
                                                    : 2 * k;
     const size_t packed = v->fns->packed_size(&stem);
     CHECK_MSG(packed >= blocks * (size_t)v->nr * (4 + wbytes) &&
