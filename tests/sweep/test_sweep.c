@@ -12,7 +12,10 @@
  * coverage under that isa), so each ISA path is a ctest test of its own; where the target
  * lacks the features of LABEL (a host without them) it says why and exits with
  * SKIPPED (77), which ctest reports as skipped.
- * Usage: test_sweep --target T [--isa LABEL] [--per-combo K] [--cache DIR] [--jobs N] */
+ * With --model M the model's workloads stand in for MobileNetV2's (the tinyML models that a
+ * Cortex-M board runs, say).
+ * Usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] [--cache DIR]
+ *                   [--jobs N] */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,18 +250,19 @@ static int skip_sweep(sweep *s, qt_model *m, const char *why) {
 }
 
 int main(int argc, char **argv) {
-  const char *target_name = NULL, *cache = NULL, *isa = NULL;
+  const char *target_name = NULL, *cache = NULL, *isa = NULL, *model = "mobilenet_v2";
   int per_combo = 80, jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--target")) target_name = argv[i + 1];
     else if (!strcmp(argv[i], "--isa")) isa = argv[i + 1];
+    else if (!strcmp(argv[i], "--model")) model = argv[i + 1];
     else if (!strcmp(argv[i], "--per-combo")) per_combo = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--cache")) cache = argv[i + 1];
     else if (!strcmp(argv[i], "--jobs")) jobs = atoi(argv[i + 1]);
   }
   if (!target_name) {
-    fprintf(stderr, "usage: test_sweep --target T [--isa LABEL] [--per-combo K] [--cache DIR] "
-                    "[--jobs N]\n");
+    fprintf(stderr, "usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] "
+                    "[--cache DIR] [--jobs N]\n");
     return 2;
   }
   qt_err err;
@@ -278,15 +282,20 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
   }
+  char emulator[QT_PATH_MAX];
+  if (qt_target_emulator(&t, QT_SOURCE_DIR "/kernels", emulator, sizeof emulator)) {
+    fprintf(stderr, "target %s: emulator command too long\n", t.name);
+    return 1;
+  }
   qt_board_def local;
-  qt_board_local("local", t.name, t.emulator, &local);
+  qt_board_local("local", t.name, emulator, &local);
   if (qt_runner_create(&local, 0, &s.rn, &err)) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
   }
 
   qt_model m;
-  if (qt_model_load(QT_SOURCE_DIR "/configs", "mobilenet_v2", &m, &err)) {
+  if (qt_model_load(QT_SOURCE_DIR "/configs", model, &m, &err)) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
   }
@@ -371,9 +380,9 @@ int main(int argc, char **argv) {
     for (int ti = 0; ti < QT_MAX_TEMPLATES; ti++)
       if (add_config(&s, &cap, &w, &t, ti, 1, &rng)) return 1;
   }
-  fprintf(stderr, "sweep on %s: %d variants (%d of MobileNetV2 workloads, %d of them for "
+  fprintf(stderr, "sweep on %s: %d variants (%d of %s workloads, %d of them for "
           "knob-value coverage; %d of edge shapes)\n",
-          t.name, s.n_jobs, mnv2_jobs, forced, s.n_jobs - mnv2_jobs);
+          t.name, s.n_jobs, mnv2_jobs, model, forced, s.n_jobs - mnv2_jobs);
 
   pthread_t threads[16];
   if (jobs < 1) jobs = 1;
@@ -392,8 +401,8 @@ int main(int argc, char **argv) {
   for (int i = 0; i < n; i++) covered &= s.per_template[i] > 0 || !has_isa(all[i], s.isa);
   const int min_mnv2 = s.isa ? 2 * per_combo : 300;
   if (!covered || mnv2_jobs < min_mnv2) {
-    fprintf(stderr, "FAIL coverage: every template%s exercised and >= %d MobileNetV2 variants "
-            "(got %d)\n", s.isa ? " with the isa" : "", min_mnv2, mnv2_jobs);
+    fprintf(stderr, "FAIL coverage: every template%s exercised and >= %d %s variants "
+            "(got %d)\n", s.isa ? " with the isa" : "", min_mnv2, model, mnv2_jobs);
     s.failed++;
   }
   printf("%d passed, %d failed\n", s.passed, s.failed);
