@@ -28,7 +28,7 @@ boards:
     wrapper: qemu-aarch64 -cpu cortex-a76
 YAML
 "$TUNE" --target cortex-a76 --model mobilenet_v2 --boards boards.yaml --trials 2 --db mb.db \
-  --cache-dir cache --configs "$SRC/configs" --jobs 2 --confirm 0 > out.txt 2> err.txt
+  --cache-dir "${QT_TEST_CACHE_DIR:-cache}" --configs "$SRC/configs" --jobs 2 --confirm 0 > out.txt 2> err.txt
 check "tune exits 0" [ $? -eq 0 ]
 check "30 distinct workloads x 2 trials measured" grep -q '^tune: 60 measured, 0 already in the log, 0 failed' err.txt
 check "all recorded ok under emu-a76" [ "$(sqlite3 mb.db "SELECT b.name || ':' || m.status || ':' || count(*) FROM measurements m JOIN boards b ON b.id = m.board_id GROUP BY b.name, m.status")" = "emu-a76:ok:60" ]

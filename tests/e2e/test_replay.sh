@@ -16,8 +16,11 @@ common=(--model tiny --configs configs --cache-dir cache --repeat 2 --min-repeat
 rows() { sqlite3 "$1" "SELECT w.key, c.template, c.knobs, m.status, m.median_ns FROM measurements m JOIN workloads w ON w.id = m.workload_id JOIN configs c ON c.id = m.config_id ORDER BY m.id"; }
 sequence() { sqlite3 "$1" "SELECT c.knobs FROM measurements m JOIN configs c ON c.id = m.config_id ORDER BY m.id"; }
 
-# Record: 30 configs of each workload, in grid order.
-"$TUNE" "${common[@]}" --strategy grid --trials 30 --db full.db > /dev/null 2> rec.err
+# Record: 30 configs of each workload, in grid order (built in the suite's shared artifact
+# cache when there is one; the replays below must build nothing in theirs).
+rec=("${common[@]}")
+rec[5]=${QT_TEST_CACHE_DIR:-cache}
+"$TUNE" "${rec[@]}" --strategy grid --trials 30 --db full.db > /dev/null 2> rec.err
 check "recording exits 0" [ $? -eq 0 ]
 check "recorded 60 measurements" [ "$(sqlite3 full.db 'SELECT count(*) FROM measurements')" -eq 60 ]
 

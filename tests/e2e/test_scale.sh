@@ -19,7 +19,9 @@ work=$(mktemp -d /tmp/qtune-scale-XXXXXX)
 live=
 trap '[ -n "$live" ] && kill "$live" 2> /dev/null; rm -rf "$work"' EXIT
 cd "$work"
-model=(--model mobilenet_v2 --configs "$SRC/configs" --cache-dir cache --repeat 1 --min-repeat-ms 0)
+# The recording builds in the suite's shared artifact cache when there is one (another build
+# tree may have built the same variants); the replays build nothing.
+model=(--model mobilenet_v2 --configs "$SRC/configs" --cache-dir "${QT_TEST_CACHE_DIR:-cache}" --repeat 1 --min-repeat-ms 0)
 # Transfer is off: in one run, later workloads would learn from earlier ones a shard lacks.
 replay=("${model[@]}" --strategy grid --trials 4 --no-transfer --replay full.db)
 sha() { sha256sum "$1" | cut -d' ' -f1; }
