@@ -16,9 +16,12 @@
 # The kernel tests are one ctest test per ISA group of variants (test_gemm_avx2, ...); one whose
 # CPU lacks the ISA exits as skipped. After each ctest run a line names the tests skipped there
 # ("skipped here: none" when all ran), so a machine that never ran an ISA path says so.
-# The sweep tests of both host trees share one artifact cache, so the sanitizer run does not
-# compile the same kernel variants again; it samples 12 variants per combination where the plain
-# tree samples 80 (tests/sweep/CMakeLists.txt). Run from the repository root (after install-deps.sh).
+# The sweep tests and the end-to-end tests' recordings of both host trees share one artifact
+# cache, so the sanitizer run does not compile the same kernel variants again. The sanitizer
+# tree checks host code: its host sweep samples 12 variants per combination where the plain
+# tree samples 80, and the tests that only add kernels (the Arm, Hexagon, Cortex-M and per-ISA
+# sweeps, codegen) run in the plain tree alone (tests/sweep/CMakeLists.txt); its test_space
+# checks every 7th config of each space. Run from the repository root (after install-deps.sh).
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
