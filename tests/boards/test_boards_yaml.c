@@ -1,8 +1,8 @@
 /* test_boards_yaml.c — the boards file loader: the example file loads; relative key paths are
  * resolved against the file's directory; defaults hold; malformed files (unknown field, ssh
  * board without known_hosts or with an empty host, user or known_hosts, empty target, bad
- * port, duplicate name, bad cores, unknown kind, not YAML) are refused with the file, line and
- * reason. */
+ * port, duplicate name, bad cores, unknown kind, not YAML, the {kernels} mark on an ssh board)
+ * are refused with the file, line and reason; a local board's {kernels} wrapper expands. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +51,31 @@ int main(void) {
   CHECK_EQ_INT(qt_boards_for_target(b, "cortex-a76", idx), 1);
   CHECK_EQ_INT(idx[0], 0);
   CHECK_EQ_INT(qt_boards_for_target(b, "cortex-a53", idx), 0);
+
+  /* A local board's wrapper may name a program shipped with the kernels, as a target's
+   * emulator may; on an ssh board the mark would name a directory the board lacks. */
+  CHECK_MSG(load_text("boards:\n  - name: m4\n    target: cortex-m4\n"
+                      "    wrapper: \"{kernels}/harness/cortexm/qt-mps2-run mps2-an386\"\n"
+                      "  - name: plain\n    target: host\n    wrapper: taskset -c 1\n",
+                      b, &err) == 0, "%s", err.msg);
+  CHECK_EQ_INT(qt_boards_expand(b, "/opt/k", &err), 0);
+  CHECK_STR(b->boards[0].wrapper, "/opt/k/harness/cortexm/qt-mps2-run mps2-an386");
+  CHECK_STR(b->boards[1].wrapper, "taskset -c 1");
+  char longdir[QT_PATH_MAX];
+  memset(longdir, 'k', sizeof longdir - 1);
+  longdir[sizeof longdir - 1] = '\0';
+  CHECK_MSG(load_text("boards:\n  - name: m4\n    target: cortex-m4\n"
+                      "    wrapper: \"{kernels}/qt-mps2-run\"\n", b, &err) == 0, "%s", err.msg);
+  CHECK_EQ_INT(qt_boards_expand(b, longdir, &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "board m4: wrapper too long"), "%s", err.msg);
+  CHECK_EQ_INT(load_text(SSH_BOARD("    workdir: /tmp/w\n    wrapper: \"{kernels}/x\"\n"), b, &err),
+               QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "boards.yaml:9:") && strstr(err.msg, "not on the board"), "%s",
+            err.msg);
+  CHECK_EQ_INT(load_text(SSH_BOARD("    workdir: /tmp/w\n    run: \"{kernels}/flash {image}\"\n"), b,
+                         &err), QT_ECONFIG);
+  CHECK_MSG(strstr(err.msg, "boards.yaml:9:") && strstr(err.msg, "not on the board"), "%s",
+            err.msg);
 
   CHECK_EQ_INT(load_text(SSH_BOARD("    colour: red\n"), b, &err), QT_ECONFIG);
   CHECK_MSG(strstr(err.msg, "boards.yaml:8:") && strstr(err.msg, "unknown board field 'colour'"),

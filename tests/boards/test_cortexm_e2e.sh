@@ -6,7 +6,8 @@
 # instructions, never as time; `tune export --target cortex-m4` builds with arm-none-eabi
 # into the firmware example, which checks all 27 layers against the reference under qemu
 # mps2-an386 and prints instructions per layer; a run or a merge in another unit into the same
-# log is refused; a board whose SRAM a layer does not fit gets that layer reported unsupported
+# log is refused; a local board of a boards file whose wrapper is the {kernels} one runs (tune
+# and tune boards check); a board whose SRAM a layer does not fit gets that layer reported unsupported
 # with the sizes, never run.
 # Usage: test_cortexm_e2e.sh <tune> <repo root> <build dir>
 set -u
@@ -64,6 +65,20 @@ check "firmware on mps2-an386 exits 0" [ $? -eq 0 ]
 check "firmware: 27/27 checksums match" grep -q '^total [0-9]* instructions, 27/27 checksums match$' fw.out
 check "firmware: instructions per layer" [ "$(grep -cE '^layer +[0-9]+ conv[0-9_a-z]+ +[0-9]+ instructions  checksum [0-9a-f]{16} == [0-9a-f]{16}  ok$' fw.out)" -eq 27 ]
 cat fw.out
+
+# --- the emulated board named in a boards file, its wrapper shipped with the kernels ---
+cat > boards.yaml <<'YAML'
+boards:
+  - name: mps2-local
+    target: cortex-m4
+    wrapper: "{kernels}/harness/cortexm/qt-mps2-run mps2-an386"
+YAML
+"$TUNE" --target cortex-m4 --model ds_cnn --layers conv1_dw --trials 1 --confirm 0 --db bf.db \
+  --boards boards.yaml "${common[@]}" > /dev/null 2> bf.err
+check "a boards file's {kernels} wrapper runs" [ $? -eq 0 ]
+check "measured on that board" [ "$(q bf.db "SELECT b.name || ':' || m.status FROM measurements m JOIN boards b ON b.id = m.board_id")" = "mps2-local:ok" ]
+"$TUNE" boards check --boards boards.yaml --configs configs --kernels "$SRC/kernels" > bc.out 2>&1
+check "tune boards check runs it too" grep -q '^board mps2-local (local, target cortex-m4): ok' bc.out
 
 # --- one unit per target in a log ---
 sed -i 's/^timing: icount/timing: emulated/' configs/targets/cortex-m4.yaml

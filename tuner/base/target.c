@@ -52,13 +52,15 @@ const char *qt_timing_unit(qt_timing t) {
   return "?";
 }
 
-int qt_target_emulator(const qt_target *t, const char *kernels_dir, char *out, size_t cap) {
-  static const char mark[] = "{kernels}";
-  const size_t n = sizeof mark - 1;
-  int len = strncmp(t->emulator, mark, n) == 0
-                ? snprintf(out, cap, "%s%s", kernels_dir, t->emulator + n)
-                : snprintf(out, cap, "%s", t->emulator);
+int qt_expand_kernels_mark(const char *cmd, const char *kernels_dir, char *out, size_t cap) {
+  const size_t n = sizeof QT_KERNELS_MARK - 1;
+  int len = strncmp(cmd, QT_KERNELS_MARK, n) == 0 ? snprintf(out, cap, "%s%s", kernels_dir, cmd + n)
+                                                  : snprintf(out, cap, "%s", cmd);
   return len < 0 || (size_t)len >= cap ? -1 : 0;
+}
+
+int qt_target_emulator(const qt_target *t, const char *kernels_dir, char *out, size_t cap) {
+  return qt_expand_kernels_mark(t->emulator, kernels_dir, out, cap);
 }
 
 int qt_timing_from_unit(const char *unit, qt_timing *out) {

@@ -91,9 +91,15 @@ double qt_timing_divisor(qt_timing t);
  * "14520 instructions". */
 void qt_timing_format(qt_timing t, double v, char *buf, size_t cap);
 
-/* The target's exec wrapper as a command line, with a leading "{kernels}" (a wrapper shipped
- * in the kernels directory, such as the Cortex-M boards' qt-mps2-run) replaced by
- * kernels_dir, so it runs from any working directory. -1 if it does not fit in cap. */
+/* The mark a command line (a target's emulator, a local board's wrapper) may start with to
+ * name a program shipped in the kernels directory, such as the Cortex-M boards' qt-mps2-run. */
+#define QT_KERNELS_MARK "{kernels}"
+
+/* cmd with a leading QT_KERNELS_MARK replaced by kernels_dir, so that it runs from any working
+ * directory; cmd as it is otherwise. -1 if the result does not fit in cap. */
+int qt_expand_kernels_mark(const char *cmd, const char *kernels_dir, char *out, size_t cap);
+
+/* The target's exec wrapper as a command line, expanded by qt_expand_kernels_mark. */
 int qt_target_emulator(const qt_target *t, const char *kernels_dir, char *out, size_t cap);
 
 #endif

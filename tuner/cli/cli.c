@@ -351,7 +351,7 @@ static int cmd_tune(int argc, char **argv, cli *c) {
     goto done;
   }
   /* Boards first: a refused host key should not wait for the harness to compile. */
-  if (c->boards && qt_runners_open(c->boards, target.name, c->accept_new_host_key, rns, &n_rns,
+  if (c->boards && qt_runners_open(c->boards, target.name, c->kernels_dir, c->accept_new_host_key, rns, &n_rns,
                                    print_left_out, NULL, &err))
     goto done;
   qt_build_opts bopts = {c->cc_wrapper};
@@ -503,7 +503,7 @@ static int cmd_boards(int argc, char **argv, cli *c) {
   qt_err err = {0, ""};
   qt_boards *bs = malloc(sizeof *bs);
   if (!bs) return qt_cli_fail(&err);
-  if (qt_boards_load(path, bs, &err)) {
+  if (qt_boards_load(path, bs, &err) || qt_boards_expand(bs, c->kernels_dir, &err)) {
     free(bs);
     return qt_cli_fail(&err);
   }

@@ -171,9 +171,27 @@ static int parse_board(const bctx *c, const yaml_node_t *map, qt_board_def *b) {
     if (b->workdir[0] != '/')
       return fail_at(c, v[F_WORKDIR], "field 'workdir' must be an absolute path, got '%s'",
                      b->workdir);
+    /* The mark names this machine's kernels directory, which the board does not have. */
+    if (strstr(b->wrapper, QT_KERNELS_MARK) || strstr(b->run, QT_KERNELS_MARK))
+      return fail_at(c, v[strstr(b->wrapper, QT_KERNELS_MARK) ? F_WRAPPER : F_RUN],
+                     "ssh board '%s': " QT_KERNELS_MARK " names tune's kernels directory on "
+                     "this machine, not on the board; give the board's own path", b->name);
   } else if (v[F_RUN]) {
     return fail_at(c, v[F_RUN], "field 'run' is for ssh boards (the host an MCU is attached "
                    "to); a local board runs its image through 'wrapper'");
+  }
+  return 0;
+}
+
+int qt_boards_expand(qt_boards *bs, const char *kernels_dir, qt_err *err) {
+  for (int i = 0; i < bs->n; i++) {
+    qt_board_def *b = &bs->boards[i];
+    char wrapper[sizeof b->wrapper];
+    if (b->kind != QT_BOARD_LOCAL) continue;
+    if (qt_expand_kernels_mark(b->wrapper, kernels_dir, wrapper, sizeof wrapper))
+      return qt_fail(err, QT_ECONFIG, "board %s: wrapper too long once " QT_KERNELS_MARK
+                     " is %s", b->name, kernels_dir);
+    memcpy(b->wrapper, wrapper, sizeof wrapper);
   }
   return 0;
 }

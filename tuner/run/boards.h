@@ -47,6 +47,12 @@ typedef struct qt_boards {
  * without host, user or known_hosts. */
 int qt_boards_load(const char *path, qt_boards *out, qt_err *err);
 
+/* Replaces a leading "{kernels}" (QT_KERNELS_MARK) of every local board's wrapper by
+ * kernels_dir, as a target's emulator is: a wrapper shipped with tune's kernels (the Cortex-M
+ * boards' qt-mps2-run) then runs from any directory. (The loader refuses the mark on ssh
+ * boards.) Fails with QT_ECONFIG when a wrapper would not fit. */
+int qt_boards_expand(qt_boards *bs, const char *kernels_dir, qt_err *err);
+
 /* The local board named name: this machine, through exec wrapper (e.g. "qemu-aarch64 -cpu
  * cortex-a76"; "" for none), for runs without a boards file. */
 void qt_board_local(const char *name, const char *target, const char *wrapper, qt_board_def *out);

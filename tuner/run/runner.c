@@ -37,13 +37,14 @@ void qt_runner_destroy(qt_runner *rn) {
   if (rn) rn->ops->destroy(rn);
 }
 
-int qt_runners_open(const char *path, const char *target, int accept_new_host_key,
-                    qt_runner **rns, int *n, qt_board_left_out_fn left_out, void *ctx,
-                    qt_err *err) {
+int qt_runners_open(const char *path, const char *target, const char *kernels_dir,
+                    int accept_new_host_key, qt_runner **rns, int *n,
+                    qt_board_left_out_fn left_out, void *ctx, qt_err *err) {
   *n = 0;
   qt_boards *bs = malloc(sizeof *bs);
   if (!bs) return qt_fail(err, QT_ENOMEM, "out of memory");
   int rc = qt_boards_load(path, bs, err);
+  if (!rc) rc = qt_boards_expand(bs, kernels_dir, err);
   int idx[QT_BOARDS_MAX], k = rc ? 0 : qt_boards_for_target(bs, target, idx);
   if (!rc && k == 0)
     rc = qt_fail(err, QT_ECONFIG, "boards file %s has no board for target %s", path, target);

@@ -75,12 +75,13 @@ void qt_runner_destroy(qt_runner *rn);
 typedef void (*qt_board_left_out_fn)(void *ctx, const char *board, const qt_err *why);
 
 /* The runners of the boards serving target in the boards file path, connected now (rns has
- * room for QT_BOARDS_MAX; their number into *n). A board that cannot be reached is left out
- * (left_out tells which and why; it may be NULL): the pool retries nothing it never had.
- * Fails when the file cannot be loaded, lists no board for the target, or none is usable. */
-int qt_runners_open(const char *path, const char *target, int accept_new_host_key,
-                    qt_runner **rns, int *n, qt_board_left_out_fn left_out, void *ctx,
-                    qt_err *err);
+ * room for QT_BOARDS_MAX; their number into *n), local wrappers expanded with kernels_dir
+ * (qt_boards_expand). A board that cannot be reached is left out (left_out tells which and
+ * why; it may be NULL): the pool retries nothing it never had. Fails when the file cannot be
+ * loaded, lists no board for the target, or none is usable. */
+int qt_runners_open(const char *path, const char *target, const char *kernels_dir,
+                    int accept_new_host_key, qt_runner **rns, int *n,
+                    qt_board_left_out_fn left_out, void *ctx, qt_err *err);
 
 /* Fault injection, for tests (SQLite-style): from now on the nth libssh2 call of an operation
  * of ssh runner rn fails as if the connection broke (persistent: that call and every later
