@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dwconv_mnv2_shapes.h"
 #include "edge_shapes.h"
 #include "kernel_check.h"
 #include "qt_test.h"
@@ -40,18 +41,6 @@ enum { ISA_HVX = 5 };
 
 /* The last dtype variant v computes (dtypes run from QT_DTYPE_S8 to it). */
 static int32_t last_dtype(int v) { return variant_isa[v] == ISA_HVX ? QT_DTYPE_S8 : QT_DTYPE_U8; }
-
-/* Depthwise layers with MobileNetV2's channel counts, strides and paddings, spatially cut
- * down so that a sweep stays fast under qemu (the full layers are tuning workloads, not test
- * cases): QT_EDGE_DW(name, n, h, w, c, dm, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr). */
-static const struct qt_edge_shape mnv2_shapes[] = {
-    QT_EDGE_DW("mnv2_block0_dw_c32_s1", 1, 12, 12, 32, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
-    QT_EDGE_DW("mnv2_block1_dw_c96_s2", 1, 12, 12, 96, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1),
-    QT_EDGE_DW("mnv2_block2_dw_c144_s1", 1, 9, 9, 144, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
-    QT_EDGE_DW("mnv2_block13_dw_c576_s2", 1, 6, 6, 576, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1),
-    QT_EDGE_DW("mnv2_block14_dw_c960_s1", 1, 7, 7, 960, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
-};
-enum { N_MNV2 = (int)(sizeof mnv2_shapes / sizeof mnv2_shapes[0]) };
 
 /* Output bytes the sweeps mean to compare (qt_check_compared_bytes must reach it). */
 static size_t want_compared;
@@ -91,8 +80,8 @@ static void test_edge_shapes(void) {
 /* MobileNetV2-sized channel counts (full blocks of every CB plus large tails). */
 static void test_mobilenet_v2_shapes(void) {
   for (int v = 0; v < N_VARIANTS; v++)
-    for (int s = 0; s < N_MNV2; s++)
-      sweep_shape(v, mnv2_shapes[s].name, &mnv2_shapes[s].d, 77u + (uint64_t)(v * N_MNV2 + s));
+    for (int s = 0; s < N_DW_MNV2; s++)
+      sweep_shape(v, dw_mnv2_shapes[s].name, &dw_mnv2_shapes[s].d, 77u + (uint64_t)(v * N_DW_MNV2 + s));
 }
 
 /* The contract's error returns: wrong op and NULL arguments are refused without touching
@@ -153,9 +142,9 @@ static void test_errors(void) {
  * exact there, refused one past it. */
 static void test_bias_limit(void) {
   for (int v = 0; v < N_VARIANTS; v++)
-    for (int s = 0; s < N_MNV2; s++)
+    for (int s = 0; s < N_DW_MNV2; s++)
       if (s < 2)
-        CHECK(qt_check_bias_limit_case(variants[v], mnv2_shapes[s].name, &mnv2_shapes[s].d,
+        CHECK(qt_check_bias_limit_case(variants[v], dw_mnv2_shapes[s].name, &dw_mnv2_shapes[s].d,
                                        last_dtype(v), &want_compared) == 0);
 }
 
