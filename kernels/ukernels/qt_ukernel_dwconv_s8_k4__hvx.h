@@ -38,13 +38,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#if !defined(QT_UK_CB) || !defined(QT_UK_TH) || !defined(QT_UK_TW) || !defined(QT_UK_KU) || \
-    !defined(QT_UK_LOAD)
-#error "define QT_UK_CB, QT_UK_TH, QT_UK_TW, QT_UK_KU and QT_UK_LOAD before this micro-kernel"
-#endif
-_Static_assert(QT_UK_CB % 32 == 0, "hvx dwconv micro-kernel: CB must be a multiple of 32");
-
 #include "qt_ukernel_dwconv_window.h"
+_Static_assert(QT_UK_CB % 32 == 0, "hvx dwconv micro-kernel: CB must be a multiple of 32");
 
 /* Index in a block's packed weights of tap t, channel c. */
 static inline size_t qt_ukernel_dwconv_s8_k4__hvx_index(size_t t, size_t c) {
@@ -60,19 +55,8 @@ static inline void qt_ukernel_dwconv_s8_k4__hvx_c(const qt_uk_dw_window *win, co
                                                   int32_t out[QT_UK_TH][QT_UK_TW][QT_UK_CB],
                                                   int th, int tw, int cn, int checked, int u8) {
   (void)u8;
-  const int32_t taps = win->kh * win->kw;
-  for (int i = 0; i < th; i++)
-    for (int j = 0; j < tw; j++)
-      for (int c = 0; c < cn; c++) {
-        uint32_t s = (uint32_t)bias[c];
-        qt_uk_dw_tapc k = {0, 0, 0};
-        for (int32_t t = 0; t < taps; t++) {
-          const int32_t x = qt_uk_dw_x(win, qt_uk_dw_tap(win, i, j, k, checked), c, 0) + 128;
-          qt_uk_dw_next(win, &k);
-          s += (uint32_t)(x * w[qt_ukernel_dwconv_s8_k4__hvx_index((size_t)t, (size_t)c)]);
-        }
-        out[i][j][c] = (int32_t)s;
-      }
+  qt_uk_dw_twin(win, w, 1, qt_ukernel_dwconv_s8_k4__hvx_index, 128, bias, out, th, tw, cn,
+                checked, 0);
 }
 
 #if defined(__hexagon__) && defined(__HVX__) && __HVX_LENGTH__ == 128

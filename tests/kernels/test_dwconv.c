@@ -81,7 +81,8 @@ static void test_edge_shapes(void) {
 static void test_mobilenet_v2_shapes(void) {
   for (int v = 0; v < N_VARIANTS; v++)
     for (int s = 0; s < N_DW_MNV2; s++)
-      sweep_shape(v, dw_mnv2_shapes[s].name, &dw_mnv2_shapes[s].d, 77u + (uint64_t)(v * N_DW_MNV2 + s));
+      sweep_shape(v, dw_mnv2_shapes[s].name, &dw_mnv2_shapes[s].d,
+                  77u + (uint64_t)(v * N_DW_MNV2 + s));
 }
 
 /* The contract's error returns: wrong op and NULL arguments are refused without touching
