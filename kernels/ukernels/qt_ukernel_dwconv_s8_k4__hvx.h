@@ -132,12 +132,14 @@ QT_UK_DW_INLINE void qt_ukernel_dwconv_s8_k4__hvx(const qt_uk_dw_window *win, co
     }
 #endif
   }
+  /* Every accumulator, unconditionally (out[] has room for all; those past th, tw, cn hold
+   * the bias, never read): with the store under the tile's runtime extents clang 14 emits
+   * predicated vector stores, and with those some fixed-shape variants computed wrong sums
+   * under qemu-hexagon (kernels/ukernels/README.md, hvx). */
   _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)
       _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)
-          _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWH_NC; v++) {
-    if (i >= th || j >= tw || 32 * v >= cn) continue;
-    qt_hvx_storeu(out[i][j] + 32 * v, acc[i][j][v]);
-  }
+          _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWH_NC; v++)
+              qt_hvx_storeu(out[i][j] + 32 * v, acc[i][j][v]);
 }
 #endif
 
