@@ -162,6 +162,16 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
   return 1;
 }
 
+/* Sets the ISA default's knobs in v. */
+static void dw_trial(int *v, int isa, int cb, int th, int tw, int ku, int load) {
+  v[K_ISA] = isa;
+  v[K_CB] = cb;
+  v[K_TH] = th;
+  v[K_TW] = tw;
+  v[K_KU] = ku;
+  v[K_LOAD] = load;
+}
+
 /* ISA default, measured on this host (Zen 4, AVX-512 F/BW/VL/VNNI; MobileNetV2's ten
  * distinct depthwise workloads, fp32 requant, interleaved runs of fixed-shape harness builds,
  * ratios within one run; kernels/ukernels/README.md, dwconv):
@@ -198,41 +208,16 @@ static void dw_default_isa(const qt_workload *w, const qt_target *t, int *v) {
   memcpy(trial, v, sizeof trial);
   const int large = w->desc.out.h * w->desc.out.w >= 28 * 28;
   if ((t->isa & QT_ISA_AVX512) && large) {
-    trial[K_ISA] = ISA_AVX512;
-    trial[K_CB] = 32;
-    trial[K_TH] = 4;
-    trial[K_TW] = 2;
-    trial[K_KU] = 3;
-    trial[K_LOAD] = LOAD_INPUTS;
+    dw_trial(trial, ISA_AVX512, 32, 4, 2, 3, LOAD_INPUTS);
     trial[K_RQ] = RQ_TILE;
   } else if (t->isa & QT_ISA_AVX512) {
-    trial[K_ISA] = ISA_AVX512;
-    trial[K_CB] = 64;
-    trial[K_TH] = 1;
-    trial[K_TW] = 2;
-    trial[K_KU] = 2;
-    trial[K_LOAD] = LOAD_WEIGHTS;
+    dw_trial(trial, ISA_AVX512, 64, 1, 2, 2, LOAD_WEIGHTS);
   } else if (t->isa & QT_ISA_AVX2) {
-    trial[K_ISA] = ISA_AVX2;
-    trial[K_CB] = 32;
-    trial[K_TH] = 1;
-    trial[K_TW] = 2;
-    trial[K_KU] = 2;
-    trial[K_LOAD] = LOAD_WEIGHTS;
+    dw_trial(trial, ISA_AVX2, 32, 1, 2, 2, LOAD_WEIGHTS);
   } else if (t->isa & QT_ISA_NEON) {
-    trial[K_ISA] = ISA_NEON;
-    trial[K_CB] = 16;
-    trial[K_TH] = 2;
-    trial[K_TW] = 2;
-    trial[K_KU] = 1;
-    trial[K_LOAD] = LOAD_WEIGHTS;
+    dw_trial(trial, ISA_NEON, 16, 2, 2, 1, LOAD_WEIGHTS);
   } else if ((t->isa & QT_ISA_HVX128) && w->dtype == QT_DTYPE_S8) {
-    trial[K_ISA] = ISA_HVX;
-    trial[K_CB] = 32;
-    trial[K_TH] = 2;
-    trial[K_TW] = 2;
-    trial[K_KU] = 1;
-    trial[K_LOAD] = LOAD_WEIGHTS;
+    dw_trial(trial, ISA_HVX, 32, 2, 2, 1, LOAD_WEIGHTS);
   } else {
     return;
   }
