@@ -15,12 +15,13 @@ enum { K_CB, K_TH, K_TW, K_ORDER, K_KU, K_LOAD, K_PAD, K_RQ, K_ISA, K_COUNT };
 enum { ORDER_HWC = 0, ORDER_CHW = 1 };
 
 /* Per ISA value, its micro-kernel (kernels/ukernels/qt_ukernel_dwconv_*.h): the channels one
- * vector of int16 holds (cb must be a multiple: the micro-kernel's chunk), the int32 lanes of
- * an accumulator register, and the registers of its inner loop beside the accumulators:
- * weight vectors per tap pair (weights-first) or per tap (neon), and the temporaries of one
+ * vector of int16 holds (cb must be a multiple: the micro-kernel's chunk; hvx: the 32 int32
+ * lanes of one 128-byte vector), the int32 lanes of an accumulator register, and the
+ * registers of its inner loop beside the accumulators: weight vectors per tap pair
+ * (weights-first), per tap (neon) or per group of 4 taps (hvx), and the temporaries of one
  * position (x86: two loaded taps and their two widened halves; neon: the loaded bytes and the
  * widened int16, plus the reloaded weight vector inputs-first, which x86 takes as a memory
- * operand). */
+ * operand; hvx: the gathered input vector and the weight vector reloaded inputs-first). */
 static const struct isa_tile {
   int chunk, lanes, weights_per_step, temps;
 } isa_tile[] = {
@@ -28,6 +29,7 @@ static const struct isa_tile {
     [ISA_AVX2] = {16, 8, 2, 4},
     [ISA_AVX512] = {32, 16, 2, 4},
     [ISA_NEON] = {8, 4, 1, 2},
+    [ISA_HVX] = {32, 32, 1, 2},
 };
 
 extern const qt_template_def qt_template_dwconv;
@@ -126,15 +128,19 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
   }
   /* Unrolling past the loop's trip count unrolls nothing more: same code as the largest
    * unroll below it. The C tap loop runs over kw; a micro-kernel's over all kh*kw taps, in
-   * pairs for the k2 (x86) ones. */
+   * pairs for the k2 (x86) ones, in groups of 4 for hvx. */
   const int taps = d->p.kernel_h * d->p.kernel_w;
-  const int steps = isa == ISA_C ? d->p.kernel_w : isa == ISA_NEON ? taps : (taps + 1) / 2;
+  const int steps = isa == ISA_C      ? d->p.kernel_w
+                    : isa == ISA_NEON ? taps
+                    : isa == ISA_HVX  ? (taps + 3) / 4
+                                      : (taps + 1) / 2;
   if (v[K_KU] > 1 && v[K_KU] > steps) {
     if (isa == ISA_C)
       snprintf(why, cap, "ku=%d > kw=%d", v[K_KU], d->p.kernel_w);
     else
       snprintf(why, cap, "ku=%d > %d %s of the isa=%s tap loop", v[K_KU], steps,
-               isa == ISA_NEON ? "taps" : "tap pairs", qt_isa_label(&qt_template_dwconv, K_ISA, isa));
+               isa == ISA_NEON ? "taps" : isa == ISA_HVX ? "tap groups of 4" : "tap pairs",
+               qt_isa_label(&qt_template_dwconv, K_ISA, isa));
     return 0;
   }
   /* Without padding every tile is interior: checks or a padded copy are pure overhead. */
@@ -154,6 +160,16 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
     return 0;
   }
   return 1;
+}
+
+/* Sets the ISA default's knobs in v. */
+static void dw_trial(int *v, int isa, int cb, int th, int tw, int ku, int load) {
+  v[K_ISA] = isa;
+  v[K_CB] = cb;
+  v[K_TH] = th;
+  v[K_TW] = tw;
+  v[K_KU] = ku;
+  v[K_LOAD] = load;
 }
 
 /* ISA default, measured on this host (Zen 4, AVX-512 F/BW/VL/VNNI; MobileNetV2's ten
@@ -179,6 +195,12 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
  *          multiply-adds, 20 inputs first); 16 accumulators + 1 weight + 2 temporaries of
  *          the 32 registers, and the 2x2 tile reuses each weight vector 4 times (TVM's
  *          NHWC depthwise schedule).
+ *   hvx    on targets with 128-byte HVX, s8 only (not measured: qemu-hexagon's times say
+ *          nothing about a DSP): cb=32 (one vector of 32 int32 lanes), 2x2, weights first,
+ *          ku=1: each group's weight vector serves the 4 positions; 4 accumulators + 1
+ *          weight + 2 temporaries of the 32 registers. The kernel's cost is its scalar input
+ *          gather (128 byte loads per vrmpy), which no tile or block shape amortises, so the
+ *          smallest block that fills a vector is the default.
  * Overrides cb, th, tw, ku, load, rq and isa when the result is valid; otherwise the plain C
  * default stays (e.g. depth multiplier 2). */
 static void dw_default_isa(const qt_workload *w, const qt_target *t, int *v) {
@@ -186,34 +208,16 @@ static void dw_default_isa(const qt_workload *w, const qt_target *t, int *v) {
   memcpy(trial, v, sizeof trial);
   const int large = w->desc.out.h * w->desc.out.w >= 28 * 28;
   if ((t->isa & QT_ISA_AVX512) && large) {
-    trial[K_ISA] = ISA_AVX512;
-    trial[K_CB] = 32;
-    trial[K_TH] = 4;
-    trial[K_TW] = 2;
-    trial[K_KU] = 3;
-    trial[K_LOAD] = LOAD_INPUTS;
+    dw_trial(trial, ISA_AVX512, 32, 4, 2, 3, LOAD_INPUTS);
     trial[K_RQ] = RQ_TILE;
   } else if (t->isa & QT_ISA_AVX512) {
-    trial[K_ISA] = ISA_AVX512;
-    trial[K_CB] = 64;
-    trial[K_TH] = 1;
-    trial[K_TW] = 2;
-    trial[K_KU] = 2;
-    trial[K_LOAD] = LOAD_WEIGHTS;
+    dw_trial(trial, ISA_AVX512, 64, 1, 2, 2, LOAD_WEIGHTS);
   } else if (t->isa & QT_ISA_AVX2) {
-    trial[K_ISA] = ISA_AVX2;
-    trial[K_CB] = 32;
-    trial[K_TH] = 1;
-    trial[K_TW] = 2;
-    trial[K_KU] = 2;
-    trial[K_LOAD] = LOAD_WEIGHTS;
+    dw_trial(trial, ISA_AVX2, 32, 1, 2, 2, LOAD_WEIGHTS);
   } else if (t->isa & QT_ISA_NEON) {
-    trial[K_ISA] = ISA_NEON;
-    trial[K_CB] = 16;
-    trial[K_TH] = 2;
-    trial[K_TW] = 2;
-    trial[K_KU] = 1;
-    trial[K_LOAD] = LOAD_WEIGHTS;
+    dw_trial(trial, ISA_NEON, 16, 2, 2, 1, LOAD_WEIGHTS);
+  } else if ((t->isa & QT_ISA_HVX128) && w->dtype == QT_DTYPE_S8) {
+    dw_trial(trial, ISA_HVX, 32, 2, 2, 1, LOAD_WEIGHTS);
   } else {
     return;
   }
@@ -291,7 +295,7 @@ const qt_template_def qt_template_dwconv = {
                          2, {ORDER_HWC, ORDER_CHW}, {"hwc", "chw"}},
             [K_KU] = {"ku", "QT_KNOB_KU", QT_FAMILY_INTERLEAVE,
                       "unroll of the innermost tap loop (c: over kw; isa micro-kernels: over "
-                      "all taps, in pairs on x86)",
+                      "all taps, in pairs on x86, in groups of 4 on hvx)",
                       3, {1, 2, 3}, {NULL}},
             [K_LOAD] = {"load", "QT_KNOB_LOAD", QT_FAMILY_INTERLEAVE,
                         "weights: channel loop outside positions; inputs: positions outside",
@@ -306,9 +310,10 @@ const qt_template_def qt_template_dwconv = {
             [K_ISA] = {"isa", "QT_KNOB_ISA", QT_FAMILY_ISA,
                        "ISA strategy of the tile's reduction: c = auto-vectorised C, avx2 / "
                        "avx512 = VPMADDWD on tap pairs widened to int16, neon = SMLAL/SMLAL2 "
-                       "with the input zero point subtracted while widening",
-                       4, {ISA_C, ISA_AVX2, ISA_AVX512, ISA_NEON},
-                       {"c", "avx2", "avx512", "neon"}},
+                       "with the input zero point subtracted while widening, hvx = Hexagon "
+                       "vrmpy on groups of 4 taps (s8)",
+                       5, {ISA_C, ISA_AVX2, ISA_AVX512, ISA_NEON, ISA_HVX},
+                       {"c", "avx2", "avx512", "neon", "hvx"}},
         },
     .applies = dw_applies,
     .valid = dw_valid,

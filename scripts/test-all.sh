@@ -1,8 +1,9 @@
 #!/bin/sh
 # test-all.sh — builds and runs every test of qtune, in five build trees:
 #   build/       the host build (unit, config, db, kernel, sweep and end-to-end tests; also the
-#                Hexagon HVX kernels under qemu-hexagon: test_gemm_hvx_qemu builds the hvx
-#                variants and the requantization with the hexagon-hvx flags, and
+#                Hexagon HVX kernels under qemu-hexagon: test_gemm_hvx_qemu and
+#                test_dwconv_hvx_qemu build the hvx variants and the requantization with the
+#                hexagon-hvx flags, and
 #                test_sweep_hexagon_hvx_hvx the ones the tuner emits: no tree of their own, the
 #                kernel tests' support code needs a hosted libc Hexagon lacks here)
 #   build-asan/  the same suite with AddressSanitizer + UndefinedBehaviorSanitizer

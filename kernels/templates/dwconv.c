@@ -4,8 +4,9 @@
  * acc[TH][TW][CB] in vector registers while it walks the kh x kw taps. The knobs below fix
  * the schedule at compile time (schedules/dwconv.c describes their space); shapes come from
  * qt_template.h's S_*() accessors, so one source serves fixed-shape tuning builds and the
- * runtime-shape test library. Weights are packed once by pack() as int16 (w - weight_zp) in
- * [channel block][kh][kw][CB] order, zero-filled past out.c, followed (64-byte aligned) by the
+ * runtime-shape test library. Weights are packed once by pack() as int16 (w - weight_zp) (int8
+ * for isa=hvx: DW_WEIGHT_T) in [channel block][kh][kw][CB] order (isa=c; the micro-kernels'
+ * own layouts otherwise), zero-filled past out.c, followed (64-byte aligned) by the
  * int32 bias with the input zero point folded in (bias' = bias - input_zp * sum(w - weight_zp)),
  * so run() only accumulates x * (w - weight_zp) with padded positions reading x = input_zp.
  * Any stride, dilation, asymmetric padding, depth multiplier, batch and channel count is
@@ -80,7 +81,8 @@
 /* ISA strategy of the tile's reduction. 0 = c: the auto-vectorised C of this file. 1 = avx2,
  * 2 = avx512: VPMADDWD on two taps at a time (kernels/ukernels/qt_ukernel_dwconv_k2__*.h),
  * 3 = neon: SMLAL/SMLAL2 with the input zero point subtracted while widening
- * (qt_ukernel_dwconv_k1__neon.h). Each compiles its intrinsics where the compiler targets the
+ * (qt_ukernel_dwconv_k1__neon.h), 5 = hvx: Hexagon HVX vrmpy (u8 x s8) on groups of 4 taps,
+ * inputs flipped to x + 128, weights int8 (s8 only; qt_ukernel_dwconv_s8_k4__hvx.h). Each compiles its intrinsics where the compiler targets the
  * ISA (the knob value adds the flags, schedules/dwconv.c) and its plain C twin otherwise; the
  * packed weights take the micro-kernel's layout. The micro-kernels load CB consecutive input
  * channels, so a depth multiplier other than 1 runs the twin (the space rejects it). */
@@ -109,6 +111,9 @@
 #define DW_ISA_AVX2 1
 #define DW_ISA_AVX512 2
 #define DW_ISA_NEON 3
+#define DW_ISA_HVX 5
+/* 1 for the ISA values whose micro-kernel takes signed int8 weights only (vrmpy u8 x s8) */
+#define DW_ISA_S8_ONLY (QT_KNOB_ISA == DW_ISA_HVX)
 
 _Static_assert(DW_CB >= 1 && DW_CB <= 256, "QT_KNOB_CB out of range");
 _Static_assert(DW_TH >= 1 && DW_TH <= 16 && DW_TW >= 1 && DW_TW <= 16, "tile out of range");
@@ -117,10 +122,12 @@ _Static_assert(QT_KNOB_KU >= 1 && QT_KNOB_KU <= 16, "QT_KNOB_KU out of range");
 _Static_assert(QT_KNOB_LOAD == DW_LOAD_WEIGHTS || QT_KNOB_LOAD == DW_LOAD_INPUTS, "QT_KNOB_LOAD");
 _Static_assert(QT_KNOB_PAD >= DW_PAD_INLINE && QT_KNOB_PAD <= DW_PAD_STRIPS, "QT_KNOB_PAD");
 _Static_assert(QT_KNOB_RQ >= DW_RQ_TILE && QT_KNOB_RQ <= DW_RQ_PASS, "QT_KNOB_RQ");
-_Static_assert(QT_KNOB_ISA >= DW_ISA_C && QT_KNOB_ISA <= DW_ISA_NEON, "QT_KNOB_ISA");
+_Static_assert((QT_KNOB_ISA >= DW_ISA_C && QT_KNOB_ISA <= DW_ISA_NEON) || QT_KNOB_ISA == DW_ISA_HVX,
+               "QT_KNOB_ISA");
 _Static_assert(QT_KNOB_ISA != DW_ISA_AVX2 || DW_CB % 16 == 0, "isa=avx2 needs CB % 16 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_AVX512 || DW_CB % 32 == 0, "isa=avx512 needs CB % 32 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB % 8 == 0");
+_Static_assert(QT_KNOB_ISA != DW_ISA_HVX || DW_CB % 32 == 0, "isa=hvx needs CB % 32 == 0");
 
 #if QT_KNOB_ISA != DW_ISA_C
 #define QT_UK_CB DW_CB
@@ -156,10 +163,30 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 #if defined(__aarch64__) && defined(__ARM_NEON)
 #define DW_UK_NATIVE qt_ukernel_dwconv_k1__neon
 #endif
+#elif QT_KNOB_ISA == DW_ISA_HVX
+#include "../ukernels/qt_ukernel_dwconv_s8_k4__hvx.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__hvx.h"
+#define DW_UK_TAPS qt_ukernel_dwconv_s8_k4__hvx_taps
+#define DW_UK_INDEX qt_ukernel_dwconv_s8_k4__hvx_index
+#define DW_UK_TWIN qt_ukernel_dwconv_s8_k4__hvx_c
+#if defined(__hexagon__) && defined(__HVX__) && __HVX_LENGTH__ == 128
+#define DW_UK_NATIVE qt_ukernel_dwconv_s8_k4__hvx
+#endif
+#endif
+/* Packed weight element: int16 (w - weight_zp) for the widening kernels (c, avx2, avx512,
+ * neon), int8 w for the dot-product kernel (hvx: s8 only, weight_zp 0). */
+#if QT_KNOB_ISA == DW_ISA_HVX
+#define DW_WEIGHT_T int8_t
+#else
+#define DW_WEIGHT_T int16_t
 #endif
 /* How much of the input zero point pack() folds into the bias: input_zp * sum(w - weight_zp),
- * except for the neon micro-kernel, which subtracts the zero point from the inputs instead. */
-#define DW_FOLD (QT_KNOB_ISA == DW_ISA_NEON ? QT_TPL_FOLD_NOTHING : QT_TPL_FOLD_ZP)
+ * except for the neon micro-kernel, which subtracts the zero point from the inputs instead,
+ * and the hvx one, which flips its inputs to x + 128 ((input_zp + 128) * sum(w)). */
+#define DW_FOLD                                                                              \
+  (QT_KNOB_ISA == DW_ISA_NEON  ? QT_TPL_FOLD_NOTHING                                         \
+   : QT_KNOB_ISA == DW_ISA_HVX ? QT_TPL_FOLD_ZP_PLUS_128                                     \
+                               : QT_TPL_FOLD_ZP)
 
 /* The channel loops of the requantization take the same unroll limit as the tile's, and
  * count in int32_t like every loop of this file. */
@@ -168,6 +195,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 #define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == DW_ISA_AVX2)
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DW_ISA_AVX512)
 #define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == DW_ISA_NEON)
+#define QT_TPL_REQUANT_HVX (QT_KNOB_ISA == DW_ISA_HVX)
 #define QT_TPL_INDEX int32_t
 #include "qt_template_common.h"
 
@@ -185,7 +213,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 typedef struct dw_ctx {
   const qt_conv_desc *d;
   const qt_quant_params *q;
-  const int16_t *w;     /* packed weights [block][kh][kw][CB] */
+  const DW_WEIGHT_T *w; /* packed weights [block][tap slots][CB] in the isa's layout */
   const int32_t *bias;  /* folded bias [blocks * CB] */
   const uint8_t *img;   /* input image of the current batch item (bytes of int8/uint8) */
   const uint8_t *pimg;  /* its zero-point-padded copy in scratch (PAD=prepad) */
@@ -222,7 +250,7 @@ static size_t dw_weight_index(size_t t, size_t c) {
 
 /* Bytes of the packed weights, rounded so that the bias after them is QT_ALIGN-aligned. */
 static size_t dw_weight_bytes(const qt_conv_desc *d) {
-  return QT_TPL_ALIGN_UP(dw_blocks(d) * dw_tap_slots(d) * DW_CB * sizeof(int16_t));
+  return QT_TPL_ALIGN_UP(dw_blocks(d) * dw_tap_slots(d) * DW_CB * sizeof(DW_WEIGHT_T));
 }
 
 size_t QT_FN(packed_size)(const qt_conv_desc *d) {
@@ -254,7 +282,7 @@ static size_t dw_ibuf_bytes(const qt_conv_desc *d) {
 
 size_t QT_FN(scratch_size)(const qt_conv_desc *d) { return dw_prepad_bytes(d) + dw_ibuf_bytes(d); }
 
-/* Packs 1HWO weights (int8 for S8, uint8 for U8) into int16 (w - weight_zp) blocks of CB
+/* Packs 1HWO weights (int8 for S8, uint8 for U8) into DW_WEIGHT_T (w - weight_zp) blocks of CB
  * channels in the layout of the compiled-in isa (zero past out.c and in unused tap slots),
  * and writes the bias after them (folded unless the isa subtracts the zero point from the
  * inputs). bias may be NULL (all zero). Returns QT_KERNEL_OK, QT_KERNEL_EINVAL for a NULL
@@ -262,21 +290,21 @@ size_t QT_FN(scratch_size)(const qt_conv_desc *d) { return dw_prepad_bytes(d) + 
  * from compiled-in shapes. */
 int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *weights,
                 const int32_t *bias, void *packed) {
-  const int rc = qt_tpl_check_pack(d, q, weights, bias, packed, QT_OP_DEPTHWISE, 0);
+  const int rc = qt_tpl_check_pack(d, q, weights, bias, packed, QT_OP_DEPTHWISE, DW_ISA_S8_ONLY);
   if (rc != QT_KERNEL_OK) return rc;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const size_t oc_n = (size_t)S_OUT_C(d), taps = (size_t)S_KH(d) * (size_t)S_KW(d);
   const size_t nb = dw_blocks(d), slots = dw_tap_slots(d);
-  int16_t *pw = (int16_t *)packed;
+  DW_WEIGHT_T *pw = (DW_WEIGHT_T *)packed;
   int32_t *pb = (int32_t *)((uint8_t *)packed + dw_weight_bytes(d));
   const int32_t wzp = q->weight_zp;
-  memset(pw, 0, nb * slots * DW_CB * sizeof(int16_t));
+  memset(pw, 0, nb * slots * DW_CB * sizeof(DW_WEIGHT_T));
   for (size_t oc = 0; oc < nb * DW_CB; oc++) {
-    int16_t *blk = pw + (oc / DW_CB) * slots * DW_CB;
+    DW_WEIGHT_T *blk = pw + (oc / DW_CB) * slots * DW_CB;
     int64_t sum = 0;
     for (size_t t = 0; t < taps && oc < oc_n; t++) {
       int32_t v = qt_tpl_x(weights, t * oc_n + oc, u8) - wzp;
-      blk[dw_weight_index(t, oc % DW_CB)] = (int16_t)v;
+      blk[dw_weight_index(t, oc % DW_CB)] = (DW_WEIGHT_T)v;
       sum += v;
     }
     pb[oc] = qt_tpl_folded_bias(oc < oc_n && bias ? bias[oc] : 0, sum,
@@ -455,7 +483,7 @@ QT_TPL_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int
 #endif
     win.x = xb + (ptrdiff_t)win.y0 * win.rs + (ptrdiff_t)win.x0 * ic + cx;
   }
-  const int16_t *wb = k->w + (size_t)(c0 / DW_CB) * dw_tap_slots(d) * DW_CB;
+  const DW_WEIGHT_T *wb = k->w + (size_t)(c0 / DW_CB) * dw_tap_slots(d) * DW_CB;
   int32_t acc[DW_TH][DW_TW][DW_CB];
 #ifdef DW_UK_NATIVE
   if (dm1)
@@ -643,13 +671,13 @@ QT_TPL_NOINLINE void dw_image_u8_dm(const dw_ctx *k) { dw_image(k, 1, 0); }
 int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
                const void *packed, void *output, void *scratch) {
   const int rc = qt_tpl_check_run(d, q, input, packed, output, scratch, QT_FN(scratch_size),
-                                  QT_OP_DEPTHWISE, 0);
+                                  QT_OP_DEPTHWISE, DW_ISA_S8_ONLY);
   if (rc != QT_KERNEL_OK) return rc;
 
   dw_ctx k;
   k.d = d;
   k.q = q;
-  k.w = (const int16_t *)packed;
+  k.w = (const DW_WEIGHT_T *)packed;
   k.bias = (const int32_t *)((const uint8_t *)packed + dw_weight_bytes(d));
   k.pimg = (const uint8_t *)scratch;
   k.ibuf = (int32_t *)((uint8_t *)scratch + dw_prepad_bytes(d));

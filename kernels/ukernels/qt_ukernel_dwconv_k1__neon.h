@@ -32,13 +32,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#if !defined(QT_UK_CB) || !defined(QT_UK_TH) || !defined(QT_UK_TW) || !defined(QT_UK_KU) || \
-    !defined(QT_UK_LOAD)
-#error "define QT_UK_CB, QT_UK_TH, QT_UK_TW, QT_UK_KU and QT_UK_LOAD before this micro-kernel"
-#endif
-_Static_assert(QT_UK_CB % 8 == 0, "neon dwconv micro-kernel: CB must be a multiple of 8");
-
 #include "qt_ukernel_dwconv_window.h"
+_Static_assert(QT_UK_CB % 8 == 0, "neon dwconv micro-kernel: CB must be a multiple of 8");
 
 /* Index in a block's packed weights of tap t, channel c. */
 static inline size_t qt_ukernel_dwconv_k1__neon_index(size_t t, size_t c) { return t * QT_UK_CB + c; }
@@ -51,19 +46,8 @@ static inline void qt_ukernel_dwconv_k1__neon_c(const qt_uk_dw_window *win, cons
                                                 const int32_t *bias,
                                                 int32_t out[QT_UK_TH][QT_UK_TW][QT_UK_CB],
                                                 int th, int tw, int cn, int checked, int u8) {
-  const int32_t taps = win->kh * win->kw;
-  for (int i = 0; i < th; i++)
-    for (int j = 0; j < tw; j++)
-      for (int c = 0; c < cn; c++) {
-        uint32_t s = (uint32_t)bias[c];
-        qt_uk_dw_tapc k = {0, 0, 0};
-        for (int32_t t = 0; t < taps; t++) {
-          const int32_t x = qt_uk_dw_x(win, qt_uk_dw_tap(win, i, j, k, checked), c, u8);
-          qt_uk_dw_next(win, &k);
-          s += (uint32_t)((x - win->zp) * w[qt_ukernel_dwconv_k1__neon_index((size_t)t, (size_t)c)]);
-        }
-        out[i][j][c] = (int32_t)s;
-      }
+  qt_uk_dw_twin(win, w, 2, qt_ukernel_dwconv_k1__neon_index, -win->zp, bias, out, th, tw, cn,
+                checked, u8);
 }
 
 #if defined(__aarch64__) && defined(__ARM_NEON)

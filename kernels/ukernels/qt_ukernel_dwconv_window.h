@@ -1,10 +1,16 @@
 /* qt_ukernel_dwconv_window.h — what the dwconv micro-kernels (qt_ukernel_dwconv_*.h) share:
- * where a tile's taps read. The template (kernels/templates/dwconv.c) fills a window per
- * tile; a micro-kernel walks the taps with qt_uk_dw_next and takes each tap's input pointers
- * for the tile's positions with QT_UK_DW_TAP_PTRS. Needs QT_UK_TH and QT_UK_TW (the tile) at
- * the point of use. */
+ * where a tile's taps read, and the loop of their plain C twins. The template
+ * (kernels/templates/dwconv.c) fills a window per tile; a micro-kernel walks the taps with
+ * qt_uk_dw_next and takes each tap's input pointers for the tile's positions with
+ * QT_UK_DW_TAP_PTRS. Included by each micro-kernel after the template has defined its
+ * parameters (checked here). */
 #ifndef QT_UKERNEL_DWCONV_WINDOW_H
 #define QT_UKERNEL_DWCONV_WINDOW_H
+
+#if !defined(QT_UK_CB) || !defined(QT_UK_TH) || !defined(QT_UK_TW) || !defined(QT_UK_KU) || \
+    !defined(QT_UK_LOAD)
+#error "define QT_UK_CB, QT_UK_TH, QT_UK_TW, QT_UK_KU and QT_UK_LOAD before a dwconv micro-kernel"
+#endif
 
 #include <stddef.h>
 #include <stdint.h>
@@ -86,6 +92,32 @@ QT_UK_DW_INLINE void qt_uk_dw_next(const qt_uk_dw_window *w, qt_uk_dw_tapc *k) {
     k->ky++;
     k->off += (ptrdiff_t)w->dh * w->rs - (ptrdiff_t)w->kw * w->dw * w->ps;
   }
+}
+
+/* The loop of every plain C twin, which differ only in their packed layout and what they add
+ * to an input: out[i][j][c] = bias[c] + sum_t (x_t(i, j, c) + xoff) * w_t[c] modulo 2^32 for
+ * i < th, j < tw, c < cn, w_t[c] the element index(t, c) of w, int8 (wbytes 1) or int16 (2).
+ * Tap by tap also for the pair kernels: a pair's int32 sum (at most 2 * 255 * 255) is the sum
+ * of its two products, so the result is the same modulo 2^32. */
+static inline void qt_uk_dw_twin(const qt_uk_dw_window *win, const void *w, int wbytes,
+                                 size_t (*index)(size_t, size_t), int32_t xoff,
+                                 const int32_t *bias, int32_t out[QT_UK_TH][QT_UK_TW][QT_UK_CB],
+                                 int th, int tw, int cn, int checked, int u8) {
+  const int32_t taps = win->kh * win->kw;
+  for (int i = 0; i < th; i++)
+    for (int j = 0; j < tw; j++)
+      for (int c = 0; c < cn; c++) {
+        uint32_t s = (uint32_t)bias[c];
+        qt_uk_dw_tapc k = {0, 0, 0};
+        for (int32_t t = 0; t < taps; t++) {
+          const int32_t x = qt_uk_dw_x(win, qt_uk_dw_tap(win, i, j, k, checked), c, u8) + xoff;
+          qt_uk_dw_next(win, &k);
+          const size_t e = index((size_t)t, (size_t)c);
+          const int32_t wt = wbytes == 1 ? ((const int8_t *)w)[e] : ((const int16_t *)w)[e];
+          s += (uint32_t)(x * wt);
+        }
+        out[i][j][c] = (int32_t)s;
+      }
 }
 
 /* The tap loop of the kernels that take taps in pairs (k2: avx2, avx512): KU pairs per

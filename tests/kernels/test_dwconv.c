@@ -2,7 +2,8 @@
  * one ISA group of its variants per test (test_dwconv_<group>): CMake compiles the template
  * once per line of dwconv_variants.def with runtime shapes and that line's knobs, and hands
  * this file its group's lines. Each variant runs over every depthwise edge shape
- * (edge_shapes.h) for both dtypes and both requant schemes, and over a few MobileNetV2-sized
+ * (edge_shapes.h) for both dtypes (s8 only for isa=hvx, which must refuse u8) and both
+ * requant schemes, and over a few MobileNetV2-sized
  * depthwise layers, and must match qt_ref_conv byte for byte (qt_check_variant, with guard
  * bytes and stale-scratch detection); every variant of the group must run and every case be
  * compared in full. It also checks the contract's error returns. A group built with an ISA's
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dwconv_mnv2_shapes.h"
 #include "edge_shapes.h"
 #include "kernel_check.h"
 #include "qt_test.h"
@@ -29,26 +31,26 @@ static const qt_variant_fns *const variants[] = {
 };
 enum { N_VARIANTS = (int)(sizeof variants / sizeof variants[0]) };
 
-/* Depthwise layers with MobileNetV2's channel counts, strides and paddings, spatially cut
- * down so that a sweep stays fast under qemu (the full layers are tuning workloads, not test
- * cases): QT_EDGE_DW(name, n, h, w, c, dm, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr). */
-static const struct qt_edge_shape mnv2_shapes[] = {
-    QT_EDGE_DW("mnv2_block0_dw_c32_s1", 1, 12, 12, 32, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
-    QT_EDGE_DW("mnv2_block1_dw_c96_s2", 1, 12, 12, 96, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1),
-    QT_EDGE_DW("mnv2_block2_dw_c144_s1", 1, 9, 9, 144, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
-    QT_EDGE_DW("mnv2_block13_dw_c576_s2", 1, 6, 6, 576, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1),
-    QT_EDGE_DW("mnv2_block14_dw_c960_s1", 1, 7, 7, 960, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+/* Each variant's isa knob value: hvx (5, vrmpy u8 x s8) computes s8 only. */
+static const int variant_isa[] = {
+#define VARIANT(group, prefix, cb, th, tw, order, ku, load, pad, rq, isa) isa,
+#include QT_TEST_VARIANTS_H
+#undef VARIANT
 };
-enum { N_MNV2 = (int)(sizeof mnv2_shapes / sizeof mnv2_shapes[0]) };
+enum { ISA_HVX = 5 };
+
+/* The last dtype variant v computes (dtypes run from QT_DTYPE_S8 to it). */
+static int32_t last_dtype(int v) { return variant_isa[v] == ISA_HVX ? QT_DTYPE_S8 : QT_DTYPE_U8; }
 
 /* Output bytes the sweeps mean to compare (qt_check_compared_bytes must reach it). */
 static size_t want_compared;
 
-/* Runs v on d for every dtype x requant combination; returns the number of mismatches. */
-static int sweep_shape(const qt_variant_fns *v, const char *name, const qt_conv_desc *d,
-                       uint64_t seed) {
+/* Runs variant vi on d for every dtype x requant combination it supports; returns the number
+ * of mismatches. */
+static int sweep_shape(int vi, const char *name, const qt_conv_desc *d, uint64_t seed) {
+  const qt_variant_fns *v = variants[vi];
   int failures = 0;
-  for (int32_t dtype = QT_DTYPE_S8; dtype <= QT_DTYPE_U8; dtype++)
+  for (int32_t dtype = QT_DTYPE_S8; dtype <= last_dtype(vi); dtype++)
     for (int32_t rq = QT_REQUANT_FIXEDPOINT; rq <= QT_REQUANT_FP32; rq++) {
       want_compared += 2 * qt_output_bytes(d); /* qt_check_variant runs it twice */
       char msg[512];
@@ -66,7 +68,7 @@ static void test_edge_shapes(void) {
     int swept = 0;
     for (int s = 0; s < QT_EDGE_SHAPE_COUNT; s++) {
       if (qt_edge_shapes[s].d.p.op != QT_OP_DEPTHWISE) continue;
-      sweep_shape(variants[v], qt_edge_shapes[s].name, &qt_edge_shapes[s].d,
+      sweep_shape(v, qt_edge_shapes[s].name, &qt_edge_shapes[s].d,
                   1000u * (uint64_t)v + (uint64_t)s);
       swept++;
     }
@@ -78,8 +80,9 @@ static void test_edge_shapes(void) {
 /* MobileNetV2-sized channel counts (full blocks of every CB plus large tails). */
 static void test_mobilenet_v2_shapes(void) {
   for (int v = 0; v < N_VARIANTS; v++)
-    for (int s = 0; s < N_MNV2; s++)
-      sweep_shape(variants[v], mnv2_shapes[s].name, &mnv2_shapes[s].d, 77u + (uint64_t)(v * N_MNV2 + s));
+    for (int s = 0; s < N_DW_MNV2; s++)
+      sweep_shape(v, dw_mnv2_shapes[s].name, &dw_mnv2_shapes[s].d,
+                  77u + (uint64_t)(v * N_DW_MNV2 + s));
 }
 
 /* The contract's error returns: wrong op and NULL arguments are refused without touching
@@ -122,6 +125,15 @@ static void test_errors(void) {
     CHECK_EQ_INT(f->run(dw, &none, in, packed, out, packed), QT_KERNEL_EINVAL);
     /* A variant that needs scratch must refuse to run without it. */
     if (f->scratch_size(dw) > 0) CHECK_EQ_INT(f->run(dw, &q, in, packed, out, NULL), QT_KERNEL_EINVAL);
+    /* hvx refuses u8 (its weights would not fit vrmpy's signed bytes) */
+    if (last_dtype(v) == QT_DTYPE_S8) {
+      qt_quant_params u8q = q;
+      u8q.dtype = QT_DTYPE_U8;
+      u8q.act_min = 0;
+      u8q.act_max = 255;
+      CHECK_EQ_INT(f->pack(dw, &u8q, weights, bias, packed), QT_KERNEL_EINVAL);
+      CHECK_EQ_INT(f->run(dw, &u8q, in, packed, out, packed), QT_KERNEL_EINVAL);
+    }
     free(packed);
   }
 }
@@ -131,10 +143,10 @@ static void test_errors(void) {
  * exact there, refused one past it. */
 static void test_bias_limit(void) {
   for (int v = 0; v < N_VARIANTS; v++)
-    for (int s = 0; s < N_MNV2; s++)
+    for (int s = 0; s < N_DW_MNV2; s++)
       if (s < 2)
-        CHECK(qt_check_bias_limit_case(variants[v], mnv2_shapes[s].name, &mnv2_shapes[s].d,
-                                       QT_DTYPE_U8, &want_compared) == 0);
+        CHECK(qt_check_bias_limit_case(variants[v], dw_mnv2_shapes[s].name, &dw_mnv2_shapes[s].d,
+                                       last_dtype(v), &want_compared) == 0);
 }
 
 int main(void) {

@@ -12,10 +12,11 @@
 #include "tests/kernels/edge_shapes.h"
 
 enum { CB, TH, TW, ORDER, KU, LOAD, PAD, RQ, ISA, NK };
-enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_NEON = 3 };
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_NEON = 3, ISA_HVX = 5 };
 
 /* A target with the ISA features its name implies: "host" AVX2, "host-avx512" AVX2 + AVX-512
- * F/BW/VNNI, aarch64 NEON (+ dotprod for cortex-a76), anything else none. */
+ * F/BW/VNNI, aarch64 NEON (+ dotprod for cortex-a76), "hexagon-hvx" 128-byte HVX, anything
+ * else none. */
 static qt_target make_target(const char *name, const char *arch, int regs, int bits) {
   qt_target t;
   memset(&t, 0, sizeof t);
@@ -28,6 +29,7 @@ static qt_target make_target(const char *name, const char *arch, int regs, int b
     t.isa = QT_ISA_SSE41 | QT_ISA_AVX2 | QT_ISA_AVX512 | QT_ISA_AVX512VNNI;
   if (strcmp(arch, "aarch64") == 0) t.isa = QT_ISA_NEON;
   if (strcmp(name, "cortex-a76") == 0) t.isa |= QT_ISA_DOTPROD;
+  if (strcmp(name, "hexagon-hvx") == 0) t.isa = QT_ISA_HVX128;
   return t;
 }
 
@@ -105,11 +107,13 @@ static void test_registered(void) {
   CHECK(fam[QT_FAMILY_LOOP_ORDER] == 1 && fam[QT_FAMILY_INTERLEAVE] == 2);
   CHECK(fam[QT_FAMILY_COMPUTE_AT] == 2 && fam[QT_FAMILY_ISA] == 1);
   /* isa lists c first (old knob strings without it mean c) and names its flags. */
-  CHECK_EQ_INT(tpl->knobs[ISA].n_values, 4);
+  CHECK_EQ_INT(tpl->knobs[ISA].n_values, 5);
   CHECK_STR(tpl->knobs[ISA].labels[0], "c");
   CHECK_STR(tpl->knobs[ISA].labels[1], "avx2");
   CHECK_STR(tpl->knobs[ISA].labels[2], "avx512");
   CHECK_STR(tpl->knobs[ISA].labels[3], "neon");
+  CHECK_STR(tpl->knobs[ISA].labels[4], "hvx");
+  CHECK_EQ_INT(tpl->knobs[ISA].values[4], ISA_HVX);
   {
     /* the flags come from space.c's table, by the isa label */
     qt_config c;
@@ -117,8 +121,9 @@ static void test_registered(void) {
     c.tpl = tpl;
     c.vals[CB] = 32;
     static const struct { int isa; const char *flags; } want[] = {
-        {ISA_C, ""}, {ISA_AVX2, "-mavx2"}, {ISA_AVX512, "-mavx512f -mavx512bw"}, {ISA_NEON, ""}};
-    for (int i = 0; i < 4; i++) {
+        {ISA_C, ""}, {ISA_AVX2, "-mavx2"}, {ISA_AVX512, "-mavx512f -mavx512bw"}, {ISA_NEON, ""},
+        {ISA_HVX, ""}};
+    for (int i = 0; i < 5; i++) {
       char flags[256];
       c.vals[ISA] = want[i].isa;
       CHECK(qt_config_flags(&c, flags, sizeof flags) == 0);
@@ -134,12 +139,13 @@ static void test_registered(void) {
 }
 
 /* The default is valid on every MobileNetV2 depthwise layer and every depthwise edge shape,
- * for all three targets, and is what the space framework picks. */
+ * for all four targets, and is what the space framework picks. */
 static void test_default_valid(void) {
   qt_target targets[] = {make_target("host", "x86_64", 16, 256),
                          make_target("host-avx512", "x86_64", 32, 512),
-                         make_target("cortex-a76", "aarch64", 32, 128)};
-  for (int t = 0; t < 3; t++) {
+                         make_target("cortex-a76", "aarch64", 32, 128),
+                         make_target("hexagon-hvx", "hexagon", 32, 1024)};
+  for (int t = 0; t < 4; t++) {
     for (int i = 0; i < N_MNV2 + QT_EDGE_SHAPE_COUNT; i++) {
       qt_workload w;
       const char *name;
@@ -175,7 +181,8 @@ static void test_default_valid(void) {
  * one vector of int8 channels, 2x2 shrunk by register pressure on 16 registers, inputs first,
  * strips, row requant. With the ISA: avx512 cb=32 4x2 ku=3 inputs first rq=tile from 28x28
  * outputs (cb=64 1x2 ku=2 weights first below), avx2 cb=32 1x2 ku=2 weights first, neon
- * cb=16 2x2 weights first; depth multiplier 2 keeps plain C. */
+ * cb=16 2x2 weights first, hvx (s8) cb=32 2x2 weights first; depth multiplier 2 keeps plain C,
+ * and so does u8 on hvx. */
 static void test_default_heuristic(void) {
   qt_workload w = mnv2_dw(56, 144, 1);
   qt_target plain = make_target("plain-x86", "x86_64", 16, 256);
@@ -184,6 +191,7 @@ static void test_default_heuristic(void) {
   qt_target host = make_target("host", "x86_64", 16, 256);
   qt_target wide = make_target("host-avx512", "x86_64", 32, 512);
   qt_target a76 = make_target("cortex-a76", "aarch64", 32, 128);
+  qt_target hvx = make_target("hexagon-hvx", "hexagon", 32, 1024);
   const struct {
     const qt_target *t;
     const char *want;
@@ -193,6 +201,7 @@ static void test_default_heuristic(void) {
       {&host, "dwconv:cb=32,th=1,tw=2,order=hwc,ku=2,load=weights,pad=strips,rq=row,isa=avx2"},
       {&wide, "dwconv:cb=32,th=4,tw=2,order=hwc,ku=3,load=inputs,pad=strips,rq=tile,isa=avx512"},
       {&a76, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=weights,pad=strips,rq=row,isa=neon"},
+      {&hvx, "dwconv:cb=32,th=2,tw=2,order=hwc,ku=1,load=weights,pad=strips,rq=row,isa=hvx"},
   };
   for (int i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
     qt_space s;
@@ -246,6 +255,17 @@ static void test_default_heuristic(void) {
   tpl->default_config(&dm2, &wide, v);
   CHECK_EQ_INT(v[ISA], ISA_C);
   tpl->default_config(&dm2, &a76, v);
+  CHECK_EQ_INT(v[ISA], ISA_C);
+  tpl->default_config(&dm2, &hvx, v);
+  CHECK_EQ_INT(v[ISA], ISA_C);
+  /* hvx: s8 only (u8 keeps plain C); 17 channels still take one whole 32-lane vector. */
+  tpl->default_config(&tiny, &hvx, v);
+  CHECK_EQ_INT(v[ISA], ISA_HVX);
+  CHECK_EQ_INT(v[CB], 32);
+  CHECK_EQ_INT(v[TH] * v[TW], 1);
+  qt_workload u8w = w;
+  u8w.dtype = QT_DTYPE_U8;
+  tpl->default_config(&u8w, &hvx, v);
   CHECK_EQ_INT(v[ISA], ISA_C);
 }
 
@@ -343,6 +363,7 @@ static void test_isa_constraints(void) {
   qt_target host = make_target("host", "x86_64", 16, 256);
   qt_target wide = make_target("host-avx512", "x86_64", 32, 512);
   qt_target a76 = make_target("cortex-a76", "aarch64", 32, 128);
+  qt_target hvx = make_target("hexagon-hvx", "hexagon", 32, 1024);
   qt_workload w = mnv2_dw(56, 144, 1);
   char why[160];
 
@@ -418,6 +439,29 @@ static void test_isa_constraints(void) {
   CHECK(valid(&w, &a76, (int[NK]){8, 2, 4, 0, 3, 0, 2, 1, ISA_NEON}, why));   /* 16+3+2 */
   CHECK(!valid(&w, &a76, (int[NK]){16, 2, 4, 0, 1, 1, 2, 1, ISA_NEON}, why)); /* 32+1+2 */
   CHECK_MSG(strstr(why, "registers: 35 > 32") != NULL, "why = %s", why);
+
+  /* hvx: the target's 128-byte HVX, s8 only, cb a multiple of 32 (one vector of int32
+   * lanes), ku over groups of 4 taps, registers acc TH*TW*CB/32 + weights-first KU + 2. */
+  CHECK(valid(&w, &hvx, (int[NK]){32, 2, 2, 0, 1, 0, 2, 1, ISA_HVX}, why));
+  CHECK(!valid(&w, &wide, (int[NK]){32, 2, 2, 0, 1, 0, 2, 1, ISA_HVX}, why));
+  CHECK_MSG(strstr(why, "lacks hvx128") != NULL, "why = %s", why);
+  CHECK(!valid(&w, &hvx, (int[NK]){32, 2, 2, 0, 1, 0, 2, 1, ISA_NEON}, why));
+  qt_workload u8w = w;
+  u8w.dtype = QT_DTYPE_U8;
+  CHECK(!valid(&u8w, &hvx, (int[NK]){32, 2, 2, 0, 1, 0, 2, 1, ISA_HVX}, why));
+  CHECK_MSG(strstr(why, "s8 only") != NULL, "why = %s", why);
+  CHECK(valid(&u8w, &hvx, (int[NK]){32, 2, 2, 0, 1, 0, 2, 1, ISA_C}, why));
+  CHECK(!valid(&w, &hvx, (int[NK]){16, 2, 2, 0, 1, 0, 2, 1, ISA_HVX}, why));
+  CHECK_MSG(strstr(why, "multiple of 32") != NULL, "why = %s", why);
+  CHECK(valid(&w, &hvx, (int[NK]){64, 2, 2, 0, 1, 0, 2, 1, ISA_HVX}, why));
+  CHECK(valid(&w, &hvx, (int[NK]){32, 2, 2, 0, 3, 0, 2, 1, ISA_HVX}, why)); /* 9 taps: 3 groups */
+  CHECK(!valid(&k7x1, &hvx, (int[NK]){32, 1, 1, 0, 3, 0, 2, 1, ISA_HVX}, why)); /* 7: 2 groups */
+  CHECK_MSG(strstr(why, "ku=3 > 2 tap groups of 4") != NULL, "why = %s", why);
+  CHECK(valid(&k7x1, &hvx, (int[NK]){32, 1, 1, 0, 2, 0, 2, 1, ISA_HVX}, why));
+  CHECK(valid(&w, &hvx, (int[NK]){32, 4, 4, 0, 3, 0, 2, 1, ISA_HVX}, why));   /* 16+3+2 */
+  CHECK(valid(&w, &hvx, (int[NK]){64, 2, 4, 0, 3, 0, 2, 1, ISA_HVX}, why));   /* 16+3+2 */
+  CHECK(!valid(&w, &hvx, (int[NK]){32, 4, 8, 0, 1, 1, 2, 1, ISA_HVX}, why));  /* 32+0+2 */
+  CHECK_MSG(strstr(why, "registers: 34 > 32") != NULL, "why = %s", why);
 }
 
 /* Space sizes for MobileNetV2's depthwise workloads: large enough to be worth tuning on every
@@ -425,16 +469,17 @@ static void test_isa_constraints(void) {
 static void test_space_sizes(void) {
   qt_target targets[] = {make_target("host", "x86_64", 16, 256),
                          make_target("host-avx512", "x86_64", 32, 512),
-                         make_target("cortex-a76", "aarch64", 32, 128)};
+                         make_target("cortex-a76", "aarch64", 32, 128),
+                         make_target("hexagon-hvx", "hexagon", 32, 1024)};
   int seen[QT_MAX_KNOBS][QT_MAX_KNOB_VALUES] = {{0}};
-  for (int t = 0; t < 3; t++) {
+  for (int t = 0; t < 4; t++) {
     long min_valid = -1;
     for (int i = 0; i < N_MNV2; i++) {
       qt_workload w = mnv2_dw(mnv2[i].h, mnv2[i].c, mnv2[i].s);
       long total, n = count_valid(&w, &targets[t], &total);
       printf("%-11s %-11s %3dx%-3d c%-4d s%d: %ld configs, %ld valid\n", targets[t].name,
              mnv2[i].name, mnv2[i].h, mnv2[i].h, mnv2[i].c, mnv2[i].s, total, n);
-      CHECK_EQ_INT(total, 25920);
+      CHECK_EQ_INT(total, 32400); /* 5 * 3 * 4 * 2 * 3 * 2 * 3 * 3 * 5 */
       if (min_valid < 0 || n < min_valid) min_valid = n;
       qt_space s;
       qt_err err;

@@ -1,19 +1,33 @@
-/* sweep_hvx.c — the bit-exact sweep of the hvx gemm variants on Hexagon, under qemu-hexagon.
- * Built by sweep_hvx.sh with the hexagon-hvx target's flags (configs/targets/hexagon-hvx.yaml:
- * HVX v66, 128-byte vectors) against the freestanding runtime of kernels/harness/hexagon, so
- * the variants run their vrmpy micro-kernels, not the plain C twins (test_gemm_twin runs
- * those on every host). Every variant of the hvx group of ../gemm_variants.def (the script
- * passes them as HVX_VARIANTS) runs on every conv2d edge shape (../edge_shapes.h) and on
- * MobileNetV2's channel counts, s8 (hvx computes s8 only) with fixed-point and fp32
- * requantization; each output is compared byte for byte with qt_ref_conv. Prints one line per
- * failure and a summary; exits 0 only if every case ran and matched. */
+/* sweep_hvx.c — the bit-exact sweep of one template's hvx variants on Hexagon, under
+ * qemu-hexagon. Built by sweep_hvx.sh with the hexagon-hvx target's flags
+ * (configs/targets/hexagon-hvx.yaml: HVX v66, 128-byte vectors) against the freestanding
+ * runtime of kernels/harness/hexagon, so the variants run their vrmpy micro-kernels, not the
+ * plain C twins (test_gemm_twin and test_dwconv_twin run those on every host). Every variant
+ * of the hvx group of ../<template>_variants.def (the script passes them as HVX_VARIANTS, and
+ * HVX_DWCONV=1 for the dwconv template) runs on every edge shape of its op (../edge_shapes.h)
+ * and on MobileNetV2's channel counts (../gemm_mnv2_shapes.h, ../dwconv_mnv2_shapes.h), s8
+ * (hvx computes s8 only) with fixed-point and fp32 requantization; each output is compared
+ * byte for byte with qt_ref_conv. Prints one line per failure and a summary; exits 0 only if
+ * every case ran and matched. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "edge_shapes.h"
+#if HVX_DWCONV
+#include "dwconv_mnv2_shapes.h"
+#define HX_OP QT_OP_DEPTHWISE
+#define HX_MNV2 dw_mnv2_shapes
+#define HX_N_MNV2 N_DW_MNV2
+#define HX_NAME "sweep_hvx dwconv"
+#else
 #include "gemm_mnv2_shapes.h"
+#define HX_OP QT_OP_CONV2D
+#define HX_MNV2 mnv2_shapes
+#define HX_N_MNV2 N_MNV2
+#define HX_NAME "sweep_hvx gemm"
+#endif
 #include "kernel_check.h"
 #include "qt_datagen.h"
 #include "qt_kernels.h"
@@ -92,17 +106,17 @@ int main(void) {
   for (int vi = 0; vi < N_VARIANTS; vi++)
     for (int32_t rq = QT_REQUANT_FIXEDPOINT; rq <= QT_REQUANT_FP32; rq++) {
       for (int s = 0; s < QT_EDGE_SHAPE_COUNT; s++) {
-        if (qt_edge_shapes[s].d.p.op != QT_OP_CONV2D) continue;
+        if (qt_edge_shapes[s].d.p.op != HX_OP) continue;
         cases++;
         passed += hx_case(variants[vi], qt_edge_shapes[s].name, &qt_edge_shapes[s].d, rq,
                           7000u + 1000u * (uint64_t)vi + 10u * (uint64_t)s + (uint64_t)rq);
       }
-      for (int s = 0; s < N_MNV2; s++) {
+      for (int s = 0; s < HX_N_MNV2; s++) {
         cases++;
-        passed += hx_case(variants[vi], mnv2_shapes[s].name, &mnv2_shapes[s].d, rq,
+        passed += hx_case(variants[vi], HX_MNV2[s].name, &HX_MNV2[s].d, rq,
                           90000u + 100u * (uint64_t)vi + 10u * (uint64_t)s + (uint64_t)rq);
       }
     }
-  hx_say("sweep_hvx: %d variants, %d cases, %d bit-exact", N_VARIANTS, cases, passed);
+  hx_say(HX_NAME ": %d variants, %d cases, %d bit-exact", N_VARIANTS, cases, passed);
   return cases > 0 && passed == cases ? 0 : 1;
 }
