@@ -80,8 +80,10 @@
 /* ISA strategy of the tile's reduction. 0 = c: the auto-vectorised C of this file. 1 = avx2,
  * 2 = avx512: VPMADDWD on two taps at a time (kernels/ukernels/qt_ukernel_dwconv_k2__*.h),
  * 3 = neon: SMLAL/SMLAL2 with the input zero point subtracted while widening
- * (qt_ukernel_dwconv_k1__neon.h). Each compiles its intrinsics where the compiler targets the
- * ISA (the knob value adds the flags, schedules/dwconv.c) and its plain C twin otherwise; the
+ * (qt_ukernel_dwconv_k1__neon.h), 6 = dsp: SXTB16 pairs into SMLABB/SMLATT, one accumulator
+ * register per channel (qt_ukernel_dwconv_k1__dsp.h, Armv7E-M). Each compiles its intrinsics
+ * where the compiler targets the ISA (the knob value adds the flags, schedules/dwconv.c) and
+ * its plain C twin otherwise; the
  * packed weights take the micro-kernel's layout. The micro-kernels load CB consecutive input
  * channels, so a depth multiplier other than 1 runs the twin (the space rejects it). */
 #ifndef QT_KNOB_ISA
@@ -109,6 +111,7 @@
 #define DW_ISA_AVX2 1
 #define DW_ISA_AVX512 2
 #define DW_ISA_NEON 3
+#define DW_ISA_DSP 6
 
 _Static_assert(DW_CB >= 1 && DW_CB <= 256, "QT_KNOB_CB out of range");
 _Static_assert(DW_TH >= 1 && DW_TH <= 16 && DW_TW >= 1 && DW_TW <= 16, "tile out of range");
@@ -117,10 +120,13 @@ _Static_assert(QT_KNOB_KU >= 1 && QT_KNOB_KU <= 16, "QT_KNOB_KU out of range");
 _Static_assert(QT_KNOB_LOAD == DW_LOAD_WEIGHTS || QT_KNOB_LOAD == DW_LOAD_INPUTS, "QT_KNOB_LOAD");
 _Static_assert(QT_KNOB_PAD >= DW_PAD_INLINE && QT_KNOB_PAD <= DW_PAD_STRIPS, "QT_KNOB_PAD");
 _Static_assert(QT_KNOB_RQ >= DW_RQ_TILE && QT_KNOB_RQ <= DW_RQ_PASS, "QT_KNOB_RQ");
-_Static_assert(QT_KNOB_ISA >= DW_ISA_C && QT_KNOB_ISA <= DW_ISA_NEON, "QT_KNOB_ISA");
+_Static_assert((QT_KNOB_ISA >= DW_ISA_C && QT_KNOB_ISA <= DW_ISA_NEON) ||
+                   QT_KNOB_ISA == DW_ISA_DSP,
+               "QT_KNOB_ISA");
 _Static_assert(QT_KNOB_ISA != DW_ISA_AVX2 || DW_CB % 16 == 0, "isa=avx2 needs CB % 16 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_AVX512 || DW_CB % 32 == 0, "isa=avx512 needs CB % 32 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB % 8 == 0");
+_Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 4 == 0");
 
 #if QT_KNOB_ISA != DW_ISA_C
 #define QT_UK_CB DW_CB
@@ -155,6 +161,14 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB 
 #define DW_UK_TWIN qt_ukernel_dwconv_k1__neon_c
 #if defined(__aarch64__) && defined(__ARM_NEON)
 #define DW_UK_NATIVE qt_ukernel_dwconv_k1__neon
+#endif
+#elif QT_KNOB_ISA == DW_ISA_DSP
+#include "../ukernels/qt_ukernel_dwconv_k1__dsp.h"
+#define DW_UK_TAPS qt_ukernel_dwconv_k1__dsp_taps
+#define DW_UK_INDEX qt_ukernel_dwconv_k1__dsp_index
+#define DW_UK_TWIN qt_ukernel_dwconv_k1__dsp_c
+#if defined(__ARM_FEATURE_SIMD32) && defined(__ARM_FEATURE_DSP)
+#define DW_UK_NATIVE qt_ukernel_dwconv_k1__dsp
 #endif
 #endif
 /* How much of the input zero point pack() folds into the bias: input_zp * sum(w - weight_zp),
