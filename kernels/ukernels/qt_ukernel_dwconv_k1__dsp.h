@@ -66,19 +66,8 @@ static inline void qt_ukernel_dwconv_k1__dsp_c(const qt_uk_dw_window *win, const
                                                const int32_t *bias,
                                                int32_t out[QT_UK_TH][QT_UK_TW][QT_UK_CB],
                                                int th, int tw, int cn, int checked, int u8) {
-  const int32_t taps = win->kh * win->kw;
-  for (int i = 0; i < th; i++)
-    for (int j = 0; j < tw; j++)
-      for (int c = 0; c < cn; c++) {
-        uint32_t s = (uint32_t)bias[c];
-        qt_uk_dw_tapc k = {0, 0, 0};
-        for (int32_t t = 0; t < taps; t++) {
-          const int32_t x = qt_uk_dw_x(win, qt_uk_dw_tap(win, i, j, k, checked), c, u8);
-          qt_uk_dw_next(win, &k);
-          s += (uint32_t)(x * w[qt_ukernel_dwconv_k1__dsp_index((size_t)t, (size_t)c)]);
-        }
-        out[i][j][c] = (int32_t)s;
-      }
+  QT_UK_DW_TWIN_K1(win, w, bias, out, th, tw, cn, checked, u8, qt_ukernel_dwconv_k1__dsp_index,
+                   0);
 }
 
 #if defined(__ARM_FEATURE_SIMD32) && defined(__ARM_FEATURE_DSP)

@@ -88,6 +88,27 @@ QT_UK_DW_INLINE void qt_uk_dw_next(const qt_uk_dw_window *w, qt_uk_dw_tapc *k) {
   }
 }
 
+/* The body of the plain C twins of the kernels that take one tap at a time (k1: neon, dsp):
+ * out[i][j][c] = bias[c] + sum_t (x_t(i, j, c) - zp) * w[INDEX(t, c)] modulo 2^32, zp the
+ * input zero point the kernel subtracts from the inputs (0 where pack() folds it into bias). */
+#define QT_UK_DW_TWIN_K1(win, w, bias, out, th, tw, cn, checked, u8, INDEX, zp)               \
+  do {                                                                                      \
+    const int32_t taps_ = (win)->kh * (win)->kw;                                            \
+    for (int i = 0; i < (th); i++)                                                          \
+      for (int j = 0; j < (tw); j++)                                                        \
+        for (int c = 0; c < (cn); c++) {                                                    \
+          uint32_t s_ = (uint32_t)(bias)[c];                                                \
+          qt_uk_dw_tapc k_ = {0, 0, 0};                                                     \
+          for (int32_t t = 0; t < taps_; t++) {                                             \
+            const uint8_t *p_ = qt_uk_dw_tap((win), i, j, k_, (checked));                    \
+            const int32_t x_ = qt_uk_dw_x((win), p_, c, (u8));                                \
+            qt_uk_dw_next((win), &k_);                                                      \
+            s_ += (uint32_t)((x_ - (zp)) * (w)[INDEX((size_t)t, (size_t)c)]);               \
+          }                                                                                 \
+          (out)[i][j][c] = (int32_t)s_;                                                     \
+        }                                                                                   \
+  } while (0)
+
 /* The tap loop of the kernels that take taps in pairs (k2: avx2, avx512): KU pairs per
  * iteration, then the rest one pair at a time; the loops are never unrolled further (not
  * even completely for a constant 3x3), so ku alone decides the interleaving. For each group
