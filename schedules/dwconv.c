@@ -191,9 +191,9 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
  *          for 3x3), inputs first, pad=prepad where the layer is padded. The 4
  *          accumulators, 2 weight words and 2 pairs leave the tap loop's pointers and
  *          bounds in registers: a cb=4 1x2 tile's 8 accumulators spill 3 of them (GCC 12).
- *          Against cb=4 1x1 ku=1 weights first with strips: 0.80x on the 6x6x128 layers
- *          (422760 against 531640), 0.82x on 12x12x64, 0.76x on 3x3x256; larger tiles with
- *          the register limit lifted: 1.08-1.37x (kernels/ukernels/README.md, dwconv).
+ *          0.76-0.90x the instructions of cb=4 1x1 ku=1 weights first with strips on the
+ *          13 depthwise layers (0.835x in all), the best of 6 trials on each; larger tiles
+ *          with the register limit lifted: 1.08-1.37x (kernels/ukernels/README.md, dwconv).
  * Overrides cb, th, tw, ku, load, rq and isa when the result is valid; otherwise the plain C
  * default stays (e.g. depth multiplier 2). */
 static void dw_default_isa(const qt_workload *w, const qt_target *t, int *v) {
