@@ -164,6 +164,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 
 #endif
 #elif QT_KNOB_ISA == DW_ISA_DSP
 #include "../ukernels/qt_ukernel_dwconv_k1__dsp.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__dsp.h"
 #define DW_UK_TAPS qt_ukernel_dwconv_k1__dsp_taps
 #define DW_UK_INDEX qt_ukernel_dwconv_k1__dsp_index
 #define DW_UK_TWIN qt_ukernel_dwconv_k1__dsp_c
@@ -182,6 +183,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 
 #define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == DW_ISA_AVX2)
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DW_ISA_AVX512)
 #define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == DW_ISA_NEON)
+#define QT_TPL_REQUANT_DSP (QT_KNOB_ISA == DW_ISA_DSP)
 #define QT_TPL_INDEX int32_t
 #include "qt_template_common.h"
 
