@@ -21,7 +21,9 @@ enum { ORDER_HWC = 0, ORDER_CHW = 1 };
  * (weights-first), per tap (neon) or per group of 4 taps (hvx), and the temporaries of one
  * position (x86: two loaded taps and their two widened halves; neon: the loaded bytes and the
  * widened int16, plus the reloaded weight vector inputs-first, which x86 takes as a memory
- * operand; hvx: the gathered input vector and the weight vector reloaded inputs-first). */
+ * operand; hvx: the gathered input vector and the weight vector reloaded inputs-first; dsp:
+ * general registers of one int32 each, 2 weight words per 4 channels and tap, the two SXTB16
+ * pairs of one input word, which overwrite it). */
 static const struct isa_tile {
   int chunk, lanes, weights_per_step, temps;
 } isa_tile[] = {
@@ -30,6 +32,7 @@ static const struct isa_tile {
     [ISA_AVX512] = {32, 16, 2, 4},
     [ISA_NEON] = {8, 4, 1, 2},
     [ISA_HVX] = {32, 32, 1, 2},
+    [ISA_DSP] = {4, 1, 2, 2},
 };
 
 extern const qt_template_def qt_template_dwconv;
@@ -62,12 +65,15 @@ static int dw_applies(const qt_workload *w) { return w->desc.p.op == QT_OP_DEPTH
 
 /* Vector registers an ISA micro-kernel keeps live: TH*TW*CB/L accumulators, the weight
  * vectors of the KU steps of one chunk when weights are loaded first (an inputs-first neon
- * kernel reloads one), and the temporaries of one position. */
+ * kernel reloads one, dsp the 2 words of one chunk), and the temporaries of one position.
+ * dsp counts general registers: as for the gemm dsp kernel, the tap pointers and loop
+ * bounds live in the registers vector_regs leaves (r12, lr) or are reloaded from the stack. */
 static int isa_registers(const int *v) {
   const struct isa_tile *tile = &isa_tile[v[K_ISA]];
   const int acc = v[K_TH] * v[K_TW] * (v[K_CB] / tile->lanes);
   int weights = v[K_LOAD] == LOAD_WEIGHTS ? v[K_KU] * tile->weights_per_step : 0;
   if (v[K_ISA] == ISA_NEON && v[K_LOAD] == LOAD_INPUTS) weights = 1;
+  if (v[K_ISA] == ISA_DSP && v[K_LOAD] == LOAD_INPUTS) weights = tile->weights_per_step;
   return acc + weights + tile->temps;
 }
 
@@ -128,14 +134,15 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
   }
   /* Unrolling past the loop's trip count unrolls nothing more: same code as the largest
    * unroll below it. The C tap loop runs over kw; a micro-kernel's over all kh*kw taps, in
-   * pairs for the k2 (x86) ones, in groups of 4 for hvx. */
+   * pairs for the k2 (x86) ones, in groups of 4 for hvx; dsp's over kw, as c's (it walks the
+   * taps row by row). */
   const int taps = d->p.kernel_h * d->p.kernel_w;
-  const int steps = isa == ISA_C      ? d->p.kernel_w
-                    : isa == ISA_NEON ? taps
-                    : isa == ISA_HVX  ? (taps + 3) / 4
-                                      : (taps + 1) / 2;
+  const int steps = isa == ISA_C || isa == ISA_DSP ? d->p.kernel_w
+                    : isa == ISA_NEON                ? taps
+                    : isa == ISA_HVX                 ? (taps + 3) / 4
+                                                     : (taps + 1) / 2;
   if (v[K_KU] > 1 && v[K_KU] > steps) {
-    if (isa == ISA_C)
+    if (isa == ISA_C || isa == ISA_DSP)
       snprintf(why, cap, "ku=%d > kw=%d", v[K_KU], d->p.kernel_w);
     else
       snprintf(why, cap, "ku=%d > %d %s of the isa=%s tap loop", v[K_KU], steps,
@@ -201,6 +208,14 @@ static void dw_trial(int *v, int isa, int cb, int th, int tw, int ku, int load) 
  *          weight + 2 temporaries of the 32 registers. The kernel's cost is its scalar input
  *          gather (128 byte loads per vrmpy), which no tile or block shape amortises, so the
  *          smallest block that fills a vector is the default.
+ *   dsp    on Armv7E-M (qemu icount instructions, VWW MobileNetV1 on cortex-m4, 6 trials
+ *          per layer): cb=4, a 1x1 tile, a whole kernel row of taps per iteration (ku=3
+ *          for 3x3), inputs first, pad=prepad where the layer is padded. The 4
+ *          accumulators, 2 weight words and 2 pairs leave the tap loop's pointers and
+ *          bounds in registers: a cb=4 1x2 tile's 8 accumulators spill 3 of them (GCC 12).
+ *          0.76-0.90x the instructions of cb=4 1x1 ku=1 weights first with strips on the
+ *          13 depthwise layers (0.835x in all), the best of 6 trials on each; larger tiles
+ *          with the register limit lifted: 1.08-1.37x (kernels/ukernels/README.md, dwconv).
  * Overrides cb, th, tw, ku, load, rq and isa when the result is valid; otherwise the plain C
  * default stays (e.g. depth multiplier 2). */
 static void dw_default_isa(const qt_workload *w, const qt_target *t, int *v) {
@@ -214,6 +229,10 @@ static void dw_default_isa(const qt_workload *w, const qt_target *t, int *v) {
     dw_trial(trial, ISA_AVX512, 64, 1, 2, 2, LOAD_WEIGHTS);
   } else if (t->isa & QT_ISA_AVX2) {
     dw_trial(trial, ISA_AVX2, 32, 1, 2, 2, LOAD_WEIGHTS);
+  } else if (t->isa & QT_ISA_DSP) {
+    const qt_conv_params *p = &w->desc.p;
+    dw_trial(trial, ISA_DSP, 4, 1, 1, p->kernel_w < 3 ? p->kernel_w : 3, LOAD_INPUTS);
+    if (p->pad_top || p->pad_left || p->pad_bottom || p->pad_right) trial[K_PAD] = PAD_PREPAD;
   } else if (t->isa & QT_ISA_NEON) {
     dw_trial(trial, ISA_NEON, 16, 2, 2, 1, LOAD_WEIGHTS);
   } else if ((t->isa & QT_ISA_HVX128) && w->dtype == QT_DTYPE_S8) {
@@ -294,8 +313,8 @@ const qt_template_def qt_template_dwconv = {
                          "hwc: tiles outer, channel blocks inner; chw: channel blocks outer",
                          2, {ORDER_HWC, ORDER_CHW}, {"hwc", "chw"}},
             [K_KU] = {"ku", "QT_KNOB_KU", QT_FAMILY_INTERLEAVE,
-                      "unroll of the innermost tap loop (c: over kw; isa micro-kernels: over "
-                      "all taps, in pairs on x86, in groups of 4 on hvx)",
+                      "unroll of the innermost tap loop (c, dsp: over kw; other isa "
+                      "micro-kernels: over all taps, in pairs on x86, in groups of 4 on hvx)",
                       3, {1, 2, 3}, {NULL}},
             [K_LOAD] = {"load", "QT_KNOB_LOAD", QT_FAMILY_INTERLEAVE,
                         "weights: channel loop outside positions; inputs: positions outside",
@@ -311,9 +330,10 @@ const qt_template_def qt_template_dwconv = {
                        "ISA strategy of the tile's reduction: c = auto-vectorised C, avx2 / "
                        "avx512 = VPMADDWD on tap pairs widened to int16, neon = SMLAL/SMLAL2 "
                        "with the input zero point subtracted while widening, hvx = Hexagon "
-                       "vrmpy on groups of 4 taps (s8)",
-                       5, {ISA_C, ISA_AVX2, ISA_AVX512, ISA_NEON, ISA_HVX},
-                       {"c", "avx2", "avx512", "neon", "hvx"}},
+                       "vrmpy on groups of 4 taps (s8), dsp = SMLABB/SMLATT on SXTB16 pairs "
+                       "(Armv7E-M)",
+                       6, {ISA_C, ISA_AVX2, ISA_AVX512, ISA_NEON, ISA_HVX, ISA_DSP},
+                       {"c", "avx2", "avx512", "neon", "hvx", "dsp"}},
         },
     .applies = dw_applies,
     .valid = dw_valid,

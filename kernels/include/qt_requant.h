@@ -91,16 +91,19 @@ static inline int32_t qt_requant_fixedpoint(int32_t acc, int32_t multiplier, int
  *    r = 0 needing no branch (mask 0, remainder 0 is never above threshold >= 0).
  *  - clamp in 32 bits before adding zp: x in [lo - zp, hi - zp] cannot overflow there given
  *    the domain, and clamp(x + zp) = clamp(x, lo - zp, hi - zp) + zp. */
-static inline int32_t qt_requant_fixedpoint_vec(int32_t acc, int32_t multiplier, int32_t shift,
-                                                int32_t zp_out, int32_t act_min,
-                                                int32_t act_max) {
-  const int32_t l = shift > 0 ? shift : 0, r = shift > 0 ? 0 : -shift;
+/* Its first step, the saturating left shift x1 (also the dsp requant micro-kernel's). */
+static inline int32_t qt_requant_fixedpoint_shl(int32_t acc, int32_t shift) {
+  const int32_t l = shift > 0 ? shift : 0;
   const int32_t shifted = (int32_t)((uint32_t)acc << l);
   const int32_t sat = acc < 0 ? INT32_MIN : INT32_MAX;
-  const int32_t x1 = (shifted >> l) == acc ? shifted : sat;
-  int64_t p = ((int64_t)x1 * (int64_t)multiplier + (INT64_C(1) << 30)) >> 31;
-  p = p > INT32_MAX ? INT32_MAX : p;
-  const int32_t x2 = (int32_t)p;
+  return (shifted >> l) == acc ? shifted : sat;
+}
+
+/* Its last steps from x2 = SRDHM(x1, M): the rounding divide and the clamp (likewise). */
+static inline int32_t qt_requant_fixedpoint_rdiv_clamp(int32_t x2, int32_t shift,
+                                                       int32_t zp_out, int32_t act_min,
+                                                       int32_t act_max) {
+  const int32_t r = shift > 0 ? 0 : -shift;
   const int32_t mask = (int32_t)((UINT32_C(1) << r) - 1u);
   const int32_t threshold = (mask >> 1) + (x2 < 0 ? 1 : 0);
   int32_t x3 = (x2 >> r) + ((x2 & mask) > threshold ? 1 : 0);
@@ -108,6 +111,15 @@ static inline int32_t qt_requant_fixedpoint_vec(int32_t acc, int32_t multiplier,
   x3 = x3 < lo ? lo : x3;
   x3 = x3 > hi ? hi : x3;
   return x3 + zp_out;
+}
+
+static inline int32_t qt_requant_fixedpoint_vec(int32_t acc, int32_t multiplier, int32_t shift,
+                                                int32_t zp_out, int32_t act_min,
+                                                int32_t act_max) {
+  const int32_t x1 = qt_requant_fixedpoint_shl(acc, shift);
+  int64_t p = ((int64_t)x1 * (int64_t)multiplier + (INT64_C(1) << 30)) >> 31;
+  p = p > INT32_MAX ? INT32_MAX : p;
+  return qt_requant_fixedpoint_rdiv_clamp((int32_t)p, shift, zp_out, act_min, act_max);
 }
 
 /* out[i] = (uint8_t)qt_requant_fixedpoint_vec(acc[i], mul[i], shift[i], ...) for i < n: the

@@ -82,8 +82,11 @@
  * 2 = avx512: VPMADDWD on two taps at a time (kernels/ukernels/qt_ukernel_dwconv_k2__*.h),
  * 3 = neon: SMLAL/SMLAL2 with the input zero point subtracted while widening
  * (qt_ukernel_dwconv_k1__neon.h), 5 = hvx: Hexagon HVX vrmpy (u8 x s8) on groups of 4 taps,
- * inputs flipped to x + 128, weights int8 (s8 only; qt_ukernel_dwconv_s8_k4__hvx.h). Each compiles its intrinsics where the compiler targets the
- * ISA (the knob value adds the flags, schedules/dwconv.c) and its plain C twin otherwise; the
+ * inputs flipped to x + 128, weights int8 (s8 only; qt_ukernel_dwconv_s8_k4__hvx.h), 6 = dsp:
+ * SXTB16 pairs into SMLABB/SMLATT, one accumulator register per channel
+ * (qt_ukernel_dwconv_k1__dsp.h, Armv7E-M). Each compiles its intrinsics where the compiler
+ * targets the ISA (the knob value adds the flags, schedules/dwconv.c) and its plain C twin
+ * otherwise; the
  * packed weights take the micro-kernel's layout. The micro-kernels load CB consecutive input
  * channels, so a depth multiplier other than 1 runs the twin (the space rejects it). */
 #ifndef QT_KNOB_ISA
@@ -112,6 +115,7 @@
 #define DW_ISA_AVX512 2
 #define DW_ISA_NEON 3
 #define DW_ISA_HVX 5
+#define DW_ISA_DSP 6
 /* 1 for the ISA values whose micro-kernel takes signed int8 weights only (vrmpy u8 x s8) */
 #define DW_ISA_S8_ONLY (QT_KNOB_ISA == DW_ISA_HVX)
 
@@ -122,12 +126,14 @@ _Static_assert(QT_KNOB_KU >= 1 && QT_KNOB_KU <= 16, "QT_KNOB_KU out of range");
 _Static_assert(QT_KNOB_LOAD == DW_LOAD_WEIGHTS || QT_KNOB_LOAD == DW_LOAD_INPUTS, "QT_KNOB_LOAD");
 _Static_assert(QT_KNOB_PAD >= DW_PAD_INLINE && QT_KNOB_PAD <= DW_PAD_STRIPS, "QT_KNOB_PAD");
 _Static_assert(QT_KNOB_RQ >= DW_RQ_TILE && QT_KNOB_RQ <= DW_RQ_PASS, "QT_KNOB_RQ");
-_Static_assert((QT_KNOB_ISA >= DW_ISA_C && QT_KNOB_ISA <= DW_ISA_NEON) || QT_KNOB_ISA == DW_ISA_HVX,
+_Static_assert((QT_KNOB_ISA >= DW_ISA_C && QT_KNOB_ISA <= DW_ISA_NEON) ||
+                   QT_KNOB_ISA == DW_ISA_HVX || QT_KNOB_ISA == DW_ISA_DSP,
                "QT_KNOB_ISA");
 _Static_assert(QT_KNOB_ISA != DW_ISA_AVX2 || DW_CB % 16 == 0, "isa=avx2 needs CB % 16 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_AVX512 || DW_CB % 32 == 0, "isa=avx512 needs CB % 32 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB % 8 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_HVX || DW_CB % 32 == 0, "isa=hvx needs CB % 32 == 0");
+_Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 4 == 0");
 
 #if QT_KNOB_ISA != DW_ISA_C
 #define QT_UK_CB DW_CB
@@ -172,9 +178,18 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_HVX || DW_CB % 32 == 0, "isa=hvx needs CB %
 #if defined(__hexagon__) && defined(__HVX__) && __HVX_LENGTH__ == 128
 #define DW_UK_NATIVE qt_ukernel_dwconv_s8_k4__hvx
 #endif
+#elif QT_KNOB_ISA == DW_ISA_DSP
+#include "../ukernels/qt_ukernel_dwconv_k1__dsp.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__dsp.h"
+#define DW_UK_TAPS qt_ukernel_dwconv_k1__dsp_taps
+#define DW_UK_INDEX qt_ukernel_dwconv_k1__dsp_index
+#define DW_UK_TWIN qt_ukernel_dwconv_k1__dsp_c
+#if defined(__ARM_FEATURE_SIMD32) && defined(__ARM_FEATURE_DSP)
+#define DW_UK_NATIVE qt_ukernel_dwconv_k1__dsp
+#endif
 #endif
 /* Packed weight element: int16 (w - weight_zp) for the widening kernels (c, avx2, avx512,
- * neon), int8 w for the dot-product kernel (hvx: s8 only, weight_zp 0). */
+ * neon, dsp), int8 w for the dot-product kernel (hvx: s8 only, weight_zp 0). */
 #if QT_KNOB_ISA == DW_ISA_HVX
 #define DW_WEIGHT_T int8_t
 #else
@@ -196,6 +211,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_HVX || DW_CB % 32 == 0, "isa=hvx needs CB %
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DW_ISA_AVX512)
 #define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == DW_ISA_NEON)
 #define QT_TPL_REQUANT_HVX (QT_KNOB_ISA == DW_ISA_HVX)
+#define QT_TPL_REQUANT_DSP (QT_KNOB_ISA == DW_ISA_DSP)
 #define QT_TPL_INDEX int32_t
 #include "qt_template_common.h"
 

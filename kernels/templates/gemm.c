@@ -195,11 +195,13 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
 #include "../ukernels/qt_ukernel_requant_fixedpoint__hvx.h"
 #elif QT_KNOB_ISA == GM_ISA_DSP
 #include "../ukernels/qt_ukernel_gemm_k4__dsp.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__dsp.h"
 #endif
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == GM_ISA_AVX512VNNI)
 #define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == GM_ISA_AVX2)
 #define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == GM_ISA_NEON || QT_KNOB_ISA == GM_ISA_NEONDOT)
 #define QT_TPL_REQUANT_HVX (QT_KNOB_ISA == GM_ISA_HVX)
+#define QT_TPL_REQUANT_DSP (QT_KNOB_ISA == GM_ISA_DSP)
 #include "qt_template_common.h"
 
 /* Packed weight element type and K rounded up to the micro-kernel's k-step. */

@@ -18,6 +18,9 @@
  *   QT_TPL_REQUANT_HVX      1: the same with 32 channels at a time through
  *                           qt_ukernel_requant_fixedpoint__hvx where the compiler targets
  *                           128-byte HVX
+ *   QT_TPL_REQUANT_DSP      1: every channel through qt_ukernel_requant_fixedpoint__dsp
+ *                           (SMMULR instead of a 64-bit multiply) where the compiler
+ *                           targets the Armv7E-M DSP extension
  *   QT_TPL_REQUANT_UNROLL   unroll limit put on the requantization loops (a template whose
  *                           loops the early complete unroller must not take)
  *   QT_TPL_INDEX            integer type of the requantization's channel and pixel counts
@@ -281,6 +284,11 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
     defined(__HVX__) && __HVX_LENGTH__ == 128
     for (; i + 32 <= n; i += 32)
       qt_ukernel_requant_fixedpoint__hvx(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
+#endif
+#if defined(QT_TPL_REQUANT_DSP) && QT_TPL_REQUANT_DSP && defined(__ARM_FEATURE_DSP)
+    /* one channel at a time (no vectors): SRDHM by SMMULR, 64 bits only for |x1| >= 2^30 */
+    for (; i < n; i++)
+      out[i] = (uint8_t)qt_ukernel_requant_fixedpoint__dsp(acc[i], mul[i], sh[i], zp, lo, hi);
 #endif
     QT_TPL_REQUANT_LOOP
     for (; i < n; i++)

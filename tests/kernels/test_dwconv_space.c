@@ -12,10 +12,11 @@
 #include "tests/kernels/edge_shapes.h"
 
 enum { CB, TH, TW, ORDER, KU, LOAD, PAD, RQ, ISA, NK };
-enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_NEON = 3, ISA_HVX = 5 };
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_NEON = 3, ISA_HVX = 5, ISA_DSP = 6 };
 
 /* A target with the ISA features its name implies: "host" AVX2, "host-avx512" AVX2 + AVX-512
- * F/BW/VNNI, aarch64 NEON (+ dotprod for cortex-a76), "hexagon-hvx" 128-byte HVX, anything
+ * F/BW/VNNI, aarch64 NEON (+ dotprod for cortex-a76), "hexagon-hvx" 128-byte HVX, armv7em the
+ * DSP extension, anything
  * else none. */
 static qt_target make_target(const char *name, const char *arch, int regs, int bits) {
   qt_target t;
@@ -30,6 +31,7 @@ static qt_target make_target(const char *name, const char *arch, int regs, int b
   if (strcmp(arch, "aarch64") == 0) t.isa = QT_ISA_NEON;
   if (strcmp(name, "cortex-a76") == 0) t.isa |= QT_ISA_DOTPROD;
   if (strcmp(name, "hexagon-hvx") == 0) t.isa = QT_ISA_HVX128;
+  if (strcmp(arch, "armv7em") == 0) t.isa = QT_ISA_DSP;
   return t;
 }
 
@@ -114,6 +116,8 @@ static void test_registered(void) {
   CHECK_STR(tpl->knobs[ISA].labels[3], "neon");
   CHECK_STR(tpl->knobs[ISA].labels[4], "hvx");
   CHECK_EQ_INT(tpl->knobs[ISA].values[4], ISA_HVX);
+  CHECK_STR(tpl->knobs[ISA].labels[5], "dsp");
+  CHECK_EQ_INT(tpl->knobs[ISA].values[5], ISA_DSP);
   {
     /* the flags come from space.c's table, by the isa label */
     qt_config c;
@@ -122,8 +126,8 @@ static void test_registered(void) {
     c.vals[CB] = 32;
     static const struct { int isa; const char *flags; } want[] = {
         {ISA_C, ""}, {ISA_AVX2, "-mavx2"}, {ISA_AVX512, "-mavx512f -mavx512bw"}, {ISA_NEON, ""},
-        {ISA_HVX, ""}};
-    for (int i = 0; i < 5; i++) {
+        {ISA_HVX, ""}, {ISA_DSP, ""}};
+    for (int i = 0; i < 6; i++) {
       char flags[256];
       c.vals[ISA] = want[i].isa;
       CHECK(qt_config_flags(&c, flags, sizeof flags) == 0);
@@ -139,13 +143,14 @@ static void test_registered(void) {
 }
 
 /* The default is valid on every MobileNetV2 depthwise layer and every depthwise edge shape,
- * for all four targets, and is what the space framework picks. */
+ * for all five targets, and is what the space framework picks. */
 static void test_default_valid(void) {
   qt_target targets[] = {make_target("host", "x86_64", 16, 256),
                          make_target("host-avx512", "x86_64", 32, 512),
                          make_target("cortex-a76", "aarch64", 32, 128),
-                         make_target("hexagon-hvx", "hexagon", 32, 1024)};
-  for (int t = 0; t < 4; t++) {
+                         make_target("hexagon-hvx", "hexagon", 32, 1024),
+                         make_target("cortex-m4", "armv7em", 12, 32)};
+  for (int t = 0; t < 5; t++) {
     for (int i = 0; i < N_MNV2 + QT_EDGE_SHAPE_COUNT; i++) {
       qt_workload w;
       const char *name;
@@ -181,8 +186,8 @@ static void test_default_valid(void) {
  * one vector of int8 channels, 2x2 shrunk by register pressure on 16 registers, inputs first,
  * strips, row requant. With the ISA: avx512 cb=32 4x2 ku=3 inputs first rq=tile from 28x28
  * outputs (cb=64 1x2 ku=2 weights first below), avx2 cb=32 1x2 ku=2 weights first, neon
- * cb=16 2x2 weights first, hvx (s8) cb=32 2x2 weights first; depth multiplier 2 keeps plain C,
- * and so does u8 on hvx. */
+ * cb=16 2x2 weights first, hvx (s8) cb=32 2x2 weights first, dsp cb=4 1x1 ku=3 inputs first
+ * prepad; depth multiplier 2 keeps plain C, and so does u8 on hvx. */
 static void test_default_heuristic(void) {
   qt_workload w = mnv2_dw(56, 144, 1);
   qt_target plain = make_target("plain-x86", "x86_64", 16, 256);
@@ -192,6 +197,7 @@ static void test_default_heuristic(void) {
   qt_target wide = make_target("host-avx512", "x86_64", 32, 512);
   qt_target a76 = make_target("cortex-a76", "aarch64", 32, 128);
   qt_target hvx = make_target("hexagon-hvx", "hexagon", 32, 1024);
+  qt_target m4 = make_target("cortex-m4", "armv7em", 12, 32);
   const struct {
     const qt_target *t;
     const char *want;
@@ -202,6 +208,7 @@ static void test_default_heuristic(void) {
       {&wide, "dwconv:cb=32,th=4,tw=2,order=hwc,ku=3,load=inputs,pad=strips,rq=tile,isa=avx512"},
       {&a76, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=weights,pad=strips,rq=row,isa=neon"},
       {&hvx, "dwconv:cb=32,th=2,tw=2,order=hwc,ku=1,load=weights,pad=strips,rq=row,isa=hvx"},
+      {&m4, "dwconv:cb=4,th=1,tw=1,order=hwc,ku=3,load=inputs,pad=prepad,rq=row,isa=dsp"},
   };
   for (int i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
     qt_space s;
@@ -462,6 +469,29 @@ static void test_isa_constraints(void) {
   CHECK(valid(&w, &hvx, (int[NK]){64, 2, 4, 0, 3, 0, 2, 1, ISA_HVX}, why));   /* 16+3+2 */
   CHECK(!valid(&w, &hvx, (int[NK]){32, 4, 8, 0, 1, 1, 2, 1, ISA_HVX}, why));  /* 32+0+2 */
   CHECK_MSG(strstr(why, "registers: 34 > 32") != NULL, "why = %s", why);
+
+  /* dsp: the DSP extension only, cb a multiple of 4 channels (one input word), ku over kw
+   * (it walks the taps row by row), and 12 general registers of one int32 each: acc
+   * TH*TW*CB + weights-first 2*KU words (inputs-first reloads 2) + 2 widened pairs. */
+  qt_target m4 = make_target("cortex-m4", "armv7em", 12, 32);
+  CHECK(!valid(&w, &a76, (int[NK]){4, 1, 2, 0, 1, 0, 2, 1, ISA_DSP}, why));
+  CHECK_MSG(strstr(why, "lacks the DSP extension") != NULL, "why = %s", why);
+  CHECK(!valid(&w, &m4, (int[NK]){4, 1, 2, 0, 1, 0, 2, 1, ISA_NEON}, why));
+  CHECK_MSG(strstr(why, "lacks neon") != NULL, "why = %s", why);
+  CHECK(valid(&w, &m4, (int[NK]){4, 1, 2, 0, 1, 0, 2, 1, ISA_DSP}, why));   /* 8+2+2 */
+  CHECK(valid(&w, &m4, (int[NK]){4, 1, 2, 0, 1, 1, 2, 1, ISA_DSP}, why));   /* 8+2+2 */
+  CHECK(valid(&w, &m4, (int[NK]){4, 1, 1, 0, 3, 0, 2, 1, ISA_DSP}, why));   /* 4+6+2 */
+  CHECK(!valid(&w, &m4, (int[NK]){4, 1, 2, 0, 2, 0, 2, 1, ISA_DSP}, why));  /* 8+4+2 */
+  CHECK_MSG(strstr(why, "registers: 14 > 12") != NULL, "why = %s", why);
+  CHECK(valid(&w, &m4, (int[NK]){8, 1, 1, 0, 2, 1, 2, 1, ISA_DSP}, why));   /* 8+2+2 */
+  CHECK(!valid(&w, &m4, (int[NK]){8, 1, 1, 0, 2, 0, 2, 1, ISA_DSP}, why));  /* 8+4+2 */
+  CHECK(!valid(&w, &m4, (int[NK]){4, 2, 2, 0, 1, 0, 2, 1, ISA_DSP}, why));  /* 16+2+2 */
+  CHECK_MSG(strstr(why, "registers: 20 > 12") != NULL, "why = %s", why);
+  CHECK(!valid(&k7x1, &m4, (int[NK]){4, 1, 1, 0, 3, 1, 2, 1, ISA_DSP}, why)); /* kw = 1 */
+  CHECK_MSG(strstr(why, "ku=3 > kw=1") != NULL, "why = %s", why);
+  CHECK(valid(&k7x1, &m4, (int[NK]){4, 1, 1, 0, 1, 1, 2, 1, ISA_DSP}, why));
+  CHECK(!valid(&dm2, &m4, (int[NK]){4, 1, 1, 0, 1, 1, 2, 1, ISA_DSP}, why));
+  CHECK_MSG(strstr(why, "depth multiplier 2") != NULL, "why = %s", why);
 }
 
 /* Space sizes for MobileNetV2's depthwise workloads: large enough to be worth tuning on every
@@ -470,16 +500,17 @@ static void test_space_sizes(void) {
   qt_target targets[] = {make_target("host", "x86_64", 16, 256),
                          make_target("host-avx512", "x86_64", 32, 512),
                          make_target("cortex-a76", "aarch64", 32, 128),
-                         make_target("hexagon-hvx", "hexagon", 32, 1024)};
+                         make_target("hexagon-hvx", "hexagon", 32, 1024),
+                         make_target("cortex-m4", "armv7em", 12, 32)};
   int seen[QT_MAX_KNOBS][QT_MAX_KNOB_VALUES] = {{0}};
-  for (int t = 0; t < 4; t++) {
+  for (int t = 0; t < 5; t++) {
     long min_valid = -1;
     for (int i = 0; i < N_MNV2; i++) {
       qt_workload w = mnv2_dw(mnv2[i].h, mnv2[i].c, mnv2[i].s);
       long total, n = count_valid(&w, &targets[t], &total);
       printf("%-11s %-11s %3dx%-3d c%-4d s%d: %ld configs, %ld valid\n", targets[t].name,
              mnv2[i].name, mnv2[i].h, mnv2[i].h, mnv2[i].c, mnv2[i].s, total, n);
-      CHECK_EQ_INT(total, 32400); /* 5 * 3 * 4 * 2 * 3 * 2 * 3 * 3 * 5 */
+      CHECK_EQ_INT(total, 38880); /* 5 * 3 * 4 * 2 * 3 * 2 * 3 * 3 * 6 */
       if (min_valid < 0 || n < min_valid) min_valid = n;
       qt_space s;
       qt_err err;

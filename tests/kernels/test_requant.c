@@ -26,6 +26,7 @@
 #include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__avx2.h"
 #include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
 #include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__neon.h"
+#include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__dsp.h"
 
 static uint64_t rng_state = 0x243f6a8885a308d3ULL;
 static uint64_t rng(void) {
@@ -218,6 +219,58 @@ static void requant_neon4(const int32_t *acc, const int32_t *m, const int32_t *s
 }
 #endif
 
+/* The dsp requant micro-kernel is one output per call: 8 calls make a lane group. */
+static void requant_dsp_twin(const int32_t *acc, const int32_t *m, const int32_t *s,
+                             uint8_t *out, int32_t zp, int32_t lo, int32_t hi) {
+  for (int i = 0; i < 8; i++)
+    out[i] = (uint8_t)qt_ukernel_requant_fixedpoint__dsp_c(acc[i], m[i], s[i], zp, lo, hi);
+}
+#if defined(__ARM_FEATURE_DSP)
+static void requant_dsp(const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out,
+                        int32_t zp, int32_t lo, int32_t hi) {
+  for (int i = 0; i < 8; i++)
+    out[i] = (uint8_t)qt_ukernel_requant_fixedpoint__dsp(acc[i], m[i], s[i], zp, lo, hi);
+}
+#endif
+
+/* SRDHM through SMMULR (the dsp requant micro-kernel's, with SMMULR modelled in C) against
+ * qt_srdhm for every pair of edge values (a around 0, every power of two, the 2^30 border
+ * where the kernel changes path, the extremes; b likewise), b = a (INT32_MIN squared), ties
+ * (a * b an odd multiple of 2^30) and random pairs of every magnitude. */
+static void test_srdhm_smmulr(long long rounds) {
+  int32_t edges[256];
+  int n_edge = edge_accs(edges);
+  const int32_t border[] = {(1 << 30) - 2, (1 << 30) - 1, 1 << 30, (1 << 30) + 1,
+                            -(1 << 30) - 1, -(1 << 30), -(1 << 30) + 1};
+  for (size_t i = 0; i < sizeof border / sizeof border[0]; i++) edges[n_edge++] = border[i];
+  long long bad = 0, n = 0;
+#define QT_TEST_SRDHM(a, b)                                                               \
+  do {                                                                                    \
+    const int32_t want_ = qt_srdhm((a), (b));                                             \
+    const int32_t got_ = QT_UK_SRDHM_SMMULR((a), (b), qt_uk_smmulr_c);                     \
+    if (want_ != got_ && bad++ < 10)                                                      \
+      fprintf(stderr, "srdhm(%d, %d): smmulr form %d, oracle %d\n", (a), (b), got_, want_); \
+    n++;                                                                                  \
+  } while (0)
+  for (int i = 0; i < n_edge; i++)
+    for (int j = 0; j < n_edge; j++) QT_TEST_SRDHM(edges[i], edges[j]);
+  for (int k = 0; k < 31; k++) { /* ties: a odd, b = 2^30: a * b an odd multiple of 2^30 */
+    const int32_t a = (int32_t)((UINT32_C(1) << k) | 1u);
+    QT_TEST_SRDHM(a, 1 << 30);
+    QT_TEST_SRDHM(-a, 1 << 30);
+  }
+  for (long long r = 0; r < rounds; r++) {
+    const uint64_t x = rng();
+    const int sa = (int)(x % 32), sb = (int)((x >> 5) % 32);
+    const int32_t a = (int32_t)(uint32_t)(x >> 32) >> sa, b = (int32_t)(uint32_t)rng() >> sb;
+    QT_TEST_SRDHM(a, b);
+  }
+#undef QT_TEST_SRDHM
+  printf("srdhm by smmulr: %lld pairs\n", n);
+  CHECK_MSG(bad == 0, "%lld of %lld SRDHM results by SMMULR differ from qt_srdhm", bad, n);
+  CHECK(n > 60000);
+}
+
 /* Runs fn on `width` lanes and counts the outputs that differ from the oracle's (printing
  * the first few). Lanes past width get guard values that must stay untouched. */
 static long long run_lanes(const char *name, requant_fn *fn, int width, const int32_t *acc,
@@ -311,6 +364,10 @@ static void test_ukernel_lanes(const char *name, requant_fn *fn, int width, long
 static void test_ukernels_8_4(long long rounds) {
   test_ukernel_lanes("avx2 twin", qt_ukernel_requant_fixedpoint__avx2_c, 8, rounds);
   test_ukernel_lanes("neon twin", qt_ukernel_requant_fixedpoint__neon_c, 8, rounds);
+  test_ukernel_lanes("dsp twin", requant_dsp_twin, 8, rounds);
+#if defined(__ARM_FEATURE_DSP)
+  test_ukernel_lanes("dsp", requant_dsp, 8, rounds);
+#endif
 #if defined(__x86_64__)
   if (__builtin_cpu_supports("avx2"))
     test_ukernel_lanes("avx2", requant_avx2, 8, rounds);
@@ -421,6 +478,7 @@ int main(int argc, char **argv) {
   test_random(quick ? 1000000 : 8000000);
   test_ukernel16(quick ? 100000 : 500000);
   test_ukernels_8_4(quick ? 100000 : 500000);
+  test_srdhm_smmulr(quick ? 1000000 : 8000000);
   test_loops(quick ? 250 : 1000);
   return qt_test_finish();
 }
