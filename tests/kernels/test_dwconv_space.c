@@ -109,7 +109,7 @@ static void test_registered(void) {
   CHECK(fam[QT_FAMILY_LOOP_ORDER] == 1 && fam[QT_FAMILY_INTERLEAVE] == 2);
   CHECK(fam[QT_FAMILY_COMPUTE_AT] == 2 && fam[QT_FAMILY_ISA] == 1);
   /* isa lists c first (old knob strings without it mean c) and names its flags. */
-  CHECK_EQ_INT(tpl->knobs[ISA].n_values, 5);
+  CHECK_EQ_INT(tpl->knobs[ISA].n_values, 6);
   CHECK_STR(tpl->knobs[ISA].labels[0], "c");
   CHECK_STR(tpl->knobs[ISA].labels[1], "avx2");
   CHECK_STR(tpl->knobs[ISA].labels[2], "avx512");
