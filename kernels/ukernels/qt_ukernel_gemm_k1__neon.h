@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "qt_ukernel_common.h"
+#include "qt_ukernel_gemm_i16_twin.h"
 
 #if !defined(QT_UK_MR) || !defined(QT_UK_NR) || !defined(QT_UK_KU) || !defined(QT_UK_LOAD) ||   \
     !defined(QT_UK_PIPE)
@@ -46,18 +47,7 @@ _Static_assert(QT_UK_NR % 8 == 0, "neon micro-kernel: NR must be a multiple of 8
 static inline void qt_ukernel_gemm_k1__neon_c(const uint8_t *const a[QT_UK_MR], const uint8_t *block,
                                          size_t k_len, int32_t acc[QT_UK_MR][QT_UK_NR], int u8,
                                          int32_t zp) {
-  const int32_t *bias = (const int32_t *)(const void *)block;
-  const int16_t *w = (const int16_t *)(const void *)(block + QT_UK_NR * sizeof(int32_t));
-  uint32_t sum[QT_UK_MR][QT_UK_NR];
-  for (int m = 0; m < QT_UK_MR; m++)
-    for (int j = 0; j < QT_UK_NR; j++) sum[m][j] = (uint32_t)bias[j];
-  for (size_t k = 0; k < k_len; k++)
-    for (int m = 0; m < QT_UK_MR; m++) {
-      const int32_t x = (u8 ? (int32_t)a[m][k] : (int32_t)(int8_t)a[m][k]) - zp;
-      for (int j = 0; j < QT_UK_NR; j++) sum[m][j] += (uint32_t)(x * w[k * QT_UK_NR + j]);
-    }
-  for (int m = 0; m < QT_UK_MR; m++)
-    for (int j = 0; j < QT_UK_NR; j++) acc[m][j] = (int32_t)sum[m][j];
+  qt_uk_gemm_i16_twin(a, block, k_len, acc, u8, zp, 1, qt_uk_gemm_slot_in_order);
 }
 
 #if defined(__aarch64__) && defined(__ARM_NEON)

@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "qt_ukernel_gemm_i16_twin.h"
 
 #if !defined(QT_UK_MR) || !defined(QT_UK_NR) || !defined(QT_UK_KU) || !defined(QT_UK_LOAD) ||   \
     !defined(QT_UK_PIPE)
@@ -57,22 +58,7 @@ static inline uint32_t qt_uk_avx2_pair(const uint8_t *row, size_t k, size_t k_le
 static inline void qt_ukernel_gemm_k2__avx2_c(const uint8_t *const a[QT_UK_MR],
                                          const uint8_t *block, size_t k_len,
                                          int32_t acc[QT_UK_MR][QT_UK_NR], int u8) {
-  const int32_t *bias = (const int32_t *)(const void *)block;
-  const int16_t *w = (const int16_t *)(const void *)(block + QT_UK_NR * sizeof(int32_t));
-  uint32_t sum[QT_UK_MR][QT_UK_NR];
-  for (int m = 0; m < QT_UK_MR; m++)
-    for (int j = 0; j < QT_UK_NR; j++) sum[m][j] = (uint32_t)bias[j];
-  for (size_t k = 0; k < k_len; k += 2) {
-    const int16_t *wk = w + (k / 2) * QT_UK_NR * 2;
-    for (int m = 0; m < QT_UK_MR; m++) {
-      const int32_t x0 = qt_uk_avx2_x(a[m], k, k_len, u8);
-      const int32_t x1 = qt_uk_avx2_x(a[m], k + 1, k_len, u8);
-      for (int j = 0; j < QT_UK_NR; j++)
-        sum[m][j] += (uint32_t)(x0 * wk[2 * j] + x1 * wk[2 * j + 1]);
-    }
-  }
-  for (int m = 0; m < QT_UK_MR; m++)
-    for (int j = 0; j < QT_UK_NR; j++) acc[m][j] = (int32_t)sum[m][j];
+  qt_uk_gemm_i16_twin(a, block, k_len, acc, u8, 0, 2, qt_uk_gemm_slot_in_order);
 }
 
 #if defined(__AVX2__)

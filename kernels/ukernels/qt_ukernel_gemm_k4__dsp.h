@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "qt_ukernel_gemm_i16_twin.h"
 
 #if !defined(QT_UK_MR) || !defined(QT_UK_NR) || !defined(QT_UK_KU) || !defined(QT_UK_LOAD) ||   \
     !defined(QT_UK_PIPE)
@@ -62,25 +63,7 @@ static inline uint32_t qt_uk_dsp_word(const uint8_t *row, size_t k, size_t k_len
 static inline void qt_ukernel_gemm_k4__dsp_c(const uint8_t *const a[QT_UK_MR],
                                              const uint8_t *block, size_t k_len,
                                              int32_t acc[QT_UK_MR][QT_UK_NR], int u8) {
-  const int32_t *bias = (const int32_t *)(const void *)block;
-  const int16_t *w = (const int16_t *)(const void *)(block + QT_UK_NR * sizeof(int32_t));
-  uint32_t sum[QT_UK_MR][QT_UK_NR];
-  for (int m = 0; m < QT_UK_MR; m++)
-    for (int j = 0; j < QT_UK_NR; j++) sum[m][j] = (uint32_t)bias[j];
-  for (size_t k = 0; k < k_len; k += 4) {
-    const int16_t *wk = w + (k / 4) * QT_UK_NR * 4;
-    for (int m = 0; m < QT_UK_MR; m++) {
-      const uint32_t word = qt_uk_dsp_word(a[m], k, k_len);
-      for (size_t r = 0; r < 4; r++) {
-        const uint8_t byte = (uint8_t)(word >> (8 * r));
-        const int32_t x = u8 ? (int32_t)byte : (int32_t)(int8_t)byte;
-        for (int j = 0; j < QT_UK_NR; j++)
-          sum[m][j] += (uint32_t)(x * wk[4 * j + qt_uk_dsp_slot(r)]);
-      }
-    }
-  }
-  for (int m = 0; m < QT_UK_MR; m++)
-    for (int j = 0; j < QT_UK_NR; j++) acc[m][j] = (int32_t)sum[m][j];
+  qt_uk_gemm_i16_twin(a, block, k_len, acc, u8, 0, 4, qt_uk_dsp_slot);
 }
 
 #if defined(__ARM_FEATURE_SIMD32) && defined(__ARM_FEATURE_DSP)
