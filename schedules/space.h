@@ -57,7 +57,8 @@ typedef struct qt_template_def {
                size_t cap);
   /* The documented heuristic default for (w, t); must be valid. */
   void (*default_config)(const qt_workload *w, const qt_target *t, int *vals);
-  /* Preference of this template as the default for w: higher wins among applicable ones. */
+  /* Preference of this template as the default for w: higher wins among applicable ones
+   * whose defaults alike run (or alike do not run) a micro-kernel (qt_space_default). */
   int (*preference)(const qt_workload *w);
   /* Compiler flags value `value` of knob `knob` needs beyond the target's (an ISA strategy's
    * "-mavx512vnni", say), space-separated, or NULL/"" for none. NULL pointer: the flags of
@@ -107,7 +108,9 @@ int qt_space_valid(const qt_space *s, const qt_config *c, char *why, size_t cap)
 /* Counts valid configs by full enumeration. */
 uint64_t qt_space_count_valid(const qt_space *s);
 
-/* Default config: the preferred applicable template's default. */
+/* Default config: the default of the applicable template that ranks first, where a default
+ * running a micro-kernel on the target (its isa knob not c) ranks above one that does not,
+ * and preference() decides between equals. */
 int qt_space_default(const qt_space *s, qt_config *out);
 
 /* Canonical knob string, and its parser (rejects unknown template/knob/value, repeated

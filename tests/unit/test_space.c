@@ -129,6 +129,38 @@ int main(void) {
       qt_model_free(&tm);
     }
 
+  /* The stem's default template: direct, unless the target gives gemm a micro-kernel and
+   * direct none (Cortex-M dsp, Hexagon hvx for s8), where gemm's kernel wins; with no
+   * micro-kernel in either (hvx is s8 only) direct's preference decides again. */
+  const struct { const char *target, *model; int32_t dtype; const char *want; } stems[] = {
+      {"cortex-m4", "vww_mobilenet_v1", QT_DTYPE_S8, "gemm:...isa=dsp"},
+      {"cortex-m7", "vww_mobilenet_v1", QT_DTYPE_U8, "gemm:...isa=dsp"},
+      {"hexagon-hvx", "mobilenet_v2", QT_DTYPE_S8, "gemm:...isa=hvx"},
+      {"hexagon-hvx", "mobilenet_v2", QT_DTYPE_U8, "direct:...isa=c"},
+      {"cortex-a76", "mobilenet_v2", QT_DTYPE_S8, "direct:...isa=c"},
+  };
+  for (size_t i = 0; i < sizeof stems / sizeof stems[0]; i++) {
+    qt_target t;
+    qt_model sm;
+    CHECK(qt_target_load(QT_SOURCE_DIR "/configs", stems[i].target, &t, &err) == 0);
+    CHECK(qt_model_load(QT_SOURCE_DIR "/configs", stems[i].model, &sm, &err) == 0);
+    qt_workload w = sm.tasks[0].w; /* the stem comes first in both models */
+    CHECK_EQ_INT(w.desc.in.c, 3);
+    w.dtype = stems[i].dtype;
+    qt_space s;
+    qt_config def;
+    char str[QT_KNOBS_MAX];
+    CHECK(qt_space_init(&s, &w, &t, &err) == 0);
+    CHECK(qt_space_default(&s, &def) == 0);
+    CHECK(qt_config_format(&def, str, sizeof str) == 0);
+    const char *isa = strstr(str, ",isa="), *want_isa = strstr(stems[i].want, "isa=");
+    CHECK_MSG(strncmp(str, stems[i].want, strcspn(stems[i].want, ":")) == 0 && isa &&
+                  strcmp(isa + 1, want_isa) == 0,
+              "stem default on %s (%s): %s, want %s", t.name, stems[i].dtype ? "u8" : "s8", str,
+              stems[i].want);
+    qt_model_free(&sm);
+  }
+
   /* Parser rejections. */
   qt_target host;
   CHECK(qt_target_load(QT_SOURCE_DIR "/configs", "host", &host, &err) == 0);
