@@ -14,9 +14,9 @@ enum { LOAD_WEIGHTS = 0, LOAD_INPUTS = 1 };
 enum { PAD_INLINE = 0, PAD_PREPAD = 1, PAD_STRIPS = 2 }; /* gemm has no strips */
 enum { RQ_TILE = 0, RQ_ROW = 1, RQ_PASS = 2 };
 /* isa knob values. Value 2 is each template's AVX-512 micro-kernel: avx512 (F+BW, VPMADDWD)
- * in dwconv, avx512vnni (VPDPBUSD) in gemm and direct; dwconv has no neondot. Value 5, hvx
- * (Hexagon vrmpy), and 6, dsp (Armv7E-M SMLAD/SMLAxy), are gemm's and dwconv's (direct has
- * neither). */
+ * in dwconv, avx512vnni (VPDPBUSD) in gemm and direct; value 4, neondot (SDOT), is in all
+ * three. Value 5, hvx (Hexagon vrmpy), and 6, dsp (Armv7E-M SMLAD/SMLAxy), are gemm's and
+ * dwconv's (direct has neither). */
 enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_AVX512VNNI = 2, ISA_NEON = 3, ISA_NEONDOT = 4,
        ISA_HVX = 5, ISA_DSP = 6 };
 

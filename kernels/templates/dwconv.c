@@ -4,9 +4,10 @@
  * acc[TH][TW][CB] in vector registers while it walks the kh x kw taps. The knobs below fix
  * the schedule at compile time (schedules/dwconv.c describes their space); shapes come from
  * qt_template.h's S_*() accessors, so one source serves fixed-shape tuning builds and the
- * runtime-shape test library. Weights are packed once by pack() as int16 (w - weight_zp) (int8
- * for isa=hvx: DW_WEIGHT_T) in [channel block][kh][kw][CB] order (isa=c; the micro-kernels'
- * own layouts otherwise), zero-filled past out.c, followed (64-byte aligned) by the
+ * runtime-shape test library. Weights are packed once by pack() as int16 (w - weight_zp)
+ * (int8 for the k4 isas neondot and hvx: DW_WEIGHT_T) in [channel block][kh][kw][CB] order
+ * (isa=c; the micro-kernels' own layouts otherwise), zero-filled past out.c, followed
+ * (64-byte aligned) by the
  * int32 bias with the input zero point folded in (bias' = bias - input_zp * sum(w - weight_zp)),
  * so run() only accumulates x * (w - weight_zp) with padded positions reading x = input_zp.
  * Any stride, dilation, asymmetric padding, depth multiplier, batch and channel count is
@@ -81,7 +82,9 @@
 /* ISA strategy of the tile's reduction. 0 = c: the auto-vectorised C of this file. 1 = avx2,
  * 2 = avx512: VPMADDWD on two taps at a time (kernels/ukernels/qt_ukernel_dwconv_k2__*.h),
  * 3 = neon: SMLAL/SMLAL2 with the input zero point subtracted while widening
- * (qt_ukernel_dwconv_k1__neon.h), 5 = hvx: Hexagon HVX vrmpy (u8 x s8) on groups of 4 taps,
+ * (qt_ukernel_dwconv_k1__neon.h), 4 = neondot: SDOT (s8 x s8) on groups of 4 taps transposed
+ * by ZIPs, weights int8 (s8 only; qt_ukernel_dwconv_s8_k4__neondot.h), 5 = hvx: Hexagon HVX
+ * vrmpy (u8 x s8) on groups of 4 taps,
  * inputs flipped to x + 128, weights int8 (s8 only; qt_ukernel_dwconv_s8_k4__hvx.h), 6 = dsp:
  * SXTB16 pairs into SMLABB/SMLATT, one accumulator register per channel
  * (qt_ukernel_dwconv_k1__dsp.h, Armv7E-M). Each compiles its intrinsics where the compiler
@@ -114,10 +117,13 @@
 #define DW_ISA_AVX2 1
 #define DW_ISA_AVX512 2
 #define DW_ISA_NEON 3
+#define DW_ISA_NEONDOT 4
 #define DW_ISA_HVX 5
 #define DW_ISA_DSP 6
-/* 1 for the ISA values whose micro-kernel takes signed int8 weights only (vrmpy u8 x s8) */
-#define DW_ISA_S8_ONLY (QT_KNOB_ISA == DW_ISA_HVX)
+/* 1 for the ISA values whose micro-kernel takes signed int8 weights only (vrmpy u8 x s8,
+ * SDOT s8 x s8): the k4 kernels */
+#define DW_ISA_K4 (QT_KNOB_ISA == DW_ISA_NEONDOT || QT_KNOB_ISA == DW_ISA_HVX)
+#define DW_ISA_S8_ONLY DW_ISA_K4
 
 _Static_assert(DW_CB >= 1 && DW_CB <= 256, "QT_KNOB_CB out of range");
 _Static_assert(DW_TH >= 1 && DW_TH <= 16 && DW_TW >= 1 && DW_TW <= 16, "tile out of range");
@@ -126,12 +132,11 @@ _Static_assert(QT_KNOB_KU >= 1 && QT_KNOB_KU <= 16, "QT_KNOB_KU out of range");
 _Static_assert(QT_KNOB_LOAD == DW_LOAD_WEIGHTS || QT_KNOB_LOAD == DW_LOAD_INPUTS, "QT_KNOB_LOAD");
 _Static_assert(QT_KNOB_PAD >= DW_PAD_INLINE && QT_KNOB_PAD <= DW_PAD_STRIPS, "QT_KNOB_PAD");
 _Static_assert(QT_KNOB_RQ >= DW_RQ_TILE && QT_KNOB_RQ <= DW_RQ_PASS, "QT_KNOB_RQ");
-_Static_assert((QT_KNOB_ISA >= DW_ISA_C && QT_KNOB_ISA <= DW_ISA_NEON) ||
-                   QT_KNOB_ISA == DW_ISA_HVX || QT_KNOB_ISA == DW_ISA_DSP,
-               "QT_KNOB_ISA");
+_Static_assert(QT_KNOB_ISA >= DW_ISA_C && QT_KNOB_ISA <= DW_ISA_DSP, "QT_KNOB_ISA");
 _Static_assert(QT_KNOB_ISA != DW_ISA_AVX2 || DW_CB % 16 == 0, "isa=avx2 needs CB % 16 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_AVX512 || DW_CB % 32 == 0, "isa=avx512 needs CB % 32 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB % 8 == 0");
+_Static_assert(QT_KNOB_ISA != DW_ISA_NEONDOT || DW_CB % 16 == 0, "isa=neondot needs CB % 16 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_HVX || DW_CB % 32 == 0, "isa=hvx needs CB % 32 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 4 == 0");
 
@@ -169,6 +174,15 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 
 #if defined(__aarch64__) && defined(__ARM_NEON)
 #define DW_UK_NATIVE qt_ukernel_dwconv_k1__neon
 #endif
+#elif QT_KNOB_ISA == DW_ISA_NEONDOT
+#include "../ukernels/qt_ukernel_dwconv_s8_k4__neondot.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__neon.h"
+#define DW_UK_TAPS qt_ukernel_dwconv_s8_k4__neondot_taps
+#define DW_UK_INDEX qt_ukernel_dwconv_s8_k4__neondot_index
+#define DW_UK_TWIN qt_ukernel_dwconv_s8_k4__neondot_c
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+#define DW_UK_NATIVE qt_ukernel_dwconv_s8_k4__neondot
+#endif
 #elif QT_KNOB_ISA == DW_ISA_HVX
 #include "../ukernels/qt_ukernel_dwconv_s8_k4__hvx.h"
 #include "../ukernels/qt_ukernel_requant_fixedpoint__hvx.h"
@@ -189,8 +203,8 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 
 #endif
 #endif
 /* Packed weight element: int16 (w - weight_zp) for the widening kernels (c, avx2, avx512,
- * neon, dsp), int8 w for the dot-product kernel (hvx: s8 only, weight_zp 0). */
-#if QT_KNOB_ISA == DW_ISA_HVX
+ * neon, dsp), int8 w for the dot-product kernels (neondot, hvx: s8 only, weight_zp 0). */
+#if DW_ISA_K4
 #define DW_WEIGHT_T int8_t
 #else
 #define DW_WEIGHT_T int16_t
@@ -209,7 +223,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 
 /* fixedpoint requantization through the ISA's requant micro-kernel (qt_template_common.h) */
 #define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == DW_ISA_AVX2)
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DW_ISA_AVX512)
-#define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == DW_ISA_NEON)
+#define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == DW_ISA_NEON || QT_KNOB_ISA == DW_ISA_NEONDOT)
 #define QT_TPL_REQUANT_HVX (QT_KNOB_ISA == DW_ISA_HVX)
 #define QT_TPL_REQUANT_DSP (QT_KNOB_ISA == DW_ISA_DSP)
 #define QT_TPL_INDEX int32_t

@@ -41,12 +41,10 @@
 #include "qt_ukernel_dwconv_window.h"
 _Static_assert(QT_UK_CB % 32 == 0, "hvx dwconv micro-kernel: CB must be a multiple of 32");
 
-/* Index in a block's packed weights of tap t, channel c. */
-static inline size_t qt_ukernel_dwconv_s8_k4__hvx_index(size_t t, size_t c) {
-  return ((t / 4) * QT_UK_CB + c) * 4 + t % 4;
-}
-/* Packed tap slots per block: taps rounded up to groups of 4. */
-static inline size_t qt_ukernel_dwconv_s8_k4__hvx_taps(size_t taps) { return (taps + 3) & ~(size_t)3; }
+/* Index in a block's packed weights of tap t, channel c, and the packed tap slots per block:
+ * the k4 layout (qt_ukernel_dwconv_window.h). */
+#define qt_ukernel_dwconv_s8_k4__hvx_index qt_uk_dw_k4_index
+#define qt_ukernel_dwconv_s8_k4__hvx_taps qt_uk_dw_k4_taps
 
 /* The plain C twin: same packed layout, same arithmetic (modulo 2^32), any compiler, any
  * depth multiplier. s8 only (the template refuses u8 for this isa), so u8 is unused. */
@@ -87,6 +85,38 @@ QT_UK_DW_INLINE qt_hvx_vec qt_uk_dwh_gather(const uint8_t *const p[4], int nu, i
 /* vrmpy u8 x s8, accumulating */
 #define QT_UK_DWH_MADD(acc, x, wv) __builtin_HEXAGON_V6_vrmpybusv_acc_128B((acc), (x), (wv))
 
+/* The vrmpys of tap group g (nu taps, pointers x[r][i][j]), loop nest by QT_UK_LOAD. */
+#if QT_UK_LOAD == 0
+#define QT_UK_DWH_GROUP(acc, x, nu, g)                                                      \
+  do {                                                                                    \
+    _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWH_NC; v++) {                      \
+      if (32 * v >= cn) break;                                                            \
+      const qt_hvx_vec wv = QT_UK_DWH_W(w, (g), v);                                       \
+      _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                         \
+          _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {                   \
+        if (i >= th || j >= tw) continue;                                                 \
+        const uint8_t *const p[4] = {(x)[0][i][j], (x)[1][i][j], (x)[2][i][j], (x)[3][i][j]}; \
+        (acc)[i][j][v] =                                                                  \
+            QT_UK_DWH_MADD((acc)[i][j][v], qt_uk_dwh_gather(p, (nu), v, cn - 32 * v), wv); \
+      }                                                                                   \
+    }                                                                                     \
+  } while (0)
+#else
+#define QT_UK_DWH_GROUP(acc, x, nu, g)                                                      \
+  do {                                                                                    \
+    _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                           \
+        _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {                     \
+      if (i >= th || j >= tw) continue;                                                   \
+      const uint8_t *const p[4] = {(x)[0][i][j], (x)[1][i][j], (x)[2][i][j], (x)[3][i][j]};   \
+      _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWH_NC; v++) {                    \
+        if (32 * v >= cn) break;                                                          \
+        (acc)[i][j][v] = QT_UK_DWH_MADD(                                                  \
+            (acc)[i][j][v], qt_uk_dwh_gather(p, (nu), v, cn - 32 * v), QT_UK_DWH_W(w, (g), v)); \
+      }                                                                                   \
+    }                                                                                     \
+  } while (0)
+#endif
+
 QT_UK_DW_INLINE void qt_ukernel_dwconv_s8_k4__hvx(const qt_uk_dw_window *win, const int8_t *w,
                                                   const int32_t *bias,
                                                   int32_t out[QT_UK_TH][QT_UK_TW][QT_UK_CB],
@@ -97,41 +127,7 @@ QT_UK_DW_INLINE void qt_ukernel_dwconv_s8_k4__hvx(const qt_uk_dw_window *win, co
       _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)
           _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWH_NC; v++) acc[i][j][v] =
               qt_hvx_loadu(bias + 32 * v);
-  const int32_t taps = win->kh * win->kw, groups = (taps + 3) / 4;
-  qt_uk_dw_tapc kc = {0, 0, 0};
-  /* the tap pointers of a group: x[r][i][j] for its r-th tap (r < nu) */
-  const uint8_t *x[4][QT_UK_TH][QT_UK_TW];
-  _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int32_t g = 0; g < groups; g++) {
-    const int nu = taps - 4 * g < 4 ? (int)(taps - 4 * g) : 4;
-    for (int r = 0; r < nu; r++) {
-      QT_UK_DW_TAP_PTRS(x[r], win, kc, th, tw, checked);
-      qt_uk_dw_next(win, &kc);
-    }
-    for (int r = nu; r < 4; r++) memcpy(x[r], x[0], sizeof x[0]); /* never read */
-#if QT_UK_LOAD == 0
-    _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWH_NC; v++) {
-      if (32 * v >= cn) break;
-      const qt_hvx_vec wv = QT_UK_DWH_W(w, g, v);
-      _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)
-          _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {
-        if (i >= th || j >= tw) continue;
-        const uint8_t *const p[4] = {x[0][i][j], x[1][i][j], x[2][i][j], x[3][i][j]};
-        acc[i][j][v] = QT_UK_DWH_MADD(acc[i][j][v], qt_uk_dwh_gather(p, nu, v, cn - 32 * v), wv);
-      }
-    }
-#else
-    _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)
-        _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {
-      if (i >= th || j >= tw) continue;
-      const uint8_t *const p[4] = {x[0][i][j], x[1][i][j], x[2][i][j], x[3][i][j]};
-      _Pragma("GCC unroll 8") for (int v = 0; v < QT_UK_DWH_NC; v++) {
-        if (32 * v >= cn) break;
-        acc[i][j][v] = QT_UK_DWH_MADD(acc[i][j][v], qt_uk_dwh_gather(p, nu, v, cn - 32 * v),
-                                      QT_UK_DWH_W(w, g, v));
-      }
-    }
-#endif
-  }
+  QT_UK_DW_TAP_GROUPS(QT_UK_DWH_GROUP, acc, win, th, tw, checked);
   /* Every accumulator, unconditionally (out[] has room for all; those past th, tw, cn hold
    * the bias, never read): with the store under the tile's runtime extents clang 14 emits
    * predicated vector stores, and with those some fixed-shape variants computed wrong sums

@@ -2,8 +2,8 @@
  * one ISA group of its variants per test (test_dwconv_<group>): CMake compiles the template
  * once per line of dwconv_variants.def with runtime shapes and that line's knobs, and hands
  * this file its group's lines. Each variant runs over every depthwise edge shape
- * (edge_shapes.h) for both dtypes (s8 only for isa=hvx, which must refuse u8) and both
- * requant schemes, and over a few MobileNetV2-sized
+ * (edge_shapes.h) for both dtypes (s8 only for isa=neondot and hvx, which must refuse u8) and
+ * both requant schemes, and over a few MobileNetV2-sized
  * depthwise layers, and must match qt_ref_conv byte for byte (qt_check_variant, with guard
  * bytes and stale-scratch detection); every variant of the group must run and every case be
  * compared in full. It also checks the contract's error returns. A group built with an ISA's
@@ -31,16 +31,18 @@ static const qt_variant_fns *const variants[] = {
 };
 enum { N_VARIANTS = (int)(sizeof variants / sizeof variants[0]) };
 
-/* Each variant's isa knob value: hvx (5, vrmpy u8 x s8) computes s8 only. */
+/* Each variant's isa knob value: the k4 ones, neondot (4, SDOT s8 x s8) and hvx (5, vrmpy
+ * u8 x s8), compute s8 only. */
 static const int variant_isa[] = {
 #define VARIANT(group, prefix, cb, th, tw, order, ku, load, pad, rq, isa) isa,
 #include QT_TEST_VARIANTS_H
 #undef VARIANT
 };
-enum { ISA_HVX = 5 };
+enum { ISA_NEONDOT = 4, ISA_HVX = 5 };
+static int s8_only(int v) { return variant_isa[v] == ISA_NEONDOT || variant_isa[v] == ISA_HVX; }
 
 /* The last dtype variant v computes (dtypes run from QT_DTYPE_S8 to it). */
-static int32_t last_dtype(int v) { return variant_isa[v] == ISA_HVX ? QT_DTYPE_S8 : QT_DTYPE_U8; }
+static int32_t last_dtype(int v) { return s8_only(v) ? QT_DTYPE_S8 : QT_DTYPE_U8; }
 
 /* Output bytes the sweeps mean to compare (qt_check_compared_bytes must reach it). */
 static size_t want_compared;
@@ -125,7 +127,7 @@ static void test_errors(void) {
     CHECK_EQ_INT(f->run(dw, &none, in, packed, out, packed), QT_KERNEL_EINVAL);
     /* A variant that needs scratch must refuse to run without it. */
     if (f->scratch_size(dw) > 0) CHECK_EQ_INT(f->run(dw, &q, in, packed, out, NULL), QT_KERNEL_EINVAL);
-    /* hvx refuses u8 (its weights would not fit vrmpy's signed bytes) */
+    /* the k4 isas refuse u8 (its weights would not fit their signed bytes) */
     if (last_dtype(v) == QT_DTYPE_S8) {
       qt_quant_params u8q = q;
       u8q.dtype = QT_DTYPE_U8;

@@ -12,7 +12,8 @@
 #include "tests/kernels/edge_shapes.h"
 
 enum { CB, TH, TW, ORDER, KU, LOAD, PAD, RQ, ISA, NK };
-enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_NEON = 3, ISA_HVX = 5, ISA_DSP = 6 };
+enum { ISA_C = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_NEON = 3, ISA_NEONDOT = 4, ISA_HVX = 5,
+       ISA_DSP = 6 };
 
 /* A target with the ISA features its name implies: "host" AVX2, "host-avx512" AVX2 + AVX-512
  * F/BW/VNNI, aarch64 NEON (+ dotprod for cortex-a76), "hexagon-hvx" 128-byte HVX, armv7em the
@@ -109,7 +110,7 @@ static void test_registered(void) {
   CHECK(fam[QT_FAMILY_LOOP_ORDER] == 1 && fam[QT_FAMILY_INTERLEAVE] == 2);
   CHECK(fam[QT_FAMILY_COMPUTE_AT] == 2 && fam[QT_FAMILY_ISA] == 1);
   /* isa lists c first (old knob strings without it mean c) and names its flags. */
-  CHECK_EQ_INT(tpl->knobs[ISA].n_values, 6);
+  CHECK_EQ_INT(tpl->knobs[ISA].n_values, 7);
   CHECK_STR(tpl->knobs[ISA].labels[0], "c");
   CHECK_STR(tpl->knobs[ISA].labels[1], "avx2");
   CHECK_STR(tpl->knobs[ISA].labels[2], "avx512");
@@ -118,6 +119,8 @@ static void test_registered(void) {
   CHECK_EQ_INT(tpl->knobs[ISA].values[4], ISA_HVX);
   CHECK_STR(tpl->knobs[ISA].labels[5], "dsp");
   CHECK_EQ_INT(tpl->knobs[ISA].values[5], ISA_DSP);
+  CHECK_STR(tpl->knobs[ISA].labels[6], "neondot");
+  CHECK_EQ_INT(tpl->knobs[ISA].values[6], ISA_NEONDOT);
   {
     /* the flags come from space.c's table, by the isa label */
     qt_config c;
@@ -126,8 +129,8 @@ static void test_registered(void) {
     c.vals[CB] = 32;
     static const struct { int isa; const char *flags; } want[] = {
         {ISA_C, ""}, {ISA_AVX2, "-mavx2"}, {ISA_AVX512, "-mavx512f -mavx512bw"}, {ISA_NEON, ""},
-        {ISA_HVX, ""}, {ISA_DSP, ""}};
-    for (int i = 0; i < 6; i++) {
+        {ISA_HVX, ""}, {ISA_DSP, ""}, {ISA_NEONDOT, "-march=armv8.2-a+dotprod"}};
+    for (int i = 0; i < 7; i++) {
       char flags[256];
       c.vals[ISA] = want[i].isa;
       CHECK(qt_config_flags(&c, flags, sizeof flags) == 0);
@@ -185,8 +188,8 @@ static void test_default_valid(void) {
 /* The documented heuristic, on block2_dw. Plain C (a target without any micro-kernel's ISA):
  * one vector of int8 channels, 2x2 shrunk by register pressure on 16 registers, inputs first,
  * strips, row requant. With the ISA: avx512 cb=32 4x2 ku=3 inputs first rq=tile from 28x28
- * outputs (cb=64 1x2 ku=2 weights first below), avx2 cb=32 1x2 ku=2 weights first, neon
- * cb=16 2x2 weights first, hvx (s8) cb=32 2x2 weights first, dsp cb=4 1x1 ku=3 inputs first
+ * outputs (cb=64 1x2 ku=2 weights first below), avx2 cb=32 1x2 ku=2 weights first, neondot
+ * (s8, dotprod) cb=32 1x2 ku=2 weights first, neon (a53) cb=16 2x2 weights first, hvx (s8) cb=32 2x2 weights first, dsp cb=4 1x1 ku=3 inputs first
  * prepad; depth multiplier 2 keeps plain C, and so does u8 on hvx. */
 static void test_default_heuristic(void) {
   qt_workload w = mnv2_dw(56, 144, 1);
@@ -196,6 +199,7 @@ static void test_default_heuristic(void) {
   qt_target host = make_target("host", "x86_64", 16, 256);
   qt_target wide = make_target("host-avx512", "x86_64", 32, 512);
   qt_target a76 = make_target("cortex-a76", "aarch64", 32, 128);
+  qt_target a53 = make_target("cortex-a53", "aarch64", 32, 128);
   qt_target hvx = make_target("hexagon-hvx", "hexagon", 32, 1024);
   qt_target m4 = make_target("cortex-m4", "armv7em", 12, 32);
   const struct {
@@ -206,7 +210,8 @@ static void test_default_heuristic(void) {
       {&plain_arm, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=inputs,pad=strips,rq=row,isa=c"},
       {&host, "dwconv:cb=32,th=1,tw=2,order=hwc,ku=2,load=weights,pad=strips,rq=row,isa=avx2"},
       {&wide, "dwconv:cb=32,th=4,tw=2,order=hwc,ku=3,load=inputs,pad=strips,rq=tile,isa=avx512"},
-      {&a76, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=weights,pad=strips,rq=row,isa=neon"},
+      {&a76, "dwconv:cb=32,th=1,tw=2,order=hwc,ku=2,load=weights,pad=strips,rq=row,isa=neondot"},
+      {&a53, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=weights,pad=strips,rq=row,isa=neon"},
       {&hvx, "dwconv:cb=32,th=2,tw=2,order=hwc,ku=1,load=weights,pad=strips,rq=row,isa=hvx"},
       {&m4, "dwconv:cb=4,th=1,tw=1,order=hwc,ku=3,load=inputs,pad=prepad,rq=row,isa=dsp"},
   };
@@ -470,6 +475,27 @@ static void test_isa_constraints(void) {
   CHECK(!valid(&w, &hvx, (int[NK]){32, 4, 8, 0, 1, 1, 2, 1, ISA_HVX}, why));  /* 32+0+2 */
   CHECK_MSG(strstr(why, "registers: 34 > 32") != NULL, "why = %s", why);
 
+  /* neondot: dotprod (not on a53), s8 only, cb a multiple of 16 (one load of input bytes),
+   * ku over groups of 4 taps, registers acc TH*TW*CB/4 + 4 weight vectors per KU group (4
+   * reloaded inputs first) + 8 temporaries. */
+  qt_target a53 = make_target("cortex-a53", "aarch64", 32, 128);
+  CHECK(valid(&w, &a76, (int[NK]){16, 2, 2, 0, 1, 0, 2, 1, ISA_NEONDOT}, why)); /* 16+4+8 */
+  CHECK(!valid(&w, &a53, (int[NK]){16, 2, 2, 0, 1, 0, 2, 1, ISA_NEONDOT}, why));
+  CHECK_MSG(strstr(why, "lacks dotprod") != NULL, "why = %s", why);
+  CHECK(!valid(&u8w, &a76, (int[NK]){16, 2, 2, 0, 1, 0, 2, 1, ISA_NEONDOT}, why));
+  CHECK_MSG(strstr(why, "s8 only") != NULL, "why = %s", why);
+  CHECK(!valid(&w, &a76, (int[NK]){8, 2, 2, 0, 1, 0, 2, 1, ISA_NEONDOT}, why));
+  CHECK_MSG(strstr(why, "multiple of 16") != NULL, "why = %s", why);
+  CHECK(!valid(&k7x1, &a76, (int[NK]){16, 1, 1, 0, 3, 0, 2, 1, ISA_NEONDOT}, why));
+  CHECK_MSG(strstr(why, "ku=3 > 2 tap groups of 4") != NULL, "why = %s", why);
+  CHECK(valid(&w, &a76, (int[NK]){16, 2, 2, 0, 1, 1, 2, 1, ISA_NEONDOT}, why)); /* 16+4+8 */
+  CHECK(valid(&w, &a76, (int[NK]){32, 1, 2, 0, 3, 1, 2, 1, ISA_NEONDOT}, why)); /* 16+4+8 */
+  CHECK(valid(&w, &a76, (int[NK]){16, 2, 2, 0, 2, 0, 2, 1, ISA_NEONDOT}, why));  /* 16+8+8 */
+  CHECK(!valid(&w, &a76, (int[NK]){16, 2, 2, 0, 3, 0, 2, 1, ISA_NEONDOT}, why)); /* 16+12+8 */
+  CHECK_MSG(strstr(why, "registers: 36 > 32") != NULL, "why = %s", why);
+  CHECK(!valid(&w, &a76, (int[NK]){16, 2, 4, 0, 1, 1, 2, 1, ISA_NEONDOT}, why)); /* 32+4+8 */
+  CHECK_MSG(strstr(why, "registers: 44 > 32") != NULL, "why = %s", why);
+
   /* dsp: the DSP extension only, cb a multiple of 4 channels (one input word), ku over kw
    * (it walks the taps row by row), and 12 general registers of one int32 each: acc
    * TH*TW*CB + weights-first 2*KU words (inputs-first reloads 2) + 2 widened pairs. */
@@ -510,7 +536,7 @@ static void test_space_sizes(void) {
       long total, n = count_valid(&w, &targets[t], &total);
       printf("%-11s %-11s %3dx%-3d c%-4d s%d: %ld configs, %ld valid\n", targets[t].name,
              mnv2[i].name, mnv2[i].h, mnv2[i].h, mnv2[i].c, mnv2[i].s, total, n);
-      CHECK_EQ_INT(total, 38880); /* 5 * 3 * 4 * 2 * 3 * 2 * 3 * 3 * 6 */
+      CHECK_EQ_INT(total, 45360); /* 5 * 3 * 4 * 2 * 3 * 2 * 3 * 3 * 7 */
       if (min_valid < 0 || n < min_valid) min_valid = n;
       qt_space s;
       qt_err err;
