@@ -33,7 +33,7 @@ check "summary in instructions" grep -q '^total (vww_mobilenet_v1 on cortex-m4, 
 check "summary columns are insns" grep -q '^layer .* default_insns  *best_insns' tune.out
 check "summary says what the unit is" grep -q '^unit: instructions (qemu icount): instructions executed, counted by the emulator, not time$' tune.out
 check "no time unit anywhere" not grep -Eq ' us\b|_us\b' tune.out tune.err
-check "progress lines in instructions" grep -q 'isa=c [0-9]* instructions (best [0-9]* instructions)$' tune.err
+check "progress lines in instructions" grep -q 'isa=[a-z0-9]* [0-9]* instructions (best [0-9]* instructions)$' tune.err
 
 # --- query ---
 "$TUNE" query --target cortex-m4 --model vww_mobilenet_v1 --db m4.db --configs configs > q.txt 2> q.err
