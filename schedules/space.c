@@ -162,21 +162,20 @@ static int uses_micro_kernel(const qt_template_def *tpl, const int *vals) {
  * kernel is far ahead: VWW's stem on cortex-m4, direct c took 5.03M instructions where gemm
  * dsp took 1.73M. */
 int qt_space_default(const qt_space *s, qt_config *out) {
-  const qt_template_def *best = NULL;
   int best_rank = 0;
-  qt_config c;
+  memset(out, 0, sizeof *out);
   for (int i = 0; i < s->n_tpls; i++) {
+    qt_config c;
     memset(&c, 0, sizeof c);
     c.tpl = s->tpls[i];
     c.tpl->default_config(&s->w, &s->t, c.vals);
     const int rank = uses_micro_kernel(c.tpl, c.vals) * 1000 + c.tpl->preference(&s->w);
-    if (!best || rank > best_rank) {
-      best = c.tpl;
+    if (!out->tpl || rank > best_rank) {
       best_rank = rank;
       *out = c;
     }
   }
-  if (!best) return QT_EINTERNAL;
+  if (!out->tpl) return QT_EINTERNAL;
   return qt_space_valid(s, out, NULL, 0) ? 0 : QT_EINTERNAL;
 }
 
