@@ -10,9 +10,10 @@
 
 #include "schedules/template.h"
 
-enum { K_MR, K_NR, K_KU, K_LOAD, K_PIPE, K_VEC, K_ORDER, K_PAD, K_RQ, K_ISA, N_KNOBS };
+enum { K_MR, K_NR, K_KU, K_LOAD, K_PIPE, K_VEC, K_ORDER, K_PAD, K_RQ, K_ISA, K_APACK, N_KNOBS };
 enum { VEC_OUTER = 0, VEC_DOT = 1 };
 enum { ORDER_MN = 0, ORDER_NM = 1 };
+enum { APACK_USE = 0, APACK_PACK = 1 };
 
 /* Per ISA value, its micro-kernel (kernels/ukernels/qt_ukernel_gemm_*.h): int32 lanes of an
  * accumulator register and the NR multiple it needs. */
@@ -162,6 +163,12 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
                        "code as load=weights)");
     return 0;
   }
+  if (v[K_APACK] == APACK_PACK && v[K_ISA] != ISA_AVX2) {
+    snprintf(why, cap, "apack=pack: only the avx2 micro-kernel reads rows widened to int16 "
+                       "(isa=%s widens where it uses them)",
+             qt_isa_label(&qt_template_gemm, K_ISA, v[K_ISA]));
+    return 0;
+  }
   if (v[K_ISA] != ISA_C) return isa_valid(w, t, v, why, cap);
   if (v[K_LOAD] != LOAD_WEIGHTS || v[K_PIPE] != 0) {
     snprintf(why, cap, "isa=c: load and pipe schedule the instructions of an ISA micro-kernel, "
@@ -192,17 +199,22 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  *   rq:    row for fixed-point with order mn (its 64-bit vector arithmetic wants one long
  *          loop over out_c: 1.4x on 56x56x24->144), tile otherwise (fp32 requant is cheap
  *          from registers). */
-/* ISA default, overriding vec, mr and nr only:
+/* ISA default, overriding vec, mr and nr (and for avx2 apack and rq):
  * - avx512vnni for s8 wherever the target has it (measured on the AVX-512 VNNI host,
  *   MobileNetV2 pointwise layers, see bench/README.md), the tallest and widest tile of 8x32,
  *   6x32, 4x32, 4x16, 2x16, 1x16 that is valid;
  * - else avx2 where it is the widest the target has (with AVX-512 the plain C default is
- *   auto-vectorised 512 bits wide; unmeasured against avx2 here), one row of the widest of
- *   32, 16, 8 columns that is not mostly padding. Measured on an AVX2-only EPYC (fp32, 5 pointwise layers from 56x56x144
- *   ->24 to 7x7x960->320, interleaved, 3 rounds, busy machine): against the plain C default
- *   1x32 took 0.36-1.06x the time (geomean 0.70), and was the fastest or within noise of it
- *   among 4x16, 2x16, 4x8, 6x8, 2x32, 3x32, 1x16 and pipe 1/2, which lose their extra rows to
- *   VPMADDWD's operand shuffles on 16 ymm registers;
+ *   auto-vectorised 512 bits wide; unmeasured against avx2 here), with A widened once per row
+ *   block (apack=pack) and requantized per tile (rq=tile, both schemes), the first of 2x32,
+ *   6x16, 6x8 whose columns are not mostly padding. Measured on the AVX2-only EPYC (Zen 3),
+ *   shapes compiled in, fp32, 12 MobileNetV2 pointwise shapes from 112x112x16->96 to
+ *   7x7x960->320, one core, interleaved medians of 41, time against the old default (1x32,
+ *   apack=use): 2x32 pack geomean 0.76 [0.59, 0.87], 6x16 pack 0.83 [0.48, 1.26], 4x16 pack
+ *   0.85, 2x32 and 6x16 with ku=2 0.86 and 0.96. Without the pack the broadcasts' widening
+ *   shuffles (two per row and k-pair, repeated for every column block) competed with
+ *   VPMADDWD for the vector ports, so taller tiles did not pay; from memory a broadcast is a
+ *   load. rq=row measured 1.8-2.1x slower than rq=tile for this tile in both schemes (its
+ *   int32 round trip; fixed point per tile 1.16x fp32 on 14x14x96->576);
  * - hvx (not measured: qemu-hexagon's times say nothing about a DSP) wherever the target has
  *   hvx128, for s8, the tallest of 8x32 .. 1x32 that is valid (one 128-byte vector of 32
  *   columns per row, MR accumulators, nothing spilled), on the same reasoning as avx512vnni:
@@ -211,7 +223,7 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  *   emulated runs exist here, whose times say nothing). */
 static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
   static const int vnni_tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {4, 16}, {2, 16}, {1, 16}};
-  static const int avx2_tiles[][2] = {{1, 32}, {1, 16}, {1, 8}};
+  static const int avx2_tiles[][2] = {{2, 32}, {6, 16}, {6, 8}};
   static const int hvx_tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {2, 32}, {1, 32}};
   const int hvx = (t->isa & QT_ISA_HVX128) != 0;
   const int n = hvx ? (int)(sizeof hvx_tiles / sizeof hvx_tiles[0])
@@ -253,6 +265,8 @@ static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
     trial[K_VEC] = VEC_OUTER;
     trial[K_MR] = avx2_tiles[i][0];
     trial[K_NR] = avx2_tiles[i][1];
+    trial[K_APACK] = APACK_PACK;
+    trial[K_RQ] = RQ_TILE;
     if (gemm_valid(w, t, trial, why, sizeof why)) {
       memcpy(v, trial, sizeof trial);
       return;
@@ -316,6 +330,7 @@ static void gemm_default(const qt_workload *w, const qt_target *t, int *v) {
   v[K_PAD] = PAD_INLINE;
   v[K_RQ] = w->requant == QT_REQUANT_FIXEDPOINT && v[K_ORDER] == ORDER_MN ? RQ_ROW : RQ_TILE;
   v[K_ISA] = ISA_C;
+  v[K_APACK] = APACK_USE;
   gemm_default_isa(w, t, v);
 }
 
@@ -371,6 +386,11 @@ const qt_template_def qt_template_gemm = {
                        "dsp = SMLAD on SXTB16 pairs (Armv7E-M)",
                        7, {ISA_C, ISA_AVX2, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT, ISA_HVX, ISA_DSP},
                        {"c", "avx2", "avx512vnni", "neon", "neondot", "hvx", "dsp"}},
+            [K_APACK] = {"apack", "QT_KNOB_APACK", QT_FAMILY_COMPUTE_AT,
+                         "where A is widened to int16 (isa=avx2): use = at every broadcast, "
+                         "in each column block; pack = once per row block into scratch, then "
+                         "broadcast from memory",
+                         2, {APACK_USE, APACK_PACK}, {"use", "pack"}},
         },
     .applies = gemm_applies,
     .valid = gemm_valid,

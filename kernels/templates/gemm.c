@@ -110,6 +110,17 @@
 #define QT_KNOB_ISA 0
 #endif
 
+/* compute_at of the widening of A to int16, for isa=avx2 (0 elsewhere). 0 = use: the
+ * micro-kernel reads A's bytes and widens each input pair where it broadcasts it, again for
+ * every column block (two shuffle-port instructions per row and k2-step, competing with the
+ * multiply-adds for the vector ports). 1 = pack: A's rows are widened once into scratch as
+ * int16, K rounded up to even with a zero (order mn: each row block before its column
+ * blocks; nm: all rows before the loops), and the micro-kernel broadcasts each pair straight
+ * from memory (a load only). Pays off when there is more than one column block. */
+#ifndef QT_KNOB_APACK
+#define QT_KNOB_APACK 0
+#endif
+
 #define GM_MR QT_KNOB_MR
 #define GM_NR QT_KNOB_NR
 #define GM_KU QT_KNOB_KU
@@ -130,6 +141,8 @@
 #define GM_ISA_NEONDOT 4
 #define GM_ISA_HVX 5
 #define GM_ISA_DSP 6
+#define GM_APACK_USE 0
+#define GM_APACK_PACK 1
 /* 1 for the ISA values whose micro-kernel computes s8 only */
 #define GM_ISA_S8_ONLY                                                                       \
   (QT_KNOB_ISA == GM_ISA_AVX512VNNI || QT_KNOB_ISA == GM_ISA_NEONDOT || QT_KNOB_ISA == GM_ISA_HVX)
@@ -151,6 +164,9 @@ _Static_assert(QT_KNOB_ORDER == GM_ORDER_MN || QT_KNOB_ORDER == GM_ORDER_NM, "QT
 _Static_assert(QT_KNOB_PAD == GM_PAD_INLINE || QT_KNOB_PAD == GM_PAD_PREPAD, "QT_KNOB_PAD");
 _Static_assert(QT_KNOB_RQ >= GM_RQ_TILE && QT_KNOB_RQ <= GM_RQ_PASS, "QT_KNOB_RQ");
 _Static_assert(QT_KNOB_ISA >= GM_ISA_C && QT_KNOB_ISA <= GM_ISA_DSP, "QT_KNOB_ISA");
+_Static_assert(QT_KNOB_APACK == GM_APACK_USE ||
+                   (QT_KNOB_APACK == GM_APACK_PACK && QT_KNOB_ISA == GM_ISA_AVX2),
+               "QT_KNOB_APACK=1 (pack) needs QT_KNOB_ISA=avx2, whose micro-kernel reads int16 rows");
 _Static_assert(QT_KNOB_ISA == GM_ISA_C || QT_KNOB_VEC == GM_VEC_OUTER,
                "QT_KNOB_ISA other than c needs QT_KNOB_VEC=outer");
 _Static_assert(QT_KNOB_ISA != GM_ISA_AVX2 || GM_NR % 8 == 0, "isa=avx2 needs NR % 8 == 0");
@@ -177,6 +193,7 @@ _Static_assert(QT_KNOB_RQ != GM_RQ_ROW || QT_KNOB_ORDER == GM_ORDER_MN,
 #define QT_UK_KU GM_KU
 #define QT_UK_LOAD QT_KNOB_LOAD
 #define QT_UK_PIPE QT_KNOB_PIPE
+#define QT_UK_AWIDE QT_KNOB_APACK
 #endif
 #if QT_KNOB_ISA == GM_ISA_AVX2
 #include "../ukernels/qt_ukernel_gemm_k2__avx2.h"
@@ -251,7 +268,8 @@ size_t QT_FN(packed_size)(const qt_conv_desc *d) { return gm_blocks(d) * gm_bloc
 /* Scratch layout, each part QT_ALIGN-aligned and present only when used:
  *   [padded input copy: PAD=prepad and im2col]
  *   [im2col rows: order mn one row block (MR x K), order nm all rows (M x K)]
- *   [int32 accumulators: RQ=row MR x out_c, RQ=pass M x out_c] */
+ *   [int32 accumulators: RQ=row MR x out_c, RQ=pass M x out_c]
+ *   [widened A rows: APACK=pack, order mn MR rows, order nm M rows, of K int16 (even)] */
 static size_t gm_prepad_bytes(const qt_conv_desc *d) {
 #if QT_KNOB_PAD == GM_PAD_PREPAD
   if (gm_direct_a(d)) return 0;
@@ -282,8 +300,28 @@ static size_t gm_ibuf_bytes(const qt_conv_desc *d) {
 #endif
 }
 
+#if QT_KNOB_APACK == GM_APACK_PACK
+/* Bytes of one widened A row (apack=pack): K int16, rounded up to an even count. */
+static size_t gm_wide_row_bytes(const qt_conv_desc *d) {
+  return (gm_k(d) + 1) / 2 * 2 * sizeof(int16_t);
+}
+#endif
+
+static size_t gm_wide_bytes(const qt_conv_desc *d) {
+#if QT_KNOB_APACK == GM_APACK_PACK
+#if QT_KNOB_ORDER == GM_ORDER_MN
+  return QT_TPL_ALIGN_UP((size_t)GM_MR * gm_wide_row_bytes(d));
+#else
+  return QT_TPL_ALIGN_UP(gm_m(d) * gm_wide_row_bytes(d));
+#endif
+#else
+  (void)d;
+  return 0;
+#endif
+}
+
 size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
-  return gm_prepad_bytes(d) + gm_cols_bytes(d) + gm_ibuf_bytes(d);
+  return gm_prepad_bytes(d) + gm_cols_bytes(d) + gm_ibuf_bytes(d) + gm_wide_bytes(d);
 }
 
 /* ---- Packing ------------------------------------------------------------------------------ */
@@ -402,6 +440,28 @@ static void gm_gather(const qt_conv_desc *d, const uint8_t *in, size_t r, uint8_
       else
         memcpy(dst, src + (size_t)ix * c, c);
     }
+  }
+}
+#endif
+
+#if QT_KNOB_APACK == GM_APACK_PACK
+/* Widens one A row of K bytes to K int16 at dst, and a zero after them when K is odd (the
+ * last pair's high half). A plain loop: GCC vectorises it (VPMOVSXBW/VPMOVZXBW). */
+QT_TPL_INLINE void gm_widen(const uint8_t *restrict src, size_t k_len, int16_t *restrict dst,
+                            const int u8) {
+  for (size_t k = 0; k < k_len; k++) dst[k] = (int16_t)qt_tpl_x(src, k, u8);
+  if (k_len % 2) dst[k_len] = 0;
+}
+
+/* The same for `rows` rows a[0 .. rows - 1], each to dst + row * stride int16. u8 is a
+ * constant in each loop. */
+static void gm_widen_rows(const uint8_t *const *a, size_t rows, size_t k_len, int16_t *dst,
+                          size_t stride, const int u8) {
+  for (size_t m = 0; m < rows; m++) {
+    if (u8)
+      gm_widen(a[m], k_len, dst + m * stride, 1);
+    else
+      gm_widen(a[m], k_len, dst + m * stride, 0);
   }
 }
 #endif
@@ -548,14 +608,15 @@ QT_TPL_INLINE void gm_row_block(const gm_ctx *x, const uint8_t *const a[GM_MR], 
 }
 
 /* Fills a[] with the row pointers of rows r0 .. r0 + mr - 1, the rest repeating the last one.
- * Rows come from the input (direct A), or from base + row * K (im2col rows in scratch, base
- * already offset so that row r0 is at base + r0 * K for order nm, 0 for order mn). */
+ * Rows come from the input (direct A), or from base + (row - base_row) * stride bytes (im2col
+ * rows of K bytes or widened rows in scratch, which start at row base_row: r0 for order mn,
+ * 0 for order nm). */
 QT_TPL_INLINE void gm_rows(const qt_conv_desc *d, const uint8_t *a[GM_MR], const uint8_t *in,
-                       const uint8_t *base, size_t base_row, size_t k_len, size_t r0, size_t mr,
+                       const uint8_t *base, size_t base_row, size_t stride, size_t r0, size_t mr,
                        int direct) {
   for (size_t m = 0; m < GM_MR; m++) {
     const size_t r = r0 + (m < mr ? m : mr - 1);
-    a[m] = direct ? gm_direct_row(d, in, r) : base + (r - base_row) * k_len;
+    a[m] = direct ? gm_direct_row(d, in, r) : base + (r - base_row) * stride;
   }
 }
 
@@ -568,7 +629,7 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
                                   QT_OP_CONV2D, GM_ISA_S8_ONLY);
   if (rc != QT_KERNEL_OK) return rc;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
-  const int direct = gm_direct_a(d);
+  int direct = gm_direct_a(d); /* order nm with apack=pack: rows read from scratch after all */
   const uint8_t zp = (uint8_t)q->input_zp;
   const size_t k_len = gm_k(d), m_len = gm_m(d), nb = gm_blocks(d);
   uint8_t *s = (uint8_t *)scratch;
@@ -582,6 +643,10 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   /* scratch may be NULL when nothing needs it: no arithmetic on it then */
   uint8_t *cols = s ? s + gm_prepad_bytes(d) : NULL;
   int32_t *ibuf = s ? (int32_t *)(void *)(cols + gm_cols_bytes(d)) : NULL;
+#if QT_KNOB_APACK == GM_APACK_PACK
+  int16_t *wide = (int16_t *)(void *)(cols + gm_cols_bytes(d) + gm_ibuf_bytes(d));
+  const size_t wide_row = gm_wide_row_bytes(d);
+#endif
   gm_ctx x = {d, q, (const uint8_t *)packed, (uint8_t *)output, ibuf, k_len, gm_block_bytes(d)};
   const uint8_t *a[GM_MR];
 
@@ -591,6 +656,10 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
     if (!direct)
       for (size_t m = 0; m < mr; m++) gm_gather(d, src, r0 + m, cols + m * k_len, zp);
     gm_rows(d, a, (const uint8_t *)input, cols, r0, k_len, r0, mr, direct);
+#if QT_KNOB_APACK == GM_APACK_PACK
+    gm_widen_rows(a, mr, k_len, wide, wide_row / sizeof(int16_t), u8);
+    gm_rows(d, a, NULL, (const uint8_t *)wide, r0, wide_row, r0, mr, 0);
+#endif
     if (u8)
       gm_row_block(&x, a, r0, mr, 1);
     else
@@ -599,10 +668,24 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
 #else
   if (!direct)
     for (size_t r = 0; r < m_len; r++) gm_gather(d, src, r, cols + r * k_len, zp);
+  /* where the tiles read their rows */
+  const uint8_t *rows = cols;
+  size_t stride = k_len;
+#if QT_KNOB_APACK == GM_APACK_PACK
+  for (size_t r0 = 0; r0 < m_len; r0 += GM_MR) {
+    const size_t mr = m_len - r0 < GM_MR ? m_len - r0 : GM_MR;
+    gm_rows(d, a, (const uint8_t *)input, cols, 0, k_len, r0, mr, direct);
+    gm_widen_rows(a, mr, k_len, wide + r0 * (wide_row / sizeof(int16_t)),
+                  wide_row / sizeof(int16_t), u8);
+  }
+  rows = (const uint8_t *)wide;
+  stride = wide_row;
+  direct = 0;
+#endif
   for (size_t b = 0; b < nb; b++)
     for (size_t r0 = 0; r0 < m_len; r0 += GM_MR) {
       const size_t mr = m_len - r0 < GM_MR ? m_len - r0 : GM_MR;
-      gm_rows(d, a, (const uint8_t *)input, cols, 0, k_len, r0, mr, direct);
+      gm_rows(d, a, (const uint8_t *)input, rows, 0, stride, r0, mr, direct);
       if (u8)
         gm_tile(&x, a, r0, mr, b, 1);
       else

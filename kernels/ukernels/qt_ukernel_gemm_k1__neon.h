@@ -47,7 +47,7 @@ _Static_assert(QT_UK_NR % 8 == 0, "neon micro-kernel: NR must be a multiple of 8
 static inline void qt_ukernel_gemm_k1__neon_c(const uint8_t *const a[QT_UK_MR], const uint8_t *block,
                                          size_t k_len, int32_t acc[QT_UK_MR][QT_UK_NR], int u8,
                                          int32_t zp) {
-  qt_uk_gemm_i16_twin(a, block, k_len, acc, u8, zp, 1, qt_uk_gemm_slot_in_order);
+  qt_uk_gemm_i16_twin(a, block, k_len, acc, u8, zp, 1, qt_uk_gemm_slot_in_order, 0);
 }
 
 #if defined(__aarch64__) && defined(__ARM_NEON)

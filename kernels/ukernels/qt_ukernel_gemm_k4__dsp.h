@@ -63,7 +63,7 @@ static inline uint32_t qt_uk_dsp_word(const uint8_t *row, size_t k, size_t k_len
 static inline void qt_ukernel_gemm_k4__dsp_c(const uint8_t *const a[QT_UK_MR],
                                              const uint8_t *block, size_t k_len,
                                              int32_t acc[QT_UK_MR][QT_UK_NR], int u8) {
-  qt_uk_gemm_i16_twin(a, block, k_len, acc, u8, 0, 4, qt_uk_dsp_slot);
+  qt_uk_gemm_i16_twin(a, block, k_len, acc, u8, 0, 4, qt_uk_dsp_slot, 0);
 }
 
 #if defined(__ARM_FEATURE_SIMD32) && defined(__ARM_FEATURE_DSP)

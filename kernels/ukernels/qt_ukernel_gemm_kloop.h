@@ -13,6 +13,9 @@
  *   QT_UK_GK_X(a, m, k, n)   row m's n (<= KR) inputs at k, broadcast (may read `u8`)
  *   QT_UK_GK_MADD(acc, x, w) acc plus the k-step's products of x and w
  *   QT_UK_GK_REG             asm constraint of a vector register ("+v", "+w")
+ *   QT_UK_GK_PIN_ITER        optional, 1: pass the accumulators through an empty asm at the
+ *                            end of each unrolled iteration (pipe=0), so they stay in
+ *                            registers (avx2 sets it; unmeasured for the others)
  *
  * One micro-kernel per translation unit (a template includes one). Defines
  * qt_uk_gemm_kloop(): acc[m][v] += the whole reduction of rows a[] over k_len bytes. */
@@ -186,6 +189,11 @@ static inline __attribute__((always_inline)) void qt_uk_gemm_kloop(
                                k += QT_UK_GK_KR * QT_UK_KU) {
     _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
         QT_UK_GK_STEP(acc, a, w, k + QT_UK_GK_KR * (size_t)u, QT_UK_GK_KR);
+#if defined(QT_UK_GK_PIN_ITER) && QT_UK_GK_PIN_ITER
+    _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)
+        QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++)
+            __asm__("" : QT_UK_GK_REG(acc[m][v]));
+#endif
   }
 #endif
   for (; k < k_body; k += QT_UK_GK_KR) QT_UK_GK_STEP(acc, a, w, k, QT_UK_GK_KR);

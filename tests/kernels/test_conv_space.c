@@ -201,15 +201,15 @@ static void test_default_choices(void) {
   qt_workload shallow = workload(&mnv2[4], QT_DTYPE_S8, QT_REQUANT_FP32);
   qt_template_gemm.default_config(&shallow, &host, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_STR(buf, "gemm:mr=4,nr=32,ku=1,load=weights,pipe=0,vec=outer,order=mn,pad=inline,rq=tile,isa=c");
+  CHECK_STR(buf, "gemm:mr=4,nr=32,ku=1,load=weights,pipe=0,vec=outer,order=mn,pad=inline,rq=tile,isa=c,apack=use");
   /* deep reduction (K = 960), fixed-point: dot product, per-row requantization */
   qt_workload deep = workload(&mnv2[29], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT);
   qt_template_gemm.default_config(&deep, &host, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_STR(buf, "gemm:mr=2,nr=8,ku=1,load=weights,pipe=0,vec=dot,order=mn,pad=inline,rq=row,isa=c");
+  CHECK_STR(buf, "gemm:mr=2,nr=8,ku=1,load=weights,pipe=0,vec=dot,order=mn,pad=inline,rq=row,isa=c,apack=use");
   qt_template_gemm.default_config(&deep, &a76, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_STR(buf, "gemm:mr=2,nr=4,ku=1,load=weights,pipe=0,vec=dot,order=mn,pad=inline,rq=row,isa=c");
+  CHECK_STR(buf, "gemm:mr=2,nr=4,ku=1,load=weights,pipe=0,vec=dot,order=mn,pad=inline,rq=row,isa=c,apack=use");
   /* the head's weights (320 x 1280 int16 = 800 KiB) no longer fit the mn heuristic */
   qt_workload head = workload(&mnv2[34], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT);
   int vals[QT_MAX_KNOBS];
@@ -255,7 +255,7 @@ static void test_isa_knob(void) {
   char buf[QT_KNOBS_MAX];
   qt_template_gemm.default_config(&w, &vnni, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_STR(buf, "gemm:mr=8,nr=32,ku=1,load=weights,pipe=0,vec=outer,order=mn,pad=inline,rq=row,isa=avx512vnni");
+  CHECK_STR(buf, "gemm:mr=8,nr=32,ku=1,load=weights,pipe=0,vec=outer,order=mn,pad=inline,rq=row,isa=avx512vnni,apack=use");
   CHECK_EQ_INT(qt_config_flags(&c, buf, sizeof buf), 0);
   CHECK_STR(buf, "-mavx512f -mavx512bw -mavx512vnni");
   /* u8 has no VNNI kernel: plain C, auto-vectorised for AVX-512 */
@@ -263,15 +263,25 @@ static void test_isa_knob(void) {
   CHECK_EQ_INT(c.vals[knob(&qt_template_gemm, "isa")], 0);
   CHECK_EQ_INT(qt_config_flags(&c, buf, sizeof buf), 0);
   CHECK_STR(buf, "");
-  /* an AVX2-only target: avx2, one row of 32 columns; 16 columns where 32 would be mostly padding (16 out) */
+  /* an AVX2-only target: avx2, 2 rows of 32 columns, A widened once per row block, fixed
+   * point requantized per tile; 6x16 where 32 would be mostly padding (16 out) */
   qt_template_gemm.default_config(&w, &avx2, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_MSG(strstr(buf, "mr=1,nr=32,") && strstr(buf, "isa=avx2"), "%s", buf);
+  CHECK_MSG(strstr(buf, "mr=2,nr=32,") && strstr(buf, "rq=tile,isa=avx2,apack=pack"), "%s", buf);
   qt_workload narrow = w;
   narrow.desc.out.c = 16;
   qt_template_gemm.default_config(&narrow, &avx2, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_MSG(strstr(buf, "mr=1,nr=16,") && strstr(buf, "isa=avx2"), "%s", buf);
+  CHECK_MSG(strstr(buf, "mr=6,nr=16,") && strstr(buf, "isa=avx2,apack=pack"), "%s", buf);
+  /* widened rows are the avx2 micro-kernel's form only */
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &avx2, "mr=2,nr=32,isa=avx2,apack=pack", why,
+                     sizeof why), 1);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &avx2, "mr=2,nr=32,isa=c,apack=pack", why,
+                     sizeof why), 0);
+  CHECK_MSG(strstr(why, "apack=pack: only the avx2 micro-kernel") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &vnni, "mr=2,nr=32,isa=avx512vnni,apack=pack", why,
+                     sizeof why), 0);
+  CHECK_MSG(strstr(why, "isa=avx512vnni widens") != NULL, "%s", why);
   /* Arm: neon wherever NEON is; SDOT never for an Armv8.0 core (a53, a72: no dotprod bit),
    * on no layer and in no config; for the a76 only in s8, with the dotprod flag */
   qt_target a53 = target("cortex-a53", 32, 128), a76 = a53;
@@ -334,7 +344,7 @@ static void test_isa_knob(void) {
   CHECK_MSG(strstr(why, "35 vector registers") != NULL, "%s", why);
   qt_template_gemm.default_config(&w, &hvx, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_STR(buf, "gemm:mr=8,nr=32,ku=1,load=weights,pipe=0,vec=outer,order=mn,pad=inline,rq=row,isa=hvx");
+  CHECK_STR(buf, "gemm:mr=8,nr=32,ku=1,load=weights,pipe=0,vec=outer,order=mn,pad=inline,rq=row,isa=hvx,apack=use");
   CHECK_EQ_INT(qt_config_flags(&c, buf, sizeof buf), 0);
   CHECK_STR(buf, "");
   qt_template_gemm.default_config(&u8, &hvx, c.vals);

@@ -40,9 +40,10 @@ static const struct variant {
   const qt_variant_fns *fns;
   int mr, nr, order_nm, prepad, rq; /* rq: 0 tile, 1 row, 2 pass */
   int isa;                          /* ISA_*: packed layout and dtypes */
+  int apack;                        /* 1: A rows widened to int16 in scratch */
 } variants[] = {
-#define VARIANT(group, prefix, mr, nr, ku, load, pipe, vec, order, pad, rq, isa) \
-  {&prefix##fns, mr, nr, order, pad, rq, isa},
+#define VARIANT(group, prefix, mr, nr, ku, load, pipe, vec, order, pad, rq, isa, apack) \
+  {&prefix##fns, mr, nr, order, pad, rq, isa, apack},
 #include QT_TEST_VARIANTS_H
 #undef VARIANT
 };
@@ -98,25 +99,29 @@ static void test_mobilenet_v2_shapes(void) {
 
 /* Scratch follows the knobs: nothing for a pointwise layer read in place with fused
  * requantization, an im2col row block or the whole im2col matrix by loop order, a padded
- * copy for prepad, and int32 rows for rq=row/pass. */
+ * copy for prepad, int32 rows for rq=row/pass, and for apack=pack the widened rows (K int16
+ * rounded up to even) of a row block or, by loop order, of all rows. */
 static void test_scratch_sizes(void) {
   const qt_conv_desc pw = mnv2_shapes[1].d;   /* 1x1 unpadded: A read straight from input */
   const qt_conv_desc stem = mnv2_shapes[0].d; /* 3x3 s2, padded: im2col */
   const size_t k = 27, m = (size_t)stem.out.h * (size_t)stem.out.w;
   const size_t padded = (size_t)(17 + 1) * (17 + 1) * 3;
+  const size_t k_pw = (size_t)pw.in.c, m_pw = (size_t)pw.out.h * (size_t)pw.out.w;
   for (int i = 0; i < N_VARIANTS; i++) {
     const struct variant *v = &variants[i];
     const size_t ibuf_pw = v->rq == 0 ? 0
                            : v->rq == 1 ? (size_t)v->mr * 96 * 4
                                         : (size_t)9 * 9 * 96 * 4;
+    const size_t wide_pw = !v->apack ? 0 : (v->order_nm ? m_pw : (size_t)v->mr) * 2 * ((k_pw + 1) / 2 * 2);
     const size_t scratch_pw = v->fns->scratch_size(&pw);
-    CHECK_MSG(scratch_pw >= ibuf_pw && scratch_pw < ibuf_pw + 64, "%s: pointwise scratch %zu",
-              v->fns->name, scratch_pw);
+    CHECK_MSG(scratch_pw >= ibuf_pw + wide_pw && scratch_pw < ibuf_pw + wide_pw + 2 * 64,
+              "%s: pointwise scratch %zu", v->fns->name, scratch_pw);
     const size_t cols = v->order_nm ? m * k : (size_t)v->mr * k;
     const size_t ibuf = v->rq == 0 ? 0 : v->rq == 1 ? (size_t)v->mr * 32 * 4 : m * 32 * 4;
-    const size_t want = cols + (v->prepad ? padded : 0) + ibuf;
+    const size_t wide = !v->apack ? 0 : (v->order_nm ? m : (size_t)v->mr) * 2 * ((k + 1) / 2 * 2);
+    const size_t want = cols + (v->prepad ? padded : 0) + ibuf + wide;
     const size_t got = v->fns->scratch_size(&stem);
-    CHECK_MSG(got >= want && got < want + 3 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
+    CHECK_MSG(got >= want && got < want + 4 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
               v->fns->name, got, want);
     /* packed: one int32 bias + K int16 weights per column (K rounded up to 2 for avx2, to 4
      * for dsp; K rounded up to 4 int8 weights for avx512vnni), whole blocks of NR */
@@ -135,9 +140,11 @@ static void test_scratch_sizes(void) {
 /* The contract's error returns: NULL arguments, a depthwise descriptor, an unknown dtype,
  * missing scratch, u8 for an s8-only ISA. */
 static void test_errors(void) {
-  int tile = 0; /* the first rq=tile variant: no scratch for a pointwise layer read in place */
-  while (tile < N_VARIANTS - 1 && variants[tile].rq != 0) tile++;
+  int tile = 0; /* the first rq=tile variant without widened rows: no scratch for a pointwise
+                  layer read in place */
+  while (tile < N_VARIANTS - 1 && (variants[tile].rq != 0 || variants[tile].apack)) tile++;
   CHECK_EQ_INT(variants[tile].rq, 0);
+  CHECK_EQ_INT(variants[tile].apack, 0);
   const qt_variant_fns *v = variants[tile].fns;
   const qt_conv_desc *d = &mnv2_shapes[1].d;
   qt_problem p;
@@ -166,10 +173,10 @@ static void test_errors(void) {
     CHECK_EQ_INT(qt_quant_params_check(d, &bad), QT_KERNEL_OK);
     CHECK_EQ_INT(v->pack(d, &bad, p.weights, p.bias, packed), QT_KERNEL_EINVAL);
     CHECK_EQ_INT(v->run(d, &bad, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
-    /* a variant that needs scratch (an int32 buffer for rq=row/pass) refuses to run without
-     * it */
+    /* a variant that needs scratch (an int32 buffer for rq=row/pass, widened rows for
+     * apack=pack) refuses to run without it */
     for (int i = 0; i < N_VARIANTS; i++) {
-      if (variants[i].rq == 0) continue;
+      if (variants[i].rq == 0 && !variants[i].apack) continue;
       CHECK(variants[i].fns->scratch_size(d) > 0);
       CHECK_EQ_INT(variants[i].fns->run(d, &p.q, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
     }

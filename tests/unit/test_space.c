@@ -155,7 +155,8 @@ int main(void) {
     CHECK(qt_config_format(&def, str, sizeof str) == 0);
     const char *isa = strstr(str, ",isa="), *want_isa = strstr(stems[i].want, "isa=");
     CHECK_MSG(strncmp(str, stems[i].want, strcspn(stems[i].want, ":")) == 0 && isa &&
-                  strcmp(isa + 1, want_isa) == 0,
+                  strncmp(isa + 1, want_isa, strcspn(isa + 1, ",")) == 0 &&
+                  strlen(want_isa) == strcspn(isa + 1, ","),
               "stem default on %s (%s): %s, want %s", t.name, stems[i].dtype ? "u8" : "s8", str,
               stems[i].want);
     qt_model_free(&sm);
