@@ -55,10 +55,11 @@ qt_ukernel_requant_fixedpoint__avx2_params(__m256i m, __m256i s) {
   return p;
 }
 
-/* Returns the clamped int32 output values (zp added) of 8 accumulators; the steps are
- * qt_requant_fixedpoint_vec's, whose comments say why each equals the oracle. */
-static inline __attribute__((target("avx2"))) __m256i qt_ukernel_requant_fixedpoint__avx2_apply(
-    __m256i a, const qt_requant_fixedpoint_avx2_params *p, int32_t zp, int32_t lo, int32_t hi) {
+/* Returns x3, the scaled int32 values of 8 accumulators before the output zero point and the
+ * clamp; the steps are qt_requant_fixedpoint_vec's, whose comments say why each equals the
+ * oracle. */
+static inline __attribute__((target("avx2"))) __m256i qt_ukernel_requant_fixedpoint__avx2_scale(
+    __m256i a, const qt_requant_fixedpoint_avx2_params *p) {
   /* x1 = sat32(acc << l): overflowed iff shifting back does not give acc */
   __m256i x1 = a;
   if (p->left) {
@@ -82,7 +83,13 @@ static inline __attribute__((target("avx2"))) __m256i qt_ukernel_requant_fixedpo
    * threshold (mask >> 1, one more for negatives) */
   const __m256i rem = _mm256_and_si256(x2, p->mask);
   const __m256i thr = _mm256_sub_epi32(p->half, _mm256_srai_epi32(x2, 31));
-  __m256i x3 = _mm256_sub_epi32(_mm256_srav_epi32(x2, p->r), _mm256_cmpgt_epi32(rem, thr));
+  return _mm256_sub_epi32(_mm256_srav_epi32(x2, p->r), _mm256_cmpgt_epi32(rem, thr));
+}
+
+/* Returns the clamped int32 output values (zp added) of 8 accumulators. */
+static inline __attribute__((target("avx2"))) __m256i qt_ukernel_requant_fixedpoint__avx2_apply(
+    __m256i a, const qt_requant_fixedpoint_avx2_params *p, int32_t zp, int32_t lo, int32_t hi) {
+  __m256i x3 = qt_ukernel_requant_fixedpoint__avx2_scale(a, p);
   x3 = _mm256_min_epi32(x3, _mm256_set1_epi32(hi - zp));
   x3 = _mm256_max_epi32(x3, _mm256_set1_epi32(lo - zp));
   return _mm256_add_epi32(x3, _mm256_set1_epi32(zp));
@@ -99,6 +106,46 @@ qt_ukernel_requant_store8__avx2(__m256i v, uint8_t *out) {
   const __m256i b = _mm256_shuffle_epi8(v, low);
   const __m128i w = _mm_unpacklo_epi32(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
   _mm_storel_epi64((__m128i *)(void *)out, w);
+}
+
+/* Finishes 16 outputs from the x3 of two 8-channel blocks (channels 0-7 in a, 8-15 in b):
+ * zero point, clamp and store at half the instructions per output of two store8 rounds,
+ * in int16: VPACKSSDW saturates x3 to int16 and VPADDSW saturates the sum, which keeps
+ * every value beyond int16 beyond the clamp on its own side (zp, lo, hi are in
+ * [-128, 255]), so clamp(x3 + zp, lo, hi) is exact; VPSHUFB takes each int16's low byte,
+ * VPERMD puts the packed lanes (a0-3 b0-3 | a4-7 b4-7) back in channel order. */
+static inline __attribute__((target("avx2"))) void
+qt_ukernel_requant_store16__avx2(__m256i a, __m256i b, int32_t zp, int32_t lo, int32_t hi,
+                                 uint8_t *out) {
+  __m256i v = _mm256_adds_epi16(_mm256_packs_epi32(a, b), _mm256_set1_epi16((short)zp));
+  v = _mm256_min_epi16(_mm256_max_epi16(v, _mm256_set1_epi16((short)lo)),
+                       _mm256_set1_epi16((short)hi));
+  const __m256i low = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1,
+                                       -1, 0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1,
+                                       -1, -1);
+  v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, low),
+                                  _mm256_setr_epi32(0, 4, 1, 5, 2, 3, 6, 7));
+  _mm_storeu_si128((__m128i *)(void *)out, _mm256_castsi256_si128(v));
+}
+
+/* out[i] = (uint8_t)requant(acc[i], mul[i], shift[i]) for i < 16, by two 8-lane scales and
+ * one store16. */
+static inline __attribute__((target("avx2"))) void
+qt_ukernel_requant_fixedpoint16__avx2(const int32_t *acc, const int32_t *mul,
+                                      const int32_t *shift, uint8_t *out, int32_t zp, int32_t lo,
+                                      int32_t hi) {
+  const qt_requant_fixedpoint_avx2_params p0 = qt_ukernel_requant_fixedpoint__avx2_params(
+      _mm256_loadu_si256((const __m256i *)(const void *)mul),
+      _mm256_loadu_si256((const __m256i *)(const void *)shift));
+  const qt_requant_fixedpoint_avx2_params p1 = qt_ukernel_requant_fixedpoint__avx2_params(
+      _mm256_loadu_si256((const __m256i *)(const void *)(mul + 8)),
+      _mm256_loadu_si256((const __m256i *)(const void *)(shift + 8)));
+  qt_ukernel_requant_store16__avx2(
+      qt_ukernel_requant_fixedpoint__avx2_scale(
+          _mm256_loadu_si256((const __m256i *)(const void *)acc), &p0),
+      qt_ukernel_requant_fixedpoint__avx2_scale(
+          _mm256_loadu_si256((const __m256i *)(const void *)(acc + 8)), &p1),
+      zp, lo, hi, out);
 }
 
 static inline __attribute__((target("avx2"))) void

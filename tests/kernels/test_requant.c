@@ -211,6 +211,22 @@ static __attribute__((noinline, target("avx2"))) void requant_avx2(
     int32_t lo, int32_t hi) {
   qt_ukernel_requant_fixedpoint__avx2(acc, m, s, out, zp, lo, hi);
 }
+
+/* 16 lanes through qt_ukernel_requant_store16__avx2, whose int16 clamp holds for the
+ * contract's zero point and clamp ([-128, 255], qt_quant_params_check); the tie checks' wide
+ * clamps lie outside it and go through the 8-lane kernel (the same scaling code). */
+static long long requant_avx2_16_runs;
+static __attribute__((noinline, target("avx2"))) void requant_avx2_16(
+    const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out, int32_t zp,
+    int32_t lo, int32_t hi) {
+  if (zp >= -128 && zp <= 255 && lo >= -128 && hi <= 255) {
+    qt_ukernel_requant_fixedpoint16__avx2(acc, m, s, out, zp, lo, hi);
+    requant_avx2_16_runs++;
+    return;
+  }
+  qt_ukernel_requant_fixedpoint__avx2(acc, m, s, out, zp, lo, hi);
+  qt_ukernel_requant_fixedpoint__avx2(acc + 8, m + 8, s + 8, out + 8, zp, lo, hi);
+}
 #endif
 #if defined(__aarch64__) && defined(__ARM_NEON)
 static void requant_neon4(const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out,
@@ -369,10 +385,13 @@ static void test_ukernels_8_4(long long rounds) {
   test_ukernel_lanes("dsp", requant_dsp, 8, rounds);
 #endif
 #if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx2"))
+  if (__builtin_cpu_supports("avx2")) {
     test_ukernel_lanes("avx2", requant_avx2, 8, rounds);
-  else
+    test_ukernel_lanes("avx2 16-lane", requant_avx2_16, 16, rounds);
+    CHECK(requant_avx2_16_runs > 100000 / 16);
+  } else {
     printf("requant micro-kernel avx2: not run (the CPU has no AVX2)\n");
+  }
 #endif
 #if defined(__aarch64__) && defined(__ARM_NEON)
   test_ukernel_lanes("neon", qt_ukernel_requant_fixedpoint__neon, 8, rounds);
