@@ -310,7 +310,10 @@ static void dw_default(const qt_workload *w, const qt_target *t, int *v) {
 }
 
 /* Depthwise workloads have no other template. */
-static int dw_preference(const qt_workload *w) { return dw_applies(w) ? 100 : 0; }
+static int dw_preference(const qt_workload *w, const qt_target *t) {
+  (void)t;
+  return dw_applies(w) ? 100 : 0;
+}
 
 const qt_template_def qt_template_dwconv = {
     .name = "dwconv",

@@ -336,8 +336,9 @@ static void gemm_default(const qt_workload *w, const qt_target *t, int *v) {
 
 /* The general conv2d template: below direct for the 3-channel stem, the default elsewhere
  * (qt_space_default ranks a default with a micro-kernel first, whatever the preference). */
-static int gemm_preference(const qt_workload *w) {
+static int gemm_preference(const qt_workload *w, const qt_target *t) {
   (void)w;
+  (void)t;
   return 50;
 }
 

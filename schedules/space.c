@@ -158,7 +158,7 @@ static int uses_micro_kernel(const qt_template_def *tpl, const int *vals) {
 /* Among the applicable templates, one whose default runs a micro-kernel on this target wins
  * over one whose default is plain C; the templates' preferences decide between equals. A
  * template's preference speaks for its micro-kernels (direct is first for the 3-channel
- * stem on x86 and NEON), but on a target it has no micro-kernel for, another template's
+ * stem on AVX-512 and NEON), but on a target it has no micro-kernel for, another template's
  * kernel is far ahead: VWW's stem on cortex-m4, direct c took 5.03M instructions where gemm
  * dsp took 1.73M. */
 int qt_space_default(const qt_space *s, qt_config *out) {
@@ -169,7 +169,7 @@ int qt_space_default(const qt_space *s, qt_config *out) {
     memset(&c, 0, sizeof c);
     c.tpl = s->tpls[i];
     c.tpl->default_config(&s->w, &s->t, c.vals);
-    const int rank = uses_micro_kernel(c.tpl, c.vals) * 1000 + c.tpl->preference(&s->w);
+    const int rank = uses_micro_kernel(c.tpl, c.vals) * 1000 + c.tpl->preference(&s->w, &s->t);
     if (!out->tpl || rank > best_rank) {
       best_rank = rank;
       *out = c;

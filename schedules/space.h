@@ -57,9 +57,9 @@ typedef struct qt_template_def {
                size_t cap);
   /* The documented heuristic default for (w, t); must be valid. */
   void (*default_config)(const qt_workload *w, const qt_target *t, int *vals);
-  /* Preference of this template as the default for w: higher wins among applicable ones
-   * whose defaults alike run (or alike do not run) a micro-kernel (qt_space_default). */
-  int (*preference)(const qt_workload *w);
+  /* Preference of this template as the default for w on t: higher wins among applicable
+   * ones whose defaults alike run (or alike do not run) a micro-kernel (qt_space_default). */
+  int (*preference)(const qt_workload *w, const qt_target *t);
   /* Compiler flags value `value` of knob `knob` needs beyond the target's (an ISA strategy's
    * "-mavx512vnni", say), space-separated, or NULL/"" for none. NULL pointer: the flags of
    * the ISA-family knob's label from schedules/template.c's one table (avx2, avx512, avx512vnni,

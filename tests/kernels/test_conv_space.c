@@ -181,6 +181,23 @@ static void test_defaults(void) {
           CHECK_EQ_INT(qt_space_default(&s, &c), 0);
           CHECK_STR(c.tpl ? c.tpl->name : NULL, li == 0 ? "direct" : "gemm");
         }
+  /* with the ISA features: on an AVX2-only x86 the stem too goes to gemm (its avx2 kernel on
+   * widened rows beat direct's there), with AVX-512 direct keeps it */
+  qt_target avx2 = target("avx2", 16, 256), avx512 = target("avx512", 32, 512);
+  avx2.isa = QT_ISA_AVX2;
+  avx512.isa = QT_ISA_AVX2 | QT_ISA_AVX512 | QT_ISA_AVX512VNNI;
+  const qt_workload stem = workload(&mnv2[0], QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT);
+  qt_space s;
+  qt_err err;
+  qt_config c;
+  char buf[QT_KNOBS_MAX];
+  CHECK_EQ_INT(qt_space_init(&s, &stem, &avx2, &err), 0);
+  CHECK_EQ_INT(qt_space_default(&s, &c), 0);
+  CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
+  CHECK_STR(buf, "gemm:mr=2,nr=32,ku=1,load=weights,pipe=0,vec=outer,order=mn,pad=inline,rq=tile,isa=avx2,apack=pack");
+  CHECK_EQ_INT(qt_space_init(&s, &stem, &avx512, &err), 0);
+  CHECK_EQ_INT(qt_space_default(&s, &c), 0);
+  CHECK_STR(c.tpl ? c.tpl->name : NULL, "direct");
 }
 
 /* What the default heuristics pick where they were measured (the AVX-512 host). */
@@ -217,8 +234,8 @@ static void test_default_choices(void) {
   CHECK_EQ_INT(vals[knob(&qt_template_gemm, "order")], 1);
   CHECK_EQ_INT(vals[knob(&qt_template_gemm, "rq")], 0);
 
-  CHECK(qt_template_direct.preference(&stem) > qt_template_gemm.preference(&stem));
-  CHECK(qt_template_direct.preference(&deep) < qt_template_gemm.preference(&deep));
+  CHECK(qt_template_direct.preference(&stem, &host) > qt_template_gemm.preference(&stem, &host));
+  CHECK(qt_template_direct.preference(&deep, &host) < qt_template_gemm.preference(&deep, &host));
 }
 
 /* The isa knob: a micro-kernel only where the target has the feature, s8 only for VNNI,

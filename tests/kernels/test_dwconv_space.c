@@ -142,7 +142,9 @@ static void test_registered(void) {
   conv.desc.p.op = QT_OP_CONV2D;
   CHECK(tpl->applies(&dw));
   CHECK(!tpl->applies(&conv));
-  CHECK(tpl->preference(&dw) > 0);
+  qt_target none;
+  memset(&none, 0, sizeof none);
+  CHECK(tpl->preference(&dw, &none) > 0);
 }
 
 /* The default is valid on every MobileNetV2 depthwise layer and every depthwise edge shape,
