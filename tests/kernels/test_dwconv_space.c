@@ -228,6 +228,18 @@ static void test_default_heuristic(void) {
     CHECK_MSG(strcmp(str, cases[i].want) == 0, "%s: %s != %s", cases[i].t->name, str,
               cases[i].want);
   }
+  /* avx2 requantizes per tile in fp32 */
+  qt_workload fp = w;
+  fp.requant = QT_REQUANT_FP32;
+  {
+    qt_space s;
+    qt_err err;
+    qt_config c;
+    CHECK_EQ_INT(qt_space_init(&s, &fp, &host, &err), 0);
+    CHECK_EQ_INT(qt_space_default(&s, &c), 0);
+    CHECK_EQ_INT(c.vals[RQ], 0);
+    CHECK_EQ_INT(c.vals[ISA], ISA_AVX2);
+  }
   /* 7x7x960 keeps the 2x2 tile; a 1x1 output gets a 1x1 tile. */
   qt_workload tiny = mnv2_dw(1, 17, 1);
   int v[QT_MAX_KNOBS];
