@@ -116,7 +116,9 @@
  * multiply-adds for the vector ports). 1 = pack: A's rows are widened once into scratch as
  * int16, K rounded up to even with a zero (order mn: each row block before its column
  * blocks; nm: all rows before the loops), and the micro-kernel broadcasts each pair straight
- * from memory (a load only). Pays off when there is more than one column block. */
+ * from memory (a load only). Measured faster even with a single column block (the stem,
+ * 28x28x192->32): a memory broadcast is a load, the widening pass a few vector instructions
+ * per 16 bytes. */
 #ifndef QT_KNOB_APACK
 #define QT_KNOB_APACK 0
 #endif
@@ -629,7 +631,8 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
                                   QT_OP_CONV2D, GM_ISA_S8_ONLY);
   if (rc != QT_KERNEL_OK) return rc;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
-  int direct = gm_direct_a(d); /* order nm with apack=pack: rows read from scratch after all */
+  /* 1: the tiles read A in place (order nm with apack=pack reads the widened copy instead) */
+  int direct = gm_direct_a(d);
   const uint8_t zp = (uint8_t)q->input_zp;
   const size_t k_len = gm_k(d), m_len = gm_m(d), nb = gm_blocks(d);
   uint8_t *s = (uint8_t *)scratch;
