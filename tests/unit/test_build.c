@@ -1,7 +1,8 @@
 /* test_build.c — the build context reads each template's sources once: the manifest it
  * records is what the source hash stands for, a variant builds while the files are unchanged,
  * and once a kernel file changes under a running tuner the build is refused, naming the file,
- * instead of caching new code under the old hash. Works on a copy of kernels/. */
+ * instead of caching new code under the old hash, also when it changes while the compiler
+ * reads it. Works on a copy of kernels/. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,38 @@ int main(void) {
   CHECK_STR(snap, disk);
   CHECK(qt_source_manifest(kernels, &m.tasks[0].w, &c, disk, sizeof disk, &err) == 0);
   CHECK(strcmp(snap, disk) != 0);
+
+  /* A file edited while the compiler reads it (an editor saving mid-build): the check before
+   * the compiler passes, the one after it refuses the artifact, and nothing is cached under
+   * the hash. A compiler wrapper makes the edit when the template itself is compiled. */
+  char wrapper[400];
+  snprintf(wrapper, sizeof wrapper, "%s/edit-cc.sh", dir);
+  FILE *f = fopen(wrapper, "w");
+  CHECK(f != NULL);
+  if (f) {
+    fprintf(f, "#!/bin/sh\ncase \"$*\" in *templates/*) [ -f %s/edited ] || "
+               "{ echo '/* edited mid-build */' >> %s/include/qt_requant.h; touch %s/edited; };; "
+               "esac\nexec \"$@\"\n", dir, kernels, dir);
+    fclose(f);
+  }
+  CHECK(chmod(wrapper, 0700) == 0);
+  const qt_build_opts opts = {.cc_wrapper = wrapper};
+  CHECK(qt_build_ctx_init_with(ctx, kernels, cache, &t, 120000, &opts, &err) == 0);
+  /* a valid config not built yet: the default with one more knob moved off its value */
+  qt_config third = c;
+  int moved = 0;
+  for (int k = 1; k < c.tpl->n_knobs && !moved; k++)
+    for (int v = 0; v < c.tpl->knobs[k].n_values && !moved; v++) {
+      third = c;
+      third.vals[k] = c.tpl->knobs[k].values[v];
+      moved = third.vals[k] != c.vals[k] && qt_space_valid(&s, &third, NULL, 0);
+    }
+  CHECK(moved);
+  rc = qt_build_variant(ctx, &m.tasks[0].w, &third, &a, &err);
+  CHECK_EQ_INT(rc, QT_EBUILD);
+  CHECK_MSG(strstr(err.msg, "kernel sources changed while tuning") &&
+                strstr(err.msg, "include/qt_requant.h"), "%s", err.msg);
+  CHECK_MSG(access(a.path, F_OK) != 0, "%s was cached", a.path);
 
   qt_model_free(&m);
   free(ctx);

@@ -550,6 +550,23 @@ static int build_step(const qt_build_ctx *ctx, int wrapped, const char *defines,
   return 0;
 }
 
+/* 0 if c's template sources still read as when ctx was made (its manifest), else
+ * QT_EBUILD naming the first file that differs. */
+static int sources_unchanged(const qt_build_ctx *ctx, const qt_config *c, qt_err *err) {
+  int slot = template_slot(c->tpl);
+  char now[QT_MANIFEST_MAX];
+  if (slot < 0 || template_manifest(ctx->kernels_dir, c->tpl, now, sizeof now, err))
+    return qt_fail(err, QT_EBUILD, "cannot read the sources of %s", c->tpl->name);
+  if (strcmp(now, ctx->tpl_manifest[slot]) != 0) {
+    char path[300];
+    manifest_diff(ctx->tpl_manifest[slot], now, path, sizeof path);
+    return qt_fail(err, QT_EBUILD, "kernel sources changed while tuning (%s/%s): restart tune, "
+                   "so that the log and the build cache name the code that was measured",
+                   ctx->kernels_dir, path);
+  }
+  return 0;
+}
+
 int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_config *c,
                      qt_artifact *out, qt_err *err) {
   memset(out, 0, sizeof *out);
@@ -571,17 +588,8 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
 
   /* The compiler reads the files now: they must still be the ones the source hash stands
    * for, or the cache would store new code under the old hash. */
-  int slot = template_slot(c->tpl);
-  char now[QT_MANIFEST_MAX];
-  if (slot < 0 || template_manifest(ctx->kernels_dir, c->tpl, now, sizeof now, err))
-    return qt_fail(err, QT_EBUILD, "cannot read the sources of %s", c->tpl->name);
-  if (strcmp(now, ctx->tpl_manifest[slot]) != 0) {
-    char path[300];
-    manifest_diff(ctx->tpl_manifest[slot], now, path, sizeof path);
-    return qt_fail(err, QT_EBUILD, "kernel sources changed while tuning (%s/%s): restart tune, "
-                   "so that the log and the build cache name the code that was measured",
-                   ctx->kernels_dir, path);
-  }
+  int rc = sources_unchanged(ctx, c, err);
+  if (rc) return rc;
   char defines[2048];
   if (variant_defines(w, c, defines, sizeof defines))
     return qt_fail(err, QT_EINTERNAL, "defines of %s do not fit", c->tpl->name);
@@ -603,7 +611,6 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
    * then takes the objects where the one-step build takes the sources, so the link line, and
    * the artifact, are the same. */
   const int split = ctx->cc_wrapper[0] != '\0';
-  int rc = 0;
   out->status = QT_STATUS_OK;
   for (int i = 0; split && i < 2 && !rc && out->status == QT_STATUS_OK; i++) {
     snprintf(obj[i], sizeof obj[i], "%s.%d.o", tmp, i);
@@ -622,6 +629,9 @@ int qt_build_variant(const qt_build_ctx *ctx, const qt_workload *w, const qt_con
     tail[n] = NULL;
     rc = build_step(ctx, 0, defines, define, tail, ctx->target.ldflags, c->tpl->name, out, err);
   }
+  /* ... and still after the compiler read them: a file edited during the build (and back)
+   * would otherwise leave an artifact of other code under this hash for every later run */
+  if (!rc && out->status == QT_STATUS_OK) rc = sources_unchanged(ctx, c, err);
   if (!rc && out->status == QT_STATUS_OK && rename(tmp, out->path) != 0)
     rc = qt_fail(err, QT_EIO, "cannot store artifact %s: %s", out->path, strerror(errno));
   unlink(tmp);
