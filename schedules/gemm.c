@@ -163,13 +163,15 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
                        "code as load=weights)");
     return 0;
   }
+  /* the isa first: a target that lacks it says so, whatever the other knobs */
+  if (v[K_ISA] != ISA_C && !isa_valid(w, t, v, why, cap)) return 0;
   if (v[K_APACK] == APACK_PACK && v[K_ISA] != ISA_AVX2) {
     snprintf(why, cap, "apack=pack: only the avx2 micro-kernel reads rows widened to int16 "
                        "(isa=%s widens where it uses them)",
              qt_isa_label(&qt_template_gemm, K_ISA, v[K_ISA]));
     return 0;
   }
-  if (v[K_ISA] != ISA_C) return isa_valid(w, t, v, why, cap);
+  if (v[K_ISA] != ISA_C) return 1;
   if (v[K_LOAD] != LOAD_WEIGHTS || v[K_PIPE] != 0) {
     snprintf(why, cap, "isa=c: load and pipe schedule the instructions of an ISA micro-kernel, "
                        "plain C has none (the same code as load=weights, pipe=0)");
