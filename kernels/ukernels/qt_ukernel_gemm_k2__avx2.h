@@ -15,7 +15,7 @@
  * arithmetic. QT_UK_AWIDE (default 0) says what a row is: 0 = K input bytes, each pair
  * widened where it is broadcast, in vector instructions (VPBROADCASTW of the two bytes, then
  * VPMOVSXBW/VPMOVZXBW: two shuffle-port instructions per row and k2-step); 1 = the row already
- * widened by the template (gemm's apack=i16): K int16 rounded up to even with a zero, each
+ * widened by the template (gemm's apack=pack): K int16 rounded up to even with a zero, each
  * pair broadcast straight from memory (VPBROADCASTD m32, a load only).
  *
  * Packed column block (written by the template's pack(), kernels/ukernels/README.md):
