@@ -7,7 +7,7 @@
  * Packed column block: int32 bias[NR], then int16 w[ceil(K/kr)][NR][kr] (weight k of column
  * j at (k / kr) * NR * kr + kr * j + slot(k % kr)). acc[m][j] = bias[j] + sum_k (x(a[m][k]) -
  * zp) * w[k][j] modulo 2^32, x the byte as int8 (u8 = 0) or uint8; reads exactly K bytes of
- * each row. wide = 1: the rows are int16, already widened by the template (gemm's apack=i16),
+ * each row. wide = 1: the rows are int16, already widened by the template (gemm's apack=pack),
  * and x is element k as it is. Product by product: a kernel that adds a group's products in
  * int32 first (VPMADDWD, SMLAD) gets the same sums modulo 2^32. */
 #ifndef QT_UKERNEL_GEMM_I16_TWIN_H
