@@ -648,7 +648,7 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   int32_t *ibuf = s ? (int32_t *)(void *)(cols + gm_cols_bytes(d)) : NULL;
 #if QT_KNOB_APACK == GM_APACK_PACK
   int16_t *wide = (int16_t *)(void *)(cols + gm_cols_bytes(d) + gm_ibuf_bytes(d));
-  const size_t wide_row = gm_wide_row_bytes(d);
+  const size_t wide_row = gm_wide_row_bytes(d), wide_n = wide_row / sizeof(int16_t);
 #endif
   gm_ctx x = {d, q, (const uint8_t *)packed, (uint8_t *)output, ibuf, k_len, gm_block_bytes(d)};
   const uint8_t *a[GM_MR];
@@ -660,7 +660,7 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
       for (size_t m = 0; m < mr; m++) gm_gather(d, src, r0 + m, cols + m * k_len, zp);
     gm_rows(d, a, (const uint8_t *)input, cols, r0, k_len, r0, mr, direct);
 #if QT_KNOB_APACK == GM_APACK_PACK
-    gm_widen_rows(a, mr, k_len, wide, wide_row / sizeof(int16_t), u8);
+    gm_widen_rows(a, mr, k_len, wide, wide_n, u8);
     gm_rows(d, a, NULL, (const uint8_t *)wide, r0, wide_row, r0, mr, 0);
 #endif
     if (u8)
@@ -675,11 +675,9 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   const uint8_t *rows = cols;
   size_t stride = k_len;
 #if QT_KNOB_APACK == GM_APACK_PACK
-  for (size_t r0 = 0; r0 < m_len; r0 += GM_MR) {
-    const size_t mr = m_len - r0 < GM_MR ? m_len - r0 : GM_MR;
-    gm_rows(d, a, (const uint8_t *)input, cols, 0, k_len, r0, mr, direct);
-    gm_widen_rows(a, mr, k_len, wide + r0 * (wide_row / sizeof(int16_t)),
-                  wide_row / sizeof(int16_t), u8);
+  for (size_t r = 0; r < m_len; r++) {
+    const uint8_t *row = direct ? gm_direct_row(d, (const uint8_t *)input, r) : cols + r * k_len;
+    gm_widen_rows(&row, 1, k_len, wide + r * wide_n, wide_n, u8);
   }
   rows = (const uint8_t *)wide;
   stride = wide_row;
