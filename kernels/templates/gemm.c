@@ -283,7 +283,8 @@ static size_t gm_prepad_bytes(const qt_conv_desc *d) {
 }
 
 static size_t gm_cols_bytes(const qt_conv_desc *d) {
-  if (gm_direct_a(d)) return 0;
+  /* apack=pack gathers straight into the widened rows */
+  if (gm_direct_a(d) || QT_KNOB_APACK == GM_APACK_PACK) return 0;
 #if QT_KNOB_ORDER == GM_ORDER_MN
   return QT_TPL_ALIGN_UP((size_t)GM_MR * gm_k(d));
 #else
@@ -390,57 +391,82 @@ QT_TPL_INLINE const uint8_t *gm_direct_row(const qt_conv_desc *d, const uint8_t 
                ox * (size_t)S_SW(d)) * (size_t)S_IN_C(d);
 }
 
+/* What im2col writes: n input bytes, or n copies of the input zero point, at element `at` of
+ * a row that is bytes (wide = 0) or, for apack=pack, int16 widened as the micro-kernel reads
+ * them (wide = 1: gathering straight into the widened rows saves a pass over them, and the
+ * widening's loads no longer wait on the gather's just-stored bytes, which the stem paid
+ * for). wide and u8 are constants at every call site. */
+QT_TPL_INLINE void gm_put(void *restrict dst, size_t at, const uint8_t *restrict src, size_t n,
+                          const int wide, const int u8) {
+  if (!wide) {
+    memcpy((uint8_t *)dst + at, src, n);
+    return;
+  }
+  int16_t *restrict w = (int16_t *)dst + at;
+  for (size_t i = 0; i < n; i++) w[i] = (int16_t)qt_tpl_x(src, i, u8);
+}
+QT_TPL_INLINE void gm_fill(void *restrict dst, size_t at, uint8_t zp, size_t n, const int wide,
+                           const int u8) {
+  if (!wide) {
+    memset((uint8_t *)dst + at, zp, n);
+    return;
+  }
+  int16_t *restrict w = (int16_t *)dst + at;
+  const int16_t v = (int16_t)qt_tpl_x(&zp, 0, u8);
+  for (size_t i = 0; i < n; i++) w[i] = v;
+}
+
 #if QT_KNOB_PAD == GM_PAD_PREPAD
-/* im2col of GEMM row r from the padded copy: K bytes in (kh, kw, in_c) order, no checks. */
-static void gm_gather(const qt_conv_desc *d, const uint8_t *pad, size_t r, uint8_t *restrict dst,
-                      uint8_t zp) {
+/* im2col of GEMM row r from the padded copy: K elements in (kh, kw, in_c) order, no checks. */
+QT_TPL_INLINE void gm_gather(const qt_conv_desc *d, const uint8_t *pad, size_t r,
+                             void *restrict dst, uint8_t zp, const int wide, const int u8) {
   (void)zp;
   const size_t c = (size_t)S_IN_C(d), kw_n = (size_t)S_KW(d), dw = (size_t)S_DW(d);
   const size_t hp = (size_t)(S_IN_H(d) + S_PT(d) + S_PB(d));
   const size_t wp = (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d));
-  size_t n, oy, ox;
+  size_t n, oy, ox, at = 0;
   gm_pixel(d, r, &n, &oy, &ox);
   const size_t y0 = oy * (size_t)S_SH(d), x0 = ox * (size_t)S_SW(d);
   for (size_t kh = 0; kh < (size_t)S_KH(d); kh++) {
     const uint8_t *src = pad + ((n * hp + y0 + kh * (size_t)S_DH(d)) * wp + x0) * c;
     if (dw == 1) { /* the kw taps of one kernel row are adjacent pixels */
-      memcpy(dst, src, kw_n * c);
-      dst += kw_n * c;
+      gm_put(dst, at, src, kw_n * c, wide, u8);
+      at += kw_n * c;
     } else {
-      for (size_t kw = 0; kw < kw_n; kw++, dst += c) memcpy(dst, src + kw * dw * c, c);
+      for (size_t kw = 0; kw < kw_n; kw++, at += c) gm_put(dst, at, src + kw * dw * c, c, wide, u8);
     }
   }
 }
 #else
-/* im2col of GEMM row r straight from the input: K bytes in (kh, kw, in_c) order, taps
+/* im2col of GEMM row r straight from the input: K elements in (kh, kw, in_c) order, taps
  * outside the image filled with input_zp. */
-static void gm_gather(const qt_conv_desc *d, const uint8_t *in, size_t r, uint8_t *restrict dst,
-                      uint8_t zp) {
+QT_TPL_INLINE void gm_gather(const qt_conv_desc *d, const uint8_t *in, size_t r,
+                             void *restrict dst, uint8_t zp, const int wide, const int u8) {
   const size_t c = (size_t)S_IN_C(d), kw_n = (size_t)S_KW(d);
   const int32_t h = S_IN_H(d), w = S_IN_W(d), dh = S_DH(d), dw = S_DW(d);
-  size_t n, oy, ox;
+  size_t n, oy, ox, at = 0;
   gm_pixel(d, r, &n, &oy, &ox);
   const int32_t y0 = (int32_t)oy * S_SH(d) - S_PT(d), x0 = (int32_t)ox * S_SW(d) - S_PL(d);
   const int row_inside = x0 >= 0 && x0 + dw * ((int32_t)kw_n - 1) < w;
   for (int32_t kh = 0; kh < S_KH(d); kh++) {
     const int32_t iy = y0 + kh * dh;
     if (iy < 0 || iy >= h) {
-      memset(dst, zp, kw_n * c);
-      dst += kw_n * c;
+      gm_fill(dst, at, zp, kw_n * c, wide, u8);
+      at += kw_n * c;
       continue;
     }
     const uint8_t *src = in + ((n * (size_t)h + (size_t)iy) * (size_t)w) * c;
     if (row_inside && dw == 1) {
-      memcpy(dst, src + (size_t)x0 * c, kw_n * c);
-      dst += kw_n * c;
+      gm_put(dst, at, src + (size_t)x0 * c, kw_n * c, wide, u8);
+      at += kw_n * c;
       continue;
     }
-    for (int32_t kw = 0; kw < (int32_t)kw_n; kw++, dst += c) {
+    for (int32_t kw = 0; kw < (int32_t)kw_n; kw++, at += c) {
       const int32_t ix = x0 + kw * dw;
       if (ix < 0 || ix >= w)
-        memset(dst, zp, c);
+        gm_fill(dst, at, zp, c, wide, u8);
       else
-        memcpy(dst, src + (size_t)ix * c, c);
+        gm_put(dst, at, src + (size_t)ix * c, c, wide, u8);
     }
   }
 }
@@ -465,6 +491,18 @@ static void gm_widen_rows(const uint8_t *const *a, size_t rows, size_t k_len, in
     else
       gm_widen(a[m], k_len, dst + m * stride, 0);
   }
+}
+
+/* im2col of GEMM row r straight into its widened row (K int16, a zero after them when K is
+ * odd). u8 is a constant in each call. */
+static void gm_gather_wide(const qt_conv_desc *d, const uint8_t *src, size_t r,
+                           int16_t *restrict dst, uint8_t zp, const int u8) {
+  const size_t k_len = gm_k(d);
+  if (u8)
+    gm_gather(d, src, r, dst, zp, 1, 1);
+  else
+    gm_gather(d, src, r, dst, zp, 1, 0);
+  if (k_len % 2) dst[k_len] = 0;
 }
 #endif
 
@@ -656,12 +694,18 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
 #if QT_KNOB_ORDER == GM_ORDER_MN
   for (size_t r0 = 0; r0 < m_len; r0 += GM_MR) {
     const size_t mr = m_len - r0 < GM_MR ? m_len - r0 : GM_MR;
-    if (!direct)
-      for (size_t m = 0; m < mr; m++) gm_gather(d, src, r0 + m, cols + m * k_len, zp);
-    gm_rows(d, a, (const uint8_t *)input, cols, r0, k_len, r0, mr, direct);
 #if QT_KNOB_APACK == GM_APACK_PACK
-    gm_widen_rows(a, mr, k_len, wide, wide_n, u8);
+    if (direct) {
+      gm_rows(d, a, (const uint8_t *)input, NULL, r0, 0, r0, mr, 1);
+      gm_widen_rows(a, mr, k_len, wide, wide_n, u8);
+    } else {
+      for (size_t m = 0; m < mr; m++) gm_gather_wide(d, src, r0 + m, wide + m * wide_n, zp, u8);
+    }
     gm_rows(d, a, NULL, (const uint8_t *)wide, r0, wide_row, r0, mr, 0);
+#else
+    if (!direct)
+      for (size_t m = 0; m < mr; m++) gm_gather(d, src, r0 + m, cols + m * k_len, zp, 0, 0);
+    gm_rows(d, a, (const uint8_t *)input, cols, r0, k_len, r0, mr, direct);
 #endif
     if (u8)
       gm_row_block(&x, a, r0, mr, 1);
@@ -669,19 +713,24 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
       gm_row_block(&x, a, r0, mr, 0);
   }
 #else
-  if (!direct)
-    for (size_t r = 0; r < m_len; r++) gm_gather(d, src, r, cols + r * k_len, zp);
   /* where the tiles read their rows */
   const uint8_t *rows = cols;
   size_t stride = k_len;
 #if QT_KNOB_APACK == GM_APACK_PACK
   for (size_t r = 0; r < m_len; r++) {
-    const uint8_t *row = direct ? gm_direct_row(d, (const uint8_t *)input, r) : cols + r * k_len;
-    gm_widen_rows(&row, 1, k_len, wide + r * wide_n, wide_n, u8);
+    if (direct) {
+      const uint8_t *row = gm_direct_row(d, (const uint8_t *)input, r);
+      gm_widen_rows(&row, 1, k_len, wide + r * wide_n, wide_n, u8);
+    } else {
+      gm_gather_wide(d, src, r, wide + r * wide_n, zp, u8);
+    }
   }
   rows = (const uint8_t *)wide;
   stride = wide_row;
   direct = 0;
+#else
+  if (!direct)
+    for (size_t r = 0; r < m_len; r++) gm_gather(d, src, r, cols + r * k_len, zp, 0, 0);
 #endif
   for (size_t b = 0; b < nb; b++)
     for (size_t r0 = 0; r0 < m_len; r0 += GM_MR) {

@@ -98,7 +98,8 @@ static void test_mobilenet_v2_shapes(void) {
 }
 
 /* Scratch follows the knobs: nothing for a pointwise layer read in place with fused
- * requantization, an im2col row block or the whole im2col matrix by loop order, a padded
+ * requantization, an im2col row block or the whole im2col matrix by loop order (none with
+ * apack=pack, whose gather writes the widened rows), a padded
  * copy for prepad, int32 rows for rq=row/pass, and for apack=pack the widened rows (K int16
  * rounded up to even) of a row block or, by loop order, of all rows. */
 static void test_scratch_sizes(void) {
@@ -116,7 +117,8 @@ static void test_scratch_sizes(void) {
     const size_t scratch_pw = v->fns->scratch_size(&pw);
     CHECK_MSG(scratch_pw >= ibuf_pw + wide_pw && scratch_pw < ibuf_pw + wide_pw + 2 * 64,
               "%s: pointwise scratch %zu", v->fns->name, scratch_pw);
-    const size_t cols = v->order_nm ? m * k : (size_t)v->mr * k;
+    /* apack=pack gathers straight into the widened rows: no byte im2col then */
+    const size_t cols = v->apack ? 0 : v->order_nm ? m * k : (size_t)v->mr * k;
     const size_t ibuf = v->rq == 0 ? 0 : v->rq == 1 ? (size_t)v->mr * 32 * 4 : m * 32 * 4;
     const size_t wide = !v->apack ? 0 : (v->order_nm ? m : (size_t)v->mr) * 2 * ((k + 1) / 2 * 2);
     const size_t want = cols + (v->prepad ? padded : 0) + ibuf + wide;
