@@ -304,9 +304,13 @@ static size_t gm_ibuf_bytes(const qt_conv_desc *d) {
 }
 
 #if QT_KNOB_APACK == GM_APACK_PACK
-/* Bytes of one widened A row (apack=pack): K int16, rounded up to an even count. */
+/* Bytes from one widened A row (apack=pack) to the next: K int16 rounded up to an even
+ * count, then to whole cache lines. Scratch is QT_ALIGN-aligned, so no row shorter than a
+ * line straddles a line or a page: the stem's 56-byte rows did where the caller's scratch
+ * sat across a 4 KiB boundary, and the gather's stores and the micro-kernel's pair loads
+ * split across pages (stem 1.21x the time, as the tuner's harness measured it). */
 static size_t gm_wide_row_bytes(const qt_conv_desc *d) {
-  return (gm_k(d) + 1) / 2 * 2 * sizeof(int16_t);
+  return QT_TPL_ALIGN_UP((gm_k(d) + 1) / 2 * 2 * sizeof(int16_t));
 }
 #endif
 

@@ -101,7 +101,10 @@ static void test_mobilenet_v2_shapes(void) {
  * requantization, an im2col row block or the whole im2col matrix by loop order (none with
  * apack=pack, whose gather writes the widened rows), a padded
  * copy for prepad, int32 rows for rq=row/pass, and for apack=pack the widened rows (K int16
- * rounded up to even) of a row block or, by loop order, of all rows. */
+ * rounded up to even, each row in whole 64-byte lines) of a row block or, by loop order, of
+ * all rows. */
+static size_t wide_row(size_t k) { return (2 * ((k + 1) / 2 * 2) + 63) / 64 * 64; }
+
 static void test_scratch_sizes(void) {
   const qt_conv_desc pw = mnv2_shapes[1].d;   /* 1x1 unpadded: A read straight from input */
   const qt_conv_desc stem = mnv2_shapes[0].d; /* 3x3 s2, padded: im2col */
@@ -113,14 +116,14 @@ static void test_scratch_sizes(void) {
     const size_t ibuf_pw = v->rq == 0 ? 0
                            : v->rq == 1 ? (size_t)v->mr * 96 * 4
                                         : (size_t)9 * 9 * 96 * 4;
-    const size_t wide_pw = !v->apack ? 0 : (v->order_nm ? m_pw : (size_t)v->mr) * 2 * ((k_pw + 1) / 2 * 2);
+    const size_t wide_pw = !v->apack ? 0 : (v->order_nm ? m_pw : (size_t)v->mr) * wide_row(k_pw);
     const size_t scratch_pw = v->fns->scratch_size(&pw);
     CHECK_MSG(scratch_pw >= ibuf_pw + wide_pw && scratch_pw < ibuf_pw + wide_pw + 2 * 64,
               "%s: pointwise scratch %zu", v->fns->name, scratch_pw);
     /* apack=pack gathers straight into the widened rows: no byte im2col then */
     const size_t cols = v->apack ? 0 : v->order_nm ? m * k : (size_t)v->mr * k;
     const size_t ibuf = v->rq == 0 ? 0 : v->rq == 1 ? (size_t)v->mr * 32 * 4 : m * 32 * 4;
-    const size_t wide = !v->apack ? 0 : (v->order_nm ? m : (size_t)v->mr) * 2 * ((k + 1) / 2 * 2);
+    const size_t wide = !v->apack ? 0 : (v->order_nm ? m : (size_t)v->mr) * wide_row(k);
     const size_t want = cols + (v->prepad ? padded : 0) + ibuf + wide;
     const size_t got = v->fns->scratch_size(&stem);
     CHECK_MSG(got >= want && got < want + 4 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
