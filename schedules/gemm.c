@@ -208,7 +208,13 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  * - else avx2 where it is the widest the target has (with AVX-512 the plain C default is
  *   auto-vectorised 512 bits wide; unmeasured against avx2 here), with A widened once per row
  *   block (apack=pack) and requantized per tile (rq=tile, both schemes), the first of 2x32,
- *   6x16, 6x8 whose columns are not mostly padding. Measured on the AVX2-only EPYC (Zen 3),
+ *   6x16, 6x8 whose columns are not mostly padding; 6x16 first where the int16 weights
+ *   exceed 256 KiB (half of a 512 KiB L2): order mn streams all of them past every row
+ *   block, so 2 rows per pass read them 3x as often as 6 rows do. On MobileNetV2's 7x7
+ *   layers with such weights (160->960, 960->160, 960->320, 320->1280), 6x16 took 0.95,
+ *   0.93, 0.87, 0.81 the time of 2x32 (caches flushed between runs, interleaved medians of
+ *   41); on the 15 other pointwise shapes 2x32 was as fast or faster (6x16 1.00-1.49x,
+ *   7x7x576->160 with 180 KiB of weights the closest). Measured on the AVX2-only EPYC (Zen 3),
  *   shapes compiled in, fp32, 12 MobileNetV2 pointwise shapes from 112x112x16->96 to
  *   7x7x960->320, one core, interleaved medians of 41, time against the old default (1x32,
  *   apack=use): 2x32 pack geomean 0.76 [0.59, 0.87], 6x16 pack 0.83 [0.48, 1.26], 4x16 pack
@@ -226,11 +232,13 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
 static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
   static const int vnni_tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {4, 16}, {2, 16}, {1, 16}};
   static const int avx2_tiles[][2] = {{2, 32}, {6, 16}, {6, 8}};
+  static const int avx2_tiles_big_weights[][2] = {{6, 16}, {2, 32}, {6, 8}};
   static const int hvx_tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {2, 32}, {1, 32}};
   const int hvx = (t->isa & QT_ISA_HVX128) != 0;
   const int n = hvx ? (int)(sizeof hvx_tiles / sizeof hvx_tiles[0])
                     : (int)(sizeof vnni_tiles / sizeof vnni_tiles[0]);
   const int oc = w->desc.out.c;
+  const int big_weights = gemm_k(w) * oc * 2 > 256LL * 1024;
   int trial[QT_MAX_KNOBS];
   char why[8];
   /* dsp (Cortex-M): the 1x4 tile (load=weights: with one row the orders are the same code),
@@ -261,12 +269,13 @@ static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
   }
   for (int i = 0; i < (int)(sizeof avx2_tiles / sizeof avx2_tiles[0]); i++) {
     if (t->isa & QT_ISA_AVX512) break;
-    if (avx2_tiles[i][1] > 8 && avx2_tiles[i][1] >= 2 * oc) continue;
+    const int *tile = big_weights ? avx2_tiles_big_weights[i] : avx2_tiles[i];
+    if (tile[1] > 8 && tile[1] >= 2 * oc) continue;
     memcpy(trial, v, sizeof trial);
     trial[K_ISA] = ISA_AVX2;
     trial[K_VEC] = VEC_OUTER;
-    trial[K_MR] = avx2_tiles[i][0];
-    trial[K_NR] = avx2_tiles[i][1];
+    trial[K_MR] = tile[0];
+    trial[K_NR] = tile[1];
     trial[K_APACK] = APACK_PACK;
     trial[K_RQ] = RQ_TILE;
     if (gemm_valid(w, t, trial, why, sizeof why)) {

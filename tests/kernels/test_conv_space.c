@@ -290,6 +290,20 @@ static void test_isa_knob(void) {
   qt_template_gemm.default_config(&narrow, &avx2, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
   CHECK_MSG(strstr(buf, "mr=6,nr=16,") && strstr(buf, "isa=avx2,apack=pack"), "%s", buf);
+  /* 6x16 first where the int16 weights exceed 256 KiB (7x7x320->1280: 800 KiB), 2x32 just
+   * below (7x7x576->160: 180 KiB) */
+  qt_workload big = w;
+  big.desc.in.h = big.desc.in.w = big.desc.out.h = big.desc.out.w = 7;
+  big.desc.in.c = 320;
+  big.desc.out.c = 1280;
+  qt_template_gemm.default_config(&big, &avx2, c.vals);
+  CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
+  CHECK_MSG(strstr(buf, "mr=6,nr=16,") && strstr(buf, "rq=tile,isa=avx2,apack=pack"), "%s", buf);
+  big.desc.in.c = 576;
+  big.desc.out.c = 160;
+  qt_template_gemm.default_config(&big, &avx2, c.vals);
+  CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
+  CHECK_MSG(strstr(buf, "mr=2,nr=32,"), "%s", buf);
   /* widened rows are the avx2 micro-kernel's form only */
   CHECK_EQ_INT(valid(&qt_template_gemm, &w, &avx2, "mr=2,nr=32,isa=avx2,apack=pack", why,
                      sizeof why), 1);
