@@ -214,7 +214,10 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  *   layers with such weights (160->960, 960->160, 960->320, 320->1280), 6x16 took 0.95,
  *   0.93, 0.87, 0.81 the time of 2x32 (caches flushed between runs, interleaved medians of
  *   41); on the 15 other pointwise shapes 2x32 was as fast or faster (6x16 1.00-1.49x,
- *   7x7x576->160 with 180 KiB of weights the closest). Measured on the AVX2-only EPYC (Zen 3),
+ *   7x7x576->160 with 180 KiB of weights the closest). Order mn even where the weights pass
+ *   512 KiB (the generic default's switch to nm): 6x16 nm took 1.69x, 1.64x and 1.71x the
+ *   time of 6x16 mn on 7x7x960->320, 7x7x320->1280 and 7x7x960->160 (same conditions; why
+ *   nm is this slow was not measured). Measured on the AVX2-only EPYC (Zen 3),
  *   shapes compiled in, fp32, 12 MobileNetV2 pointwise shapes from 112x112x16->96 to
  *   7x7x960->320, one core, interleaved medians of 41, time against the old default (1x32,
  *   apack=use): 2x32 pack geomean 0.76 [0.59, 0.87], 6x16 pack 0.83 [0.48, 1.26], 4x16 pack
@@ -278,6 +281,7 @@ static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
     trial[K_NR] = tile[1];
     trial[K_APACK] = APACK_PACK;
     trial[K_RQ] = RQ_TILE;
+    trial[K_ORDER] = ORDER_MN;
     if (gemm_valid(w, t, trial, why, sizeof why)) {
       memcpy(v, trial, sizeof trial);
       return;

@@ -298,7 +298,9 @@ static void test_isa_knob(void) {
   big.desc.out.c = 1280;
   qt_template_gemm.default_config(&big, &avx2, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_MSG(strstr(buf, "mr=6,nr=16,") && strstr(buf, "rq=tile,isa=avx2,apack=pack"), "%s", buf);
+  CHECK_MSG(strstr(buf, "mr=6,nr=16,") && strstr(buf, "order=mn,") &&
+                strstr(buf, "rq=tile,isa=avx2,apack=pack"),
+            "%s", buf);
   big.desc.in.c = 576;
   big.desc.out.c = 160;
   qt_template_gemm.default_config(&big, &avx2, c.vals);
