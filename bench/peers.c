@@ -507,43 +507,72 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"), noinline)) static double p
 }
 
 /* int8 MACs per second on AVX2 of one k4-step of an int8 GEMM, 12 independent accumulators,
- * no loads: exact = 0: VPMADDUBSW (32 u8 x s8 products, pairs summed to int16, saturating),
- * VPMADDWD by ones, VPADDD: 32 MACs in 3 instructions, the fastest int8 sequence AVX2 has
- * (oneDNN's and XNNPACK's inner step, not exact for all inputs); exact = 1: VPMADDWD on int16
- * then VPADDD, 16 MACs in 2 (qtune's exact avx2 step). Each accumulator is its own
- * multiplicand, so the 12 chains are distinct work (no common subexpression) and cover the
- * multiplies' latency. An earlier form, 16 chains of VPMADDUBSW alone, measured 68 GMAC/s
- * here, below what oneDNN reached on single layers, so it understated the peak. */
-__attribute__((target("avx2"), noinline)) static double peak_avx2_run(long iters, int exact) {
-  __m256i a0 = _mm256_set1_epi32(1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
-          a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-  const __m256i w = _mm256_set1_epi8(-2), ones = _mm256_set1_epi16(1);
-  const double t0 = now_ns();
-  for (long i = 0; i < iters; i++) {
-    __asm__ volatile("" : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4), "+x"(a5));
-    __asm__ volatile("" : "+x"(a6), "+x"(a7), "+x"(a8), "+x"(a9), "+x"(a10), "+x"(a11));
-    if (exact) {
-#define QT_PEAK_STEP(a) a = _mm256_add_epi32(a, _mm256_madd_epi16(a, w))
-      QT_PEAK_STEP(a0); QT_PEAK_STEP(a1); QT_PEAK_STEP(a2); QT_PEAK_STEP(a3);
-      QT_PEAK_STEP(a4); QT_PEAK_STEP(a5); QT_PEAK_STEP(a6); QT_PEAK_STEP(a7);
-      QT_PEAK_STEP(a8); QT_PEAK_STEP(a9); QT_PEAK_STEP(a10); QT_PEAK_STEP(a11);
-#undef QT_PEAK_STEP
-    } else {
-#define QT_PEAK_STEP(a) a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_maddubs_epi16(a, w), ones))
-      QT_PEAK_STEP(a0); QT_PEAK_STEP(a1); QT_PEAK_STEP(a2); QT_PEAK_STEP(a3);
-      QT_PEAK_STEP(a4); QT_PEAK_STEP(a5); QT_PEAK_STEP(a6); QT_PEAK_STEP(a7);
-      QT_PEAK_STEP(a8); QT_PEAK_STEP(a9); QT_PEAK_STEP(a10); QT_PEAK_STEP(a11);
-#undef QT_PEAK_STEP
-    }
+ * no loads. peak_avx2_fast_run: VPMADDUBSW (32 u8 x s8 products, pairs summed to int16,
+ * saturating), VPMADDWD by ones, VPADDD: 32 MACs in 3 instructions, the fastest int8
+ * sequence AVX2 has (oneDNN's and XNNPACK's inner step, not exact for all inputs).
+ * peak_avx2_exact_run: VPMADDWD on int16 then VPADDD, 16 MACs in 2 (qtune's exact avx2
+ * step). Each accumulator is its own multiplicand, so the 12 chains are distinct work and
+ * cover the multiplies' latency. An earlier form, 16 chains of VPMADDUBSW alone, measured
+ * 68 GMAC/s here, below what oneDNN reached on single layers, so it understated the peak.
+ * Both loops are inline assembly: written in C, GCC spilled accumulators to the stack (the
+ * exact ceiling read 41 instead of 82 GMAC/s), which measured the compiler, not the machine.
+ * ymm0-11 accumulate, ymm12 is the multiplier, ymm13 the int16 ones, ymm14-15 the products. */
+#define QT_PEAK_AVX2_INIT                                                                     \
+  "vpcmpeqd %%ymm13, %%ymm13, %%ymm13\n\t" "vpsrlw $15, %%ymm13, %%ymm13\n\t"                 \
+  "vpaddw %%ymm13, %%ymm13, %%ymm12\n\t" "vpaddw %%ymm13, %%ymm12, %%ymm12\n\t"                \
+  "vmovdqa %%ymm13, %%ymm0\n\t" "vmovdqa %%ymm13, %%ymm1\n\t" "vmovdqa %%ymm13, %%ymm2\n\t"   \
+  "vmovdqa %%ymm13, %%ymm3\n\t" "vmovdqa %%ymm13, %%ymm4\n\t" "vmovdqa %%ymm13, %%ymm5\n\t"   \
+  "vmovdqa %%ymm13, %%ymm6\n\t" "vmovdqa %%ymm13, %%ymm7\n\t" "vmovdqa %%ymm13, %%ymm8\n\t"   \
+  "vmovdqa %%ymm13, %%ymm9\n\t" "vmovdqa %%ymm13, %%ymm10\n\t" "vmovdqa %%ymm13, %%ymm11\n\t"
+#define QT_PEAK_AVX2_CLOBBERS                                                                 \
+  "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",       \
+      "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+
+#define QT_PEAK_AVX2_FAST_STEPS \
+  "vpmaddubsw %%ymm12, %%ymm0, %%ymm14\n\t" "vpmaddwd %%ymm13, %%ymm14, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm0, %%ymm0\n\t" \
+  "vpmaddubsw %%ymm12, %%ymm1, %%ymm15\n\t" "vpmaddwd %%ymm13, %%ymm15, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm1, %%ymm1\n\t" \
+  "vpmaddubsw %%ymm12, %%ymm2, %%ymm14\n\t" "vpmaddwd %%ymm13, %%ymm14, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm2, %%ymm2\n\t" \
+  "vpmaddubsw %%ymm12, %%ymm3, %%ymm15\n\t" "vpmaddwd %%ymm13, %%ymm15, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm3, %%ymm3\n\t" \
+  "vpmaddubsw %%ymm12, %%ymm4, %%ymm14\n\t" "vpmaddwd %%ymm13, %%ymm14, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm4, %%ymm4\n\t" \
+  "vpmaddubsw %%ymm12, %%ymm5, %%ymm15\n\t" "vpmaddwd %%ymm13, %%ymm15, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm5, %%ymm5\n\t" \
+  "vpmaddubsw %%ymm12, %%ymm6, %%ymm14\n\t" "vpmaddwd %%ymm13, %%ymm14, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm6, %%ymm6\n\t" \
+  "vpmaddubsw %%ymm12, %%ymm7, %%ymm15\n\t" "vpmaddwd %%ymm13, %%ymm15, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm7, %%ymm7\n\t" \
+  "vpmaddubsw %%ymm12, %%ymm8, %%ymm14\n\t" "vpmaddwd %%ymm13, %%ymm14, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm8, %%ymm8\n\t" \
+  "vpmaddubsw %%ymm12, %%ymm9, %%ymm15\n\t" "vpmaddwd %%ymm13, %%ymm15, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm9, %%ymm9\n\t" \
+  "vpmaddubsw %%ymm12, %%ymm10, %%ymm14\n\t" "vpmaddwd %%ymm13, %%ymm14, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm10, %%ymm10\n\t" \
+  "vpmaddubsw %%ymm12, %%ymm11, %%ymm15\n\t" "vpmaddwd %%ymm13, %%ymm15, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm11, %%ymm11\n\t"
+#define QT_PEAK_AVX2_EXACT_STEPS \
+  "vpmaddwd %%ymm12, %%ymm0, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm0, %%ymm0\n\t" \
+  "vpmaddwd %%ymm12, %%ymm1, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm1, %%ymm1\n\t" \
+  "vpmaddwd %%ymm12, %%ymm2, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm2, %%ymm2\n\t" \
+  "vpmaddwd %%ymm12, %%ymm3, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm3, %%ymm3\n\t" \
+  "vpmaddwd %%ymm12, %%ymm4, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm4, %%ymm4\n\t" \
+  "vpmaddwd %%ymm12, %%ymm5, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm5, %%ymm5\n\t" \
+  "vpmaddwd %%ymm12, %%ymm6, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm6, %%ymm6\n\t" \
+  "vpmaddwd %%ymm12, %%ymm7, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm7, %%ymm7\n\t" \
+  "vpmaddwd %%ymm12, %%ymm8, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm8, %%ymm8\n\t" \
+  "vpmaddwd %%ymm12, %%ymm9, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm9, %%ymm9\n\t" \
+  "vpmaddwd %%ymm12, %%ymm10, %%ymm14\n\t" "vpaddd %%ymm14, %%ymm10, %%ymm10\n\t" \
+  "vpmaddwd %%ymm12, %%ymm11, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm11, %%ymm11\n\t"
+#define QT_PEAK_AVX2_RUN(name, steps, macs_per_step)                                         \
+  __attribute__((target("avx2"), noinline)) static double name(long iters) {                  \
+    const double t0 = now_ns();                                                               \
+    long n = iters;                                                                           \
+    __asm__ volatile(QT_PEAK_AVX2_INIT "1:\n\t" steps "dec %0\n\t"                            \
+                     "jnz 1b\n\t"                                                             \
+                     "vzeroupper"                                                             \
+                     : "+r"(n)                                                                \
+                     :                                                                        \
+                     : QT_PEAK_AVX2_CLOBBERS);                                                \
+    return (double)iters * 12 * (macs_per_step) / ((now_ns() - t0) * 1e-9);                   \
   }
-  const double dt = now_ns() - t0;
-  __m256i s = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3)),
-                               _mm256_add_epi32(_mm256_add_epi32(a4, a5), _mm256_add_epi32(a6, a7)));
-  s = _mm256_add_epi32(s, _mm256_add_epi32(_mm256_add_epi32(a8, a9), _mm256_add_epi32(a10, a11)));
-  volatile int sink = _mm256_extract_epi32(s, 0);
-  (void)sink;
-  return (double)iters * 12 * (exact ? 16 : 32) / (dt * 1e-9);
-}
+QT_PEAK_AVX2_RUN(peak_avx2_fast_run, QT_PEAK_AVX2_FAST_STEPS, 32)
+QT_PEAK_AVX2_RUN(peak_avx2_exact_run, QT_PEAK_AVX2_EXACT_STEPS, 16)
+#undef QT_PEAK_AVX2_RUN
+#undef QT_PEAK_AVX2_FAST_STEPS
+#undef QT_PEAK_AVX2_EXACT_STEPS
+#undef QT_PEAK_AVX2_INIT
+#undef QT_PEAK_AVX2_CLOBBERS
 
 /* The instruction sequence the peak is measured with on this CPU. */
 static const char *peak_name(void) {
@@ -560,7 +589,9 @@ static double peak_macs(int runs, int exact) {
   if ((vnni && exact) || (!vnni && !__builtin_cpu_supports("avx2"))) return 0;
   double best = 0;
   for (int r = 0; r < runs; r++) {
-    const double m = vnni ? peak_vnni_run(128 * 1024) : peak_avx2_run(128 * 1024, exact);
+    const double m = vnni    ? peak_vnni_run(128 * 1024)
+                     : exact ? peak_avx2_exact_run(128 * 1024)
+                             : peak_avx2_fast_run(128 * 1024);
     if (m > best) best = m;
   }
   return best;
