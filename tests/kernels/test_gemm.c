@@ -99,10 +99,9 @@ static void test_mobilenet_v2_shapes(void) {
 
 /* Scratch follows the knobs: nothing for a pointwise layer read in place with fused
  * requantization, an im2col row block or the whole im2col matrix by loop order (none with
- * apack=pack, whose gather writes the widened rows), a padded
- * copy for prepad, int32 rows for rq=row/pass, and for apack=pack the widened rows (K int16
- * rounded up to even, each row in whole 64-byte lines) of a row block or, by loop order, of
- * all rows. */
+ * apack=pack, whose gather writes the widened rows), a padded copy for prepad, int32 rows
+ * for rq=row/pass, and for apack=pack the widened rows (K int16 rounded up to even, each row
+ * in whole 64-byte lines) of a row block or, by loop order, of all rows. */
 static size_t wide_row(size_t k) { return (2 * ((k + 1) / 2 * 2) + 63) / 64 * 64; }
 
 static void test_scratch_sizes(void) {
