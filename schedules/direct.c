@@ -59,14 +59,14 @@ static int isa_valid(const qt_workload *w, const qt_target *t, const int *v, cha
   if (!qt_isa_valid(w, t, name, "ocb", ocb, it->ocb_multiple, why, cap)) return 0;
   const int steps = w->desc.p.kernel_w * w->desc.in.c / it->kstep;
   if (ku > 1 && ku > steps) {
-    snprintf(why, cap, "isa=%s: ku=%d > the %d whole %d-byte k-steps of a kernel row (kw*in_c=%d)",
-             name, ku, steps, it->kstep, w->desc.p.kernel_w * w->desc.in.c);
+    qt_why(why, cap, "isa=%s: ku=%d > the %d whole %d-byte k-steps of a kernel row (kw*in_c=%d)",
+           name, ku, steps, it->kstep, w->desc.p.kernel_w * w->desc.in.c);
     return 0;
   }
   const int regs = isa_registers(ocb, tp, isa);
   if (regs > t->vector_regs) {
-    snprintf(why, cap, "%dx%d %s tile of %d channels needs %d vector registers, target has %d",
-             v[K_TH], v[K_TW], name, ocb, regs, t->vector_regs);
+    qt_why(why, cap, "%dx%d %s tile of %d channels needs %d vector registers, target has %d",
+           v[K_TH], v[K_TW], name, ocb, regs, t->vector_regs);
     return 0;
   }
   return 1;
@@ -79,35 +79,36 @@ static int direct_valid(const qt_workload *w, const qt_target *t, const int *v, 
   const int ocb = v[K_OCB], th = v[K_TH], tw = v[K_TW], ku = v[K_KU];
   const qt_conv_desc *d = &w->desc;
   if (!direct_applies(w)) {
-    snprintf(why, cap, "direct computes conv2d only");
+    qt_why(why, cap, "direct computes conv2d only");
     return 0;
   }
   if (v[K_PAD] != PAD_INLINE && !padded(w)) {
-    snprintf(why, cap, "pad=%s: the layer has no padding", v[K_PAD] == PAD_PREPAD ? "prepad" : "strips");
+    qt_why(why, cap, "pad=%s: the layer has no padding",
+           v[K_PAD] == PAD_PREPAD ? "prepad" : "strips");
     return 0;
   }
   if (ocb > 4 && ocb >= 2 * d->out.c) {
-    snprintf(why, cap, "ocb=%d >= 2*out_c=%d: most of every channel block would be padding", ocb,
-             2 * d->out.c);
+    qt_why(why, cap, "ocb=%d >= 2*out_c=%d: most of every channel block would be padding", ocb,
+           2 * d->out.c);
     return 0;
   }
   if (th > 1 && th > d->out.h) {
-    snprintf(why, cap, "th=%d > out_h=%d", th, d->out.h);
+    qt_why(why, cap, "th=%d > out_h=%d", th, d->out.h);
     return 0;
   }
   if (tw > 1 && tw > d->out.w) {
-    snprintf(why, cap, "tw=%d > out_w=%d", tw, d->out.w);
+    qt_why(why, cap, "tw=%d > out_w=%d", tw, d->out.w);
     return 0;
   }
   if (v[K_ISA] != ISA_C) return isa_valid(w, t, v, why, cap);
   if (ku > 1 && ku > d->in.c) {
-    snprintf(why, cap, "ku=%d > in_c=%d", ku, d->in.c);
+    qt_why(why, cap, "ku=%d > in_c=%d", ku, d->in.c);
     return 0;
   }
   const int regs = direct_registers(ocb, th, tw, qt_target_lanes32(t));
   if (regs > t->vector_regs) {
-    snprintf(why, cap, "%dx%d tile of %d channels needs %d vector registers (%d-bit), target has %d",
-             th, tw, ocb, regs, t->vector_bits, t->vector_regs);
+    qt_why(why, cap, "%dx%d tile of %d channels needs %d vector registers (%d-bit), target has %d",
+           th, tw, ocb, regs, t->vector_bits, t->vector_regs);
     return 0;
   }
   return 1;

@@ -88,13 +88,15 @@ static int isa_valid(const qt_workload *w, const qt_target *t, const int *v, cha
   const char *name = qt_isa_label(&qt_template_dwconv, K_ISA, v[K_ISA]);
   if (!qt_isa_valid(w, t, name, "cb", v[K_CB], isa_tile[v[K_ISA]].chunk, why, cap)) return 0;
   if (w->desc.p.depth_multiplier != 1) {
-    snprintf(why, cap, "isa=%s: the micro-kernel loads cb consecutive input channels; depth "
-                       "multiplier %d would need a gather", name, w->desc.p.depth_multiplier);
+    qt_why(why, cap,
+           "isa=%s: the micro-kernel loads cb consecutive input channels; depth "
+           "multiplier %d would need a gather",
+           name, w->desc.p.depth_multiplier);
     return 0;
   }
   const int regs = isa_registers(v);
   if (regs > t->vector_regs) {
-    snprintf(why, cap, "isa=%s registers: %d > %d", name, regs, t->vector_regs);
+    qt_why(why, cap, "isa=%s registers: %d > %d", name, regs, t->vector_regs);
     return 0;
   }
   return 1;
@@ -108,33 +110,32 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
   const int isa = v[K_ISA];
   const int min_cb = isa == ISA_C ? min_vector_cb(t) : isa_tile[isa].chunk;
   if (!dw_applies(w)) {
-    snprintf(why, cap, "not a depthwise workload");
+    qt_why(why, cap, "not a depthwise workload");
     return 0;
   }
   /* Below the vector minimum the block compiles to scalar code; worth it only when the
    * channels are too few to fill even the smallest vector block. */
   if (isa == ISA_C && v[K_CB] < min_cb && oc >= min_cb) {
-    snprintf(why, cap, "cb=%d < %d: no vector code on %s for out_c=%d", v[K_CB], min_cb,
-             t->arch, oc);
+    qt_why(why, cap, "cb=%d < %d: no vector code on %s for out_c=%d", v[K_CB], min_cb, t->arch, oc);
     return 0;
   }
   /* A block at least twice the channels is mostly tail: only the smallest block that
    * covers them all is kept. */
   if (v[K_CB] >= 2 * oc && v[K_CB] > min_cb) {
-    snprintf(why, cap, "cb=%d >= 2*out_c=%d", v[K_CB], 2 * oc);
+    qt_why(why, cap, "cb=%d >= 2*out_c=%d", v[K_CB], 2 * oc);
     return 0;
   }
   if (v[K_TH] > 1 && v[K_TH] > oh) {
-    snprintf(why, cap, "th=%d > out_h=%d", v[K_TH], oh);
+    qt_why(why, cap, "th=%d > out_h=%d", v[K_TH], oh);
     return 0;
   }
   if (v[K_TW] > 1 && v[K_TW] > ow) {
-    snprintf(why, cap, "tw=%d > out_w=%d", v[K_TW], ow);
+    qt_why(why, cap, "tw=%d > out_w=%d", v[K_TW], ow);
     return 0;
   }
   /* With one channel block both loop orders are the same loop nest (same code). */
   if (v[K_ORDER] == ORDER_CHW && v[K_CB] >= oc) {
-    snprintf(why, cap, "order=chw with one channel block (cb=%d >= out_c=%d)", v[K_CB], oc);
+    qt_why(why, cap, "order=chw with one channel block (cb=%d >= out_c=%d)", v[K_CB], oc);
     return 0;
   }
   /* Unrolling past the loop's trip count unrolls nothing more: same code as the largest
@@ -148,19 +149,19 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
                                                      : (taps + 1) / 2;
   if (v[K_KU] > 1 && v[K_KU] > steps) {
     if (isa == ISA_C || isa == ISA_DSP)
-      snprintf(why, cap, "ku=%d > kw=%d", v[K_KU], d->p.kernel_w);
+      qt_why(why, cap, "ku=%d > kw=%d", v[K_KU], d->p.kernel_w);
     else
-      snprintf(why, cap, "ku=%d > %d %s of the isa=%s tap loop", v[K_KU], steps,
-               isa == ISA_NEON                          ? "taps"
-               : isa == ISA_HVX || isa == ISA_NEONDOT ? "tap groups of 4"
-                                                      : "tap pairs",
-               qt_isa_label(&qt_template_dwconv, K_ISA, isa));
+      qt_why(why, cap, "ku=%d > %d %s of the isa=%s tap loop", v[K_KU], steps,
+             isa == ISA_NEON                        ? "taps"
+             : isa == ISA_HVX || isa == ISA_NEONDOT ? "tap groups of 4"
+                                                    : "tap pairs",
+             qt_isa_label(&qt_template_dwconv, K_ISA, isa));
     return 0;
   }
   /* Without padding every tile is interior: checks or a padded copy are pure overhead. */
   const int padded = d->p.pad_top || d->p.pad_left || d->p.pad_bottom || d->p.pad_right;
   if (!padded && v[K_PAD] != PAD_STRIPS) {
-    snprintf(why, cap, "pad=%s without padding", v[K_PAD] == PAD_INLINE ? "inline" : "prepad");
+    qt_why(why, cap, "pad=%s without padding", v[K_PAD] == PAD_INLINE ? "inline" : "prepad");
     return 0;
   }
   if (isa != ISA_C) return isa_valid(w, t, v, why, cap);
@@ -168,9 +169,8 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
   const int live = live_registers(v, lanes);
   if (live > t->vector_regs) {
     int per_block = ceil_div(v[K_CB], lanes);
-    snprintf(why, cap, "registers: acc %d + weights %d + inputs %d = %d > %d",
-             v[K_TH] * v[K_TW] * per_block, v[K_KU] * per_block, per_block, live,
-             t->vector_regs);
+    qt_why(why, cap, "registers: acc %d + weights %d + inputs %d = %d > %d",
+           v[K_TH] * v[K_TW] * per_block, v[K_KU] * per_block, per_block, live, t->vector_regs);
     return 0;
   }
   return 1;

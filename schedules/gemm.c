@@ -96,24 +96,28 @@ static int isa_valid(const qt_workload *w, const qt_target *t, const int *v, cha
   const char *name = qt_isa_label(&qt_template_gemm, K_ISA, isa);
   if (!qt_isa_valid(w, t, name, "nr", nr, isa_tile[isa].nr_multiple, why, cap)) return 0;
   if (v[K_VEC] != VEC_OUTER) {
-    snprintf(why, cap, "isa=%s: the micro-kernel broadcasts inputs against a column panel "
-                       "(vec=outer)", name);
+    qt_why(why, cap,
+           "isa=%s: the micro-kernel broadcasts inputs against a column panel "
+           "(vec=outer)",
+           name);
     return 0;
   }
   if (mr > 8) {
-    snprintf(why, cap, "isa=%s: micro-kernels take mr <= 8", name);
+    qt_why(why, cap, "isa=%s: micro-kernels take mr <= 8", name);
     return 0;
   }
   if (isa == ISA_DSP && v[K_PIPE] != 0) {
-    snprintf(why, cap, "isa=dsp: pipe=%d: no register sets to rotate on a 32-bit core "
-                       "(pipe=0 only)", v[K_PIPE]);
+    qt_why(why, cap,
+           "isa=dsp: pipe=%d: no register sets to rotate on a 32-bit core "
+           "(pipe=0 only)",
+           v[K_PIPE]);
     return 0;
   }
   const int regs = isa_registers(mr, nr, isa, v[K_LOAD], v[K_PIPE]);
   if (regs > t->vector_regs) {
-    snprintf(why, cap, "%dx%d %s tile (load=%s, pipe=%d) needs %d vector registers, target has %d",
-             mr, nr, name, v[K_LOAD] == LOAD_WEIGHTS ? "weights" : "inputs", v[K_PIPE], regs,
-             t->vector_regs);
+    qt_why(why, cap, "%dx%d %s tile (load=%s, pipe=%d) needs %d vector registers, target has %d",
+           mr, nr, name, v[K_LOAD] == LOAD_WEIGHTS ? "weights" : "inputs", v[K_PIPE], regs,
+           t->vector_regs);
     return 0;
   }
   return 1;
@@ -128,59 +132,62 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
   const long long m = gemm_m(w), k = gemm_k(w);
   const int oc = w->desc.out.c;
   if (!gemm_applies(w)) {
-    snprintf(why, cap, "gemm computes conv2d only");
+    qt_why(why, cap, "gemm computes conv2d only");
     return 0;
   }
   if (v[K_RQ] == RQ_ROW && v[K_ORDER] != ORDER_MN) {
-    snprintf(why, cap, "rq=row needs order=mn: with column blocks outer a row is complete only "
-                       "at the end (that is rq=pass)");
+    qt_why(why, cap,
+           "rq=row needs order=mn: with column blocks outer a row is complete only "
+           "at the end (that is rq=pass)");
     return 0;
   }
   if (v[K_PAD] == PAD_PREPAD && direct_a(w)) {
-    snprintf(why, cap, "pad=prepad: a 1x1 unpadded convolution reads A in place, nothing to pad");
+    qt_why(why, cap, "pad=prepad: a 1x1 unpadded convolution reads A in place, nothing to pad");
     return 0;
   }
   if (nr > 4 && nr >= 2 * oc) {
-    snprintf(why, cap, "nr=%d >= 2*out_c=%d: most of every column block would be padding", nr,
-             2 * oc);
+    qt_why(why, cap, "nr=%d >= 2*out_c=%d: most of every column block would be padding", nr,
+           2 * oc);
     return 0;
   }
   if (mr > 1 && mr > m) {
-    snprintf(why, cap, "mr=%d > %lld GEMM rows", mr, m);
+    qt_why(why, cap, "mr=%d > %lld GEMM rows", mr, m);
     return 0;
   }
   if (ku > 1 && ku > k) {
-    snprintf(why, cap, "ku=%d > K=%lld", ku, k);
+    qt_why(why, cap, "ku=%d > K=%lld", ku, k);
     return 0;
   }
   if (vec == VEC_DOT && k < 2LL * lanes) {
-    snprintf(why, cap, "vec=dot: K=%lld is less than one vector of %d int16 products", k,
-             2 * lanes);
+    qt_why(why, cap, "vec=dot: K=%lld is less than one vector of %d int16 products", k, 2 * lanes);
     return 0;
   }
   if (mr == 1 && v[K_LOAD] != LOAD_WEIGHTS) {
-    snprintf(why, cap, "load=inputs with mr=1: one input row leaves no order to choose (the same "
-                       "code as load=weights)");
+    qt_why(why, cap,
+           "load=inputs with mr=1: one input row leaves no order to choose (the same "
+           "code as load=weights)");
     return 0;
   }
   /* the isa first: a target that lacks it says so, whatever the other knobs */
   if (v[K_ISA] != ISA_C && !isa_valid(w, t, v, why, cap)) return 0;
   if (v[K_APACK] == APACK_PACK && v[K_ISA] != ISA_AVX2) {
-    snprintf(why, cap, "apack=pack: only the avx2 micro-kernel reads rows widened to int16 "
-                       "(isa=%s widens where it uses them)",
-             qt_isa_label(&qt_template_gemm, K_ISA, v[K_ISA]));
+    qt_why(why, cap,
+           "apack=pack: only the avx2 micro-kernel reads rows widened to int16 "
+           "(isa=%s widens where it uses them)",
+           qt_isa_label(&qt_template_gemm, K_ISA, v[K_ISA]));
     return 0;
   }
   if (v[K_ISA] != ISA_C) return 1;
   if (v[K_LOAD] != LOAD_WEIGHTS || v[K_PIPE] != 0) {
-    snprintf(why, cap, "isa=c: load and pipe schedule the instructions of an ISA micro-kernel, "
-                       "plain C has none (the same code as load=weights, pipe=0)");
+    qt_why(why, cap,
+           "isa=c: load and pipe schedule the instructions of an ISA micro-kernel, "
+           "plain C has none (the same code as load=weights, pipe=0)");
     return 0;
   }
   const int regs = gemm_registers(mr, nr, vec, lanes);
   if (regs > t->vector_regs) {
-    snprintf(why, cap, "%dx%d %s tile needs %d vector registers (%d-bit), target has %d", mr,
-             nr, vec == VEC_DOT ? "dot" : "outer", regs, t->vector_bits, t->vector_regs);
+    qt_why(why, cap, "%dx%d %s tile needs %d vector registers (%d-bit), target has %d", mr, nr,
+           vec == VEC_DOT ? "dot" : "outer", regs, t->vector_bits, t->vector_regs);
     return 0;
   }
   return 1;
@@ -201,7 +208,7 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  *   rq:    row for fixed-point with order mn (its 64-bit vector arithmetic wants one long
  *          loop over out_c: 1.4x on 56x56x24->144), tile otherwise (fp32 requant is cheap
  *          from registers). */
-/* ISA default, overriding vec, mr and nr (and for avx2 apack and rq):
+/* ISA default, overriding vec, mr and nr (and for avx2 apack, rq and order):
  * - avx512vnni for s8 wherever the target has it (measured on the AVX-512 VNNI host,
  *   MobileNetV2 pointwise layers, see bench/README.md), the tallest and widest tile of 8x32,
  *   6x32, 4x32, 4x16, 2x16, 1x16 that is valid;

@@ -5,6 +5,7 @@
 #include "schedules/space.h"
 #include "schedules/template.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,10 +53,11 @@ int qt_space_fits(const qt_workload *w, const qt_target *t, char *why, size_t ca
   const int64_t channel = 4 * (int64_t)d->out.c, quant = 8 * (int64_t)d->out.c;
   const int64_t need = in + 2 * weights + 2 * channel + quant + out;
   if (need <= t->sram_bytes) return 1;
-  snprintf(why, cap, "needs %lld bytes of SRAM without scratch (input %lld, weights %lld plain "
-           "and %lld packed, bias %lld, requantization %lld, output %lld); the target has %lld",
-           (long long)need, (long long)in, (long long)weights, (long long)(weights + channel),
-           (long long)channel, (long long)quant, (long long)out, (long long)t->sram_bytes);
+  qt_why(why, cap,
+         "needs %lld bytes of SRAM without scratch (input %lld, weights %lld plain "
+         "and %lld packed, bias %lld, requantization %lld, output %lld); the target has %lld",
+         (long long)need, (long long)in, (long long)weights, (long long)(weights + channel),
+         (long long)channel, (long long)quant, (long long)out, (long long)t->sram_bytes);
   return 0;
 }
 
@@ -132,8 +134,16 @@ int qt_space_valid(const qt_space *s, const qt_config *c, char *why, size_t cap)
     if (why) snprintf(why, cap, "not a config of this space");
     return 0;
   }
-  char scratch[8];
-  return c->tpl->valid(&s->w, &s->t, c->vals, why ? why : scratch, why ? cap : sizeof scratch);
+  char none[1];
+  return c->tpl->valid(&s->w, &s->t, c->vals, why ? why : none, why ? cap : 0);
+}
+
+void qt_why(char *why, size_t cap, const char *fmt, ...) {
+  if (!cap) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, cap, fmt, ap);
+  va_end(ap);
 }
 
 uint64_t qt_space_count_valid(const qt_space *s) {

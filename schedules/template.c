@@ -38,21 +38,25 @@ int qt_isa_valid(const qt_workload *w, const qt_target *t, const char *label,
                  const char *block_knob, int block, int multiple, char *why, size_t cap) {
   const qt_isa_strategy *s = qt_isa_strategy_find(label);
   if (!s) {
-    snprintf(why, cap, "isa=%s: no such ISA strategy", label ? label : "(unlabelled)");
+    qt_why(why, cap, "isa=%s: no such ISA strategy", label ? label : "(unlabelled)");
     return 0;
   }
   if ((t->isa & s->needs) != s->needs) {
-    snprintf(why, cap, "isa=%s: target %s lacks %s", label, t->name, s->lacks);
+    qt_why(why, cap, "isa=%s: target %s lacks %s", label, t->name, s->lacks);
     return 0;
   }
   if (s->s8_only && w->dtype != QT_DTYPE_S8) {
-    snprintf(why, cap, "isa=%s: its dot product needs signed int8 weights, u8 weights with a "
-                       "zero point do not fit (s8 only)", label);
+    qt_why(why, cap,
+           "isa=%s: its dot product needs signed int8 weights, u8 weights with a "
+           "zero point do not fit (s8 only)",
+           label);
     return 0;
   }
   if (block % multiple != 0) {
-    snprintf(why, cap, "isa=%s: %s=%d is not a multiple of %d (one vector of the "
-                       "micro-kernel)", label, block_knob, block, multiple);
+    qt_why(why, cap,
+           "isa=%s: %s=%d is not a multiple of %d (one vector of the "
+           "micro-kernel)",
+           label, block_knob, block, multiple);
     return 0;
   }
   return 1;
