@@ -475,9 +475,15 @@ static void db_rollback(qt_db *db) {
  * of db_migrate SQLite already counts page 1 of a 0-byte file). */
 static int db_identify(qt_db *db, int *version, qt_err *err) {
   int64_t app = 0, uv = 0, objects = 0;
-  int rc = db_query_int(db->h, "PRAGMA application_id", &app);
+  /* The three reads in one read transaction (db_migrate calls this inside its own): read
+   * one by one, another process creating the log in between gave an application_id of 0
+   * with a schema, "not a qtune log" (test_db_file's test_concurrent_create). */
+  const int own = sqlite3_get_autocommit(db->h);
+  int rc = own ? sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) : SQLITE_OK;
+  if (rc == SQLITE_OK) rc = db_query_int(db->h, "PRAGMA application_id", &app);
   if (rc == SQLITE_OK) rc = db_query_int(db->h, "PRAGMA user_version", &uv);
   if (rc == SQLITE_OK) rc = db_query_int(db->h, "SELECT count(*) FROM sqlite_master", &objects);
+  if (own && !sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
   if ((rc & 0xff) == SQLITE_NOTADB)
     return qt_fail(err, QT_EDBFORMAT, "%s is not a qtune log (not an SQLite database)",
                    db->path);
@@ -535,8 +541,19 @@ static int db_migrate(qt_db *db, qt_err *err) {
  * sets the per-connection pragmas. An in-memory log keeps its "memory" journal. */
 static int db_configure(qt_db *db, qt_err *err) {
   sqlite3_stmt *s = NULL;
-  int rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &s, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_step(s);
+  /* SQLite does not call the busy handler for this switch when another connection holds
+   * the file (it returns SQLITE_BUSY at once: test_db_file's test_concurrent_create, 4
+   * processes opening one new log, failed 1-3 rounds in 150), so the wait is done here, in
+   * 2 ms steps up to the busy timeout. */
+  int rc = SQLITE_BUSY;
+  for (int waited = 0;; waited += 2) {
+    rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(s);
+    if ((rc & 0xff) != SQLITE_BUSY || waited >= db->busy_timeout_ms) break;
+    sqlite3_finalize(s);
+    s = NULL;
+    sqlite3_sleep(2);
+  }
   if (rc != SQLITE_ROW) {
     int code = DB_FAIL(db, rc, err, "switch tuning log %s to WAL journal mode", db->path);
     sqlite3_finalize(s);
