@@ -205,8 +205,9 @@ static void dw_trial(int *v, int isa, int cb, int th, int tw, int ku, int load) 
  *          at half the width, cb=32 (16 ymm: 8 acc + 4 weights + 4 temporaries). On an
  *          AVX2-only EPYC (Zen 3; one core, shapes compiled in, interleaved medians of 41)
  *          rq=tile took 0.83-0.92x the time of rq=row for fp32 on six MobileNetV2 depthwise
- *          shapes from 112x112x32 to 14x14x576, and 0.92-1.03x for fixed point: tile for
- *          fp32, row for fixed point.
+ *          shapes from 112x112x32 to 14x14x576; for fixed point 0.92-1.03x with the first
+ *          AVX2 requant micro-kernel, and 0.89-0.95x on seven shapes (112x112x32 to 7x7x960,
+ *          both strides) once its rounding divide took four instructions: tile for both.
  *   neon   on aarch64 (only emulated runs here, so from the instruction count): cb=16, 2x2,
  *          weights first, ku=1: per tap and 8 channels one int16x8 weight load serves the
  *          4 positions, each 1 load + 1 SSUBL/USUBL + SMLAL + SMLAL2 (17 instructions per 64
@@ -247,7 +248,7 @@ static void dw_default_isa(const qt_workload *w, const qt_target *t, int *v) {
     dw_trial(trial, ISA_AVX512, 64, 1, 2, 2, LOAD_WEIGHTS);
   } else if (t->isa & QT_ISA_AVX2) {
     dw_trial(trial, ISA_AVX2, 32, 1, 2, 2, LOAD_WEIGHTS);
-    if (w->requant == QT_REQUANT_FP32) trial[K_RQ] = RQ_TILE;
+    trial[K_RQ] = RQ_TILE;
   } else if (t->isa & QT_ISA_DSP) {
     const qt_conv_params *p = &w->desc.p;
     dw_trial(trial, ISA_DSP, 4, 1, 1, p->kernel_w < 3 ? p->kernel_w : 3, LOAD_INPUTS);

@@ -1,12 +1,12 @@
 /* qt_ukernel_requant_fixedpoint__avx2.h — fixed-point requantization of 8 accumulators with
- * AVX2 (VPSLLVD, VPMULDQ on even and odd lanes, VPSRAVD, VPSHUFB to bytes), used
- * by every template's avx2 variants for their output channels (GCC's auto-vectorisation of
- * qt_requant_fixedpoint_vec emulates the 64-bit products lane by lane: fixedpoint cost ~1.5x
- * fp32 over MobileNetV2); and its plain C twin, the loop over qt_requant_fixedpoint_vec. Both
- * equal qt_requant_fixedpoint (the oracle in qt_requant.h) for any multiplier (the
- * INT32_MIN * INT32_MIN saturation included), shift in [-31, 30], zp_out, act_min, act_max in
- * [-128, 255]; tests/kernels/test_requant.c checks it on edge values and on millions of
- * random inputs.
+ * AVX2 (VPSLLVD, VPMULDQ on even and odd lanes, VPABSD/VPSRLVD/VPSIGND for the rounding
+ * divide, VPSHUFB to bytes), used by every template's avx2 variants for their output channels
+ * (GCC's auto-vectorisation of qt_requant_fixedpoint_vec emulates the 64-bit products lane by
+ * lane: fixedpoint cost ~1.5x fp32 over MobileNetV2); and its plain C twin, the loop over
+ * qt_requant_fixedpoint_vec. Both equal qt_requant_fixedpoint (the oracle in qt_requant.h) on
+ * the domain the quant checks admit: multiplier in [0, 2^31), shift in [-31, 30], zp_out,
+ * act_min, act_max in [-128, 255] (the twin for any multiplier);
+ * tests/kernels/test_requant.c checks it on edge values and on millions of random inputs.
  *
  * qt_ukernel_requant_fixedpoint__avx2_params derives what 8 channels' multipliers and
  * shifts give (once per channel block of a tile), qt_ukernel_requant_fixedpoint__avx2_apply
@@ -35,7 +35,7 @@ static inline void qt_ukernel_requant_fixedpoint__avx2_c(const int32_t *acc, con
 typedef struct qt_requant_fixedpoint_avx2_params {
   __m256i m, m_odd;   /* M, and its odd lanes moved to the even ones (VPMULDQ reads those) */
   __m256i l, r;       /* left shift max(s, 0), right shift max(-s, 0) */
-  __m256i mask, half; /* 2^r - 1 and its half: the rounding divide's remainder and threshold */
+  __m256i half;       /* 2^r / 2: 2^(r - 1), 0 for r = 0 */
   int left;           /* some lane shifts left */
 } qt_requant_fixedpoint_avx2_params;
 
@@ -47,8 +47,7 @@ qt_ukernel_requant_fixedpoint__avx2_params(__m256i m, __m256i s) {
   p.m_odd = _mm256_shuffle_epi32(m, 0xF5);
   p.l = _mm256_max_epi32(s, zero);
   p.r = _mm256_sub_epi32(p.l, s);
-  p.mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, p.r), one);
-  p.half = _mm256_srai_epi32(p.mask, 1);
+  p.half = _mm256_srli_epi32(_mm256_sllv_epi32(one, p.r), 1);
   /* a left shift needs a scale >= 1, which per-layer scales almost never have: the branch
    * (the same way for every block of a layer) skips it then */
   p.left = !_mm256_testz_si256(p.l, p.l);
@@ -56,8 +55,7 @@ qt_ukernel_requant_fixedpoint__avx2_params(__m256i m, __m256i s) {
 }
 
 /* Returns x3, the scaled int32 values of 8 accumulators before the output zero point and the
- * clamp; the steps are qt_requant_fixedpoint_vec's, whose comments say why each equals the
- * oracle. */
+ * clamp (the oracle's steps, each in its comment). */
 static inline __attribute__((target("avx2"))) __m256i qt_ukernel_requant_fixedpoint__avx2_scale(
     __m256i a, const qt_requant_fixedpoint_avx2_params *p) {
   /* x1 = sat32(acc << l): overflowed iff shifting back does not give acc */
@@ -68,22 +66,22 @@ static inline __attribute__((target("avx2"))) __m256i qt_ukernel_requant_fixedpo
     const __m256i sat = _mm256_xor_si256(_mm256_srai_epi32(a, 31), _mm256_set1_epi32(INT32_MAX));
     x1 = _mm256_blendv_epi8(sat, shifted, ok);
   }
-  /* x2 = bits 31..62 of x1 * M + 2^30: even lanes shifted down, odd lanes (moved to the even
-   * positions by VPSHUFD) shifted up into the high half of their 64-bit lane */
+  /* x2 = SRDHM(x1, M) = floor((x1 * M + 2^30) / 2^31), bits 31..62 of the 64-bit sum: even
+   * lanes shifted down, odd lanes (moved to the even positions by VPSHUFD) shifted up into
+   * the high half of their 64-bit lane. With M >= 0 the oracle's saturation (x1 = M =
+   * INT32_MIN) cannot occur, and x2 lies in (INT32_MIN, INT32_MAX - 1]: the product is in
+   * [-2^62 + 2^31, 2^62 - 2^32 + 1]. */
   const __m256i nudge = _mm256_set1_epi64x(INT64_C(1) << 30);
   const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x1, p->m), nudge);
   const __m256i po =
       _mm256_add_epi64(_mm256_mul_epi32(_mm256_shuffle_epi32(x1, 0xF5), p->m_odd), nudge);
-  __m256i x2 = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_slli_epi64(po, 1), 0xAA);
-  /* only x1 = M = INT32_MIN gives 2^31, read as INT32_MIN (every other product is above
-   * -2^62 + 2^31, so x2 > INT32_MIN): flip it to the oracle's INT32_MAX. Two instructions
-   * make the kernel exact for any multiplier, not only the quant checks' [0, 2^31). */
-  x2 = _mm256_xor_si256(x2, _mm256_cmpeq_epi32(x2, _mm256_set1_epi32(INT32_MIN)));
-  /* x3 = rounding divide by 2^r, half away from zero: +1 where the remainder is above the
-   * threshold (mask >> 1, one more for negatives) */
-  const __m256i rem = _mm256_and_si256(x2, p->mask);
-  const __m256i thr = _mm256_sub_epi32(p->half, _mm256_srai_epi32(x2, 31));
-  return _mm256_sub_epi32(_mm256_srav_epi32(x2, p->r), _mm256_cmpgt_epi32(rem, thr));
+  const __m256i x2 = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_slli_epi64(po, 1), 0xAA);
+  /* x3 = x2 / 2^r rounded half away from zero = sign(x2) * floor((|x2| + 2^r / 2) / 2^r):
+   * |x2| < 2^31 (x2 > INT32_MIN, above), so |x2| + 2^(r - 1) < 2^32 and the logical shift
+   * reads it unsigned; VPSIGND gives the sign back (x2 = 0 gives 0, as it should). Four
+   * instructions for the oracle's remainder-and-threshold six. */
+  const __m256i q = _mm256_srlv_epi32(_mm256_add_epi32(_mm256_abs_epi32(x2), p->half), p->r);
+  return _mm256_sign_epi32(q, x2);
 }
 
 /* Returns the clamped int32 output values (zp added) of 8 accumulators. */

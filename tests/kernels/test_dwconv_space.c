@@ -210,7 +210,7 @@ static void test_default_heuristic(void) {
   } cases[] = {
       {&plain, "dwconv:cb=32,th=2,tw=1,order=hwc,ku=1,load=inputs,pad=strips,rq=row,isa=c"},
       {&plain_arm, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=inputs,pad=strips,rq=row,isa=c"},
-      {&host, "dwconv:cb=32,th=1,tw=2,order=hwc,ku=2,load=weights,pad=strips,rq=row,isa=avx2"},
+      {&host, "dwconv:cb=32,th=1,tw=2,order=hwc,ku=2,load=weights,pad=strips,rq=tile,isa=avx2"},
       {&wide, "dwconv:cb=32,th=4,tw=2,order=hwc,ku=3,load=inputs,pad=strips,rq=tile,isa=avx512"},
       {&a76, "dwconv:cb=32,th=1,tw=2,order=hwc,ku=2,load=weights,pad=strips,rq=row,isa=neondot"},
       {&a53, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=weights,pad=strips,rq=row,isa=neon"},

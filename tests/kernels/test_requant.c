@@ -10,8 +10,9 @@
  * its C twin everywhere; and for the AVX2 and NEON micro-kernels (..._fixedpoint__avx2.h,
  * ..._fixedpoint__neon.h: 8 lanes, and NEON's 4-lane form) where the CPU has them (NEON:
  * every aarch64 build, so under qemu), their twins everywhere, over every edge accumulator x
- * every shift x edge multipliers (INT32_MIN and negatives too: the kernels are exact for any
- * multiplier), constructed ties of both rounding steps, and random inputs. Also prints the per-output cost of the forms in such a loop. Links
+ * every shift x edge multipliers (INT32_MIN and negatives too for the kernels exact for any
+ * multiplier; the quant checks' [0, 2^31) for AVX2's), constructed ties of both rounding
+ * steps, and random inputs. Also prints the per-output cost of the forms in such a loop. Links
  * qtkernels only: runs natively and under qemu. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <math.h>
@@ -309,8 +310,12 @@ static long long run_lanes(const char *name, requant_fn *fn, int width, const in
 /* Every edge accumulator with every shift (both signs in one vector) and every edge
  * multiplier, every clamp; ties of SRDHM (odd x1 with M = 2^30) and of the rounding divide
  * (x2 = +-(2j + 1) 2^(r - 1) exactly, from acc = 2 x2 and M = 2^30) for every r; the
- * saturation of x1 = M = INT32_MIN; then random inputs. */
-static void test_ukernel_lanes(const char *name, requant_fn *fn, int width, long long rounds) {
+ * saturation of x1 = M = INT32_MIN; then random inputs. any_m 0: a kernel exact on the quant
+ * checks' multipliers only, [0, 2^31): negative multipliers lose their sign bit (INT32_MIN
+ * becomes 0, -1 INT32_MAX) and the saturation case is left out. */
+static void test_ukernel_lanes(const char *name, requant_fn *fn, int width, int any_m,
+                               long long rounds) {
+  const int32_t m_mask = any_m ? -1 : INT32_MAX;
   int32_t accs[256];
   const int n_acc = edge_accs(accs);
   const int32_t muls[] = {0,          1,           3,         (1 << 30) - 1, 1 << 30,
@@ -328,7 +333,7 @@ static void test_ukernel_lanes(const char *name, requant_fn *fn, int width, long
         for (int a0 = 0; a0 < n_acc; a0 += width) {
           for (int i = 0; i < width; i++) {
             acc[i] = accs[(a0 + i) % n_acc];
-            m[i] = muls[(mi + i / 2) % n_mul];
+            m[i] = muls[(mi + i / 2) % n_mul] & m_mask;
             s[i] = i % 2 ? sh : -sh - 1; /* both signs in one vector; -sh - 1 is in range too */
           }
           bad += run_lanes(name, fn, width, acc, m, s, clamps[c][0], clamps[c][1], clamps[c][2]);
@@ -350,21 +355,24 @@ static void test_ukernel_lanes(const char *name, requant_fn *fn, int width, long
       bad += run_lanes(name, fn, width, acc, m, s, 0, -(1 << 30), 1 << 30);
       n += 2 * width;
     }
-  for (int i = 0; i < width; i++) {
+  for (int i = 0; i < width && any_m; i++) {
     acc[i] = INT32_MIN;
     m[i] = INT32_MIN;
     s[i] = -(i % 2) * 3;
   }
-  bad += run_lanes(name, fn, width, acc, m, s, 0, -(1 << 30), 1 << 30);
-  bad += run_lanes(name, fn, width, acc, m, s, 0, -128, 127);
-  n += 2 * width;
+  if (any_m) {
+    bad += run_lanes(name, fn, width, acc, m, s, 0, -(1 << 30), 1 << 30);
+    bad += run_lanes(name, fn, width, acc, m, s, 0, -128, 127);
+    n += 2 * width;
+  }
   for (long long rd = 0; rd < rounds; rd++) {
     for (int i = 0; i < width; i++) {
       const uint64_t x = rng();
       acc[i] = random_acc();
-      m[i] = (x & 3) == 0   ? (int32_t)(uint32_t)(x >> 2)
-             : (x & 3) == 1 ? (int32_t)((x >> 2) & 0x7fffffff)
-                            : (int32_t)(((x >> 2) & 0x3fffffff) | 0x40000000);
+      m[i] = ((x & 3) == 0   ? (int32_t)(uint32_t)(x >> 2)
+              : (x & 3) == 1 ? (int32_t)((x >> 2) & 0x7fffffff)
+                             : (int32_t)(((x >> 2) & 0x3fffffff) | 0x40000000)) &
+             m_mask;
       s[i] = (int32_t)((x >> 40) % 62) - 31;
     }
     const int32_t zp = (int32_t)(rng() % 256) - 128;
@@ -378,24 +386,24 @@ static void test_ukernel_lanes(const char *name, requant_fn *fn, int width, long
 }
 
 static void test_ukernels_8_4(long long rounds) {
-  test_ukernel_lanes("avx2 twin", qt_ukernel_requant_fixedpoint__avx2_c, 8, rounds);
-  test_ukernel_lanes("neon twin", qt_ukernel_requant_fixedpoint__neon_c, 8, rounds);
-  test_ukernel_lanes("dsp twin", requant_dsp_twin, 8, rounds);
+  test_ukernel_lanes("avx2 twin", qt_ukernel_requant_fixedpoint__avx2_c, 8, 1, rounds);
+  test_ukernel_lanes("neon twin", qt_ukernel_requant_fixedpoint__neon_c, 8, 1, rounds);
+  test_ukernel_lanes("dsp twin", requant_dsp_twin, 8, 1, rounds);
 #if defined(__ARM_FEATURE_DSP)
-  test_ukernel_lanes("dsp", requant_dsp, 8, rounds);
+  test_ukernel_lanes("dsp", requant_dsp, 8, 1, rounds);
 #endif
 #if defined(__x86_64__)
   if (__builtin_cpu_supports("avx2")) {
-    test_ukernel_lanes("avx2", requant_avx2, 8, rounds);
-    test_ukernel_lanes("avx2 16-lane", requant_avx2_16, 16, rounds);
+    test_ukernel_lanes("avx2", requant_avx2, 8, 0, rounds);
+    test_ukernel_lanes("avx2 16-lane", requant_avx2_16, 16, 0, rounds);
     CHECK(requant_avx2_16_runs > 100000 / 16);
   } else {
     printf("requant micro-kernel avx2: not run (the CPU has no AVX2)\n");
   }
 #endif
 #if defined(__aarch64__) && defined(__ARM_NEON)
-  test_ukernel_lanes("neon", qt_ukernel_requant_fixedpoint__neon, 8, rounds);
-  test_ukernel_lanes("neon 4-lane", requant_neon4, 4, rounds);
+  test_ukernel_lanes("neon", qt_ukernel_requant_fixedpoint__neon, 8, 1, rounds);
+  test_ukernel_lanes("neon 4-lane", requant_neon4, 4, 1, rounds);
 #endif
 }
 
