@@ -229,7 +229,7 @@ static size_t dr_gather_bytes(const qt_conv_desc *d) {
 }
 
 size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
-  return dr_pad_bytes(d) + dr_ibuf_bytes(d) + dr_gather_bytes(d);
+  return dr_pad_bytes(d) + dr_ibuf_bytes(d) + dr_gather_bytes(d) + qt_tpl_rq_table_bytes(d);
 }
 
 /* ---- Packing ------------------------------------------------------------------------------ */
@@ -266,8 +266,9 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
 /* Requantizes `pixels` complete int32 pixels of out_c channels (RQ=row/pass). Out of line: it
  * runs once per band of rows, and inlined it would only grow run(). */
 static void dr_requant_pixels(const int32_t *src, uint8_t *dst, size_t pixels,
-                              const qt_conv_desc *d, const qt_quant_params *q) {
-  qt_tpl_requant_pixels(src, dst, pixels, 0, (size_t)S_OUT_C(d), d, q);
+                              const qt_conv_desc *d, const qt_quant_params *q,
+                              const void *rq_table) {
+  qt_tpl_requant_pixels(src, dst, pixels, 0, (size_t)S_OUT_C(d), d, q, rq_table);
 }
 #endif
 
@@ -290,6 +291,7 @@ typedef struct dr_ctx {
   int32_t y_lo, y_hi;   /* output rows [y_lo, y_hi) whose taps stay inside (PAD=strips) */
   int32_t x_lo, x_hi;   /* output columns [x_lo, x_hi) likewise */
   size_t k_len, block_bytes;
+  const void *rq_table; /* qt_template_common.h's requant table, or NULL */
 } dr_ctx;
 
 /* acc[p][:] += x(pixel p, channel c) * w[c][:] for c < in_c, where pixel p's channels start
@@ -430,11 +432,11 @@ QT_TPL_INLINE void dr_tile(const dr_ctx *x, size_t n, int32_t oy0, int32_t ox0, 
   const ptrdiff_t o_row = (ptrdiff_t)S_OUT_W(d) * (ptrdiff_t)oc;
   const int32_t *a0 = (const int32_t *)(const void *)acc;
   if (nc == DR_OCB)
-    qt_tpl_requant_block(a0, DR_TW * DR_OCB, DR_OCB, o, o_row, (ptrdiff_t)oc, (int)th, (int)tw,
-                         c0, DR_OCB, x->q);
+    qt_tpl_requant_block(a0, DR_TW * DR_OCB, DR_OCB, o, o_row, (ptrdiff_t)oc, (int)th, (int)tw, c0,
+                         DR_OCB, x->q, x->rq_table);
   else
-    qt_tpl_requant_block(a0, DR_TW * DR_OCB, DR_OCB, o, o_row, (ptrdiff_t)oc, (int)th, (int)tw,
-                         c0, nc, x->q);
+    qt_tpl_requant_block(a0, DR_TW * DR_OCB, DR_OCB, o, o_row, (ptrdiff_t)oc, (int)th, (int)tw, c0,
+                         nc, x->q, x->rq_table);
 #else
   for (int32_t ty = 0; ty < th; ty++)
     for (int32_t tx = 0; tx < tw; tx++) {
@@ -490,7 +492,7 @@ QT_TPL_INLINE void dr_band(const dr_ctx *x, size_t n, int32_t oy0, int32_t th, c
 #endif
 #if QT_KNOB_RQ == DR_RQ_ROW
   dr_requant_pixels(x->ibuf, x->out + (size_t)oy0 * (size_t)ow * (size_t)S_OUT_C(x->d),
-                    (size_t)th * (size_t)ow, x->d, x->q);
+                    (size_t)th * (size_t)ow, x->d, x->q, x->rq_table);
 #endif
 }
 
@@ -505,12 +507,20 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const uint8_t zp = (uint8_t)q->input_zp;
   uint8_t *s = (uint8_t *)scratch;
-  dr_ctx x = {.d = d, .q = q, .packed = (const uint8_t *)packed,
-              .src = (const uint8_t *)input, .zrow = NULL,
+  dr_ctx x = {.d = d,
+              .q = q,
+              .packed = (const uint8_t *)packed,
+              .src = (const uint8_t *)input,
+              .zrow = NULL,
               .ibuf = s ? (int32_t *)(void *)(s + dr_pad_bytes(d)) : NULL,
-              .src_h = (size_t)S_IN_H(d), .src_w = (size_t)S_IN_W(d),
-              .off_y = -S_PT(d), .off_x = -S_PL(d),
-              .k_len = dr_k(d), .block_bytes = dr_block_bytes(d)};
+              .src_h = (size_t)S_IN_H(d),
+              .src_w = (size_t)S_IN_W(d),
+              .off_y = -S_PT(d),
+              .off_x = -S_PL(d),
+              .k_len = dr_k(d),
+              .block_bytes = dr_block_bytes(d),
+              .rq_table = qt_tpl_rq_table_fill(
+                  d, q, s ? s + QT_FN(scratch_size)(d) - qt_tpl_rq_table_bytes(d) : NULL)};
   if (qt_tpl_padded(d)) {
 #if QT_KNOB_PAD == DR_PAD_PREPAD
     qt_tpl_prepad(d, (const uint8_t *)input, s, (size_t)S_N(d), zp);
@@ -543,8 +553,8 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
     }
   }
 #if QT_KNOB_RQ == DR_RQ_PASS
-  dr_requant_pixels(x.ibuf, (uint8_t *)output, (size_t)S_N(d) * (size_t)oh * (size_t)S_OUT_W(d),
-                    d, q);
+  dr_requant_pixels(x.ibuf, (uint8_t *)output, (size_t)S_N(d) * (size_t)oh * (size_t)S_OUT_W(d), d,
+                    q, x.rq_table);
 #endif
   return QT_KERNEL_OK;
 }

@@ -249,6 +249,7 @@ typedef struct dw_ctx {
   const uint8_t *pimg;  /* its zero-point-padded copy in scratch (PAD=prepad) */
   uint8_t *out;         /* output image of the current batch item */
   int32_t *ibuf;        /* int32 accumulators awaiting requantization (RQ=row/pass) */
+  const void *rq_table; /* qt_template_common.h's requant table, or NULL */
   int32_t y_lo, y_hi;   /* output rows [y_lo, y_hi) read no padding (PAD=strips) */
   int32_t x_lo, x_hi;   /* output columns [x_lo, x_hi) likewise */
   /* input_zp bytes standing in for a padded pixel's channel block. Not a local of the
@@ -310,7 +311,9 @@ static size_t dw_ibuf_bytes(const qt_conv_desc *d) {
 #endif
 }
 
-size_t QT_FN(scratch_size)(const qt_conv_desc *d) { return dw_prepad_bytes(d) + dw_ibuf_bytes(d); }
+size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
+  return dw_prepad_bytes(d) + dw_ibuf_bytes(d) + qt_tpl_rq_table_bytes(d);
+}
 
 /* Packs 1HWO weights (int8 for S8, uint8 for U8) into DW_WEIGHT_T (w - weight_zp) blocks of CB
  * channels in the layout of the compiled-in isa (zero past out.c and in unused tap slots),
@@ -389,8 +392,8 @@ QT_TPL_INLINE void dw_tile_emit(const dw_ctx *restrict k, int32_t acc[DW_TH][DW_
 #if QT_KNOB_RQ == DW_RQ_TILE
   /* the th x tw pixels at once (fixedpoint derives its per-channel masks once) */
   qt_tpl_requant_block((const int32_t *)(const void *)acc, DW_TW * DW_CB, DW_CB,
-                       k->out + ((ptrdiff_t)oy * ow + ox) * oc + c0, (ptrdiff_t)ow * oc, oc, th,
-                       tw, c0, cn, k->q);
+                       k->out + ((ptrdiff_t)oy * ow + ox) * oc + c0, (ptrdiff_t)ow * oc, oc, th, tw,
+                       c0, cn, k->q, k->rq_table);
 #else
   for (int i = 0; i < th; i++)
     for (int j = 0; j < tw; j++) {
@@ -655,7 +658,7 @@ QT_TPL_INLINE void dw_band_tiles(const dw_ctx *restrict k, int32_t oy, int th, i
   }
 #if QT_KNOB_RQ == DW_RQ_ROW
   qt_tpl_requant_pixels(k->ibuf, k->out + (ptrdiff_t)oy * ow * S_OUT_C(k->d), (int32_t)th * ow,
-                        c_begin, c_end - c_begin, k->d, k->q);
+                        c_begin, c_end - c_begin, k->d, k->q, k->rq_table);
 #endif
 }
 
@@ -684,7 +687,7 @@ QT_TPL_INLINE void dw_image(const dw_ctx *restrict k, int u8, int dm1) {
   }
 #endif
 #if QT_KNOB_RQ == DW_RQ_PASS
-  qt_tpl_requant_pixels(k->ibuf, k->out, oh * S_OUT_W(d), 0, oc, d, k->q);
+  qt_tpl_requant_pixels(k->ibuf, k->out, oh * S_OUT_W(d), 0, oc, d, k->q, k->rq_table);
 #endif
 }
 
@@ -711,6 +714,9 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   k.bias = (const int32_t *)((const uint8_t *)packed + dw_weight_bytes(d));
   k.pimg = (const uint8_t *)scratch;
   k.ibuf = (int32_t *)((uint8_t *)scratch + dw_prepad_bytes(d));
+  k.rq_table = qt_tpl_rq_table_fill(
+      d, q,
+      scratch ? (uint8_t *)scratch + QT_FN(scratch_size)(d) - qt_tpl_rq_table_bytes(d) : NULL);
   memset(k.zrow, (uint8_t)q->input_zp, sizeof k.zrow);
   qt_tpl_interior(S_IN_H(d), S_OUT_H(d), S_KH(d), S_SH(d), S_DH(d), S_PT(d), &k.y_lo, &k.y_hi);
   qt_tpl_interior(S_IN_W(d), S_OUT_W(d), S_KW(d), S_SW(d), S_DW(d), S_PL(d), &k.x_lo, &k.x_hi);

@@ -328,7 +328,8 @@ static size_t gm_wide_bytes(const qt_conv_desc *d) {
 }
 
 size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
-  return gm_prepad_bytes(d) + gm_cols_bytes(d) + gm_ibuf_bytes(d) + gm_wide_bytes(d);
+  return gm_prepad_bytes(d) + gm_cols_bytes(d) + gm_ibuf_bytes(d) + gm_wide_bytes(d) +
+         qt_tpl_rq_table_bytes(d);
 }
 
 /* ---- Packing ------------------------------------------------------------------------------ */
@@ -370,8 +371,8 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
 /* Requantizes `rows` complete int32 rows of out_c channels (RQ=row/pass). Out of line: it
  * runs once per row block, and inlined it would only grow run(). */
 static void gm_requant_rows(const int32_t *src, uint8_t *dst, size_t rows, const qt_conv_desc *d,
-                            const qt_quant_params *q) {
-  qt_tpl_requant_pixels(src, dst, rows, 0, (size_t)S_OUT_C(d), d, q);
+                            const qt_quant_params *q, const void *rq_table) {
+  qt_tpl_requant_pixels(src, dst, rows, 0, (size_t)S_OUT_C(d), d, q, rq_table);
 }
 #endif
 
@@ -609,6 +610,7 @@ typedef struct gm_ctx {
   uint8_t *out;
   int32_t *ibuf; /* RQ=row: MR x out_c; RQ=pass: M x out_c */
   size_t k_len, block_bytes;
+  const void *rq_table; /* qt_template_common.h's requant table, or NULL */
 } gm_ctx;
 
 /* One MR x NR tile: rows r0 .. r0 + mr - 1 (mr <= MR; a[] already padded to MR rows), column
@@ -625,9 +627,11 @@ QT_TPL_INLINE void gm_tile(const gm_ctx *x, const uint8_t *const a[GM_MR], size_
    * constant trip count: whole vectors, no remainder code */
   uint8_t *o = x->out + r0 * oc + c0;
   if (nr == GM_NR)
-    qt_tpl_requant_block((const int32_t *)(const void *)acc, GM_NR, 0, o, (ptrdiff_t)oc, 0, (int)mr, 1, c0, GM_NR, x->q);
+    qt_tpl_requant_block((const int32_t *)(const void *)acc, GM_NR, 0, o, (ptrdiff_t)oc, 0, (int)mr,
+                         1, c0, GM_NR, x->q, x->rq_table);
   else
-    qt_tpl_requant_block((const int32_t *)(const void *)acc, GM_NR, 0, o, (ptrdiff_t)oc, 0, (int)mr, 1, c0, nr, x->q);
+    qt_tpl_requant_block((const int32_t *)(const void *)acc, GM_NR, 0, o, (ptrdiff_t)oc, 0, (int)mr,
+                         1, c0, nr, x->q, x->rq_table);
 #else
   for (size_t m = 0; m < mr; m++) {
 #if QT_KNOB_RQ == GM_RQ_ROW
@@ -647,7 +651,7 @@ QT_TPL_INLINE void gm_row_block(const gm_ctx *x, const uint8_t *const a[GM_MR], 
   const size_t nb = gm_blocks(x->d);
   for (size_t b = 0; b < nb; b++) gm_tile(x, a, r0, mr, b, u8);
 #if QT_KNOB_RQ == GM_RQ_ROW
-  gm_requant_rows(x->ibuf, x->out + r0 * (size_t)S_OUT_C(x->d), mr, x->d, x->q);
+  gm_requant_rows(x->ibuf, x->out + r0 * (size_t)S_OUT_C(x->d), mr, x->d, x->q, x->rq_table);
 #endif
 }
 
@@ -692,7 +696,10 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   int16_t *wide = (int16_t *)(void *)(cols + gm_cols_bytes(d) + gm_ibuf_bytes(d));
   const size_t wide_row = gm_wide_row_bytes(d), wide_n = wide_row / sizeof(int16_t);
 #endif
-  gm_ctx x = {d, q, (const uint8_t *)packed, (uint8_t *)output, ibuf, k_len, gm_block_bytes(d)};
+  const void *rq_table =
+      qt_tpl_rq_table_fill(d, q, s ? s + QT_FN(scratch_size)(d) - qt_tpl_rq_table_bytes(d) : NULL);
+  gm_ctx x = {d,    q,     (const uint8_t *)packed, (uint8_t *)output,
+              ibuf, k_len, gm_block_bytes(d),       rq_table};
   const uint8_t *a[GM_MR];
 
 #if QT_KNOB_ORDER == GM_ORDER_MN
@@ -750,7 +757,7 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   (void)zp;
   (void)src;
 #if QT_KNOB_RQ == GM_RQ_PASS
-  gm_requant_rows(x.ibuf, x.out, m_len, d, q);
+  gm_requant_rows(x.ibuf, x.out, m_len, d, q, x.rq_table);
 #endif
   return QT_KERNEL_OK;
 }

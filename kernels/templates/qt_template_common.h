@@ -307,31 +307,83 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
 #define QT_TPL_REQUANT_BLOCK 8
 #endif
 
+/* The requant table: fixedpoint's per-channel constants as the AVX2 micro-kernel reads them
+ * (M, its odd lanes, the right shift and half of 2^r) for every whole 8-channel block, worked
+ * out by run() once into scratch instead of by every tile. Deriving them takes 6
+ * instructions per block, against 12 per 8 outputs for the scaling, and a 1x2 depthwise or
+ * 2-row gemm tile shares them over 2 outputs only. Only for layers without a left shift
+ * (scales >= 1), whose tiles derive them as before. */
+#if defined(QT_TPL_REQUANT_AVX2) && QT_TPL_REQUANT_AVX2 && defined(__AVX2__)
+#define QT_TPL_RQ_TABLE 1
+#endif
+
+/* Bytes of the requant table for d's output channels: scratch that run() reserves. */
+QT_TPL_INLINE size_t qt_tpl_rq_table_bytes(const qt_conv_desc *d) {
+#if defined(QT_TPL_RQ_TABLE)
+  return QT_TPL_ALIGN_UP((size_t)(S_OUT_C(d) / 8) * sizeof(qt_requant_fixedpoint_avx2_right));
+#else
+  (void)d;
+  return 0;
+#endif
+}
+
+/* Fills the requant table at mem (qt_tpl_rq_table_bytes(d) bytes, QT_ALIGN-aligned) for q and
+ * returns it; NULL where tiles derive the constants themselves: fp32, a layer with a left
+ * shift, fewer than 8 channels, a build without the AVX2 micro-kernel. */
+QT_TPL_INLINE const void *qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_params *q,
+                                               void *mem) {
+#if defined(QT_TPL_RQ_TABLE)
+  const int32_t blocks = S_OUT_C(d) / 8;
+  if (S_REQUANT(q) != QT_REQUANT_FIXEDPOINT || blocks == 0) return NULL;
+  qt_requant_fixedpoint_avx2_right *t = (qt_requant_fixedpoint_avx2_right *)mem;
+  for (int32_t b = 0; b < blocks; b++) {
+    const qt_requant_fixedpoint_avx2_params p = qt_ukernel_requant_fixedpoint__avx2_params(
+        _mm256_loadu_si256((const __m256i *)(const void *)(q->multiplier + 8 * b)),
+        _mm256_loadu_si256((const __m256i *)(const void *)(q->shift + 8 * b)));
+    if (!qt_ukernel_requant_fixedpoint__avx2_right(&p, &t[b])) return NULL;
+  }
+  return t;
+#else
+  (void)d, (void)q, (void)mem;
+  return NULL;
+#endif
+}
+
 /* A tile's requantization (rq=tile): ni x nj pixels that share channels c0 .. c0 + n - 1,
  * pixel (a, b)'s accumulators at acc + a * acc_si + b * acc_sj, its output at
  * out + a * out_si + b * out_sj. Each pixel as qt_tpl_requant, except that fixedpoint with an
  * ISA requant micro-kernel derives each 8-channel block's shift masks once for all the
- * tile's pixels (about a quarter of the per-pixel work) and requantizes straight from the
+ * tile's pixels (about a quarter of the per-pixel work), or loads them from rq_table (the
+ * requant table qt_tpl_rq_table_fill returned, or NULL), and requantizes straight from the
  * accumulators. */
 QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
                                         uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
                                         int nj, QT_TPL_INDEX c0, QT_TPL_INDEX n,
-                                        const qt_quant_params *q) {
+                                        const qt_quant_params *q, const void *rq_table) {
   QT_TPL_INDEX i = 0;
+  (void)rq_table;
 #if defined(QT_TPL_REQUANT_BLOCK)
   if (S_REQUANT(q) == QT_REQUANT_FIXEDPOINT) {
     const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
     const int32_t *mul = q->multiplier + c0, *sh = q->shift + c0;
 #if defined(__AVX2__)
-    /* 16 channels at a time where there are: one zero point, clamp and store for two
-     * 8-lane scales (qt_ukernel_requant_store16__avx2) */
+    /* the requant table's entries where c0 starts one of its blocks (every avx2 tile's c0
+     * does); then 16 channels at a time where there are: one zero point, clamp and store for
+     * two 8-lane scales (qt_ukernel_requant_store16__avx2) */
+    const qt_requant_fixedpoint_avx2_right *t =
+        rq_table && c0 % 8 == 0 ? (const qt_requant_fixedpoint_avx2_right *)rq_table + c0 / 8
+                                : NULL;
     for (; i + 16 <= n; i += 16) {
-      const qt_requant_fixedpoint_avx2_params p0 = qt_ukernel_requant_fixedpoint__avx2_params(
-          _mm256_loadu_si256((const __m256i *)(const void *)(mul + i)),
-          _mm256_loadu_si256((const __m256i *)(const void *)(sh + i)));
-      const qt_requant_fixedpoint_avx2_params p1 = qt_ukernel_requant_fixedpoint__avx2_params(
-          _mm256_loadu_si256((const __m256i *)(const void *)(mul + i + 8)),
-          _mm256_loadu_si256((const __m256i *)(const void *)(sh + i + 8)));
+      const qt_requant_fixedpoint_avx2_params p0 =
+          t ? qt_ukernel_requant_fixedpoint__avx2_params_right(&t[i / 8])
+            : qt_ukernel_requant_fixedpoint__avx2_params(
+                  _mm256_loadu_si256((const __m256i *)(const void *)(mul + i)),
+                  _mm256_loadu_si256((const __m256i *)(const void *)(sh + i)));
+      const qt_requant_fixedpoint_avx2_params p1 =
+          t ? qt_ukernel_requant_fixedpoint__avx2_params_right(&t[i / 8 + 1])
+            : qt_ukernel_requant_fixedpoint__avx2_params(
+                  _mm256_loadu_si256((const __m256i *)(const void *)(mul + i + 8)),
+                  _mm256_loadu_si256((const __m256i *)(const void *)(sh + i + 8)));
       for (int a = 0; a < ni; a++)
         for (int b = 0; b < nj; b++) {
           const int32_t *x = acc + a * acc_si + b * acc_sj + i;
@@ -346,9 +398,11 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
 #endif
     for (; i + QT_TPL_REQUANT_BLOCK <= n; i += QT_TPL_REQUANT_BLOCK) {
 #if defined(__AVX2__)
-      const qt_requant_fixedpoint_avx2_params p = qt_ukernel_requant_fixedpoint__avx2_params(
-          _mm256_loadu_si256((const __m256i *)(const void *)(mul + i)),
-          _mm256_loadu_si256((const __m256i *)(const void *)(sh + i)));
+      const qt_requant_fixedpoint_avx2_params p =
+          t ? qt_ukernel_requant_fixedpoint__avx2_params_right(&t[i / 8])
+            : qt_ukernel_requant_fixedpoint__avx2_params(
+                  _mm256_loadu_si256((const __m256i *)(const void *)(mul + i)),
+                  _mm256_loadu_si256((const __m256i *)(const void *)(sh + i)));
 #else
       const qt_requant_fixedpoint_neon_params p0 =
           qt_ukernel_requant_fixedpoint__neon_params(vld1q_s32(mul + i), vld1q_s32(sh + i));
@@ -385,8 +439,9 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
  * from src into the same places of dst (rq=row/pass). */
 QT_TPL_INLINE void qt_tpl_requant_pixels(const int32_t *src, uint8_t *dst, QT_TPL_INDEX pixels,
                                          QT_TPL_INDEX c0, QT_TPL_INDEX cn, const qt_conv_desc *d,
-                                         const qt_quant_params *q) {
+                                         const qt_quant_params *q, const void *rq_table) {
   (void)d;
+  (void)rq_table;
   const QT_TPL_INDEX oc = (QT_TPL_INDEX)S_OUT_C(d);
 #if defined(QT_TPL_REQUANT_BLOCK)
   /* fixedpoint: groups of 16 pixels share each channel block's shift masks (as a tile's
@@ -394,8 +449,8 @@ QT_TPL_INLINE void qt_tpl_requant_pixels(const int32_t *src, uint8_t *dst, QT_TP
   if (S_REQUANT(q) == QT_REQUANT_FIXEDPOINT) {
     for (QT_TPL_INDEX p = 0; p < pixels; p += 16) {
       const int np = pixels - p < 16 ? (int)(pixels - p) : 16;
-      qt_tpl_requant_block(src + p * oc + c0, (ptrdiff_t)oc, 0, dst + p * oc + c0,
-                           (ptrdiff_t)oc, 0, np, 1, c0, cn, q);
+      qt_tpl_requant_block(src + p * oc + c0, (ptrdiff_t)oc, 0, dst + p * oc + c0, (ptrdiff_t)oc, 0,
+                           np, 1, c0, cn, q, rq_table);
     }
     return;
   }

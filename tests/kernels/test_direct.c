@@ -38,9 +38,10 @@ static const struct variant {
   const qt_variant_fns *fns;
   int ocb, th, tw, pad, rq; /* pad: 0 inline, 1 prepad, 2 strips; rq: 0 tile, 1 row, 2 pass */
   int isa;                  /* ISA_*: packed layout and dtypes */
+  const char *group;        /* its ctest group: "avx2" is built with AVX2's flags */
 } variants[] = {
 #define VARIANT(group, prefix, ocb, th, tw, order, ku, pad, rq, isa) \
-  {&prefix##fns, ocb, th, tw, pad, rq, isa},
+  {&prefix##fns, ocb, th, tw, pad, rq, isa, #group},
 #include QT_TEST_VARIANTS_H
 #undef VARIANT
 };
@@ -203,9 +204,11 @@ static void test_input_end(void) {
 
 /* Scratch follows the knobs: nothing for an unpadded layer with fused requantization, one
  * row of input_zp (inline/strips) or a padded copy (prepad) for a padded one, int32 pixels
- * for rq=row (TH output rows) or rq=pass (the whole output), and for an ISA micro-kernel
+ * for rq=row (TH output rows) or rq=pass (the whole output), for an ISA micro-kernel
  * outside prepad one tile's gathered kernel rows (TH*TW pixels x kh rows of kw*in_c bytes
- * rounded up to its k-step) when the layer is padded. */
+ * rounded up to its k-step) when the layer is padded, and with the AVX2 micro-kernel built
+ * in (not its twin) the requant table (4 vectors of 32 bytes per whole block of 8 output
+ * channels). */
 static void test_scratch_sizes(void) {
   const qt_conv_desc *stem = &mnv2_shapes[1].d; /* n2 12x10x3 -> 6x5x32, pads 0,0,1,1 */
   const qt_conv_desc *pw = &mnv2_shapes[3].d;   /* 5x5x24 -> 5x5x144, unpadded */
@@ -218,14 +221,18 @@ static void test_scratch_sizes(void) {
     const size_t pad_stem = v->pad == 1 ? (size_t)2 * 13 * 11 * 3 : 3;
     const size_t gather =
         v->isa != ISA_C && v->pad != 1 ? (size_t)v->th * (size_t)v->tw * 3 * seg_packed(i, 9) : 0;
-    const size_t want = ibuf_stem + pad_stem + gather, got = v->fns->scratch_size(stem);
-    CHECK_MSG(got >= want && got < want + 3 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
+    const int avx2 = strcmp(v->group, "avx2") == 0;
+    const size_t table_stem = avx2 ? 32 / 8 * 128 : 0;
+    const size_t want = ibuf_stem + pad_stem + gather + table_stem,
+                 got = v->fns->scratch_size(stem);
+    CHECK_MSG(got >= want && got < want + 4 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
               v->fns->name, got, want);
     const size_t ibuf_pw = v->rq == 0 ? 0 : v->rq == 1 ? (size_t)v->th * 5 * 144 * 4
                                                        : (size_t)5 * 5 * 144 * 4;
+    const size_t want_pw = ibuf_pw + (avx2 ? 144 / 8 * 128 : 0);
     const size_t got_pw = v->fns->scratch_size(pw);
-    CHECK_MSG(got_pw >= ibuf_pw && got_pw < ibuf_pw + 64, "%s: pointwise scratch %zu, want %zu",
-              v->fns->name, got_pw, ibuf_pw);
+    CHECK_MSG(got_pw >= want_pw && got_pw < want_pw + 2 * 64, "%s: pointwise scratch %zu, want %zu",
+              v->fns->name, got_pw, want_pw);
     /* packed: one int32 bias + kh rows of kw*in_c weights (rounded up to the k-step) per
      * channel, whole blocks of OCB */
     const size_t blocks = (32 + (size_t)v->ocb - 1) / (size_t)v->ocb;

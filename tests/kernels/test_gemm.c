@@ -13,6 +13,7 @@
  * natively and under qemu. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "edge_shapes.h"
 #include "gemm_mnv2_shapes.h"
@@ -41,9 +42,10 @@ static const struct variant {
   int mr, nr, order_nm, prepad, rq; /* rq: 0 tile, 1 row, 2 pass */
   int isa;                          /* ISA_*: packed layout and dtypes */
   int apack;                        /* 1: A rows widened to int16 in scratch */
+  const char *group;                /* its ctest group: "avx2" is built with AVX2's flags */
 } variants[] = {
 #define VARIANT(group, prefix, mr, nr, ku, load, pipe, vec, order, pad, rq, isa, apack) \
-  {&prefix##fns, mr, nr, order, pad, rq, isa, apack},
+  {&prefix##fns, mr, nr, order, pad, rq, isa, apack, #group},
 #include QT_TEST_VARIANTS_H
 #undef VARIANT
 };
@@ -100,9 +102,14 @@ static void test_mobilenet_v2_shapes(void) {
 /* Scratch follows the knobs: nothing for a pointwise layer read in place with fused
  * requantization, an im2col row block or the whole im2col matrix by loop order (none with
  * apack=pack, whose gather writes the widened rows), a padded copy for prepad, int32 rows
- * for rq=row/pass, and for apack=pack the widened rows (K int16 rounded up to even, each row
- * in whole 64-byte lines) of a row block or, by loop order, of all rows. */
+ * for rq=row/pass, for apack=pack the widened rows (K int16 rounded up to even, each row
+ * in whole 64-byte lines) of a row block or, by loop order, of all rows, and with the AVX2
+ * micro-kernel built in (not its twin) the requant table (4 vectors of 32 bytes per whole
+ * block of 8 output channels). */
 static size_t wide_row(size_t k) { return (2 * ((k + 1) / 2 * 2) + 63) / 64 * 64; }
+static size_t rq_table(const struct variant *v, size_t out_c) {
+  return strcmp(v->group, "avx2") == 0 ? out_c / 8 * 128 : 0;
+}
 
 static void test_scratch_sizes(void) {
   const qt_conv_desc pw = mnv2_shapes[1].d;   /* 1x1 unpadded: A read straight from input */
@@ -116,16 +123,18 @@ static void test_scratch_sizes(void) {
                            : v->rq == 1 ? (size_t)v->mr * 96 * 4
                                         : (size_t)9 * 9 * 96 * 4;
     const size_t wide_pw = !v->apack ? 0 : (v->order_nm ? m_pw : (size_t)v->mr) * wide_row(k_pw);
+    const size_t want_pw = ibuf_pw + wide_pw + rq_table(v, 96);
     const size_t scratch_pw = v->fns->scratch_size(&pw);
-    CHECK_MSG(scratch_pw >= ibuf_pw + wide_pw && scratch_pw < ibuf_pw + wide_pw + 2 * 64,
-              "%s: pointwise scratch %zu", v->fns->name, scratch_pw);
+    CHECK_MSG(scratch_pw >= want_pw && scratch_pw < want_pw + 3 * 64,
+              "%s: pointwise scratch %zu, want %zu (+ alignment)", v->fns->name, scratch_pw,
+              want_pw);
     /* apack=pack gathers straight into the widened rows: no byte im2col then */
     const size_t cols = v->apack ? 0 : v->order_nm ? m * k : (size_t)v->mr * k;
     const size_t ibuf = v->rq == 0 ? 0 : v->rq == 1 ? (size_t)v->mr * 32 * 4 : m * 32 * 4;
     const size_t wide = !v->apack ? 0 : (v->order_nm ? m : (size_t)v->mr) * wide_row(k);
-    const size_t want = cols + (v->prepad ? padded : 0) + ibuf + wide;
+    const size_t want = cols + (v->prepad ? padded : 0) + ibuf + wide + rq_table(v, 32);
     const size_t got = v->fns->scratch_size(&stem);
-    CHECK_MSG(got >= want && got < want + 4 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
+    CHECK_MSG(got >= want && got < want + 5 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
               v->fns->name, got, want);
     /* packed: one int32 bias + K int16 weights per column (K rounded up to 2 for avx2, to 4
      * for dsp; K rounded up to 4 int8 weights for avx512vnni), whole blocks of NR */
@@ -144,12 +153,14 @@ static void test_scratch_sizes(void) {
 /* The contract's error returns: NULL arguments, a depthwise descriptor, an unknown dtype,
  * missing scratch, u8 for an s8-only ISA. */
 static void test_errors(void) {
-  int tile = 0; /* the first rq=tile variant without widened rows: no scratch for a pointwise
-                  layer read in place */
-  while (tile < N_VARIANTS - 1 && (variants[tile].rq != 0 || variants[tile].apack)) tile++;
-  CHECK_EQ_INT(variants[tile].rq, 0);
-  CHECK_EQ_INT(variants[tile].apack, 0);
-  const qt_variant_fns *v = variants[tile].fns;
+  /* the first variant that needs no scratch for a pointwise layer read in place: rq=tile,
+   * no widened rows, no requant table (none in the avx2 group, whose variants all have one;
+   * the checks below that need it are skipped there) */
+  int tile = -1;
+  for (int i = 0; i < N_VARIANTS && tile < 0; i++)
+    if (variants[i].rq == 0 && !variants[i].apack && !rq_table(&variants[i], 96)) tile = i;
+  CHECK(tile >= 0 || strcmp(variants[0].group, "avx2") == 0);
+  const qt_variant_fns *v = variants[tile < 0 ? 0 : tile].fns;
   const qt_conv_desc *d = &mnv2_shapes[1].d;
   qt_problem p;
   CHECK_EQ_INT(qt_problem_init(&p, d, QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT, 5), QT_KERNEL_OK);
@@ -161,7 +172,7 @@ static void test_errors(void) {
     CHECK_EQ_INT(v->pack(d, &p.q, NULL, p.bias, packed), QT_KERNEL_EINVAL);
     CHECK_EQ_INT(v->pack(d, &p.q, p.weights, p.bias, packed), QT_KERNEL_OK);
     CHECK_EQ_INT(v->run(d, &p.q, NULL, packed, out, NULL), QT_KERNEL_EINVAL);
-    CHECK_EQ_INT(v->run(d, &p.q, p.input, packed, out, NULL), QT_KERNEL_OK);
+    if (tile >= 0) CHECK_EQ_INT(v->run(d, &p.q, p.input, packed, out, NULL), QT_KERNEL_OK);
     qt_conv_desc dw = *d;
     dw.p.op = QT_OP_DEPTHWISE;
     dw.out.c = dw.in.c;
@@ -178,9 +189,9 @@ static void test_errors(void) {
     CHECK_EQ_INT(v->pack(d, &bad, p.weights, p.bias, packed), QT_KERNEL_EINVAL);
     CHECK_EQ_INT(v->run(d, &bad, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
     /* a variant that needs scratch (an int32 buffer for rq=row/pass, widened rows for
-     * apack=pack) refuses to run without it */
+     * apack=pack, the requant table) refuses to run without it */
     for (int i = 0; i < N_VARIANTS; i++) {
-      if (variants[i].rq == 0 && !variants[i].apack) continue;
+      if (variants[i].rq == 0 && !variants[i].apack && !rq_table(&variants[i], 96)) continue;
       CHECK(variants[i].fns->scratch_size(d) > 0);
       CHECK_EQ_INT(variants[i].fns->run(d, &p.q, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
     }
