@@ -308,11 +308,11 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
 #endif
 
 /* The requant table: fixedpoint's per-channel constants as the AVX2 micro-kernel reads them
- * (M, its odd lanes, the right shift and half of 2^r) for every whole 8-channel block, worked
- * out by run() once into scratch instead of by every tile. Deriving them takes 6
- * instructions per block, against 12 per 8 outputs for the scaling, and a 1x2 depthwise or
- * 2-row gemm tile shares them over 2 outputs only. Only for layers without a left shift
- * (scales >= 1), whose tiles derive them as before. */
+ * (qt_requant_fixedpoint_avx2_params: M, its odd lanes, the shifts, half of 2^r, whether a
+ * lane shifts left) for every whole 8-channel block, worked out by run() once into scratch
+ * instead of by every tile. Deriving them takes 7 instructions per block, against 12 per 8
+ * outputs for the scaling, and a 1x2 depthwise or 2-row gemm tile shares them over 2
+ * outputs only. */
 #if defined(QT_TPL_REQUANT_AVX2) && QT_TPL_REQUANT_AVX2 && defined(__AVX2__)
 #define QT_TPL_RQ_TABLE 1
 #endif
@@ -320,7 +320,7 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
 /* Bytes of the requant table for d's output channels: scratch that run() reserves. */
 QT_TPL_INLINE size_t qt_tpl_rq_table_bytes(const qt_conv_desc *d) {
 #if defined(QT_TPL_RQ_TABLE)
-  return QT_TPL_ALIGN_UP((size_t)(S_OUT_C(d) / 8) * sizeof(qt_requant_fixedpoint_avx2_right));
+  return QT_TPL_ALIGN_UP((size_t)(S_OUT_C(d) / 8) * sizeof(qt_requant_fixedpoint_avx2_params));
 #else
   (void)d;
   return 0;
@@ -328,26 +328,60 @@ QT_TPL_INLINE size_t qt_tpl_rq_table_bytes(const qt_conv_desc *d) {
 }
 
 /* Fills the requant table at mem (qt_tpl_rq_table_bytes(d) bytes, QT_ALIGN-aligned) for q and
- * returns it; NULL where tiles derive the constants themselves: fp32, a layer with a left
- * shift, fewer than 8 channels, a build without the AVX2 micro-kernel. */
+ * returns it; NULL where tiles derive the constants themselves: fp32, fewer than 8 channels,
+ * a build without the AVX2 micro-kernel. */
 QT_TPL_INLINE const void *qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_params *q,
                                                void *mem) {
 #if defined(QT_TPL_RQ_TABLE)
   const int32_t blocks = S_OUT_C(d) / 8;
   if (S_REQUANT(q) != QT_REQUANT_FIXEDPOINT || blocks == 0) return NULL;
-  qt_requant_fixedpoint_avx2_right *t = (qt_requant_fixedpoint_avx2_right *)mem;
-  for (int32_t b = 0; b < blocks; b++) {
-    const qt_requant_fixedpoint_avx2_params p = qt_ukernel_requant_fixedpoint__avx2_params(
+  qt_requant_fixedpoint_avx2_params *t = (qt_requant_fixedpoint_avx2_params *)mem;
+  for (int32_t b = 0; b < blocks; b++)
+    t[b] = qt_ukernel_requant_fixedpoint__avx2_params(
         _mm256_loadu_si256((const __m256i *)(const void *)(q->multiplier + 8 * b)),
         _mm256_loadu_si256((const __m256i *)(const void *)(q->shift + 8 * b)));
-    if (!qt_ukernel_requant_fixedpoint__avx2_right(&p, &t[b])) return NULL;
-  }
   return t;
 #else
   (void)d, (void)q, (void)mem;
   return NULL;
 #endif
 }
+
+#if defined(QT_TPL_REQUANT_BLOCK) && defined(__AVX2__)
+/* ni x nj pixels (strides as qt_tpl_requant_block's) of 16 channels, whose two 8-channel
+ * blocks' constants are at p0 and p1 (the requant table's, or the caller's): one zero
+ * point, clamp and store for the two 8-lane scales (qt_ukernel_requant_store16__avx2). */
+QT_TPL_INLINE void qt_tpl_requant16_avx2(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
+                                         uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
+                                         int nj, const qt_requant_fixedpoint_avx2_params *p0,
+                                         const qt_requant_fixedpoint_avx2_params *p1, int32_t zp,
+                                         int32_t lo, int32_t hi) {
+  for (int a = 0; a < ni; a++)
+    for (int b = 0; b < nj; b++) {
+      const int32_t *x = acc + a * acc_si + b * acc_sj;
+      qt_ukernel_requant_store16__avx2(
+          qt_ukernel_requant_fixedpoint__avx2_scale(
+              _mm256_loadu_si256((const __m256i *)(const void *)x), p0),
+          qt_ukernel_requant_fixedpoint__avx2_scale(
+              _mm256_loadu_si256((const __m256i *)(const void *)(x + 8)), p1),
+          zp, lo, hi, out + a * out_si + b * out_sj);
+    }
+}
+
+/* The same for 8 channels, whose constants are at p. */
+QT_TPL_INLINE void qt_tpl_requant8_avx2(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
+                                        uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
+                                        int nj, const qt_requant_fixedpoint_avx2_params *p,
+                                        int32_t zp, int32_t lo, int32_t hi) {
+  for (int a = 0; a < ni; a++)
+    for (int b = 0; b < nj; b++)
+      qt_ukernel_requant_store8__avx2(
+          qt_ukernel_requant_fixedpoint__avx2_apply(
+              _mm256_loadu_si256((const __m256i *)(const void *)(acc + a * acc_si + b * acc_sj)), p,
+              zp, lo, hi),
+          out + a * out_si + b * out_sj);
+}
+#endif
 
 /* A tile's requantization (rq=tile): ni x nj pixels that share channels c0 .. c0 + n - 1,
  * pixel (a, b)'s accumulators at acc + a * acc_si + b * acc_sj, its output at
@@ -368,63 +402,53 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
     const int32_t *mul = q->multiplier + c0, *sh = q->shift + c0;
 #if defined(__AVX2__)
     /* the requant table's entries where c0 starts one of its blocks (every avx2 tile's c0
-     * does); then 16 channels at a time where there are: one zero point, clamp and store for
-     * two 8-lane scales (qt_ukernel_requant_store16__avx2) */
-    const qt_requant_fixedpoint_avx2_right *t =
-        rq_table && c0 % 8 == 0 ? (const qt_requant_fixedpoint_avx2_right *)rq_table + c0 / 8
+     * does), read in place; then 16 channels at a time where there are */
+    const qt_requant_fixedpoint_avx2_params *t =
+        rq_table && c0 % 8 == 0 ? (const qt_requant_fixedpoint_avx2_params *)rq_table + c0 / 8
                                 : NULL;
     for (; i + 16 <= n; i += 16) {
-      const qt_requant_fixedpoint_avx2_params p0 =
-          t ? qt_ukernel_requant_fixedpoint__avx2_params_right(&t[i / 8])
-            : qt_ukernel_requant_fixedpoint__avx2_params(
-                  _mm256_loadu_si256((const __m256i *)(const void *)(mul + i)),
-                  _mm256_loadu_si256((const __m256i *)(const void *)(sh + i)));
-      const qt_requant_fixedpoint_avx2_params p1 =
-          t ? qt_ukernel_requant_fixedpoint__avx2_params_right(&t[i / 8 + 1])
-            : qt_ukernel_requant_fixedpoint__avx2_params(
-                  _mm256_loadu_si256((const __m256i *)(const void *)(mul + i + 8)),
-                  _mm256_loadu_si256((const __m256i *)(const void *)(sh + i + 8)));
-      for (int a = 0; a < ni; a++)
-        for (int b = 0; b < nj; b++) {
-          const int32_t *x = acc + a * acc_si + b * acc_sj + i;
-          qt_ukernel_requant_store16__avx2(
-              qt_ukernel_requant_fixedpoint__avx2_scale(
-                  _mm256_loadu_si256((const __m256i *)(const void *)x), &p0),
-              qt_ukernel_requant_fixedpoint__avx2_scale(
-                  _mm256_loadu_si256((const __m256i *)(const void *)(x + 8)), &p1),
-              zp, lo, hi, out + a * out_si + b * out_sj + i);
-        }
+      if (t) {
+        qt_tpl_requant16_avx2(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, &t[i / 8],
+                              &t[i / 8 + 1], zp, lo, hi);
+      } else {
+        const qt_requant_fixedpoint_avx2_params p0 = qt_ukernel_requant_fixedpoint__avx2_params(
+            _mm256_loadu_si256((const __m256i *)(const void *)(mul + i)),
+            _mm256_loadu_si256((const __m256i *)(const void *)(sh + i)));
+        const qt_requant_fixedpoint_avx2_params p1 = qt_ukernel_requant_fixedpoint__avx2_params(
+            _mm256_loadu_si256((const __m256i *)(const void *)(mul + i + 8)),
+            _mm256_loadu_si256((const __m256i *)(const void *)(sh + i + 8)));
+        qt_tpl_requant16_avx2(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, &p0, &p1,
+                              zp, lo, hi);
+      }
     }
-#endif
-    for (; i + QT_TPL_REQUANT_BLOCK <= n; i += QT_TPL_REQUANT_BLOCK) {
-#if defined(__AVX2__)
-      const qt_requant_fixedpoint_avx2_params p =
-          t ? qt_ukernel_requant_fixedpoint__avx2_params_right(&t[i / 8])
-            : qt_ukernel_requant_fixedpoint__avx2_params(
-                  _mm256_loadu_si256((const __m256i *)(const void *)(mul + i)),
-                  _mm256_loadu_si256((const __m256i *)(const void *)(sh + i)));
+    for (; i + 8 <= n; i += 8) {
+      if (t) {
+        qt_tpl_requant8_avx2(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, &t[i / 8],
+                             zp, lo, hi);
+      } else {
+        const qt_requant_fixedpoint_avx2_params p = qt_ukernel_requant_fixedpoint__avx2_params(
+            _mm256_loadu_si256((const __m256i *)(const void *)(mul + i)),
+            _mm256_loadu_si256((const __m256i *)(const void *)(sh + i)));
+        qt_tpl_requant8_avx2(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, &p, zp, lo,
+                             hi);
+      }
+    }
 #else
+    for (; i + QT_TPL_REQUANT_BLOCK <= n; i += QT_TPL_REQUANT_BLOCK) {
       const qt_requant_fixedpoint_neon_params p0 =
           qt_ukernel_requant_fixedpoint__neon_params(vld1q_s32(mul + i), vld1q_s32(sh + i));
-      const qt_requant_fixedpoint_neon_params p1 = qt_ukernel_requant_fixedpoint__neon_params(
-          vld1q_s32(mul + i + 4), vld1q_s32(sh + i + 4));
-#endif
+      const qt_requant_fixedpoint_neon_params p1 =
+          qt_ukernel_requant_fixedpoint__neon_params(vld1q_s32(mul + i + 4), vld1q_s32(sh + i + 4));
       for (int a = 0; a < ni; a++)
         for (int b = 0; b < nj; b++) {
           const int32_t *x = acc + a * acc_si + b * acc_sj + i;
           uint8_t *o = out + a * out_si + b * out_sj + i;
-#if defined(__AVX2__)
-          qt_ukernel_requant_store8__avx2(
-              qt_ukernel_requant_fixedpoint__avx2_apply(
-                  _mm256_loadu_si256((const __m256i *)(const void *)x), &p, zp, lo, hi),
-              o);
-#else
           qt_ukernel_requant_store8__neon(
               qt_ukernel_requant_fixedpoint__neon_apply(vld1q_s32(x), &p0, zp, lo, hi),
               qt_ukernel_requant_fixedpoint__neon_apply(vld1q_s32(x + 4), &p1, zp, lo, hi), o);
-#endif
         }
     }
+#endif
     if (i == n) return;
   }
 #endif

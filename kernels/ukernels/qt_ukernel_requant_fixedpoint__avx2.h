@@ -54,37 +54,6 @@ qt_ukernel_requant_fixedpoint__avx2_params(__m256i m, __m256i s) {
   return p;
 }
 
-/* What params() gives 8 channels whose shifts are all right shifts (s <= 0, the scales below
- * 1 that conv layers have), kept by a template's run() for every channel block in its
- * requant table (qt_template_common.h) so that tiles load them instead of deriving them. */
-typedef struct qt_requant_fixedpoint_avx2_right {
-  __m256i m, m_odd, r, half;
-} qt_requant_fixedpoint_avx2_right;
-
-/* Fills *c from params p; returns 0 (c unset) where a lane of p shifts left. */
-static inline __attribute__((target("avx2"))) int qt_ukernel_requant_fixedpoint__avx2_right(
-    const qt_requant_fixedpoint_avx2_params *p, qt_requant_fixedpoint_avx2_right *c) {
-  if (p->left) return 0;
-  c->m = p->m;
-  c->m_odd = p->m_odd;
-  c->r = p->r;
-  c->half = p->half;
-  return 1;
-}
-
-/* The params of a block from its requant table entry (no lane shifts left). */
-static inline __attribute__((target("avx2"))) qt_requant_fixedpoint_avx2_params
-qt_ukernel_requant_fixedpoint__avx2_params_right(const qt_requant_fixedpoint_avx2_right *c) {
-  qt_requant_fixedpoint_avx2_params p;
-  p.m = c->m;
-  p.m_odd = c->m_odd;
-  p.l = _mm256_setzero_si256();
-  p.r = c->r;
-  p.half = c->half;
-  p.left = 0;
-  return p;
-}
-
 /* Returns x3, the scaled int32 values of 8 accumulators before the output zero point and the
  * clamp (the oracle's steps, each in its comment). */
 static inline __attribute__((target("avx2"))) __m256i qt_ukernel_requant_fixedpoint__avx2_scale(
