@@ -386,9 +386,9 @@ QT_TPL_INLINE void qt_tpl_requant8_avx2(const int32_t *acc, ptrdiff_t acc_si, pt
 /* A tile's requantization (rq=tile): ni x nj pixels that share channels c0 .. c0 + n - 1,
  * pixel (a, b)'s accumulators at acc + a * acc_si + b * acc_sj, its output at
  * out + a * out_si + b * out_sj. Each pixel as qt_tpl_requant, except that fixedpoint with an
- * ISA requant micro-kernel derives each 8-channel block's shift masks once for all the
- * tile's pixels (about a quarter of the per-pixel work), or loads them from rq_table (the
- * requant table qt_tpl_rq_table_fill returned, or NULL), and requantizes straight from the
+ * ISA requant micro-kernel takes each 8-channel block's constants once for all the tile's
+ * pixels (AVX2: from rq_table, the requant table qt_tpl_rq_table_fill returned; NEON:
+ * derived here, about a quarter of the per-pixel work) and requantizes straight from the
  * accumulators. */
 QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
                                         uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
@@ -399,41 +399,21 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
 #if defined(QT_TPL_REQUANT_BLOCK)
   if (S_REQUANT(q) == QT_REQUANT_FIXEDPOINT) {
     const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
-    const int32_t *mul = q->multiplier + c0, *sh = q->shift + c0;
 #if defined(__AVX2__)
-    /* the requant table's entries where c0 starts one of its blocks (every avx2 tile's c0
-     * does), read in place; then 16 channels at a time where there are */
+    /* the requant table's entries, read in place, where c0 starts one of its blocks (every
+     * avx2 caller passes the table, and every avx2 tile's c0 is a multiple of 8); without
+     * them the per-pixel path below. 16 channels at a time where there are. */
     const qt_requant_fixedpoint_avx2_params *t =
         rq_table && c0 % 8 == 0 ? (const qt_requant_fixedpoint_avx2_params *)rq_table + c0 / 8
                                 : NULL;
-    for (; i + 16 <= n; i += 16) {
-      if (t) {
-        qt_tpl_requant16_avx2(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, &t[i / 8],
-                              &t[i / 8 + 1], zp, lo, hi);
-      } else {
-        const qt_requant_fixedpoint_avx2_params p0 = qt_ukernel_requant_fixedpoint__avx2_params(
-            _mm256_loadu_si256((const __m256i *)(const void *)(mul + i)),
-            _mm256_loadu_si256((const __m256i *)(const void *)(sh + i)));
-        const qt_requant_fixedpoint_avx2_params p1 = qt_ukernel_requant_fixedpoint__avx2_params(
-            _mm256_loadu_si256((const __m256i *)(const void *)(mul + i + 8)),
-            _mm256_loadu_si256((const __m256i *)(const void *)(sh + i + 8)));
-        qt_tpl_requant16_avx2(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, &p0, &p1,
-                              zp, lo, hi);
-      }
-    }
-    for (; i + 8 <= n; i += 8) {
-      if (t) {
-        qt_tpl_requant8_avx2(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, &t[i / 8],
-                             zp, lo, hi);
-      } else {
-        const qt_requant_fixedpoint_avx2_params p = qt_ukernel_requant_fixedpoint__avx2_params(
-            _mm256_loadu_si256((const __m256i *)(const void *)(mul + i)),
-            _mm256_loadu_si256((const __m256i *)(const void *)(sh + i)));
-        qt_tpl_requant8_avx2(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, &p, zp, lo,
-                             hi);
-      }
-    }
+    for (; t && i + 16 <= n; i += 16)
+      qt_tpl_requant16_avx2(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, &t[i / 8],
+                            &t[i / 8 + 1], zp, lo, hi);
+    for (; t && i + 8 <= n; i += 8)
+      qt_tpl_requant8_avx2(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, &t[i / 8], zp,
+                           lo, hi);
 #else
+    const int32_t *mul = q->multiplier + c0, *sh = q->shift + c0;
     for (; i + QT_TPL_REQUANT_BLOCK <= n; i += QT_TPL_REQUANT_BLOCK) {
       const qt_requant_fixedpoint_neon_params p0 =
           qt_ukernel_requant_fixedpoint__neon_params(vld1q_s32(mul + i), vld1q_s32(sh + i));
