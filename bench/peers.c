@@ -221,9 +221,9 @@ static void time_pair(const qt_bench_variant *a, const qt_bench_variant *b, cons
 }
 
 /* Replaces *best by candidate c if c runs faster here, timed against it interleaved (timed
- * one after the other, a candidate once won by a noise burst that hid in the other's
- * runs: block16_project's 2x32 config, 333 us in the log against the default's 238);
- * frees the loser. Returns 1 when c won. */
+ * one after the other, block16_project's 2x32 config once won, 333 us in the log against
+ * the default's 238 and as slow in the table; whether noise or cache state favoured it was
+ * not measured); frees the loser. Returns 1 when c won. */
 static int consider(const qt_target *t, const char *kernels, const char *cache, const qt_space *s,
                     const qt_config *c, const qt_problem *p, void *out, qt_bench_variant *best) {
   qt_bench_variant cand;
