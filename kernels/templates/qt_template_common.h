@@ -10,7 +10,8 @@
  * two optional knobs of the requantization are read here:
  *   QT_TPL_REQUANT_AVX512   1: fixedpoint spans take 16 channels at a time through
  *                           qt_ukernel_requant_fixedpoint__avx512 where the compiler targets
- *                           AVX-512 F+BW (the template includes that micro-kernel)
+ *                           AVX-512 F+BW (the template includes that micro-kernel), the last
+ *                           partial block masked, with the requant table below
  *   QT_TPL_REQUANT_AVX2     1: the same with qt_ukernel_requant_fixedpoint__avx2, 8 channels
  *                           at a time, where the compiler targets AVX2
  *   QT_TPL_REQUANT_NEON     1: the same with qt_ukernel_requant_fixedpoint__neon (8, then 4
@@ -262,9 +263,19 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
 #if defined(QT_TPL_REQUANT_AVX512) && QT_TPL_REQUANT_AVX512 && defined(__AVX512F__) &&       \
     defined(__AVX512BW__)
     /* 16 channels at a time with the AVX-512 requant micro-kernel (GCC's vectorisation of the
-     * loop below needs several times more instructions), the rest below */
+     * loop below needs several times more instructions), the rest masked */
     for (; i + 16 <= n; i += 16)
       qt_ukernel_requant_fixedpoint__avx512(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
+    if (i < n) { /* the last 1..15, masked */
+      const int r = (int)(n - i);
+      const qt_requant_fixedpoint_avx512_params p =
+          qt_ukernel_requant_fixedpoint__avx512_load_params(mul + i, sh + i, r);
+      qt_ukernel_requant_store16__avx512(
+          qt_ukernel_requant_fixedpoint__avx512_apply(
+              _mm512_maskz_loadu_epi32((__mmask16)((1u << r) - 1u), acc + i), &p, zp, lo, hi),
+          out + i, r);
+      return;
+    }
 #endif
 #if defined(QT_TPL_REQUANT_AVX2) && QT_TPL_REQUANT_AVX2 && defined(__AVX2__)
     /* 16, then 8 channels at a time with the AVX2 requant micro-kernel (GCC vectorises the
@@ -299,28 +310,41 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
 }
 
 /* The ISA requant micro-kernel a block of pixels can share per-channel work in (the template
- * sets QT_TPL_REQUANT_AVX2/NEON from its isa knob), and its channels per step. */
-#if defined(QT_TPL_REQUANT_AVX2) && QT_TPL_REQUANT_AVX2 && defined(__AVX2__)
+ * sets QT_TPL_REQUANT_AVX512/AVX2/NEON from its isa knob), and its channels per step. */
+#if defined(QT_TPL_REQUANT_AVX512) && QT_TPL_REQUANT_AVX512 && defined(__AVX512F__) && \
+    defined(__AVX512BW__)
+#define QT_TPL_REQUANT_BLOCK 16
+#define QT_TPL_RQ_AVX512 1
+#elif defined(QT_TPL_REQUANT_AVX2) && QT_TPL_REQUANT_AVX2 && defined(__AVX2__)
 #define QT_TPL_REQUANT_BLOCK 8
+#define QT_TPL_RQ_AVX2 1
 #elif defined(QT_TPL_REQUANT_NEON) && QT_TPL_REQUANT_NEON && defined(__aarch64__) &&        \
     defined(__ARM_NEON)
 #define QT_TPL_REQUANT_BLOCK 8
 #endif
 
-/* The requant table: fixedpoint's per-channel constants as the AVX2 micro-kernel reads them
- * (qt_requant_fixedpoint_avx2_params: M, its odd lanes, the shifts, half of 2^r, whether a
- * lane shifts left) for every whole 8-channel block, worked out by run() once into scratch
- * instead of by every tile. Deriving them takes 7 instructions per block, against 12 per 8
- * outputs for the scaling, and a 1x2 depthwise or 2-row gemm tile shares them over 2
- * outputs only. */
-#if defined(QT_TPL_REQUANT_AVX2) && QT_TPL_REQUANT_AVX2 && defined(__AVX2__)
+/* The requant table: fixedpoint's per-channel constants as the x86 micro-kernel reads them
+ * (its params: M, its odd lanes, the shifts, half of 2^r, whether a lane shifts left) for
+ * every channel block, worked out by run() once into scratch instead of by every tile.
+ * Deriving them takes 7 instructions per block, against 12 (AVX2, 8 outputs) or 11 (AVX-512,
+ * 16 outputs) for the scaling, and a 1x2 depthwise or 2-row gemm tile shares them over 2
+ * outputs only. AVX2: every whole 8-channel block (the rest takes the per-pixel path);
+ * AVX-512: every 16-channel block, the last one partial where out_c is not a multiple of 16
+ * (its lanes past out_c get M = 0, shift 0; tiles store those lanes masked). */
+#if defined(QT_TPL_RQ_AVX512)
 #define QT_TPL_RQ_TABLE 1
+typedef qt_requant_fixedpoint_avx512_params qt_tpl_rq_entry;
+#define QT_TPL_RQ_ENTRIES(oc) (((oc) + 15) / 16)
+#elif defined(QT_TPL_RQ_AVX2)
+#define QT_TPL_RQ_TABLE 1
+typedef qt_requant_fixedpoint_avx2_params qt_tpl_rq_entry;
+#define QT_TPL_RQ_ENTRIES(oc) ((oc) / 8)
 #endif
 
 /* Bytes of the requant table for d's output channels: scratch that run() reserves. */
 QT_TPL_INLINE size_t qt_tpl_rq_table_bytes(const qt_conv_desc *d) {
 #if defined(QT_TPL_RQ_TABLE)
-  return QT_TPL_ALIGN_UP((size_t)(S_OUT_C(d) / 8) * sizeof(qt_requant_fixedpoint_avx2_params));
+  return QT_TPL_ALIGN_UP((size_t)QT_TPL_RQ_ENTRIES(S_OUT_C(d)) * sizeof(qt_tpl_rq_entry));
 #else
   (void)d;
   return 0;
@@ -328,18 +352,23 @@ QT_TPL_INLINE size_t qt_tpl_rq_table_bytes(const qt_conv_desc *d) {
 }
 
 /* Fills the requant table at mem (qt_tpl_rq_table_bytes(d) bytes, QT_ALIGN-aligned) for q and
- * returns it; NULL where tiles derive the constants themselves: fp32, fewer than 8 channels,
- * a build without the AVX2 micro-kernel. */
+ * returns it; NULL where tiles derive the constants themselves: fp32, no whole AVX2 block,
+ * a build without an x86 requant micro-kernel. */
 QT_TPL_INLINE const void *qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_params *q,
                                                void *mem) {
 #if defined(QT_TPL_RQ_TABLE)
-  const int32_t blocks = S_OUT_C(d) / 8;
+  const int32_t oc = S_OUT_C(d), blocks = QT_TPL_RQ_ENTRIES(oc);
   if (S_REQUANT(q) != QT_REQUANT_FIXEDPOINT || blocks == 0) return NULL;
-  qt_requant_fixedpoint_avx2_params *t = (qt_requant_fixedpoint_avx2_params *)mem;
+  qt_tpl_rq_entry *t = (qt_tpl_rq_entry *)mem;
   for (int32_t b = 0; b < blocks; b++)
+#if defined(QT_TPL_RQ_AVX512)
+    t[b] = qt_ukernel_requant_fixedpoint__avx512_load_params(
+        q->multiplier + 16 * b, q->shift + 16 * b, oc - 16 * b < 16 ? (int)(oc - 16 * b) : 16);
+#else
     t[b] = qt_ukernel_requant_fixedpoint__avx2_params(
         _mm256_loadu_si256((const __m256i *)(const void *)(q->multiplier + 8 * b)),
         _mm256_loadu_si256((const __m256i *)(const void *)(q->shift + 8 * b)));
+#endif
   return t;
 #else
   (void)d, (void)q, (void)mem;
@@ -347,7 +376,26 @@ QT_TPL_INLINE const void *qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_q
 #endif
 }
 
-#if defined(QT_TPL_REQUANT_BLOCK) && defined(__AVX2__)
+#if defined(QT_TPL_RQ_AVX512)
+/* ni x nj pixels (strides as qt_tpl_requant_block's) of the first n (1..16) channels of a
+ * 16-channel block whose constants are at p: read straight from the accumulators, loaded
+ * and stored masked when n < 16 (a masked load does not fault past the buffer's end). */
+QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
+                                           uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
+                                           int nj, int n,
+                                           const qt_requant_fixedpoint_avx512_params *p, int32_t zp,
+                                           int32_t lo, int32_t hi) {
+  for (int a = 0; a < ni; a++)
+    for (int b = 0; b < nj; b++)
+      qt_ukernel_requant_store16__avx512(
+          qt_ukernel_requant_fixedpoint__avx512_apply(
+              _mm512_maskz_loadu_epi32((__mmask16)((1u << n) - 1u), acc + a * acc_si + b * acc_sj),
+              p, zp, lo, hi),
+          out + a * out_si + b * out_sj, n);
+}
+#endif
+
+#if defined(QT_TPL_RQ_AVX2)
 /* ni x nj pixels (strides as qt_tpl_requant_block's) of 16 channels, whose two 8-channel
  * blocks' constants are at p0 and p1 (the requant table's, or the caller's): one zero
  * point, clamp and store for the two 8-lane scales (qt_ukernel_requant_store16__avx2). */
@@ -386,10 +434,10 @@ QT_TPL_INLINE void qt_tpl_requant8_avx2(const int32_t *acc, ptrdiff_t acc_si, pt
 /* A tile's requantization (rq=tile): ni x nj pixels that share channels c0 .. c0 + n - 1,
  * pixel (a, b)'s accumulators at acc + a * acc_si + b * acc_sj, its output at
  * out + a * out_si + b * out_sj. Each pixel as qt_tpl_requant, except that fixedpoint with an
- * ISA requant micro-kernel takes each 8-channel block's constants once for all the tile's
- * pixels (AVX2: from rq_table, the requant table qt_tpl_rq_table_fill returned; NEON:
- * derived here, about a quarter of the per-pixel work) and requantizes straight from the
- * accumulators. */
+ * ISA requant micro-kernel takes each channel block's constants once for all the tile's
+ * pixels (AVX-512 and AVX2: from rq_table, the requant table qt_tpl_rq_table_fill returned;
+ * NEON: derived here, about a quarter of the per-pixel work) and requantizes straight from
+ * the accumulators. */
 QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
                                         uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
                                         int nj, QT_TPL_INDEX c0, QT_TPL_INDEX n,
@@ -399,7 +447,23 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
 #if defined(QT_TPL_REQUANT_BLOCK)
   if (S_REQUANT(q) == QT_REQUANT_FIXEDPOINT) {
     const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
-#if defined(__AVX2__)
+#if defined(QT_TPL_RQ_AVX512)
+    /* the requant table's entries, read in place, where c0 starts one of its blocks (every
+     * avx512 caller passes the table, and every avx512 tile's c0 is a multiple of 16); the
+     * last block may be partial */
+    const qt_requant_fixedpoint_avx512_params *t =
+        rq_table && c0 % 16 == 0 ? (const qt_requant_fixedpoint_avx512_params *)rq_table + c0 / 16
+                                 : NULL;
+    if (t) {
+      for (; i + 16 <= n; i += 16)
+        qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16,
+                                &t[i / 16], zp, lo, hi);
+      if (i < n)
+        qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj,
+                                (int)(n - i), &t[i / 16], zp, lo, hi);
+      return;
+    }
+#elif defined(QT_TPL_RQ_AVX2)
     /* the requant table's entries, read in place, where c0 starts one of its blocks (every
      * avx2 caller passes the table, and every avx2 tile's c0 is a multiple of 8); without
      * them the per-pixel path below. 16 channels at a time where there are. */

@@ -1,14 +1,22 @@
 /* qt_ukernel_requant_fixedpoint__avx512.h — fixed-point requantization of 16 accumulators
- * with AVX-512 (VPSLLVD, VPMULDQ on even and odd lanes, VPSRAVD, VPMOVDB), used by the gemm
- * template's avx512vnni variants for their output channels (GCC's auto-vectorisation of
- * qt_requant_fixedpoint_vec needs several times more instructions per output); and its plain
- * C twin, the loop over qt_requant_fixedpoint_vec. Both equal qt_requant_fixedpoint (the
- * oracle in qt_requant.h) on the domain the quant checks admit, M in [0, 2^31) (so the
- * SRDHM product never needs the INT32_MIN * INT32_MIN saturation), shift in [-31, 30],
- * zp_out, act_min, act_max in [-128, 255]; tests/kernels/test_requant.c checks it
- * exhaustively on edge values and on millions of random inputs.
+ * with AVX-512 (VPSLLVD, VPMULDQ on even and odd lanes, VPABSD/VPSRLVD and a masked negate
+ * for the rounding divide, VPMOVDB to bytes), used by the avx512 and avx512vnni variants of
+ * every template for their output channels (GCC's auto-vectorisation of
+ * qt_requant_fixedpoint_vec needs several times more instructions per output); and its
+ * plain C twin, the loop over qt_requant_fixedpoint_vec. Both equal qt_requant_fixedpoint
+ * (the oracle in qt_requant.h) on the domain the quant checks admit: multiplier in [0, 2^31)
+ * (so the SRDHM product never needs the INT32_MIN * INT32_MIN saturation), shift in
+ * [-31, 30], zp_out, act_min, act_max in [-128, 255] (the twin for any multiplier);
+ * tests/kernels/test_requant.c checks it on edge values, ties and millions of random inputs.
  *
- * Each function: out[i] = (uint8_t)requant(acc[i], mul[i], shift[i]) for i < 16. */
+ * The same steps as the AVX2 micro-kernel (qt_ukernel_requant_fixedpoint__avx2.h, whose
+ * comments say why each equals the oracle), on 16 lanes: qt_ukernel_requant_fixedpoint__
+ * avx512_params derives what 16 channels' multipliers and shifts give (once per channel
+ * block: the templates keep them in their requant table), ..._avx512_scale scales a register
+ * of 16 accumulators with them (11 instructions without a left shift), ..._avx512_apply adds
+ * the zero point and clamps, qt_ukernel_requant_store16__avx512 stores the low bytes (of the
+ * first n lanes: a masked store for a block's tail), and qt_ukernel_requant_fixedpoint__avx512
+ * does all of it on arrays: out[i] = (uint8_t)requant(acc[i], mul[i], shift[i]) for i < 16. */
 #ifndef QT_UKERNEL_REQUANT_FIXEDPOINT__AVX512_H
 #define QT_UKERNEL_REQUANT_FIXEDPOINT__AVX512_H
 
@@ -25,40 +33,94 @@ static inline void qt_ukernel_requant_fixedpoint__avx512_c(const int32_t *acc, c
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-/* Step by step as qt_requant_fixedpoint_vec (whose comments say why each equals the oracle):
- * saturating left shift, SRDHM as floor((x * M + 2^30) / 2^31) on even and odd lanes, the
- * rounding divide with its sign fix-up, the clamp in 32 bits, then the low bytes. */
+/* What 16 channels' multipliers and shifts give every accumulator of those channels. */
+typedef struct qt_requant_fixedpoint_avx512_params {
+  __m512i m, m_odd; /* M, and its odd lanes moved to the even ones (VPMULDQ reads those) */
+  __m512i l, r;     /* left shift max(s, 0), right shift max(-s, 0) */
+  __m512i half;     /* 2^r / 2: 2^(r - 1), 0 for r = 0 */
+  int left;         /* some lane shifts left */
+} qt_requant_fixedpoint_avx512_params;
+
+static inline __attribute__((target("avx512f,avx512bw"))) qt_requant_fixedpoint_avx512_params
+qt_ukernel_requant_fixedpoint__avx512_params(__m512i m, __m512i s) {
+  qt_requant_fixedpoint_avx512_params p;
+  const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+  p.m = m;
+  p.m_odd = _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)0xF5);
+  p.l = _mm512_max_epi32(s, zero);
+  p.r = _mm512_sub_epi32(p.l, s);
+  p.half = _mm512_srli_epi32(_mm512_sllv_epi32(one, p.r), 1);
+  /* per-layer scales almost never shift left: the branch (the same way for every block of a
+   * layer) skips the saturating shift then */
+  p.left = _mm512_test_epi32_mask(p.l, p.l) != 0;
+  return p;
+}
+
+/* The same from arrays of n <= 16 channels (the lanes past n get M = 0, shift 0). */
+static inline __attribute__((target("avx512f,avx512bw"))) qt_requant_fixedpoint_avx512_params
+qt_ukernel_requant_fixedpoint__avx512_load_params(const int32_t *mul, const int32_t *shift, int n) {
+  const __mmask16 k = (__mmask16)((1u << n) - 1u);
+  return qt_ukernel_requant_fixedpoint__avx512_params(_mm512_maskz_loadu_epi32(k, mul),
+                                                      _mm512_maskz_loadu_epi32(k, shift));
+}
+
+/* Returns x3, the scaled int32 values of 16 accumulators before the output zero point and
+ * the clamp. */
+static inline __attribute__((target("avx512f,avx512bw"))) __m512i
+qt_ukernel_requant_fixedpoint__avx512_scale(__m512i a,
+                                            const qt_requant_fixedpoint_avx512_params *p) {
+  /* x1 = sat32(acc << l): overflowed iff shifting back does not give acc */
+  __m512i x1 = a;
+  if (p->left) {
+    const __m512i shifted = _mm512_sllv_epi32(a, p->l);
+    const __mmask16 ok = _mm512_cmpeq_epi32_mask(_mm512_srav_epi32(shifted, p->l), a);
+    const __m512i sat = _mm512_xor_si512(_mm512_srai_epi32(a, 31), _mm512_set1_epi32(INT32_MAX));
+    x1 = _mm512_mask_blend_epi32(ok, sat, shifted);
+  }
+  /* x2 = SRDHM(x1, M) = bits 31..62 of x1 * M + 2^30: even lanes shifted down, odd lanes
+   * (moved to the even positions by VPSHUFD) shifted up into the high half of their lane */
+  const __m512i nudge = _mm512_set1_epi64(INT64_C(1) << 30);
+  const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x1, p->m), nudge);
+  const __m512i po = _mm512_add_epi64(
+      _mm512_mul_epi32(_mm512_shuffle_epi32(x1, (_MM_PERM_ENUM)0xF5), p->m_odd), nudge);
+  const __m512i x2 =
+      _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
+  /* x3 = sign(x2) * floor((|x2| + 2^r / 2) / 2^r), the rounding divide half away from zero
+   * (|x2| < 2^31, so the logical shift reads the sum unsigned); AVX-512 has no VPSIGND: the
+   * negative lanes are negated under their sign mask */
+  const __m512i q = _mm512_srlv_epi32(_mm512_add_epi32(_mm512_abs_epi32(x2), p->half), p->r);
+  const __m512i zero = _mm512_setzero_si512();
+  return _mm512_mask_sub_epi32(q, _mm512_cmplt_epi32_mask(x2, zero), zero, q);
+}
+
+/* Returns the clamped int32 output values (zp added) of 16 accumulators. */
+static inline __attribute__((target("avx512f,avx512bw"))) __m512i
+qt_ukernel_requant_fixedpoint__avx512_apply(__m512i a, const qt_requant_fixedpoint_avx512_params *p,
+                                            int32_t zp, int32_t lo, int32_t hi) {
+  __m512i x3 = qt_ukernel_requant_fixedpoint__avx512_scale(a, p);
+  x3 = _mm512_min_epi32(x3, _mm512_set1_epi32(hi - zp));
+  x3 = _mm512_max_epi32(x3, _mm512_set1_epi32(lo - zp));
+  return _mm512_add_epi32(x3, _mm512_set1_epi32(zp));
+}
+
+/* Stores the low bytes of the first n (1..16) lanes of v (truncation, as the twin's cast):
+ * VPMOVDB, then one 16-byte store, or a masked one for n < 16. */
+static inline __attribute__((target("avx512f,avx512bw"))) void qt_ukernel_requant_store16__avx512(
+    __m512i v, uint8_t *out, int n) {
+  if (n == 16)
+    _mm_storeu_si128((__m128i *)(void *)out, _mm512_cvtepi32_epi8(v));
+  else
+    _mm512_mask_cvtepi32_storeu_epi8(out, (__mmask16)((1u << n) - 1u), v);
+}
+
 static inline __attribute__((target("avx512f,avx512bw"))) void
 qt_ukernel_requant_fixedpoint__avx512(const int32_t *acc, const int32_t *mul, const int32_t *shift,
                                       uint8_t *out, int32_t zp, int32_t lo, int32_t hi) {
-  const __m512i a = _mm512_loadu_si512((const void *)acc);
-  const __m512i m = _mm512_loadu_si512((const void *)mul);
-  const __m512i s = _mm512_loadu_si512((const void *)shift);
-  const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-  const __m512i l = _mm512_max_epi32(s, zero), r = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
-  /* x1 = sat32(acc << l): overflowed iff shifting back does not give acc */
-  const __m512i shifted = _mm512_sllv_epi32(a, l);
-  const __mmask16 ovf = _mm512_cmpneq_epi32_mask(_mm512_srav_epi32(shifted, l), a);
-  const __m512i sat = _mm512_xor_si512(_mm512_srai_epi32(a, 31), _mm512_set1_epi32(INT32_MAX));
-  const __m512i x1 = _mm512_mask_blend_epi32(ovf, shifted, sat);
-  /* x2 = bits 31..62 of x1 * M + 2^30: even lanes shifted down, odd lanes shifted up into the
-   * high half of their 64-bit lane */
-  const __m512i nudge = _mm512_set1_epi64(INT64_C(1) << 30);
-  const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x1, m), nudge);
-  const __m512i po = _mm512_add_epi64(
-      _mm512_mul_epi32(_mm512_srli_epi64(x1, 32), _mm512_srli_epi64(m, 32)), nudge);
-  const __m512i x2 =
-      _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
-  /* x3 = rounding divide by 2^r, half away from zero */
-  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, r), one);
-  const __m512i rem = _mm512_and_si512(x2, mask);
-  const __m512i thr = _mm512_sub_epi32(_mm512_srai_epi32(mask, 1), _mm512_srai_epi32(x2, 31));
-  __m512i x3 = _mm512_srav_epi32(x2, r);
-  x3 = _mm512_mask_add_epi32(x3, _mm512_cmpgt_epi32_mask(rem, thr), x3, one);
-  x3 = _mm512_min_epi32(x3, _mm512_set1_epi32(hi - zp));
-  x3 = _mm512_max_epi32(x3, _mm512_set1_epi32(lo - zp));
-  x3 = _mm512_add_epi32(x3, _mm512_set1_epi32(zp));
-  _mm_storeu_si128((__m128i *)(void *)out, _mm512_cvtepi32_epi8(x3));
+  const qt_requant_fixedpoint_avx512_params p = qt_ukernel_requant_fixedpoint__avx512_params(
+      _mm512_loadu_si512((const void *)mul), _mm512_loadu_si512((const void *)shift));
+  qt_ukernel_requant_store16__avx512(qt_ukernel_requant_fixedpoint__avx512_apply(
+                                         _mm512_loadu_si512((const void *)acc), &p, zp, lo, hi),
+                                     out, 16);
 }
 #endif
 

@@ -103,12 +103,14 @@ static void test_mobilenet_v2_shapes(void) {
  * requantization, an im2col row block or the whole im2col matrix by loop order (none with
  * apack=pack, whose gather writes the widened rows), a padded copy for prepad, int32 rows
  * for rq=row/pass, for apack=pack the widened rows (K int16 rounded up to even, each row
- * in whole 64-byte lines) of a row block or, by loop order, of all rows, and with the AVX2
- * micro-kernel built in (not its twin) the requant table (192 bytes per whole
- * block of 8 output channels). */
+ * in whole 64-byte lines) of a row block or, by loop order, of all rows, and with an x86
+ * requant micro-kernel built in (not its twin) the requant table: AVX2 192 bytes per whole
+ * block of 8 output channels, AVX-512 384 bytes per block of 16, the last one partial. */
 static size_t wide_row(size_t k) { return (2 * ((k + 1) / 2 * 2) + 63) / 64 * 64; }
 static size_t rq_table(const struct variant *v, size_t out_c) {
-  return strcmp(v->group, "avx2") == 0 ? out_c / 8 * 192 : 0;
+  return strcmp(v->group, "avx2") == 0         ? out_c / 8 * 192
+         : strcmp(v->group, "avx512vnni") == 0 ? (out_c + 15) / 16 * 384
+                                               : 0;
 }
 
 static void test_scratch_sizes(void) {
@@ -154,12 +156,13 @@ static void test_scratch_sizes(void) {
  * missing scratch, u8 for an s8-only ISA. */
 static void test_errors(void) {
   /* the first variant that needs no scratch for a pointwise layer read in place: rq=tile,
-   * no widened rows, no requant table (none in the avx2 group, whose variants all have one;
-   * the checks below that need it are skipped there) */
+   * no widened rows, no requant table (none in the avx2 and avx512vnni groups, whose
+   * variants all have one; the checks below that need it are skipped there) */
   int tile = -1;
   for (int i = 0; i < N_VARIANTS && tile < 0; i++)
     if (variants[i].rq == 0 && !variants[i].apack && !rq_table(&variants[i], 96)) tile = i;
-  CHECK(tile >= 0 || strcmp(variants[0].group, "avx2") == 0);
+  CHECK(tile >= 0 || strcmp(variants[0].group, "avx2") == 0 ||
+        strcmp(variants[0].group, "avx512vnni") == 0);
   const qt_variant_fns *v = variants[tile < 0 ? 0 : tile].fns;
   const qt_conv_desc *d = &mnv2_shapes[1].d;
   qt_problem p;

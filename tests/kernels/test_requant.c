@@ -228,6 +228,33 @@ static __attribute__((noinline, target("avx2"))) void requant_avx2_16(
   qt_ukernel_requant_fixedpoint__avx2(acc, m, s, out, zp, lo, hi);
   qt_ukernel_requant_fixedpoint__avx2(acc + 8, m + 8, s + 8, out + 8, zp, lo, hi);
 }
+
+/* The AVX-512 kernel through its parts as the templates call them (the requant table's
+ * params, then apply and store), 16 lanes at once. */
+static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_avx512(
+    const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out, int32_t zp, int32_t lo,
+    int32_t hi) {
+  qt_ukernel_requant_fixedpoint__avx512(acc, m, s, out, zp, lo, hi);
+}
+
+/* The same 16 lanes as two partial blocks of 16 - n and n lanes (masked params, loads and
+ * stores, as a layer's last block), n cycling through 1..15: a lane past a block's n must be
+ * neither read into the result nor stored. */
+static int requant_avx512_tail_n;
+static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_avx512_tail(
+    const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out, int32_t zp, int32_t lo,
+    int32_t hi) {
+  const int n = requant_avx512_tail_n = requant_avx512_tail_n % 15 + 1;
+  const int part[2] = {16 - n, n};
+  for (int h = 0, at = 0; h < 2; at += part[h], h++) {
+    const __mmask16 k = (__mmask16)((1u << part[h]) - 1u);
+    const qt_requant_fixedpoint_avx512_params p =
+        qt_ukernel_requant_fixedpoint__avx512_load_params(m + at, s + at, part[h]);
+    qt_ukernel_requant_store16__avx512(qt_ukernel_requant_fixedpoint__avx512_apply(
+                                           _mm512_maskz_loadu_epi32(k, acc + at), &p, zp, lo, hi),
+                                       out + at, part[h]);
+  }
+}
 #endif
 #if defined(__aarch64__) && defined(__ARM_NEON)
 static void requant_neon4(const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out,
@@ -399,6 +426,12 @@ static void test_ukernels_8_4(long long rounds) {
     CHECK(requant_avx2_16_runs > 100000 / 16);
   } else {
     printf("requant micro-kernel avx2: not run (the CPU has no AVX2)\n");
+  }
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) {
+    test_ukernel_lanes("avx512", requant_avx512, 16, 0, rounds);
+    test_ukernel_lanes("avx512 partial blocks", requant_avx512_tail, 16, 0, rounds);
+  } else {
+    printf("requant micro-kernel avx512: not run (the CPU has no AVX-512 F+BW)\n");
   }
 #endif
 #if defined(__aarch64__) && defined(__ARM_NEON)
