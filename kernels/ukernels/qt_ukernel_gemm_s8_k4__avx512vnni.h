@@ -68,9 +68,14 @@ static inline void qt_ukernel_gemm_s8_k4__avx512vnni_c(const uint8_t *const a[QT
 /* The flipped input word of row m at k4-step k (n bytes), broadcast to 16 lanes. */
 #define QT_UK_GK_X(a, m, k, n)                                                               \
   _mm512_set1_epi32((int)(qt_uk_word((a)[m] + (k), (n)) ^ UINT32_C(0x80808080)))
-/* Weight vector v (16 columns x 4 k) of k4-step k. */
-#define QT_UK_GK_W(w, k, v)                                                                  \
-  _mm512_loadu_si512((const void *)((w) + ((k) / 4) * QT_UK_NR * 4 + (v) * 64))
+/* Weight vector v (16 columns x 4 k) of k4-step k: at (k / 4) * NR * 4 + 64 v, written as
+ * k * NR (k is a multiple of 4 at every k-step), which GCC strength-reduces to a pointer
+ * increment. */
+#define QT_UK_GK_W(w, k, v) _mm512_loadu_si512((const void *)((w) + (k)*QT_UK_NR + (v)*64))
+/* Pin the accumulators in registers at the end of each unrolled iteration (kloop): without
+ * it GCC 12 copied every accumulator to another register and spilled some in each iteration
+ * of an 8x32 tile (16 VPDPBUSD, 16 register moves, 4 stack stores), as it did for avx2. */
+#define QT_UK_GK_PIN_ITER 1
 /* VPDPBUSD */
 #define QT_UK_GK_MADD(acc, x, w) _mm512_dpbusd_epi32((acc), (x), (w))
 #include "qt_ukernel_gemm_kloop.h"
