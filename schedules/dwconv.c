@@ -11,8 +11,14 @@
 /* Knob indices, in declaration order (the order of the canonical knob string). */
 enum { K_CB, K_TH, K_TW, K_ORDER, K_KU, K_LOAD, K_PAD, K_RQ, K_ISA, K_COUNT };
 
-/* Named values, as the template's #if tests them (the shared ones: template.h). */
+/* Named values, as the template's #if tests them (the shared ones: template.h; dwconv's
+ * avx512vnni is its own value 7, its avx512 being template.h's 2). */
 enum { ORDER_HWC = 0, ORDER_CHW = 1 };
+enum { ISA_DW_AVX512VNNI = 7 };
+/* 1 for the k4 micro-kernels (taps in groups of 4 per dot-product lane) */
+static int isa_k4(int isa) {
+  return isa == ISA_HVX || isa == ISA_NEONDOT || isa == ISA_DW_AVX512VNNI;
+}
 
 /* Per ISA value, its micro-kernel (kernels/ukernels/qt_ukernel_dwconv_*.h): the channels one
  * vector of int16 holds (cb must be a multiple: the micro-kernel's chunk; hvx: the 32 int32
@@ -22,20 +28,17 @@ enum { ORDER_HWC = 0, ORDER_CHW = 1 };
  * chunk's 16 channels), and the temporaries of one position (x86: two loaded taps and their
  * two widened halves; neon: the loaded bytes and the widened int16, plus the reloaded weight
  * vector inputs-first, which x86 takes as a memory operand; neondot: the 4 loaded taps and
- * their 4 transposed vectors; hvx: the gathered input vector and the weight vector reloaded
- * inputs-first; dsp:
+ * their 4 transposed vectors; avx512vnni: 4 weight vectors per 64 channels, the 4 loaded
+ * taps and their 4 interleaved vectors; hvx: the gathered input vector and the weight vector
+ * reloaded inputs-first; dsp:
  * general registers of one int32 each, 2 weight words per 4 channels and tap, the two SXTB16
  * pairs of one input word, which overwrite it). */
 static const struct isa_tile {
   int chunk, lanes, weights_per_step, temps;
 } isa_tile[] = {
-    [ISA_C] = {1, 0, 0, 0},
-    [ISA_AVX2] = {16, 8, 2, 4},
-    [ISA_AVX512] = {32, 16, 2, 4},
-    [ISA_NEON] = {8, 4, 1, 2},
-    [ISA_NEONDOT] = {16, 4, 4, 8},
-    [ISA_HVX] = {32, 32, 1, 2},
-    [ISA_DSP] = {4, 1, 2, 2},
+    [ISA_C] = {1, 0, 0, 0},    [ISA_AVX2] = {16, 8, 2, 4},           [ISA_AVX512] = {32, 16, 2, 4},
+    [ISA_NEON] = {8, 4, 1, 2}, [ISA_NEONDOT] = {16, 4, 4, 8},        [ISA_HVX] = {32, 32, 1, 2},
+    [ISA_DSP] = {4, 1, 2, 2},  [ISA_DW_AVX512VNNI] = {64, 16, 4, 8},
 };
 
 extern const qt_template_def qt_template_dwconv;
@@ -77,7 +80,8 @@ static int isa_registers(const int *v) {
   const int acc = v[K_TH] * v[K_TW] * (v[K_CB] / tile->lanes);
   int weights = v[K_LOAD] == LOAD_WEIGHTS ? v[K_KU] * tile->weights_per_step : 0;
   if (v[K_ISA] == ISA_NEON && v[K_LOAD] == LOAD_INPUTS) weights = 1;
-  if ((v[K_ISA] == ISA_DSP || v[K_ISA] == ISA_NEONDOT) && v[K_LOAD] == LOAD_INPUTS)
+  if ((v[K_ISA] == ISA_DSP || v[K_ISA] == ISA_NEONDOT || v[K_ISA] == ISA_DW_AVX512VNNI) &&
+      v[K_LOAD] == LOAD_INPUTS)
     weights = tile->weights_per_step;
   return acc + weights + tile->temps;
 }
@@ -140,21 +144,21 @@ static int dw_valid(const qt_workload *w, const qt_target *t, const int *v, char
   }
   /* Unrolling past the loop's trip count unrolls nothing more: same code as the largest
    * unroll below it. The C tap loop runs over kw; a micro-kernel's over all kh*kw taps, in
-   * pairs for the k2 (x86) ones, in groups of 4 for the k4 ones (neondot, hvx); dsp's over
-   * kw, as c's (it walks the taps row by row). */
+   * pairs for the k2 (avx2, avx512) ones, in groups of 4 for the k4 ones (neondot, hvx,
+   * avx512vnni); dsp's over kw, as c's (it walks the taps row by row). */
   const int taps = d->p.kernel_h * d->p.kernel_w;
   const int steps = isa == ISA_C || isa == ISA_DSP ? d->p.kernel_w
-                    : isa == ISA_NEON                ? taps
-                    : isa == ISA_HVX || isa == ISA_NEONDOT ? (taps + 3) / 4
-                                                     : (taps + 1) / 2;
+                    : isa == ISA_NEON              ? taps
+                    : isa_k4(isa)                  ? (taps + 3) / 4
+                                                   : (taps + 1) / 2;
   if (v[K_KU] > 1 && v[K_KU] > steps) {
     if (isa == ISA_C || isa == ISA_DSP)
       qt_why(why, cap, "ku=%d > kw=%d", v[K_KU], d->p.kernel_w);
     else
       qt_why(why, cap, "ku=%d > %d %s of the isa=%s tap loop", v[K_KU], steps,
-             isa == ISA_NEON                        ? "taps"
-             : isa == ISA_HVX || isa == ISA_NEONDOT ? "tap groups of 4"
-                                                    : "tap pairs",
+             isa == ISA_NEON ? "taps"
+             : isa_k4(isa)   ? "tap groups of 4"
+                             : "tap pairs",
              qt_isa_label(&qt_template_dwconv, K_ISA, isa));
     return 0;
   }
@@ -189,6 +193,14 @@ static void dw_trial(int *v, int isa, int cb, int th, int tw, int ku, int load) 
 /* ISA default, measured on this host (Zen 4, AVX-512 F/BW/VL/VNNI; MobileNetV2's ten
  * distinct depthwise workloads, fp32 requant, interleaved runs of fixed-shape harness builds,
  * ratios within one run; kernels/ukernels/README.md, dwconv):
+ *   avx512vnni (VPDPBUSD on groups of 4 taps) where the target has AVX512-VNNI, the layer is
+ *          s8 and whole 64-channel chunks waste at most a quarter of the lanes (out_c 96,
+ *          144, 192, 384, 576, 960; not 32): cb=64, a 2x2 tile, 3 tap groups per
+ *          iteration, inputs first, rq=tile (16 accumulators + 4 weights + 8 temporaries).
+ *          Zen 5, one core, fp32, against the avx512 default below: 14x14x576 27.0 -> 17.8
+ *          us, 28x28x192 34.3 -> 21.5 us, 112x112x96 s2 120 -> 107 us; 56x56x144 s1 within
+ *          noise (its third chunk holds 16 of 64 channels); 112x112x32 (half the lanes
+ *          wasted) 1.7x slower, so it stays on avx512.
  *   avx512 (VPMADDWD on tap pairs, zmm) where the target has AVX-512:
  *          outputs of 28x28 and more: cb=32, a 4x2 tile, 3 tap pairs per iteration, inputs
  *          first, rq=tile (16 zmm accumulators); 7x7 and 14x14 outputs: cb=64 (halved while
@@ -241,7 +253,11 @@ static void dw_default_isa(const qt_workload *w, const qt_target *t, int *v) {
   int trial[QT_MAX_KNOBS];
   memcpy(trial, v, sizeof trial);
   const int large = w->desc.out.h * w->desc.out.w >= 28 * 28;
-  if ((t->isa & QT_ISA_AVX512) && large) {
+  const int oc = w->desc.out.c, chunks64 = (oc + 63) / 64;
+  if ((t->isa & QT_ISA_AVX512VNNI) && w->dtype == QT_DTYPE_S8 && 3 * 64 * chunks64 <= 4 * oc) {
+    dw_trial(trial, ISA_DW_AVX512VNNI, 64, 2, 2, 3, LOAD_INPUTS);
+    trial[K_RQ] = RQ_TILE;
+  } else if ((t->isa & QT_ISA_AVX512) && large) {
     dw_trial(trial, ISA_AVX512, 32, 4, 2, 3, LOAD_INPUTS);
     trial[K_RQ] = RQ_TILE;
   } else if (t->isa & QT_ISA_AVX512) {
@@ -327,24 +343,50 @@ const qt_template_def qt_template_dwconv = {
     .n_knobs = K_COUNT,
     .knobs =
         {
-            [K_CB] = {"cb", "QT_KNOB_CB", QT_FAMILY_CHANNEL_SPLIT,
-                      "output channels per inner block (accumulator vector extent)", 5,
-                      {4, 8, 16, 32, 64}, {NULL}},
-            [K_TH] = {"th", "QT_KNOB_TH", QT_FAMILY_SPATIAL_TILE,
-                      "output rows per register tile", 3, {1, 2, 4}, {NULL}},
-            [K_TW] = {"tw", "QT_KNOB_TW", QT_FAMILY_SPATIAL_TILE,
-                      "output columns per register tile", 4, {1, 2, 4, 8}, {NULL}},
-            [K_ORDER] = {"order", "QT_KNOB_ORDER", QT_FAMILY_LOOP_ORDER,
+            [K_CB] = {"cb",
+                      "QT_KNOB_CB",
+                      QT_FAMILY_CHANNEL_SPLIT,
+                      "output channels per inner block (accumulator vector extent)",
+                      5,
+                      {4, 8, 16, 32, 64},
+                      {NULL}},
+            [K_TH] = {"th",
+                      "QT_KNOB_TH",
+                      QT_FAMILY_SPATIAL_TILE,
+                      "output rows per register tile",
+                      3,
+                      {1, 2, 4},
+                      {NULL}},
+            [K_TW] = {"tw",
+                      "QT_KNOB_TW",
+                      QT_FAMILY_SPATIAL_TILE,
+                      "output columns per register tile",
+                      4,
+                      {1, 2, 4, 8},
+                      {NULL}},
+            [K_ORDER] = {"order",
+                         "QT_KNOB_ORDER",
+                         QT_FAMILY_LOOP_ORDER,
                          "hwc: tiles outer, channel blocks inner; chw: channel blocks outer",
-                         2, {ORDER_HWC, ORDER_CHW}, {"hwc", "chw"}},
-            [K_KU] = {"ku", "QT_KNOB_KU", QT_FAMILY_INTERLEAVE,
+                         2,
+                         {ORDER_HWC, ORDER_CHW},
+                         {"hwc", "chw"}},
+            [K_KU] = {"ku",
+                      "QT_KNOB_KU",
+                      QT_FAMILY_INTERLEAVE,
                       "unroll of the innermost tap loop (c, dsp: over kw; other isa "
                       "micro-kernels: over all taps, in pairs on x86, in groups of 4 on "
                       "neondot and hvx)",
-                      3, {1, 2, 3}, {NULL}},
-            [K_LOAD] = {"load", "QT_KNOB_LOAD", QT_FAMILY_INTERLEAVE,
+                      3,
+                      {1, 2, 3},
+                      {NULL}},
+            [K_LOAD] = {"load",
+                        "QT_KNOB_LOAD",
+                        QT_FAMILY_INTERLEAVE,
                         "weights: channel loop outside positions; inputs: positions outside",
-                        2, {LOAD_WEIGHTS, LOAD_INPUTS}, {"weights", "inputs"}},
+                        2,
+                        {LOAD_WEIGHTS, LOAD_INPUTS},
+                        {"weights", "inputs"}},
             [K_PAD] = {"pad", "QT_KNOB_PAD", QT_FAMILY_COMPUTE_AT,
                        "padding: inline checks, prepadded copy, or check-free interior + "
                        "checked strips",
@@ -352,14 +394,19 @@ const qt_template_def qt_template_dwconv = {
             [K_RQ] = {"rq", "QT_KNOB_RQ", QT_FAMILY_COMPUTE_AT,
                       "requantization: per tile from registers, per band of rows, or one pass",
                       QT_RQ_KNOB_VALUES},
-            [K_ISA] = {"isa", "QT_KNOB_ISA", QT_FAMILY_ISA,
+            [K_ISA] = {"isa",
+                       "QT_KNOB_ISA",
+                       QT_FAMILY_ISA,
                        "ISA strategy of the tile's reduction: c = auto-vectorised C, avx2 / "
                        "avx512 = VPMADDWD on tap pairs widened to int16, neon = SMLAL/SMLAL2 "
                        "with the input zero point subtracted while widening, hvx = Hexagon "
                        "vrmpy on groups of 4 taps (s8), dsp = SMLABB/SMLATT on SXTB16 pairs "
-                       "(Armv7E-M), neondot = SDOT on groups of 4 taps (s8)",
-                       7, {ISA_C, ISA_AVX2, ISA_AVX512, ISA_NEON, ISA_HVX, ISA_DSP, ISA_NEONDOT},
-                       {"c", "avx2", "avx512", "neon", "hvx", "dsp", "neondot"}},
+                       "(Armv7E-M), neondot = SDOT on groups of 4 taps (s8), avx512vnni = "
+                       "VPDPBUSD on groups of 4 taps (s8)",
+                       8,
+                       {ISA_C, ISA_AVX2, ISA_AVX512, ISA_NEON, ISA_HVX, ISA_DSP, ISA_NEONDOT,
+                        ISA_DW_AVX512VNNI},
+                       {"c", "avx2", "avx512", "neon", "hvx", "dsp", "neondot", "avx512vnni"}},
         },
     .applies = dw_applies,
     .valid = dw_valid,

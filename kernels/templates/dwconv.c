@@ -87,7 +87,9 @@
  * vrmpy (u8 x s8) on groups of 4 taps,
  * inputs flipped to x + 128, weights int8 (s8 only; qt_ukernel_dwconv_s8_k4__hvx.h), 6 = dsp:
  * SXTB16 pairs into SMLABB/SMLATT, one accumulator register per channel
- * (qt_ukernel_dwconv_k1__dsp.h, Armv7E-M). Each compiles its intrinsics where the compiler
+ * (qt_ukernel_dwconv_k1__dsp.h, Armv7E-M), 7 = avx512vnni: VPDPBUSD (u8 x s8) on groups of 4
+ * taps transposed by unpacks, inputs flipped to x + 128, weights int8 (s8 only;
+ * qt_ukernel_dwconv_s8_k4__avx512vnni.h). Each compiles its intrinsics where the compiler
  * targets the ISA (the knob value adds the flags, schedules/dwconv.c) and its plain C twin
  * otherwise; the
  * packed weights take the micro-kernel's layout. The micro-kernels load CB consecutive input
@@ -120,9 +122,11 @@
 #define DW_ISA_NEONDOT 4
 #define DW_ISA_HVX 5
 #define DW_ISA_DSP 6
-/* 1 for the ISA values whose micro-kernel takes signed int8 weights only (vrmpy u8 x s8,
- * SDOT s8 x s8): the k4 kernels */
-#define DW_ISA_K4 (QT_KNOB_ISA == DW_ISA_NEONDOT || QT_KNOB_ISA == DW_ISA_HVX)
+#define DW_ISA_AVX512VNNI 7
+/* 1 for the ISA values whose micro-kernel takes signed int8 weights only (vrmpy and VPDPBUSD
+ * u8 x s8, SDOT s8 x s8): the k4 kernels */
+#define DW_ISA_K4 \
+  (QT_KNOB_ISA == DW_ISA_NEONDOT || QT_KNOB_ISA == DW_ISA_HVX || QT_KNOB_ISA == DW_ISA_AVX512VNNI)
 #define DW_ISA_S8_ONLY DW_ISA_K4
 
 _Static_assert(DW_CB >= 1 && DW_CB <= 256, "QT_KNOB_CB out of range");
@@ -132,13 +136,15 @@ _Static_assert(QT_KNOB_KU >= 1 && QT_KNOB_KU <= 16, "QT_KNOB_KU out of range");
 _Static_assert(QT_KNOB_LOAD == DW_LOAD_WEIGHTS || QT_KNOB_LOAD == DW_LOAD_INPUTS, "QT_KNOB_LOAD");
 _Static_assert(QT_KNOB_PAD >= DW_PAD_INLINE && QT_KNOB_PAD <= DW_PAD_STRIPS, "QT_KNOB_PAD");
 _Static_assert(QT_KNOB_RQ >= DW_RQ_TILE && QT_KNOB_RQ <= DW_RQ_PASS, "QT_KNOB_RQ");
-_Static_assert(QT_KNOB_ISA >= DW_ISA_C && QT_KNOB_ISA <= DW_ISA_DSP, "QT_KNOB_ISA");
+_Static_assert(QT_KNOB_ISA >= DW_ISA_C && QT_KNOB_ISA <= DW_ISA_AVX512VNNI, "QT_KNOB_ISA");
 _Static_assert(QT_KNOB_ISA != DW_ISA_AVX2 || DW_CB % 16 == 0, "isa=avx2 needs CB % 16 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_AVX512 || DW_CB % 32 == 0, "isa=avx512 needs CB % 32 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_NEON || DW_CB % 8 == 0, "isa=neon needs CB % 8 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_NEONDOT || DW_CB % 16 == 0, "isa=neondot needs CB % 16 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_HVX || DW_CB % 32 == 0, "isa=hvx needs CB % 32 == 0");
 _Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 4 == 0");
+_Static_assert(QT_KNOB_ISA != DW_ISA_AVX512VNNI || DW_CB % 64 == 0,
+               "isa=avx512vnni needs CB % 64 == 0");
 
 #if QT_KNOB_ISA != DW_ISA_C
 #define QT_UK_CB DW_CB
@@ -192,6 +198,15 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 
 #if defined(__hexagon__) && defined(__HVX__) && __HVX_LENGTH__ == 128
 #define DW_UK_NATIVE qt_ukernel_dwconv_s8_k4__hvx
 #endif
+#elif QT_KNOB_ISA == DW_ISA_AVX512VNNI
+#include "../ukernels/qt_ukernel_dwconv_s8_k4__avx512vnni.h"
+#include "../ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
+#define DW_UK_TAPS qt_ukernel_dwconv_s8_k4__avx512vnni_taps
+#define DW_UK_INDEX qt_ukernel_dwconv_s8_k4__avx512vnni_index
+#define DW_UK_TWIN qt_ukernel_dwconv_s8_k4__avx512vnni_c
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+#define DW_UK_NATIVE qt_ukernel_dwconv_s8_k4__avx512vnni
+#endif
 #elif QT_KNOB_ISA == DW_ISA_DSP
 #include "../ukernels/qt_ukernel_dwconv_k1__dsp.h"
 #include "../ukernels/qt_ukernel_requant_fixedpoint__dsp.h"
@@ -203,7 +218,8 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 
 #endif
 #endif
 /* Packed weight element: int16 (w - weight_zp) for the widening kernels (c, avx2, avx512,
- * neon, dsp), int8 w for the dot-product kernels (neondot, hvx: s8 only, weight_zp 0). */
+ * neon, dsp), int8 w for the dot-product kernels (neondot, hvx, avx512vnni: s8 only,
+ * weight_zp 0). */
 #if DW_ISA_K4
 #define DW_WEIGHT_T int8_t
 #else
@@ -211,18 +227,19 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_DSP || DW_CB % 4 == 0, "isa=dsp needs CB % 
 #endif
 /* How much of the input zero point pack() folds into the bias: input_zp * sum(w - weight_zp),
  * except for the neon micro-kernel, which subtracts the zero point from the inputs instead,
- * and the hvx one, which flips its inputs to x + 128 ((input_zp + 128) * sum(w)). */
+ * and the hvx and avx512vnni ones, which flip their inputs to x + 128
+ * ((input_zp + 128) * sum(w)). */
 #define DW_FOLD                                                                              \
-  (QT_KNOB_ISA == DW_ISA_NEON  ? QT_TPL_FOLD_NOTHING                                         \
-   : QT_KNOB_ISA == DW_ISA_HVX ? QT_TPL_FOLD_ZP_PLUS_128                                     \
-                               : QT_TPL_FOLD_ZP)
+  (QT_KNOB_ISA == DW_ISA_NEON                                      ? QT_TPL_FOLD_NOTHING     \
+   : QT_KNOB_ISA == DW_ISA_HVX || QT_KNOB_ISA == DW_ISA_AVX512VNNI ? QT_TPL_FOLD_ZP_PLUS_128 \
+                                                                   : QT_TPL_FOLD_ZP)
 
 /* The channel loops of the requantization take the same unroll limit as the tile's, and
  * count in int32_t like every loop of this file. */
 #define QT_TPL_REQUANT_UNROLL DW_CU
 /* fixedpoint requantization through the ISA's requant micro-kernel (qt_template_common.h) */
 #define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == DW_ISA_AVX2)
-#define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DW_ISA_AVX512)
+#define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DW_ISA_AVX512 || QT_KNOB_ISA == DW_ISA_AVX512VNNI)
 #define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == DW_ISA_NEON || QT_KNOB_ISA == DW_ISA_NEONDOT)
 #define QT_TPL_REQUANT_HVX (QT_KNOB_ISA == DW_ISA_HVX)
 #define QT_TPL_REQUANT_DSP (QT_KNOB_ISA == DW_ISA_DSP)

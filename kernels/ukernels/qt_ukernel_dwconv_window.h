@@ -170,25 +170,27 @@ static inline size_t qt_uk_dw_k4_taps(size_t taps) { return (taps + 3) & ~(size_
 /* The tap loop of the k4 kernels: KU groups per unrolled iteration. For group g of nu (1..4)
  * taps it calls GROUP(acc, x, nu, g) with the taps' pointers x[r][i][j]; those of r >= nu
  * repeat tap 4g's, so reading them is safe, and their zero weights make them add nothing. */
-#define QT_UK_DW_TAP_GROUPS(GROUP, acc, win, th, tw, checked)                              \
-  do {                                                                                    \
-    const int32_t taps_ = (win)->kh * (win)->kw, groups_ = (taps_ + 3) / 4;               \
-    qt_uk_dw_tapc kc_ = {0, 0, 0};                                                        \
-    const uint8_t *x_[4][QT_UK_TH][QT_UK_TW];                                             \
-    _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int32_t g_ = 0; g_ < groups_; g_++) {     \
-      const int nu_ = taps_ - 4 * g_ < 4 ? (int)(taps_ - 4 * g_) : 4;                     \
-      _Pragma("GCC unroll 4") for (int r_ = 0; r_ < 4; r_++) {                            \
-        if (r_ < nu_) {                                                                   \
-          QT_UK_DW_TAP_PTRS(x_[r_], (win), kc_, (th), (tw), (checked));                  \
-          qt_uk_dw_next((win), &kc_);                                                     \
-        } else {                                                                          \
-          _Pragma("GCC unroll 16") for (int i_ = 0; i_ < QT_UK_TH; i_++)                  \
-              _Pragma("GCC unroll 16") for (int j_ = 0; j_ < QT_UK_TW; j_++)              \
-                  x_[r_][i_][j_] = x_[0][i_][j_];                                         \
-        }                                                                                 \
-      }                                                                                   \
-      GROUP(acc, x_, nu_, g_);                                                            \
-    }                                                                                     \
+#define QT_UK_DW_TAP_GROUPS(GROUP, acc, win, th, tw, checked)                                 \
+  do {                                                                                        \
+    const int32_t taps_ = (win)->kh * (win)->kw, groups_ = (taps_ + 3) / 4;                   \
+    qt_uk_dw_tapc kc_ = {0, 0, 0};                                                            \
+    /* zeroed: GCC 12 cannot see that a kernel has at least one group (-Wmaybe-uninitialized) \
+     */                                                                                       \
+    const uint8_t *x_[4][QT_UK_TH][QT_UK_TW] = {{{0}}};                                       \
+    _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int32_t g_ = 0; g_ < groups_; g_++) {        \
+      const int nu_ = taps_ - 4 * g_ < 4 ? (int)(taps_ - 4 * g_) : 4;                         \
+      _Pragma("GCC unroll 4") for (int r_ = 0; r_ < 4; r_++) {                                \
+        if (r_ < nu_) {                                                                       \
+          QT_UK_DW_TAP_PTRS(x_[r_], (win), kc_, (th), (tw), (checked));                       \
+          qt_uk_dw_next((win), &kc_);                                                         \
+        } else {                                                                              \
+          _Pragma("GCC unroll 16") for (int i_ = 0; i_ < QT_UK_TH; i_++)                      \
+              _Pragma("GCC unroll 16") for (int j_ = 0; j_ < QT_UK_TW; j_++) x_[r_][i_][j_] = \
+                  x_[0][i_][j_];                                                              \
+        }                                                                                     \
+      }                                                                                       \
+      GROUP(acc, x_, nu_, g_);                                                                \
+    }                                                                                         \
   } while (0)
 
 #endif /* QT_UKERNEL_DWCONV_WINDOW_H */

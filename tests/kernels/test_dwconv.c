@@ -7,7 +7,7 @@
  * depthwise layers, and must match qt_ref_conv byte for byte (qt_check_variant, with guard
  * bytes and stale-scratch detection); every variant of the group must run and every case be
  * compared in full. It also checks the contract's error returns. A group built with an ISA's
- * flags (avx2, avx512 on x86-64; neon on aarch64) exits as skipped, saying so, on a CPU
+ * flags (avx2, avx512, avx512vnni on x86-64; neon on aarch64) exits as skipped, saying so, on a CPU
  * without the feature; the twin group runs the micro-kernels' plain C twins everywhere. Links
  * qtkernels only: it runs natively and under qemu. */
 #include <stdio.h>
@@ -31,15 +31,18 @@ static const qt_variant_fns *const variants[] = {
 };
 enum { N_VARIANTS = (int)(sizeof variants / sizeof variants[0]) };
 
-/* Each variant's isa knob value: the k4 ones, neondot (4, SDOT s8 x s8) and hvx (5, vrmpy
- * u8 x s8), compute s8 only. */
+/* Each variant's isa knob value: the k4 ones, neondot (4, SDOT s8 x s8), hvx (5, vrmpy
+ * u8 x s8) and avx512vnni (7, VPDPBUSD u8 x s8), compute s8 only. */
 static const int variant_isa[] = {
 #define VARIANT(group, prefix, cb, th, tw, order, ku, load, pad, rq, isa) isa,
 #include QT_TEST_VARIANTS_H
 #undef VARIANT
 };
-enum { ISA_NEONDOT = 4, ISA_HVX = 5 };
-static int s8_only(int v) { return variant_isa[v] == ISA_NEONDOT || variant_isa[v] == ISA_HVX; }
+enum { ISA_NEONDOT = 4, ISA_HVX = 5, ISA_AVX512VNNI = 7 };
+static int s8_only(int v) {
+  return variant_isa[v] == ISA_NEONDOT || variant_isa[v] == ISA_HVX ||
+         variant_isa[v] == ISA_AVX512VNNI;
+}
 
 /* The last dtype variant v computes (dtypes run from QT_DTYPE_S8 to it). */
 static int32_t last_dtype(int v) { return s8_only(v) ? QT_DTYPE_S8 : QT_DTYPE_U8; }

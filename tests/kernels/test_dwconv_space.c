@@ -110,7 +110,7 @@ static void test_registered(void) {
   CHECK(fam[QT_FAMILY_LOOP_ORDER] == 1 && fam[QT_FAMILY_INTERLEAVE] == 2);
   CHECK(fam[QT_FAMILY_COMPUTE_AT] == 2 && fam[QT_FAMILY_ISA] == 1);
   /* isa lists c first (old knob strings without it mean c) and names its flags. */
-  CHECK_EQ_INT(tpl->knobs[ISA].n_values, 7);
+  CHECK_EQ_INT(tpl->knobs[ISA].n_values, 8);
   CHECK_STR(tpl->knobs[ISA].labels[0], "c");
   CHECK_STR(tpl->knobs[ISA].labels[1], "avx2");
   CHECK_STR(tpl->knobs[ISA].labels[2], "avx512");
@@ -121,6 +121,8 @@ static void test_registered(void) {
   CHECK_EQ_INT(tpl->knobs[ISA].values[5], ISA_DSP);
   CHECK_STR(tpl->knobs[ISA].labels[6], "neondot");
   CHECK_EQ_INT(tpl->knobs[ISA].values[6], ISA_NEONDOT);
+  CHECK_STR(tpl->knobs[ISA].labels[7], "avx512vnni");
+  CHECK_EQ_INT(tpl->knobs[ISA].values[7], 7);
   {
     /* the flags come from space.c's table, by the isa label */
     qt_config c;
@@ -200,6 +202,8 @@ static void test_default_heuristic(void) {
   plain_arm.isa = 0;
   qt_target host = make_target("host", "x86_64", 16, 256);
   qt_target wide = make_target("host-avx512", "x86_64", 32, 512);
+  qt_target wide_novnni = wide; /* AVX-512 F+BW without VNNI: the avx512 (k2) defaults */
+  wide_novnni.isa &= ~(uint32_t)QT_ISA_AVX512VNNI;
   qt_target a76 = make_target("cortex-a76", "aarch64", 32, 128);
   qt_target a53 = make_target("cortex-a53", "aarch64", 32, 128);
   qt_target hvx = make_target("hexagon-hvx", "hexagon", 32, 1024);
@@ -211,7 +215,10 @@ static void test_default_heuristic(void) {
       {&plain, "dwconv:cb=32,th=2,tw=1,order=hwc,ku=1,load=inputs,pad=strips,rq=row,isa=c"},
       {&plain_arm, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=inputs,pad=strips,rq=row,isa=c"},
       {&host, "dwconv:cb=32,th=1,tw=2,order=hwc,ku=2,load=weights,pad=strips,rq=tile,isa=avx2"},
-      {&wide, "dwconv:cb=32,th=4,tw=2,order=hwc,ku=3,load=inputs,pad=strips,rq=tile,isa=avx512"},
+      {&wide,
+       "dwconv:cb=64,th=2,tw=2,order=hwc,ku=3,load=inputs,pad=strips,rq=tile,isa=avx512vnni"},
+      {&wide_novnni,
+       "dwconv:cb=32,th=4,tw=2,order=hwc,ku=3,load=inputs,pad=strips,rq=tile,isa=avx512"},
       {&a76, "dwconv:cb=32,th=1,tw=2,order=hwc,ku=2,load=weights,pad=strips,rq=row,isa=neondot"},
       {&a53, "dwconv:cb=16,th=2,tw=2,order=hwc,ku=1,load=weights,pad=strips,rq=row,isa=neon"},
       {&hvx, "dwconv:cb=32,th=2,tw=2,order=hwc,ku=1,load=weights,pad=strips,rq=row,isa=hvx"},
@@ -264,9 +271,9 @@ static void test_default_heuristic(void) {
   tpl->default_config(&tiny, &wide, v);
   CHECK_EQ_INT(v[ISA], ISA_AVX512);
   CHECK_EQ_INT(v[CB], 32);
-  /* AVX-512 below 28x28 outputs: the 1x2 form, cb=64. */
+  /* AVX-512 without VNNI below 28x28 outputs: the 1x2 form, cb=64. */
   qt_workload b7 = mnv2_dw(14, 384, 1);
-  tpl->default_config(&b7, &wide, v);
+  tpl->default_config(&b7, &wide_novnni, v);
   CHECK_EQ_INT(v[ISA], ISA_AVX512);
   CHECK_EQ_INT(v[CB], 64);
   CHECK_EQ_INT(v[TH], 1);
@@ -274,6 +281,19 @@ static void test_default_heuristic(void) {
   CHECK_EQ_INT(v[KU], 2);
   CHECK_EQ_INT(v[LOAD], 0);
   CHECK_EQ_INT(v[RQ], 1);
+  /* With VNNI: s8 layers whose 64-channel chunks waste at most a quarter of their lanes
+   * take the k4 kernel; 32 channels (half wasted) and u8 stay on avx512. */
+  tpl->default_config(&b7, &wide, v);
+  CHECK_EQ_INT(v[ISA], 7);
+  CHECK_EQ_INT(v[CB], 64);
+  qt_workload c32 = mnv2_dw(112, 32, 1), c96 = mnv2_dw(112, 96, 2), u8b7 = b7;
+  u8b7.dtype = QT_DTYPE_U8;
+  tpl->default_config(&c32, &wide, v);
+  CHECK_EQ_INT(v[ISA], ISA_AVX512);
+  tpl->default_config(&c96, &wide, v);
+  CHECK_EQ_INT(v[ISA], 7);
+  tpl->default_config(&u8b7, &wide, v);
+  CHECK_EQ_INT(v[ISA], ISA_AVX512);
   /* Depth multiplier 2: no micro-kernel, plain C. */
   qt_workload dm2 = mnv2_dw(8, 16, 1);
   dm2.desc.p.depth_multiplier = 2;
@@ -550,7 +570,7 @@ static void test_space_sizes(void) {
       long total, n = count_valid(&w, &targets[t], &total);
       printf("%-11s %-11s %3dx%-3d c%-4d s%d: %ld configs, %ld valid\n", targets[t].name,
              mnv2[i].name, mnv2[i].h, mnv2[i].h, mnv2[i].c, mnv2[i].s, total, n);
-      CHECK_EQ_INT(total, 45360); /* 5 * 3 * 4 * 2 * 3 * 2 * 3 * 3 * 7 */
+      CHECK_EQ_INT(total, 51840); /* 5 * 3 * 4 * 2 * 3 * 2 * 3 * 3 * 8 */
       if (min_valid < 0 || n < min_valid) min_valid = n;
       qt_space s;
       qt_err err;

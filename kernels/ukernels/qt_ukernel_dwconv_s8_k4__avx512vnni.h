@@ -1,0 +1,182 @@
+/* qt_ukernel_dwconv_s8_k4__avx512vnni.h — the depthwise micro-kernel of the dwconv template's
+ * isa value avx512vnni (kernels/templates/dwconv.c, QT_KNOB_ISA=7): one TH x TW x CB tile of
+ * int32 accumulators over all kh x kw taps with VPDPBUSD (AVX512-VNNI, u8 x s8), taps taken
+ * in groups of 4, int8 (s8) only; and its plain C twin, bit-exact with it, used where the
+ * compiler does not target AVX512-VNNI (and tested everywhere).
+ *
+ * Form (the neondot kernel's, on zmm): VPDPBUSD adds to each int32 lane the four products of
+ * its four u8 input bytes and four s8 weight bytes, so a lane is one channel and its four
+ * bytes are four taps. Per group of 4 taps, output position and 64 channels: the 4 taps' 64
+ * input bytes are loaded whole, flipped to x + 128 (XOR 0x80: VPDPBUSD's first operand is
+ * unsigned; the 128 * sum(w) that adds is folded into the bias, as in the gemm avx512vnni
+ * kernel), and made tap-interleaved by 4 VPUNPCK{L,H}BW (taps 0,1 and 2,3 paired) and 4
+ * VPUNPCK{L,H}WD (the pairs joined), all within 128-bit lanes; then 4 VPDPBUSDs against the
+ * group's packed weight vectors: 256 multiply-adds in 4 loads, 4 XORs, 8 unpacks and 4
+ * VPDPBUSDs (the avx512 kernel's VPMADDWD on widened tap pairs takes about 16 instructions
+ * per 128). A 3x3 kernel fills 9 of its 12 slots.
+ *
+ * The unpacks leave accumulator k (0..3) of a chunk holding, in 128-bit lane L and int32
+ * lane d, channel 16L + 4k + d of the chunk. The packed weights are laid out in that order
+ * (qt_ukernel_dwconv_s8_k4__avx512vnni_index), and the bias is brought into it and the sums
+ * back out of it by a 4x4 transpose of 128-bit lanes (8 VSHUFI64X2; the bias's once per
+ * tile and chunk).
+ *
+ * Parameters at include time: QT_UK_CB channels per block (a multiple of 64: one load of
+ * input bytes; a block's last chunk loads only its cn channels, masked), QT_UK_TH x QT_UK_TW
+ * output positions, QT_UK_KU tap groups per iteration of the tap loop, QT_UK_LOAD 0 = weights
+ * first (a group's 4 weight vectors per 64 channels loaded once and applied to every
+ * position), 1 = inputs first (positions outermost, the weight vectors taken from L1 per
+ * position).
+ *
+ * Packed weights of one channel block (written by the template's pack()):
+ *   int8 w[ceil(T/4)][CB][4]: tap t of channel c at index(t, c), T = kh * kw taps in
+ *        row-major order; zero for t >= T and past out_c, so the bytes there add nothing
+ *   int32 bias''[CB] = bias - (input_zp + 128) * sum_t w_t   (the +128 fold), natural order
+ * Padded positions read input_zp (the window's zero-point row), flipped like any input, so
+ * bias'' cancels them. A lane adds at most 4 * 255 * 128 per VPDPBUSD; accumulation is
+ * modulo 2^32 in both forms (VPDPBUSD does not saturate).
+ *
+ * Each function: out[i][j][c] = bias''[c] + sum_t (x_t(i, j, c) + 128) * w_t[c] for i < th,
+ * j < tw, c < cn (the rest of out[] is don't-care), reading only the cn input channels of
+ * each position. */
+#ifndef QT_UKERNEL_DWCONV_S8_K4__AVX512VNNI_H
+#define QT_UKERNEL_DWCONV_S8_K4__AVX512VNNI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "qt_ukernel_dwconv_window.h"
+_Static_assert(QT_UK_CB % 64 == 0, "avx512vnni dwconv micro-kernel: CB must be a multiple of 64");
+
+/* Index in a block's packed weights of tap t, channel c: the k4 layout (tap groups of 4,
+ * qt_ukernel_dwconv_window.h) with each 64-channel chunk's channels in the accumulators'
+ * order: channel 16L + 4k + d of a chunk at slot 16k + 4L + d. */
+static inline size_t qt_ukernel_dwconv_s8_k4__avx512vnni_index(size_t t, size_t c) {
+  const size_t r = c % 64, slot = c - r + (r % 16) / 4 * 16 + r / 16 * 4 + r % 4;
+  return ((t / 4) * QT_UK_CB + slot) * 4 + t % 4;
+}
+#define qt_ukernel_dwconv_s8_k4__avx512vnni_taps qt_uk_dw_k4_taps
+
+/* The plain C twin: same packed layout, same arithmetic (modulo 2^32), any compiler, any
+ * depth multiplier. s8 only (the template refuses u8 for this isa), so u8 is unused. */
+static inline void qt_ukernel_dwconv_s8_k4__avx512vnni_c(const qt_uk_dw_window *win,
+                                                         const int8_t *w, const int32_t *bias,
+                                                         int32_t out[QT_UK_TH][QT_UK_TW][QT_UK_CB],
+                                                         int th, int tw, int cn, int checked,
+                                                         int u8) {
+  (void)u8;
+  qt_uk_dw_twin(win, w, 1, qt_ukernel_dwconv_s8_k4__avx512vnni_index, 128, bias, out, th, tw,
+                cn, checked, 0);
+}
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+#include <immintrin.h>
+
+#define QT_UK_DWV_NC (QT_UK_CB / 64) /* 64-channel chunks per block, 4 accumulators each */
+
+/* 64 input bytes at p, of which n are valid (n < 64 only in a block's last chunk, which must
+ * not read past the pixel's channels: a masked load, the rest zero), flipped to x + 128. */
+QT_UK_DW_INLINE __m512i qt_uk_dwv_load(const uint8_t *p, int n) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  if (n >= 64) return _mm512_xor_si512(_mm512_loadu_si512((const void *)p), flip);
+  return _mm512_xor_si512(_mm512_maskz_loadu_epi8((__mmask64)((UINT64_C(1) << n) - 1u), p), flip);
+}
+
+/* The 4x4 transpose of 128-bit lanes: lane n of r[k] = lane k of a[n]. Maps natural channel
+ * order (a[n] = channels 16n .. 16n + 15) to the accumulators' and back. */
+QT_UK_DW_INLINE void qt_uk_dwv_transpose(__m512i r[4], const __m512i a[4]) {
+  const __m512i t0 = _mm512_shuffle_i64x2(a[0], a[1], 0x44), t1 = _mm512_shuffle_i64x2(a[2], a[3], 0x44);
+  const __m512i t2 = _mm512_shuffle_i64x2(a[0], a[1], 0xEE), t3 = _mm512_shuffle_i64x2(a[2], a[3], 0xEE);
+  r[0] = _mm512_shuffle_i64x2(t0, t1, 0x88);
+  r[1] = _mm512_shuffle_i64x2(t0, t1, 0xDD);
+  r[2] = _mm512_shuffle_i64x2(t2, t3, 0x88);
+  r[3] = _mm512_shuffle_i64x2(t2, t3, 0xDD);
+}
+
+/* acc[0..3] (chunk v) += the group's 4 taps at pointers p[0..3] against weight vectors
+ * wv[0..3]: the taps flipped and interleaved so that int32 lane d of 128-bit lane L of q[k]
+ * holds the 4 taps of channel 16L + 4k + d, then one VPDPBUSD per accumulator. */
+QT_UK_DW_INLINE void qt_uk_dwv_madd(__m512i *acc, const uint8_t *const p[4], int v, int n,
+                                    const __m512i wv[4]) {
+  const __m512i t0 = qt_uk_dwv_load(p[0] + 64 * v, n), t1 = qt_uk_dwv_load(p[1] + 64 * v, n);
+  const __m512i t2 = qt_uk_dwv_load(p[2] + 64 * v, n), t3 = qt_uk_dwv_load(p[3] + 64 * v, n);
+  const __m512i lo01 = _mm512_unpacklo_epi8(t0, t1), hi01 = _mm512_unpackhi_epi8(t0, t1);
+  const __m512i lo23 = _mm512_unpacklo_epi8(t2, t3), hi23 = _mm512_unpackhi_epi8(t2, t3);
+  acc[0] = _mm512_dpbusd_epi32(acc[0], _mm512_unpacklo_epi16(lo01, lo23), wv[0]);
+  acc[1] = _mm512_dpbusd_epi32(acc[1], _mm512_unpackhi_epi16(lo01, lo23), wv[1]);
+  acc[2] = _mm512_dpbusd_epi32(acc[2], _mm512_unpacklo_epi16(hi01, hi23), wv[2]);
+  acc[3] = _mm512_dpbusd_epi32(acc[3], _mm512_unpackhi_epi16(hi01, hi23), wv[3]);
+}
+
+/* The 4 weight vectors of group g, chunk v. */
+#define QT_UK_DWV_W(wv, w, g, v)                                                             \
+  do {                                                                                      \
+    const int8_t *wp_ = (w) + ((size_t)(g) * QT_UK_CB + 64 * (size_t)(v)) * 4;              \
+    for (int k_ = 0; k_ < 4; k_++) (wv)[k_] = _mm512_loadu_si512((const void *)(wp_ + 64 * k_)); \
+  } while (0)
+
+/* The VPDPBUSDs of tap group g (pointers x[r][i][j]) with the kernel's w, th, tw and cn,
+ * loop nest by QT_UK_LOAD. */
+#if QT_UK_LOAD == 0
+#define QT_UK_DWV_GROUP(acc, x, nu, g)                                                      \
+  do {                                                                                    \
+    (void)(nu);                                                                           \
+    _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DWV_NC; v++) {                      \
+      if (64 * v >= cn) break;                                                            \
+      __m512i wv_[4];                                                                     \
+      QT_UK_DWV_W(wv_, w, (g), v);                                                        \
+      _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                         \
+          _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {                   \
+        if (i >= th || j >= tw) continue;                                                 \
+        const uint8_t *const p_[4] = {(x)[0][i][j], (x)[1][i][j], (x)[2][i][j], (x)[3][i][j]}; \
+        qt_uk_dwv_madd((acc)[i][j] + 4 * v, p_, v, cn - 64 * v, wv_);                     \
+      }                                                                                   \
+    }                                                                                     \
+  } while (0)
+#else
+#define QT_UK_DWV_GROUP(acc, x, nu, g)                                                      \
+  do {                                                                                    \
+    (void)(nu);                                                                           \
+    _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)                           \
+        _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++) {                     \
+      if (i >= th || j >= tw) continue;                                                   \
+      const uint8_t *const p_[4] = {(x)[0][i][j], (x)[1][i][j], (x)[2][i][j], (x)[3][i][j]};   \
+      _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DWV_NC; v++) {                    \
+        if (64 * v >= cn) break;                                                          \
+        __m512i wv_[4];                                                                   \
+        QT_UK_DWV_W(wv_, w, (g), v);                                                      \
+        qt_uk_dwv_madd((acc)[i][j] + 4 * v, p_, v, cn - 64 * v, wv_);                     \
+      }                                                                                   \
+    }                                                                                     \
+  } while (0)
+#endif
+
+QT_UK_DW_INLINE void qt_ukernel_dwconv_s8_k4__avx512vnni(const qt_uk_dw_window *win,
+                                                         const int8_t *w, const int32_t *bias,
+                                                         int32_t out[QT_UK_TH][QT_UK_TW][QT_UK_CB],
+                                                         int th, int tw, int cn, int checked,
+                                                         int u8) {
+  (void)u8;
+  __m512i acc[QT_UK_TH][QT_UK_TW][4 * QT_UK_DWV_NC];
+  _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DWV_NC; v++) {
+    __m512i b[4], bt[4];
+    for (int k = 0; k < 4; k++) b[k] = _mm512_loadu_si512((const void *)(bias + 64 * v + 16 * k));
+    qt_uk_dwv_transpose(bt, b);
+    _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)
+        _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)
+            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) acc[i][j][4 * v + k] = bt[k];
+  }
+  QT_UK_DW_TAP_GROUPS(QT_UK_DWV_GROUP, acc, win, th, tw, checked);
+  _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)
+      _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)
+          _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DWV_NC; v++) {
+    if (i >= th || j >= tw || 64 * v >= cn) continue;
+    __m512i o[4];
+    qt_uk_dwv_transpose(o, acc[i][j] + 4 * v);
+    for (int k = 0; k < 4; k++) _mm512_storeu_si512((void *)(out[i][j] + 64 * v + 16 * k), o[k]);
+  }
+}
+#endif
+
+#endif /* QT_UKERNEL_DWCONV_S8_K4__AVX512VNNI_H */
