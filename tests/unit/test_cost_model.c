@@ -105,7 +105,7 @@ static double held_out_spearman(row *rows, int n, int nf, unsigned train_mask, i
 }
 
 #define TOP_K 32
-/* Measured on this fixture: 27 to 31 of the top 32 while scoring 40-53 % of the space. The
+/* Measured on this fixture: 23 to 31 of the top 32 while scoring 40-53 % of the space. The
  * bound leaves room below that and is far above chance (32 random picks of 1,299 or 1,764
  * configs share under one config with a top 32). */
 #define ANNEAL_MIN_OVERLAP 22

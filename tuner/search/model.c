@@ -216,13 +216,45 @@ static int offer(ranked *top, int *n, int keep, float score, uint64_t pos) {
   return 1;
 }
 
-/* One step of a chain at pos: another valid config that differs in one knob (a few tries,
- * since a knob's other values may break a constraint), or pos itself when none was found. */
-static uint64_t neighbour(qt_strategy *s, uint64_t pos) {
+/* Which values of each knob some valid config of the space takes: live[k] has bit i set for
+ * value index i of knob k. A value no valid config takes (an ISA the target lacks, say) is
+ * never a neighbour worth trying. */
+typedef struct knob_live {
+  uint32_t live[QT_MAX_KNOBS];
+} knob_live;
+
+static void find_live(const qt_strategy *s, knob_live *l) {
+  memset(l, 0, sizeof *l);
+  qt_config c;
+  for (uint64_t i = 0; i < s->n_valid; i++) {
+    if (qt_space_decode(s->space, s->valid[i], &c)) continue;
+    for (int k = 0; k < c.tpl->n_knobs; k++) {
+      const qt_knob_def *kd = &c.tpl->knobs[k];
+      for (int v = 0; v < kd->n_values; v++)
+        if (kd->values[v] == c.vals[k]) l->live[k] |= 1u << v;
+    }
+  }
+}
+
+/* Sets knob k of c to another of its live values, uniformly; 0 when it has none. */
+static int mutate_live(qt_strategy *s, const knob_live *l, qt_config *c, int k) {
+  const qt_knob_def *kd = &c->tpl->knobs[k];
+  int others[QT_MAX_KNOB_VALUES], n = 0;
+  for (int v = 0; v < kd->n_values; v++)
+    if ((l->live[k] >> v & 1) && kd->values[v] != c->vals[k]) others[n++] = v;
+  if (n == 0) return 0;
+  c->vals[k] = kd->values[others[qt_rng_below(&s->rng, (uint64_t)n)]];
+  return 1;
+}
+
+/* One step of a chain at pos: another valid config that differs in one knob, set to a live
+ * value (a few tries, since a knob's other values may break a constraint), or pos itself
+ * when none was found. */
+static uint64_t neighbour(qt_strategy *s, const knob_live *l, uint64_t pos) {
   qt_config c;
   for (int attempt = 0; attempt < 8; attempt++) {
     qt_space_decode(s->space, s->valid[pos], &c);
-    qt_strategy_mutate_knob(s, &c, (int)qt_rng_below(&s->rng, (uint64_t)c.tpl->n_knobs));
+    if (!mutate_live(s, l, &c, (int)qt_rng_below(&s->rng, (uint64_t)c.tpl->n_knobs))) continue;
     int64_t p = valid_pos(s, qt_space_encode(s->space, &c));
     if (p >= 0 && (uint64_t)p != pos) return (uint64_t)p;
   }
@@ -252,6 +284,8 @@ static int anneal(qt_strategy *s, model_impl *m, ranked *top, int keep, uint64_t
   float *x = malloc(sizeof *x * CHAINS * (size_t)nf);
   *scored = 0;
   if (!x || !seen || s->n_valid == 0) goto out;
+  knob_live live;
+  find_live(s, &live);
   int n = 0;
   for (int i = 0; i < m->n_seeds && n < CHAINS; i++) {
     int64_t p = valid_pos(s, m->seeds[i]);
@@ -287,7 +321,7 @@ static int anneal(qt_strategy *s, model_impl *m, ranked *top, int keep, uint64_t
   double t0 = hi > lo ? (hi - lo) / 2 : 1.0;
   for (int step = 0, stall = 0; step < STEPS && stall < STALL; step++) {
     for (int c = 0; c < CHAINS; c++) {
-      next[c] = neighbour(s, cur[c]);
+      next[c] = neighbour(s, &live, cur[c]);
       mark(seen, next[c], scored);
       features_at(s, m, next[c], x + (size_t)c * (size_t)nf);
     }
