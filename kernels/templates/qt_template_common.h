@@ -267,13 +267,8 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
     for (; i + 16 <= n; i += 16)
       qt_ukernel_requant_fixedpoint__avx512(acc + i, mul + i, sh + i, out + i, zp, lo, hi);
     if (i < n) { /* the last 1..15, masked */
-      const int r = (int)(n - i);
-      const qt_requant_fixedpoint_avx512_params p =
-          qt_ukernel_requant_fixedpoint__avx512_load_params(mul + i, sh + i, r);
-      qt_ukernel_requant_store16__avx512(
-          qt_ukernel_requant_fixedpoint__avx512_apply(
-              _mm512_maskz_loadu_epi32((__mmask16)((1u << r) - 1u), acc + i), &p, zp, lo, hi),
-          out + i, r);
+      qt_ukernel_requant_fixedpoint_n__avx512(acc + i, mul + i, sh + i, out + i, (int)(n - i), zp,
+                                              lo, hi);
       return;
     }
 #endif

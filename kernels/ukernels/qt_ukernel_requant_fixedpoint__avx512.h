@@ -113,6 +113,20 @@ static inline __attribute__((target("avx512f,avx512bw"))) void qt_ukernel_requan
     _mm512_mask_cvtepi32_storeu_epi8(out, (__mmask16)((1u << n) - 1u), v);
 }
 
+/* out[i] = (uint8_t)requant(acc[i], mul[i], shift[i]) for i < n (1..16): every array read
+ * and written masked, so nothing past n is touched (a span's last channels). */
+static inline __attribute__((target("avx512f,avx512bw"))) void
+qt_ukernel_requant_fixedpoint_n__avx512(const int32_t *acc, const int32_t *mul,
+                                        const int32_t *shift, uint8_t *out, int n, int32_t zp,
+                                        int32_t lo, int32_t hi) {
+  const qt_requant_fixedpoint_avx512_params p =
+      qt_ukernel_requant_fixedpoint__avx512_load_params(mul, shift, n);
+  qt_ukernel_requant_store16__avx512(
+      qt_ukernel_requant_fixedpoint__avx512_apply(
+          _mm512_maskz_loadu_epi32((__mmask16)((1u << n) - 1u), acc), &p, zp, lo, hi),
+      out, n);
+}
+
 static inline __attribute__((target("avx512f,avx512bw"))) void
 qt_ukernel_requant_fixedpoint__avx512(const int32_t *acc, const int32_t *mul, const int32_t *shift,
                                       uint8_t *out, int32_t zp, int32_t lo, int32_t hi) {

@@ -246,14 +246,9 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_avx512
     int32_t hi) {
   const int n = requant_avx512_tail_n = requant_avx512_tail_n % 15 + 1;
   const int part[2] = {16 - n, n};
-  for (int h = 0, at = 0; h < 2; at += part[h], h++) {
-    const __mmask16 k = (__mmask16)((1u << part[h]) - 1u);
-    const qt_requant_fixedpoint_avx512_params p =
-        qt_ukernel_requant_fixedpoint__avx512_load_params(m + at, s + at, part[h]);
-    qt_ukernel_requant_store16__avx512(qt_ukernel_requant_fixedpoint__avx512_apply(
-                                           _mm512_maskz_loadu_epi32(k, acc + at), &p, zp, lo, hi),
-                                       out + at, part[h]);
-  }
+  for (int h = 0, at = 0; h < 2; at += part[h], h++)
+    qt_ukernel_requant_fixedpoint_n__avx512(acc + at, m + at, s + at, out + at, part[h], zp, lo,
+                                            hi);
 }
 #endif
 #if defined(__aarch64__) && defined(__ARM_NEON)
