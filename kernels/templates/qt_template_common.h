@@ -11,7 +11,9 @@
  *   QT_TPL_REQUANT_AVX512   1: fixedpoint spans take 16 channels at a time through
  *                           qt_ukernel_requant_fixedpoint__avx512 where the compiler targets
  *                           AVX-512 F+BW (the template includes that micro-kernel), the last
- *                           partial block masked, with the requant table below
+ *                           partial block masked, with the requant table below; fp32 spans
+ *                           and tiles likewise through qt_ukernel_requant_fp32__avx512
+ *                           (included here), each tile's scales loaded once per block
  *   QT_TPL_REQUANT_AVX2     1: the same with qt_ukernel_requant_fixedpoint__avx2, 8 channels
  *                           at a time, where the compiler targets AVX2
  *   QT_TPL_REQUANT_NEON     1: the same with qt_ukernel_requant_fixedpoint__neon (8, then 4
@@ -245,6 +247,11 @@ QT_TPL_INLINE void qt_tpl_pack_blocks(const qt_conv_desc *d, const qt_quant_para
 
 /* ---- Requantization ------------------------------------------------------------------------ */
 
+#if defined(QT_TPL_REQUANT_AVX512) && QT_TPL_REQUANT_AVX512 && defined(__AVX512F__) && \
+    defined(__AVX512BW__)
+#include "../ukernels/qt_ukernel_requant_fp32__avx512.h"
+#endif
+
 /* out[i] = requant(acc[i]) for output channels c0 .. c0 + n - 1, through qt_requant.h only
  * (fixedpoint in its branch-free form, which GCC vectorises: ~20x cheaper than the oracle's).
  * The scheme's branch sits outside the loops so that each loop vectorises. Output bytes are
@@ -255,6 +262,14 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
   const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
   if (S_REQUANT(q) == QT_REQUANT_FP32) {
     const float *restrict scale = q->scale + c0;
+#if defined(QT_TPL_REQUANT_AVX512) && QT_TPL_REQUANT_AVX512 && defined(__AVX512F__) && \
+    defined(__AVX512BW__)
+    /* 16 channels at a time with the AVX-512 micro-kernel, the last 1..15 masked */
+    for (QT_TPL_INDEX i = 0; i < n; i += 16)
+      qt_ukernel_requant_fp32__avx512(acc + i, scale + i, out + i, n - i < 16 ? (int)(n - i) : 16,
+                                      zp, lo, hi);
+    return;
+#endif
     QT_TPL_REQUANT_LOOP
     for (QT_TPL_INDEX i = 0; i < n; i++) out[i] = (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi);
   } else {
@@ -390,6 +405,25 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
 }
 #endif
 
+#if defined(QT_TPL_RQ_AVX512)
+/* The same for fp32: the block's scales (n of them, read masked) once for every pixel. */
+QT_TPL_INLINE void qt_tpl_requant16_fp32_avx512(const int32_t *acc, ptrdiff_t acc_si,
+                                                ptrdiff_t acc_sj, uint8_t *out, ptrdiff_t out_si,
+                                                ptrdiff_t out_sj, int ni, int nj, int n,
+                                                const float *scale, const qt_quant_params *q) {
+  const qt_requant_fp32_avx512_params p =
+      qt_ukernel_requant_fp32__avx512_params(scale, n, q->output_zp, q->act_min, q->act_max);
+  for (int a = 0; a < ni; a++)
+    for (int b = 0; b < nj; b++) {
+      const int32_t *x = acc + a * acc_si + b * acc_sj;
+      const __m512i v = n == 16 ? _mm512_loadu_si512((const void *)x)
+                                : _mm512_maskz_loadu_epi32((__mmask16)((1u << n) - 1u), x);
+      qt_ukernel_requant_store16__avx512(qt_ukernel_requant_fp32__avx512_apply(v, &p),
+                                         out + a * out_si + b * out_sj, n);
+    }
+}
+#endif
+
 #if defined(QT_TPL_RQ_AVX2)
 /* ni x nj pixels (strides as qt_tpl_requant_block's) of 16 channels, whose two 8-channel
  * blocks' constants are at p0 and p1 (the requant table's, or the caller's): one zero
@@ -439,6 +473,15 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
                                         const qt_quant_params *q, const void *rq_table) {
   QT_TPL_INDEX i = 0;
   (void)rq_table;
+#if defined(QT_TPL_RQ_AVX512)
+  /* fp32: each 16-channel block's scales loaded once for the whole tile */
+  if (S_REQUANT(q) == QT_REQUANT_FP32) {
+    for (; i < n; i += 16)
+      qt_tpl_requant16_fp32_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj,
+                                   n - i < 16 ? (int)(n - i) : 16, q->scale + c0 + i, q);
+    return;
+  }
+#endif
 #if defined(QT_TPL_REQUANT_BLOCK)
   if (S_REQUANT(q) == QT_REQUANT_FIXEDPOINT) {
     const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;

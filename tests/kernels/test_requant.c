@@ -12,7 +12,10 @@
  * every aarch64 build, so under qemu), their twins everywhere, over every edge accumulator x
  * every shift x edge multipliers (INT32_MIN and negatives too for the kernels exact for any
  * multiplier; the quant checks' [0, 2^31) for AVX2's), constructed ties of both rounding
- * steps, and random inputs. Also prints the per-output cost of the forms in such a loop. Links
+ * steps, and random inputs. The AVX-512 fp32 micro-kernel (..._fp32__avx512.h) against
+ * qt_requant_fp32 where the CPU has AVX-512 F+BW, its twin everywhere: edge accumulators x
+ * edge and tie-making scales x clamps of both dtypes, random inputs, every partial width
+ * (nothing written past it). Also prints the per-output cost of the forms in such a loop. Links
  * qtkernels only: runs natively and under qemu. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <math.h>
@@ -26,6 +29,7 @@
 #include "qt_test.h"
 #include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__avx2.h"
 #include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
+#include "../../kernels/ukernels/qt_ukernel_requant_fp32__avx512.h"
 #include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__neon.h"
 #include "../../kernels/ukernels/qt_ukernel_requant_fixedpoint__dsp.h"
 
@@ -524,6 +528,96 @@ static void test_quantize_multiplier(void) {
   }
 }
 
+/* n (1..16) outputs of the fp32 micro-kernel: compiled for AVX-512 here only (main is not) */
+static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_fp32_avx512(
+    const int32_t *acc, const float *scale, uint8_t *out, int n, int32_t zp, int32_t lo,
+    int32_t hi) {
+  qt_ukernel_requant_fp32__avx512(acc, scale, out, n, zp, lo, hi);
+}
+
+/* Checks one call of the fp32 micro-kernel (or its twin) on n lanes against qt_requant_fp32,
+ * and that the bytes past n stay untouched. */
+static long long fp32_mismatches;
+static void check_fp32(const int32_t acc[16], const float scale[16], int n, int32_t zp, int32_t lo,
+                       int32_t hi, int native) {
+  uint8_t got[20];
+  memset(got, 0xA5, sizeof got);
+  if (native)
+    requant_fp32_avx512(acc, scale, got, n, zp, lo, hi);
+  else
+    qt_ukernel_requant_fp32__avx512_c(acc, scale, got, n, zp, lo, hi);
+  for (int i = 0; i < 20; i++) {
+    const int want = i < n ? (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi) : 0xA5;
+    if (got[i] != want && fp32_mismatches++ < 10)
+      fprintf(stderr,
+              "fp32 %s lane %d of %d: acc %d scale %.9g zp %d clamp [%d, %d]: got %d, want %d\n",
+              native ? "avx512" : "twin", i, n, i < n ? acc[i] : 0, i < n ? (double)scale[i] : 0.0,
+              zp, lo, hi, got[i], want);
+  }
+}
+
+/* The fp32 micro-kernel: every edge accumulator x scales that are edges (the smallest normal,
+ * 1, large) or make ties (2^-k: acc * 2^-k lands on x.5 for acc = 2^(k-1) mod 2^k, both
+ * parities of x) x the clamps of s8 and u8 and narrow activation clamps, 16 lanes of mixed
+ * scales; then random accumulators and scales, at every width 1..16. */
+static void test_fp32_avx512(long long rounds) {
+  int native = 0;
+#if defined(__x86_64__) || defined(__i386__)
+  native = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+#endif
+  printf("fp32 requant micro-kernel: %s\n", native ? "avx512" : "C twin");
+  static const float scales[] = {1.17549435e-38f, 1e-9f, 0.0009765625f, 0.125f, 0.25f,   0.5f,
+                                 0.75f,           1.0f,  1.5f,          3.0f,   1000.0f, 1e9f};
+  enum { NS = (int)(sizeof scales / sizeof scales[0]) };
+  static const int32_t clamps[][3] = {{0, -128, 127},  {-128, -128, 127},  {127, -128, 127},
+                                      {-3, -128, 127}, {-128, -128, -122}, {0, 0, 255},
+                                      {128, 0, 255},   {255, 0, 255},      {3, 3, 9}};
+  enum { NC = (int)(sizeof clamps / sizeof clamps[0]) };
+  int32_t accs[256];
+  const int na = edge_accs(accs);
+  long long checked = 0;
+  for (int c = 0; c < NC; c++)
+    for (int a0 = 0; a0 < na; a0 += 16) {
+      int32_t acc[16];
+      float sc[16];
+      for (int rot = 0; rot < NS; rot++) {
+        for (int i = 0; i < 16; i++) {
+          acc[i] = accs[(a0 + i) % na];
+          sc[i] = scales[(rot + i) % NS];
+        }
+        check_fp32(acc, sc, 16, clamps[c][0], clamps[c][1], clamps[c][2], native);
+        checked += 16;
+      }
+    }
+  /* ties: acc * 2^-k = x.5 exactly, x odd and even, positive and negative */
+  for (int k = 1; k <= 8; k++)
+    for (int c = 0; c < NC; c++) {
+      int32_t acc[16];
+      float sc[16];
+      for (int i = 0; i < 16; i++) {
+        acc[i] = (int32_t)((i - 8) * (1 << k) + (1 << (k - 1)));
+        sc[i] = ldexpf(1.0f, -k);
+      }
+      check_fp32(acc, sc, 16, clamps[c][0], clamps[c][1], clamps[c][2], native);
+      checked += 16;
+    }
+  for (long long r = 0; r < rounds; r++) {
+    int32_t acc[16];
+    float sc[16];
+    const int bits = (int)(rng() % 32);
+    for (int i = 0; i < 16; i++) {
+      acc[i] = (int32_t)(uint32_t)rng() >> (31 - bits);
+      sc[i] = ldexpf((float)(rng() % 1000000 + 1) / 1000000.0f, -(int)(rng() % 24));
+    }
+    const int *cl = clamps[rng() % NC];
+    check_fp32(acc, sc, (int)(r % 16) + 1, cl[0], cl[1], cl[2], native);
+    checked += (int)(r % 16) + 1;
+  }
+  CHECK_MSG(fp32_mismatches == 0, "fp32 micro-kernel: %lld mismatches in %lld outputs",
+            fp32_mismatches, checked);
+  printf("fp32 requant micro-kernel: %lld outputs checked\n", checked);
+}
+
 int main(int argc, char **argv) {
   /* QT_REQUANT_QUICK (or any argument) shortens the random part, for slow emulators */
   (void)argv;
@@ -533,6 +627,7 @@ int main(int argc, char **argv) {
   test_random(quick ? 1000000 : 8000000);
   test_ukernel16(quick ? 100000 : 500000);
   test_ukernels_8_4(quick ? 100000 : 500000);
+  test_fp32_avx512(quick ? 100000 : 500000);
   test_srdhm_smmulr(quick ? 1000000 : 8000000);
   test_loops(quick ? 250 : 1000);
   return qt_test_finish();
