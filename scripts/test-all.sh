@@ -20,7 +20,7 @@
 # The sweep tests and the end-to-end tests' recordings of both host trees share one artifact
 # cache, so the sanitizer run does not compile the same kernel variants again. The sanitizer
 # tree checks host code: its host sweep samples DS-CNN's small layers, 12 variants per
-# combination, where the plain tree samples MobileNetV2's, 32 per combination, and the tests that only add kernels (the Arm, Hexagon, Cortex-M and per-ISA
+# combination, where the plain tree samples MobileNetV2's, 20 per combination (every default in s8 fixed point), and the tests that only add kernels (the Arm, Hexagon, Cortex-M and per-ISA
 # sweeps, codegen) run in the plain tree alone (tests/sweep/CMakeLists.txt); its test_space
 # checks every 7th config of each space. Run from the repository root (after install-deps.sh).
 set -eu

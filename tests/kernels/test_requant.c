@@ -528,12 +528,14 @@ static void test_quantize_multiplier(void) {
   }
 }
 
+#if defined(__x86_64__)
 /* n (1..16) outputs of the fp32 micro-kernel: compiled for AVX-512 here only (main is not) */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_fp32_avx512(
     const int32_t *acc, const float *scale, uint8_t *out, int n, int32_t zp, int32_t lo,
     int32_t hi) {
   qt_ukernel_requant_fp32__avx512(acc, scale, out, n, zp, lo, hi);
 }
+#endif
 
 /* Checks one call of the fp32 micro-kernel (or its twin) on n lanes against qt_requant_fp32,
  * and that the bytes past n stay untouched. */
@@ -542,9 +544,11 @@ static void check_fp32(const int32_t acc[16], const float scale[16], int n, int3
                        int32_t hi, int native) {
   uint8_t got[20];
   memset(got, 0xA5, sizeof got);
+#if defined(__x86_64__)
   if (native)
     requant_fp32_avx512(acc, scale, got, n, zp, lo, hi);
   else
+#endif
     qt_ukernel_requant_fp32__avx512_c(acc, scale, got, n, zp, lo, hi);
   for (int i = 0; i < 20; i++) {
     const int want = i < n ? (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi) : 0xA5;
@@ -562,7 +566,7 @@ static void check_fp32(const int32_t acc[16], const float scale[16], int n, int3
  * scales; then random accumulators and scales, at every width 1..16. */
 static void test_fp32_avx512(long long rounds) {
   int native = 0;
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
   native = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 #endif
   printf("fp32 requant micro-kernel: %s\n", native ? "avx512" : "C twin");
