@@ -268,10 +268,10 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
     for (QT_TPL_INDEX i = 0; i < n; i += 16)
       qt_ukernel_requant_fp32__avx512(acc + i, scale + i, out + i, n - i < 16 ? (int)(n - i) : 16,
                                       zp, lo, hi);
-    return;
-#endif
+#else
     QT_TPL_REQUANT_LOOP
     for (QT_TPL_INDEX i = 0; i < n; i++) out[i] = (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi);
+#endif
   } else {
     const int32_t *restrict mul = q->multiplier + c0, *restrict sh = q->shift + c0;
     QT_TPL_INDEX i = 0;
@@ -414,13 +414,9 @@ QT_TPL_INLINE void qt_tpl_requant16_fp32_avx512(const int32_t *acc, ptrdiff_t ac
   const qt_requant_fp32_avx512_params p =
       qt_ukernel_requant_fp32__avx512_params(scale, n, q->output_zp, q->act_min, q->act_max);
   for (int a = 0; a < ni; a++)
-    for (int b = 0; b < nj; b++) {
-      const int32_t *x = acc + a * acc_si + b * acc_sj;
-      const __m512i v = n == 16 ? _mm512_loadu_si512((const void *)x)
-                                : _mm512_maskz_loadu_epi32((__mmask16)((1u << n) - 1u), x);
-      qt_ukernel_requant_store16__avx512(qt_ukernel_requant_fp32__avx512_apply(v, &p),
-                                         out + a * out_si + b * out_sj, n);
-    }
+    for (int b = 0; b < nj; b++)
+      qt_ukernel_requant_fp32__avx512_pixel(acc + a * acc_si + b * acc_sj, &p,
+                                            out + a * out_si + b * out_sj, n);
 }
 #endif
 

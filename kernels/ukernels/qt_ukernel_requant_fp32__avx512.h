@@ -63,6 +63,17 @@ qt_ukernel_requant_fp32__avx512_apply(__m512i a, const qt_requant_fp32_avx512_pa
       _mm512_cvt_roundps_epi32(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), p->zp);
 }
 
+/* out[i] = requant(acc[i]) for the first n (1..16) channels of the block p was derived for:
+ * acc read and out written masked when n < 16, so nothing past n is touched. Templates call
+ * it per pixel of a tile with the tile's params. */
+static inline __attribute__((target("avx512f,avx512bw"))) void
+qt_ukernel_requant_fp32__avx512_pixel(const int32_t *acc, const qt_requant_fp32_avx512_params *p,
+                                      uint8_t *out, int n) {
+  const __m512i a = n == 16 ? _mm512_loadu_si512((const void *)acc)
+                            : _mm512_maskz_loadu_epi32((__mmask16)((1u << n) - 1u), acc);
+  qt_ukernel_requant_store16__avx512(qt_ukernel_requant_fp32__avx512_apply(a, p), out, n);
+}
+
 /* out[i] = (uint8_t)qt_requant_fp32(acc[i], scale[i], ...) for i < n (1..16): every array read
  * and written masked when n < 16, so nothing past n is touched (a span's last channels). */
 static inline __attribute__((target("avx512f,avx512bw"))) void qt_ukernel_requant_fp32__avx512(
@@ -70,9 +81,7 @@ static inline __attribute__((target("avx512f,avx512bw"))) void qt_ukernel_requan
     int32_t hi) {
   const qt_requant_fp32_avx512_params p =
       qt_ukernel_requant_fp32__avx512_params(scale, n, zp, lo, hi);
-  const __m512i a = n == 16 ? _mm512_loadu_si512((const void *)acc)
-                            : _mm512_maskz_loadu_epi32((__mmask16)((1u << n) - 1u), acc);
-  qt_ukernel_requant_store16__avx512(qt_ukernel_requant_fp32__avx512_apply(a, &p), out, n);
+  qt_ukernel_requant_fp32__avx512_pixel(acc, &p, out, n);
 }
 #endif
 

@@ -147,13 +147,19 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void loop_avx512(
 }
 #endif
 
+/* 1 where the AVX-512 micro-kernels can run natively (x86-64 with AVX-512 F+BW), else 0. */
+static int cpu_has_avx512(void) {
+#if defined(__x86_64__)
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+#else
+  return 0;
+#endif
+}
+
 /* The 16-wide micro-kernel (AVX-512 where the CPU has it, else its twin) against the oracle:
  * every edge accumulator with every shift and edge multiplier, then random inputs. */
 static void test_ukernel16(long long random_rounds) {
-  int use_avx512 = 0;
-#if defined(__x86_64__)
-  use_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-#endif
+  const int use_avx512 = cpu_has_avx512();
   printf("requant micro-kernel: %s\n", use_avx512 ? "avx512" : "C twin");
   int32_t accs[256];
   const int n_acc = edge_accs(accs);
@@ -426,7 +432,7 @@ static void test_ukernels_8_4(long long rounds) {
   } else {
     printf("requant micro-kernel avx2: not run (the CPU has no AVX2)\n");
   }
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) {
+  if (cpu_has_avx512()) {
     test_ukernel_lanes("avx512", requant_avx512, 16, 0, rounds);
     test_ukernel_lanes("avx512 partial blocks", requant_avx512_tail, 16, 0, rounds);
   } else {
@@ -444,11 +450,8 @@ static void test_loops(int rounds) {
   static uint8_t a[LEN], b[LEN], c[LEN];
   long long bad = 0;
   double t_vec = 0, t_ref = 0, t_uk = 0;
-  int use_avx512 = 0;
+  const int use_avx512 = cpu_has_avx512();
   (void)c; /* only the x86 micro-kernel writes it */
-#if defined(__x86_64__)
-  use_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-#endif
   for (int round = 0; round < rounds; round++) {
     for (int i = 0; i < LEN; i++) {
       const uint64_t r = rng();
@@ -565,10 +568,7 @@ static void check_fp32(const int32_t acc[16], const float scale[16], int n, int3
  * parities of x) x the clamps of s8 and u8 and narrow activation clamps, 16 lanes of mixed
  * scales; then random accumulators and scales, at every width 1..16. */
 static void test_fp32_avx512(long long rounds) {
-  int native = 0;
-#if defined(__x86_64__)
-  native = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-#endif
+  const int native = cpu_has_avx512();
   printf("fp32 requant micro-kernel: %s\n", native ? "avx512" : "C twin");
   static const float scales[] = {1.17549435e-38f, 1e-9f, 0.0009765625f, 0.125f, 0.25f,   0.5f,
                                  0.75f,           1.0f,  1.5f,          3.0f,   1000.0f, 1e9f};
