@@ -102,8 +102,10 @@ static int isa_valid(const qt_workload *w, const qt_target *t, const int *v, cha
            name);
     return 0;
   }
-  if (mr > 8) {
-    qt_why(why, cap, "isa=%s: micro-kernels take mr <= 8", name);
+  /* avx512vnni's 32 zmm registers hold up to 14 x 32 (isa_registers); the other kernels'
+   * loops are written for 8 rows at most */
+  if (mr > 8 && isa != ISA_AVX512VNNI) {
+    qt_why(why, cap, "isa=%s: its micro-kernel takes mr <= 8 (avx512vnni up to 14)", name);
     return 0;
   }
   if (isa == ISA_DSP && v[K_PIPE] != 0) {
@@ -210,8 +212,14 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  *          from registers). */
 /* ISA default, overriding vec, mr and nr (and for avx2 apack, rq and order):
  * - avx512vnni for s8 wherever the target has it (measured on the AVX-512 VNNI host,
- *   MobileNetV2 pointwise layers, see bench/README.md), the tallest and widest tile of 8x32,
- *   6x32, 4x32, 4x16, 2x16, 1x16 that is valid;
+ *   MobileNetV2 pointwise layers, see bench/README.md), the first valid tile of 8x32, 6x32,
+ *   4x32, 12x16, 8x16, 4x16, 2x16, 1x16, with 6x64 first where out_c >= 256 and there are at
+ *   most 64 GEMM rows. Measured on Zen 5 (fp32, rq=tile, order mn, one core, interleaved
+ *   medians, after the template flips A once per row block): 8x32 beat 12x32, 14x32 and
+ *   12x16 or tied with them on 11 of MobileNetV2's 12 pointwise shapes; on the 32 -> 16
+ *   layer (NR 16 only) 12x16 took 33 us against 45-50 for 4x16 and 35-42 for 8x16; 6x64
+ *   took 0.93-0.97x the time of 8x32 on 7x7x960->320 and 7x7x320->1280 (each broadcast
+ *   feeds 4 VPDPBUSD) and more elsewhere (1.1-1.7x where M is large or out_c small);
  * - else avx2 where it is the widest the target has (with AVX-512 the plain C default is
  *   auto-vectorised 512 bits wide; unmeasured against avx2 here), with A widened once per row
  *   block (apack=pack) and requantized per tile (rq=tile, both schemes), the first of 2x32,
@@ -240,14 +248,20 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  * - else c (the plain C default above). neon and neondot are left to the tuner (on Arm only
  *   emulated runs exist here, whose times say nothing). */
 static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
-  static const int vnni_tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {4, 16}, {2, 16}, {1, 16}};
+  static const int vnni_tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {12, 16},
+                                      {8, 16}, {4, 16}, {2, 16}, {1, 16}};
+  static const int vnni_tiles_wide[][2] = {{6, 64}, {8, 32}, {6, 32}, {4, 32}, {12, 16},
+                                           {8, 16}, {4, 16}, {2, 16}, {1, 16}};
   static const int avx2_tiles[][2] = {{2, 32}, {6, 16}, {6, 8}};
   static const int avx2_tiles_big_weights[][2] = {{6, 16}, {2, 32}, {6, 8}};
   static const int hvx_tiles[][2] = {{8, 32}, {6, 32}, {4, 32}, {2, 32}, {1, 32}};
   const int hvx = (t->isa & QT_ISA_HVX128) != 0;
-  const int n = hvx ? (int)(sizeof hvx_tiles / sizeof hvx_tiles[0])
-                    : (int)(sizeof vnni_tiles / sizeof vnni_tiles[0]);
   const int oc = w->desc.out.c;
+  const int wide = oc >= 256 && gemm_m(w) <= 64;
+  const int(*vnni)[2] = wide ? vnni_tiles_wide : vnni_tiles;
+  const int n = hvx    ? (int)(sizeof hvx_tiles / sizeof hvx_tiles[0])
+                : wide ? (int)(sizeof vnni_tiles_wide / sizeof vnni_tiles_wide[0])
+                       : (int)(sizeof vnni_tiles / sizeof vnni_tiles[0]);
   const int big_weights = gemm_k(w) * oc * 2 > 256LL * 1024;
   int trial[QT_MAX_KNOBS];
   char why[8];
@@ -270,8 +284,8 @@ static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
     memcpy(trial, v, sizeof trial);
     trial[K_ISA] = hvx ? ISA_HVX : ISA_AVX512VNNI;
     trial[K_VEC] = VEC_OUTER;
-    trial[K_MR] = hvx ? hvx_tiles[i][0] : vnni_tiles[i][0];
-    trial[K_NR] = hvx ? hvx_tiles[i][1] : vnni_tiles[i][1];
+    trial[K_MR] = hvx ? hvx_tiles[i][0] : vnni[i][0];
+    trial[K_NR] = hvx ? hvx_tiles[i][1] : vnni[i][1];
     if (gemm_valid(w, t, trial, why, sizeof why)) {
       memcpy(v, trial, sizeof trial);
       return;
@@ -370,50 +384,91 @@ const qt_template_def qt_template_gemm = {
     .n_knobs = N_KNOBS,
     .knobs =
         {
-            [K_MR] = {"mr", "QT_KNOB_MR", QT_FAMILY_SPATIAL_TILE,
-                      "GEMM rows (output pixels) per register tile", 5, {1, 2, 4, 6, 8}, {0}},
-            [K_NR] = {"nr", "QT_KNOB_NR", QT_FAMILY_CHANNEL_SPLIT,
-                      "GEMM columns (output channels) per block and packed weight panel", 4,
-                      {4, 8, 16, 32}, {0}},
-            [K_KU] = {"ku", "QT_KNOB_KU", QT_FAMILY_INTERLEAVE,
-                      "unroll of the reduction loop", 3, {1, 2, 4}, {0}},
-            [K_LOAD] = {"load", "QT_KNOB_LOAD", QT_FAMILY_INTERLEAVE,
+            [K_MR] = {"mr",
+                      "QT_KNOB_MR",
+                      QT_FAMILY_SPATIAL_TILE,
+                      "GEMM rows (output pixels) per register tile",
+                      7,
+                      {1, 2, 4, 6, 8, 12, 14},
+                      {0}},
+            [K_NR] = {"nr",
+                      "QT_KNOB_NR",
+                      QT_FAMILY_CHANNEL_SPLIT,
+                      "GEMM columns (output channels) per block and packed weight panel",
+                      5,
+                      {4, 8, 16, 32, 64},
+                      {0}},
+            [K_KU] = {"ku",
+                      "QT_KNOB_KU",
+                      QT_FAMILY_INTERLEAVE,
+                      "unroll of the reduction loop",
+                      3,
+                      {1, 2, 4},
+                      {0}},
+            [K_LOAD] = {"load",
+                        "QT_KNOB_LOAD",
+                        QT_FAMILY_INTERLEAVE,
                         "load order inside the ISA micro-kernel's k-step: weights = its weight "
                         "vectors first, then per row the input broadcast and multiply-adds; "
                         "inputs = all rows' input broadcasts first, then per weight vector the "
                         "MR multiply-adds (isa=c: weights only)",
-                        2, {LOAD_WEIGHTS, LOAD_INPUTS}, {"weights", "inputs"}},
-            [K_PIPE] = {"pipe", "QT_KNOB_PIPE", QT_FAMILY_INTERLEAVE,
+                        2,
+                        {LOAD_WEIGHTS, LOAD_INPUTS},
+                        {"weights", "inputs"}},
+            [K_PIPE] = {"pipe",
+                        "QT_KNOB_PIPE",
+                        QT_FAMILY_INTERLEAVE,
                         "software-pipelining depth of the ISA micro-kernel: the loads of k-step "
                         "s + pipe are issued before the multiply-adds of step s, in pipe + 1 "
                         "rotating register sets (isa=c: 0 only)",
-                        3, {0, 1, 2}, {0}},
-            [K_VEC] = {"vec", "QT_KNOB_VEC", QT_FAMILY_INTERLEAVE,
+                        3,
+                        {0, 1, 2},
+                        {0}},
+            [K_VEC] = {"vec",
+                       "QT_KNOB_VEC",
+                       QT_FAMILY_INTERLEAVE,
                        "vectorised axis: outer = columns (widening multiply-add), dot = the "
                        "reduction (dot product)",
-                       2, {VEC_OUTER, VEC_DOT}, {"outer", "dot"}},
-            [K_ORDER] = {"order", "QT_KNOB_ORDER", QT_FAMILY_LOOP_ORDER,
-                         "mn = row blocks outer, nm = column blocks outer", 2,
-                         {ORDER_MN, ORDER_NM}, {"mn", "nm"}},
-            [K_PAD] = {"pad", "QT_KNOB_PAD", QT_FAMILY_COMPUTE_AT,
-                       "im2col padding: inline bounds checks, or a prepadded input copy", 2,
-                       {PAD_INLINE, PAD_PREPAD}, {"inline", "prepad"}},
+                       2,
+                       {VEC_OUTER, VEC_DOT},
+                       {"outer", "dot"}},
+            [K_ORDER] = {"order",
+                         "QT_KNOB_ORDER",
+                         QT_FAMILY_LOOP_ORDER,
+                         "mn = row blocks outer, nm = column blocks outer",
+                         2,
+                         {ORDER_MN, ORDER_NM},
+                         {"mn", "nm"}},
+            [K_PAD] = {"pad",
+                       "QT_KNOB_PAD",
+                       QT_FAMILY_COMPUTE_AT,
+                       "im2col padding: inline bounds checks, or a prepadded input copy",
+                       2,
+                       {PAD_INLINE, PAD_PREPAD},
+                       {"inline", "prepad"}},
             [K_RQ] = {"rq", "QT_KNOB_RQ", QT_FAMILY_COMPUTE_AT,
                       "requantization: fused per tile, per row block from int32, or one pass "
                       "at the end",
                       QT_RQ_KNOB_VALUES},
-            [K_ISA] = {"isa", "QT_KNOB_ISA", QT_FAMILY_ISA,
+            [K_ISA] = {"isa",
+                       "QT_KNOB_ISA",
+                       QT_FAMILY_ISA,
                        "ISA strategy of the micro-kernel: c = plain C (vec picks the form), "
                        "avx2 = VPMADDWD on int16, avx512vnni = VPDPBUSD (s8), neon = "
                        "SMLAL/SMLAL2 on int16, neondot = SDOT (s8), hvx = Hexagon vrmpy (s8), "
                        "dsp = SMLAD on SXTB16 pairs (Armv7E-M)",
-                       7, {ISA_C, ISA_AVX2, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT, ISA_HVX, ISA_DSP},
+                       7,
+                       {ISA_C, ISA_AVX2, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT, ISA_HVX, ISA_DSP},
                        {"c", "avx2", "avx512vnni", "neon", "neondot", "hvx", "dsp"}},
-            [K_APACK] = {"apack", "QT_KNOB_APACK", QT_FAMILY_COMPUTE_AT,
+            [K_APACK] = {"apack",
+                         "QT_KNOB_APACK",
+                         QT_FAMILY_COMPUTE_AT,
                          "where A is widened to int16 (isa=avx2): use = at every broadcast, "
                          "in each column block; pack = once per row block into scratch, then "
                          "broadcast from memory",
-                         2, {APACK_USE, APACK_PACK}, {"use", "pack"}},
+                         2,
+                         {APACK_USE, APACK_PACK},
+                         {"use", "pack"}},
         },
     .applies = gemm_applies,
     .valid = gemm_valid,

@@ -128,10 +128,17 @@ _Static_assert(QT_KNOB_ISA != DR_ISA_NEONDOT || DR_OCB % 4 == 0, "isa=neondot ne
  * unroll keeps the block loop a loop until it has become whole-register multiply-adds. */
 #define DR_BLOCK_LOOP _Pragma("GCC unroll 2")
 
+/* 1 where the avx512vnni micro-kernel reads its input flipped to x ^ 0x80 (u8 x + 128) from
+ * the prepadded copy, flipped as it is copied (even an unpadded layer's input is copied
+ * then): the XOR leaves the inner loop, one VPXORD per broadcast. */
+#define DR_FLIP_A (QT_KNOB_ISA == DR_ISA_AVX512VNNI && QT_KNOB_PAD == DR_PAD_PREPAD)
+
 #if DR_UK
 #define QT_UK_MR DR_TP
 #define QT_UK_NR DR_OCB
 #define QT_UK_KU DR_KU
+/* what the avx512vnni micro-kernel XORs into each input word it reads */
+#define QT_UK_DIRECT_FLIP (DR_FLIP_A ? UINT32_C(0) : UINT32_C(0x80808080))
 #endif
 #if QT_KNOB_ISA == DR_ISA_AVX2
 #include "../ukernels/qt_ukernel_direct_k2__avx2.h"
@@ -191,7 +198,7 @@ size_t QT_FN(packed_size)(const qt_conv_desc *d) { return dr_blocks(d) * dr_bloc
  *   [int32 accumulators: RQ=row TH output rows, RQ=pass the whole output]
  *   [gathered kernel rows of one tile: ISA micro-kernels, when dr_gathers()] */
 static size_t dr_pad_bytes(const qt_conv_desc *d) {
-  if (!qt_tpl_padded(d)) return 0;
+  if (!qt_tpl_padded(d) && !DR_FLIP_A) return 0;
 #if QT_KNOB_PAD == DR_PAD_PREPAD
   return QT_TPL_ALIGN_UP((size_t)S_N(d) * qt_tpl_prepad_image_bytes(d));
 #else
@@ -521,19 +528,21 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
               .block_bytes = dr_block_bytes(d),
               .rq_table = qt_tpl_rq_table_fill(
                   d, q, s ? s + QT_FN(scratch_size)(d) - qt_tpl_rq_table_bytes(d) : NULL)};
-  if (qt_tpl_padded(d)) {
 #if QT_KNOB_PAD == DR_PAD_PREPAD
-    qt_tpl_prepad(d, (const uint8_t *)input, s, (size_t)S_N(d), zp);
+  if (qt_tpl_padded(d) || DR_FLIP_A) {
+    qt_tpl_prepad(d, (const uint8_t *)input, s, (size_t)S_N(d), zp, DR_FLIP_A ? 0x80 : 0);
     x.src = s;
     x.src_h = (size_t)(S_IN_H(d) + S_PT(d) + S_PB(d));
     x.src_w = (size_t)(S_IN_W(d) + S_PL(d) + S_PR(d));
     x.off_y = 0;
     x.off_x = 0;
+  }
 #else
+  if (qt_tpl_padded(d)) {
     memset(s, zp, (size_t)S_IN_C(d));
     x.zrow = s;
-#endif
   }
+#endif
 #if DR_UK
   x.gbuf = s ? s + dr_pad_bytes(d) + dr_ibuf_bytes(d) : NULL;
 #endif

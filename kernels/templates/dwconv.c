@@ -745,7 +745,7 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
     k.img = (const uint8_t *)input + (size_t)n * in_img;
     k.out = (uint8_t *)output + (size_t)n * out_img;
 #if QT_KNOB_PAD == DW_PAD_PREPAD
-    qt_tpl_prepad(d, k.img, (uint8_t *)scratch, 1, (uint8_t)q->input_zp);
+    qt_tpl_prepad(d, k.img, (uint8_t *)scratch, 1, (uint8_t)q->input_zp, 0);
 #endif
     if (S_DM(d) == 1) {
       if (u8)

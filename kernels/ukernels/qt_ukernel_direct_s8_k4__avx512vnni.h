@@ -14,7 +14,9 @@
  *   int8  w[rows][ceil(seg/4)][NR][4]     row r's byte s at [r][s/4][j][s%4]; zero for
  *                                         s >= seg or past out_c
  * VPDPBUSD multiplies unsigned by signed bytes: every input byte is flipped to x + 128 (XOR
- * 0x80) as it is broadcast, and the 128 * sum(w) that adds is already taken out of bias''.
+ * 0x80) as it is broadcast, unless the template flipped its copy of the input already
+ * (QT_UK_DIRECT_FLIP, what the kernel XORs into each input word: 0x80808080 by default, 0
+ * for a flipped copy), and the 128 * sum(w) that adds is already taken out of bias''.
  * The hardware adds the four products and the accumulator modulo 2^32 (no saturation), which
  * the twin reproduces with uint32 arithmetic.
  *
@@ -35,6 +37,9 @@
 #if !defined(QT_UK_MR) || !defined(QT_UK_NR) || !defined(QT_UK_KU)
 #error "define QT_UK_MR, QT_UK_NR and QT_UK_KU before including this micro-kernel"
 #endif
+#ifndef QT_UK_DIRECT_FLIP
+#define QT_UK_DIRECT_FLIP UINT32_C(0x80808080)
+#endif
 _Static_assert(QT_UK_NR % 16 == 0, "avx512vnni micro-kernel: NR must be a multiple of 16");
 
 /* The plain C twin: same packed layout, same arithmetic (modulo 2^32), any compiler. */
@@ -53,7 +58,7 @@ static inline void qt_ukernel_direct_s8_k4__avx512vnni_c(const uint8_t *const a[
       const size_t n = seg - s < 4 ? seg - s : 4;
       const int8_t *ws = w + (r * seg4 + s / 4) * QT_UK_NR * 4;
       for (int m = 0; m < QT_UK_MR; m++) {
-        const uint32_t x = qt_uk_word(a[m] + r * step + s, n) ^ UINT32_C(0x80808080);
+        const uint32_t x = qt_uk_word(a[m] + r * step + s, n) ^ QT_UK_DIRECT_FLIP;
         for (int j = 0; j < QT_UK_NR; j++)
           for (int t = 0; t < 4; t++)
             sum[m][j] += (uint32_t)((int32_t)((x >> (8 * t)) & 0xff) * (int32_t)ws[j * 4 + t]);
@@ -76,10 +81,14 @@ static inline void qt_ukernel_direct_s8_k4__avx512vnni_c(const uint8_t *const a[
 #define QT_UK_DR_WELEM int8_t
 #define QT_UK_DR_WS(wr, s, u) ((wr) + ((s) / 4 + (size_t)(u)) * QT_UK_NR * 4)
 #define QT_UK_DR_W(ws, v) _mm512_loadu_si512((const void *)((ws) + (v) * 64))
-/* the 4 input bytes flipped to x + 128, in every lane */
-#define QT_UK_DR_X(p, n)                                                                     \
-  _mm512_xor_si512(_mm512_set1_epi32((int)qt_uk_word((p), (n))),                             \
-                   _mm512_set1_epi32((int)UINT32_C(0x80808080)))
+/* the 4 input bytes flipped to x + 128, in every lane (already flipped: a broadcast load) */
+#if QT_UK_DIRECT_FLIP
+#define QT_UK_DR_X(p, n)                                         \
+  _mm512_xor_si512(_mm512_set1_epi32((int)qt_uk_word((p), (n))), \
+                   _mm512_set1_epi32((int)QT_UK_DIRECT_FLIP))
+#else
+#define QT_UK_DR_X(p, n) _mm512_set1_epi32((int)qt_uk_word((p), (n)))
+#endif
 /* VPDPBUSD */
 #define QT_UK_DR_MADD(acc, x, w) _mm512_dpbusd_epi32((acc), (x), (w))
 #include "qt_ukernel_direct_rows.h"

@@ -32,32 +32,35 @@
 #endif
 
 #define QT_UK_GK_VLOOP _Pragma(QT_UK_STR(GCC unroll QT_UK_GK_VU))
+/* every row of the tile unrolled (up to 14 of avx512vnni's), so the accumulators stay in
+ * registers */
+#define QT_UK_GK_MLOOP _Pragma(QT_UK_STR(GCC unroll QT_UK_MR))
 
 #if QT_UK_LOAD == 0
 /* One k-step, weights first: NV weight vectors, then per row one broadcast and its NV
  * multiply-adds (each weight vector reused MR times from a register). */
-#define QT_UK_GK_STEP(acc, a, w, k, n)                                                       \
-  do {                                                                                       \
-    QT_UK_GK_WVEC wv_[QT_UK_GK_NV];                                                          \
-    QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) wv_[v] = QT_UK_GK_W(w, k, v);       \
-    _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) {                             \
-      const QT_UK_GK_XVEC x_ = QT_UK_GK_X(a, m, k, n);                                       \
-      QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) (acc)[m][v] =                     \
-          QT_UK_GK_MADD((acc)[m][v], x_, wv_[v]);                                            \
-    }                                                                                        \
+#define QT_UK_GK_STEP(acc, a, w, k, n)                                                 \
+  do {                                                                                 \
+    QT_UK_GK_WVEC wv_[QT_UK_GK_NV];                                                    \
+    QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) wv_[v] = QT_UK_GK_W(w, k, v); \
+    QT_UK_GK_MLOOP for (int m = 0; m < QT_UK_MR; m++) {                                \
+      const QT_UK_GK_XVEC x_ = QT_UK_GK_X(a, m, k, n);                                 \
+      QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++)(acc)[m][v] =                \
+          QT_UK_GK_MADD((acc)[m][v], x_, wv_[v]);                                      \
+    }                                                                                  \
   } while (0)
 #else
 /* One k-step, inputs first: MR broadcasts, then per weight vector its MR multiply-adds (each
  * broadcast reused NV times, one weight vector live at a time). */
-#define QT_UK_GK_STEP(acc, a, w, k, n)                                                       \
-  do {                                                                                       \
-    QT_UK_GK_XVEC xv_[QT_UK_MR];                                                             \
-    _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) xv_[m] = QT_UK_GK_X(a, m, k, n); \
-    QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) {                                   \
-      const QT_UK_GK_WVEC w_ = QT_UK_GK_W(w, k, v);                                          \
-      _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) (acc)[m][v] =               \
-          QT_UK_GK_MADD((acc)[m][v], xv_[m], w_);                                            \
-    }                                                                                        \
+#define QT_UK_GK_STEP(acc, a, w, k, n)                                                 \
+  do {                                                                                 \
+    QT_UK_GK_XVEC xv_[QT_UK_MR];                                                       \
+    QT_UK_GK_MLOOP for (int m = 0; m < QT_UK_MR; m++) xv_[m] = QT_UK_GK_X(a, m, k, n); \
+    QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) {                             \
+      const QT_UK_GK_WVEC w_ = QT_UK_GK_W(w, k, v);                                    \
+      QT_UK_GK_MLOOP for (int m = 0; m < QT_UK_MR; m++)(acc)[m][v] =                   \
+          QT_UK_GK_MADD((acc)[m][v], xv_[m], w_);                                      \
+    }                                                                                  \
   } while (0)
 #endif
 
@@ -67,18 +70,17 @@
  * weights, weight vectors outer for inputs). */
 #define QT_UK_GK_LOADW(wv, w, k)                                                             \
   QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) (wv)[v] = QT_UK_GK_W(w, k, v)
-#define QT_UK_GK_LOADX(xv, a, k)                                                             \
-  _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) (xv)[m] =                       \
-      QT_UK_GK_X(a, m, k, QT_UK_GK_KR)
+#define QT_UK_GK_LOADX(xv, a, k) \
+  QT_UK_GK_MLOOP for (int m = 0; m < QT_UK_MR; m++)(xv)[m] = QT_UK_GK_X(a, m, k, QT_UK_GK_KR)
 #if QT_UK_LOAD == 0
 #define QT_UK_GK_LOAD(wv, xv, a, w, k)                                                       \
   do {                                                                                       \
     QT_UK_GK_LOADW(wv, w, k);                                                                \
     QT_UK_GK_LOADX(xv, a, k);                                                                \
   } while (0)
-#define QT_UK_GK_MAC(acc, wv, xv)                                                            \
-  _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)                                 \
-      QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) (acc)[m][v] =                     \
+#define QT_UK_GK_MAC(acc, wv, xv)                                       \
+  QT_UK_GK_MLOOP for (int m = 0; m < QT_UK_MR; m++)                     \
+      QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++)(acc)[m][v] = \
           QT_UK_GK_MADD((acc)[m][v], (xv)[m], (wv)[v])
 #else
 #define QT_UK_GK_LOAD(wv, xv, a, w, k)                                                       \
@@ -86,9 +88,9 @@
     QT_UK_GK_LOADX(xv, a, k);                                                                \
     QT_UK_GK_LOADW(wv, w, k);                                                                \
   } while (0)
-#define QT_UK_GK_MAC(acc, wv, xv)                                                            \
-  QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++)                                       \
-      _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++) (acc)[m][v] =               \
+#define QT_UK_GK_MAC(acc, wv, xv)                                    \
+  QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++)               \
+      QT_UK_GK_MLOOP for (int m = 0; m < QT_UK_MR; m++)(acc)[m][v] = \
           QT_UK_GK_MADD((acc)[m][v], (xv)[m], (wv)[v])
 #endif
 /* An empty asm that takes a loaded set as an operand: the set is materialised in registers
@@ -100,23 +102,21 @@
 #ifndef QT_UK_GK_PIN1
 #define QT_UK_GK_PIN1(x) __asm__("" : QT_UK_GK_REG(x))
 #endif
-#define QT_UK_GK_PIN(wv, xv)                                                                 \
-  do {                                                                                       \
-    QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) QT_UK_GK_PIN1((wv)[v]);             \
-    _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)                               \
-        QT_UK_GK_PIN1((xv)[m]);                                                              \
+#define QT_UK_GK_PIN(wv, xv)                                                     \
+  do {                                                                           \
+    QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) QT_UK_GK_PIN1((wv)[v]); \
+    QT_UK_GK_MLOOP for (int m = 0; m < QT_UK_MR; m++) QT_UK_GK_PIN1((xv)[m]);    \
   } while (0)
 /* The same for the accumulators between the pipelined loops and the drain: otherwise PRE
  * finds the drain's multiply-adds partially redundant with the loop's and keeps two copies
  * of every accumulator live through the loop. */
-#define QT_UK_GK_PIN_ACC(acc)                                                                \
-  _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)                                 \
-      QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++)                                   \
-          QT_UK_GK_PIN1((acc)[m][v])
-#define QT_UK_GK_ROTATE(wv, xv)                                                              \
-  _Pragma("GCC unroll 2") for (int p_ = 0; p_ < QT_UK_PIPE; p_++) {                          \
-    QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++)(wv)[p_][v] = (wv)[p_ + 1][v];       \
-    _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)(xv)[p_][m] = (xv)[p_ + 1][m]; \
+#define QT_UK_GK_PIN_ACC(acc)                       \
+  QT_UK_GK_MLOOP for (int m = 0; m < QT_UK_MR; m++) \
+      QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) QT_UK_GK_PIN1((acc)[m][v])
+#define QT_UK_GK_ROTATE(wv, xv)                                                        \
+  _Pragma("GCC unroll 2") for (int p_ = 0; p_ < QT_UK_PIPE; p_++) {                    \
+    QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++)(wv)[p_][v] = (wv)[p_ + 1][v]; \
+    QT_UK_GK_MLOOP for (int m = 0; m < QT_UK_MR; m++)(xv)[p_][m] = (xv)[p_ + 1][m];    \
   }
 /* One pipelined step: load set P (the step P ahead), multiply-add set 0, rotate. */
 #define QT_UK_GK_PSTEP(acc, wv, xv, a, w, k_ahead)                                           \
@@ -190,9 +190,8 @@ static inline __attribute__((always_inline)) void qt_uk_gemm_kloop(
     _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int u = 0; u < QT_UK_KU; u++)
         QT_UK_GK_STEP(acc, a, w, k + QT_UK_GK_KR * (size_t)u, QT_UK_GK_KR);
 #if defined(QT_UK_GK_PIN_ITER) && QT_UK_GK_PIN_ITER
-    _Pragma("GCC unroll 8") for (int m = 0; m < QT_UK_MR; m++)
-        QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++)
-            __asm__("" : QT_UK_GK_REG(acc[m][v]));
+    QT_UK_GK_MLOOP for (int m = 0; m < QT_UK_MR; m++)
+        QT_UK_GK_VLOOP for (int v = 0; v < QT_UK_GK_NV; v++) __asm__("" : QT_UK_GK_REG(acc[m][v]));
 #endif
   }
 #endif

@@ -42,7 +42,7 @@ _Static_assert(QT_UK_PIPE >= 0 && QT_UK_PIPE <= 2, "QT_UK_PIPE: 0..2");
 static inline void qt_ukernel_gemm_s8_k4__hvx_c(const uint8_t *const a[QT_UK_MR],
                                             const uint8_t *block, size_t k_len,
                                             int32_t acc[QT_UK_MR][QT_UK_NR]) {
-  qt_uk_gemm_s8_k4_flip_c(a, block, k_len, acc);
+  qt_uk_gemm_s8_k4_flip_c(a, block, k_len, acc, UINT32_C(0x80808080));
 }
 
 #if defined(__hexagon__) && defined(__HVX__) && __HVX_LENGTH__ == 128

@@ -268,11 +268,48 @@ static void test_isa_knob(void) {
                      "mr=8,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=avx2", why,
                      sizeof why), 0);
   CHECK_MSG(strstr(why, "37 vector registers") != NULL, "%s", why);
+  /* avx512vnni up to 14 rows: 14x32 is 28 accumulators + 2 weights + 1 broadcast = 31 zmm;
+   * with the inputs loaded first 14 broadcasts are live (43); 8x64 needs 37; the other
+   * micro-kernels stop at 8 rows */
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &vnni,
+                     "mr=14,nr=32,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=avx512vnni", why,
+                     sizeof why),
+               1);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &vnni,
+                     "mr=14,nr=32,ku=1,load=inputs,vec=outer,order=mn,pad=inline,rq=tile,"
+                     "isa=avx512vnni",
+                     why, sizeof why),
+               0);
+  CHECK_MSG(strstr(why, "43 vector registers") != NULL, "%s", why);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &vnni,
+                     "mr=6,nr=64,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=avx512vnni", why,
+                     sizeof why),
+               1);
+  CHECK_EQ_INT(valid(&qt_template_gemm, &w, &vnni,
+                     "mr=8,nr=64,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=avx512vnni", why,
+                     sizeof why),
+               0);
+  CHECK_MSG(strstr(why, "37 vector registers") != NULL, "%s", why);
+  CHECK_EQ_INT(
+      valid(&qt_template_gemm, &u8, &avx2,
+            "mr=12,nr=8,ku=1,vec=outer,order=mn,pad=inline,rq=tile,isa=avx2", why, sizeof why),
+      0);
+  CHECK_MSG(strstr(why, "mr <= 8") != NULL, "%s", why);
   qt_config c = {.tpl = &qt_template_gemm};
   char buf[QT_KNOBS_MAX];
   qt_template_gemm.default_config(&w, &vnni, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
   CHECK_STR(buf, "gemm:mr=8,nr=32,ku=1,load=weights,pipe=0,vec=outer,order=mn,pad=inline,rq=row,isa=avx512vnni,apack=use");
+  /* 16 output channels: NR 16 only, 12 rows of it; 7x7 with 1280 channels: 6x64 */
+  const qt_workload project16 = workload(&mnv2[1], QT_DTYPE_S8, QT_REQUANT_FP32);
+  const qt_workload head = workload(&mnv2[34], QT_DTYPE_S8, QT_REQUANT_FP32);
+  qt_template_gemm.default_config(&project16, &vnni, c.vals);
+  CHECK_EQ_INT(c.vals[knob(&qt_template_gemm, "mr")], 12);
+  CHECK_EQ_INT(c.vals[knob(&qt_template_gemm, "nr")], 16);
+  qt_template_gemm.default_config(&head, &vnni, c.vals);
+  CHECK_EQ_INT(c.vals[knob(&qt_template_gemm, "mr")], 6);
+  CHECK_EQ_INT(c.vals[knob(&qt_template_gemm, "nr")], 64);
+  qt_template_gemm.default_config(&w, &vnni, c.vals);
   CHECK_EQ_INT(qt_config_flags(&c, buf, sizeof buf), 0);
   CHECK_STR(buf, "-mavx512f -mavx512bw -mavx512vnni");
   /* u8 has no VNNI kernel: plain C, auto-vectorised for AVX-512 */

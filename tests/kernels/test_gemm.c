@@ -100,7 +100,8 @@ static void test_mobilenet_v2_shapes(void) {
 }
 
 /* Scratch follows the knobs: nothing for a pointwise layer read in place with fused
- * requantization, an im2col row block or the whole im2col matrix by loop order (none with
+ * requantization (avx512vnni: its rows flipped to x ^ 0x80, a row block or by loop order
+ * all rows, like im2col's), an im2col row block or the whole im2col matrix by loop order (none with
  * apack=pack, whose gather writes the widened rows), a padded copy for prepad, int32 rows
  * for rq=row/pass, for apack=pack the widened rows (K int16 rounded up to even, each row
  * in whole 64-byte lines) of a row block or, by loop order, of all rows, and with an x86
@@ -125,7 +126,9 @@ static void test_scratch_sizes(void) {
                            : v->rq == 1 ? (size_t)v->mr * 96 * 4
                                         : (size_t)9 * 9 * 96 * 4;
     const size_t wide_pw = !v->apack ? 0 : (v->order_nm ? m_pw : (size_t)v->mr) * wide_row(k_pw);
-    const size_t want_pw = ibuf_pw + wide_pw + rq_table(v, 96);
+    const size_t flip_pw =
+        v->isa != ISA_AVX512VNNI ? 0 : (v->order_nm ? m_pw : (size_t)v->mr) * k_pw;
+    const size_t want_pw = ibuf_pw + wide_pw + flip_pw + rq_table(v, 96);
     const size_t scratch_pw = v->fns->scratch_size(&pw);
     CHECK_MSG(scratch_pw >= want_pw && scratch_pw < want_pw + 3 * 64,
               "%s: pointwise scratch %zu, want %zu (+ alignment)", v->fns->name, scratch_pw,
@@ -156,11 +159,13 @@ static void test_scratch_sizes(void) {
  * missing scratch, u8 for an s8-only ISA. */
 static void test_errors(void) {
   /* the first variant that needs no scratch for a pointwise layer read in place: rq=tile,
-   * no widened rows, no requant table (none in the avx2 and avx512vnni groups, whose
-   * variants all have one; the checks below that need it are skipped there) */
+   * no widened rows, no requant table, no flipped rows (none in the avx2 and avx512vnni
+   * groups, whose variants all have one; the checks below that need it are skipped there) */
   int tile = -1;
   for (int i = 0; i < N_VARIANTS && tile < 0; i++)
-    if (variants[i].rq == 0 && !variants[i].apack && !rq_table(&variants[i], 96)) tile = i;
+    if (variants[i].rq == 0 && !variants[i].apack && !rq_table(&variants[i], 96) &&
+        variants[i].isa != ISA_AVX512VNNI)
+      tile = i;
   CHECK(tile >= 0 || strcmp(variants[0].group, "avx2") == 0 ||
         strcmp(variants[0].group, "avx512vnni") == 0);
   const qt_variant_fns *v = variants[tile < 0 ? 0 : tile].fns;
