@@ -6,7 +6,8 @@
 #                hexagon-hvx flags, and
 #                test_sweep_hexagon_hvx_hvx the ones the tuner emits: no tree of their own, the
 #                kernel tests' support code needs a hosted libc Hexagon lacks here)
-#   build-asan/  the same suite with AddressSanitizer + UndefinedBehaviorSanitizer
+#   build-asan/  the same suite with AddressSanitizer + UndefinedBehaviorSanitizer (Debug, so
+#                asserts stay on, at -O1: CMakeLists.txt)
 #   build-arm/   the kernel tests cross-compiled for aarch64, run under qemu-aarch64 -cpu cortex-a76
 #   build-arm-a53/ the kernel tests again under -cpu cortex-a53, all but the neondot ones (no
 #                dotprod there: an SDOT instruction would die with SIGILL), so the NEON ones

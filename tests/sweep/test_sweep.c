@@ -15,9 +15,10 @@
  * lacks the features of LABEL (a host without them) it says why and exits with
  * SKIPPED (77), which ctest reports as skipped.
  * With --model M the model's workloads stand in for MobileNetV2's (the tinyML models that a
- * Cortex-M board runs, say).
- * Usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] [--cache DIR]
- *                   [--jobs N] */
+ * Cortex-M board runs, say). With --edge-every N about one edge shape in N is taken, drawn
+ * from the sweep's fixed seed (an ISA sweep of a target whose full sweep takes them all).
+ * Usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] [--edge-every N]
+ *                   [--cache DIR] [--jobs N] */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,18 +254,21 @@ static int skip_sweep(sweep *s, qt_model *m, const char *why) {
 
 int main(int argc, char **argv) {
   const char *target_name = NULL, *cache = NULL, *isa = NULL, *model = "mobilenet_v2";
-  int per_combo = 80, jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  int per_combo = 80, edge_every = 1, jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--target")) target_name = argv[i + 1];
     else if (!strcmp(argv[i], "--isa")) isa = argv[i + 1];
     else if (!strcmp(argv[i], "--model")) model = argv[i + 1];
     else if (!strcmp(argv[i], "--per-combo")) per_combo = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--edge-every"))
+      edge_every = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--cache")) cache = argv[i + 1];
     else if (!strcmp(argv[i], "--jobs")) jobs = atoi(argv[i + 1]);
   }
-  if (!target_name) {
-    fprintf(stderr, "usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] "
-                    "[--cache DIR] [--jobs N]\n");
+  if (!target_name || edge_every < 1) {
+    fprintf(stderr,
+            "usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] "
+            "[--edge-every N] [--cache DIR] [--jobs N]\n");
     return 2;
   }
   qt_err err;
@@ -382,6 +386,7 @@ int main(int argc, char **argv) {
   int mnv2_jobs = s.n_jobs;
   if (!s.isa) print_not_swept(&s, t.name);
   for (int e = 0; e < QT_EDGE_SHAPE_COUNT; e++) {
+    if (edge_every > 1 && rng_next(&rng) % (uint64_t)edge_every) continue; /* a fixed sample */
     qt_workload w = {qt_edge_shapes[e].d, (e / 2) % 2, e % 2, NULL};
     for (int ti = 0; ti < QT_MAX_TEMPLATES; ti++)
       if (add_config(&s, &cap, &w, &t, ti, 1, &rng)) return 1;
