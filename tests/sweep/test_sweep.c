@@ -264,8 +264,12 @@ int main(int argc, char **argv) {
       edge_every = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--cache")) cache = argv[i + 1];
     else if (!strcmp(argv[i], "--jobs")) jobs = atoi(argv[i + 1]);
+    else { /* an unknown flag: a usage error, not ignored */
+      target_name = NULL;
+      break;
+    }
   }
-  if (!target_name || edge_every < 1) {
+  if (!target_name || edge_every < 1 || argc % 2 == 0) {
     fprintf(stderr,
             "usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] "
             "[--edge-every N] [--cache DIR] [--jobs N]\n");
