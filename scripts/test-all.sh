@@ -1,5 +1,5 @@
 #!/bin/sh
-# test-all.sh — builds and runs every test of qtune, in five build trees:
+# test-all.sh — builds and runs every test of qtune, in four build trees:
 #   build/       the host build (unit, config, db, kernel, sweep and end-to-end tests; also the
 #                Hexagon HVX kernels under qemu-hexagon: test_gemm_hvx_qemu and
 #                test_dwconv_hvx_qemu build the hvx variants and the requantization with the
@@ -9,9 +9,10 @@
 #   build-asan/  the same suite with AddressSanitizer + UndefinedBehaviorSanitizer (Debug, so
 #                asserts stay on, at -O1: CMakeLists.txt)
 #   build-arm/   the kernel tests cross-compiled for aarch64, run under qemu-aarch64 -cpu cortex-a76
-#   build-arm-a53/ the kernel tests again under -cpu cortex-a53, all but the neondot ones (no
-#                dotprod there: an SDOT instruction would die with SIGILL), so the NEON ones
-#                show they need nothing beyond armv8-a
+#                and the same tree's kernel tests again under -cpu cortex-a53 (the environment's
+#                QT_QEMU_CPU: cmake/qemu-aarch64-run.sh; the compile flags do not depend on the
+#                core), all but the neondot ones (no dotprod there: an SDOT instruction would
+#                die with SIGILL), so the NEON ones show they need nothing beyond armv8-a
 #   build-fuzz/  the libFuzzer harnesses of tests/fuzz (clang-14, ASan+UBSan), each run as a
 #                smoke test: 20000 runs from seed 1, about 10 s in all (a short tree: the
 #                parsers' libraries and the harnesses only)
@@ -40,7 +41,7 @@ run_ctest() {
                  /<skipped message="SKIP_RETURN_CODE=/{ printf "%s ", name }' \
                 "$dir/ctest-junit.xml")
   skipped=${skipped% }
-  echo "skipped here ($dir): ${skipped:-none}"
+  echo "skipped here ($dir${QT_QEMU_CPU:+ as $QT_QEMU_CPU}): ${skipped:-none}"
   return "$rc"
 }
 
@@ -57,15 +58,7 @@ cmake -S . -B build-arm -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQT_KERNELS_ONLY=ON \
 cmake --build build-arm -j"$jobs"
 run_ctest build-arm
 
-cmake -S . -B build-arm-a53 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQT_KERNELS_ONLY=ON \
-  -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DQT_QEMU_CPU=cortex-a53
-a53_tests=""
-for template in gemm dwconv direct; do
-  for group in c twin neon; do a53_tests="$a53_tests test_${template}_${group}"; done
-done
-# shellcheck disable=SC2086 # a list of target names
-cmake --build build-arm-a53 -j"$jobs" --target $a53_tests test_requant
-run_ctest build-arm-a53 -R '^test_(gemm|dwconv|direct)_(c|twin|neon)$|^test_requant$'
+QT_QEMU_CPU=cortex-a53 run_ctest build-arm -R '^test_(gemm|dwconv|direct)_(c|twin|neon)$|^test_requant$'
 
 # The fuzz smoke tests: each libFuzzer harness of tests/fuzz/ for a fixed number of runs from a
 # fixed seed under ASan+UBSan (clang-14), over its seeds and regression inputs; only the
