@@ -17,8 +17,10 @@
  * With --model M the model's workloads stand in for MobileNetV2's (the tinyML models that a
  * Cortex-M board runs, say). With --edge-every N about one edge shape in N is taken, drawn
  * from the sweep's fixed seed (an ISA sweep of a target whose full sweep takes them all).
+ * With --defaults-every N the same for the workloads whose default configs are taken (in
+ * each combination; the random configs still fill it up to K).
  * Usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] [--edge-every N]
- *                   [--cache DIR] [--jobs N] */
+ *                   [--defaults-every N] [--cache DIR] [--jobs N] */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,7 +256,8 @@ static int skip_sweep(sweep *s, qt_model *m, const char *why) {
 
 int main(int argc, char **argv) {
   const char *target_name = NULL, *cache = NULL, *isa = NULL, *model = "mobilenet_v2";
-  int per_combo = 80, edge_every = 1, jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  int per_combo = 80, edge_every = 1, defaults_every = 1;
+  int jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--target")) target_name = argv[i + 1];
     else if (!strcmp(argv[i], "--isa")) isa = argv[i + 1];
@@ -262,6 +265,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--per-combo")) per_combo = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--edge-every"))
       edge_every = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--defaults-every"))
+      defaults_every = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--cache")) cache = argv[i + 1];
     else if (!strcmp(argv[i], "--jobs")) jobs = atoi(argv[i + 1]);
     else { /* an unknown flag: a usage error, not ignored */
@@ -269,10 +274,10 @@ int main(int argc, char **argv) {
       break;
     }
   }
-  if (!target_name || edge_every < 1 || argc % 2 == 0) {
+  if (!target_name || edge_every < 1 || defaults_every < 1 || argc % 2 == 0) {
     fprintf(stderr,
             "usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] "
-            "[--edge-every N] [--cache DIR] [--jobs N]\n");
+            "[--edge-every N] [--defaults-every N] [--cache DIR] [--jobs N]\n");
     return 2;
   }
   qt_err err;
@@ -321,11 +326,13 @@ int main(int argc, char **argv) {
    * valid configs of random workloads and templates up to per_combo variants. Edge shapes:
    * every applicable template once, in a combination that rotates from shape to shape. */
   int cap = 0;
-  uint64_t rng = 12345;
+  uint64_t rng = 12345, rng_defaults = 54321;
   for (int combo = 0; combo < 4; combo++) {
     int start = s.n_jobs;
     for (int i = 0; i < m.n_tasks; i++) {
       if (combo != 0 && combo != 1 + i % 3) continue;
+      if (defaults_every > 1 && rng_next(&rng_defaults) % (uint64_t)defaults_every)
+        continue; /* a fixed sample */
       qt_workload w = m.tasks[i].w;
       w.dtype = combo / 2;
       w.requant = combo % 2;
