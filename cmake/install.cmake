@@ -26,7 +26,9 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs/ DESTINATION ${CMAKE_INSTALL_DAT
         FILES_MATCHING PATTERN "*.yaml")
 # A toolchain file is read before project(), so before find_package(qtune) could say where it
 # is: it lives at a fixed place under the prefix, which the package config also names.
+# (qemu-aarch64-run.sh: the aarch64 file's test emulator, which it names beside itself)
 set(QTUNE_TOOLCHAIN_FILES ${PROJECT_SOURCE_DIR}/cmake/aarch64-linux-gnu.cmake
+                          ${PROJECT_SOURCE_DIR}/cmake/qemu-aarch64-run.sh
                           ${PROJECT_SOURCE_DIR}/cmake/arm-none-eabi.cmake
                           ${PROJECT_SOURCE_DIR}/cmake/hexagon.cmake)
 install(FILES ${QTUNE_TOOLCHAIN_FILES} DESTINATION ${CMAKE_INSTALL_DATADIR}/qtune/toolchains)

@@ -167,6 +167,7 @@ check "installed module" [ -f prefix/lib/cmake/qtune/qtune.cmake ]
 check "installed qtune::kernels" [ -f prefix/lib/libqtkernels.a ]
 check "installed qtune::kernels (2)" [ -f prefix/lib/cmake/qtune/qtune-targets.cmake ]
 check "installed aarch64 toolchain file" cmp -s "$SRC/cmake/aarch64-linux-gnu.cmake" prefix/share/qtune/toolchains/aarch64-linux-gnu.cmake
+check "installed beside it: its test emulator" cmp -s "$SRC/cmake/qemu-aarch64-run.sh" prefix/share/qtune/toolchains/qemu-aarch64-run.sh
 # Two models in one program: tiny (fixedpoint, every layer) and tiny2's pw2 in fp32 (REQUANT
 # after LAYERS, as the issue wrote it), plus qtune::kernels' reference and
 # qt_quantize_multiplier. main.c checks each layer bit for bit against qt_ref_conv.
