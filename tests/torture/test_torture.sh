@@ -139,14 +139,13 @@ check "part 1: the log is sound" [ "$(sqlite3 tort1.db 'PRAGMA integrity_check')
 "$TUNE" space --model tiny --configs configs --target host |
   awk '/^workload / { key = $2 } /^  default: / { split($2, t, ":"); print key "|" t[1] "|" $2 }' \
   > defaults.txt
-# real_round SEED: an uninterrupted real run and a tortured one of random search SEED, each
-# into its own log, compared.
+# real_round SEED: a tortured run of random search SEED, into its own log, compared with the
+# seed's uninterrupted run (probe.SEED.db, which the seed loop below made).
 real_round() {
   local seed=$1 kills=0 remeasure_kills=0 runs=0 mode pat n delay
   local real=("${common[@]}" --strategy random --seed "$seed" --trials 4 --confirm 3)
-  local ref=ref2.$seed.db tort=tort2.$seed.db
-  "$TUNE" "${real[@]}" --db "$ref" > /dev/null 2> "ref2.$seed.err"
-  check "seed $seed: the uninterrupted real run exits 0" [ $? -eq 0 ]
+  # the reference: the seed's uninterrupted run, the probe below (the same command)
+  local ref=probe.$seed.db tort=tort2.$seed.db
   check "seed $seed: the candidate rule matches the loop's: verdicts where it finds >= 2" \
     [ "$(verdicts "$ref")" = "$(candidates "$ref")" ]
   while :; do
@@ -193,6 +192,7 @@ real_remeasure_total=0
 for s in 3 4 5 6 7 8 9 10 11 12 13 14; do
   "$TUNE" "${common[@]}" --strategy random --seed "$s" --trials 4 --confirm 3 \
     --db "probe.$s.db" > /dev/null 2> "probe.$s.err"
+  check "seed $s: the uninterrupted real run exits 0" [ $? -eq 0 ]
   [ -n "$(verdicts "probe.$s.db")" ] || continue
   real_seeds="$real_seeds $s"
   real_round "$s"
