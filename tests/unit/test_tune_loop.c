@@ -41,6 +41,10 @@ typedef struct fake_board {
   fake_trace *trace; /* if set, each run appends id */
   int lucky_reruns;  /* any kind: a rerun answers 200000 - its first time, as LUCKY */
   int id;
+  /* If set, this board's first run waits (up to 30 s) until that board has been called. The
+   * pool gives a job to whichever idle board wakes first; on a loaded machine one board can
+   * win every job, and a test of sharing or of requeueing would then depend on luck. */
+  struct fake_board *first_waits_for;
 } fake_board;
 
 /* LUCKY: the index of artifact in b->seen, or -1. */
@@ -60,7 +64,12 @@ static void fake_ok_line(const fake_board *b, double ns, char *line, size_t cap)
 static int fake_run(qt_runner *rn, const char *artifact, char *const args[], int timeout_ms,
                     qt_proc_result *r, qt_err *err) {
   fake_board *b = rn->impl;
-  int k = ++b->calls;
+  int k = __atomic_add_fetch(&b->calls, 1, __ATOMIC_SEQ_CST);
+  if (k == 1 && b->first_waits_for)
+    for (int waited_ms = 0;
+         waited_ms < 30000 && __atomic_load_n(&b->first_waits_for->calls, __ATOMIC_SEQ_CST) == 0;
+         waited_ms++)
+      usleep(1000);
   if (b->trace) {
     int at = __atomic_fetch_add(&b->trace->n, 1, __ATOMIC_SEQ_CST);
     if (at < 64) b->trace->board[at] = b->id;
@@ -269,6 +278,7 @@ int main(void) {
   fake_board pa = {.kind = SCRIPT_DECREASING, .sleep_us = 20000}, pb = pa;
   CHECK(qt_expected_checksum(&m3.tasks[0].w, proto.data_seed, &pa.expected, &err) == 0);
   pb.expected = pa.expected;
+  pa.first_waits_for = &pb; /* pb takes the job dispatched while pa runs its first */
   qt_runner ra = {&fake_ops, "pa", &pa, {0, 0, 0}, 0}, rb = {&fake_ops, "pb", &pb, {0, 0, 0}, 0};
   qt_runner *pool[2] = {&ra, &rb};
   CHECK(qt_tune_model_boards(db, session, &m3, bctx, pool, 2, &o, &st, &err) == 0);
@@ -339,6 +349,7 @@ int main(void) {
                                &err) == 0);
   fake_board up = {.kind = SCRIPT_DECREASING, .sleep_us = 1000}, dn = {.kind = SCRIPT_DECREASING, .down = 1};
   CHECK(qt_expected_checksum(&m4.tasks[0].w, proto.data_seed, &up.expected, &err) == 0);
+  up.first_waits_for = &dn; /* so dn is surely offered a job, whatever the scheduler does */
   qt_runner rup = {&fake_ops, "up", &up, {0, 0, 0}, 0}, rdn = {&fake_ops, "dn", &dn, {0, 0, 0}, 0};
   qt_runner *pool2[2] = {&rdn, &rup};
   o.trials = 6;
