@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "edge_shapes.h"
+#include "schedules/template.h"
 #include "tuner/base/config.h"
 #include "tuner/build/build.h"
 #include "tuner/run/measure.h"
@@ -164,6 +165,33 @@ static int template_space(const qt_workload *w, const qt_target *t, int ti, qt_s
   return 0;
 }
 
+/* A uniformly random one of the valid configs of one (a single template's space) that the
+ * sweep wants (its isa) and, for k >= 0, whose knob k is value; 0 when there is none, -1 on
+ * error. Rejection sampling first: a draw costs one decode and one validity check, where
+ * listing a gemm space's valid configs costs some 200000 (the sweeps spent most of their time
+ * doing that, more than building and running). Only when no draw hits is the whole space
+ * listed, so a rare value is still found, and found only where it is valid. */
+static int draw_config(const sweep *s, const qt_space *one, int k, int value, uint64_t *rng,
+                       qt_config *out) {
+  if (s->isa && !has_isa(one->tpls[0], s->isa)) return 0;
+  const uint64_t size = qt_space_size(one);
+  for (int draw = 0; draw < 4000 && size; draw++) {
+    qt_space_decode(one, rng_next(rng) % size, out);
+    if (k >= 0) out->vals[k] = value;
+    if (qt_space_valid(one, out, NULL, 0) && wanted(s, out)) return 1;
+  }
+  uint64_t *valid, n, n_wanted = 0;
+  qt_err err;
+  if (qt_space_enumerate_valid(one, &valid, &n, &err)) return -1;
+  for (uint64_t i = 0; i < n; i++) { /* keep the wanted ones, in order */
+    qt_space_decode(one, valid[i], out);
+    if (wanted(s, out) && (k < 0 || out->vals[k] == value)) valid[n_wanted++] = valid[i];
+  }
+  if (n_wanted) qt_space_decode(one, valid[rng_next(rng) % n_wanted], out);
+  free(valid);
+  return n_wanted > 0;
+}
+
 /* Adds the default config of template ti of w (if ti applies), or a random valid one. */
 static int add_config(sweep *s, int *cap, const qt_workload *w, const qt_target *t, int ti,
                       int random, uint64_t *rng) {
@@ -177,16 +205,8 @@ static int add_config(sweep *s, int *cap, const qt_workload *w, const qt_target 
     c.tpl->default_config(w, t, c.vals);
     if (!qt_space_valid(&one, &c, NULL, 0)) return -1;
   } else {
-    uint64_t *valid, n, n_wanted = 0;
-    qt_err err;
-    if (qt_space_enumerate_valid(&one, &valid, &n, &err) || n == 0) return -1;
-    for (uint64_t i = 0; i < n; i++) { /* keep the wanted ones, in order */
-      if (s->isa) qt_space_decode(&one, valid[i], &c);
-      if (!s->isa || wanted(s, &c)) valid[n_wanted++] = valid[i];
-    }
-    if (n_wanted) qt_space_decode(&one, valid[rng_next(rng) % n_wanted], &c);
-    free(valid);
-    if (!n_wanted) return 0; /* nothing of this isa here: not a failure */
+    int found = draw_config(s, &one, -1, 0, rng, &c);
+    if (found <= 0) return found; /* none of this isa here: not a failure */
   }
   return wanted(s, &c) ? add_job(s, cap, w, &c) : 0;
 }
@@ -350,49 +370,68 @@ int main(int argc, char **argv) {
         return 1;
     }
   }
-  /* Knob-value coverage: for each template, knob and value not in the sample yet, the first
-   * valid config with that value on a random workload (in a random dtype/requant combination)
-   * where it is offered; a value offered nowhere on this target is not a gap. */
+  /* Knob-value coverage: for each template, every knob value not in the sample yet gets a
+   * random valid config with that value on the first workload (from a random one on, in each
+   * dtype/requant combination in turn) where it is offered. A workload's valid configs are
+   * listed once for all the values still missing (listing a gemm space is the costly step); a
+   * value offered nowhere on this target is not a gap, nor is an isa the target lacks. */
   int n_all;
   const qt_template_def *const *all_tpls = qt_templates(&n_all);
   int forced = 0;
   for (int ti = 0; ti < n_all; ti++) {
     const qt_template_def *tpl = all_tpls[ti];
+    if (s.isa && !has_isa(tpl, s.isa)) continue;
+    const int ik = isa_knob(tpl);
+    char missing[QT_MAX_KNOBS][QT_MAX_KNOB_VALUES];
+    int n_missing = 0;
     for (int k = 0; k < tpl->n_knobs; k++)
       for (int vi = 0; vi < tpl->knobs[k].n_values; vi++) {
         const int value = tpl->knobs[k].values[vi];
         const char *label = tpl->knobs[k].labels[vi];
-        if (s.isa && k == isa_knob(tpl) && label && strcmp(label, s.isa))
-          continue; /* another isa: not this sweep's */
-        int seen = 0;
+        const qt_isa_strategy *strategy = k == ik && label ? qt_isa_strategy_find(label) : NULL;
+        int seen = (s.isa && k == ik && label && strcmp(label, s.isa)) || /* not this sweep's */
+                   (strategy && (t.isa & strategy->needs) != strategy->needs);
         for (int j = 0; j < s.n_jobs && !seen; j++)
           seen = s.jobs[j].c.tpl == tpl && s.jobs[j].c.vals[k] == value;
-        const int start = (int)(rng_next(&rng) % (uint64_t)m.n_tasks);
-        for (int i = 0; i < 4 * m.n_tasks && !seen; i++) {
-          qt_workload w = m.tasks[(start + i) % m.n_tasks].w;
-          w.dtype = (i / m.n_tasks) / 2;
-          w.requant = (i / m.n_tasks) % 2;
-          qt_space space, one;
-          if (qt_space_init(&space, &w, &t, &err)) return 1;
-          int at = -1;
-          for (int x = 0; x < space.n_tpls; x++)
-            if (space.tpls[x] == tpl) at = x;
-          if (at < 0) continue;
-          int n_tpls;
-          if (template_space(&w, &t, at, &one, &n_tpls)) return 1;
-          uint64_t *valid, n;
-          if (qt_space_enumerate_valid(&one, &valid, &n, &err)) return 1;
-          for (uint64_t x = 0; x < n && !seen; x++) {
-            qt_config c;
-            qt_space_decode(&one, valid[(x + rng_next(&rng)) % n], &c);
-            if (c.vals[k] != value || !wanted(&s, &c)) continue;
-            if (add_job(&s, &cap, &w, &c)) return 1;
-            seen = 1;
-            forced++;
-          }
-          free(valid);
-        }
+        missing[k][vi] = !seen;
+        n_missing += !seen;
       }
+    const int start = (int)(rng_next(&rng) % (uint64_t)m.n_tasks);
+    for (int i = 0; i < 4 * m.n_tasks && n_missing; i++) {
+      qt_workload w = m.tasks[(start + i) % m.n_tasks].w;
+      w.dtype = (i / m.n_tasks) / 2;
+      w.requant = (i / m.n_tasks) % 2;
+      qt_space space, one;
+      if (qt_space_init(&space, &w, &t, &err)) return 1;
+      int at = -1;
+      for (int x = 0; x < space.n_tpls; x++)
+        if (space.tpls[x] == tpl) at = x;
+      if (at < 0) continue;
+      int n_tpls;
+      if (template_space(&w, &t, at, &one, &n_tpls)) return 1;
+      uint64_t *valid, n, n_wanted = 0;
+      if (qt_space_enumerate_valid(&one, &valid, &n, &err)) return 1;
+      qt_config c;
+      for (uint64_t x = 0; x < n; x++) { /* keep the wanted ones, in order */
+        qt_space_decode(&one, valid[x], &c);
+        if (wanted(&s, &c)) valid[n_wanted++] = valid[x];
+      }
+      for (int k = 0; k < tpl->n_knobs && n_wanted; k++)
+        for (int vi = 0; vi < tpl->knobs[k].n_values; vi++) {
+          if (!missing[k][vi]) continue;
+          const uint64_t from = rng_next(&rng);
+          for (uint64_t x = 0; x < n_wanted; x++) {
+            qt_space_decode(&one, valid[(from + x) % n_wanted], &c);
+            if (c.vals[k] != tpl->knobs[k].values[vi]) continue;
+            if (add_job(&s, &cap, &w, &c)) return 1;
+            missing[k][vi] = 0;
+            n_missing--;
+            forced++;
+            break;
+          }
+        }
+      free(valid);
+    }
   }
   int mnv2_jobs = s.n_jobs;
   if (!s.isa) print_not_swept(&s, t.name);

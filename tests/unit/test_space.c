@@ -16,8 +16,13 @@
 #ifndef QT_SPACE_STRIDE
 #define QT_SPACE_STRIDE 1
 #endif
+/* Of the indices visited, the string round trip (format, parse) takes one in
+ * QT_SPACE_STRING_EVERY, which one rotating with salt from space to space, so that together
+ * the spaces of a target cover every residue: formatting and parsing 20 million configs was
+ * 80 % of this test's time (suite time), and the string code does not depend on the index. */
+#define QT_SPACE_STRING_EVERY 5
 
-static void check_space(const qt_space *s, const char *what) {
+static void check_space(const qt_space *s, const char *what, uint64_t salt) {
   uint64_t size = qt_space_size(s), n_valid = 0;
   qt_config c, back;
   char str[QT_KNOBS_MAX], why[256];
@@ -25,15 +30,16 @@ static void check_space(const qt_space *s, const char *what) {
   for (uint64_t i = 0; i < size; i += QT_SPACE_STRIDE) {
     if (qt_space_decode(s, i, &c) != 0 || qt_space_encode(s, &c) != i) roundtrip_ok = 0;
     int valid = qt_space_valid(s, &c, why, sizeof why);
+    n_valid += valid;
+    if (!valid && why[0] == '\0') invalid_rejected = 0; /* every refusal says why */
+    if ((i / QT_SPACE_STRIDE + salt) % QT_SPACE_STRING_EVERY) continue;
     CHECK(qt_config_format(&c, str, sizeof str) == 0);
     qt_err err;
     int rc = qt_config_parse(s, str, &back, &err);
     if (valid) {
-      n_valid++;
       if (rc != 0 || qt_space_encode(s, &back) != i) parse_ok = 0;
     } else {
-      /* An invalid config has a reason and the parser refuses it. */
-      if (rc == 0 || why[0] == '\0') invalid_rejected = 0;
+      if (rc == 0) invalid_rejected = 0; /* the parser refuses an invalid config */
     }
   }
   CHECK_MSG(roundtrip_ok, "%s: decode/encode round trip", what);
@@ -91,7 +97,7 @@ int main(void) {
       CHECK(qt_space_init(&s, &m.tasks[i].w, &t, &err) == 0);
       char what[256];
       snprintf(what, sizeof what, "%s on %s", m.tasks[i].key, t.name);
-      check_space(&s, what);
+      check_space(&s, what, (uint64_t)i);
       uint64_t valid = qt_space_count_valid(&s);
       const qt_conv_desc *d = &m.tasks[i].w.desc;
       if (d->p.op == QT_OP_DEPTHWISE) {
@@ -124,7 +130,7 @@ int main(void) {
         CHECK(qt_space_init(&s, &tm.tasks[i].w, &t, &err) == 0);
         char what[256];
         snprintf(what, sizeof what, "%s on %s", tm.tasks[i].key, t.name);
-        check_space(&s, what);
+        check_space(&s, what, (uint64_t)i);
       }
       qt_model_free(&tm);
     }
