@@ -33,10 +33,28 @@ int qt_space_enumerate_valid(const qt_space *space, uint64_t **out, uint64_t *n,
   uint64_t *list = malloc(sizeof *list * (size ? size : 1));
   if (!list) return qt_fail(err, QT_ENOMEM, "out of memory enumerating %llu configs",
                             (unsigned long long)size);
-  qt_config c;
-  for (uint64_t i = 0; i < size; i++)
-    if (qt_space_decode(space, i, &c) == 0 && qt_space_valid(space, &c, NULL, 0))
-      list[count++] = i;
+  /* Each template's configs in index order (mixed radix, last knob fastest, as
+   * qt_space_decode) by an odometer over value indices, asking the template's own check: the
+   * same configs as decoding each index and calling qt_space_valid, without the divisions and
+   * the membership check that a decoded config passes by construction (they were most of the
+   * time of a strategy's start, once per task). */
+  char none[1];
+  for (int t = 0; t < space->n_tpls; t++) {
+    const qt_template_def *tpl = space->tpls[t];
+    int at[QT_MAX_KNOBS] = {0}, vals[QT_MAX_KNOBS] = {0};
+    for (int k = 0; k < tpl->n_knobs; k++) vals[k] = tpl->knobs[k].values[0];
+    for (uint64_t i = space->offset[t]; i < space->offset[t + 1]; i++) {
+      if (tpl->valid(&space->w, &space->t, vals, none, 0)) list[count++] = i;
+      for (int k = tpl->n_knobs - 1; k >= 0; k--) { /* the next index */
+        if (++at[k] < tpl->knobs[k].n_values) {
+          vals[k] = tpl->knobs[k].values[at[k]];
+          break;
+        }
+        at[k] = 0;
+        vals[k] = tpl->knobs[k].values[0];
+      }
+    }
+  }
   *out = list;
   *n = count;
   return 0;
