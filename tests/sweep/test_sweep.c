@@ -18,7 +18,8 @@
  * Cortex-M board runs, say). With --edge-every N about one edge shape in N is taken, drawn
  * from the sweep's fixed seed (an ISA sweep of a target whose full sweep takes them all).
  * With --defaults-every N the same for the workloads whose default configs are taken (in
- * each combination; the random configs still fill it up to K).
+ * each combination; the random configs still fill it up to K); 0 takes none (an ISA sweep of
+ * a target whose full sweep takes them all).
  * Usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] [--edge-every N]
  *                   [--defaults-every N] [--cache DIR] [--jobs N] */
 #include <pthread.h>
@@ -294,7 +295,7 @@ int main(int argc, char **argv) {
       break;
     }
   }
-  if (!target_name || edge_every < 1 || defaults_every < 1 || argc % 2 == 0) {
+  if (!target_name || edge_every < 1 || defaults_every < 0 || argc % 2 == 0) {
     fprintf(stderr,
             "usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] "
             "[--edge-every N] [--defaults-every N] [--cache DIR] [--jobs N]\n");
@@ -351,7 +352,8 @@ int main(int argc, char **argv) {
     int start = s.n_jobs;
     for (int i = 0; i < m.n_tasks; i++) {
       if (combo != 0 && combo != 1 + i % 3) continue;
-      if (defaults_every > 1 && rng_next(&rng_defaults) % (uint64_t)defaults_every)
+      if (defaults_every == 0 ||
+          (defaults_every > 1 && rng_next(&rng_defaults) % (uint64_t)defaults_every))
         continue; /* a fixed sample */
       qt_workload w = m.tasks[i].w;
       w.dtype = combo / 2;
