@@ -21,14 +21,14 @@
 # ("skipped here: none" when all ran), so a machine that never ran an ISA path says so.
 # The sweep tests and the end-to-end tests' recordings of both host trees share one artifact
 # cache, so the sanitizer run does not compile the same kernel variants again. The sanitizer
-# tree checks host code: its host sweep samples DS-CNN's small layers, 12 variants per
-# combination, where the plain tree samples MobileNetV2's, 20 per combination (every default
-# in s8 fixed point); the tests that only add kernels or targets (the Arm, Hexagon, Cortex-M
-# and per-ISA sweeps, codegen, the Hexagon platform and end-to-end tests, the cortex-a76
-# boards acceptance run) and the ones that check no binary of the tree (layering, the report's
-# rendering) run in the plain tree alone; its test_space checks every 7th config of each
-# space, and its kernel groups take every other variant (tests/kernels/CMakeLists.txt; the
-# aarch64 tree does the same for the c and twin groups). Suite time: about 25 minutes on 2
+# tree checks host code: its host sweep runs the plain tree's sample (all in the cache); the
+# tests that only add kernels or targets (the Arm, Hexagon, Cortex-M and per-ISA sweeps,
+# codegen, the Hexagon platform and end-to-end tests, the cortex-a76 boards acceptance run),
+# the ones that check no binary of the tree (layering, the report's rendering) and the import
+# tests (the fuzz tree runs the importer under the sanitizers) run in the plain tree alone; its
+# test_space checks every 7th config of each space, test_db_faults' tune sequence every other
+# fault, and its kernel groups take every 4th variant (tests/kernels/CMakeLists.txt; the
+# aarch64 tree takes every other one of the c and twin groups). Suite time: about 25 minutes on 2
 # cores is the budget. Run from the repository root (after install-deps.sh).
 set -eu
 cd "$(dirname "$0")/.."
