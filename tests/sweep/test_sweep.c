@@ -168,10 +168,11 @@ static int template_space(const qt_workload *w, const qt_target *t, int ti, qt_s
 
 /* A uniformly random one of the valid configs of one (a single template's space) that the
  * sweep wants (its isa) and, for k >= 0, whose knob k is value; 0 when there is none, -1 on
- * error. Rejection sampling first: a draw costs one decode and one validity check, where
- * listing a gemm space's valid configs costs some 200000 (the sweeps spent most of their time
- * doing that, more than building and running). Only when no draw hits is the whole space
- * listed, so a rare value is still found, and found only where it is valid. */
+ * error or when the space has no valid config at all. Rejection sampling first: a draw costs one
+ * decode and one validity check, where listing a gemm space's valid configs costs some 200000 (the
+ * sweeps spent most of their time doing that, more than building and running). Only when no draw
+ * hits is the whole space listed, so a rare value is still found, and found only where it is valid.
+ */
 static int draw_config(const sweep *s, const qt_space *one, int k, int value, uint64_t *rng,
                        qt_config *out) {
   if (s->isa && !has_isa(one->tpls[0], s->isa)) return 0;
@@ -184,6 +185,13 @@ static int draw_config(const sweep *s, const qt_space *one, int k, int value, ui
   uint64_t *valid, n, n_wanted = 0;
   qt_err err;
   if (qt_space_enumerate_valid(one, &valid, &n, &err)) return -1;
+  if (n == 0) { /* a template that applies must have a valid config */
+    char key[QT_KEY_MAX];
+    qt_workload_key(&one->w, key);
+    fprintf(stderr, "FAIL %s: no valid config on %s\n", one->tpls[0]->name, key);
+    free(valid);
+    return -1;
+  }
   for (uint64_t i = 0; i < n; i++) { /* keep the wanted ones, in order */
     qt_space_decode(one, valid[i], out);
     if (wanted(s, out) && (k < 0 || out->vals[k] == value)) valid[n_wanted++] = valid[i];
