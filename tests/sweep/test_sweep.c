@@ -166,6 +166,19 @@ static int template_space(const qt_workload *w, const qt_target *t, int ti, qt_s
   return 0;
 }
 
+/* Keeps, in order, the configs of valid[0..n) (indices into one) that the sweep wants (its
+ * isa) and, for k >= 0, whose knob k is value; returns how many. */
+static uint64_t keep_wanted(const sweep *s, const qt_space *one, int k, int value, uint64_t *valid,
+                            uint64_t n) {
+  uint64_t kept = 0;
+  qt_config c;
+  for (uint64_t i = 0; i < n; i++) {
+    qt_space_decode(one, valid[i], &c);
+    if (wanted(s, &c) && (k < 0 || c.vals[k] == value)) valid[kept++] = valid[i];
+  }
+  return kept;
+}
+
 /* A uniformly random one of the valid configs of one (a single template's space) that the
  * sweep wants (its isa) and, for k >= 0, whose knob k is value; 0 when there is none, -1 on
  * error or when the space has no valid config at all. Rejection sampling first: a draw costs one
@@ -182,7 +195,7 @@ static int draw_config(const sweep *s, const qt_space *one, int k, int value, ui
     if (k >= 0) out->vals[k] = value;
     if (qt_space_valid(one, out, NULL, 0) && wanted(s, out)) return 1;
   }
-  uint64_t *valid, n, n_wanted = 0;
+  uint64_t *valid, n;
   qt_err err;
   if (qt_space_enumerate_valid(one, &valid, &n, &err)) return -1;
   if (n == 0) { /* a template that applies must have a valid config */
@@ -192,10 +205,7 @@ static int draw_config(const sweep *s, const qt_space *one, int k, int value, ui
     free(valid);
     return -1;
   }
-  for (uint64_t i = 0; i < n; i++) { /* keep the wanted ones, in order */
-    qt_space_decode(one, valid[i], out);
-    if (wanted(s, out) && (k < 0 || out->vals[k] == value)) valid[n_wanted++] = valid[i];
-  }
+  const uint64_t n_wanted = keep_wanted(s, one, k, value, valid, n);
   if (n_wanted) qt_space_decode(one, valid[rng_next(rng) % n_wanted], out);
   free(valid);
   return n_wanted > 0;
@@ -419,13 +429,10 @@ int main(int argc, char **argv) {
       if (at < 0) continue;
       int n_tpls;
       if (template_space(&w, &t, at, &one, &n_tpls)) return 1;
-      uint64_t *valid, n, n_wanted = 0;
+      uint64_t *valid, n;
       if (qt_space_enumerate_valid(&one, &valid, &n, &err)) return 1;
+      const uint64_t n_wanted = keep_wanted(&s, &one, -1, 0, valid, n);
       qt_config c;
-      for (uint64_t x = 0; x < n; x++) { /* keep the wanted ones, in order */
-        qt_space_decode(&one, valid[x], &c);
-        if (wanted(&s, &c)) valid[n_wanted++] = valid[x];
-      }
       for (int k = 0; k < tpl->n_knobs && n_wanted; k++)
         for (int vi = 0; vi < tpl->knobs[k].n_values; vi++) {
           if (!missing[k][vi]) continue;
