@@ -354,10 +354,11 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
 #endif
 
 /* The requant table: fixedpoint's per-channel constants as the x86 micro-kernel reads them
- * (its params: M, its odd lanes, the shifts, half of 2^r, whether a lane shifts left) for
- * every channel block, worked out by run() once into scratch instead of by every tile.
- * Deriving them takes 7 instructions per block, against 12 (AVX2, 8 outputs) or 11 (AVX-512,
- * 16 outputs) for the scaling, and a 1x2 depthwise or 2-row gemm tile shares them over 2
+ * (its params: M, 2M, their odd lanes, the shifts, half of 2^r, whether a lane shifts left,
+ * on AVX-512 the zero point) for every channel block, worked out by run() once into scratch
+ * instead of by every tile. Deriving them takes 7 (AVX2) or 12 (AVX-512) instructions per
+ * block, against 12 (AVX2, 8 outputs) or 12 (AVX-512, 16 outputs) for the scaling, and a 1x2
+ * depthwise or 2-row gemm tile shares them over 2
  * outputs only. AVX2: every whole 8-channel block (the rest takes the per-pixel path);
  * AVX-512: every 16-channel block, the last one partial where out_c is not a multiple of 16
  * (its lanes past out_c get M = 0, shift 0; tiles store those lanes masked). */
@@ -393,7 +394,8 @@ QT_TPL_INLINE const void *qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_q
   for (int32_t b = 0; b < blocks; b++)
 #if defined(QT_TPL_RQ_AVX512)
     t[b] = qt_ukernel_requant_fixedpoint__avx512_load_params(
-        q->multiplier + 16 * b, q->shift + 16 * b, oc - 16 * b < 16 ? (int)(oc - 16 * b) : 16);
+        q->multiplier + 16 * b, q->shift + 16 * b, oc - 16 * b < 16 ? (int)(oc - 16 * b) : 16,
+        q->output_zp);
 #else
     t[b] = qt_ukernel_requant_fixedpoint__avx2_params(
         _mm256_loadu_si256((const __m256i *)(const void *)(q->multiplier + 8 * b)),
@@ -413,14 +415,17 @@ QT_TPL_INLINE const void *qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_q
 QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
                                            uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
                                            int nj, int n,
-                                           const qt_requant_fixedpoint_avx512_params *p, int32_t zp,
-                                           int32_t lo, int32_t hi) {
+                                           const qt_requant_fixedpoint_avx512_params *p, int32_t lo,
+                                           int32_t hi) {
+  /* a copy the byte stores below cannot alias: read through p, every field (the branch
+   * flags, the zero point) would be reloaded after every store */
+  const qt_requant_fixedpoint_avx512_params pl = *p;
   for (int a = 0; a < ni; a++)
     for (int b = 0; b < nj; b++)
       qt_ukernel_requant_store16__avx512(
           qt_ukernel_requant_fixedpoint__avx512_apply(
               _mm512_maskz_loadu_epi32((__mmask16)((1u << n) - 1u), acc + a * acc_si + b * acc_sj),
-              p, zp, lo, hi),
+              &pl, lo, hi),
           out + a * out_si + b * out_sj, n);
 }
 #endif
@@ -502,6 +507,7 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
   if (S_REQUANT(q) == QT_REQUANT_FIXEDPOINT) {
     const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
 #if defined(QT_TPL_RQ_AVX512)
+    (void)zp; /* the table's entries hold it */
     /* the requant table's entries, read in place, where c0 starts one of its blocks (every
      * avx512 caller passes the table, and every avx512 tile's c0 is a multiple of 16); the
      * last block may be partial */
@@ -511,10 +517,10 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
     if (t) {
       for (; i + 16 <= n; i += 16)
         qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16,
-                                &t[i / 16], zp, lo, hi);
+                                &t[i / 16], lo, hi);
       if (i < n)
         qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj,
-                                (int)(n - i), &t[i / 16], zp, lo, hi);
+                                (int)(n - i), &t[i / 16], lo, hi);
       return;
     }
 #elif defined(QT_TPL_RQ_AVX2)

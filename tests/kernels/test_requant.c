@@ -156,6 +156,22 @@ static int cpu_has_avx512(void) {
 #endif
 }
 
+#if defined(__x86_64__)
+/* Whether a block of these multipliers and shifts takes the no-left-shift form. */
+static __attribute__((noinline, target("avx512f,avx512bw"))) int noleft_form(const int32_t *m,
+                                                                             const int32_t *s,
+                                                                             int32_t zp) {
+  return qt_ukernel_requant_fixedpoint__avx512_params(_mm512_loadu_si512((const void *)m),
+                                                      _mm512_loadu_si512((const void *)s), zp)
+             .left == 0;
+}
+static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_avx512_16(
+    const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out, int32_t zp, int32_t lo,
+    int32_t hi) {
+  qt_ukernel_requant_fixedpoint__avx512(acc, m, s, out, zp, lo, hi);
+}
+#endif
+
 /* The 16-wide micro-kernel (AVX-512 where the CPU has it, else its twin) against the oracle:
  * every edge accumulator with every shift and edge multiplier, then random inputs. */
 static void test_ukernel16(long long random_rounds) {
@@ -208,6 +224,94 @@ static void test_ukernel16(long long random_rounds) {
       bad += got[i] != (uint8_t)qt_requant_fixedpoint(acc[i], m[i], s[i], zp, -128, 127);
   }
   CHECK_MSG(bad == 0, "%lld of %lld outputs of the 16-wide requant micro-kernel differ", bad, n);
+}
+
+/* The AVX-512 kernel's form for blocks where no lane shifts left
+ * (qt_ukernel_requant_fixedpoint__avx512_scale_noleft): every edge accumulator x edge
+ * multiplier x pairs of shifts in [-31, 0] x zero points and clamps at the dtype limits;
+ * both rounding steps' ties with M = 2^30 (SRDHM halves exactly, so an odd accumulator is
+ * its tie, and y = 2^(r-1) + j 2^r the divide's) for every r and both signs; random inputs.
+ * Every one of these vectors must take the form (the params say so), and a block with one
+ * lane shifting left must not. */
+static void test_ukernel16_noleft(long long random_rounds) {
+#if defined(__x86_64__)
+  if (!cpu_has_avx512()) {
+    printf("requant no-left-shift form: no AVX-512 here, skipped\n");
+    return;
+  }
+  int32_t accs[256];
+  const int n_acc = edge_accs(accs);
+  const int32_t muls[] = {0, 1, 3, (1 << 30) - 1, 1 << 30, 1610612736, INT32_MAX - 1, INT32_MAX};
+  const int32_t clamps[][3] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {0, 0, 255},
+                               {255, 0, 255},  {-128, -128, 255}, {255, -128, 255}, {7, 100, 100}};
+  long long bad = 0, n = 0, vectors = 0, one = 0;
+  int32_t acc[16], m[16], s[16];
+  uint8_t got[16];
+#define NOLEFT_RUN(ZP, LO, HI)                                                                   \
+  do {                                                                                           \
+    one += noleft_form(m, s, (ZP));                                                              \
+    vectors++;                                                                                   \
+    requant_avx512_16(acc, m, s, got, (ZP), (LO), (HI));                                         \
+    for (int i_ = 0; i_ < 16; i_++, n++)                                                         \
+      bad += got[i_] != (uint8_t)qt_requant_fixedpoint(acc[i_], m[i_], s[i_], (ZP), (LO), (HI)); \
+  } while (0)
+  for (size_t c = 0; c < sizeof clamps / sizeof clamps[0]; c++)
+    for (size_t mi = 0; mi < sizeof muls / sizeof muls[0]; mi++)
+      for (int32_t sh = -31; sh <= 0; sh++)
+        for (int a0 = 0; a0 < n_acc; a0 += 16) {
+          for (int i = 0; i < 16; i++) {
+            acc[i] = accs[(a0 + i) % n_acc];
+            m[i] = muls[(mi + (size_t)i) % (sizeof muls / sizeof muls[0])];
+            s[i] = i % 2 ? sh : -31 - sh; /* two shifts in one vector, both in [-31, 0] */
+          }
+          NOLEFT_RUN(clamps[c][0], clamps[c][1], clamps[c][2]);
+        }
+  for (int r = 0; r <= 30; r++)
+    for (int sign = -1; sign <= 1; sign += 2)
+      for (int zi = 0; zi < 3; zi++) {
+        const int32_t zp = zi == 0 ? 0 : zi == 1 ? -128 : 255;
+        for (int i = 0; i < 16; i++) {
+          /* y = 2^(r-1) + j 2^r, a tie of the divide; acc = 2y, or 2y + 1 (SRDHM's tie too) */
+          const int64_t jn = r >= 29   ? 0
+                             : r >= 24 ? (INT64_C(1) << (29 - r))
+                                       : 32; /* |2y| < 2^31 */
+          const int64_t j = (int64_t)(rng() % (uint64_t)(2 * jn + 1)) - jn;
+          const int64_t y = sign * ((r ? INT64_C(1) << (r - 1) : 0) + j * (INT64_C(1) << r));
+          const int64_t a = 2 * y + (i % 2);
+          acc[i] = a > INT32_MAX ? INT32_MAX - i : a < INT32_MIN ? INT32_MIN + i : (int32_t)a;
+          m[i] = 1 << 30;
+          s[i] = -r;
+        }
+        NOLEFT_RUN(zp, -(1 << 30), 1 << 30);
+        NOLEFT_RUN(zp, -128, 255);
+      }
+  for (long long rd = 0; rd < random_rounds; rd++) {
+    for (int i = 0; i < 16; i++) {
+      const uint64_t x = rng();
+      acc[i] = random_acc();
+      m[i] = (x & 3) == 0 ? (int32_t)((x >> 2) & 0x7fffffff)
+                          : (int32_t)(((x >> 2) & 0x3fffffff) | 0x40000000);
+      s[i] = -(int32_t)((x >> 40) % 32);
+    }
+    const int32_t zp = (int32_t)(rng() % 384) - 128;
+    NOLEFT_RUN(zp, -128, 255);
+    NOLEFT_RUN(zp, zp, zp + 96 > 255 ? 255 : zp + 96); /* a ReLU-like clamp */
+  }
+  const long long one_before = one;
+  s[5] = 1;
+  NOLEFT_RUN(3, -128, 127);
+  s[5] = 30;
+  NOLEFT_RUN(3, -128, 127);
+#undef NOLEFT_RUN
+  printf("requant no-left-shift form: %lld outputs, %lld of %lld vectors in the form\n", n, one,
+         vectors);
+  CHECK_MSG(bad == 0, "%lld of %lld outputs of the no-left-shift form differ", bad, n);
+  CHECK_MSG(one == vectors - 2 && one == one_before,
+            "%lld of %lld vectors took the no-left-shift form (want all but the last 2)", one,
+            vectors);
+#else
+  (void)random_rounds;
+#endif
 }
 
 /* ---- The 8- and 4-lane micro-kernels (AVX2, NEON) -------------------------------------- */
@@ -630,6 +734,7 @@ int main(int argc, char **argv) {
   test_edges();
   test_random(quick ? 1000000 : 8000000);
   test_ukernel16(quick ? 100000 : 500000);
+  test_ukernel16_noleft(quick ? 100000 : 500000);
   test_ukernels_8_4(quick ? 100000 : 500000);
   test_fp32_avx512(quick ? 100000 : 500000);
   test_srdhm_smmulr(quick ? 1000000 : 8000000);
