@@ -199,6 +199,12 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_AVX512VNNI || DW_CB % 64 == 0,
 #define DW_UK_NATIVE qt_ukernel_dwconv_s8_k4__hvx
 #endif
 #elif QT_KNOB_ISA == DW_ISA_AVX512VNNI
+/* a kernel 3 taps wide at compile time: one tap group per kernel row, and with stride and
+ * dilation 1 across, adjacent positions in pairs (the micro-kernel's QT_UK_ROW3, QT_UK_PAIR) */
+#if defined(QT_SHAPE_FIXED) && QT_SHAPE_KW == 3
+#define QT_UK_ROW3 1
+#define QT_UK_PAIR (QT_SHAPE_SW == 1 && QT_SHAPE_DW == 1)
+#endif
 #include "../ukernels/qt_ukernel_dwconv_s8_k4__avx512vnni.h"
 #include "../ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
 #define DW_UK_TAPS qt_ukernel_dwconv_s8_k4__avx512vnni_taps
