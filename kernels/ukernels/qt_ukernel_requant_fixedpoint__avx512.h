@@ -40,32 +40,45 @@ static inline void qt_ukernel_requant_fixedpoint__avx512_c(const int32_t *acc, c
 /* What 16 channels' multipliers and shifts, and the layer's output zero point, give every
  * accumulator of those channels. */
 typedef struct qt_requant_fixedpoint_avx512_params {
-  __m512i m, m_odd; /* M, and its odd lanes moved to the even ones (VPMULDQ reads those) */
-  __m512i l, r;     /* left shift max(s, 0), right shift max(-s, 0) */
-  __m512i half;     /* 2^r / 2: 2^(r - 1), 0 for r = 0 */
-  __m512i m2, m2_odd; /* for ..._scale_noleft: 2M as uint32, and its odd lanes */
-  __m512i m2p1, rm1;  /* 2M + 1 (mod 2^32), r - 1 */
+  __m512i r; /* right shift max(-s, 0) */
+  /* the constants of the form the block takes (5 vectors in all: a requant table entry stays
+   * 384 bytes per 16 channels) */
+  union {
+    struct {            /* some lane shifts left: ..._scale */
+      __m512i m, m_odd; /* M, and its odd lanes moved to the even ones (VPMULDQ reads those) */
+      __m512i l;        /* left shift max(s, 0) */
+      __m512i half;     /* 2^r / 2: 2^(r - 1), 0 for r = 0 */
+    };
+    struct {              /* none does: ..._scale_noleft */
+      __m512i m2, m2_odd; /* 2M as uint32, and its odd lanes moved to the even ones */
+      __m512i m2p1, rm1;  /* 2M + 1 (mod 2^32), r - 1 */
+    };
+  };
   int32_t zp;
-  int left; /* some lane shifts left: ..._scale instead of ..._scale_noleft */
+  int left; /* some lane shifts left */
 } qt_requant_fixedpoint_avx512_params;
 
 static inline __attribute__((target("avx512f,avx512bw"))) qt_requant_fixedpoint_avx512_params
 qt_ukernel_requant_fixedpoint__avx512_params(__m512i m, __m512i s, int32_t zp) {
   qt_requant_fixedpoint_avx512_params p;
   const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-  p.m = m;
-  p.m_odd = _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)0xF5);
-  p.l = _mm512_max_epi32(s, zero);
-  p.r = _mm512_sub_epi32(p.l, s);
-  p.half = _mm512_srli_epi32(_mm512_sllv_epi32(one, p.r), 1);
-  p.m2 = _mm512_add_epi32(m, m);
-  p.m2_odd = _mm512_shuffle_epi32(p.m2, (_MM_PERM_ENUM)0xF5);
-  p.m2p1 = _mm512_add_epi32(p.m2, one);
-  p.rm1 = _mm512_sub_epi32(p.r, one);
+  const __m512i l = _mm512_max_epi32(s, zero);
+  p.r = _mm512_sub_epi32(l, s);
   p.zp = zp;
   /* per-layer scales almost never shift left: the branch (the same way for every block of a
    * layer) takes the shorter form then */
-  p.left = _mm512_test_epi32_mask(p.l, p.l) != 0;
+  p.left = _mm512_test_epi32_mask(l, l) != 0;
+  if (p.left) {
+    p.m = m;
+    p.m_odd = _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)0xF5);
+    p.l = l;
+    p.half = _mm512_srli_epi32(_mm512_sllv_epi32(one, p.r), 1);
+  } else {
+    p.m2 = _mm512_add_epi32(m, m);
+    p.m2_odd = _mm512_shuffle_epi32(p.m2, (_MM_PERM_ENUM)0xF5);
+    p.m2p1 = _mm512_add_epi32(p.m2, one);
+    p.rm1 = _mm512_sub_epi32(p.r, one);
+  }
   return p;
 }
 
@@ -106,18 +119,16 @@ qt_ukernel_requant_fixedpoint__avx512_scale_noleft(__m512i a,
 }
 
 /* Returns x3, the scaled int32 values of 16 accumulators before the output zero point and
- * the clamp. */
+ * the clamp, for a block where some lane shifts left (p->left: only then do the params hold
+ * M, l and half). */
 static inline __attribute__((target("avx512f,avx512bw"))) __m512i
 qt_ukernel_requant_fixedpoint__avx512_scale(__m512i a,
                                             const qt_requant_fixedpoint_avx512_params *p) {
   /* x1 = sat32(acc << l): overflowed iff shifting back does not give acc */
-  __m512i x1 = a;
-  if (p->left) {
-    const __m512i shifted = _mm512_sllv_epi32(a, p->l);
-    const __mmask16 ok = _mm512_cmpeq_epi32_mask(_mm512_srav_epi32(shifted, p->l), a);
-    const __m512i sat = _mm512_xor_si512(_mm512_srai_epi32(a, 31), _mm512_set1_epi32(INT32_MAX));
-    x1 = _mm512_mask_blend_epi32(ok, sat, shifted);
-  }
+  const __m512i shifted = _mm512_sllv_epi32(a, p->l);
+  const __mmask16 ok = _mm512_cmpeq_epi32_mask(_mm512_srav_epi32(shifted, p->l), a);
+  const __m512i sat = _mm512_xor_si512(_mm512_srai_epi32(a, 31), _mm512_set1_epi32(INT32_MAX));
+  const __m512i x1 = _mm512_mask_blend_epi32(ok, sat, shifted);
   /* x2 = SRDHM(x1, M) = bits 31..62 of x1 * M + 2^30: even lanes shifted down, odd lanes
    * (moved to the even positions by VPSHUFD) shifted up into the high half of their lane */
   const __m512i nudge = _mm512_set1_epi64(INT64_C(1) << 30);
