@@ -272,7 +272,7 @@ QT_UK_DW_INLINE void qt_ukernel_dwconv_s8_k4__avx512vnni(const qt_uk_dw_window *
         QT_UK_DW_TAP_PTRS(x[r], win, kc, th, tw, checked);
         qt_uk_dw_next(win, &kc);
       }
-      memcpy(x[3], x[2], sizeof x[2]);
+      if (!QT_UK_PAIR) memcpy(x[3], x[2], sizeof x[2]); /* pairs never read x[3] */
       QT_UK_DWV_GROUP(acc, x, 3, g);
     }
   }

@@ -165,7 +165,9 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) int noleft_form(con
                                                       _mm512_loadu_si512((const void *)s), zp)
              .left == 0;
 }
-static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_avx512_16(
+/* The AVX-512 kernel through its parts as the templates call them (the requant table's
+ * params, then apply and store), 16 lanes at once. */
+static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_avx512(
     const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out, int32_t zp, int32_t lo,
     int32_t hi) {
   qt_ukernel_requant_fixedpoint__avx512(acc, m, s, out, zp, lo, hi);
@@ -251,7 +253,7 @@ static void test_ukernel16_noleft(long long random_rounds) {
   do {                                                                                           \
     one += noleft_form(m, s, (ZP));                                                              \
     vectors++;                                                                                   \
-    requant_avx512_16(acc, m, s, got, (ZP), (LO), (HI));                                         \
+    requant_avx512(acc, m, s, got, (ZP), (LO), (HI));                                            \
     for (int i_ = 0; i_ < 16; i_++, n++)                                                         \
       bad += got[i_] != (uint8_t)qt_requant_fixedpoint(acc[i_], m[i_], s[i_], (ZP), (LO), (HI)); \
   } while (0)
@@ -341,14 +343,6 @@ static __attribute__((noinline, target("avx2"))) void requant_avx2_16(
   }
   qt_ukernel_requant_fixedpoint__avx2(acc, m, s, out, zp, lo, hi);
   qt_ukernel_requant_fixedpoint__avx2(acc + 8, m + 8, s + 8, out + 8, zp, lo, hi);
-}
-
-/* The AVX-512 kernel through its parts as the templates call them (the requant table's
- * params, then apply and store), 16 lanes at once. */
-static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_avx512(
-    const int32_t *acc, const int32_t *m, const int32_t *s, uint8_t *out, int32_t zp, int32_t lo,
-    int32_t hi) {
-  qt_ukernel_requant_fixedpoint__avx512(acc, m, s, out, zp, lo, hi);
 }
 
 /* The same 16 lanes as two partial blocks of 16 - n and n lanes (masked params, loads and
