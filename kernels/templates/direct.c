@@ -190,7 +190,14 @@ static size_t dr_block_bytes(const qt_conv_desc *d) {
   return qt_tpl_block_bytes(DR_OCB, (size_t)S_KH(d) * dr_seg_packed(d), DR_WBYTES);
 }
 
-size_t QT_FN(packed_size)(const qt_conv_desc *d) { return dr_blocks(d) * dr_block_bytes(d); }
+/* Bytes of the channel blocks: the requant table follows them. */
+static size_t dr_blocks_bytes(const qt_conv_desc *d) {
+  return dr_blocks(d) * dr_block_bytes(d);
+}
+
+size_t QT_FN(packed_size)(const qt_conv_desc *d) {
+  return dr_blocks_bytes(d) + qt_tpl_rq_table_bytes(d);
+}
 
 /* Scratch layout, each part QT_ALIGN-aligned and present only when used:
  *   [padding source: PAD=prepad the zero-point-bordered copy of the input, PAD=inline/strips
@@ -236,7 +243,7 @@ static size_t dr_gather_bytes(const qt_conv_desc *d) {
 }
 
 size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
-  return dr_pad_bytes(d) + dr_ibuf_bytes(d) + dr_gather_bytes(d) + qt_tpl_rq_table_bytes(d);
+  return dr_pad_bytes(d) + dr_ibuf_bytes(d) + dr_gather_bytes(d);
 }
 
 /* ---- Packing ------------------------------------------------------------------------------ */
@@ -266,6 +273,7 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
   if (rc != QT_KERNEL_OK) return rc;
   qt_tpl_pack_blocks(d, q, weights, bias, packed, DR_OCB, dr_block_bytes(d), DR_FOLD,
                      dr_put_weight);
+  qt_tpl_rq_table_fill(d, q, (uint8_t *)packed + dr_blocks_bytes(d));
   return QT_KERNEL_OK;
 }
 
@@ -526,8 +534,7 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
               .off_x = -S_PL(d),
               .k_len = dr_k(d),
               .block_bytes = dr_block_bytes(d),
-              .rq_table = qt_tpl_rq_table_fill(
-                  d, q, s ? s + QT_FN(scratch_size)(d) - qt_tpl_rq_table_bytes(d) : NULL)};
+              .rq_table = qt_tpl_rq_table(d, q, (const uint8_t *)packed + dr_blocks_bytes(d))};
 #if QT_KNOB_PAD == DR_PAD_PREPAD
   if (qt_tpl_padded(d) || DR_FLIP_A) {
     qt_tpl_prepad(d, (const uint8_t *)input, s, (size_t)S_N(d), zp, DR_FLIP_A ? 0x80 : 0);

@@ -307,8 +307,13 @@ static size_t dw_weight_bytes(const qt_conv_desc *d) {
   return QT_TPL_ALIGN_UP(dw_blocks(d) * dw_tap_slots(d) * DW_CB * sizeof(DW_WEIGHT_T));
 }
 
+/* Bytes of the weights and biases: the requant table follows them. */
+static size_t dw_weights_bias_bytes(const qt_conv_desc *d) {
+  return QT_TPL_ALIGN_UP(dw_weight_bytes(d) + dw_blocks(d) * DW_CB * sizeof(int32_t));
+}
+
 size_t QT_FN(packed_size)(const qt_conv_desc *d) {
-  return dw_weight_bytes(d) + dw_blocks(d) * DW_CB * sizeof(int32_t);
+  return dw_weights_bias_bytes(d) + qt_tpl_rq_table_bytes(d);
 }
 
 /* Scratch layout: [padded image copy (PAD=prepad)][int32 buffer (RQ=row: TH output rows,
@@ -335,7 +340,7 @@ static size_t dw_ibuf_bytes(const qt_conv_desc *d) {
 }
 
 size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
-  return dw_prepad_bytes(d) + dw_ibuf_bytes(d) + qt_tpl_rq_table_bytes(d);
+  return dw_prepad_bytes(d) + dw_ibuf_bytes(d);
 }
 
 /* Packs 1HWO weights (int8 for S8, uint8 for U8) into DW_WEIGHT_T (w - weight_zp) blocks of CB
@@ -366,6 +371,7 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
     pb[oc] = qt_tpl_folded_bias(oc < oc_n && bias ? bias[oc] : 0, sum,
                                 qt_tpl_fold_zp(q, DW_FOLD));
   }
+  qt_tpl_rq_table_fill(d, q, (uint8_t *)packed + dw_weights_bias_bytes(d));
   return QT_KERNEL_OK;
 }
 
@@ -737,9 +743,7 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   k.bias = (const int32_t *)((const uint8_t *)packed + dw_weight_bytes(d));
   k.pimg = (const uint8_t *)scratch;
   k.ibuf = (int32_t *)((uint8_t *)scratch + dw_prepad_bytes(d));
-  k.rq_table = qt_tpl_rq_table_fill(
-      d, q,
-      scratch ? (uint8_t *)scratch + QT_FN(scratch_size)(d) - qt_tpl_rq_table_bytes(d) : NULL);
+  k.rq_table = qt_tpl_rq_table(d, q, (const uint8_t *)packed + dw_weights_bias_bytes(d));
   memset(k.zrow, (uint8_t)q->input_zp, sizeof k.zrow);
   qt_tpl_interior(S_IN_H(d), S_OUT_H(d), S_KH(d), S_SH(d), S_DH(d), S_PT(d), &k.y_lo, &k.y_hi);
   qt_tpl_interior(S_IN_W(d), S_OUT_W(d), S_KW(d), S_SW(d), S_DW(d), S_PL(d), &k.x_lo, &k.x_hi);

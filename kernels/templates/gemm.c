@@ -274,7 +274,14 @@ static size_t gm_block_bytes(const qt_conv_desc *d) {
   return qt_tpl_block_bytes(GM_NR, gm_k_packed(d), GM_WBYTES);
 }
 
-size_t QT_FN(packed_size)(const qt_conv_desc *d) { return gm_blocks(d) * gm_block_bytes(d); }
+/* Bytes of the column blocks: the requant table follows them. */
+static size_t gm_blocks_bytes(const qt_conv_desc *d) {
+  return gm_blocks(d) * gm_block_bytes(d);
+}
+
+size_t QT_FN(packed_size)(const qt_conv_desc *d) {
+  return gm_blocks_bytes(d) + qt_tpl_rq_table_bytes(d);
+}
 
 /* Scratch layout, each part QT_ALIGN-aligned and present only when used:
  *   [padded input copy: PAD=prepad and im2col]
@@ -338,8 +345,7 @@ static size_t gm_wide_bytes(const qt_conv_desc *d) {
 }
 
 size_t QT_FN(scratch_size)(const qt_conv_desc *d) {
-  return gm_prepad_bytes(d) + gm_cols_bytes(d) + gm_ibuf_bytes(d) + gm_wide_bytes(d) +
-         qt_tpl_rq_table_bytes(d);
+  return gm_prepad_bytes(d) + gm_cols_bytes(d) + gm_ibuf_bytes(d) + gm_wide_bytes(d);
 }
 
 /* ---- Packing ------------------------------------------------------------------------------ */
@@ -374,6 +380,7 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
   if (rc != QT_KERNEL_OK) return rc;
   qt_tpl_pack_blocks(d, q, weights, bias, packed, GM_NR, gm_block_bytes(d), GM_FOLD,
                      gm_put_weight);
+  qt_tpl_rq_table_fill(d, q, (uint8_t *)packed + gm_blocks_bytes(d));
   return QT_KERNEL_OK;
 }
 
@@ -723,8 +730,7 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   int16_t *wide = (int16_t *)(void *)(cols + gm_cols_bytes(d) + gm_ibuf_bytes(d));
   const size_t wide_row = gm_wide_row_bytes(d), wide_n = wide_row / sizeof(int16_t);
 #endif
-  const void *rq_table =
-      qt_tpl_rq_table_fill(d, q, s ? s + QT_FN(scratch_size)(d) - qt_tpl_rq_table_bytes(d) : NULL);
+  const void *rq_table = qt_tpl_rq_table(d, q, (const uint8_t *)packed + gm_blocks_bytes(d));
   gm_ctx x = {d,    q,     (const uint8_t *)packed, (uint8_t *)output,
               ibuf, k_len, gm_block_bytes(d),       rq_table};
   const uint8_t *a[GM_MR];

@@ -354,14 +354,17 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
 #endif
 
 /* The requant table: fixedpoint's per-channel constants as the x86 micro-kernel reads them
- * (its params: M, 2M, their odd lanes, the shifts, half of 2^r, whether a lane shifts left,
- * on AVX-512 the zero point) for every channel block, worked out by run() once into scratch
- * instead of by every tile. Deriving them takes 7 (AVX2) or 12 (AVX-512) instructions per
- * block, against 12 (AVX2, 8 outputs) or 12 (AVX-512, 16 outputs) for the scaling, and a 1x2
- * depthwise or 2-row gemm tile shares them over 2
- * outputs only. AVX2: every whole 8-channel block (the rest takes the per-pixel path);
- * AVX-512: every 16-channel block, the last one partial where out_c is not a multiple of 16
- * (its lanes past out_c get M = 0, shift 0; tiles store those lanes masked). */
+ * (its params: the form, M, 2M, their odd lanes, the shifts, half of 2^r, on AVX-512 the zero
+ * point or the float form's constants) for every channel block, worked out once by pack() at
+ * the end of the packed weights instead of by every tile. Deriving them takes 7 (AVX2) or 12
+ * (AVX-512) instructions per block, against 12 for the scaling of 8 (AVX2) or 16 (AVX-512)
+ * outputs, and a 1x2 depthwise or 2-row gemm tile shares them over 2 outputs only; AVX-512's
+ * float form (qt_ukernel_requant_fixedpoint__avx512_try_float) is checked against the oracle
+ * at every output step, about 80 us per block: pack time only. So run() must get the quant
+ * params pack() got (as for the folded bias). AVX2: every whole 8-channel block (the rest
+ * takes the per-pixel path); AVX-512: every 16-channel block, the last one partial where
+ * out_c is not a multiple of 16 (its lanes past out_c get M = 0, shift 0; tiles store those
+ * lanes masked). */
 #if defined(QT_TPL_RQ_AVX512)
 #define QT_TPL_RQ_TABLE 1
 typedef qt_requant_fixedpoint_avx512_params qt_tpl_rq_entry;
@@ -372,7 +375,8 @@ typedef qt_requant_fixedpoint_avx2_params qt_tpl_rq_entry;
 #define QT_TPL_RQ_ENTRIES(oc) ((oc) / 8)
 #endif
 
-/* Bytes of the requant table for d's output channels: scratch that run() reserves. */
+/* Bytes of the requant table for d's output channels: packed bytes that packed_size() counts
+ * after the weights. */
 QT_TPL_INLINE size_t qt_tpl_rq_table_bytes(const qt_conv_desc *d) {
 #if defined(QT_TPL_RQ_TABLE)
   return QT_TPL_ALIGN_UP((size_t)QT_TPL_RQ_ENTRIES(S_OUT_C(d)) * sizeof(qt_tpl_rq_entry));
@@ -382,29 +386,43 @@ QT_TPL_INLINE size_t qt_tpl_rq_table_bytes(const qt_conv_desc *d) {
 #endif
 }
 
-/* Fills the requant table at mem (qt_tpl_rq_table_bytes(d) bytes, QT_ALIGN-aligned) for q and
- * returns it; NULL where tiles derive the constants themselves: fp32, no whole AVX2 block,
- * a build without an x86 requant micro-kernel. */
-QT_TPL_INLINE const void *qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_params *q,
-                                               void *mem) {
+/* The requant table at mem (qt_tpl_rq_table_bytes(d) bytes, QT_ALIGN-aligned, in the packed
+ * buffer), or NULL where tiles derive the constants themselves: fp32, no whole AVX2 block, a
+ * build without an x86 requant micro-kernel. */
+QT_TPL_INLINE const void *qt_tpl_rq_table(const qt_conv_desc *d, const qt_quant_params *q,
+                                          const void *mem) {
+#if defined(QT_TPL_RQ_TABLE)
+  return S_REQUANT(q) == QT_REQUANT_FIXEDPOINT && QT_TPL_RQ_ENTRIES(S_OUT_C(d)) > 0 ? mem : NULL;
+#else
+  (void)d, (void)q, (void)mem;
+  return NULL;
+#endif
+}
+
+/* pack()'s part: fills the requant table at mem for q where qt_tpl_rq_table gives one, else
+ * zeroes its bytes (packed bytes stay reproducible). */
+QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_params *q,
+                                        void *mem) {
 #if defined(QT_TPL_RQ_TABLE)
   const int32_t oc = S_OUT_C(d), blocks = QT_TPL_RQ_ENTRIES(oc);
-  if (S_REQUANT(q) != QT_REQUANT_FIXEDPOINT || blocks == 0) return NULL;
+  memset(mem, 0, qt_tpl_rq_table_bytes(d));
+  if (!qt_tpl_rq_table(d, q, mem)) return;
   qt_tpl_rq_entry *t = (qt_tpl_rq_entry *)mem;
-  for (int32_t b = 0; b < blocks; b++)
+  for (int32_t b = 0; b < blocks; b++) {
 #if defined(QT_TPL_RQ_AVX512)
-    t[b] = qt_ukernel_requant_fixedpoint__avx512_load_params(
-        q->multiplier + 16 * b, q->shift + 16 * b, oc - 16 * b < 16 ? (int)(oc - 16 * b) : 16,
-        q->output_zp);
+    const int n = oc - 16 * b < 16 ? (int)(oc - 16 * b) : 16;
+    t[b] = qt_ukernel_requant_fixedpoint__avx512_load_params(q->multiplier + 16 * b,
+                                                             q->shift + 16 * b, n, q->output_zp);
+    qt_ukernel_requant_fixedpoint__avx512_try_float(
+        &t[b], q->multiplier + 16 * b, q->shift + 16 * b, n, q->output_zp, q->act_min, q->act_max);
 #else
     t[b] = qt_ukernel_requant_fixedpoint__avx2_params(
         _mm256_loadu_si256((const __m256i *)(const void *)(q->multiplier + 8 * b)),
         _mm256_loadu_si256((const __m256i *)(const void *)(q->shift + 8 * b)));
 #endif
-  return t;
+  }
 #else
   (void)d, (void)q, (void)mem;
-  return NULL;
 #endif
 }
 
@@ -420,13 +438,27 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
   /* a copy the byte stores below cannot alias: read through p, every field (the branch
    * flags, the zero point) would be reloaded after every store */
   const qt_requant_fixedpoint_avx512_params pl = *p;
+  /* whole blocks load plainly (a masked load, even with a constant full mask, stays one: GCC
+   * cannot forward a tile's accumulators to it from registers) */
+#define QT_TPL_RQ16_LOAD(a, b)                                                 \
+  (n == 16 ? _mm512_loadu_si512((const void *)(acc + (a)*acc_si + (b)*acc_sj)) \
+           : _mm512_maskz_loadu_epi32((__mmask16)((1u << n) - 1u), acc + (a)*acc_si + (b)*acc_sj))
+  /* the float form in a loop of its own: behind apply's branch GCC converts the clamp to
+   * floats again for every pixel */
+  if (pl.form == QT_RQ512_FLOAT) {
+    for (int a = 0; a < ni; a++)
+      for (int b = 0; b < nj; b++)
+        qt_ukernel_requant_store16__avx512(
+            qt_ukernel_requant_fixedpoint__avx512_float(QT_TPL_RQ16_LOAD(a, b), &pl, lo, hi),
+            out + a * out_si + b * out_sj, n);
+    return;
+  }
   for (int a = 0; a < ni; a++)
     for (int b = 0; b < nj; b++)
       qt_ukernel_requant_store16__avx512(
-          qt_ukernel_requant_fixedpoint__avx512_apply(
-              _mm512_maskz_loadu_epi32((__mmask16)((1u << n) - 1u), acc + a * acc_si + b * acc_sj),
-              &pl, lo, hi),
+          qt_ukernel_requant_fixedpoint__avx512_apply(QT_TPL_RQ16_LOAD(a, b), &pl, lo, hi),
           out + a * out_si + b * out_sj, n);
+#undef QT_TPL_RQ16_LOAD
 }
 #endif
 
@@ -485,7 +517,7 @@ QT_TPL_INLINE void qt_tpl_requant8_avx2(const int32_t *acc, ptrdiff_t acc_si, pt
  * pixel (a, b)'s accumulators at acc + a * acc_si + b * acc_sj, its output at
  * out + a * out_si + b * out_sj. Each pixel as qt_tpl_requant, except that fixedpoint with an
  * ISA requant micro-kernel takes each channel block's constants once for all the tile's
- * pixels (AVX-512 and AVX2: from rq_table, the requant table qt_tpl_rq_table_fill returned;
+ * pixels (AVX-512 and AVX2: from rq_table, the requant table qt_tpl_rq_table returned;
  * NEON: derived here, about a quarter of the per-pixel work) and requantizes straight from
  * the accumulators. */
 QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,

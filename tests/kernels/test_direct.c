@@ -207,9 +207,10 @@ static void test_input_end(void) {
  * row of input_zp (inline/strips) or a padded copy (prepad) for a padded one, int32 pixels
  * for rq=row (TH output rows) or rq=pass (the whole output), for an ISA micro-kernel
  * outside prepad one tile's gathered kernel rows (TH*TW pixels x kh rows of kw*in_c bytes
- * rounded up to its k-step) when the layer is padded, and with an x86 requant micro-kernel
- * built in (not its twin) the requant table (AVX2: 192 bytes per whole block of 8 output
- * channels; AVX-512: 384 bytes per block of 16, the last one partial). */
+ * rounded up to its k-step) when the layer is padded. The packed weights end, with an x86
+ * requant micro-kernel built in (not its twin), in the requant table (AVX2: 192 bytes per
+ * whole block of 8 output channels; AVX-512: 384 bytes per block of 16, the last one
+ * partial). */
 static size_t rq_table(const struct variant *v, size_t out_c) {
   return strcmp(v->group, "avx2") == 0         ? out_c / 8 * 192
          : strcmp(v->group, "avx512vnni") == 0 ? (out_c + 15) / 16 * 384
@@ -228,26 +229,25 @@ static void test_scratch_sizes(void) {
     const size_t pad_stem = v->pad == 1 ? (size_t)2 * 13 * 11 * 3 : 3;
     const size_t gather =
         v->isa != ISA_C && v->pad != 1 ? (size_t)v->th * (size_t)v->tw * 3 * seg_packed(i, 9) : 0;
-    const size_t table_stem = rq_table(v, 32);
-    const size_t want = ibuf_stem + pad_stem + gather + table_stem,
-                 got = v->fns->scratch_size(stem);
+    const size_t want = ibuf_stem + pad_stem + gather, got = v->fns->scratch_size(stem);
     CHECK_MSG(got >= want && got < want + 4 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
               v->fns->name, got, want);
     const size_t ibuf_pw = v->rq == 0 ? 0 : v->rq == 1 ? (size_t)v->th * 5 * 144 * 4
                                                        : (size_t)5 * 5 * 144 * 4;
     /* avx512vnni prepad copies even an unpadded input, flipped to x + 128 */
     const size_t flip_pw = v->isa == ISA_AVX512VNNI && v->pad == 1 ? (size_t)5 * 5 * 24 : 0;
-    const size_t want_pw = ibuf_pw + flip_pw + rq_table(v, 144);
+    const size_t want_pw = ibuf_pw + flip_pw;
     const size_t got_pw = v->fns->scratch_size(pw);
     CHECK_MSG(got_pw >= want_pw && got_pw < want_pw + 2 * 64, "%s: pointwise scratch %zu, want %zu",
               v->fns->name, got_pw, want_pw);
     /* packed: one int32 bias + kh rows of kw*in_c weights (rounded up to the k-step) per
-     * channel, whole blocks of OCB */
+     * channel, whole blocks of OCB; then the requant table */
     const size_t blocks = (32 + (size_t)v->ocb - 1) / (size_t)v->ocb;
     const size_t per_channel = 4 + 3 * seg_packed(i, 9) * weight_bytes(i);
     const size_t packed = v->fns->packed_size(stem);
-    CHECK_MSG(packed >= blocks * (size_t)v->ocb * per_channel &&
-                  packed < blocks * ((size_t)v->ocb * per_channel + 64),
+    const size_t table = rq_table(v, 32);
+    CHECK_MSG(packed >= blocks * (size_t)v->ocb * per_channel + table &&
+                  packed < blocks * ((size_t)v->ocb * per_channel + 64) + table + 64,
               "%s: packed %zu", v->fns->name, packed);
   }
 }

@@ -112,7 +112,7 @@ static void test_errors(void) {
     const qt_variant_fns *f = variants[v];
     size_t psize = f->packed_size(dw);
     CHECK_MSG(psize > 0 && psize % 4 == 0, "%s packed_size %zu", f->name, psize);
-    void *packed = malloc(psize);
+    void *packed = aligned_alloc(64, (psize + 63) / 64 * 64); /* the contract's QT_ALIGN */
     CHECK(packed != NULL);
     if (!packed) return;
     CHECK_EQ_INT(f->pack(dw, &q, weights, bias, packed), QT_KERNEL_OK);

@@ -104,9 +104,10 @@ static void test_mobilenet_v2_shapes(void) {
  * all rows, like im2col's), an im2col row block or the whole im2col matrix by loop order (none with
  * apack=pack, whose gather writes the widened rows), a padded copy for prepad, int32 rows
  * for rq=row/pass, for apack=pack the widened rows (K int16 rounded up to even, each row
- * in whole 64-byte lines) of a row block or, by loop order, of all rows, and with an x86
- * requant micro-kernel built in (not its twin) the requant table: AVX2 192 bytes per whole
- * block of 8 output channels, AVX-512 384 bytes per block of 16, the last one partial. */
+ * in whole 64-byte lines) of a row block or, by loop order, of all rows. The packed weights
+ * end, with an x86 requant micro-kernel built in (not its twin), in the requant table: AVX2
+ * 192 bytes per whole block of 8 output channels, AVX-512 384 bytes per block of 16, the
+ * last one partial. */
 static size_t wide_row(size_t k) { return (2 * ((k + 1) / 2 * 2) + 63) / 64 * 64; }
 static size_t rq_table(const struct variant *v, size_t out_c) {
   return strcmp(v->group, "avx2") == 0         ? out_c / 8 * 192
@@ -128,7 +129,7 @@ static void test_scratch_sizes(void) {
     const size_t wide_pw = !v->apack ? 0 : (v->order_nm ? m_pw : (size_t)v->mr) * wide_row(k_pw);
     const size_t flip_pw =
         v->isa != ISA_AVX512VNNI ? 0 : (v->order_nm ? m_pw : (size_t)v->mr) * k_pw;
-    const size_t want_pw = ibuf_pw + wide_pw + flip_pw + rq_table(v, 96);
+    const size_t want_pw = ibuf_pw + wide_pw + flip_pw;
     const size_t scratch_pw = v->fns->scratch_size(&pw);
     CHECK_MSG(scratch_pw >= want_pw && scratch_pw < want_pw + 3 * 64,
               "%s: pointwise scratch %zu, want %zu (+ alignment)", v->fns->name, scratch_pw,
@@ -137,20 +138,22 @@ static void test_scratch_sizes(void) {
     const size_t cols = v->apack ? 0 : v->order_nm ? m * k : (size_t)v->mr * k;
     const size_t ibuf = v->rq == 0 ? 0 : v->rq == 1 ? (size_t)v->mr * 32 * 4 : m * 32 * 4;
     const size_t wide = !v->apack ? 0 : (v->order_nm ? m : (size_t)v->mr) * wide_row(k);
-    const size_t want = cols + (v->prepad ? padded : 0) + ibuf + wide + rq_table(v, 32);
+    const size_t want = cols + (v->prepad ? padded : 0) + ibuf + wide;
     const size_t got = v->fns->scratch_size(&stem);
     CHECK_MSG(got >= want && got < want + 5 * 64, "%s: stem scratch %zu, want %zu (+ alignment)",
               v->fns->name, got, want);
     /* packed: one int32 bias + K int16 weights per column (K rounded up to 2 for avx2, to 4
-     * for dsp; K rounded up to 4 int8 weights for avx512vnni), whole blocks of NR */
+     * for dsp; K rounded up to 4 int8 weights for avx512vnni), whole blocks of NR; then the
+     * requant table */
     const size_t blocks = (32 + (size_t)v->nr - 1) / (size_t)v->nr;
     const size_t wbytes = s8_only(v->isa)    ? (k + 3) / 4 * 4
                           : v->isa == ISA_AVX2     ? 2 * ((k + 1) / 2 * 2)
                           : v->isa == ISA_DSP      ? 2 * ((k + 3) / 4 * 4)
                                                    : 2 * k;
     const size_t packed = v->fns->packed_size(&stem);
-    CHECK_MSG(packed >= blocks * (size_t)v->nr * (4 + wbytes) &&
-                  packed < blocks * ((size_t)v->nr * (4 + wbytes) + 64),
+    const size_t table = rq_table(v, 32);
+    CHECK_MSG(packed >= blocks * (size_t)v->nr * (4 + wbytes) + table &&
+                  packed < blocks * ((size_t)v->nr * (4 + wbytes) + 64) + table + 64,
               "%s: packed %zu", v->fns->name, packed);
   }
 }
@@ -197,10 +200,13 @@ static void test_errors(void) {
     CHECK_EQ_INT(v->pack(d, &bad, p.weights, p.bias, packed), QT_KERNEL_EINVAL);
     CHECK_EQ_INT(v->run(d, &bad, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
     /* a variant that needs scratch (an int32 buffer for rq=row/pass, widened rows for
-     * apack=pack, the requant table) refuses to run without it */
+     * apack=pack, avx512vnni's flipped rows) refuses to run without it */
     for (int i = 0; i < N_VARIANTS; i++) {
-      if (variants[i].rq == 0 && !variants[i].apack && !rq_table(&variants[i], 96)) continue;
-      CHECK(variants[i].fns->scratch_size(d) > 0);
+      if (variants[i].fns->scratch_size(d) == 0) {
+        CHECK_MSG(variants[i].rq == 0 && !variants[i].apack && variants[i].isa != ISA_AVX512VNNI,
+                  "%s: no scratch", variants[i].fns->name);
+        continue;
+      }
       CHECK_EQ_INT(variants[i].fns->run(d, &p.q, p.input, packed, out, NULL), QT_KERNEL_EINVAL);
     }
     /* avx512vnni, neondot and hvx refuse u8 (its weights would not fit their signed bytes) */

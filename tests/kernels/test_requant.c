@@ -163,7 +163,29 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) int noleft_form(con
                                                                              int32_t zp) {
   return qt_ukernel_requant_fixedpoint__avx512_params(_mm512_loadu_si512((const void *)m),
                                                       _mm512_loadu_si512((const void *)s), zp)
-             .left == 0;
+             .form == QT_RQ512_NOLEFT;
+}
+/* A block's params as the requant table holds them: the integer form, then the float form
+ * where its check passes. */
+static __attribute__((noinline, target("avx512f,avx512bw"))) void float_params(
+    qt_requant_fixedpoint_avx512_params *p, const int32_t *m, const int32_t *s, int32_t zp,
+    int32_t lo, int32_t hi) {
+  *p = qt_ukernel_requant_fixedpoint__avx512_load_params(m, s, 16, zp);
+  const int form = p->form;
+  if (!qt_ukernel_requant_fixedpoint__avx512_try_float(p, m, s, 16, zp, lo, hi))
+    CHECK_MSG(p->form == form, "a block that failed the float form's check changed its form");
+}
+static __attribute__((noinline, target("avx512f,avx512bw"))) int float_exact(
+    const qt_requant_fixedpoint_avx512_params *p, const int32_t *m, const int32_t *s, int32_t zp,
+    int32_t lo, int32_t hi) {
+  return qt_ukernel_requant_fixedpoint__avx512_float_exact(p, m, s, 16, zp, lo, hi);
+}
+/* The block's outputs (clamped, zp added) as int32, through apply as the templates call it. */
+static __attribute__((noinline, target("avx512f,avx512bw"))) void float_apply(
+    const int32_t *acc, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi,
+    int32_t *got) {
+  _mm512_storeu_si512(got, qt_ukernel_requant_fixedpoint__avx512_apply(
+                               _mm512_loadu_si512((const void *)acc), p, lo, hi));
 }
 /* The AVX-512 kernel through its parts as the templates call them (the requant table's
  * params, then apply and store), 16 lanes at once. */
@@ -313,6 +335,125 @@ static void test_ukernel16_noleft(long long random_rounds) {
             vectors);
 #else
   (void)random_rounds;
+#endif
+}
+
+/* The AVX-512 kernel's float form (qt_ukernel_requant_fixedpoint__avx512_float), which a
+ * block takes only where ..._try_float's check of every output step says it equals the
+ * oracle. Blocks like datagen's (M in [2^30, 2^31), shifts -13..-1, a left shift of 0 or 1 in
+ * 1 of 32 channels, s8 and u8 zero points, full and ReLU-like clamps) must nearly all take it;
+ * blocks at the edges (every shift in [-31, 30], multipliers 0, 1, 2^30, 2^31 - 1, zero
+ * points and clamps at the dtype limits, a clamp of one value) may or may not. Every block
+ * that takes it is checked against the oracle on edge and random accumulators, and the first
+ * ones on every accumulator of a wide window (all their output steps); params altered after
+ * the check (a lane's e dropped, a scale off by 0.1 %, the offset off by 1/4) must fail it, a
+ * clamp wider than 1024 steps is not tried, and a block that does not take the form keeps
+ * its integer params. */
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx512bw")))
+#endif
+static void
+test_ukernel16_float(int quick) {
+#if defined(__x86_64__)
+  if (!cpu_has_avx512()) {
+    printf("requant float form: no AVX-512 here, skipped\n");
+    return;
+  }
+  int32_t accs[256];
+  const int n_acc = edge_accs(accs);
+  long long bad = 0, n = 0, blocks = 0, taken = 0, real_blocks = 0, real_taken = 0, scanned = 0;
+  const int32_t edge_muls[] = {0, 1, 3, 1 << 30, 1610612736, INT32_MAX - 1, INT32_MAX};
+  for (int round = 0; round < (quick ? 120 : 400); round++) {
+    const int real = round % 2 == 0;
+    int32_t m[16], s[16], zp, lo, hi;
+    const int u8 = (int)(rng() % 2);
+    if (real) {
+      zp = u8 ? 100 + (int32_t)(rng() % 51) : (int32_t)(rng() % 41) - 20;
+      lo = u8 ? 0 : -128;
+      hi = u8 ? 255 : 127;
+      if (rng() % 3 == 0) { /* a fused ReLU-like window */
+        lo = zp - 40 - (int32_t)(rng() % 51) < lo ? lo : zp - 40 - (int32_t)(rng() % 51);
+        hi = zp + 40 + (int32_t)(rng() % 51) > hi ? hi : zp + 40 + (int32_t)(rng() % 51);
+      }
+      for (int i = 0; i < 16; i++) {
+        m[i] = (int32_t)((rng() & 0x3fffffff) | 0x40000000);
+        s[i] = rng() % 32 == 0 ? (int32_t)(rng() % 2) : -1 - (int32_t)(rng() % 13);
+      }
+    } else {
+      const int32_t zps[] = {-128, 0, 127, 255}, los[] = {-128, 0, 7}, his[] = {127, 255, 7};
+      zp = zps[rng() % 4];
+      const int c = (int)(rng() % 3);
+      lo = los[c];
+      hi = his[c];
+      for (int i = 0; i < 16; i++) {
+        m[i] = rng() % 2 ? edge_muls[rng() % 7] : (int32_t)((rng() & 0x3fffffff) | 0x40000000);
+        s[i] = (int32_t)(rng() % 62) - 31;
+      }
+    }
+    qt_requant_fixedpoint_avx512_params p;
+    float_params(&p, m, s, zp, lo, hi);
+    const int took = p.form == QT_RQ512_FLOAT;
+    blocks++;
+    taken += took;
+    real_blocks += real;
+    real_taken += real && took;
+    if (!took) continue;
+    int32_t acc[16], got[16];
+#define FLOAT_CHECK()                                                                       \
+  do {                                                                                      \
+    float_apply(acc, &p, lo, hi, got);                                                      \
+    for (int i_ = 0; i_ < 16; i_++, n++)                                                    \
+      if (got[i_] != qt_requant_fixedpoint(acc[i_], m[i_], s[i_], zp, lo, hi) && bad++ < 5) \
+        fprintf(stderr, "float form: acc %d M %d shift %d zp %d [%d, %d]: %d, oracle %d\n", \
+                acc[i_], m[i_], s[i_], zp, lo, hi, got[i_],                                 \
+                qt_requant_fixedpoint(acc[i_], m[i_], s[i_], zp, lo, hi));                  \
+  } while (0)
+    for (int a0 = 0; a0 < n_acc; a0 += 16) {
+      for (int i = 0; i < 16; i++) acc[i] = accs[(a0 + i) % n_acc];
+      FLOAT_CHECK();
+    }
+    for (int r = 0; r < 2000; r++) {
+      for (int i = 0; i < 16; i++) acc[i] = random_acc();
+      FLOAT_CHECK();
+    }
+    /* every accumulator of [-2^20, 2^20): all the steps of shifts down to about -11 */
+    if (scanned < (quick ? 2 : 6) && real) {
+      scanned++;
+      for (int32_t x = -(1 << 20); x < (1 << 20); x++) {
+        for (int i = 0; i < 16; i++) acc[i] = x;
+        FLOAT_CHECK();
+      }
+    }
+#undef FLOAT_CHECK
+    /* altered params must fail the check */
+    if (real_taken == 1 && real) {
+      qt_requant_fixedpoint_avx512_params t = p;
+      float e[16], sh[16];
+      _mm512_storeu_ps(e, t.e);
+      for (int i = 0; i < 16; i++) e[i] = s[i] < 0 && i == 3 ? 0.0f : e[i];
+      t.e = _mm512_loadu_ps(e);
+      CHECK_MSG(s[3] >= 0 || !float_exact(&t, m, s, zp, lo, hi), "float form without e passed");
+      t = p;
+      _mm512_storeu_ps(sh, t.s_hi);
+      sh[0] *= 1.001f;
+      t.s_hi = _mm512_loadu_ps(sh);
+      CHECK_MSG(!float_exact(&t, m, s, zp, lo, hi), "float form with a scale off by 0.1 %% passed");
+      t = p;
+      t.k = _mm512_add_ps(t.k, _mm512_set1_ps(0.25f));
+      CHECK_MSG(!float_exact(&t, m, s, zp, lo, hi), "float form with the offset off by 1/4 passed");
+      float_params(&t, m, s, zp, -2000, 2000);
+      CHECK_MSG(t.form != QT_RQ512_FLOAT, "a clamp of 4000 steps took the float form");
+    }
+  }
+  printf(
+      "requant float form: %lld of %lld datagen-like blocks and %lld of %lld edge blocks take "
+      "it; %lld outputs checked, %lld blocks on every accumulator of [-2^20, 2^20)\n",
+      real_taken, real_blocks, taken - real_taken, blocks - real_blocks, n, scanned);
+  CHECK_MSG(bad == 0, "%lld of %lld outputs of the float form differ", bad, n);
+  CHECK_MSG(real_taken * 100 >= real_blocks * 98,
+            "only %lld of %lld datagen-like blocks take the float form", real_taken, real_blocks);
+#else
+  (void)quick;
 #endif
 }
 
@@ -729,6 +870,7 @@ int main(int argc, char **argv) {
   test_random(quick ? 1000000 : 8000000);
   test_ukernel16(quick ? 100000 : 500000);
   test_ukernel16_noleft(quick ? 100000 : 500000);
+  test_ukernel16_float(quick);
   test_ukernels_8_4(quick ? 100000 : 500000);
   test_fp32_avx512(quick ? 100000 : 500000);
   test_srdhm_smmulr(quick ? 1000000 : 8000000);
