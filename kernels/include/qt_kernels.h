@@ -155,7 +155,8 @@ int qt_ref_conv(const qt_conv_desc *d, const qt_quant_params *q, const void *inp
  *   int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q,
  *                   const void *weights, const int32_t *bias, void *packed)
  *       packs weights once, ahead of time: layout for the schedule, zero points folded into
- *       the bias. Never timed. QT_KERNEL_EINVAL for a bias beyond qt_conv_bias_limit(d) or
+ *       the bias, and (x86 ISA variants) the fixed-point requantization's per-channel
+ *       constants; run() must get the q pack() got. Never timed. QT_KERNEL_EINVAL for a bias beyond qt_conv_bias_limit(d) or
  *       q->requant QT_REQUANT_NONE.
  *   int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *input,
  *                  const void *packed, void *output, void *scratch)
