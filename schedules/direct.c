@@ -92,6 +92,12 @@ static int direct_valid(const qt_workload *w, const qt_target *t, const int *v, 
            2 * d->out.c);
     return 0;
   }
+  if (v[K_ORDER] == ORDER_HCW && ocb >= d->out.c) {
+    /* one channel block: both orders are the same loops (and compile to the same code) */
+    qt_why(why, cap, "order=hcw with one channel block (ocb=%d >= out_c=%d): the same loops as hwc",
+           ocb, d->out.c);
+    return 0;
+  }
   if (th > 1 && th > d->out.h) {
     qt_why(why, cap, "th=%d > out_h=%d", th, d->out.h);
     return 0;

@@ -427,6 +427,20 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_pa
 }
 
 #if defined(QT_TPL_RQ_AVX512)
+/* Pixels first .. first + count - 1 (row-major in rows of nj) of a tile whose accumulators
+ * of a 16-channel block are x[0 .. count - 1], requantized with the integer forms of the
+ * block's params p to out + (i / nj) * out_si + (i % nj) * out_sj (n channels). */
+#define QT_TPL_RQ16_CHUNK 32
+static __attribute__((noinline, target("avx512f,avx512bw"))) void qt_tpl_requant16_int_avx512(
+    const __m512i *x, int first, int count, int nj, uint8_t *out, ptrdiff_t out_si,
+    ptrdiff_t out_sj, int n, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi) {
+  const qt_requant_fixedpoint_avx512_params pl = *p;
+  for (int i = 0; i < count; i++)
+    qt_ukernel_requant_store16__avx512(
+        qt_ukernel_requant_fixedpoint__avx512_apply(x[i], &pl, lo, hi),
+        out + (first + i) / nj * out_si + (first + i) % nj * out_sj, n);
+}
+
 /* ni x nj pixels (strides as qt_tpl_requant_block's) of the first n (1..16) channels of a
  * 16-channel block whose constants are at p: read straight from the accumulators, loaded
  * and stored masked when n < 16 (a masked load does not fault past the buffer's end). */
@@ -453,11 +467,21 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
             out + a * out_si + b * out_sj, n);
     return;
   }
+  /* the integer forms (blocks that fail the float form's check: rare) out of line, on a
+   * copy of the pixels: inline, their constants crowd out the tile's accumulators, and GCC
+   * spills those right after the reduction, on the float form's path too; a call per pixel
+   * keeps the others live across it, which does the same */
+  __m512i x[QT_TPL_RQ16_CHUNK];
+  int k = 0, first = 0;
   for (int a = 0; a < ni; a++)
-    for (int b = 0; b < nj; b++)
-      qt_ukernel_requant_store16__avx512(
-          qt_ukernel_requant_fixedpoint__avx512_apply(QT_TPL_RQ16_LOAD(a, b), &pl, lo, hi),
-          out + a * out_si + b * out_sj, n);
+    for (int b = 0; b < nj; b++) {
+      x[k++] = QT_TPL_RQ16_LOAD(a, b);
+      if (k == QT_TPL_RQ16_CHUNK || (a == ni - 1 && b == nj - 1)) {
+        qt_tpl_requant16_int_avx512(x, first, k, nj, out, out_si, out_sj, n, p, lo, hi);
+        first += k;
+        k = 0;
+      }
+    }
 #undef QT_TPL_RQ16_LOAD
 }
 #endif
@@ -547,6 +571,9 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
         rq_table && c0 % 16 == 0 ? (const qt_requant_fixedpoint_avx512_params *)rq_table + c0 / 16
                                  : NULL;
     if (t) {
+      /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
+       * at run time, which keeps them in memory */
+#pragma GCC unroll 4
       for (; i + 16 <= n; i += 16)
         qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16,
                                 &t[i / 16], lo, hi);

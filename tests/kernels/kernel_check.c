@@ -248,7 +248,15 @@ int qt_check_variant(const qt_variant_fns *v, const qt_conv_desc *d, int32_t dty
   int rc = qt_problem_init(&p, d, dtype, requant, seed);
   if (rc != QT_KERNEL_OK)
     return fail(msg, cap, v, d, dtype, requant, seed, "cannot generate the problem: code %d", rc);
-  const int status = check_problem(v, &p, seed, msg, cap);
+  int status = check_problem(v, &p, seed, msg, cap);
+  /* Fixed point again with one channel of every 16 scaled by 2^-20: its output steps lie
+   * beyond the 2^24 accumulators a float holds exactly, so the AVX-512 requant table's float
+   * form fails its check for that block, which takes the integer forms (datagen's blocks all
+   * pass it). */
+  if (status == 0 && requant == QT_REQUANT_FIXEDPOINT) {
+    for (int32_t c = (int32_t)(seed % 16); c < d->out.c; c += 16) p.shift[c] = -20;
+    status = check_problem(v, &p, seed, msg, cap);
+  }
   qt_problem_free(&p);
   return status;
 }
