@@ -17,7 +17,10 @@
  * halves (its comment says why that equals the oracle). Otherwise ..._avx512_scale takes the
  * AVX2 micro-kernel's steps (qt_ukernel_requant_fixedpoint__avx2.h, whose comments say why
  * each equals the oracle) on 16 lanes, 13 instructions plus 5 for the saturating left shift.
- * ..._avx512_apply picks one, adds the zero point and clamps;
+ * ..._avx512_try_float (pack time: the requant table) switches a block to a third form where
+ * its check of every output step passes (all but rare edge blocks): ..._avx512_float, TFLite's
+ * two roundings as one floor in float arithmetic, 8 instructions with the clamp and the zero
+ * point. ..._avx512_apply picks the block's form, adds the zero point and clamps;
  * qt_ukernel_requant_store16__avx512 stores the low bytes (of the first n lanes: a masked
  * store for a block's tail), and qt_ukernel_requant_fixedpoint__avx512 does all of it on
  * arrays: out[i] = (uint8_t)requant(acc[i], mul[i], shift[i]) for i < 16. */
