@@ -162,8 +162,8 @@ qt_ukernel_requant_fixedpoint__avx512_scale(__m512i a,
 }
 
 /* Returns the clamped int32 output values (zp added) of 16 accumulators x for a block in
- * QT_RQ512_FLOAT: 7 instructions, against 15 for ..._scale_noleft with its clamp and zero
- * point. Why it can equal the oracle F(x) (clamp(requant(x) + zp)):
+ * QT_RQ512_FLOAT: 8 instructions with the clamp and the zero point, against 15 for
+ * ..._scale_noleft with its own. Why it can equal the oracle F(x) (clamp(requant(x) + zp)):
  * - F is TFLite's two roundings in one: for r >= 1, requant(x) = floor((x M + 2^30 +
  *   2^(30 + r) - [x < 0] 2^31) / 2^(31 + r)) (the rounding divide adds 2^(r-1) - [SRDHM < 0]
  *   before its floor, and floor(floor(y) / 2^r) = floor(y / 2^r); [x < 0] and [SRDHM < 0]
@@ -321,8 +321,7 @@ qt_ukernel_requant_fixedpoint__avx512_try_float(qt_requant_fixedpoint_avx512_par
   for (int j = 0; j < 16; j++) {
     const int32_t m = j < n ? mul[j] : 0, sh = j < n ? shift[j] : 0;
     if (m < 0 || sh < -31 || sh > 30) return 0;
-    int bits = 0;
-    while (bits < 31 && (m >> bits) != 0) bits++;
+    const int bits = m ? 32 - __builtin_clz((unsigned)m) : 0;
     const int32_t m_hi = bits > 24 ? m >> (bits - 24) << (bits - 24) : m;
     s_hi[j] = (float)m_hi * qt_rq512_pow2f(sh - 31);
     s_lo[j] = (float)(m - m_hi) * qt_rq512_pow2f(sh - 31);

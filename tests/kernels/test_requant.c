@@ -180,7 +180,8 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) int float_exact(
     int32_t lo, int32_t hi) {
   return qt_ukernel_requant_fixedpoint__avx512_float_exact(p, m, s, 16, zp, lo, hi);
 }
-/* The block's outputs (clamped, zp added) as int32, through apply as the templates call it. */
+/* The block's outputs (clamped, zp added) as int32, through apply (which takes the block's
+ * form: the float form for a block that passed the check). */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void float_apply(
     const int32_t *acc, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi,
     int32_t *got) {
