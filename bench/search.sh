@@ -34,7 +34,7 @@ if [ "$record" = 1 ] || [ "$extend" = 1 ] || [ ! -s "$log" ]; then
   start=$(date +%s)
   "$build/tuner/tune" --model mobilenet_v2 --layers "$layers" --configs "$src/configs" \
     --kernels "$src/kernels" --cache-dir "$dir/cache" --db "$log" --strategy random --seed 1 \
-    --trials "$trials" --repeat 3 --min-repeat-ms 1 --confirm 0 > "$dir/record.out" 2> "$dir/record.err"
+    --trials "$trials" --repeat 3 --measure warm --min-repeat-ms 1 --confirm 0 > "$dir/record.out" 2> "$dir/record.err"
   echo "recorded in $(( $(date +%s) - start )) s" >&2
 fi
 exec "$build/bench/search_bench" --log "$log" --configs "$src/configs" --csv "$dir/search.csv" "${args[@]}"

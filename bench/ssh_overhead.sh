@@ -36,7 +36,7 @@ boards:
     known_hosts: $work/known_hosts
     workdir: $work/remote
 YAML
-common=(--workload "$key" --strategy grid --trials "$N" --confirm 0 --repeat 5 --min-repeat-ms 1
+common=(--workload "$key" --strategy grid --trials "$N" --confirm 0 --repeat 5 --measure warm --min-repeat-ms 1
         --cache-dir "$work/cache" --configs "$src/configs" --kernels "$src/kernels")
 "$TUNE" "${common[@]}" --boards local.yaml --db warm.db > /dev/null 2>&1 # builds, once
 now_ms() { date +%s%3N; }
@@ -57,7 +57,7 @@ median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 spread() { printf '%s\n' "$@" | sort -n | sed -n '1p;$p' | awk '{ printf "%s%.1f", (NR > 1 ? ".." : ""), $1 / 1000 }'; }
 ml=$(median "${t_local[@]}")
 ms=$(median "${t_ssh[@]}")
-kernel=5000 # us: --repeat 5 x --min-repeat-ms 1, the least the harness times per measurement
+kernel=5000 # us: warm, --repeat 5 x --min-repeat-ms 1: the least the harness times per measurement
 printf 'measurements per run: %s (grid configs of %s), %s runs per board, alternating\n' "$N" "$key" "$RUNS"
 printf 'ms per measurement, range over the runs: local %s, ssh %s\n' "$(spread "${t_local[@]}")" "$(spread "${t_ssh[@]}")"
 awk -v l="$ml" -v s="$ms" -v k="$kernel" 'BEGIN {

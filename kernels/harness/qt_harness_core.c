@@ -55,7 +55,7 @@ static int print_error(const qt_harness_platform *pf, const char *reason, const 
 typedef struct options {
   uint64_t seed;
   long long warmup, number, repeat, min_repeat_ms, flush_kb, pin;
-  int check_only, verify;
+  int check_only, verify, evict;
 } options;
 
 /* Parses a whole decimal (or 0x hex) integer in [lo, hi] into *out; 0 on success. */
@@ -70,7 +70,7 @@ static int parse_ll(const char *s, long long lo, long long hi, long long *out) {
 }
 
 /* Parses argv into *o (defaults: seed 1, warmup 1, number 1, repeat 3, min-repeat-ms 0,
- * flush-kb 0, pin -1). On error fills detail (cap bytes) and returns -1. */
+ * flush-kb 0, pin -1, no evict). On error fills detail (cap bytes) and returns -1. */
 static int parse_args(int argc, char **argv, options *o, char *detail, size_t cap) {
   *o = (options){.seed = 1, .warmup = 1, .number = 1, .repeat = 3, .pin = -1};
   for (int i = 1; i < argc; i++) {
@@ -78,6 +78,9 @@ static int parse_args(int argc, char **argv, options *o, char *detail, size_t ca
     long long *dst = NULL, lo = 0, hi = 0;
     if (strcmp(a, "--check-only") == 0) {
       o->check_only = 1;
+      continue;
+    } else if (strcmp(a, "--evict") == 0) {
+      o->evict = 1;
       continue;
     } else if (strcmp(a, "--verify") == 0) {
 #ifdef QT_HARNESS_VERIFY
@@ -187,6 +190,18 @@ static int verify_output(const buffers *b, const qt_harness_platform *pf, char *
 }
 #endif
 
+/* Evicts what a run reads and writes (input, packed weights, scratch, output) from the caches,
+ * as a layer of a network finds them when the layers before it have run: without it the
+ * repeats after the first find everything in L1 and L2, and rank configs by a state a network
+ * never runs in (a config that reads its input in an order the prefetchers cannot follow
+ * wins warm and loses from memory). */
+static void evict_buffers(const buffers *b, const qt_harness_platform *pf) {
+  pf->evict(b->p.input, b->p.input_bytes);
+  pf->evict(b->packed, QT_FN(packed_size)(&b->p.d));
+  pf->evict(b->scratch, QT_FN(scratch_size)(&b->p.d));
+  pf->evict(b->output, b->p.output_bytes);
+}
+
 /* Times repeat repeats of number runs (growing number, TVM-style, while a repeat is shorter
  * than min_repeat_ms) into times[]; returns 0 or the variant's failing return code.
  * *number is updated to the count actually used. */
@@ -198,6 +213,7 @@ static int measure(const buffers *b, const options *o, const qt_harness_platform
 restart:
   for (long long r = 0; r < o->repeat; r++) {
     if (b->flush) flush_cache(b->flush, (size_t)o->flush_kb * 1024);
+    if (o->evict) evict_buffers(b, pf);
     const int64_t t0 = pf->now_ns();
     rc = run_n(b, *number);
     const int64_t t = pf->now_ns() - t0;
@@ -228,6 +244,7 @@ int qt_harness_main(int argc, char **argv, const qt_harness_platform *pf) {
   char detail[200] = "";
   options o;
   if (parse_args(argc, argv, &o, detail, sizeof detail)) return print_error(pf, "args", detail);
+  if (o.evict && !pf->evict) return print_error(pf, "args", "--evict: this platform cannot evict");
   if (o.pin >= 0 && (!pf->pin_cpu || pf->pin_cpu(o.pin))) {
     snprintf(detail, sizeof detail, "cannot pin to cpu %lld", o.pin);
     return print_error(pf, "args", detail);

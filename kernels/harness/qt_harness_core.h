@@ -13,7 +13,7 @@
 /* How every result line starts: the format's name and version 1. */
 #define QT_HARNESS_RESULT_PREFIX "QTRESULT 1 "
 
-/* What the core asks of the platform. Every member but pin_cpu is required. */
+/* What the core asks of the platform. Every member but pin_cpu and evict is required. */
 typedef struct qt_harness_platform {
   /* Nanoseconds of a monotonic clock (any origin). */
   int64_t (*now_ns)(void);
@@ -27,6 +27,10 @@ typedef struct qt_harness_platform {
   /* Pins the program to cpu (>= 0); 0 on success. NULL where the platform cannot pin (then
    * --pin fails with reason=args). */
   int (*pin_cpu)(long long cpu);
+  /* Writes back and invalidates the size bytes at p in every cache level of this CPU (clflush,
+   * dc civac), so the next run finds them in memory. NULL where the platform cannot (then
+   * --evict fails with reason=args). */
+  void (*evict)(const void *p, size_t size);
 } qt_harness_platform;
 
 /* Runs the harness for the variant linked in: argv[1 .. argc - 1] are the arguments of

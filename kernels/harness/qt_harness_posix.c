@@ -85,6 +85,37 @@ static void *alloc_aligned(size_t size) {
   return aligned_alloc(QT_ALIGN, (size + QT_ALIGN) / QT_ALIGN * QT_ALIGN);
 }
 
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
+#define QT_HARNESS_EVICT 1
+/* Writes back and invalidates every cache line of [p, p + size) at every level: CLFLUSH on x86
+ * (SSE2, so every x86-64), DC CIVAC on AArch64 (Linux lets user space run it), each line of
+ * the smallest data cache line size the CPU reports; then a full barrier, so the timed run
+ * does not overlap the write-backs. */
+static void evict(const void *p, size_t size) {
+  if (!size) return;
+#if defined(__aarch64__)
+  uint64_t ctr;
+  __asm__ volatile("mrs %0, ctr_el0" : "=r"(ctr));
+  const uintptr_t line = (uintptr_t)4 << ((ctr >> 16) & 0xF);
+#else
+  const uintptr_t line = 64; /* CLFLUSH's line size on every x86-64 so far (CPUID leaf 1) */
+#endif
+  const uintptr_t end = (uintptr_t)p + size;
+  for (uintptr_t a = (uintptr_t)p & ~(line - 1); a < end; a += line) {
+#if defined(__aarch64__)
+    __asm__ volatile("dc civac, %0" : : "r"(a) : "memory");
+#else
+    __asm__ volatile("clflush (%0)" : : "r"(a) : "memory");
+#endif
+  }
+#if defined(__aarch64__)
+  __asm__ volatile("dsb ish" : : : "memory");
+#else
+  __asm__ volatile("mfence" : : : "memory");
+#endif
+}
+#endif
+
 #ifdef __linux__
 /* Pins the calling thread to cpu; 0 on success. */
 static int pin_to_cpu(long long cpu) {
@@ -106,6 +137,9 @@ int main(int argc, char **argv) {
       .release = free,
 #ifdef __linux__
       .pin_cpu = pin_to_cpu,
+#endif
+#ifdef QT_HARNESS_EVICT
+      .evict = evict,
 #endif
   };
   return qt_harness_main(argc, argv, &posix);

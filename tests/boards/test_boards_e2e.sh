@@ -31,7 +31,7 @@ ssh_board() {
 { echo "boards:"; ssh_board nat host "$PORT_nat"; ssh_board nat2 host "$PORT_nat2"; } > two.yaml
 { echo "boards:"; ssh_board nat2 host "$PORT_nat2"; } > one.yaml
 # --confirm 0: these checks count measurements exactly (the re-measurement has its own tests)
-common=(--configs configs --cache-dir cache --repeat 2 --min-repeat-ms 1 --jobs 2 --confirm 0)
+common=(--configs configs --cache-dir cache --repeat 2 --measure warm --min-repeat-ms 1 --jobs 2 --confirm 0)
 q() { sqlite3 "$1" "$2"; }
 by_board() { q "$1" "SELECT b.name || ':' || m.status || ':' || count(*) FROM measurements m JOIN boards b ON b.id = m.board_id GROUP BY b.name, m.status ORDER BY 1" | tr '\n' ' '; }
 dups() { q "$1" "SELECT count(*) FROM (SELECT 1 FROM measurements GROUP BY workload_id, target_id, config_id, source_hash, protocol HAVING count(*) > 1)"; }

@@ -14,7 +14,7 @@ work=$(mktemp -d /tmp/qtune-faults-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 tiny_configs "$SRC"
-common=(--configs configs --cache-dir cache --repeat 2 --min-repeat-ms 1 --confirm 0 --jobs 2)
+common=(--configs configs --cache-dir cache --repeat 2 --measure warm --min-repeat-ms 1 --confirm 0 --jobs 2)
 q() { sqlite3 "$1" "$2"; }
 
 # --- an exec wrapper that fails once, then works ---

@@ -13,7 +13,7 @@ cd "$work"
 tiny_configs "$SRC" dw_again
 # --confirm 0: the checks below count rows exactly; the re-measurement of near ties would add
 # rows depending on timing (it has its own test in tests/unit/test_tune_loop.c)
-common=(--configs configs --cache-dir cache --repeat 2 --min-repeat-ms 1 --confirm 0)
+common=(--configs configs --cache-dir cache --repeat 2 --measure warm --min-repeat-ms 1 --confirm 0)
 count() { sqlite3 "$1" "SELECT count(*) FROM measurements"; }
 dups() { sqlite3 "$1" "SELECT count(*) FROM (SELECT 1 FROM measurements GROUP BY workload_id, target_id, config_id, source_hash, protocol HAVING count(*) > 1)"; }
 
@@ -97,6 +97,9 @@ check "query without a log" errline 1 "no tuning log" "$TUNE" query --model tiny
 check "bad --trials" errline 2 "trials" "$TUNE" --model tiny --trials -3 --db t.db "${common[@]}"
 check "bad --confirm" errline 2 "confirm" "$TUNE" --model tiny --confirm 9 --db t.db "${common[@]}"
 check "bad --strategy" errline 2 "strategy" "$TUNE" --model tiny --strategy magic --db t.db "${common[@]}"
+check "bad --measure" errline 2 "--measure: expected cold or warm" "$TUNE" --model tiny --measure hot --db t.db "${common[@]}"
+check "--min-repeat-ms on a cold default" errline 2 "add --measure warm" "$TUNE" --model tiny --min-repeat-ms 5 --db t.db --configs configs
+check "--measure cold on an icount target" errline 2 "timing: icount" "$TUNE" --target cortex-m4 --model tiny --measure cold --db t.db --configs configs
 check "unknown option" errline 2 "unknown option" "$TUNE" --model tiny --frobnicate --db t.db
 check "unknown command" errline 2 "unknown command" "$TUNE" frobnicate
 check "model and workload missing" errline 2 "give --model" "$TUNE" --db t.db
@@ -104,6 +107,12 @@ check "option not for query" errline 2 "does not apply" "$TUNE" query --model ti
 check "log still intact" [ "$(sqlite3 t.db 'PRAGMA integrity_check')" = ok ]
 check "bad --requant" errline 1 "requant: expected fixedpoint or fp32" "$TUNE" --model tiny --requant fp16 --db t.db "${common[@]}"
 check "log rows unchanged" [ "$(count t.db)" -eq 14 ]
+
+# --- the default measurement on the host: cold, one run per repeat, buffers evicted first ---
+"$TUNE" --model tiny --layers pw --trials 2 --repeat 3 --confirm 0 --configs configs --cache-dir cache --db cold.db > /dev/null 2>&1
+check "cold run exits 0" [ $? -eq 0 ]
+check "cold protocol recorded" bash -c "sqlite3 cold.db \"SELECT DISTINCT protocol FROM measurements WHERE status = 'ok'\" | grep -Exq 'h1:seed=1,warmup=1,number=1,repeat=3,min_repeat_ms=0,flush_kb=0,pin=-?[0-9]+,evict=1'"
+check "cold: every ok row has its 3 single-run times" [ "$(sqlite3 cold.db "SELECT count(*) FROM measurements WHERE status = 'ok' AND n_times != 3")" -eq 0 ]
 
 # --- help and listings ---
 check "help" bash -c "'$TUNE' --help | grep -q -- '--trials N'"

@@ -8,7 +8,7 @@ work=$(mktemp -d /tmp/qtune-mnv2-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 # The suite's shared artifact cache when there is one: another build tree may have built them.
-"$TUNE" --model mobilenet_v2 --trials 1 --repeat 2 --min-repeat-ms 1 --cache-dir "${QT_TEST_CACHE_DIR:-cache}" > out.txt 2> err.txt
+"$TUNE" --model mobilenet_v2 --trials 1 --repeat 2 --cache-dir "${QT_TEST_CACHE_DIR:-cache}" > out.txt 2> err.txt
 check "tune mobilenet_v2 exits 0" [ $? -eq 0 ]
 check "default log ./tuning.db created" [ -f tuning.db ]
 check "30 workloads measured" [ "$(sqlite3 tuning.db 'SELECT count(DISTINCT workload_id) FROM measurements')" -eq 30 ]

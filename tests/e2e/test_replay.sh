@@ -12,7 +12,7 @@ work=$(mktemp -d /tmp/qtune-replay-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 tiny_configs "$SRC"
-common=(--model tiny --configs configs --cache-dir cache --repeat 2 --min-repeat-ms 1 --confirm 0)
+common=(--model tiny --configs configs --cache-dir cache --repeat 2 --measure warm --min-repeat-ms 1 --confirm 0)
 rows() { sqlite3 "$1" "SELECT w.key, c.template, c.knobs, m.status, m.median_ns FROM measurements m JOIN workloads w ON w.id = m.workload_id JOIN configs c ON c.id = m.config_id ORDER BY m.id"; }
 sequence() { sqlite3 "$1" "SELECT c.knobs FROM measurements m JOIN configs c ON c.id = m.config_id ORDER BY m.id"; }
 

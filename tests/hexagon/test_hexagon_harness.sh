@@ -83,6 +83,8 @@ run ident_pw --verify --seed 7 --warmup 0 --number 2 --repeat 5 --flush-kb 64
 expect "u8 fp32 conv2d, timing options" 0 \
   "QTRESULT 1 status=ok checksum=$HEX number=2 repeat=5 times_ns=([0-9]+,){4}[0-9]+"
 check "pw checksum is the host's $host_pw" [ "$(field checksum)" = "$host_pw" ]
+run ident --evict
+expect "no eviction on this shell: refused, not faked" 1 "QTRESULT 1 status=error reason=args detail=--evict:_this_platform_cannot_evict"
 run ident --min-repeat-ms 2 --repeat 2
 expect "min-repeat-ms" 0 "QTRESULT 1 status=ok checksum=$sum1 number=[0-9]+ repeat=2 times_ns=[0-9]+,[0-9]+"
 n=$(field number)

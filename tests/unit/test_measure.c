@@ -111,6 +111,22 @@ int main(void) {
   qt_protocol p = QT_PROTOCOL_DEFAULTS;
   qt_protocol_format(&p, proto, sizeof proto);
   CHECK_STR(proto, "h1:seed=1,warmup=1,number=1,repeat=5,min_repeat_ms=5,flush_kb=0,pin=-1");
+  /* eviction: in the string only when on, and the harness told to do it */
+  char store[16][32], *args[17];
+  qt_protocol_args(&p, 0, store, args);
+  for (int i = 0; args[i]; i++) CHECK(strcmp(args[i], "--evict") != 0);
+  p.evict = 1;
+  p.min_repeat_ms = 0;
+  p.repeat = 15;
+  qt_protocol_format(&p, proto, sizeof proto);
+  CHECK_STR(proto,
+            "h1:seed=1,warmup=1,number=1,repeat=15,min_repeat_ms=0,flush_kb=0,pin=-1,evict=1");
+  qt_protocol_args(&p, 0, store, args);
+  int evict_args = 0;
+  for (int i = 0; args[i]; i++) evict_args += strcmp(args[i], "--evict") == 0;
+  CHECK_EQ_INT(evict_args, 1);
+  qt_protocol_args(&p, 1, store, args); /* a correctness run times nothing: no eviction */
+  for (int i = 0; args[i]; i++) CHECK(strcmp(args[i], "--evict") != 0);
 
   /* Child processes: exit codes, signals, deadlines, a missing program. */
   qt_proc_result pr;

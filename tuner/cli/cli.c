@@ -87,8 +87,14 @@ static const char tune_usage[] =
     "                      fold their logs with tune merge. A --budget is shared by the\n"
     "                      shard's workloads only\n"
     "  --seed N            search seed (default: 1)\n"
-    "  --repeat N          timed repeats per measurement (default: 5)\n"
-    "  --min-repeat-ms N   minimum duration of one repeat (default: 5)\n"
+    "  --measure M         cold | warm: how a variant is timed (default: cold where the\n"
+    "                      target's timing is wall-clock time, warm otherwise). cold: each\n"
+    "                      repeat is one run after its input, weights and output are evicted\n"
+    "                      from the caches (as a layer finds its weights in a network; warm\n"
+    "                      repeats rank configs by caches a network never has); warm: each\n"
+    "                      repeat is back-to-back runs for at least --min-repeat-ms\n"
+    "  --repeat N          timed repeats per measurement (default: 15 cold, 5 warm)\n"
+    "  --min-repeat-ms N   warm: minimum duration of one repeat (default: 5)\n"
     "  --run-timeout S     seconds before a run is killed (default: 60)\n"
     "  --boards F          measure on the boards of the target listed in boards file F\n"
     "                      (configs/boards.example.yaml); default: this machine, with the\n"
@@ -122,6 +128,7 @@ typedef struct cli {
   const char *target, *model, *workload, *layers, *db, *strategy, *dtype, *requant;
   const char *configs_dir, *kernels_dir, *cache_dir, *boards;
   int accept_new_host_key;
+  const char *measure; /* "cold", "warm" or NULL: by the target's timing */
   int trials, early_stop, confirm, jobs, repeat, min_repeat_ms, run_timeout_s, no_pin, json;
   int no_transfer;
   int budget;
@@ -169,8 +176,9 @@ static int parse_shard(const char *s, int *index, int *count) {
 
 enum {
   OPT_TRIALS = QT_CLI_OPT_OWN, OPT_EARLY, OPT_CONFIRM, OPT_STRATEGY, OPT_JOBS, OPT_SEED,
-  OPT_REPEAT, OPT_MINREP, OPT_TIMEOUT, OPT_NOPIN, OPT_KERNELS, OPT_CACHE, OPT_JSON, OPT_VERSION,
-  OPT_BOARDS, OPT_ACCEPT_NEW, OPT_NO_TRANSFER, OPT_REPLAY, OPT_BUDGET, OPT_CC_WRAPPER, OPT_SHARD
+  OPT_REPEAT, OPT_MINREP, OPT_MEASURE, OPT_TIMEOUT, OPT_NOPIN, OPT_KERNELS, OPT_CACHE, OPT_JSON,
+  OPT_VERSION, OPT_BOARDS, OPT_ACCEPT_NEW, OPT_NO_TRANSFER, OPT_REPLAY, OPT_BUDGET, OPT_CC_WRAPPER,
+  OPT_SHARD
 };
 
 static const struct option long_opts[] = {
@@ -183,6 +191,7 @@ static const struct option long_opts[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"repeat", required_argument, NULL, OPT_REPEAT},
     {"min-repeat-ms", required_argument, NULL, OPT_MINREP},
+    {"measure", required_argument, NULL, OPT_MEASURE},
     {"run-timeout", required_argument, NULL, OPT_TIMEOUT},
     {"no-pin", no_argument, NULL, OPT_NOPIN},
     {"no-transfer", no_argument, NULL, OPT_NO_TRANSFER},
@@ -257,6 +266,13 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
       case QT_CLI_OPT_REQUANT: c->requant = optarg; break;
       case QT_CLI_OPT_DB: c->db = optarg; break;
       case OPT_STRATEGY: c->strategy = optarg; break;
+      case OPT_MEASURE:
+        if (strcmp(optarg, "cold") && strcmp(optarg, "warm")) {
+          fprintf(stderr, "tune: --measure: expected cold or warm, got '%s'\n", optarg);
+          rc = QT_CLI_EXIT_USAGE;
+        }
+        c->measure = optarg;
+        break;
       case QT_CLI_OPT_CONFIGS: c->configs_dir = optarg; break;
       case OPT_KERNELS: c->kernels_dir = optarg; break;
       case OPT_CACHE: c->cache_dir = optarg; break;
@@ -333,6 +349,21 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   qt_target target;
   qt_model model;
   if (qt_target_load(c->configs_dir, c->target, &target, &err)) return qt_cli_fail(&err);
+  const int cold = c->measure ? !strcmp(c->measure, "cold") : target.timing == QT_TIMING_WALL;
+  if (cold && target.timing == QT_TIMING_ICOUNT) {
+    fprintf(stderr,
+            "tune: --measure cold: target %s counts instructions (timing: icount), "
+            "which no cache state changes, and its harness cannot evict\n",
+            target.name);
+    return QT_CLI_EXIT_USAGE;
+  }
+  if (cold && c->min_repeat_ms > 0) {
+    fprintf(stderr,
+            "tune: --min-repeat-ms sets how long a warm repeat runs; cold repeats (the "
+            "default for target %s) are one run each: add --measure warm\n",
+            target.name);
+    return QT_CLI_EXIT_USAGE;
+  }
   if (load_model(c, &model, &err)) return qt_cli_fail(&err);
 
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -418,8 +449,15 @@ static int cmd_tune(int argc, char **argv, cli *c) {
   o.shard_index = c->shard_index;
   o.shard_count = c->shard_count;
   qt_protocol proto = QT_PROTOCOL_DEFAULTS;
-  proto.repeat = c->repeat;
-  proto.min_repeat_ms = c->min_repeat_ms;
+  if (cold) {
+    /* one run per repeat, its buffers evicted first; single runs scatter more, so more */
+    proto.evict = 1;
+    proto.number = 1;
+    proto.min_repeat_ms = 0;
+    proto.repeat = 15;
+  }
+  if (c->repeat) proto.repeat = c->repeat;
+  if (c->min_repeat_ms >= 0) proto.min_repeat_ms = c->min_repeat_ms;
   /* Boards pin on their side (their cores); the local board to the last CPU. */
   proto.pin = (!c->boards && !c->no_pin && ncpu > 1 && !wrapper[0]) ? (int)ncpu - 1 : -1;
   o.protocol = proto;
@@ -664,8 +702,8 @@ int main(int argc, char **argv) {
   c.confirm = 3;
   c.jobs = 0;
   c.seed = 1;
-  c.repeat = 5;
-  c.min_repeat_ms = 5;
+  c.repeat = 0;         /* by --measure */
+  c.min_repeat_ms = -1; /* given only with --measure warm */
   c.run_timeout_s = 60;
   char configs_dir[QT_PATH_MAX], kernels_dir[QT_PATH_MAX];
   qt_data_dir("QTUNE_CONFIGS", "configs", QT_DEFAULT_CONFIGS_DIR, configs_dir, sizeof configs_dir);

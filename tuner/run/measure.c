@@ -15,6 +15,10 @@ void qt_protocol_format(const qt_protocol *p, char *buf, size_t cap) {
   snprintf(buf, cap, "h1:seed=%" PRIu64 ",warmup=%d,number=%d,repeat=%d,min_repeat_ms=%d,"
            "flush_kb=%d,pin=%d",
            p->data_seed, p->warmup, p->number, p->repeat, p->min_repeat_ms, p->flush_kb, p->pin);
+  if (p->evict) {
+    const size_t n = strlen(buf);
+    if (n < cap) snprintf(buf + n, cap - n, ",evict=1");
+  }
 }
 
 void qt_protocol_args(const qt_protocol *p, int check_only, char store[16][32], char *argv[17]) {
@@ -37,6 +41,7 @@ void qt_protocol_args(const qt_protocol *p, int check_only, char store[16][32], 
     ARG("%d", p->flush_kb);
     ARG("--pin");
     ARG("%d", p->pin);
+    if (p->evict) ARG("--evict");
   }
 #undef ARG
   argv[n] = NULL;

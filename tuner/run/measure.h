@@ -23,11 +23,15 @@ typedef struct qt_protocol {
   int min_repeat_ms;  /* minimum duration of one repeat */
   int flush_kb;       /* cache flush between repeats (KiB written), 0 for none */
   int pin;            /* CPU to pin the harness to, -1 for none */
+  int evict;          /* 1: the variant's buffers evicted from the caches before each repeat */
 } qt_protocol;
 
-#define QT_PROTOCOL_DEFAULTS {1, 1, 1, 5, 5, 0, -1}
+/* Warm: repeats of back-to-back runs, each repeat at least 5 ms. */
+#define QT_PROTOCOL_DEFAULTS {1, 1, 1, 5, 5, 0, -1, 0}
 
-/* Canonical string: "h1:seed=1,warmup=1,number=1,repeat=5,min_repeat_ms=5,flush_kb=0,pin=-1". */
+/* Canonical string: "h1:seed=1,warmup=1,number=1,repeat=5,min_repeat_ms=5,flush_kb=0,pin=-1",
+ * then ",evict=1" when evict is set (absent when not, so warm protocols keep the strings that
+ * logs written before eviction existed hold). */
 void qt_protocol_format(const qt_protocol *p, char *buf, size_t cap);
 
 /* Harness arguments of p into argv (strings in store, NULL-terminated); check_only for a
