@@ -246,12 +246,142 @@ QT_UK_DW_INLINE void qt_uk_dwv_madd2(__m512i *acc0, __m512i *acc1, const uint8_t
   } while (0)
 #endif
 
+/* The tap walk: GROUP(acc, x, nu, g) per group of taps with their pointers x[r][i][j]. With
+ * QT_UK_ROW3 one group per kernel row: its three taps' pointers, the 4th repeating the 3rd
+ * (QT_UK_DWV_GROUP's pairs take position j + 1's instead and never read it). */
+#if QT_UK_ROW3
+#define QT_UK_DWV_TAPS(acc, GROUP)                                                     \
+  do {                                                                                 \
+    qt_uk_dw_tapc kc_ = {0, 0, 0};                                                     \
+    const uint8_t *x_[4][QT_UK_TH][QT_UK_TW];                                          \
+    _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int32_t g_ = 0; g_ < win->kh; g_++) { \
+      _Pragma("GCC unroll 3") for (int r_ = 0; r_ < 3; r_++) {                         \
+        QT_UK_DW_TAP_PTRS(x_[r_], win, kc_, th, tw, checked);                          \
+        qt_uk_dw_next(win, &kc_);                                                      \
+      }                                                                                \
+      memcpy(x_[3], x_[2], sizeof x_[2]);                                              \
+      GROUP(acc, x_, 3, g_);                                                           \
+    }                                                                                  \
+  } while (0)
+#else
+#define QT_UK_DWV_TAPS(acc, GROUP) QT_UK_DW_TAP_GROUPS(GROUP, acc, win, th, tw, checked)
+#endif
+
+/* A narrow block (cn <= 32: the last block of 80, 96 or 144 channels at CB 64) in the
+ * chunk's full form would pay for 64 channels per position. Instead, NW = 16 or 32 channels
+ * of 64 / NW positions share one zmm: 128-bit lane L holds channels 16 (L % (NW / 16)) .. + 15
+ * of position L / (NW / 16) of a set, each tap's bytes loaded per position into its lanes.
+ * The unpacks and VPDPBUSDs are the chunk's, against weight vectors that repeat the chunk's
+ * first NW / 16 lanes (the same packed bytes, broadcast), and a set's sums leave by the same
+ * transpose. Per group and position that is 4 loads and a quarter (NW 16) or half (NW 32) of
+ * the XORs, unpacks and VPDPBUSDs. */
+#define QT_UK_DWV_NPOS (QT_UK_TH * QT_UK_TW)
+
+/* The NW (16 or 32) input bytes at p, of which n are valid, in a 128- or 256-bit vector (a
+ * partial one by a 512-bit masked load: AVX512BW, without needing VL). */
+QT_UK_DW_INLINE __m128i qt_uk_dwv_load16(const uint8_t *p, int n) {
+  if (n >= 16) return _mm_loadu_si128((const __m128i *)(const void *)p);
+  return _mm512_castsi512_si128(_mm512_maskz_loadu_epi8((__mmask64)((UINT64_C(1) << n) - 1u), p));
+}
+QT_UK_DW_INLINE __m256i qt_uk_dwv_load32(const uint8_t *p, int n) {
+  if (n >= 32) return _mm256_loadu_si256((const __m256i *)(const void *)p);
+  return _mm512_castsi512_si256(_mm512_maskz_loadu_epi8((__mmask64)((UINT64_C(1) << n) - 1u), p));
+}
+
+/* Tap r's bytes of position set s: position s * (64 / NW) + q in lanes of q (positions past
+ * the tile read position 0's pointer; their sums are never stored), flipped to x + 128. */
+#define QT_UK_DWV_NARROW_LOAD(v, x, r, s, NW, n)                                             \
+  do {                                                                                       \
+    const __m512i flip_ = _mm512_set1_epi8((char)0x80);                                      \
+    const uint8_t *q_[4];                                                                    \
+    for (int u_ = 0; u_ < 64 / (NW); u_++) {                                                 \
+      const int pi_ = (s) * (64 / (NW)) + u_;                                                \
+      q_[u_] = pi_ < QT_UK_DWV_NPOS ? (x)[r][pi_ / QT_UK_TW][pi_ % QT_UK_TW] : (x)[r][0][0]; \
+    }                                                                                        \
+    if ((NW) == 16) {                                                                        \
+      (v) = _mm512_castsi128_si512(qt_uk_dwv_load16(q_[0], (n)));                            \
+      (v) = _mm512_inserti32x4((v), qt_uk_dwv_load16(q_[1], (n)), 1);                        \
+      (v) = _mm512_inserti32x4((v), qt_uk_dwv_load16(q_[2], (n)), 2);                        \
+      (v) = _mm512_inserti32x4((v), qt_uk_dwv_load16(q_[3], (n)), 3);                        \
+    } else {                                                                                 \
+      (v) = _mm512_castsi256_si512(qt_uk_dwv_load32(q_[0], (n)));                            \
+      (v) = _mm512_inserti64x4((v), qt_uk_dwv_load32(q_[1], (n)), 1);                        \
+    }                                                                                        \
+    (v) = _mm512_xor_si512((v), flip_);                                                      \
+  } while (0)
+
+/* Group g of a narrow block: its 4 weight vectors (the chunk's first NW / 16 lanes, repeated),
+ * then per position set the 4 taps interleaved as in qt_uk_dwv_madd and 4 VPDPBUSDs. */
+#define QT_UK_DWV_NARROW_GROUP(acc, x, NW, g)                                                     \
+  do {                                                                                            \
+    const int8_t *wp_ = w + (size_t)(g)*QT_UK_CB * 4;                                             \
+    __m512i wv_[4];                                                                               \
+    for (int k_ = 0; k_ < 4; k_++)                                                                \
+      wv_[k_] = (NW) == 16 ? _mm512_broadcast_i32x4(                                              \
+                                 _mm_loadu_si128((const __m128i *)(const void *)(wp_ + 64 * k_))) \
+                           : _mm512_broadcast_i64x4(_mm256_loadu_si256(                           \
+                                 (const __m256i *)(const void *)(wp_ + 64 * k_)));                \
+    _Pragma("GCC unroll 16") for (int s_ = 0; s_ < (QT_UK_DWV_NPOS * (NW) + 63) / 64; s_++) {     \
+      __m512i t_[4];                                                                              \
+      _Pragma("GCC unroll 4") for (int r_ = 0; r_ < 4; r_++)                                      \
+          QT_UK_DWV_NARROW_LOAD(t_[r_], x, r_, s_, NW, cn);                                       \
+      const __m512i lo01_ = _mm512_unpacklo_epi8(t_[0], t_[1]);                                   \
+      const __m512i hi01_ = _mm512_unpackhi_epi8(t_[0], t_[1]);                                   \
+      const __m512i lo23_ = _mm512_unpacklo_epi8(t_[2], t_[3]);                                   \
+      const __m512i hi23_ = _mm512_unpackhi_epi8(t_[2], t_[3]);                                   \
+      (acc)[s_][0] =                                                                              \
+          _mm512_dpbusd_epi32((acc)[s_][0], _mm512_unpacklo_epi16(lo01_, lo23_), wv_[0]);         \
+      (acc)[s_][1] =                                                                              \
+          _mm512_dpbusd_epi32((acc)[s_][1], _mm512_unpackhi_epi16(lo01_, lo23_), wv_[1]);         \
+      (acc)[s_][2] =                                                                              \
+          _mm512_dpbusd_epi32((acc)[s_][2], _mm512_unpacklo_epi16(hi01_, hi23_), wv_[2]);         \
+      (acc)[s_][3] =                                                                              \
+          _mm512_dpbusd_epi32((acc)[s_][3], _mm512_unpackhi_epi16(hi01_, hi23_), wv_[3]);         \
+    }                                                                                             \
+  } while (0)
+#define QT_UK_DWV_NARROW_GROUP16(acc, x, nu, g) QT_UK_DWV_NARROW_GROUP(acc, x, 16, g)
+#define QT_UK_DWV_NARROW_GROUP32(acc, x, nu, g) QT_UK_DWV_NARROW_GROUP(acc, x, 32, g)
+
+/* The narrow block: out[i][j][c] for c < cn <= NW, as the chunk form computes it. */
+#define QT_UK_DWV_NARROW(NW)                                                                  \
+  do {                                                                                        \
+    enum { NS_ = (QT_UK_DWV_NPOS * (NW) + 63) / 64 };                                         \
+    __m512i acc_[NS_][4];                                                                     \
+    {                                                                                         \
+      __m512i b_[4], bt_[4];                                                                  \
+      for (int n_ = 0; n_ < 4; n_++)                                                          \
+        b_[n_] = _mm512_loadu_si512((const void *)(bias + ((NW) == 32 ? 16 * (n_ % 2) : 0))); \
+      qt_uk_dwv_transpose(bt_, b_);                                                           \
+      for (int s_ = 0; s_ < NS_; s_++)                                                        \
+        for (int k_ = 0; k_ < 4; k_++) acc_[s_][k_] = bt_[k_];                                \
+    }                                                                                         \
+    QT_UK_DWV_TAPS(acc_, QT_UK_DWV_NARROW_GROUP##NW);                                         \
+    _Pragma("GCC unroll 16") for (int s_ = 0; s_ < NS_; s_++) {                               \
+      __m512i o_[4];                                                                          \
+      qt_uk_dwv_transpose(o_, acc_[s_]);                                                      \
+      for (int n_ = 0; n_ < 4; n_++) {                                                        \
+        const int pi_ = s_ * (64 / (NW)) + n_ / ((NW) / 16);                                  \
+        const int i_ = pi_ / QT_UK_TW, j_ = pi_ % QT_UK_TW;                                   \
+        if (pi_ >= QT_UK_DWV_NPOS || i_ >= th || j_ >= tw) continue;                          \
+        _mm512_storeu_si512((void *)(out[i_][j_] + 16 * (n_ % ((NW) / 16))), o_[n_]);         \
+      }                                                                                       \
+    }                                                                                         \
+  } while (0)
+
 QT_UK_DW_INLINE void qt_ukernel_dwconv_s8_k4__avx512vnni(const qt_uk_dw_window *win,
                                                          const int8_t *w, const int32_t *bias,
                                                          int32_t out[QT_UK_TH][QT_UK_TW][QT_UK_CB],
                                                          int th, int tw, int cn, int checked,
                                                          int u8) {
   (void)u8;
+  if (cn <= 16) { /* constant false in the full-block instances */
+    QT_UK_DWV_NARROW(16);
+    return;
+  }
+  if (cn <= 32) {
+    QT_UK_DWV_NARROW(32);
+    return;
+  }
   __m512i acc[QT_UK_TH][QT_UK_TW][4 * QT_UK_DWV_NC];
   _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DWV_NC; v++) {
     __m512i b[4], bt[4];
@@ -261,24 +391,7 @@ QT_UK_DW_INLINE void qt_ukernel_dwconv_s8_k4__avx512vnni(const qt_uk_dw_window *
         _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)
             _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) acc[i][j][4 * v + k] = bt[k];
   }
-#if QT_UK_ROW3
-  /* one group per kernel row: its three taps' pointers, the 4th repeating the 3rd (a pair
-   * takes position j + 1's instead) */
-  {
-    qt_uk_dw_tapc kc = {0, 0, 0};
-    const uint8_t *x[4][QT_UK_TH][QT_UK_TW];
-    _Pragma(QT_UK_STR(GCC unroll QT_UK_KU)) for (int32_t g = 0; g < win->kh; g++) {
-      _Pragma("GCC unroll 3") for (int r = 0; r < 3; r++) {
-        QT_UK_DW_TAP_PTRS(x[r], win, kc, th, tw, checked);
-        qt_uk_dw_next(win, &kc);
-      }
-      if (!QT_UK_PAIR) memcpy(x[3], x[2], sizeof x[2]); /* pairs never read x[3] */
-      QT_UK_DWV_GROUP(acc, x, 3, g);
-    }
-  }
-#else
-  QT_UK_DW_TAP_GROUPS(QT_UK_DWV_GROUP, acc, win, th, tw, checked);
-#endif
+  QT_UK_DWV_TAPS(acc, QT_UK_DWV_GROUP);
   _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)
       _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)
           _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DWV_NC; v++) {
