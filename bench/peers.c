@@ -93,6 +93,55 @@ static double now_ns(void) {
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* The cache state every timed run starts from, the same for every method (qtune or peer):
+ * cold: a buffer of twice the last-level cache written and read just before, so each run finds
+ * its code, weights, input and output in memory, as a layer of a network whose predecessors
+ * moved more than the caches hold; warm: an untimed run of the same method just before, so
+ * it finds them all in the caches (what a loop over one layer measures). Before, the methods
+ * ran in a fixed cyclic order: qt-best always ran right after qt-default, so where both were
+ * the same config qt-best found its code and input warm and the fixed-point run did not
+ * (block13_dw, one config: 7.5 against 15.9 us). */
+typedef struct qt_bench_caches {
+  int cold;
+  unsigned char *flush; /* cold: the buffer */
+  size_t flush_bytes;
+} qt_bench_caches;
+
+/* Twice the last-level cache (sysconf, else sysfs, else 32 MiB), at least 8 MiB. */
+static size_t llc_bytes(void) {
+  long v = -1;
+#ifdef _SC_LEVEL3_CACHE_SIZE
+  v = sysconf(_SC_LEVEL3_CACHE_SIZE);
+#endif
+  if (v <= 0) {
+    FILE *f = fopen("/sys/devices/system/cpu/cpu0/cache/index3/size", "r");
+    unsigned long kb = 0;
+    if (f && fscanf(f, "%luK", &kb) == 1) v = (long)(kb * 1024);
+    if (f) fclose(f);
+  }
+  return v > 0 ? (size_t)v : (size_t)32 << 20;
+}
+
+static int caches_init(qt_bench_caches *c, int cold) {
+  c->cold = cold;
+  c->flush = NULL;
+  c->flush_bytes = 0;
+  if (!cold) return 0;
+  c->flush_bytes = 2 * llc_bytes();
+  if (c->flush_bytes < (size_t)8 << 20) c->flush_bytes = (size_t)8 << 20;
+  c->flush = malloc(c->flush_bytes);
+  return c->flush ? 0 : -1;
+}
+
+/* Cold: writes then reads the flush buffer (the sum through a volatile so the reads stay). */
+static void caches_flush(const qt_bench_caches *c) {
+  unsigned sum = 0;
+  for (size_t i = 0; i < c->flush_bytes; i += 64) c->flush[i] = (unsigned char)(c->flush[i] + 1);
+  for (size_t i = 0; i < c->flush_bytes; i += 64) sum += c->flush[i];
+  volatile unsigned sink = sum;
+  (void)sink;
+}
+
 static int cmp_double(const void *a, const void *b) {
   const double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -204,14 +253,17 @@ static void free_variant(qt_bench_variant *v) {
 }
 
 /* Medians of `reps` runs each of a and b on p, alternating, so that a burst of noise on the
- * shared machine hits both (for picking the best of a few configs). */
+ * shared machine hits both (for picking the best of a few configs), each run from the cache
+ * state of `caches` as the table's runs are. */
 static void time_pair(const qt_bench_variant *a, const qt_bench_variant *b, const qt_problem *p,
-                      void *out, int reps, double *ta, double *tb) {
+                      void *out, int reps, const qt_bench_caches *caches, double *ta, double *tb) {
   double t[2][16];
   const qt_bench_variant *v[2] = {a, b};
   if (reps > 16) reps = 16;
   for (int r = -1; r < reps; r++) /* r = -1: warm-up */
     for (int k = 0; k < 2; k++) {
+      if (caches->cold) caches_flush(caches);
+      else v[k]->run(&p->d, &p->q, p->input, v[k]->packed, out, v[k]->scratch);
       const double t0 = now_ns();
       v[k]->run(&p->d, &p->q, p->input, v[k]->packed, out, v[k]->scratch);
       if (r >= 0) t[k][r] = now_ns() - t0;
@@ -225,11 +277,12 @@ static void time_pair(const qt_bench_variant *a, const qt_bench_variant *b, cons
  * the default's 238 and as slow in the table; whether noise or cache state favoured it was
  * not measured); frees the loser. Returns 1 when c won. */
 static int consider(const qt_target *t, const char *kernels, const char *cache, const qt_space *s,
-                    const qt_config *c, const qt_problem *p, void *out, qt_bench_variant *best) {
+                    const qt_config *c, const qt_problem *p, void *out,
+                    const qt_bench_caches *caches, qt_bench_variant *best) {
   qt_bench_variant cand;
   if (load_variant(t, kernels, cache, &s->w, c, p, &cand)) return 0;
   double tc, tb;
-  time_pair(&cand, best, p, out, 9, &tc, &tb);
+  time_pair(&cand, best, p, out, 9, caches, &tc, &tb);
   if (tc < tb) {
     free_variant(best);
     *best = cand;
@@ -245,7 +298,8 @@ static int consider(const qt_target *t, const char *kernels, const char *cache, 
  * v; *from says which source won ("default", "log" or "sample"). */
 static int load_best(const qt_target *t, const char *kernels, const char *cache, qt_db *db,
                      const qt_space *s, const qt_config *def, int sample, uint64_t *rng,
-                     const qt_problem *p, void *out, qt_bench_variant *v, const char **from) {
+                     const qt_problem *p, void *out, const qt_bench_caches *caches,
+                     qt_bench_variant *v, const char **from) {
   qt_err err;
   if (load_variant(t, kernels, cache, &s->w, def, p, v)) return -1;
   *from = "default";
@@ -270,7 +324,7 @@ static int load_best(const qt_target *t, const char *kernels, const char *cache,
                   err.msg);
           continue;
         }
-        if (consider(t, kernels, cache, s, &c, p, out, v)) *from = "log";
+        if (consider(t, kernels, cache, s, &c, p, out, caches, v)) *from = "log";
       }
       return 0;
     }
@@ -281,7 +335,7 @@ static int load_best(const qt_target *t, const char *kernels, const char *cache,
     *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
     qt_config c;
     qt_space_decode(s, valid[(*rng >> 17) % n], &c);
-    if (consider(t, kernels, cache, s, &c, p, out, v)) *from = "sample";
+    if (consider(t, kernels, cache, s, &c, p, out, caches, v)) *from = "sample";
   }
   free(valid);
   return 0;
@@ -603,7 +657,7 @@ static double peak_macs(int runs, int exact) {
 
 static void usage(void) {
   fprintf(stderr, "usage: peers [--db tuning.db] [--db-fixedpoint F] [--reps N] [--sample N] "
-                  "[--layers N] [--cache DIR] [--csv FILE] [--quiet]\n");
+                  "[--layers N] [--caches cold|warm] [--cache DIR] [--csv FILE] [--quiet]\n");
 }
 
 /* Number of bytes where the int8 outputs a and b differ, and the largest |a - b| over them. */
@@ -633,10 +687,28 @@ static int check_equal(const char *layer, const char *what, const char *against,
 
 static double ratio(double num, double den) { return num > 0 && den > 0 ? num / den : 0; }
 
+/* One run of method k on layer b. */
+static void run_method(qt_bench_layer *b, int k) {
+  if (k == M_DEFAULT || k == M_BEST) {
+    const qt_bench_variant *v = &b->v[k];
+    v->run(&b->p.d, &b->p.q, b->p.input, v->packed, b->out[k], v->scratch);
+  } else if (k == M_FIXED) {
+    const qt_bench_variant *v = &b->v[2];
+    v->run(&b->p_fx.d, &b->p_fx.q, b->p.input, v->packed, b->out[k], v->scratch);
+  } else if (k == M_XNNPACK) {
+    xnn_run_operator(b->xnn, NULL);
+  }
+#ifdef QT_BENCH_ONEDNN
+  else {
+    onednn_run(&b->dnnl[k == M_ONEDNN_FAST]);
+  }
+#endif
+}
+
 int main(int argc, char **argv) {
   const char *db_path = NULL, *db_fx_path = NULL, *cache = "/tmp/qtune-bench-cache",
              *csv_path = NULL;
-  int reps = 21, sample = 6, max_layers = MAX_LAYERS, quiet = 0;
+  int reps = 21, sample = 6, max_layers = MAX_LAYERS, quiet = 0, cold = 1;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--db") && i + 1 < argc) db_path = argv[++i];
     else if (!strcmp(argv[i], "--db-fixedpoint") && i + 1 < argc) db_fx_path = argv[++i];
@@ -646,12 +718,20 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache = argv[++i];
     else if (!strcmp(argv[i], "--csv") && i + 1 < argc) csv_path = argv[++i];
     else if (!strcmp(argv[i], "--quiet")) quiet = 1;
+    else if (!strcmp(argv[i], "--caches") && i + 1 < argc &&
+             (!strcmp(argv[i + 1], "cold") || !strcmp(argv[i + 1], "warm")))
+      cold = !strcmp(argv[++i], "cold");
     else {
       usage();
       return 2;
     }
   }
   if (reps < 1) reps = 1;
+  qt_bench_caches caches;
+  if (caches_init(&caches, cold)) {
+    fprintf(stderr, "bench: no memory for the cache flush buffer\n");
+    return 1;
+  }
   mkdir(cache, 0755);
   /* Opened first: a path that cannot be written should fail before minutes of measuring. */
   FILE *csv = NULL;
@@ -749,10 +829,10 @@ int main(int argc, char **argv) {
     b->have[M_DEFAULT] =
         load_variant(&t, QT_SOURCE_DIR "/kernels", cache, &w, &def, &b->p, &b->v[0]) == 0;
     b->have[M_BEST] = load_best(&t, QT_SOURCE_DIR "/kernels", cache, db, &s, &def, sample, &rng,
-                                &b->p, b->out[M_BEST], &b->v[1], &from) == 0;
+                                &b->p, b->out[M_BEST], &caches, &b->v[1], &from) == 0;
     b->have[M_FIXED] = load_best(&t, QT_SOURCE_DIR "/kernels", cache, db_fx ? db_fx : db, &s_fx,
-                                 &def_fx, sample, &rng, &b->p_fx, b->out[M_FIXED], &b->v[2],
-                                 &from_fx) == 0;
+                                 &def_fx, sample, &rng, &b->p_fx, b->out[M_FIXED], &caches,
+                                 &b->v[2], &from_fx) == 0;
     b->have[M_XNNPACK] = xnn_make(&b->p, &b->xnn) == 0 &&
                          xnn_setup_convolution2d_nhwc_qc8(
                              b->xnn, (size_t)d->in.n, (size_t)d->in.h, (size_t)d->in.w,
@@ -772,12 +852,9 @@ int main(int argc, char **argv) {
     }
   }
 
-  /* Interleaved repetitions: every layer, every method, then again. The methods of a layer
-   * share its input, which the layer's first method reads from memory and the others from
-   * cache, so their order rotates by one each repetition: each method runs first in about
-   * one repetition of N_METHODS, and no method always pays for the cold input (qtune's
-   * default did, and the fixed-point runs read a copy of the input; on the first 8 layers
-   * neither moved a median beyond the run-to-run noise). */
+  /* Interleaved repetitions: every layer, every method, then again, each timed run from the
+   * cache state of --caches (qt_bench_caches), the methods of a layer in an order that
+   * rotates by one each repetition. */
   double peak = 0, peak_exact = 0;
   for (int r = -1; r < reps; r++) /* r = -1: warm-up */
     for (int i = 0; i < n; i++) {
@@ -785,21 +862,10 @@ int main(int argc, char **argv) {
       for (int kk = 0; kk < N_METHODS; kk++) {
         const int k = (kk + r + 1) % N_METHODS;
         if (!b->have[k]) continue;
+        if (caches.cold) caches_flush(&caches);
+        else run_method(b, k);
         const double t0 = now_ns();
-        if (k == M_DEFAULT || k == M_BEST) {
-          const qt_bench_variant *v = &b->v[k];
-          v->run(&b->p.d, &b->p.q, b->p.input, v->packed, b->out[k], v->scratch);
-        } else if (k == M_FIXED) {
-          const qt_bench_variant *v = &b->v[2];
-          v->run(&b->p_fx.d, &b->p_fx.q, b->p.input, v->packed, b->out[k], v->scratch);
-        } else if (k == M_XNNPACK) {
-          xnn_run_operator(b->xnn, NULL);
-        }
-#ifdef QT_BENCH_ONEDNN
-        else {
-          onednn_run(&b->dnnl[k == M_ONEDNN_FAST]);
-        }
-#endif
+        run_method(b, k);
         const double dt = now_ns() - t0;
         if (r >= 0) b->times[k][r] = dt;
       }
@@ -871,6 +937,13 @@ int main(int argc, char **argv) {
   }
   printf("MobileNetV2 on host (%s), one thread, s8, median of %d interleaved reps; qtune and "
          "peers in fp32 requantization, fx = qtune in fixed-point requantization\n", t.name, reps);
+  if (caches.cold)
+    printf("caches cold: before every timed run (and every run that picks a best config) %zu MiB "
+           "written and read, so code, weights, input and output come from memory\n",
+           caches.flush_bytes >> 20);
+  else
+    printf("caches warm: every timed run (and every run that picks a best config) right after "
+           "an untimed run of the same method\n");
   printf("peak (%s microbenchmark): %.1f GMAC/s\n", peak_name(), peak / 1e9);
   if (peak_exact > 0)
     printf("exact ceiling (VPMADDWD+VPADDD on int16, qtune's avx2 step; not the peak): %.1f "
@@ -981,6 +1054,7 @@ int main(int argc, char **argv) {
     qt_problem_free(&L[i].p_fx);
   }
   free(L);
+  free(caches.flush);
   if (db) qt_db_close(db);
   if (db_fx) qt_db_close(db_fx);
   qt_model_free(&m);
