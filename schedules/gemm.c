@@ -210,7 +210,8 @@ static int gemm_valid(const qt_workload *w, const qt_target *t, const int *v, ch
  *   rq:    row for fixed-point with order mn (its 64-bit vector arithmetic wants one long
  *          loop over out_c: 1.4x on 56x56x24->144), tile otherwise (fp32 requant is cheap
  *          from registers). */
-/* ISA default, overriding vec, mr and nr (and for avx2 apack, rq and order):
+/* ISA default, overriding vec, mr and nr (and rq: tile, for avx512vnni; for avx2 apack, rq
+ * and order):
  * - avx512vnni for s8 wherever the target has it (measured on the AVX-512 VNNI host,
  *   MobileNetV2 pointwise layers, see bench/README.md), the first valid tile of 8x32, 6x32,
  *   4x32, 12x16, 8x16, 4x16, 2x16, 1x16, with 6x64 first where out_c >= 256 and there are at
@@ -286,6 +287,11 @@ static void gemm_default_isa(const qt_workload *w, const qt_target *t, int *v) {
     trial[K_VEC] = VEC_OUTER;
     trial[K_MR] = hvx ? hvx_tiles[i][0] : vnni[i][0];
     trial[K_NR] = hvx ? hvx_tiles[i][1] : vnni[i][1];
+    /* fixed point too: its requantization runs in registers here (the table's forms, float
+     * form included), and per row it costs a round trip of every int32 through memory: on
+     * block2_expand (56x56x24 -> 144, 8x32) rq=row took 108-121 us warm and 80-137 cold,
+     * rq=tile 63-71 and 57-99 (fp32's tile: 46-61 and 49-65) */
+    if (!hvx) trial[K_RQ] = RQ_TILE;
     if (gemm_valid(w, t, trial, why, sizeof why)) {
       memcpy(v, trial, sizeof trial);
       return;

@@ -299,7 +299,7 @@ static void test_isa_knob(void) {
   char buf[QT_KNOBS_MAX];
   qt_template_gemm.default_config(&w, &vnni, c.vals);
   CHECK_EQ_INT(qt_config_format(&c, buf, sizeof buf), 0);
-  CHECK_STR(buf, "gemm:mr=8,nr=32,ku=1,load=weights,pipe=0,vec=outer,order=mn,pad=inline,rq=row,isa=avx512vnni,apack=use");
+  CHECK_STR(buf, "gemm:mr=8,nr=32,ku=1,load=weights,pipe=0,vec=outer,order=mn,pad=inline,rq=tile,isa=avx512vnni,apack=use");
   /* 16 output channels: NR 16 only, 12 rows of it; 7x7 with 1280 channels: 6x64 */
   const qt_workload project16 = workload(&mnv2[1], QT_DTYPE_S8, QT_REQUANT_FP32);
   const qt_workload head = workload(&mnv2[34], QT_DTYPE_S8, QT_REQUANT_FP32);
