@@ -364,22 +364,30 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
  * params pack() got (as for the folded bias). AVX2: every whole 8-channel block (the rest
  * takes the per-pixel path); AVX-512: every 16-channel block, the last one partial where
  * out_c is not a multiple of 16 (its lanes past out_c get M = 0, shift 0; tiles store those
- * lanes masked). */
+ * lanes masked). On AVX-512 the table is a 64-byte header (uint32: where the whole params
+ * start), each block's float form, 128 bytes (qt_requant_fixedpoint_avx512_float: all a run
+ * reads where every block has it, 8 bytes per channel), then each block's whole params, 384
+ * bytes, read only for a block without it. */
 #if defined(QT_TPL_RQ_AVX512)
 #define QT_TPL_RQ_TABLE 1
 typedef qt_requant_fixedpoint_avx512_params qt_tpl_rq_entry;
 #define QT_TPL_RQ_ENTRIES(oc) (((oc) + 15) / 16)
+/* Bytes of the header and the float forms ahead of the whole params (a multiple of 64). */
+#define QT_TPL_RQ_FLOAT_BYTES(oc) \
+  (64 + (size_t)QT_TPL_RQ_ENTRIES(oc) * sizeof(qt_requant_fixedpoint_avx512_float))
 #elif defined(QT_TPL_RQ_AVX2)
 #define QT_TPL_RQ_TABLE 1
 typedef qt_requant_fixedpoint_avx2_params qt_tpl_rq_entry;
 #define QT_TPL_RQ_ENTRIES(oc) ((oc) / 8)
+#define QT_TPL_RQ_FLOAT_BYTES(oc) ((size_t)0)
 #endif
 
 /* Bytes of the requant table for d's output channels: packed bytes that packed_size() counts
  * after the weights. */
 QT_TPL_INLINE size_t qt_tpl_rq_table_bytes(const qt_conv_desc *d) {
 #if defined(QT_TPL_RQ_TABLE)
-  return QT_TPL_ALIGN_UP((size_t)QT_TPL_RQ_ENTRIES(S_OUT_C(d)) * sizeof(qt_tpl_rq_entry));
+  return QT_TPL_ALIGN_UP(QT_TPL_RQ_FLOAT_BYTES(S_OUT_C(d)) +
+                         (size_t)QT_TPL_RQ_ENTRIES(S_OUT_C(d)) * sizeof(qt_tpl_rq_entry));
 #else
   (void)d;
   return 0;
@@ -407,7 +415,11 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_pa
   const int32_t oc = S_OUT_C(d), blocks = QT_TPL_RQ_ENTRIES(oc);
   memset(mem, 0, qt_tpl_rq_table_bytes(d));
   if (!qt_tpl_rq_table(d, q, mem)) return;
-  qt_tpl_rq_entry *t = (qt_tpl_rq_entry *)mem;
+  qt_tpl_rq_entry *t = (qt_tpl_rq_entry *)(void *)((uint8_t *)mem + QT_TPL_RQ_FLOAT_BYTES(oc));
+#if defined(QT_TPL_RQ_AVX512)
+  const uint32_t whole = (uint32_t)QT_TPL_RQ_FLOAT_BYTES(oc);
+  memcpy(mem, &whole, sizeof whole);
+#endif
   for (int32_t b = 0; b < blocks; b++) {
 #if defined(QT_TPL_RQ_AVX512)
     const int n = oc - 16 * b < 16 ? (int)(oc - 16 * b) : 16;
@@ -415,6 +427,8 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_pa
                                                              q->shift + 16 * b, n, q->output_zp);
     qt_ukernel_requant_fixedpoint__avx512_try_float(
         &t[b], q->multiplier + 16 * b, q->shift + 16 * b, n, q->output_zp, q->act_min, q->act_max);
+    ((qt_requant_fixedpoint_avx512_float *)(void *)((uint8_t *)mem + 64))[b] =
+        qt_ukernel_requant_fixedpoint__avx512_float_pack(&t[b]);
 #else
     t[b] = qt_ukernel_requant_fixedpoint__avx2_params(
         _mm256_loadu_si256((const __m256i *)(const void *)(q->multiplier + 8 * b)),
@@ -441,17 +455,16 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void qt_tpl_requant
         out + (first + i) / nj * out_si + (first + i) % nj * out_sj, n);
 }
 
-/* ni x nj pixels (strides as qt_tpl_requant_block's) of the first n (1..16) channels of a
- * 16-channel block whose constants are at p: read straight from the accumulators, loaded
- * and stored masked when n < 16 (a masked load does not fault past the buffer's end). */
+/* ni x nj pixels (strides as qt_tpl_requant_block's) of the first n (1..16) channels of
+ * 16-channel block `block` of the requant table, whose float form entry is c: read straight
+ * from the accumulators, loaded and stored masked when n < 16 (a masked load does not fault
+ * past the buffer's end). Blocks without the float form read their whole params. */
 QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
                                            uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
                                            int nj, int n,
-                                           const qt_requant_fixedpoint_avx512_params *p, int32_t lo,
-                                           int32_t hi) {
-  /* a copy the byte stores below cannot alias: read through p, every field (the branch
-   * flags, the zero point) would be reloaded after every store */
-  const qt_requant_fixedpoint_avx512_params pl = *p;
+                                           const qt_requant_fixedpoint_avx512_float *c,
+                                           const void *table, QT_TPL_INDEX block, int32_t zp,
+                                           int32_t lo, int32_t hi) {
   /* whole blocks load plainly (a masked load, even with a constant full mask, stays one: GCC
    * cannot forward a tile's accumulators to it from registers) */
 #define QT_TPL_RQ16_LOAD(a, b)                                                 \
@@ -459,7 +472,11 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
            : _mm512_maskz_loadu_epi32((__mmask16)((1u << n) - 1u), acc + (a)*acc_si + (b)*acc_sj))
   /* the float form in a loop of its own: behind apply's branch GCC converts the clamp to
    * floats again for every pixel */
-  if (pl.form == QT_RQ512_FLOAT) {
+  if (qt_ukernel_requant_fixedpoint__avx512_float_has(c)) {
+    /* a copy the byte stores below cannot alias (read through c, the constants would be
+     * reloaded after every store) */
+    const qt_requant_fixedpoint_avx512_params pl =
+        qt_ukernel_requant_fixedpoint__avx512_float_unpack(c, zp);
     for (int a = 0; a < ni; a++)
       for (int b = 0; b < nj; b++)
         qt_ukernel_requant_store16__avx512(
@@ -471,6 +488,11 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
    * copy of the pixels: inline, their constants crowd out the tile's accumulators, and GCC
    * spills those right after the reduction, on the float form's path too; a call per pixel
    * keeps the others live across it, which does the same */
+  uint32_t whole;
+  memcpy(&whole, table, sizeof whole);
+  const qt_requant_fixedpoint_avx512_params *p =
+      (const qt_requant_fixedpoint_avx512_params *)(const void *)((const uint8_t *)table + whole) +
+      block;
   __m512i x[QT_TPL_RQ16_CHUNK];
   int k = 0, first = 0;
   for (int a = 0; a < ni; a++)
@@ -563,23 +585,23 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
   if (S_REQUANT(q) == QT_REQUANT_FIXEDPOINT) {
     const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
 #if defined(QT_TPL_RQ_AVX512)
-    (void)zp; /* the table's entries hold it */
     /* the requant table's entries, read in place, where c0 starts one of its blocks (every
      * avx512 caller passes the table, and every avx512 tile's c0 is a multiple of 16); the
      * last block may be partial */
-    const qt_requant_fixedpoint_avx512_params *t =
-        rq_table && c0 % 16 == 0 ? (const qt_requant_fixedpoint_avx512_params *)rq_table + c0 / 16
-                                 : NULL;
-    if (t) {
+    if (rq_table && c0 % 16 == 0) {
+      const qt_requant_fixedpoint_avx512_float *c =
+          (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
+                                                                     64) +
+          c0 / 16;
       /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
        * at run time, which keeps them in memory */
 #pragma GCC unroll 4
       for (; i + 16 <= n; i += 16)
         qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16,
-                                &t[i / 16], lo, hi);
+                                &c[i / 16], rq_table, c0 / 16 + i / 16, zp, lo, hi);
       if (i < n)
         qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj,
-                                (int)(n - i), &t[i / 16], lo, hi);
+                                (int)(n - i), &c[i / 16], rq_table, c0 / 16 + i / 16, zp, lo, hi);
       return;
     }
 #elif defined(QT_TPL_RQ_AVX2)

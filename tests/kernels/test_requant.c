@@ -181,10 +181,22 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) int float_exact(
   return qt_ukernel_requant_fixedpoint__avx512_float_exact(p, m, s, 16, zp, lo, hi);
 }
 /* The block's outputs (clamped, zp added) as int32, through apply (which takes the block's
- * form: the float form for a block that passed the check). */
+ * form: the float form for a block that passed the check); a float form as the templates
+ * run it, through the requant table's entry (its e derived from s_hi, k from zp), which
+ * must give the same params. */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void float_apply(
     const int32_t *acc, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi,
     int32_t *got) {
+  const qt_requant_fixedpoint_avx512_float c = qt_ukernel_requant_fixedpoint__avx512_float_pack(p);
+  CHECK_EQ_INT(qt_ukernel_requant_fixedpoint__avx512_float_has(&c), p->form == QT_RQ512_FLOAT);
+  if (p->form == QT_RQ512_FLOAT) {
+    const qt_requant_fixedpoint_avx512_params u =
+        qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c, p->zp);
+    CHECK(memcmp(&u.s_hi, &p->s_hi, 4 * sizeof(__m512)) == 0); /* s_hi, s_lo, e, k */
+    _mm512_storeu_si512(got, qt_ukernel_requant_fixedpoint__avx512_float(
+                                 _mm512_loadu_si512((const void *)acc), &u, lo, hi));
+    return;
+  }
   _mm512_storeu_si512(got, qt_ukernel_requant_fixedpoint__avx512_apply(
                                _mm512_loadu_si512((const void *)acc), p, lo, hi));
 }
