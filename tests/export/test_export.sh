@@ -33,7 +33,7 @@ sed -e 's/^model: tiny$/model: tiny2/' -e 's/name: dw,/name: dw2,/' -e 's/name: 
   -e '/name: dw_again,/d' configs/models/tiny.yaml > configs/models/tiny2.yaml
 dirs=(--configs "$work/configs" --kernels "$work/kernels")
 # --confirm 0: the checks below count measurements and pick the best by SQL
-common=("${dirs[@]}" --cache-dir cache --repeat 2 --min-repeat-ms 1 --jobs 2 --confirm 0)
+common=("${dirs[@]}" --cache-dir cache --repeat 2 --measure warm --min-repeat-ms 1 --jobs 2 --confirm 0)
 sq() { sqlite3 t.db "$1"; }
 
 # --- tune: two workloads, host and cortex-a76 (qemu) ---

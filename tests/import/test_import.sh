@@ -48,7 +48,7 @@ check "quant equals TFLite's (uint8, per tensor)" [ $? -eq 0 ]
 cat cmp.txt
 
 # --- tuning the imported file ---------------------------------------------------------------
-common=(--configs configs --cache-dir cache --repeat 2 --min-repeat-ms 1 --confirm 0)
+common=(--configs configs --cache-dir cache --repeat 2 --measure warm --min-repeat-ms 1 --confirm 0)
 "$TUNE" --model mnv2_tfl --layers block1_dw,block1_project --trials 2 --db t.db "${common[@]}" \
   > tune.txt 2> tune_err.txt
 check "tuning the imported model exits 0" [ $? -eq 0 ]
