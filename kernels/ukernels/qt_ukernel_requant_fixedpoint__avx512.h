@@ -308,42 +308,6 @@ qt_ukernel_requant_fixedpoint__avx512_float_exact(const qt_requant_fixedpoint_av
   return 1;
 }
 
-/* Switches p, the params of the first n (1..16) channels of mul and shift with zero point zp,
- * to QT_RQ512_FLOAT when ..._float_exact says that form equals the oracle under the clamp
- * [lo, hi]; returns 1 then, else 0 with p as it was. About 80 us per block for an 8-bit
- * clamp (pack time: the requant table); clamps wider than 1024 steps are not tried. */
-static inline __attribute__((target("avx512f,avx512bw"))) int
-qt_ukernel_requant_fixedpoint__avx512_try_float(qt_requant_fixedpoint_avx512_params *p,
-                                                const int32_t *mul, const int32_t *shift, int n,
-                                                int32_t zp, int32_t lo, int32_t hi) {
-  if (lo > hi || (int64_t)hi - lo > 1024 || zp < -(1 << 20) || zp > (1 << 20)) return 0;
-  float s_hi[16], s_lo[16], e[16];
-  for (int j = 0; j < 16; j++) {
-    const int32_t m = j < n ? mul[j] : 0, sh = j < n ? shift[j] : 0;
-    if (m < 0 || sh < -31 || sh > 30) return 0;
-    const int bits = m ? 32 - __builtin_clz((unsigned)m) : 0;
-    const int32_t m_hi = bits > 24 ? m >> (bits - 24) << (bits - 24) : m;
-    s_hi[j] = (float)m_hi * qt_rq512_pow2f(sh - 31);
-    s_lo[j] = (float)(m - m_hi) * qt_rq512_pow2f(sh - 31);
-    /* e as ..._float_e derives it from s_hi (the table keeps no e): 2^(sh - 1) for sh < 0
-     * and 0 otherwise where M is in [2^30, 2^31), as TFLite's multipliers are; for other M
-     * what it gives is what the check below judges */
-    uint32_t bits_hi;
-    memcpy(&bits_hi, &s_hi[j], sizeof bits_hi);
-    bits_hi = s_hi[j] < 0.5f ? bits_hi & UINT32_C(0x7F800000) : 0;
-    memcpy(&e[j], &bits_hi, sizeof e[j]);
-  }
-  qt_requant_fixedpoint_avx512_params f = *p;
-  f.s_hi = _mm512_loadu_ps(s_hi);
-  f.s_lo = _mm512_loadu_ps(s_lo);
-  f.e = _mm512_loadu_ps(e);
-  f.k = _mm512_set1_ps((float)zp + 0.5f);
-  f.form = QT_RQ512_FLOAT;
-  if (!qt_ukernel_requant_fixedpoint__avx512_float_exact(&f, mul, shift, n, zp, lo, hi)) return 0;
-  *p = f;
-  return 1;
-}
-
 /* The float form as the requant table keeps it: s_hi and s_lo of 16 channels (128 bytes, 8
  * per channel, against fp32's 4), e derived from s_hi (..._float_e) and k from the zero
  * point when a block is requantized. A layer's run reads these and nothing else of the table
@@ -362,6 +326,38 @@ qt_ukernel_requant_fixedpoint__avx512_float_e(__m512 s_hi) {
   const __mmask16 small = _mm512_cmp_ps_mask(s_hi, _mm512_set1_ps(0.5f), _CMP_LT_OQ);
   return _mm512_castsi512_ps(
       _mm512_maskz_and_epi32(small, _mm512_castps_si512(s_hi), _mm512_set1_epi32(0x7F800000)));
+}
+
+/* Switches p, the params of the first n (1..16) channels of mul and shift with zero point zp,
+ * to QT_RQ512_FLOAT when ..._float_exact says that form equals the oracle under the clamp
+ * [lo, hi]; returns 1 then, else 0 with p as it was. About 80 us per block for an 8-bit
+ * clamp (pack time: the requant table); clamps wider than 1024 steps are not tried. */
+static inline __attribute__((target("avx512f,avx512bw"))) int
+qt_ukernel_requant_fixedpoint__avx512_try_float(qt_requant_fixedpoint_avx512_params *p,
+                                                const int32_t *mul, const int32_t *shift, int n,
+                                                int32_t zp, int32_t lo, int32_t hi) {
+  if (lo > hi || (int64_t)hi - lo > 1024 || zp < -(1 << 20) || zp > (1 << 20)) return 0;
+  float s_hi[16], s_lo[16];
+  for (int j = 0; j < 16; j++) {
+    const int32_t m = j < n ? mul[j] : 0, sh = j < n ? shift[j] : 0;
+    if (m < 0 || sh < -31 || sh > 30) return 0;
+    const int bits = m ? 32 - __builtin_clz((unsigned)m) : 0;
+    const int32_t m_hi = bits > 24 ? m >> (bits - 24) << (bits - 24) : m;
+    s_hi[j] = (float)m_hi * qt_rq512_pow2f(sh - 31);
+    s_lo[j] = (float)(m - m_hi) * qt_rq512_pow2f(sh - 31);
+  }
+  qt_requant_fixedpoint_avx512_params f = *p;
+  f.s_hi = _mm512_loadu_ps(s_hi);
+  f.s_lo = _mm512_loadu_ps(s_lo);
+  /* e as a run derives it from s_hi (the table keeps no e): 2^(sh - 1) for sh < 0 and 0
+   * otherwise where M is in [2^30, 2^31), as TFLite's multipliers are; for other M what it
+   * gives is what the check below judges */
+  f.e = qt_ukernel_requant_fixedpoint__avx512_float_e(f.s_hi);
+  f.k = _mm512_set1_ps((float)zp + 0.5f);
+  f.form = QT_RQ512_FLOAT;
+  if (!qt_ukernel_requant_fixedpoint__avx512_float_exact(&f, mul, shift, n, zp, lo, hi)) return 0;
+  *p = f;
+  return 1;
 }
 
 /* The table's entry of params p: its float form, or the marker of a block without it. */
