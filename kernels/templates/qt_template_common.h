@@ -523,6 +523,95 @@ QT_TPL_INLINE void qt_tpl_requant16_fp32_avx512(const int32_t *acc, ptrdiff_t ac
 }
 #endif
 
+#if defined(QT_TPL_RQ_AVX512)
+/* 1 if the n entries at c all hold the float form. */
+QT_TPL_INLINE int qt_tpl_rq_float_all(const qt_requant_fixedpoint_avx512_float *c, int n) {
+  for (int v = 0; v < n; v++)
+    if (!qt_ukernel_requant_fixedpoint__avx512_float_has(&c[v])) return 0;
+  return 1;
+}
+
+/* w (16, 32 or 64) whole channels of each of ni x nj pixels (strides as
+ * qt_tpl_requant_block's), 64 output bytes at a time: the w / 16 registers of 64 / w
+ * consecutive pixels (row-major) go through one qt_ukernel_requant_pack64__avx512, and each
+ * pixel's w bytes are stored at once (all 64 in one store where the group's pixels are
+ * contiguous in out). fp32 (a constant at each call) from the block's scales, else the
+ * fixed-point float form of the entries c (which all hold one). The last group repeats the last
+ * pixel and does not store it twice. */
+QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_si,
+                                              ptrdiff_t acc_sj, uint8_t *out, ptrdiff_t out_si,
+                                              ptrdiff_t out_sj, int ni, int nj, const int w,
+                                              const int fp32, const float *scale,
+                                              const qt_requant_fixedpoint_avx512_float *c,
+                                              const qt_quant_params *q) {
+  const int nv = w / 16, group = 64 / w, count = ni * nj, u8 = S_DTYPE(q) == QT_DTYPE_U8;
+  const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
+  qt_requant_fp32_avx512_params pf[4];
+  qt_requant_fixedpoint_avx512_params px[4];
+#pragma GCC unroll 4
+  for (int v = 0; v < nv; v++) {
+    if (fp32)
+      pf[v] = qt_ukernel_requant_fp32__avx512_params(scale + 16 * v, 16, zp, lo, hi);
+    else
+      px[v] = qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[v], zp);
+  }
+  const __m512i zp16 = _mm512_set1_epi16((short)zp);
+  /* a group's pixels lie back to back in out: one 64-byte store */
+  const int whole = (nj == 1 && out_si == w) || (ni == 1 && out_sj == w);
+  /* register v of pixel i's accumulators, requantized (named registers, not an array: GCC
+   * keeps an array of them in memory) */
+#define QT_TPL_RQW_X(i, v)                                                                 \
+  (fp32 ? qt_ukernel_requant_fp32__avx512_hi(                                              \
+              _mm512_loadu_si512(                                                          \
+                  (const void *)(acc + (i) / nj * acc_si + (i) % nj * acc_sj + 16 * (v))), \
+              &pf[v])                                                                      \
+        : qt_ukernel_requant_fixedpoint__avx512_float_hi(                                  \
+              _mm512_loadu_si512(                                                          \
+                  (const void *)(acc + (i) / nj * acc_si + (i) % nj * acc_sj + 16 * (v))), \
+              &px[v], hi))
+#define QT_TPL_RQW_AT(i) (out + (i) / nj * out_si + (i) % nj * out_sj)
+  for (int p = 0; p < count; p += group) {
+    __m512i b;
+    if (w == 64) {
+      b = qt_ukernel_requant_pack64__avx512(QT_TPL_RQW_X(p, 0), QT_TPL_RQW_X(p, 1),
+                                            QT_TPL_RQW_X(p, 2), QT_TPL_RQW_X(p, 3), zp16, fp32, lo,
+                                            u8);
+      _mm512_storeu_si512((void *)QT_TPL_RQW_AT(p), b);
+      continue;
+    }
+    const int last = count - 1, p1 = p + 1 < count ? p + 1 : last;
+    if (w == 32) {
+      b = qt_ukernel_requant_pack64__avx512(QT_TPL_RQW_X(p, 0), QT_TPL_RQW_X(p, 1),
+                                            QT_TPL_RQW_X(p1, 0), QT_TPL_RQW_X(p1, 1), zp16, fp32,
+                                            lo, u8);
+    } else {
+      const int p2 = p + 2 < count ? p + 2 : last, p3 = p + 3 < count ? p + 3 : last;
+      b = qt_ukernel_requant_pack64__avx512(QT_TPL_RQW_X(p, 0), QT_TPL_RQW_X(p1, 0),
+                                            QT_TPL_RQW_X(p2, 0), QT_TPL_RQW_X(p3, 0), zp16, fp32,
+                                            lo, u8);
+    }
+    if (whole && p + group <= count) {
+      _mm512_storeu_si512((void *)QT_TPL_RQW_AT(p), b);
+    } else if (w == 32) {
+      _mm256_storeu_si256((__m256i *)(void *)QT_TPL_RQW_AT(p), _mm512_castsi512_si256(b));
+      if (p + 1 < count)
+        _mm256_storeu_si256((__m256i *)(void *)QT_TPL_RQW_AT(p + 1),
+                            _mm512_extracti64x4_epi64(b, 1));
+    } else {
+      _mm_storeu_si128((__m128i *)(void *)QT_TPL_RQW_AT(p), _mm512_castsi512_si128(b));
+      if (p + 1 < count)
+        _mm_storeu_si128((__m128i *)(void *)QT_TPL_RQW_AT(p + 1), _mm512_extracti32x4_epi32(b, 1));
+      if (p + 2 < count)
+        _mm_storeu_si128((__m128i *)(void *)QT_TPL_RQW_AT(p + 2), _mm512_extracti32x4_epi32(b, 2));
+      if (p + 3 < count)
+        _mm_storeu_si128((__m128i *)(void *)QT_TPL_RQW_AT(p + 3), _mm512_extracti32x4_epi32(b, 3));
+    }
+  }
+#undef QT_TPL_RQW_X
+#undef QT_TPL_RQW_AT
+}
+#endif
+
 #if defined(QT_TPL_RQ_AVX2)
 /* ni x nj pixels (strides as qt_tpl_requant_block's) of 16 channels, whose two 8-channel
  * blocks' constants are at p0 and p1 (the requant table's, or the caller's): one zero
@@ -575,6 +664,20 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
 #if defined(QT_TPL_RQ_AVX512)
   /* fp32: each 16-channel block's scales loaded once for the whole tile */
   if (S_REQUANT(q) == QT_REQUANT_FP32) {
+    for (; i + 64 <= n; i += 64)
+      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 1,
+                                 q->scale + c0 + i, NULL, q);
+    /* written out, not a loop over w: w must be a constant in each call */
+    if (i + 32 <= n) {
+      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 32, 1,
+                                 q->scale + c0 + i, NULL, q);
+      i += 32;
+    }
+    if (i + 16 <= n) {
+      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16, 1,
+                                 q->scale + c0 + i, NULL, q);
+      i += 16;
+    }
     for (; i < n; i += 16)
       qt_tpl_requant16_fp32_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj,
                                    n - i < 16 ? (int)(n - i) : 16, q->scale + c0 + i, q);
@@ -595,6 +698,19 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
           c0 / 16;
       /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
        * at run time, which keeps them in memory */
+      for (; i + 64 <= n && qt_tpl_rq_float_all(c + i / 16, 4); i += 64)
+        qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0,
+                                   NULL, c + i / 16, q);
+      if (i + 32 <= n && qt_tpl_rq_float_all(c + i / 16, 2)) {
+        qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 32, 0,
+                                   NULL, c + i / 16, q);
+        i += 32;
+      }
+      if (i + 16 <= n && qt_tpl_rq_float_all(c + i / 16, 1)) {
+        qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16, 0,
+                                   NULL, c + i / 16, q);
+        i += 16;
+      }
 #pragma GCC unroll 4
       for (; i + 16 <= n; i += 16)
         qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16,

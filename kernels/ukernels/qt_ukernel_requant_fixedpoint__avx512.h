@@ -184,9 +184,9 @@ qt_ukernel_requant_fixedpoint__avx512_scale(__m512i a,
  * takes each step of F at the same x: ..._try_float checks exactly that, all lo < k <= hi, per
  * lane, and only then lets a block take this form. Every rounding mode is explicit: MXCSR's does
  * not matter. */
-static inline __attribute__((target("avx512f,avx512bw"))) __m512i
-qt_ukernel_requant_fixedpoint__avx512_float(__m512i a, const qt_requant_fixedpoint_avx512_params *p,
-                                            int32_t lo, int32_t hi) {
+static inline __attribute__((target("avx512f,avx512bw"))) __m512
+qt_ukernel_requant_fixedpoint__avx512_float_z(__m512i a,
+                                              const qt_requant_fixedpoint_avx512_params *p) {
   const __m512 x = _mm512_cvt_roundepi32_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   /* copysign(e, x): the sign bit from x, the rest from e */
   const __m512 t = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
@@ -195,8 +195,26 @@ qt_ukernel_requant_fixedpoint__avx512_float(__m512i a, const qt_requant_fixedpoi
       _mm512_fmadd_round_ps(x, p->s_lo, t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   const __m512 v =
       _mm512_fmadd_round_ps(x, p->s_hi, inner, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  __m512 z = _mm512_add_round_ps(v, p->k, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  z = _mm512_min_ps(_mm512_max_ps(z, _mm512_set1_ps((float)lo)), _mm512_set1_ps((float)hi));
+  return _mm512_add_round_ps(v, p->k, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+
+static inline __attribute__((target("avx512f,avx512bw"))) __m512i
+qt_ukernel_requant_fixedpoint__avx512_float(__m512i a, const qt_requant_fixedpoint_avx512_params *p,
+                                            int32_t lo, int32_t hi) {
+  const __m512 z = _mm512_min_ps(
+      _mm512_max_ps(qt_ukernel_requant_fixedpoint__avx512_float_z(a, p), _mm512_set1_ps((float)lo)),
+      _mm512_set1_ps((float)hi));
+  return _mm512_cvt_roundps_epi32(z, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+
+/* The same clamped at hi only, for ..._pack64 (which applies lo to the bytes): an output
+ * below INT32_MIN converts to INT32_MIN, which the packs saturate like any value below lo. */
+static inline __attribute__((target("avx512f,avx512bw"))) __m512i
+qt_ukernel_requant_fixedpoint__avx512_float_hi(__m512i a,
+                                               const qt_requant_fixedpoint_avx512_params *p,
+                                               int32_t hi) {
+  const __m512 z =
+      _mm512_min_ps(qt_ukernel_requant_fixedpoint__avx512_float_z(a, p), _mm512_set1_ps((float)hi));
   return _mm512_cvt_roundps_epi32(z, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
 }
 
@@ -407,6 +425,31 @@ static inline __attribute__((target("avx512f,avx512bw"))) void qt_ukernel_requan
     _mm_storeu_si128((__m128i *)(void *)out, _mm512_cvtepi32_epi8(v));
   else
     _mm512_mask_cvtepi32_storeu_epi8(out, (__mmask16)((1u << n) - 1u), v);
+}
+
+/* The output bytes of four registers of 16 int32 values each, a, b, c, d, in that order
+ * (bytes 16 i .. 16 i + 15 from the i-th): zp16 (16-bit lanes) added, then clamped to
+ * [lo, 127] (s8) or [lo, 255] (u8), for values that are already at most hi - zp16 (the
+ * requant forms' _hi variants clamp above in float, where one instruction covers 16 lanes,
+ * and leave the lower clamp to this, one VPMAXSB for 64). VPACKSSDW saturates each value
+ * to int16, VPADDSW adds zp16 saturating, VPACKSSWB (VPACKUSWB for u8) saturates to bytes:
+ * each step is monotone and moves a value only where it lies outside int16 or the byte
+ * range, where it stays outside [lo, hi] (|zp16| <= 255 < 2^15 - 255), so the result is
+ * clamp(x + zp16, lo, hi) exactly. The packs work within 128-bit lanes: lane L holds
+ * dwords L of a, b, c, d; one VPERMD puts them back in order. Against four VPMOVDBs
+ * (two uops each on Zen 4) and four 16-byte stores: 5 to 7 instructions and one store. */
+static inline __attribute__((target("avx512f,avx512bw"))) __m512i qt_ukernel_requant_pack64__avx512(
+    __m512i a, __m512i b, __m512i c, __m512i d, __m512i zp16, int add_zp, int32_t lo, int u8) {
+  __m512i ab = _mm512_packs_epi32(a, b), cd = _mm512_packs_epi32(c, d);
+  if (add_zp) {
+    ab = _mm512_adds_epi16(ab, zp16);
+    cd = _mm512_adds_epi16(cd, zp16);
+  }
+  const __m512i bytes =
+      u8 ? _mm512_max_epu8(_mm512_packus_epi16(ab, cd), _mm512_set1_epi8((char)lo))
+         : _mm512_max_epi8(_mm512_packs_epi16(ab, cd), _mm512_set1_epi8((char)lo));
+  return _mm512_permutexvar_epi32(
+      _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), bytes);
 }
 
 /* out[i] = (uint8_t)requant(acc[i], mul[i], shift[i]) for i < n (1..16): every array read

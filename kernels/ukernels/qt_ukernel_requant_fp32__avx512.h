@@ -63,6 +63,16 @@ qt_ukernel_requant_fp32__avx512_apply(__m512i a, const qt_requant_fp32_avx512_pa
       _mm512_cvt_roundps_epi32(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), p->zp);
 }
 
+/* The rounded output values of 16 accumulators, zp not added, clamped at hi - zp only: the
+ * input of qt_ukernel_requant_pack64__avx512 (which adds zp and clamps at lo on the bytes).
+ * A product below INT32_MIN converts to INT32_MIN, which the packs saturate like any value
+ * below lo - zp; above, the float clamp keeps it in range. */
+static inline __attribute__((target("avx512f,avx512bw"))) __m512i
+qt_ukernel_requant_fp32__avx512_hi(__m512i a, const qt_requant_fp32_avx512_params *p) {
+  const __m512 f = _mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(a), p->scale), p->hi);
+  return _mm512_cvt_roundps_epi32(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
 /* out[i] = requant(acc[i]) for the first n (1..16) channels of the block p was derived for:
  * acc read and out written masked when n < 16, so nothing past n is touched. Templates call
  * it per pixel of a tile with the tile's params. */

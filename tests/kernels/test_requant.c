@@ -200,6 +200,30 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void float_apply(
   _mm512_storeu_si512(got, qt_ukernel_requant_fixedpoint__avx512_apply(
                                _mm512_loadu_si512((const void *)acc), p, lo, hi));
 }
+/* The dtype whose bytes ..._pack64 writes for a clamp: u8 where the clamp is outside s8,
+ * else s8 or u8 as the caller's coin says, -1 where neither holds it. */
+static int pack_dtype(int32_t lo, int32_t hi, int coin) {
+  if (lo >= 0 && hi <= 255 && (hi > 127 || coin)) return 1;
+  return lo >= -128 && hi <= 127 ? 0 : -1;
+}
+
+/* The float form's 64-byte path as qt_tpl_requant_wide_avx512 runs it: register j holds, in
+ * lane i, acc[(i + 4 j) % 16] (lane i's params apply to whichever value it holds), each
+ * through ..._float_hi, then ..._pack64 into bytes[64]. */
+static __attribute__((noinline, target("avx512f,avx512bw"))) void float_pack64(
+    const int32_t *acc, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi,
+    int u8, uint8_t *bytes) {
+  __m512i x[4];
+  int32_t r[16];
+  for (int j = 0; j < 4; j++) {
+    for (int i = 0; i < 16; i++) r[i] = acc[(i + 4 * j) % 16];
+    x[j] =
+        qt_ukernel_requant_fixedpoint__avx512_float_hi(_mm512_loadu_si512((const void *)r), p, hi);
+  }
+  _mm512_storeu_si512(bytes, qt_ukernel_requant_pack64__avx512(x[0], x[1], x[2], x[3],
+                                                               _mm512_setzero_si512(), 0, lo, u8));
+}
+
 /* The AVX-512 kernel through its parts as the templates call them (the requant table's
  * params, then apply and store), 16 lanes at once. */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_avx512(
@@ -374,7 +398,8 @@ test_ukernel16_float(int quick) {
   }
   int32_t accs[256];
   const int n_acc = edge_accs(accs);
-  long long bad = 0, n = 0, blocks = 0, taken = 0, real_blocks = 0, real_taken = 0, scanned = 0;
+  long long bad = 0, n = 0, blocks = 0, taken = 0, real_blocks = 0, real_taken = 0, scanned = 0,
+            n_pack = 0;
   const int32_t edge_muls[] = {0, 1, 3, 1 << 30, 1610612736, INT32_MAX - 1, INT32_MAX};
   for (int round = 0; round < (quick ? 120 : 400); round++) {
     const int real = round % 2 == 0;
@@ -412,29 +437,44 @@ test_ukernel16_float(int quick) {
     real_taken += real && took;
     if (!took) continue;
     int32_t acc[16], got[16];
-#define FLOAT_CHECK()                                                                       \
-  do {                                                                                      \
-    float_apply(acc, &p, lo, hi, got);                                                      \
-    for (int i_ = 0; i_ < 16; i_++, n++)                                                    \
-      if (got[i_] != qt_requant_fixedpoint(acc[i_], m[i_], s[i_], zp, lo, hi) && bad++ < 5) \
-        fprintf(stderr, "float form: acc %d M %d shift %d zp %d [%d, %d]: %d, oracle %d\n", \
-                acc[i_], m[i_], s[i_], zp, lo, hi, got[i_],                                 \
-                qt_requant_fixedpoint(acc[i_], m[i_], s[i_], zp, lo, hi));                  \
+    /* the 64-byte path too, in a dtype that holds the clamp */
+    const int pk = pack_dtype(lo, hi, (int)(rng() % 2));
+    uint8_t bytes[64];
+#define FLOAT_CHECK(with_pack)                                                                   \
+  do {                                                                                           \
+    float_apply(acc, &p, lo, hi, got);                                                           \
+    for (int i_ = 0; i_ < 16; i_++, n++)                                                         \
+      if (got[i_] != qt_requant_fixedpoint(acc[i_], m[i_], s[i_], zp, lo, hi) && bad++ < 5)      \
+        fprintf(stderr, "float form: acc %d M %d shift %d zp %d [%d, %d]: %d, oracle %d\n",      \
+                acc[i_], m[i_], s[i_], zp, lo, hi, got[i_],                                      \
+                qt_requant_fixedpoint(acc[i_], m[i_], s[i_], zp, lo, hi));                       \
+    if ((with_pack) && pk >= 0) {                                                                \
+      float_pack64(acc, &p, lo, hi, pk, bytes);                                                  \
+      for (int b_ = 0; b_ < 64; b_++, n_pack++) {                                                \
+        const int i_ = b_ % 16, a_ = (i_ + 4 * (b_ / 16)) % 16;                                  \
+        const uint8_t want_ = (uint8_t)qt_requant_fixedpoint(acc[a_], m[i_], s[i_], zp, lo, hi); \
+        if (bytes[b_] != want_ && bad++ < 5)                                                     \
+          fprintf(stderr,                                                                        \
+                  "float form pack64 %s: byte %d acc %d M %d shift %d zp %d [%d, %d]: %d, "      \
+                  "oracle %d\n",                                                                 \
+                  pk ? "u8" : "s8", b_, acc[a_], m[i_], s[i_], zp, lo, hi, bytes[b_], want_);    \
+      }                                                                                          \
+    }                                                                                            \
   } while (0)
     for (int a0 = 0; a0 < n_acc; a0 += 16) {
       for (int i = 0; i < 16; i++) acc[i] = accs[(a0 + i) % n_acc];
-      FLOAT_CHECK();
+      FLOAT_CHECK(1);
     }
     for (int r = 0; r < 2000; r++) {
       for (int i = 0; i < 16; i++) acc[i] = random_acc();
-      FLOAT_CHECK();
+      FLOAT_CHECK(1);
     }
     /* every accumulator of [-2^20, 2^20): all the steps of shifts down to about -11 */
     if (scanned < (quick ? 2 : 6) && real) {
       scanned++;
       for (int32_t x = -(1 << 20); x < (1 << 20); x++) {
         for (int i = 0; i < 16; i++) acc[i] = x;
-        FLOAT_CHECK();
+        FLOAT_CHECK(0); /* the pack path: above, 64 bytes a call */
       }
     }
 #undef FLOAT_CHECK
@@ -460,9 +500,11 @@ test_ukernel16_float(int quick) {
   }
   printf(
       "requant float form: %lld of %lld datagen-like blocks and %lld of %lld edge blocks take "
-      "it; %lld outputs checked, %lld blocks on every accumulator of [-2^20, 2^20)\n",
-      real_taken, real_blocks, taken - real_taken, blocks - real_blocks, n, scanned);
-  CHECK_MSG(bad == 0, "%lld of %lld outputs of the float form differ", bad, n);
+      "it; %lld outputs checked (and %lld through the 64-byte pack), %lld blocks on every "
+      "accumulator of [-2^20, 2^20)\n",
+      real_taken, real_blocks, taken - real_taken, blocks - real_blocks, n, n_pack, scanned);
+  CHECK_MSG(bad == 0, "%lld of %lld outputs of the float form differ", bad, n + n_pack);
+  CHECK_MSG(n_pack > 0, "no block went through the 64-byte pack");
   CHECK_MSG(real_taken * 100 >= real_blocks * 98,
             "only %lld of %lld datagen-like blocks take the float form", real_taken, real_blocks);
 #else
@@ -790,11 +832,29 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_fp32_a
     int32_t hi) {
   qt_ukernel_requant_fp32__avx512(acc, scale, out, n, zp, lo, hi);
 }
+
+/* The 64-byte path as qt_tpl_requant_wide_avx512 runs it for fp32: register j holds, in lane
+ * i, acc[(i + 4 j) % 16] (lane i's scale applies to whichever value it holds), each through
+ * ..._fp32__avx512_hi, then ..._pack64 adds zp into bytes[64]. */
+static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_fp32_pack64(
+    const int32_t *acc, const float *scale, uint8_t *bytes, int32_t zp, int32_t lo, int32_t hi,
+    int u8) {
+  const qt_requant_fp32_avx512_params p =
+      qt_ukernel_requant_fp32__avx512_params(scale, 16, zp, lo, hi);
+  __m512i x[4];
+  int32_t r[16];
+  for (int j = 0; j < 4; j++) {
+    for (int i = 0; i < 16; i++) r[i] = acc[(i + 4 * j) % 16];
+    x[j] = qt_ukernel_requant_fp32__avx512_hi(_mm512_loadu_si512((const void *)r), &p);
+  }
+  _mm512_storeu_si512(bytes, qt_ukernel_requant_pack64__avx512(
+                                 x[0], x[1], x[2], x[3], _mm512_set1_epi16((short)zp), 1, lo, u8));
+}
 #endif
 
 /* Checks one call of the fp32 micro-kernel (or its twin) on n lanes against qt_requant_fp32,
  * and that the bytes past n stay untouched. */
-static long long fp32_mismatches;
+static long long fp32_mismatches, fp32_packed;
 static void check_fp32(const int32_t acc[16], const float scale[16], int n, int32_t zp, int32_t lo,
                        int32_t hi, int native) {
   uint8_t got[20];
@@ -805,6 +865,24 @@ static void check_fp32(const int32_t acc[16], const float scale[16], int n, int3
   else
 #endif
     qt_ukernel_requant_fp32__avx512_c(acc, scale, got, n, zp, lo, hi);
+#if defined(__x86_64__)
+  /* the 64-byte path, for whole blocks, in a dtype that holds the clamp */
+  const int pk = pack_dtype(lo, hi, (int)(rng() % 2));
+  if (native && n == 16 && pk >= 0) {
+    uint8_t bytes[64];
+    requant_fp32_pack64(acc, scale, bytes, zp, lo, hi, pk);
+    for (int b = 0; b < 64; b++) {
+      const int i = b % 16, a = (i + 4 * (b / 16)) % 16;
+      const int want = (uint8_t)qt_requant_fp32(acc[a], scale[i], zp, lo, hi);
+      if (bytes[b] != want && fp32_mismatches++ < 10)
+        fprintf(stderr,
+                "fp32 pack64 %s byte %d: acc %d scale %.9g zp %d clamp [%d, %d]: got %d, "
+                "want %d\n",
+                pk ? "u8" : "s8", b, acc[a], (double)scale[i], zp, lo, hi, bytes[b], want);
+    }
+    fp32_packed += 64;
+  }
+#endif
   for (int i = 0; i < 20; i++) {
     const int want = i < n ? (uint8_t)qt_requant_fp32(acc[i], scale[i], zp, lo, hi) : 0xA5;
     if (got[i] != want && fp32_mismatches++ < 10)
@@ -871,7 +949,9 @@ static void test_fp32_avx512(long long rounds) {
   }
   CHECK_MSG(fp32_mismatches == 0, "fp32 micro-kernel: %lld mismatches in %lld outputs",
             fp32_mismatches, checked);
-  printf("fp32 requant micro-kernel: %lld outputs checked\n", checked);
+  CHECK_MSG(!native || fp32_packed > 0, "fp32: no output went through the 64-byte pack");
+  printf("fp32 requant micro-kernel: %lld outputs checked (and %lld through the 64-byte pack)\n",
+         checked, fp32_packed);
 }
 
 int main(int argc, char **argv) {
