@@ -558,57 +558,62 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
   const __m512i zp16 = _mm512_set1_epi16((short)zp);
   /* a group's pixels lie back to back in out: one 64-byte store */
   const int whole = (nj == 1 && out_si == w) || (ni == 1 && out_sj == w);
-  /* register v of pixel i's accumulators, requantized (named registers, not an array: GCC
+  /* register v of the group's pixel g, requantized (named registers, not an array: GCC
    * keeps an array of them in memory) */
-#define QT_TPL_RQW_X(i, v)                                                                 \
-  (fp32 ? qt_ukernel_requant_fp32__avx512_hi(                                              \
-              _mm512_loadu_si512(                                                          \
-                  (const void *)(acc + (i) / nj * acc_si + (i) % nj * acc_sj + 16 * (v))), \
-              &pf[v])                                                                      \
-        : qt_ukernel_requant_fixedpoint__avx512_float_hi(                                  \
-              _mm512_loadu_si512(                                                          \
-                  (const void *)(acc + (i) / nj * acc_si + (i) % nj * acc_sj + 16 * (v))), \
-              &px[v], hi))
-#define QT_TPL_RQW_AT(i) (out + (i) / nj * out_si + (i) % nj * out_sj)
+#define QT_TPL_RQW_X(g, v)                                                        \
+  (fp32 ? qt_ukernel_requant_fp32__avx512_hi(                                     \
+              _mm512_loadu_si512((const void *)(acc + ao[g] + 16 * (v))), &pf[v]) \
+        : qt_ukernel_requant_fixedpoint__avx512_float_hi(                         \
+              _mm512_loadu_si512((const void *)(acc + ao[g] + 16 * (v))), &px[v], hi))
+  /* the next pixel's place, (pa, pb), stepped row-major (no divide by a run-time nj) */
+  int pa = 0, pb = 0;
   for (int p = 0; p < count; p += group) {
+    /* the group's pixels' offsets in acc and out; past the last pixel, the last again */
+    ptrdiff_t ao[4], oo[4];
+#pragma GCC unroll 4
+    for (int g = 0; g < group; g++) {
+      if (g > 0 && p + g >= count) {
+        ao[g] = ao[g - 1];
+        oo[g] = oo[g - 1];
+        continue;
+      }
+      ao[g] = pa * acc_si + pb * acc_sj;
+      oo[g] = pa * out_si + pb * out_sj;
+      if (++pb == nj) {
+        pb = 0;
+        pa++;
+      }
+    }
     __m512i b;
-    if (w == 64) {
-      b = qt_ukernel_requant_pack64__avx512(QT_TPL_RQW_X(p, 0), QT_TPL_RQW_X(p, 1),
-                                            QT_TPL_RQW_X(p, 2), QT_TPL_RQW_X(p, 3), zp16, fp32, lo,
+    if (w == 64)
+      b = qt_ukernel_requant_pack64__avx512(QT_TPL_RQW_X(0, 0), QT_TPL_RQW_X(0, 1),
+                                            QT_TPL_RQW_X(0, 2), QT_TPL_RQW_X(0, 3), zp16, fp32, lo,
                                             u8);
-      _mm512_storeu_si512((void *)QT_TPL_RQW_AT(p), b);
-      continue;
-    }
-    const int last = count - 1, p1 = p + 1 < count ? p + 1 : last;
-    if (w == 32) {
-      b = qt_ukernel_requant_pack64__avx512(QT_TPL_RQW_X(p, 0), QT_TPL_RQW_X(p, 1),
-                                            QT_TPL_RQW_X(p1, 0), QT_TPL_RQW_X(p1, 1), zp16, fp32,
-                                            lo, u8);
-    } else {
-      const int p2 = p + 2 < count ? p + 2 : last, p3 = p + 3 < count ? p + 3 : last;
-      b = qt_ukernel_requant_pack64__avx512(QT_TPL_RQW_X(p, 0), QT_TPL_RQW_X(p1, 0),
-                                            QT_TPL_RQW_X(p2, 0), QT_TPL_RQW_X(p3, 0), zp16, fp32,
-                                            lo, u8);
-    }
-    if (whole && p + group <= count) {
-      _mm512_storeu_si512((void *)QT_TPL_RQW_AT(p), b);
+    else if (w == 32)
+      b = qt_ukernel_requant_pack64__avx512(QT_TPL_RQW_X(0, 0), QT_TPL_RQW_X(0, 1),
+                                            QT_TPL_RQW_X(1, 0), QT_TPL_RQW_X(1, 1), zp16, fp32, lo,
+                                            u8);
+    else
+      b = qt_ukernel_requant_pack64__avx512(QT_TPL_RQW_X(0, 0), QT_TPL_RQW_X(1, 0),
+                                            QT_TPL_RQW_X(2, 0), QT_TPL_RQW_X(3, 0), zp16, fp32, lo,
+                                            u8);
+    if (w == 64 || (whole && p + group <= count)) {
+      _mm512_storeu_si512((void *)(out + oo[0]), b);
     } else if (w == 32) {
-      _mm256_storeu_si256((__m256i *)(void *)QT_TPL_RQW_AT(p), _mm512_castsi512_si256(b));
+      _mm256_storeu_si256((__m256i *)(void *)(out + oo[0]), _mm512_castsi512_si256(b));
       if (p + 1 < count)
-        _mm256_storeu_si256((__m256i *)(void *)QT_TPL_RQW_AT(p + 1),
-                            _mm512_extracti64x4_epi64(b, 1));
+        _mm256_storeu_si256((__m256i *)(void *)(out + oo[1]), _mm512_extracti64x4_epi64(b, 1));
     } else {
-      _mm_storeu_si128((__m128i *)(void *)QT_TPL_RQW_AT(p), _mm512_castsi512_si128(b));
+      _mm_storeu_si128((__m128i *)(void *)(out + oo[0]), _mm512_castsi512_si128(b));
       if (p + 1 < count)
-        _mm_storeu_si128((__m128i *)(void *)QT_TPL_RQW_AT(p + 1), _mm512_extracti32x4_epi32(b, 1));
+        _mm_storeu_si128((__m128i *)(void *)(out + oo[1]), _mm512_extracti32x4_epi32(b, 1));
       if (p + 2 < count)
-        _mm_storeu_si128((__m128i *)(void *)QT_TPL_RQW_AT(p + 2), _mm512_extracti32x4_epi32(b, 2));
+        _mm_storeu_si128((__m128i *)(void *)(out + oo[2]), _mm512_extracti32x4_epi32(b, 2));
       if (p + 3 < count)
-        _mm_storeu_si128((__m128i *)(void *)QT_TPL_RQW_AT(p + 3), _mm512_extracti32x4_epi32(b, 3));
+        _mm_storeu_si128((__m128i *)(void *)(out + oo[3]), _mm512_extracti32x4_epi32(b, 3));
     }
   }
 #undef QT_TPL_RQW_X
-#undef QT_TPL_RQW_AT
 }
 #endif
 
@@ -696,21 +701,14 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
           (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
                                                                      64) +
           c0 / 16;
-      /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
-       * at run time, which keeps them in memory */
+      /* 64 channels of a pixel as one 64-byte pack; not 32 or 16 channels of 2 or 4 pixels,
+       * which fp32 gains from but the float form lost: the stem (direct, ocb=32) and
+       * block1_expand (gemm, nr=32) took 5-10 % longer than per register */
       for (; i + 64 <= n && qt_tpl_rq_float_all(c + i / 16, 4); i += 64)
         qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0,
                                    NULL, c + i / 16, q);
-      if (i + 32 <= n && qt_tpl_rq_float_all(c + i / 16, 2)) {
-        qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 32, 0,
-                                   NULL, c + i / 16, q);
-        i += 32;
-      }
-      if (i + 16 <= n && qt_tpl_rq_float_all(c + i / 16, 1)) {
-        qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16, 0,
-                                   NULL, c + i / 16, q);
-        i += 16;
-      }
+        /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
+         * at run time, which keeps them in memory */
 #pragma GCC unroll 4
       for (; i + 16 <= n; i += 16)
         qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16,
