@@ -293,9 +293,9 @@ static int parse_args(int argc, char **argv, const char *sub, const char *usage,
       case OPT_MINREP: rc = parse_count("--min-repeat-ms", optarg, 0, 60000, &c->min_repeat_ms); break;
       case OPT_TIMEOUT: rc = parse_count("--run-timeout", optarg, 1, 86400, &c->run_timeout_s); break;
       case OPT_SEED: {
-        int s;
+        int s = 0;
         rc = parse_count("--seed", optarg, 0, INT_MAX, &s);
-        c->seed = (uint64_t)s;
+        if (!rc) c->seed = (uint64_t)s;
         break;
       }
       case OPT_VERSION: printf("tune (qtune) %s\n", QT_VERSION); return -1;

@@ -206,7 +206,7 @@ static int convert_quant(const qt_tfl_conv *c, layer_out *l, int32_t dtype, qt_e
   const char *on = op_name(c->builtin);
   const int s8 = dtype == QT_DTYPE_S8;
   int rc;
-  int32_t izp, ozp;
+  int32_t izp = 0, ozp = 0; /* set by tensor_zp on success (GCC -O3 cannot tell) */
   if ((rc = tensor_zp(c, &c->input, "input", s8, &izp, err)) ||
       (rc = tensor_zp(c, &c->output, "output", s8, &ozp, err)))
     return rc;
