@@ -703,7 +703,7 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
           c0 / 16;
       /* 64 channels of a pixel as one 64-byte pack; not 32 or 16 channels of 2 or 4 pixels,
        * which fp32 gains from but the float form lost: the stem (direct, ocb=32) and
-       * block1_expand (gemm, nr=32) took 5-10 % longer than per register */
+       * block1_expand (gemm, nr=32) took 5-20 % longer than per register */
       for (; i + 64 <= n && qt_tpl_rq_float_all(c + i / 16, 4); i += 64) {
         qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0,
                                    NULL, c + i / 16, q);
