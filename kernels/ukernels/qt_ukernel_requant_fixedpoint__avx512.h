@@ -198,13 +198,18 @@ qt_ukernel_requant_fixedpoint__avx512_float_z(__m512i a,
   return _mm512_add_round_ps(v, p->k, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
 }
 
+/* The upper clamp in float, where it also keeps the conversion from overflowing (a scale may
+ * be >= 1: datagen's tiny channels have one); the lower one on the integers, VPMAXSD, which runs
+ * beside the conversions instead of on their pipes (Zen 5: the float min, max, add and both
+ * conversions share two pipes; the integer ones have four). An output below INT32_MIN converts
+ * to INT32_MIN, which clamps to lo as it should. */
 static inline __attribute__((target("avx512f,avx512bw"))) __m512i
 qt_ukernel_requant_fixedpoint__avx512_float(__m512i a, const qt_requant_fixedpoint_avx512_params *p,
                                             int32_t lo, int32_t hi) {
-  const __m512 z = _mm512_min_ps(
-      _mm512_max_ps(qt_ukernel_requant_fixedpoint__avx512_float_z(a, p), _mm512_set1_ps((float)lo)),
-      _mm512_set1_ps((float)hi));
-  return _mm512_cvt_roundps_epi32(z, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  const __m512i z = _mm512_cvt_roundps_epi32(
+      _mm512_min_ps(qt_ukernel_requant_fixedpoint__avx512_float_z(a, p), _mm512_set1_ps((float)hi)),
+      _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  return _mm512_max_epi32(z, _mm512_set1_epi32(lo));
 }
 
 /* The same clamped at hi only, for ..._pack64 (which applies lo to the bytes): an output
