@@ -205,6 +205,9 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_AVX512VNNI || DW_CB % 64 == 0,
 #define QT_UK_ROW3 1
 #define QT_UK_PAIR (QT_SHAPE_SW == 1 && QT_SHAPE_DW == 1)
 #endif
+/* requantized per tile: whole 64-channel chunks stay in the kernel's order, which
+ * qt_tpl_requant_block_raw64 reads (dw_tile_emit) */
+#define QT_UK_DWV_RAW (QT_KNOB_RQ == DW_RQ_TILE)
 #include "../ukernels/qt_ukernel_dwconv_s8_k4__avx512vnni.h"
 #include "../ukernels/qt_ukernel_requant_fixedpoint__avx512.h"
 #define DW_UK_TAPS qt_ukernel_dwconv_s8_k4__avx512vnni_taps
@@ -413,13 +416,24 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
 /* Where the int32 results of a tile go, as QT_KNOB_RQ says: requantized to the output, or to
  * the band buffer (whose row 0 is oy) or the image buffer. */
 QT_TPL_INLINE void dw_tile_emit(const dw_ctx *restrict k, int32_t acc[DW_TH][DW_TW][DW_CB],
-                            int32_t oy, int32_t ox, int th, int tw, int32_t c0, int cn) {
+                                int32_t oy, int32_t ox, int th, int tw, int32_t c0, int cn,
+                                int raw) {
   const qt_conv_desc *d = k->d;
   DW_UNUSED(d);
   const int32_t ow = S_OUT_W(d), oc = S_OUT_C(d);
   DW_UNUSED(oy); /* RQ=row: the band buffer's row 0 is oy */
+  (void)raw;
 #if QT_KNOB_RQ == DW_RQ_TILE
-  /* the th x tw pixels at once (fixedpoint derives its per-channel masks once) */
+  /* the th x tw pixels at once (fixedpoint derives its per-channel masks once); raw: acc as
+   * the avx512vnni kernel leaves it with QT_UK_DWV_RAW */
+#if defined(QT_UK_DWV_RAW_OUT) && QT_UK_DWV_RAW_OUT
+  if (raw) {
+    qt_tpl_requant_block_raw64((int32_t *)(void *)acc, DW_TW * DW_CB, DW_CB,
+                               k->out + ((ptrdiff_t)oy * ow + ox) * oc + c0, (ptrdiff_t)ow * oc, oc,
+                               th, tw, c0, cn, k->q, k->rq_table);
+    return;
+  }
+#endif
   qt_tpl_requant_block((const int32_t *)(const void *)acc, DW_TW * DW_CB, DW_CB,
                        k->out + ((ptrdiff_t)oy * ow + ox) * oc + c0, (ptrdiff_t)ow * oc, oc, th, tw,
                        c0, cn, k->q, k->rq_table);
@@ -499,7 +513,7 @@ QT_TPL_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int
     }
   }
 
-  dw_tile_emit(k, acc, oy, ox, th, tw, c0, cn);
+  dw_tile_emit(k, acc, oy, ox, th, tw, c0, cn, 0);
 }
 #undef DW_X
 #undef DW_TAP_BODY
@@ -548,12 +562,14 @@ QT_TPL_INLINE void dw_tile(const dw_ctx *restrict k, int32_t oy, int32_t ox, int
   const DW_WEIGHT_T *wb = k->w + (size_t)(c0 / DW_CB) * dw_tap_slots(d) * DW_CB;
   int32_t acc[DW_TH][DW_TW][DW_CB];
 #ifdef DW_UK_NATIVE
-  if (dm1)
+  if (dm1) {
     DW_UK_NATIVE(&win, wb, k->bias + c0, acc, th, tw, cn, checked, u8);
-  else
+    dw_tile_emit(k, acc, oy, ox, th, tw, c0, cn, 1);
+    return;
+  }
 #endif
-    DW_UK_TWIN(&win, wb, k->bias + c0, acc, th, tw, cn, checked, u8);
-  dw_tile_emit(k, acc, oy, ox, th, tw, c0, cn);
+  DW_UK_TWIN(&win, wb, k->bias + c0, acc, th, tw, cn, checked, u8);
+  dw_tile_emit(k, acc, oy, ox, th, tw, c0, cn, 0);
 }
 #endif
 

@@ -531,6 +531,18 @@ QT_TPL_INLINE int qt_tpl_rq_float_all(const qt_requant_fixedpoint_avx512_float *
   return 1;
 }
 
+/* The 4x4 transpose of 128-bit lanes in place: lane n of a[k] takes lane k of a[n]. */
+QT_TPL_INLINE void qt_tpl_transpose4x128_ps(__m512 a[4]) {
+  const __m512 t0 = _mm512_shuffle_f32x4(a[0], a[1], 0x44),
+               t1 = _mm512_shuffle_f32x4(a[2], a[3], 0x44);
+  const __m512 t2 = _mm512_shuffle_f32x4(a[0], a[1], 0xEE),
+               t3 = _mm512_shuffle_f32x4(a[2], a[3], 0xEE);
+  a[0] = _mm512_shuffle_f32x4(t0, t1, 0x88);
+  a[1] = _mm512_shuffle_f32x4(t0, t1, 0xDD);
+  a[2] = _mm512_shuffle_f32x4(t2, t3, 0x88);
+  a[3] = _mm512_shuffle_f32x4(t2, t3, 0xDD);
+}
+
 /* w (16, 32 or 64) whole channels of each of ni x nj pixels (strides as
  * qt_tpl_requant_block's), 64 output bytes at a time: the w / 16 registers of 64 / w
  * consecutive pixels (row-major) go through one qt_ukernel_requant_pack64__avx512, and each
@@ -541,19 +553,40 @@ QT_TPL_INLINE int qt_tpl_rq_float_all(const qt_requant_fixedpoint_avx512_float *
 QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_si,
                                               ptrdiff_t acc_sj, uint8_t *out, ptrdiff_t out_si,
                                               ptrdiff_t out_sj, int ni, int nj, const int w,
-                                              const int fp32, const float *scale,
+                                              const int fp32, const int raw, const float *scale,
                                               const qt_requant_fixedpoint_avx512_float *c,
                                               const qt_quant_params *q) {
   const int nv = w / 16, group = 64 / w, count = ni * nj, u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
   qt_requant_fp32_avx512_params pf[4];
   qt_requant_fixedpoint_avx512_params px[4];
+  qt_requant_fixedpoint_avx512_float cr[4]; /* raw: c's entries in the accumulators' order */
+  if (raw && !fp32) { /* w = 64: the per-channel params into that order, once per call */
+    __m512 h[4], l[4];
+    for (int v = 0; v < 4; v++) {
+      h[v] = c[v].s_hi;
+      l[v] = c[v].s_lo;
+    }
+    qt_tpl_transpose4x128_ps(h);
+    qt_tpl_transpose4x128_ps(l);
+    for (int v = 0; v < 4; v++) {
+      cr[v].s_hi = h[v];
+      cr[v].s_lo = l[v];
+    }
+    c = cr;
+  }
 #pragma GCC unroll 4
   for (int v = 0; v < nv; v++) {
     if (fp32)
       pf[v] = qt_ukernel_requant_fp32__avx512_params(scale + 16 * v, 16, zp, lo, hi);
     else
       px[v] = qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[v], zp);
+  }
+  if (raw && fp32) {
+    __m512 t[4];
+    for (int v = 0; v < 4; v++) t[v] = pf[v].scale;
+    qt_tpl_transpose4x128_ps(t);
+    for (int v = 0; v < 4; v++) pf[v].scale = t[v];
   }
   const __m512i zp16 = _mm512_set1_epi16((short)zp);
   /* a group's pixels lie back to back in out: one 64-byte store */
@@ -585,7 +618,11 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
       }
     }
     __m512i b;
-    if (w == 64)
+    if (w == 64 && raw)
+      b = qt_ukernel_requant_pack64_lanes__avx512(QT_TPL_RQW_X(0, 0), QT_TPL_RQW_X(0, 1),
+                                                  QT_TPL_RQW_X(0, 2), QT_TPL_RQW_X(0, 3), zp16,
+                                                  fp32, lo, u8);
+    else if (w == 64)
       b = qt_ukernel_requant_pack64__avx512(QT_TPL_RQW_X(0, 0), QT_TPL_RQW_X(0, 1),
                                             QT_TPL_RQW_X(0, 2), QT_TPL_RQW_X(0, 3), zp16, fp32, lo,
                                             u8);
@@ -670,16 +707,16 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
   /* fp32: each 16-channel block's scales loaded once for the whole tile */
   if (S_REQUANT(q) == QT_REQUANT_FP32) {
     for (; i + 64 <= n; i += 64)
-      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 1,
+      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 1, 0,
                                  q->scale + c0 + i, NULL, q);
     /* written out, not a loop over w: w must be a constant in each call */
     if (i + 32 <= n) {
-      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 32, 1,
+      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 32, 1, 0,
                                  q->scale + c0 + i, NULL, q);
       i += 32;
     }
     if (i + 16 <= n) {
-      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16, 1,
+      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16, 1, 0,
                                  q->scale + c0 + i, NULL, q);
       i += 16;
     }
@@ -706,7 +743,7 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
        * block1_expand (gemm, nr=32) took 5-20 % longer than per register */
       for (; i + 64 <= n && qt_tpl_rq_float_all(c + i / 16, 4); i += 64) {
         qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0,
-                                   NULL, c + i / 16, q);
+                                   0, NULL, c + i / 16, q);
       }
       /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
        * at run time, which keeps them in memory */
@@ -758,6 +795,52 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
       qt_tpl_requant(acc + a * acc_si + b * acc_sj + i, out + a * out_si + b * out_sj + i,
                      c0 + i, n - i, q);
 }
+
+#if defined(QT_TPL_RQ_AVX512)
+/* qt_tpl_requant_block for accumulators whose whole 64-channel chunks (all but a partial last
+ * one) hold channel 16 L + 4 k + d at 16 k + 4 L + d, the dwconv avx512vnni kernel's own order
+ * (its QT_UK_DWV_RAW): those requantize with their params brought into that order once per
+ * call and the packs' lane order kept, which is natural order again (..._pack64_lanes); the
+ * 8 VSHUFI64X2 per chunk and pixel that would bring the sums back are saved. A chunk whose
+ * fixed-point blocks lack the float form is transposed back in acc, then requantized as any. */
+QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
+                                              uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj,
+                                              int ni, int nj, QT_TPL_INDEX c0, QT_TPL_INDEX n,
+                                              const qt_quant_params *q, const void *rq_table) {
+  QT_TPL_INDEX i = 0;
+  for (; i + 64 <= n; i += 64) {
+    if (S_REQUANT(q) == QT_REQUANT_FP32) {
+      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 1, 1,
+                                 q->scale + c0 + i, NULL, q);
+      continue;
+    }
+    const qt_requant_fixedpoint_avx512_float *c =
+        rq_table && c0 % 16 == 0
+            ? (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
+                                                                         64) +
+                  (c0 + i) / 16
+            : NULL;
+    if (c && qt_tpl_rq_float_all(c, 4)) {
+      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 1,
+                                 NULL, c, q);
+      continue;
+    }
+    for (int a = 0; a < ni; a++)
+      for (int b = 0; b < nj; b++) {
+        int32_t *x = acc + a * acc_si + b * acc_sj + i;
+        __m512 t[4];
+        for (int k = 0; k < 4; k++) t[k] = _mm512_castsi512_ps(_mm512_loadu_si512(x + 16 * k));
+        qt_tpl_transpose4x128_ps(t);
+        for (int k = 0; k < 4; k++) _mm512_storeu_si512(x + 16 * k, _mm512_castps_si512(t[k]));
+      }
+    qt_tpl_requant_block(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, c0 + i, 64, q,
+                         rq_table);
+  }
+  if (i < n)
+    qt_tpl_requant_block(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, c0 + i, n - i, q,
+                         rq_table);
+}
+#endif
 
 /* Requantizes channels [c0, c0 + cn) of `pixels` consecutive int32 pixels of out_c channels
  * from src into the same places of dst (rq=row/pass). */

@@ -49,6 +49,17 @@
 #include "qt_ukernel_dwconv_window.h"
 _Static_assert(QT_UK_CB % 64 == 0, "avx512vnni dwconv micro-kernel: CB must be a multiple of 64");
 
+/* QT_UK_DWV_RAW 1: whole 64-channel chunks of out[] are left in the accumulators' order
+ * (out[i][j][64 v + 16 k + 4 L + d] holds channel 64 v + 16 L + 4 k + d), not transposed
+ * back: for a caller that requantizes them in that order (qt_tpl_requant_block_raw64, whose
+ * packs put the bytes back in natural order), which saves the 8 VSHUFI64X2 per chunk and
+ * position. A block's last, partial chunk and the narrow blocks stay in natural order. The
+ * intrinsics kernel defines QT_UK_DWV_RAW_OUT to what it did (undefined where only the C
+ * twin is compiled, which stores natural order). */
+#ifndef QT_UK_DWV_RAW
+#define QT_UK_DWV_RAW 0
+#endif
+
 /* QT_UK_ROW3 (the template sets it where the kernel is 3 taps wide at compile time): a group
  * is one kernel row, its three taps in slots 0..2 and a zero in slot 3, instead of four taps
  * in row-major order; as many groups for 3x3 (3). QT_UK_PAIR (ROW3 with stride and dilation
@@ -397,10 +408,19 @@ QT_UK_DW_INLINE void qt_ukernel_dwconv_s8_k4__avx512vnni(const qt_uk_dw_window *
           _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DWV_NC; v++) {
     if (i >= th || j >= tw || 64 * v >= cn) continue;
     __m512i o[4];
+#if QT_UK_DWV_RAW
+    if (64 * v + 64 <= cn) {
+      for (int k = 0; k < 4; k++)
+        _mm512_storeu_si512((void *)(out[i][j] + 64 * v + 16 * k), acc[i][j][4 * v + k]);
+      continue;
+    }
+#endif
     qt_uk_dwv_transpose(o, acc[i][j] + 4 * v);
     for (int k = 0; k < 4; k++) _mm512_storeu_si512((void *)(out[i][j] + 64 * v + 16 * k), o[k]);
   }
 }
+/* what this kernel stores for whole chunks where QT_UK_DWV_RAW asks for its own order */
+#define QT_UK_DWV_RAW_OUT QT_UK_DWV_RAW
 #endif
 
 #endif /* QT_UKERNEL_DWCONV_S8_K4__AVX512VNNI_H */

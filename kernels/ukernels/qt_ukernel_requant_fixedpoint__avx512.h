@@ -442,19 +442,26 @@ static inline __attribute__((target("avx512f,avx512bw"))) void qt_ukernel_requan
  * range, where it stays outside [lo, hi] (|zp16| <= 255 < 2^15 - 255), so the result is
  * clamp(x + zp16, lo, hi) exactly. The packs work within 128-bit lanes: lane L holds
  * dwords L of a, b, c, d; one VPERMD puts them back in order. Against four VPMOVDBs
- * (two uops each on Zen 4) and four 16-byte stores: 5 to 7 instructions and one store. */
-static inline __attribute__((target("avx512f,avx512bw"))) __m512i qt_ukernel_requant_pack64__avx512(
-    __m512i a, __m512i b, __m512i c, __m512i d, __m512i zp16, int add_zp, int32_t lo, int u8) {
+ * (two uops each on Zen 4) and four 16-byte stores: 5 to 7 instructions and one store.
+ * ..._pack64_lanes is the same without the VPERMD: byte 16 L + 4 k + d from dword 4 L + d of
+ * the k-th register, for values already in that order (the dwconv avx512vnni kernel's). */
+static inline __attribute__((target("avx512f,avx512bw"))) __m512i
+qt_ukernel_requant_pack64_lanes__avx512(__m512i a, __m512i b, __m512i c, __m512i d, __m512i zp16,
+                                        int add_zp, int32_t lo, int u8) {
   __m512i ab = _mm512_packs_epi32(a, b), cd = _mm512_packs_epi32(c, d);
   if (add_zp) {
     ab = _mm512_adds_epi16(ab, zp16);
     cd = _mm512_adds_epi16(cd, zp16);
   }
-  const __m512i bytes =
-      u8 ? _mm512_max_epu8(_mm512_packus_epi16(ab, cd), _mm512_set1_epi8((char)lo))
-         : _mm512_max_epi8(_mm512_packs_epi16(ab, cd), _mm512_set1_epi8((char)lo));
+  return u8 ? _mm512_max_epu8(_mm512_packus_epi16(ab, cd), _mm512_set1_epi8((char)lo))
+            : _mm512_max_epi8(_mm512_packs_epi16(ab, cd), _mm512_set1_epi8((char)lo));
+}
+
+static inline __attribute__((target("avx512f,avx512bw"))) __m512i qt_ukernel_requant_pack64__avx512(
+    __m512i a, __m512i b, __m512i c, __m512i d, __m512i zp16, int add_zp, int32_t lo, int u8) {
   return _mm512_permutexvar_epi32(
-      _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), bytes);
+      _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15),
+      qt_ukernel_requant_pack64_lanes__avx512(a, b, c, d, zp16, add_zp, lo, u8));
 }
 
 /* out[i] = (uint8_t)requant(acc[i], mul[i], shift[i]) for i < n (1..16): every array read
