@@ -196,19 +196,19 @@ static void dw_trial(int *v, int isa, int cb, int th, int tw, int ku, int load) 
  *   avx512vnni (VPDPBUSD on groups of 4 taps) where the target has AVX512-VNNI, the layer is
  *          s8 and whole 64-channel chunks waste at most a quarter of the lanes (out_c 96,
  *          144, 192, 384, 576, 960; not 32): cb=64, a 2x2 tile, 3 tap groups per
- *          iteration, inputs first, rq=tile (16 accumulators + 4 weights + 8 temporaries);
- *          stride 1 with outputs of 28x28 or fewer: a 4x1 tile, 2 tap groups (kernel rows)
- *          per iteration, weights first, pad=prepad where padded: the tile, ku and pad the
+ *          iteration, inputs first, rq=tile (16 accumulators + 4 weights + 8 temporaries).
+ *          Zen 5, one core, fp32, against the avx512 default below: 14x14x576 27.0 -> 17.8
+ *          us, 28x28x192 34.3 -> 21.5 us, 112x112x96 s2 120 -> 107 us; 56x56x144 s1 within
+ *          noise (its third chunk holds 16 of 64 channels); 112x112x32 (half the lanes
+ *          wasted) 1.7x slower, so it stays on avx512.
+ *          Then, for stride 1 with outputs of 28x28 or fewer: a 4x1 tile, 2 tap groups (kernel
+ *          rows) per iteration, weights first, pad=prepad where padded: the tile, ku and pad the
  *          fp32 search chose on all 11 such MobileNetV2 layers (weights first on 8; --trials
  *          12), where the fixed-point search, same budget, kept the 2x2 default on most. Zen 5,
  *          one core, interleaved harness runs (3 rounds), time against the 2x2 form, fixed
  *          point / fp32: 14x14x384 0.78-0.89 / 0.68-0.82x, 7x7x960 0.72-0.79 / 0.57-0.72x,
  *          28x28x192 0.79-0.93 / 0.74-0.88x; 56x56x144 s1 0.92-1.04x and 28x28x192 s2
  *          0.88-1.09x, so those keep the 2x2 form.
- *          Zen 5, one core, fp32, against the avx512 default below: 14x14x576 27.0 -> 17.8
- *          us, 28x28x192 34.3 -> 21.5 us, 112x112x96 s2 120 -> 107 us; 56x56x144 s1 within
- *          noise (its third chunk holds 16 of 64 channels); 112x112x32 (half the lanes
- *          wasted) 1.7x slower, so it stays on avx512.
  *   avx512 (VPMADDWD on tap pairs, zmm) where the target has AVX-512:
  *          outputs of 28x28 and more: cb=32, a 4x2 tile, 3 tap pairs per iteration, inputs
  *          first, rq=tile (16 zmm accumulators); 7x7 and 14x14 outputs: cb=64 (halved while
