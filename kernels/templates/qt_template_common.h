@@ -269,6 +269,7 @@ QT_TPL_INLINE void qt_tpl_pack_blocks(const qt_conv_desc *d, const qt_quant_para
 
 #if defined(QT_TPL_REQUANT_AVX512) && QT_TPL_REQUANT_AVX512 && defined(__AVX512F__) && \
     defined(__AVX512BW__)
+#include "../ukernels/qt_ukernel_common.h"
 #include "../ukernels/qt_ukernel_requant_fp32__avx512.h"
 #endif
 
@@ -531,16 +532,12 @@ QT_TPL_INLINE int qt_tpl_rq_float_all(const qt_requant_fixedpoint_avx512_float *
   return 1;
 }
 
-/* The 4x4 transpose of 128-bit lanes in place: lane n of a[k] takes lane k of a[n]. */
+/* qt_uk_transpose4x128 in place on float vectors. */
 QT_TPL_INLINE void qt_tpl_transpose4x128_ps(__m512 a[4]) {
-  const __m512 t0 = _mm512_shuffle_f32x4(a[0], a[1], 0x44),
-               t1 = _mm512_shuffle_f32x4(a[2], a[3], 0x44);
-  const __m512 t2 = _mm512_shuffle_f32x4(a[0], a[1], 0xEE),
-               t3 = _mm512_shuffle_f32x4(a[2], a[3], 0xEE);
-  a[0] = _mm512_shuffle_f32x4(t0, t1, 0x88);
-  a[1] = _mm512_shuffle_f32x4(t0, t1, 0xDD);
-  a[2] = _mm512_shuffle_f32x4(t2, t3, 0x88);
-  a[3] = _mm512_shuffle_f32x4(t2, t3, 0xDD);
+  __m512i t[4];
+  for (int k = 0; k < 4; k++) t[k] = _mm512_castps_si512(a[k]);
+  qt_uk_transpose4x128(t, t);
+  for (int k = 0; k < 4; k++) a[k] = _mm512_castsi512_ps(t[k]);
 }
 
 /* w (16, 32 or 64) whole channels of each of ni x nj pixels (strides as
@@ -828,10 +825,10 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
     for (int a = 0; a < ni; a++)
       for (int b = 0; b < nj; b++) {
         int32_t *x = acc + a * acc_si + b * acc_sj + i;
-        __m512 t[4];
-        for (int k = 0; k < 4; k++) t[k] = _mm512_castsi512_ps(_mm512_loadu_si512(x + 16 * k));
-        qt_tpl_transpose4x128_ps(t);
-        for (int k = 0; k < 4; k++) _mm512_storeu_si512(x + 16 * k, _mm512_castps_si512(t[k]));
+        __m512i t[4];
+        for (int k = 0; k < 4; k++) t[k] = _mm512_loadu_si512(x + 16 * k);
+        qt_uk_transpose4x128(t, t);
+        for (int k = 0; k < 4; k++) _mm512_storeu_si512(x + 16 * k, t[k]);
       }
     qt_tpl_requant_block(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, c0 + i, 64, q,
                          rq_table);

@@ -122,17 +122,6 @@ QT_UK_DW_INLINE __m512i qt_uk_dwv_load(const uint8_t *p, int n) {
   return _mm512_xor_si512(_mm512_maskz_loadu_epi8((__mmask64)((UINT64_C(1) << n) - 1u), p), flip);
 }
 
-/* The 4x4 transpose of 128-bit lanes: lane n of r[k] = lane k of a[n]. Maps natural channel
- * order (a[n] = channels 16n .. 16n + 15) to the accumulators' and back. */
-QT_UK_DW_INLINE void qt_uk_dwv_transpose(__m512i r[4], const __m512i a[4]) {
-  const __m512i t0 = _mm512_shuffle_i64x2(a[0], a[1], 0x44), t1 = _mm512_shuffle_i64x2(a[2], a[3], 0x44);
-  const __m512i t2 = _mm512_shuffle_i64x2(a[0], a[1], 0xEE), t3 = _mm512_shuffle_i64x2(a[2], a[3], 0xEE);
-  r[0] = _mm512_shuffle_i64x2(t0, t1, 0x88);
-  r[1] = _mm512_shuffle_i64x2(t0, t1, 0xDD);
-  r[2] = _mm512_shuffle_i64x2(t2, t3, 0x88);
-  r[3] = _mm512_shuffle_i64x2(t2, t3, 0xDD);
-}
-
 /* acc[0..3] (chunk v) += the group's 4 taps at pointers p[0..3] against weight vectors
  * wv[0..3]: the taps flipped and interleaved so that int32 lane d of 128-bit lane L of q[k]
  * holds the 4 taps of channel 16L + 4k + d, then one VPDPBUSD per accumulator. */
@@ -362,14 +351,14 @@ QT_UK_DW_INLINE __m256i qt_uk_dwv_load32(const uint8_t *p, int n) {
       __m512i b_[4], bt_[4];                                                                  \
       for (int n_ = 0; n_ < 4; n_++)                                                          \
         b_[n_] = _mm512_loadu_si512((const void *)(bias + ((NW) == 32 ? 16 * (n_ % 2) : 0))); \
-      qt_uk_dwv_transpose(bt_, b_);                                                           \
+      qt_uk_transpose4x128(bt_, b_);                                                          \
       for (int s_ = 0; s_ < NS_; s_++)                                                        \
         for (int k_ = 0; k_ < 4; k_++) acc_[s_][k_] = bt_[k_];                                \
     }                                                                                         \
     QT_UK_DWV_TAPS(acc_, QT_UK_DWV_NARROW_GROUP##NW);                                         \
     _Pragma("GCC unroll 16") for (int s_ = 0; s_ < NS_; s_++) {                               \
       __m512i o_[4];                                                                          \
-      qt_uk_dwv_transpose(o_, acc_[s_]);                                                      \
+      qt_uk_transpose4x128(o_, acc_[s_]);                                                     \
       for (int n_ = 0; n_ < 4; n_++) {                                                        \
         const int pi_ = s_ * (64 / (NW)) + n_ / ((NW) / 16);                                  \
         const int i_ = pi_ / QT_UK_TW, j_ = pi_ % QT_UK_TW;                                   \
@@ -397,7 +386,7 @@ QT_UK_DW_INLINE void qt_ukernel_dwconv_s8_k4__avx512vnni(const qt_uk_dw_window *
   _Pragma("GCC unroll 4") for (int v = 0; v < QT_UK_DWV_NC; v++) {
     __m512i b[4], bt[4];
     for (int k = 0; k < 4; k++) b[k] = _mm512_loadu_si512((const void *)(bias + 64 * v + 16 * k));
-    qt_uk_dwv_transpose(bt, b);
+    qt_uk_transpose4x128(bt, b);
     _Pragma("GCC unroll 16") for (int i = 0; i < QT_UK_TH; i++)
         _Pragma("GCC unroll 16") for (int j = 0; j < QT_UK_TW; j++)
             _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) acc[i][j][4 * v + k] = bt[k];
@@ -415,7 +404,7 @@ QT_UK_DW_INLINE void qt_ukernel_dwconv_s8_k4__avx512vnni(const qt_uk_dw_window *
       continue;
     }
 #endif
-    qt_uk_dwv_transpose(o, acc[i][j] + 4 * v);
+    qt_uk_transpose4x128(o, acc[i][j] + 4 * v);
     for (int k = 0; k < 4; k++) _mm512_storeu_si512((void *)(out[i][j] + 64 * v + 16 * k), o[k]);
   }
 }
