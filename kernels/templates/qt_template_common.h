@@ -366,16 +366,20 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
  * takes the per-pixel path); AVX-512: every 16-channel block, the last one partial where
  * out_c is not a multiple of 16 (its lanes past out_c get M = 0, shift 0; tiles store those
  * lanes masked). On AVX-512 the table is a 64-byte header (uint32: where the whole params
- * start), each block's float form, 128 bytes (qt_requant_fixedpoint_avx512_float: all a run
- * reads where every block has it, 8 bytes per channel), then each block's whole params, 384
- * bytes, read only for a block without it. */
+ * start), the layer's float-form constants (qt_requant_fixedpoint_avx512_layer, 256 bytes),
+ * each block's float form, 192 bytes (qt_requant_fixedpoint_avx512_float: with those, all a
+ * run reads where every block has it, 12 bytes per channel), then each block's whole params,
+ * 384 bytes, read only for a block without it. */
 #if defined(QT_TPL_RQ_AVX512)
 #define QT_TPL_RQ_TABLE 1
 typedef qt_requant_fixedpoint_avx512_params qt_tpl_rq_entry;
 #define QT_TPL_RQ_ENTRIES(oc) (((oc) + 15) / 16)
-/* Bytes of the header and the float forms ahead of the whole params (a multiple of 64). */
+/* Where the layer's constants and the float forms start, and the bytes of the header, those
+ * and the float forms ahead of the whole params (multiples of 64). */
+#define QT_TPL_RQ_LAYER_AT 64
+#define QT_TPL_RQ_FLOATS_AT (QT_TPL_RQ_LAYER_AT + sizeof(qt_requant_fixedpoint_avx512_layer))
 #define QT_TPL_RQ_FLOAT_BYTES(oc) \
-  (64 + (size_t)QT_TPL_RQ_ENTRIES(oc) * sizeof(qt_requant_fixedpoint_avx512_float))
+  (QT_TPL_RQ_FLOATS_AT + (size_t)QT_TPL_RQ_ENTRIES(oc) * sizeof(qt_requant_fixedpoint_avx512_float))
 #elif defined(QT_TPL_RQ_AVX2)
 #define QT_TPL_RQ_TABLE 1
 typedef qt_requant_fixedpoint_avx2_params qt_tpl_rq_entry;
@@ -420,6 +424,8 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_pa
 #if defined(QT_TPL_RQ_AVX512)
   const uint32_t whole = (uint32_t)QT_TPL_RQ_FLOAT_BYTES(oc);
   memcpy(mem, &whole, sizeof whole);
+  *(qt_requant_fixedpoint_avx512_layer *)(void *)((uint8_t *)mem + QT_TPL_RQ_LAYER_AT) =
+      qt_ukernel_requant_fixedpoint__avx512_layer(q->output_zp, q->act_min, q->act_max);
 #endif
   for (int32_t b = 0; b < blocks; b++) {
 #if defined(QT_TPL_RQ_AVX512)
@@ -428,7 +434,7 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_pa
                                                              q->shift + 16 * b, n, q->output_zp);
     qt_ukernel_requant_fixedpoint__avx512_try_float(
         &t[b], q->multiplier + 16 * b, q->shift + 16 * b, n, q->output_zp, q->act_min, q->act_max);
-    ((qt_requant_fixedpoint_avx512_float *)(void *)((uint8_t *)mem + 64))[b] =
+    ((qt_requant_fixedpoint_avx512_float *)(void *)((uint8_t *)mem + QT_TPL_RQ_FLOATS_AT))[b] =
         qt_ukernel_requant_fixedpoint__avx512_float_pack(&t[b]);
 #else
     t[b] = qt_ukernel_requant_fixedpoint__avx2_params(
@@ -474,14 +480,18 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
   /* the float form in a loop of its own: behind apply's branch GCC converts the clamp to
    * floats again for every pixel */
   if (qt_ukernel_requant_fixedpoint__avx512_float_has(c)) {
-    /* a copy the byte stores below cannot alias (read through c, the constants would be
-     * reloaded after every store) */
+    /* copies the byte stores below cannot alias (read through c, the constants would be
+     * reloaded after every store); the layer's constants loaded, not rebuilt from zp, lo, hi */
     const qt_requant_fixedpoint_avx512_params pl =
         qt_ukernel_requant_fixedpoint__avx512_float_unpack(c, zp);
+    const qt_requant_fixedpoint_avx512_layer ll =
+        *(const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)table +
+                                                                    QT_TPL_RQ_LAYER_AT);
+    (void)lo, (void)hi;
     for (int a = 0; a < ni; a++)
       for (int b = 0; b < nj; b++)
         qt_ukernel_requant_store16__avx512(
-            qt_ukernel_requant_fixedpoint__avx512_float(QT_TPL_RQ16_LOAD(a, b), &pl, lo, hi),
+            qt_ukernel_requant_fixedpoint__avx512_float_l(QT_TPL_RQ16_LOAD(a, b), &pl, &ll),
             out + a * out_si + b * out_sj, n);
     return;
   }
@@ -552,6 +562,7 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
                                               ptrdiff_t out_sj, int ni, int nj, const int w,
                                               const int fp32, const int raw, const float *scale,
                                               const qt_requant_fixedpoint_avx512_float *c,
+                                              const qt_requant_fixedpoint_avx512_layer *l,
                                               const qt_quant_params *q) {
   const int nv = w / 16, group = 64 / w, count = ni * nj, u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
@@ -566,9 +577,12 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
     }
     qt_tpl_transpose4x128_ps(h);
     qt_tpl_transpose4x128_ps(l);
+    /* e lane by lane from s_hi, as the table's e was made (..._try_float): 2 instructions
+     * per register against 8 shuffles for a third transpose */
     for (int v = 0; v < 4; v++) {
       cr[v].s_hi = h[v];
       cr[v].s_lo = l[v];
+      cr[v].e = qt_ukernel_requant_fixedpoint__avx512_float_e(h[v]);
     }
     c = cr;
   }
@@ -586,6 +600,9 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
     for (int v = 0; v < 4; v++) pf[v].scale = t[v];
   }
   const __m512i zp16 = _mm512_set1_epi16((short)zp);
+  /* the layer's float-form constants, a copy the stores cannot alias (fp32: unused) */
+  qt_requant_fixedpoint_avx512_layer ll;
+  if (!fp32) ll = *l;
   /* a group's pixels lie back to back in out: one 64-byte store */
   const int whole = (nj == 1 && out_si == w) || (ni == 1 && out_sj == w);
   /* register v of the group's pixel g, requantized (named registers, not an array: GCC
@@ -593,8 +610,8 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
 #define QT_TPL_RQW_X(g, v)                                                        \
   (fp32 ? qt_ukernel_requant_fp32__avx512_hi(                                     \
               _mm512_loadu_si512((const void *)(acc + ao[g] + 16 * (v))), &pf[v]) \
-        : qt_ukernel_requant_fixedpoint__avx512_float_hi(                         \
-              _mm512_loadu_si512((const void *)(acc + ao[g] + 16 * (v))), &px[v], hi))
+        : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(                       \
+              _mm512_loadu_si512((const void *)(acc + ao[g] + 16 * (v))), &px[v], &ll))
   /* the next pixel's place, (pa, pb), stepped row-major (no divide by a run-time nj) */
   int pa = 0, pb = 0;
   for (int p = 0; p < count; p += group) {
@@ -705,16 +722,16 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
   if (S_REQUANT(q) == QT_REQUANT_FP32) {
     for (; i + 64 <= n; i += 64)
       qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 1, 0,
-                                 q->scale + c0 + i, NULL, q);
+                                 q->scale + c0 + i, NULL, NULL, q);
     /* written out, not a loop over w: w must be a constant in each call */
     if (i + 32 <= n) {
       qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 32, 1, 0,
-                                 q->scale + c0 + i, NULL, q);
+                                 q->scale + c0 + i, NULL, NULL, q);
       i += 32;
     }
     if (i + 16 <= n) {
       qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16, 1, 0,
-                                 q->scale + c0 + i, NULL, q);
+                                 q->scale + c0 + i, NULL, NULL, q);
       i += 16;
     }
     for (; i < n; i += 16)
@@ -733,14 +750,17 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
     if (rq_table && c0 % 16 == 0) {
       const qt_requant_fixedpoint_avx512_float *c =
           (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
-                                                                     64) +
+                                                                     QT_TPL_RQ_FLOATS_AT) +
           c0 / 16;
       /* 64 channels of a pixel as one 64-byte pack; not 32 or 16 channels of 2 or 4 pixels,
        * which fp32 gains from but the float form lost: the stem (direct, ocb=32) and
        * block1_expand (gemm, nr=32) took 5-20 % longer than per register */
       for (; i + 64 <= n && qt_tpl_rq_float_all(c + i / 16, 4); i += 64) {
-        qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0,
-                                   0, NULL, c + i / 16, q);
+        qt_tpl_requant_wide_avx512(
+            acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 0, NULL, c + i / 16,
+            (const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)rq_table +
+                                                                       QT_TPL_RQ_LAYER_AT),
+            q);
       }
       /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
        * at run time, which keeps them in memory */
@@ -808,18 +828,21 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
   for (; i + 64 <= n; i += 64) {
     if (S_REQUANT(q) == QT_REQUANT_FP32) {
       qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 1, 1,
-                                 q->scale + c0 + i, NULL, q);
+                                 q->scale + c0 + i, NULL, NULL, q);
       continue;
     }
     const qt_requant_fixedpoint_avx512_float *c =
         rq_table && c0 % 16 == 0
             ? (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
-                                                                         64) +
+                                                                         QT_TPL_RQ_FLOATS_AT) +
                   (c0 + i) / 16
             : NULL;
     if (c && qt_tpl_rq_float_all(c, 4)) {
-      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 1,
-                                 NULL, c, q);
+      qt_tpl_requant_wide_avx512(
+          acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 1, NULL, c,
+          (const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)rq_table +
+                                                                     QT_TPL_RQ_LAYER_AT),
+          q);
       continue;
     }
     for (int a = 0; a < ni; a++)

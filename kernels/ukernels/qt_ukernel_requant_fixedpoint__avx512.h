@@ -185,17 +185,23 @@ qt_ukernel_requant_fixedpoint__avx512_scale(__m512i a,
  * lane, and only then lets a block take this form. Every rounding mode is explicit: MXCSR's does
  * not matter. */
 static inline __attribute__((target("avx512f,avx512bw"))) __m512
-qt_ukernel_requant_fixedpoint__avx512_float_z(__m512i a,
-                                              const qt_requant_fixedpoint_avx512_params *p) {
+qt_ukernel_requant_fixedpoint__avx512_float_zk(__m512i a,
+                                               const qt_requant_fixedpoint_avx512_params *p,
+                                               __m512 k, __m512i sign) {
   const __m512 x = _mm512_cvt_roundepi32_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  /* copysign(e, x): the sign bit from x, the rest from e */
-  const __m512 t = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
-      _mm512_castps_si512(x), _mm512_castps_si512(p->e), _mm512_set1_epi32(INT32_MIN), 0xE4));
+  /* copysign(e, x): the sign bit (sign: INT32_MIN in every lane) from x, the rest from e */
+  const __m512 t = _mm512_castsi512_ps(
+      _mm512_ternarylogic_epi32(_mm512_castps_si512(x), _mm512_castps_si512(p->e), sign, 0xE4));
   const __m512 inner =
       _mm512_fmadd_round_ps(x, p->s_lo, t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   const __m512 v =
       _mm512_fmadd_round_ps(x, p->s_hi, inner, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  return _mm512_add_round_ps(v, p->k, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  return _mm512_add_round_ps(v, k, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+static inline __attribute__((target("avx512f,avx512bw"))) __m512
+qt_ukernel_requant_fixedpoint__avx512_float_z(__m512i a,
+                                              const qt_requant_fixedpoint_avx512_params *p) {
+  return qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, p->k, _mm512_set1_epi32(INT32_MIN));
 }
 
 /* The upper clamp in float, where it also keeps the conversion from overflowing (a scale may
@@ -221,6 +227,45 @@ qt_ukernel_requant_fixedpoint__avx512_float_hi(__m512i a,
   const __m512 z =
       _mm512_min_ps(qt_ukernel_requant_fixedpoint__avx512_float_z(a, p), _mm512_set1_ps((float)hi));
   return _mm512_cvt_roundps_epi32(z, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+
+/* What every block of a layer shares in the float form: its offset, clamp and copysign mask
+ * as vectors, which the requant table keeps once per layer (pack time). Read from there, a
+ * tile loads them; built from the scalars, GCC rebuilds them for every tile and block where
+ * the tile's accumulators take the registers (on block1_expand, 6x32: 14 instructions per
+ * block and tile, against 12 pixels x 8 for the outputs). */
+typedef struct qt_requant_fixedpoint_avx512_layer {
+  __m512 k;     /* zp + 1/2 */
+  __m512 hi;    /* act_max as a float */
+  __m512i lo;   /* act_min */
+  __m512i sign; /* INT32_MIN: copysign's mask */
+} qt_requant_fixedpoint_avx512_layer;
+
+static inline __attribute__((target("avx512f,avx512bw"))) qt_requant_fixedpoint_avx512_layer
+qt_ukernel_requant_fixedpoint__avx512_layer(int32_t zp, int32_t lo, int32_t hi) {
+  qt_requant_fixedpoint_avx512_layer l;
+  l.k = _mm512_set1_ps((float)zp + 0.5f);
+  l.hi = _mm512_set1_ps((float)hi);
+  l.lo = _mm512_set1_epi32(lo);
+  l.sign = _mm512_set1_epi32(INT32_MIN);
+  return l;
+}
+
+/* ..._float and ..._float_hi with the layer's constants from l (p's k unused): the same
+ * instructions on the same values, so the same results. */
+static inline __attribute__((target("avx512f,avx512bw"))) __m512i
+qt_ukernel_requant_fixedpoint__avx512_float_hi_l(__m512i a,
+                                                 const qt_requant_fixedpoint_avx512_params *p,
+                                                 const qt_requant_fixedpoint_avx512_layer *l) {
+  return _mm512_cvt_roundps_epi32(
+      _mm512_min_ps(qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, l->k, l->sign), l->hi),
+      _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+static inline __attribute__((target("avx512f,avx512bw"))) __m512i
+qt_ukernel_requant_fixedpoint__avx512_float_l(__m512i a,
+                                              const qt_requant_fixedpoint_avx512_params *p,
+                                              const qt_requant_fixedpoint_avx512_layer *l) {
+  return _mm512_max_epi32(qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, l), l->lo);
 }
 
 /* Returns the clamped int32 output values (zp added) of 16 accumulators in the block's form. */
@@ -331,15 +376,16 @@ qt_ukernel_requant_fixedpoint__avx512_float_exact(const qt_requant_fixedpoint_av
   return 1;
 }
 
-/* The float form as the requant table keeps it: s_hi and s_lo of 16 channels (128 bytes, 8
- * per channel, against fp32's 4), e derived from s_hi (..._float_e) and k from the zero
- * point when a block is requantized. A layer's run reads these and nothing else of the table
+/* The float form as the requant table keeps it: s_hi, s_lo and e of 16 channels (192 bytes,
+ * 12 per channel, against fp32's 4; k and the clamp are the layer's,
+ * qt_requant_fixedpoint_avx512_layer). A layer's run reads these and nothing else of the table
  * where every block takes the float form: from memory, as a layer of a network meets it, the
  * whole params (384 bytes per 16 channels) made the fixed-point pointwise layers 1.1-1.25x
- * fp32's time. A block without the float form has s_hi all ones (NaN), its whole params kept
- * elsewhere. */
+ * fp32's time. e is stored, not derived from s_hi again: the derivation (a compare and a
+ * masked and) ran for every block of every tile. A block without the float form has s_hi all
+ * ones (NaN), its whole params kept elsewhere. */
 typedef struct qt_requant_fixedpoint_avx512_float {
-  __m512 s_hi, s_lo;
+  __m512 s_hi, s_lo, e;
 } qt_requant_fixedpoint_avx512_float;
 
 /* e of the float form from s_hi: s_hi's exponent bits (its sign is clear), 2^(s - 1) for M in
@@ -372,9 +418,9 @@ qt_ukernel_requant_fixedpoint__avx512_try_float(qt_requant_fixedpoint_avx512_par
   qt_requant_fixedpoint_avx512_params f = *p;
   f.s_hi = _mm512_loadu_ps(s_hi);
   f.s_lo = _mm512_loadu_ps(s_lo);
-  /* e as a run derives it from s_hi (the table keeps no e): 2^(sh - 1) for sh < 0 and 0
-   * otherwise where M is in [2^30, 2^31), as TFLite's multipliers are; for other M what it
-   * gives is what the check below judges */
+  /* e from s_hi's exponent (the table keeps this e): 2^(sh - 1) for sh < 0 and 0 otherwise
+   * where M is in [2^30, 2^31), as TFLite's multipliers are; for other M what it gives is what
+   * the check below judges */
   f.e = qt_ukernel_requant_fixedpoint__avx512_float_e(f.s_hi);
   f.k = _mm512_set1_ps((float)zp + 0.5f);
   f.form = QT_RQ512_FLOAT;
@@ -390,9 +436,11 @@ qt_ukernel_requant_fixedpoint__avx512_float_pack(const qt_requant_fixedpoint_avx
   if (p->form == QT_RQ512_FLOAT) {
     c.s_hi = p->s_hi;
     c.s_lo = p->s_lo;
+    c.e = p->e;
   } else {
     c.s_hi = _mm512_castsi512_ps(_mm512_set1_epi32(-1));
     c.s_lo = _mm512_setzero_ps();
+    c.e = _mm512_setzero_ps();
   }
   return c;
 }
@@ -415,7 +463,7 @@ qt_ukernel_requant_fixedpoint__avx512_float_unpack(const qt_requant_fixedpoint_a
   memset(&p, 0, sizeof p);
   p.s_hi = c->s_hi;
   p.s_lo = c->s_lo;
-  p.e = qt_ukernel_requant_fixedpoint__avx512_float_e(c->s_hi);
+  p.e = c->e;
   p.k = _mm512_set1_ps((float)zp + 0.5f);
   p.zp = zp;
   p.form = QT_RQ512_FLOAT;

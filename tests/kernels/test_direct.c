@@ -210,11 +210,12 @@ static void test_input_end(void) {
  * outside prepad one tile's gathered kernel rows (TH*TW pixels x kh rows of kw*in_c bytes
  * rounded up to its k-step) when the layer is padded. The packed weights end, with an x86
  * requant micro-kernel built in (not its twin), in the requant table (AVX2: 192 bytes per
- * whole block of 8 output channels; AVX-512: a 64-byte header and 128 + 384 bytes per block
- * of 16, its float form then its whole params, the last one partial). */
+ * whole block of 8 output channels; AVX-512: a 64-byte header, the layer's float-form
+ * constants (256 bytes) and 192 + 384 bytes per block of 16, its float form then its whole
+ * params, the last one partial). */
 static size_t rq_table(const struct variant *v, size_t out_c) {
   return strcmp(v->group, "avx2") == 0         ? out_c / 8 * 192
-         : strcmp(v->group, "avx512vnni") == 0 ? 64 + (out_c + 15) / 16 * (128 + 384)
+         : strcmp(v->group, "avx512vnni") == 0 ? 64 + 256 + (out_c + 15) / 16 * (192 + 384)
                                                : 0;
 }
 

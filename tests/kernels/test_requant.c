@@ -182,8 +182,9 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) int float_exact(
 }
 /* The block's outputs (clamped, zp added) as int32, through apply (which takes the block's
  * form: the float form for a block that passed the check); a float form as the templates
- * run it, through the requant table's entry (its e derived from s_hi, k from zp), which
- * must give the same params. */
+ * run it, through the requant table's entry (s_hi, s_lo, e; k from zp), which must give the
+ * same params, and with the layer's constants as the table keeps them (..._float_l), which
+ * must give the same outputs. */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void float_apply(
     const int32_t *acc, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi,
     int32_t *got) {
@@ -195,6 +196,13 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void float_apply(
     CHECK(memcmp(&u.s_hi, &p->s_hi, 4 * sizeof(__m512)) == 0); /* s_hi, s_lo, e, k */
     _mm512_storeu_si512(got, qt_ukernel_requant_fixedpoint__avx512_float(
                                  _mm512_loadu_si512((const void *)acc), &u, lo, hi));
+    /* as the templates run it: the layer's constants from the table's copy */
+    const qt_requant_fixedpoint_avx512_layer l =
+        qt_ukernel_requant_fixedpoint__avx512_layer(p->zp, lo, hi);
+    int32_t via_layer[16];
+    _mm512_storeu_si512(via_layer, qt_ukernel_requant_fixedpoint__avx512_float_l(
+                                       _mm512_loadu_si512((const void *)acc), &u, &l));
+    CHECK(memcmp(via_layer, got, sizeof via_layer) == 0);
     return;
   }
   _mm512_storeu_si512(got, qt_ukernel_requant_fixedpoint__avx512_apply(
@@ -209,16 +217,18 @@ static int pack_dtype(int32_t lo, int32_t hi, int coin) {
 
 /* The float form's 64-byte path as qt_tpl_requant_wide_avx512 runs it: register j holds, in
  * lane i, acc[(i + 4 j) % 16] (lane i's params apply to whichever value it holds), each
- * through ..._float_hi, then ..._pack64 into bytes[64]. */
+ * through ..._float_hi_l with the layer's constants, then ..._pack64 into bytes[64]. */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void float_pack64(
     const int32_t *acc, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi,
     int u8, uint8_t *bytes) {
   __m512i x[4];
   int32_t r[16];
+  const qt_requant_fixedpoint_avx512_layer l =
+      qt_ukernel_requant_fixedpoint__avx512_layer(p->zp, lo, hi);
   for (int j = 0; j < 4; j++) {
     for (int i = 0; i < 16; i++) r[i] = acc[(i + 4 * j) % 16];
-    x[j] =
-        qt_ukernel_requant_fixedpoint__avx512_float_hi(_mm512_loadu_si512((const void *)r), p, hi);
+    x[j] = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(_mm512_loadu_si512((const void *)r), p,
+                                                            &l);
   }
   _mm512_storeu_si512(bytes, qt_ukernel_requant_pack64__avx512(x[0], x[1], x[2], x[3],
                                                                _mm512_setzero_si512(), 0, lo, u8));
