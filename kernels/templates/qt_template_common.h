@@ -555,14 +555,15 @@ QT_TPL_INLINE void qt_tpl_transpose4x128_ps(__m512 a[4]) {
  * consecutive pixels (row-major) go through one qt_ukernel_requant_pack64__avx512, and each
  * pixel's w bytes are stored at once (all 64 in one store where the group's pixels are
  * contiguous in out). fp32 (a constant at each call) from the block's scales, else the
- * fixed-point float form of the entries c (which all hold one). The last group repeats the last
- * pixel and does not store it twice. */
+ * fixed-point float form of the entries c (which all hold one) with the layer's constants
+ * (layer: the requant table's). The last group repeats the last pixel and does not store it
+ * twice. */
 QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_si,
                                               ptrdiff_t acc_sj, uint8_t *out, ptrdiff_t out_si,
                                               ptrdiff_t out_sj, int ni, int nj, const int w,
                                               const int fp32, const int raw, const float *scale,
                                               const qt_requant_fixedpoint_avx512_float *c,
-                                              const qt_requant_fixedpoint_avx512_layer *l,
+                                              const qt_requant_fixedpoint_avx512_layer *layer,
                                               const qt_quant_params *q) {
   const int nv = w / 16, group = 64 / w, count = ni * nj, u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
@@ -600,9 +601,9 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
     for (int v = 0; v < 4; v++) pf[v].scale = t[v];
   }
   const __m512i zp16 = _mm512_set1_epi16((short)zp);
-  /* the layer's float-form constants, a copy the stores cannot alias (fp32: unused) */
-  qt_requant_fixedpoint_avx512_layer ll;
-  if (!fp32) ll = *l;
+  /* the layer's float-form constants, a copy the stores cannot alias (fp32: unused, zero) */
+  const qt_requant_fixedpoint_avx512_layer ll =
+      fp32 ? (qt_requant_fixedpoint_avx512_layer){0} : *layer;
   /* a group's pixels lie back to back in out: one 64-byte store */
   const int whole = (nj == 1 && out_si == w) || (ni == 1 && out_sj == w);
   /* register v of the group's pixel g, requantized (named registers, not an array: GCC

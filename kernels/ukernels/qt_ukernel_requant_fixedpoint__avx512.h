@@ -233,7 +233,7 @@ qt_ukernel_requant_fixedpoint__avx512_float_hi(__m512i a,
  * as vectors, which the requant table keeps once per layer (pack time). Read from there, a
  * tile loads them; built from the scalars, GCC rebuilds them for every tile and block where
  * the tile's accumulators take the registers (on block1_expand, 6x32: 14 instructions per
- * block and tile, against 12 pixels x 8 for the outputs). */
+ * block and tile, against 6 pixels x 8 for the block's outputs). */
 typedef struct qt_requant_fixedpoint_avx512_layer {
   __m512 k;     /* zp + 1/2 */
   __m512 hi;    /* act_max as a float */
