@@ -487,7 +487,6 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
     const qt_requant_fixedpoint_avx512_layer ll =
         *(const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)table +
                                                                     QT_TPL_RQ_LAYER_AT);
-    (void)lo, (void)hi;
     for (int a = 0; a < ni; a++)
       for (int b = 0; b < nj; b++)
         qt_ukernel_requant_store16__avx512(

@@ -218,17 +218,6 @@ qt_ukernel_requant_fixedpoint__avx512_float(__m512i a, const qt_requant_fixedpoi
   return _mm512_max_epi32(z, _mm512_set1_epi32(lo));
 }
 
-/* The same clamped at hi only, for ..._pack64 (which applies lo to the bytes): an output
- * below INT32_MIN converts to INT32_MIN, which the packs saturate like any value below lo. */
-static inline __attribute__((target("avx512f,avx512bw"))) __m512i
-qt_ukernel_requant_fixedpoint__avx512_float_hi(__m512i a,
-                                               const qt_requant_fixedpoint_avx512_params *p,
-                                               int32_t hi) {
-  const __m512 z =
-      _mm512_min_ps(qt_ukernel_requant_fixedpoint__avx512_float_z(a, p), _mm512_set1_ps((float)hi));
-  return _mm512_cvt_roundps_epi32(z, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-}
-
 /* What every block of a layer shares in the float form: its offset, clamp and copysign mask
  * as vectors, which the requant table keeps once per layer (pack time). Read from there, a
  * tile loads them; built from the scalars, GCC rebuilds them for every tile and block where
@@ -251,8 +240,10 @@ qt_ukernel_requant_fixedpoint__avx512_layer(int32_t zp, int32_t lo, int32_t hi) 
   return l;
 }
 
-/* ..._float and ..._float_hi with the layer's constants from l (p's k unused): the same
- * instructions on the same values, so the same results. */
+/* ..._float with the layer's constants from l (p's k unused), the same instructions on the
+ * same values, so the same results; and the same clamped at hi only, for ..._pack64 (which
+ * applies lo to the bytes): an output below INT32_MIN converts to INT32_MIN, which the packs
+ * saturate like any value below lo. */
 static inline __attribute__((target("avx512f,avx512bw"))) __m512i
 qt_ukernel_requant_fixedpoint__avx512_float_hi_l(__m512i a,
                                                  const qt_requant_fixedpoint_avx512_params *p,
