@@ -19,9 +19,11 @@
  * from the sweep's fixed seed (an ISA sweep of a target whose full sweep takes them all).
  * With --defaults-every N the same for the workloads whose default configs are taken (in
  * each combination; the random configs still fill it up to K); 0 takes none (an ISA sweep of
- * a target whose full sweep takes them all).
+ * a target whose full sweep takes them all). With --others-every N only about one in N of the
+ * workloads rotated into the other three combinations takes its defaults there (a fixed
+ * sample: s8 fixed point, the model's own, keeps them all).
  * Usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] [--edge-every N]
- *                   [--defaults-every N] [--cache DIR] [--jobs N] */
+ *                   [--defaults-every N] [--others-every N] [--cache DIR] [--jobs N] */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,7 +297,7 @@ static int skip_sweep(sweep *s, qt_model *m, const char *why) {
 
 int main(int argc, char **argv) {
   const char *target_name = NULL, *cache = NULL, *isa = NULL, *model = "mobilenet_v2";
-  int per_combo = 80, edge_every = 1, defaults_every = 1;
+  int per_combo = 80, edge_every = 1, defaults_every = 1, others_every = 1;
   int jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--target")) target_name = argv[i + 1];
@@ -306,6 +308,8 @@ int main(int argc, char **argv) {
       edge_every = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--defaults-every"))
       defaults_every = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--others-every"))
+      others_every = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--cache")) cache = argv[i + 1];
     else if (!strcmp(argv[i], "--jobs")) jobs = atoi(argv[i + 1]);
     else { /* an unknown flag: a usage error, not ignored */
@@ -313,10 +317,11 @@ int main(int argc, char **argv) {
       break;
     }
   }
-  if (!target_name || edge_every < 1 || defaults_every < 0 || argc % 2 == 0) {
+  if (!target_name || edge_every < 1 || defaults_every < 0 || others_every < 1 || argc % 2 == 0) {
     fprintf(stderr,
             "usage: test_sweep --target T [--isa LABEL] [--model M] [--per-combo K] "
-            "[--edge-every N] [--defaults-every N] [--cache DIR] [--jobs N]\n");
+            "[--edge-every N] [--defaults-every N] [--others-every N] [--cache DIR] "
+            "[--jobs N]\n");
     return 2;
   }
   qt_err err;
@@ -365,7 +370,7 @@ int main(int argc, char **argv) {
    * valid configs of random workloads and templates up to per_combo variants. Edge shapes:
    * every applicable template once, in a combination that rotates from shape to shape. */
   int cap = 0;
-  uint64_t rng = 12345, rng_defaults = 54321;
+  uint64_t rng = 12345, rng_defaults = 54321, rng_others = 9876;
   for (int combo = 0; combo < 4; combo++) {
     int start = s.n_jobs;
     for (int i = 0; i < m.n_tasks; i++) {
@@ -373,6 +378,8 @@ int main(int argc, char **argv) {
       if (defaults_every == 0 ||
           (defaults_every > 1 && rng_next(&rng_defaults) % (uint64_t)defaults_every))
         continue; /* a fixed sample */
+      if (combo != 0 && others_every > 1 && rng_next(&rng_others) % (uint64_t)others_every)
+        continue; /* the same, of the other combinations */
       qt_workload w = m.tasks[i].w;
       w.dtype = combo / 2;
       w.requant = combo % 2;
