@@ -368,8 +368,10 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
  * lanes masked). On AVX-512 the table is a 64-byte header (uint32: where the whole params
  * start), the layer's float-form constants (qt_requant_fixedpoint_avx512_layer, 256 bytes),
  * each block's float form, 192 bytes (qt_requant_fixedpoint_avx512_float: with those, all a
- * run reads where every block has it, 12 bytes per channel), then each block's whole params,
- * 384 bytes, read only for a block without it. */
+ * run reads where every block has it, 12 bytes per channel), for the dwconv avx512vnni kernel
+ * (QT_UK_DWV_RAW_OUT) the same again for every whole 64-channel group in that kernel's lane
+ * order (qt_tpl_requant_block_raw64; the header's second uint32 says where), then each block's
+ * whole params, 384 bytes, read only for a block without it. */
 #if defined(QT_TPL_RQ_AVX512)
 #define QT_TPL_RQ_TABLE 1
 typedef qt_requant_fixedpoint_avx512_params qt_tpl_rq_entry;
@@ -378,8 +380,16 @@ typedef qt_requant_fixedpoint_avx512_params qt_tpl_rq_entry;
  * and the float forms ahead of the whole params (multiples of 64). */
 #define QT_TPL_RQ_LAYER_AT 64
 #define QT_TPL_RQ_FLOATS_AT (QT_TPL_RQ_LAYER_AT + sizeof(qt_requant_fixedpoint_avx512_layer))
-#define QT_TPL_RQ_FLOAT_BYTES(oc) \
+#if defined(QT_UK_DWV_RAW_OUT) && QT_UK_DWV_RAW_OUT
+#define QT_TPL_RQ_RAW_GROUPS(oc) (QT_TPL_RQ_ENTRIES(oc) / 4)
+#else
+#define QT_TPL_RQ_RAW_GROUPS(oc) 0
+#endif
+#define QT_TPL_RQ_RAW_AT(oc) \
   (QT_TPL_RQ_FLOATS_AT + (size_t)QT_TPL_RQ_ENTRIES(oc) * sizeof(qt_requant_fixedpoint_avx512_float))
+#define QT_TPL_RQ_FLOAT_BYTES(oc) \
+  (QT_TPL_RQ_RAW_AT(oc) +         \
+   (size_t)QT_TPL_RQ_RAW_GROUPS(oc) * 4 * sizeof(qt_requant_fixedpoint_avx512_float))
 #elif defined(QT_TPL_RQ_AVX2)
 #define QT_TPL_RQ_TABLE 1
 typedef qt_requant_fixedpoint_avx2_params qt_tpl_rq_entry;
@@ -412,6 +422,28 @@ QT_TPL_INLINE const void *qt_tpl_rq_table(const qt_conv_desc *d, const qt_quant_
 #endif
 }
 
+#if defined(QT_TPL_RQ_AVX512) && defined(QT_UK_DWV_RAW_OUT) && QT_UK_DWV_RAW_OUT
+/* The float forms f[0..3] of a 64-channel group into r[0..3] in the dwconv avx512vnni kernel's
+ * order: the values qt_tpl_requant_wide_avx512 used to make for every tile, made once at pack
+ * time (per tile, the two transposes and e made MobileNetV2's fixed-point depthwise layers
+ * 1.03-1.14x slower, most on the small tiles of the 28x28 and 14x14 layers). */
+static __attribute__((target("avx512f,avx512bw"))) void qt_tpl_rq_raw_group(
+    const qt_requant_fixedpoint_avx512_float *f, qt_requant_fixedpoint_avx512_float *r) {
+  __m512i h[4], l[4];
+  for (int v = 0; v < 4; v++) {
+    h[v] = _mm512_castps_si512(f[v].s_hi);
+    l[v] = _mm512_castps_si512(f[v].s_lo);
+  }
+  qt_uk_transpose4x128(h, h);
+  qt_uk_transpose4x128(l, l);
+  for (int v = 0; v < 4; v++) {
+    r[v].s_hi = _mm512_castsi512_ps(h[v]);
+    r[v].s_lo = _mm512_castsi512_ps(l[v]);
+    r[v].e = qt_ukernel_requant_fixedpoint__avx512_float_e(r[v].s_hi);
+  }
+}
+#endif
+
 /* pack()'s part: fills the requant table at mem for q where qt_tpl_rq_table gives one, else
  * zeroes its bytes (packed bytes stay reproducible). */
 QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_params *q,
@@ -442,6 +474,29 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_pa
         _mm256_loadu_si256((const __m256i *)(const void *)(q->shift + 8 * b)));
 #endif
   }
+#if defined(QT_TPL_RQ_AVX512) && defined(QT_UK_DWV_RAW_OUT) && QT_UK_DWV_RAW_OUT
+  /* the raw copies: each whole group's 4 float forms with s_hi and s_lo transposed as the
+   * kernel's sums are (qt_uk_transpose4x128) and e made from the transposed s_hi, lane by
+   * lane as ..._try_float made it; a group with a block lacking the float form gets the
+   * marker (its first entry's s_hi all ones) */
+  const uint32_t raw_at = (uint32_t)QT_TPL_RQ_RAW_AT(oc);
+  memcpy((uint8_t *)mem + 4, &raw_at, sizeof raw_at);
+  const qt_requant_fixedpoint_avx512_float *f =
+      (const qt_requant_fixedpoint_avx512_float *)(const void *)((uint8_t *)mem +
+                                                                 QT_TPL_RQ_FLOATS_AT);
+  qt_requant_fixedpoint_avx512_float *r =
+      (qt_requant_fixedpoint_avx512_float *)(void *)((uint8_t *)mem + raw_at);
+  for (int32_t g = 0; g < QT_TPL_RQ_RAW_GROUPS(oc); g++) {
+    int all = 1;
+    for (int v = 0; v < 4; v++)
+      all &= qt_ukernel_requant_fixedpoint__avx512_float_has(&f[4 * g + v]);
+    if (!all) {
+      r[4 * g].s_hi = _mm512_castsi512_ps(_mm512_set1_epi32(-1));
+      continue;
+    }
+    qt_tpl_rq_raw_group(f + 4 * g, r + 4 * g);
+  }
+#endif
 #else
   (void)d, (void)q, (void)mem;
 #endif
@@ -554,8 +609,9 @@ QT_TPL_INLINE void qt_tpl_transpose4x128_ps(__m512 a[4]) {
  * consecutive pixels (row-major) go through one qt_ukernel_requant_pack64__avx512, and each
  * pixel's w bytes are stored at once (all 64 in one store where the group's pixels are
  * contiguous in out). fp32 (a constant at each call) from the block's scales, else the
- * fixed-point float form of the entries c (which all hold one) with the layer's constants
- * (layer: the requant table's). The last group repeats the last pixel and does not store it
+ * fixed-point float form of the entries c (which all hold one; raw: already in the
+ * accumulators' order, the table's raw copies) with the layer's constants (layer: the
+ * requant table's). The last group repeats the last pixel and does not store it
  * twice. */
 QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_si,
                                               ptrdiff_t acc_sj, uint8_t *out, ptrdiff_t out_si,
@@ -568,24 +624,6 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
   const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
   qt_requant_fp32_avx512_params pf[4];
   qt_requant_fixedpoint_avx512_params px[4];
-  qt_requant_fixedpoint_avx512_float cr[4]; /* raw: c's entries in the accumulators' order */
-  if (raw && !fp32) { /* w = 64: the per-channel params into that order, once per call */
-    __m512 h[4], l[4];
-    for (int v = 0; v < 4; v++) {
-      h[v] = c[v].s_hi;
-      l[v] = c[v].s_lo;
-    }
-    qt_tpl_transpose4x128_ps(h);
-    qt_tpl_transpose4x128_ps(l);
-    /* e lane by lane from s_hi, as the table's e was made (..._try_float): 2 instructions
-     * per register against 8 shuffles for a third transpose */
-    for (int v = 0; v < 4; v++) {
-      cr[v].s_hi = h[v];
-      cr[v].s_lo = l[v];
-      cr[v].e = qt_ukernel_requant_fixedpoint__avx512_float_e(h[v]);
-    }
-    c = cr;
-  }
 #pragma GCC unroll 4
   for (int v = 0; v < nv; v++) {
     if (fp32)
@@ -816,10 +854,11 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
 #if defined(QT_TPL_RQ_AVX512)
 /* qt_tpl_requant_block for accumulators whose whole 64-channel chunks (all but a partial last
  * one) hold channel 16 L + 4 k + d at 16 k + 4 L + d, the dwconv avx512vnni kernel's own order
- * (its QT_UK_DWV_RAW): those requantize with their params brought into that order once per
- * call and the packs' lane order kept, which is natural order again (..._pack64_lanes); the
- * 8 VSHUFI64X2 per chunk and pixel that would bring the sums back are saved. A chunk whose
- * fixed-point blocks lack the float form is transposed back in acc, then requantized as any. */
+ * (its QT_UK_DWV_RAW): those requantize with their params in that order (fp32: brought into
+ * it once per call; fixed point: the requant table's raw copies, made at pack time) and the
+ * packs' lane order kept, which is natural order again (..._pack64_lanes); the 8 VSHUFI64X2
+ * per chunk and pixel that would bring the sums back are saved. A chunk whose fixed-point
+ * blocks lack the float form is transposed back in acc, then requantized as any. */
 QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
                                               uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj,
                                               int ni, int nj, QT_TPL_INDEX c0, QT_TPL_INDEX n,
@@ -831,13 +870,16 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
                                  q->scale + c0 + i, NULL, NULL, q);
       continue;
     }
-    const qt_requant_fixedpoint_avx512_float *c =
-        rq_table && c0 % 16 == 0
-            ? (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
-                                                                         QT_TPL_RQ_FLOATS_AT) +
-                  (c0 + i) / 16
-            : NULL;
-    if (c && qt_tpl_rq_float_all(c, 4)) {
+    /* the group's raw copies (chunks start at multiples of 64: the kernel's blocks are) */
+    const qt_requant_fixedpoint_avx512_float *c = NULL;
+    if (rq_table && (c0 + i) % 64 == 0) {
+      uint32_t raw_at;
+      memcpy(&raw_at, (const uint8_t *)rq_table + 4, sizeof raw_at);
+      c = (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
+                                                                     raw_at) +
+          (c0 + i) / 16;
+    }
+    if (c && qt_ukernel_requant_fixedpoint__avx512_float_has(c)) {
       qt_tpl_requant_wide_avx512(
           acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 1, NULL, c,
           (const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)rq_table +
