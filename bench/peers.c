@@ -208,6 +208,7 @@ static int load_variant(const qt_target *t, const char *kernels, const char *cac
            c->tpl->source);
   uint64_t h = hash_source(qt_checksum(cmd, strlen(cmd)), kernels, c->tpl->source);
   h = hash_headers_of(hash_headers_of(h, kernels, "include"), kernels, "ukernels");
+  h = hash_headers_of(h, kernels, "templates"); /* qt_template_common.h, the dw window */
   snprintf(so, sizeof so, "%s/%016llx.so", cache, (unsigned long long)h);
   struct stat st;
   if (stat(so, &st) != 0) {
