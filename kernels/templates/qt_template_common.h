@@ -422,6 +422,17 @@ QT_TPL_INLINE const void *qt_tpl_rq_table(const qt_conv_desc *d, const qt_quant_
 #endif
 }
 
+#if defined(QT_TPL_RQ_AVX512)
+/* qt_uk_transpose4x128 in place on float vectors. */
+QT_TPL_INLINE void qt_tpl_transpose4x128_ps(__m512 a[4]) {
+  __m512i t[4];
+  for (int k = 0; k < 4; k++) t[k] = _mm512_castps_si512(a[k]);
+  qt_uk_transpose4x128(t, t);
+  for (int k = 0; k < 4; k++) a[k] = _mm512_castsi512_ps(t[k]);
+}
+
+#endif
+
 #if defined(QT_TPL_RQ_AVX512) && defined(QT_UK_DWV_RAW_OUT) && QT_UK_DWV_RAW_OUT
 /* The float forms f[0..3] of a 64-channel group into r[0..3] in the dwconv avx512vnni kernel's
  * order: the values qt_tpl_requant_wide_avx512 used to make for every tile, made once at pack
@@ -429,17 +440,17 @@ QT_TPL_INLINE const void *qt_tpl_rq_table(const qt_conv_desc *d, const qt_quant_
  * 1.03-1.14x slower, most on the small tiles of the 28x28 and 14x14 layers). */
 static __attribute__((target("avx512f,avx512bw"))) void qt_tpl_rq_raw_group(
     const qt_requant_fixedpoint_avx512_float *f, qt_requant_fixedpoint_avx512_float *r) {
-  __m512i h[4], l[4];
+  __m512 h[4], l[4];
   for (int v = 0; v < 4; v++) {
-    h[v] = _mm512_castps_si512(f[v].s_hi);
-    l[v] = _mm512_castps_si512(f[v].s_lo);
+    h[v] = f[v].s_hi;
+    l[v] = f[v].s_lo;
   }
-  qt_uk_transpose4x128(h, h);
-  qt_uk_transpose4x128(l, l);
+  qt_tpl_transpose4x128_ps(h);
+  qt_tpl_transpose4x128_ps(l);
   for (int v = 0; v < 4; v++) {
-    r[v].s_hi = _mm512_castsi512_ps(h[v]);
-    r[v].s_lo = _mm512_castsi512_ps(l[v]);
-    r[v].e = qt_ukernel_requant_fixedpoint__avx512_float_e(r[v].s_hi);
+    r[v].s_hi = h[v];
+    r[v].s_lo = l[v];
+    r[v].e = qt_ukernel_requant_fixedpoint__avx512_float_e(h[v]);
   }
 }
 #endif
@@ -594,14 +605,6 @@ QT_TPL_INLINE int qt_tpl_rq_float_all(const qt_requant_fixedpoint_avx512_float *
   for (int v = 0; v < n; v++)
     if (!qt_ukernel_requant_fixedpoint__avx512_float_has(&c[v])) return 0;
   return 1;
-}
-
-/* qt_uk_transpose4x128 in place on float vectors. */
-QT_TPL_INLINE void qt_tpl_transpose4x128_ps(__m512 a[4]) {
-  __m512i t[4];
-  for (int k = 0; k < 4; k++) t[k] = _mm512_castps_si512(a[k]);
-  qt_uk_transpose4x128(t, t);
-  for (int k = 0; k < 4; k++) a[k] = _mm512_castsi512_ps(t[k]);
 }
 
 /* w (16, 32 or 64) whole channels of each of ni x nj pixels (strides as
@@ -863,6 +866,14 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
                                               uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj,
                                               int ni, int nj, QT_TPL_INDEX c0, QT_TPL_INDEX n,
                                               const qt_quant_params *q, const void *rq_table) {
+  /* the table's raw copies (fixed point), where the header says they start */
+  const qt_requant_fixedpoint_avx512_float *raw = NULL;
+  if (rq_table) {
+    uint32_t raw_at;
+    memcpy(&raw_at, (const uint8_t *)rq_table + 4, sizeof raw_at);
+    raw = (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
+                                                                     raw_at);
+  }
   QT_TPL_INDEX i = 0;
   for (; i + 64 <= n; i += 64) {
     if (S_REQUANT(q) == QT_REQUANT_FP32) {
@@ -871,14 +882,8 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
       continue;
     }
     /* the group's raw copies (chunks start at multiples of 64: the kernel's blocks are) */
-    const qt_requant_fixedpoint_avx512_float *c = NULL;
-    if (rq_table && (c0 + i) % 64 == 0) {
-      uint32_t raw_at;
-      memcpy(&raw_at, (const uint8_t *)rq_table + 4, sizeof raw_at);
-      c = (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
-                                                                     raw_at) +
-          (c0 + i) / 16;
-    }
+    const qt_requant_fixedpoint_avx512_float *c =
+        raw && (c0 + i) % 64 == 0 ? raw + (c0 + i) / 16 : NULL;
     if (c && qt_ukernel_requant_fixedpoint__avx512_float_has(c)) {
       qt_tpl_requant_wide_avx512(
           acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 1, NULL, c,
