@@ -423,6 +423,13 @@ QT_TPL_INLINE const void *qt_tpl_rq_table(const qt_conv_desc *d, const qt_quant_
 }
 
 #if defined(QT_TPL_RQ_AVX512)
+/* 1 if the n entries at c all hold the float form. */
+QT_TPL_INLINE int qt_tpl_rq_float_all(const qt_requant_fixedpoint_avx512_float *c, int n) {
+  for (int v = 0; v < n; v++)
+    if (!qt_ukernel_requant_fixedpoint__avx512_float_has(&c[v])) return 0;
+  return 1;
+}
+
 /* qt_uk_transpose4x128 in place on float vectors. */
 QT_TPL_INLINE void qt_tpl_transpose4x128_ps(__m512 a[4]) {
   __m512i t[4];
@@ -498,10 +505,7 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_pa
   qt_requant_fixedpoint_avx512_float *r =
       (qt_requant_fixedpoint_avx512_float *)(void *)((uint8_t *)mem + raw_at);
   for (int32_t g = 0; g < QT_TPL_RQ_RAW_GROUPS(oc); g++) {
-    int all = 1;
-    for (int v = 0; v < 4; v++)
-      all &= qt_ukernel_requant_fixedpoint__avx512_float_has(&f[4 * g + v]);
-    if (!all) {
+    if (!qt_tpl_rq_float_all(f + 4 * g, 4)) {
       r[4 * g].s_hi = _mm512_castsi512_ps(_mm512_set1_epi32(-1));
       continue;
     }
@@ -600,13 +604,6 @@ QT_TPL_INLINE void qt_tpl_requant16_fp32_avx512(const int32_t *acc, ptrdiff_t ac
 #endif
 
 #if defined(QT_TPL_RQ_AVX512)
-/* 1 if the n entries at c all hold the float form. */
-QT_TPL_INLINE int qt_tpl_rq_float_all(const qt_requant_fixedpoint_avx512_float *c, int n) {
-  for (int v = 0; v < n; v++)
-    if (!qt_ukernel_requant_fixedpoint__avx512_float_has(&c[v])) return 0;
-  return 1;
-}
-
 /* w (16, 32 or 64) whole channels of each of ni x nj pixels (strides as
  * qt_tpl_requant_block's), 64 output bytes at a time: the w / 16 registers of 64 / w
  * consecutive pixels (row-major) go through one qt_ukernel_requant_pack64__avx512, and each
