@@ -9,8 +9,8 @@
 #   input is refused with the output unchanged (same sha256);
 # - the cost model's transfer reads the merged log as it reads the one-run log;
 # - two concurrent `tune` runs on one log record every measurement exactly once (claims).
-# The replayed records come from one real recording (grid, 4 configs per workload, with the
-# final re-measurement so the log holds verdicts).
+# The replayed records come from one real recording (grid, 4 configs per workload, and real
+# re-measurement rounds that leave a verdict on every workload).
 set -u
 TUNE=$1
 SRC=$2
@@ -24,8 +24,7 @@ cd "$work"
 # 9 of MobileNetV2's layers: 8 distinct workloads (block4_dw and block5_dw are one) of all
 # three templates. What is checked here does not grow with the model, and each workload costs
 # the recording about 5 builds (suite time: the whole model's 30 took about four times as long,
-# 12 of them half again as long). The 1x1 layers and block13_dw are the ones whose runners-up
-# most often come within a verdict's 15 % (below).
+# 12 of them half again as long).
 layers=conv0,block0_dw,block3_project,block4_expand,block4_dw,block5_dw,block11_expand,block13_dw,conv_head
 n_workloads=8
 model=(--model mobilenet_v2 --layers "$layers" --configs "$SRC/configs" --cache-dir "${QT_TEST_CACHE_DIR:-cache}" --repeat 1 --min-repeat-ms 0)
@@ -41,19 +40,35 @@ best_set() {
 dupes() { sqlite3 "$1" "SELECT count(*) FROM (SELECT 1 FROM measurements GROUP BY workload_id, target_id, config_id, source_hash, protocol HAVING count(*) > 1)"; }
 count() { sqlite3 "$1" "SELECT count(*) FROM measurements"; }
 
-# The records: a real grid run, 4 configs per workload, best 2 re-measured (verdicts).
-"$TUNE" "${model[@]}" --strategy grid --trials 4 --confirm 2 --db full.db > /dev/null 2> rec.err
+# The records: a real grid run, 4 configs per workload, then verdicts from two later sessions.
+"$TUNE" "${model[@]}" --strategy grid --trials 4 --confirm 0 --db full.db > /dev/null 2> rec.err
 check "recording exits 0" [ $? -eq 0 ]
-# A verdict needs a runner-up within 15 % of a workload's best, and the grid's first configs
-# are far behind the defaults (on this AVX2 host even gemm's and direct's defaults are more
-# than 15 % apart on most layers, so the grid session alone left 0-2 verdicts): a second
-# session with the cost model, whose one new config per workload lands near the best, adds
-# them (on 4 of these 8 workloads in each of two runs here). The replays below ask for the grid's
-# configs only.
-"$TUNE" "${model[@]}" --strategy model --trials 5 --confirm 3 --db full.db > /dev/null 2> rec2.err
+# A verdict needs a runner-up within 15 % of a workload's best (the default config joins any
+# re-measurement), and whether the grid's configs come that close is the machine's timing: on a
+# loaded CI runner the defaults were more than 15 % ahead on every workload and the log held no
+# verdict (the test failed). What is tested below is how a merge carries verdicts, so the
+# fixture is made deterministic: each workload's recorded times are pulled to within 1 % of its
+# best, their order kept (--repeat 1: one time per measurement, which is its median, min and
+# max). The re-measurement rounds that decide the verdicts are real runs.
+check "the recording has one time per measurement" [ "$(sqlite3 full.db "SELECT count(*) FROM measurements WHERE status = 'ok' AND n_times <> 1")" -eq 0 ]
+sqlite3 full.db "UPDATE measurements SET median_ns = b.best + (median_ns - b.best) / 100,
+    min_ns = b.best + (median_ns - b.best) / 100, max_ns = b.best + (median_ns - b.best) / 100,
+    times_ns = printf('%.17g', b.best + (median_ns - b.best) / 100)
+  FROM (SELECT workload_id AS wid, target_id AS tid, min(median_ns) AS best FROM measurements
+        WHERE status = 'ok' GROUP BY workload_id, target_id) AS b
+  WHERE status = 'ok' AND workload_id = b.wid AND target_id = b.tid"
+check "the recorded times are pulled together" [ $? -eq 0 ]
+# Nothing new to measure, so each session only re-measures (a workload owed a verdict): the
+# first four layers' workloads in one session, the rest in another, so that verdicts come from
+# two sessions.
+"$TUNE" --model mobilenet_v2 --layers conv0,block0_dw,block3_project,block4_expand "${model[@]:4}" \
+  --strategy grid --trials 4 --confirm 2 --db full.db > /dev/null 2> rec2.err
 check "second recording exits 0" [ $? -eq 0 ]
+"$TUNE" "${model[@]}" --strategy grid --trials 4 --confirm 2 --db full.db > /dev/null 2> rec3.err
+check "third recording exits 0" [ $? -eq 0 ]
 echo "the recording holds $(sqlite3 full.db 'SELECT count(*) FROM verdicts') verdicts"
-check "the recording holds verdicts" [ "$(sqlite3 full.db 'SELECT count(*) FROM verdicts')" -gt 0 ]
+check "the recording holds a verdict for each workload" [ "$(sqlite3 full.db 'SELECT count(DISTINCT workload_id) FROM verdicts')" -eq $n_workloads ]
+check "the recording's verdicts come from two sessions" [ "$(sqlite3 full.db 'SELECT count(DISTINCT session_id) FROM verdicts')" -eq 2 ]
 
 # One run, and the same as two shards.
 "$TUNE" "${replay[@]}" --db one.db > /dev/null 2> one.err
