@@ -25,7 +25,9 @@
 # tests that only add kernels or targets (the Arm, Hexagon, Cortex-M and per-ISA sweeps,
 # codegen, the Hexagon platform and end-to-end tests, the cortex-a76 boards acceptance run),
 # the ones that check no binary of the tree (layering, the report's rendering) and the import
-# tests (the fuzz tree runs the importer under the sanitizers) run in the plain tree alone; its
+# tests (the fuzz tree runs the importer under the sanitizers) run in the plain tree alone; the
+# end-to-end tests of host code alone (label host-e2e: export, the CLI, the board runners, over
+# kernels the other tests check) run in the sanitizer tree alone, where they check more; its
 # test_space checks every 7th config of each space, test_db_faults' tune sequence every other
 # fault, and its kernel groups take every 4th variant (tests/kernels/CMakeLists.txt; the
 # aarch64 tree takes every other one of the c and twin groups). Suite time: about 25 minutes on 2
@@ -52,7 +54,8 @@ run_ctest() {
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQT_TEST_CACHE_DIR="$cache"
 cmake --build build -j"$jobs"
-run_ctest build
+# host-e2e: export, the CLI and the board runners end to end, run below in the sanitizer tree
+run_ctest build -LE '^host-e2e$'
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DQT_SANITIZE=ON -DQT_TEST_CACHE_DIR="$cache"
 cmake --build build-asan -j"$jobs"
