@@ -2,8 +2,9 @@
 # test_replay.sh — the replay board and the strategies end to end: a log recorded by a real
 # grid run is replayed exactly (same configs, same medians, nothing built); configs the log
 # lacks are reported and not recorded; the model and ga strategies, replayed twice with one
-# seed, propose the same configs in the same order; a shared --budget is spent exactly; bad
-# --replay use is refused.
+# seed, propose the same configs in the same order; a shared --budget is spent exactly; the
+# model strategy measures the fastest configs of the same shape in another scheme first (from
+# an fp32 recording in the log); bad --replay use is refused.
 set -u
 TUNE=$1
 SRC=$2
@@ -55,6 +56,54 @@ check "budget: the plan is stated" grep -q 'a budget of 20 trials shared by the 
 "$TUNE" "${common[@]}" --budget 1 --replay full.db --db b1.db > /dev/null 2> b1.err
 check "a budget below the workload count is refused" [ $? -eq 1 ]
 check "and says why" grep -q 'cannot give each of the 2 distinct workloads its baseline' b1.err
+
+# Siblings: a log holding the same shapes in fp32 (a real grid recording of 8 configs each)
+# makes the model strategy measure the fp32 records' 2 fastest configs that are not defaults
+# right after the defaults (one note per workload); grid and --no-transfer do not.
+sib=("${common[@]}")
+sib[5]=${QT_TEST_CACHE_DIR:-cache}
+"$TUNE" "${sib[@]}" --requant fp32 --strategy grid --trials 8 --db fp32.db > /dev/null 2> fp32.err
+check "fp32 recording exits 0" [ $? -eq 0 ]
+# the fp32 records' configs of the fixed-point workload key $1, fastest first
+sibling_order() {
+  sqlite3 fp32.db "SELECT c.knobs FROM measurements m JOIN configs c ON c.id = m.config_id
+    JOIN workloads w ON w.id = m.workload_id WHERE replace(w.key, ':fp32:', ':fixedpoint:') = '$1'
+    AND m.status = 'ok' GROUP BY c.knobs ORDER BY min(m.median_ns), c.knobs"
+}
+# the configs the newest session of log $1 recorded for workload $2, in order
+session_configs() {
+  sqlite3 "$1" "SELECT c.knobs FROM measurements m JOIN configs c ON c.id = m.config_id
+    JOIN workloads w ON w.id = m.workload_id WHERE w.key = '$2'
+    AND m.session_id = (SELECT max(id) FROM sessions) ORDER BY m.id"
+}
+for run in model grid no-transfer; do
+  cp fp32.db s-$run.db
+  case $run in
+    model) args=(--strategy model) ;;
+    grid) args=(--strategy grid) ;;
+    no-transfer) args=(--strategy model --no-transfer) ;;
+  esac
+  "$TUNE" "${common[@]}" "${args[@]}" --trials 6 --replay full.db --db s-$run.db > /dev/null 2> s-$run.err
+  check "sibling run ($run) exits 0" [ $? -eq 0 ]
+done
+check "model: a note per workload" [ "$(grep -c 'first the fastest 2 configs of the same shape in another scheme or data type (transfer)' s-model.err)" -eq 2 ]
+check "grid: no seeds" not grep -q 'of the same shape in another scheme' s-grid.err
+check "--no-transfer: no seeds" not grep -q 'of the same shape in another scheme' s-no-transfer.err
+for key in $(sqlite3 full.db 'SELECT key FROM workloads ORDER BY key'); do
+  # the defaults: what grid and the model without transfer both measure first
+  session_configs s-grid.db "$key" > grid.seq
+  session_configs s-no-transfer.db "$key" > none.seq
+  d=0
+  while [ $d -lt 6 ] && [ "$(sed -n "$((d + 1))p" grid.seq)" = "$(sed -n "$((d + 1))p" none.seq)" ]; do
+    d=$((d + 1))
+  done
+  check "$key: 1 or 2 defaults ($d)" [ $d -ge 1 -a $d -le 2 ]
+  want=$(sibling_order "$key" | grep -v -x -F -f <(head -n $d grid.seq) | head -n 2)
+  got=$(session_configs s-model.db "$key" | sed -n "1,${d}p;$((d + 1)),$((d + 2))p" | tail -n 2)
+  check "$key: fp32 has 2 fastest configs besides the defaults" [ "$(echo "$want" | wc -l)" -eq 2 ]
+  check "$key: the model measures them right after the defaults" [ "$got" = "$want" ]
+  check "$key: the model keeps the defaults first" [ "$(session_configs s-model.db "$key" | head -n $d)" = "$(head -n $d grid.seq)" ]
+done
 
 # Bad use.
 "$TUNE" "${common[@]}" --replay full.db --boards boards.yaml --db x.db > /dev/null 2> bad1.err
