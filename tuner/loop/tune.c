@@ -878,8 +878,8 @@ static int task_begin(qt_db *db, const qt_model *m, int t_index, const qt_build_
       return rc;
     /* Only the model strategy takes them first: grid, random and ga keep their own order
      * (what bench/search compares, and what the tests count). */
-    for (int i = 0; i < n_seeds && added < QT_SIBLING_SEEDS && strcmp(o->strategy, "model") == 0;
-         i++) {
+    if (strcmp(o->strategy, "model") != 0) n_seeds = 0;
+    for (int i = 0; i < n_seeds && added < QT_SIBLING_SEEDS; i++) {
       qt_config *c = &defaults[tr->n_defaults];
       qt_err ignored;
       if (qt_config_parse(space, seeds[i].knobs, c, &ignored)) continue; /* not in this space */
