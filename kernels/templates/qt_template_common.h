@@ -589,6 +589,44 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
 #endif
 
 #if defined(QT_TPL_RQ_AVX512)
+/* ni x nj pixels (strides as qt_tpl_requant_block's) of 32 whole channels, two 16-channel
+ * blocks whose float form entries are c[0] and c[1] (both hold one), with the layer's
+ * constants from the requant table: each pixel's two registers go through one
+ * qt_ukernel_requant_pack64__avx512 (the second half repeats the first) and one 32-byte store.
+ * Against a VPMAXSD, a VPMOVDB (two uops on Zen 4) and a store per register
+ * (qt_tpl_requant16_avx512): 3 uops per 32 outputs fewer. One pixel at a time, not two as
+ * fp32's wide path: with the float form's 3 constants per block, two pixels' registers in
+ * flight made GCC spill the tile's accumulators (gemm nr=32, block1_expand: 3 % slower than
+ * per register; this is 4-13 % faster). */
+QT_TPL_INLINE void qt_tpl_requant32_avx512(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
+                                           uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
+                                           int nj, const qt_requant_fixedpoint_avx512_float *c,
+                                           const void *table, const qt_quant_params *q) {
+  const int32_t zp = q->output_zp, lo = q->act_min;
+  const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
+  /* copies the stores cannot alias, as in qt_tpl_requant16_avx512 */
+  const qt_requant_fixedpoint_avx512_params p0 =
+      qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[0], zp);
+  const qt_requant_fixedpoint_avx512_params p1 =
+      qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[1], zp);
+  const qt_requant_fixedpoint_avx512_layer ll =
+      *(const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)table +
+                                                                  QT_TPL_RQ_LAYER_AT);
+  /* the float form adds zp itself (its k): the pack adds none */
+  const __m512i zp16 = _mm512_setzero_si512();
+  for (int a = 0; a < ni; a++)
+    for (int b = 0; b < nj; b++) {
+      const int32_t *x = acc + a * acc_si + b * acc_sj;
+      const __m512i r0 = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(
+          _mm512_loadu_si512((const void *)x), &p0, &ll);
+      const __m512i r1 = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(
+          _mm512_loadu_si512((const void *)(x + 16)), &p1, &ll);
+      const __m512i v = qt_ukernel_requant_pack64__avx512(r0, r1, r0, r1, zp16, 0, lo, u8);
+      _mm256_storeu_si256((__m256i *)(void *)(out + a * out_si + b * out_sj),
+                          _mm512_castsi512_si256(v));
+    }
+}
+
 /* The same for fp32: the block's scales (n of them, read masked) once for every pixel. */
 QT_TPL_INLINE void qt_tpl_requant16_fp32_avx512(const int32_t *acc, ptrdiff_t acc_si,
                                                 ptrdiff_t acc_sj, uint8_t *out, ptrdiff_t out_si,
@@ -790,9 +828,10 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
           (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
                                                                      QT_TPL_RQ_FLOATS_AT) +
           c0 / 16;
-      /* 64 channels of a pixel as one 64-byte pack; not 32 or 16 channels of 2 or 4 pixels,
-       * which fp32 gains from but the float form lost: the stem (direct, ocb=32) and
-       * block1_expand (gemm, nr=32) took 5-20 % longer than per register */
+      /* 64 channels of a pixel as one 64-byte pack, then 32 as one half of a pack; not 32 or
+       * 16 channels of 2 or 4 pixels, which fp32 gains from but the float form lost: the stem
+       * (direct, ocb=32) and block1_expand (gemm, nr=32) took 5-20 % longer than per
+       * register, and 16 channels of 2 pixels made the nr=16 gemm layers 9-20 % slower */
       for (; i + 64 <= n && qt_tpl_rq_float_all(c + i / 16, 4); i += 64) {
         qt_tpl_requant_wide_avx512(
             acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 0, NULL, c + i / 16,
@@ -800,8 +839,11 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
                                                                        QT_TPL_RQ_LAYER_AT),
             q);
       }
-      /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
-       * at run time, which keeps them in memory */
+      for (; i + 32 <= n && qt_tpl_rq_float_all(c + i / 16, 2); i += 32)
+        qt_tpl_requant32_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj,
+                                c + i / 16, rq_table, q);
+        /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
+         * at run time, which keeps them in memory */
 #pragma GCC unroll 4
       for (; i + 16 <= n; i += 16)
         qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16,

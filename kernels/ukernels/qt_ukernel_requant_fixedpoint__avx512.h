@@ -189,9 +189,11 @@ qt_ukernel_requant_fixedpoint__avx512_float_zk(__m512i a,
                                                const qt_requant_fixedpoint_avx512_params *p,
                                                __m512 k, __m512i sign) {
   const __m512 x = _mm512_cvt_roundepi32_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  /* copysign(e, x): the sign bit (sign: INT32_MIN in every lane) from x, the rest from e */
-  const __m512 t = _mm512_castsi512_ps(
-      _mm512_ternarylogic_epi32(_mm512_castps_si512(x), _mm512_castps_si512(p->e), sign, 0xE4));
+  /* copysign(e, x): the sign bit (sign: INT32_MIN in every lane) from a, which the conversion
+   * gives x (0 converts to +0), the rest from e. Read from a, not x, it need not wait for the
+   * conversion, and GCC can write it over a (dead after the conversion) instead of copying x */
+  const __m512 t =
+      _mm512_castsi512_ps(_mm512_ternarylogic_epi32(a, _mm512_castps_si512(p->e), sign, 0xE4));
   const __m512 inner =
       _mm512_fmadd_round_ps(x, p->s_lo, t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   const __m512 v =
