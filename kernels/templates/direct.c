@@ -273,7 +273,7 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
   if (rc != QT_KERNEL_OK) return rc;
   qt_tpl_pack_blocks(d, q, weights, bias, packed, DR_OCB, dr_block_bytes(d), DR_FOLD,
                      dr_put_weight);
-  qt_tpl_rq_table_fill(d, q, (uint8_t *)packed + dr_blocks_bytes(d));
+  qt_tpl_rq_table_fill(d, q, weights, bias, (uint8_t *)packed + dr_blocks_bytes(d));
   return QT_KERNEL_OK;
 }
 

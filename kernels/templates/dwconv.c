@@ -374,7 +374,7 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
     pb[oc] = qt_tpl_folded_bias(oc < oc_n && bias ? bias[oc] : 0, sum,
                                 qt_tpl_fold_zp(q, DW_FOLD));
   }
-  qt_tpl_rq_table_fill(d, q, (uint8_t *)packed + dw_weights_bias_bytes(d));
+  qt_tpl_rq_table_fill(d, q, weights, bias, (uint8_t *)packed + dw_weights_bias_bytes(d));
   return QT_KERNEL_OK;
 }
 

@@ -380,7 +380,7 @@ int QT_FN(pack)(const qt_conv_desc *d, const qt_quant_params *q, const void *wei
   if (rc != QT_KERNEL_OK) return rc;
   qt_tpl_pack_blocks(d, q, weights, bias, packed, GM_NR, gm_block_bytes(d), GM_FOLD,
                      gm_put_weight);
-  qt_tpl_rq_table_fill(d, q, (uint8_t *)packed + gm_blocks_bytes(d));
+  qt_tpl_rq_table_fill(d, q, weights, bias, (uint8_t *)packed + gm_blocks_bytes(d));
   return QT_KERNEL_OK;
 }
 

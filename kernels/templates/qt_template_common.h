@@ -365,13 +365,15 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
  * params pack() got (as for the folded bias). AVX2: every whole 8-channel block (the rest
  * takes the per-pixel path); AVX-512: every 16-channel block, the last one partial where
  * out_c is not a multiple of 16 (its lanes past out_c get M = 0, shift 0; tiles store those
- * lanes masked). On AVX-512 the table is a 64-byte header (uint32: where the whole params
- * start), the layer's float-form constants (qt_requant_fixedpoint_avx512_layer, 256 bytes),
- * each block's float form, 192 bytes (qt_requant_fixedpoint_avx512_float: with those, all a
- * run reads where every block has it, 12 bytes per channel), for the dwconv avx512vnni kernel
- * (QT_UK_DWV_RAW_OUT) the same again for every whole 64-channel group in that kernel's lane
- * order (qt_tpl_requant_block_raw64; the header's second uint32 says where), then each block's
- * whole params, 384 bytes, read only for a block without it. */
+ * lanes masked). On AVX-512 the table is a 64-byte header (uint32s: where the whole params
+ * start, where the raw copies start, the layer's saturation flag: qt_tpl_rq_sat_layer; an
+ * fp32 layer's table is this header alone, the rest zero), the layer's float-form constants
+ * (qt_requant_fixedpoint_avx512_layer, 256 bytes), each block's float form, 192 bytes
+ * (qt_requant_fixedpoint_avx512_float: with those, all a run reads where every block has it, 12
+ * bytes per channel), for the dwconv avx512vnni kernel (QT_UK_DWV_RAW_OUT) the same again for every
+ * whole 64-channel group in that kernel's lane order (qt_tpl_requant_block_raw64; the header's
+ * second uint32 says where), then each block's whole params, 384 bytes, read only for a block
+ * without it. */
 #if defined(QT_TPL_RQ_AVX512)
 #define QT_TPL_RQ_TABLE 1
 typedef qt_requant_fixedpoint_avx512_params qt_tpl_rq_entry;
@@ -410,11 +412,15 @@ QT_TPL_INLINE size_t qt_tpl_rq_table_bytes(const qt_conv_desc *d) {
 }
 
 /* The requant table at mem (qt_tpl_rq_table_bytes(d) bytes, QT_ALIGN-aligned, in the packed
- * buffer), or NULL where tiles derive the constants themselves: fp32, no whole AVX2 block, a
- * build without an x86 requant micro-kernel. */
+ * buffer), or NULL where tiles derive the constants themselves: fp32 on AVX2, no whole AVX2
+ * block, a build without an x86 requant micro-kernel. On AVX-512 fp32 has one too, of which
+ * only the header's saturation flag is read (qt_tpl_rq_sat). */
 QT_TPL_INLINE const void *qt_tpl_rq_table(const qt_conv_desc *d, const qt_quant_params *q,
                                           const void *mem) {
-#if defined(QT_TPL_RQ_TABLE)
+#if defined(QT_TPL_RQ_AVX512)
+  (void)q;
+  return QT_TPL_RQ_ENTRIES(S_OUT_C(d)) > 0 ? mem : NULL;
+#elif defined(QT_TPL_RQ_TABLE)
   return S_REQUANT(q) == QT_REQUANT_FIXEDPOINT && QT_TPL_RQ_ENTRIES(S_OUT_C(d)) > 0 ? mem : NULL;
 #else
   (void)d, (void)q, (void)mem;
@@ -423,6 +429,46 @@ QT_TPL_INLINE const void *qt_tpl_rq_table(const qt_conv_desc *d, const qt_quant_
 }
 
 #if defined(QT_TPL_RQ_AVX512)
+/* Where the table's header keeps the layer's saturation flag (uint32, qt_tpl_rq_sat_layer). */
+#define QT_TPL_RQ_SAT_AT 8
+
+/* 1 if the packs of the wide paths (qt_ukernel_requant_pack64__avx512) may clamp every output
+ * of the layer above, so its requantization may skip its upper clamp (the requant micro-kernels'
+ * _sat forms): the clamp's top is the dtype's maximum, and for every output channel c the
+ * accumulators the layer can produce from any input bytes, |acc| <= |bias[c]| + 255 sum_k
+ * |w[c][k] - wzp| (|x - izp| <= 255), times c's scale (fp32's, or M 2^(shift - 31)) stay
+ * below 2^30, so no conversion overflows. Real layers are far inside that (datagen's, tiny
+ * channels included: below 2^18 by construction); a top below the dtype's maximum keeps the clamp.
+ * weights as pack() takes them (OHWI for conv2d, HWC for depthwise), bias may be NULL. */
+QT_TPL_INLINE int qt_tpl_rq_sat_layer(const qt_conv_desc *d, const qt_quant_params *q,
+                                      const void *weights, const int32_t *bias) {
+  const int u8 = S_DTYPE(q) == QT_DTYPE_U8, dw = S_OP(d) == QT_OP_DEPTHWISE;
+  const int fp32 = S_REQUANT(q) == QT_REQUANT_FP32;
+  if (q->act_max != (u8 ? 255 : 127)) return 0;
+  const size_t oc_n = (size_t)S_OUT_C(d);
+  const size_t k_len = dw ? (size_t)S_KH(d) * (size_t)S_KW(d) : qt_tpl_reduction(d);
+  for (size_t oc = 0; oc < oc_n; oc++) {
+    int64_t sum = 0;
+    for (size_t k = 0; k < k_len; k++) {
+      const int32_t v = qt_tpl_x(weights, dw ? k * oc_n + oc : oc * k_len + k, u8) - q->weight_zp;
+      sum += v < 0 ? -v : v;
+    }
+    const int64_t b = bias ? bias[oc] : 0;
+    const double bound = (double)(b < 0 ? -b : b) + 255.0 * (double)sum;
+    const double scale =
+        fp32 ? (double)q->scale[oc] : (double)q->multiplier[oc] * qt_rq512_pow2f(q->shift[oc] - 31);
+    if (!(scale >= 0 && bound * scale < 1073741824.0)) return 0;
+  }
+  return 1;
+}
+
+/* The saturation flag of the requant table at table (NULL: 0). */
+QT_TPL_INLINE int qt_tpl_rq_sat(const void *table) {
+  uint32_t sat = 0;
+  if (table) memcpy(&sat, (const uint8_t *)table + QT_TPL_RQ_SAT_AT, sizeof sat);
+  return sat != 0;
+}
+
 /* 1 if the n entries at c all hold the float form. */
 QT_TPL_INLINE int qt_tpl_rq_float_all(const qt_requant_fixedpoint_avx512_float *c, int n) {
   for (int v = 0; v < n; v++)
@@ -462,14 +508,22 @@ static __attribute__((target("avx512f,avx512bw"))) void qt_tpl_rq_raw_group(
 }
 #endif
 
-/* pack()'s part: fills the requant table at mem for q where qt_tpl_rq_table gives one, else
- * zeroes its bytes (packed bytes stay reproducible). */
+/* pack()'s part: fills the requant table at mem for q where qt_tpl_rq_table gives one (fp32:
+ * its header's saturation flag only), else zeroes its bytes (packed bytes stay reproducible).
+ * weights and bias as pack() takes them. */
 QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_params *q,
-                                        void *mem) {
+                                        const void *weights, const int32_t *bias, void *mem) {
 #if defined(QT_TPL_RQ_TABLE)
   const int32_t oc = S_OUT_C(d), blocks = QT_TPL_RQ_ENTRIES(oc);
   memset(mem, 0, qt_tpl_rq_table_bytes(d));
   if (!qt_tpl_rq_table(d, q, mem)) return;
+#if defined(QT_TPL_RQ_AVX512)
+  const uint32_t sat = (uint32_t)qt_tpl_rq_sat_layer(d, q, weights, bias);
+  memcpy((uint8_t *)mem + QT_TPL_RQ_SAT_AT, &sat, sizeof sat);
+  if (S_REQUANT(q) != QT_REQUANT_FIXEDPOINT) return;
+#else
+  (void)weights, (void)bias;
+#endif
   qt_tpl_rq_entry *t = (qt_tpl_rq_entry *)(void *)((uint8_t *)mem + QT_TPL_RQ_FLOAT_BYTES(oc));
 #if defined(QT_TPL_RQ_AVX512)
   const uint32_t whole = (uint32_t)QT_TPL_RQ_FLOAT_BYTES(oc);
@@ -513,7 +567,7 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_pa
   }
 #endif
 #else
-  (void)d, (void)q, (void)mem;
+  (void)d, (void)q, (void)weights, (void)bias, (void)mem;
 #endif
 }
 
@@ -601,7 +655,8 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
 QT_TPL_INLINE void qt_tpl_requant32_avx512(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
                                            uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
                                            int nj, const qt_requant_fixedpoint_avx512_float *c,
-                                           const void *table, const qt_quant_params *q) {
+                                           const void *table, const qt_quant_params *q,
+                                           const int sat) {
   const int32_t zp = q->output_zp, lo = q->act_min;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   /* copies the stores cannot alias, as in qt_tpl_requant16_avx512 */
@@ -617,10 +672,12 @@ QT_TPL_INLINE void qt_tpl_requant32_avx512(const int32_t *acc, ptrdiff_t acc_si,
   for (int a = 0; a < ni; a++)
     for (int b = 0; b < nj; b++) {
       const int32_t *x = acc + a * acc_si + b * acc_sj;
-      const __m512i r0 = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(
-          _mm512_loadu_si512((const void *)x), &p0, &ll);
-      const __m512i r1 = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(
-          _mm512_loadu_si512((const void *)(x + 16)), &p1, &ll);
+      const __m512i x0 = _mm512_loadu_si512((const void *)x);
+      const __m512i x1 = _mm512_loadu_si512((const void *)(x + 16));
+      const __m512i r0 = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(x0, &p0, &ll)
+                             : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x0, &p0, &ll);
+      const __m512i r1 = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(x1, &p1, &ll)
+                             : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x1, &p1, &ll);
       const __m512i v = qt_ukernel_requant_pack64__avx512(r0, r1, r0, r1, zp16, 0, lo, u8);
       _mm256_storeu_si256((__m256i *)(void *)(out + a * out_si + b * out_sj),
                           _mm512_castsi512_si256(v));
@@ -657,7 +714,7 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
                                               const int fp32, const int raw, const float *scale,
                                               const qt_requant_fixedpoint_avx512_float *c,
                                               const qt_requant_fixedpoint_avx512_layer *layer,
-                                              const qt_quant_params *q) {
+                                              const qt_quant_params *q, const int sat) {
   const int nv = w / 16, group = 64 / w, count = ni * nj, u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
   qt_requant_fp32_avx512_params pf[4];
@@ -683,11 +740,14 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
   const int whole = (nj == 1 && out_si == w) || (ni == 1 && out_sj == w);
   /* register v of the group's pixel g, requantized (named registers, not an array: GCC
    * keeps an array of them in memory) */
-#define QT_TPL_RQW_X(g, v)                                                        \
-  (fp32 ? qt_ukernel_requant_fp32__avx512_hi(                                     \
-              _mm512_loadu_si512((const void *)(acc + ao[g] + 16 * (v))), &pf[v]) \
-        : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(                       \
-              _mm512_loadu_si512((const void *)(acc + ao[g] + 16 * (v))), &px[v], &ll))
+#define QT_TPL_RQW_A(g, v) _mm512_loadu_si512((const void *)(acc + ao[g] + 16 * (v)))
+#define QT_TPL_RQW_X(g, v)                                                                         \
+  (fp32                                                                                            \
+       ? (sat ? qt_ukernel_requant_fp32__avx512_sat(QT_TPL_RQW_A(g, v), &pf[v])                    \
+              : qt_ukernel_requant_fp32__avx512_hi(QT_TPL_RQW_A(g, v), &pf[v]))                    \
+       : (sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(QT_TPL_RQW_A(g, v), &px[v], &ll) \
+              : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(QT_TPL_RQW_A(g, v), &px[v],       \
+                                                                 &ll)))
   /* the next pixel's place, (pa, pb), stepped row-major (no divide by a run-time nj) */
   int pa = 0, pb = 0;
   for (int p = 0; p < count; p += group) {
@@ -741,6 +801,7 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
     }
   }
 #undef QT_TPL_RQW_X
+#undef QT_TPL_RQW_A
 }
 #endif
 
@@ -794,20 +855,36 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
   QT_TPL_INDEX i = 0;
   (void)rq_table;
 #if defined(QT_TPL_RQ_AVX512)
+  /* the layer's saturation flag: each wide call below is made with sat_ a constant, once for
+   * either value, so each inlined copy has its form's instructions only */
+  const int sat = qt_tpl_rq_sat(rq_table);
+#define QT_TPL_RQ_SAT_CALL(call_) \
+  do {                            \
+    if (sat) {                    \
+      const int sat_ = 1;         \
+      call_;                      \
+    } else {                      \
+      const int sat_ = 0;         \
+      call_;                      \
+    }                             \
+  } while (0)
   /* fp32: each 16-channel block's scales loaded once for the whole tile */
   if (S_REQUANT(q) == QT_REQUANT_FP32) {
     for (; i + 64 <= n; i += 64)
-      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 1, 0,
-                                 q->scale + c0 + i, NULL, NULL, q);
+      QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
+                                                    out_sj, ni, nj, 64, 1, 0, q->scale + c0 + i,
+                                                    NULL, NULL, q, sat_));
     /* written out, not a loop over w: w must be a constant in each call */
     if (i + 32 <= n) {
-      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 32, 1, 0,
-                                 q->scale + c0 + i, NULL, NULL, q);
+      QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
+                                                    out_sj, ni, nj, 32, 1, 0, q->scale + c0 + i,
+                                                    NULL, NULL, q, sat_));
       i += 32;
     }
     if (i + 16 <= n) {
-      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16, 1, 0,
-                                 q->scale + c0 + i, NULL, NULL, q);
+      QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
+                                                    out_sj, ni, nj, 16, 1, 0, q->scale + c0 + i,
+                                                    NULL, NULL, q, sat_));
       i += 16;
     }
     for (; i < n; i += 16)
@@ -833,15 +910,15 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
        * (direct, ocb=32) and block1_expand (gemm, nr=32) took 5-20 % longer than per
        * register, and 16 channels of 2 pixels made the nr=16 gemm layers 9-20 % slower */
       for (; i + 64 <= n && qt_tpl_rq_float_all(c + i / 16, 4); i += 64) {
-        qt_tpl_requant_wide_avx512(
+        QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(
             acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 0, NULL, c + i / 16,
             (const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)rq_table +
                                                                        QT_TPL_RQ_LAYER_AT),
-            q);
+            q, sat_));
       }
       for (; i + 32 <= n && qt_tpl_rq_float_all(c + i / 16, 2); i += 32)
-        qt_tpl_requant32_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj,
-                                c + i / 16, rq_table, q);
+        QT_TPL_RQ_SAT_CALL(qt_tpl_requant32_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj,
+                                                   ni, nj, c + i / 16, rq_table, q, sat_));
         /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
          * at run time, which keeps them in memory */
 #pragma GCC unroll 4
@@ -907,28 +984,30 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
                                               const qt_quant_params *q, const void *rq_table) {
   /* the table's raw copies (fixed point), where the header says they start */
   const qt_requant_fixedpoint_avx512_float *raw = NULL;
-  if (rq_table) {
+  if (rq_table && S_REQUANT(q) == QT_REQUANT_FIXEDPOINT) {
     uint32_t raw_at;
     memcpy(&raw_at, (const uint8_t *)rq_table + 4, sizeof raw_at);
     raw = (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
                                                                      raw_at);
   }
+  const int sat = qt_tpl_rq_sat(rq_table);
   QT_TPL_INDEX i = 0;
   for (; i + 64 <= n; i += 64) {
     if (S_REQUANT(q) == QT_REQUANT_FP32) {
-      qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 1, 1,
-                                 q->scale + c0 + i, NULL, NULL, q);
+      QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
+                                                    out_sj, ni, nj, 64, 1, 1, q->scale + c0 + i,
+                                                    NULL, NULL, q, sat_));
       continue;
     }
     /* the group's raw copies (chunks start at multiples of 64: the kernel's blocks are) */
     const qt_requant_fixedpoint_avx512_float *c =
         raw && (c0 + i) % 64 == 0 ? raw + (c0 + i) / 16 : NULL;
     if (c && qt_ukernel_requant_fixedpoint__avx512_float_has(c)) {
-      qt_tpl_requant_wide_avx512(
+      QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(
           acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 1, NULL, c,
           (const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)rq_table +
                                                                      QT_TPL_RQ_LAYER_AT),
-          q);
+          q, sat_));
       continue;
     }
     for (int a = 0; a < ni; a++)
@@ -946,6 +1025,7 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
     qt_tpl_requant_block(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, c0 + i, n - i, q,
                          rq_table);
 }
+#undef QT_TPL_RQ_SAT_CALL
 #endif
 
 /* Requantizes channels [c0, c0 + cn) of `pixels` consecutive int32 pixels of out_c channels

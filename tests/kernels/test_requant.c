@@ -215,20 +215,36 @@ static int pack_dtype(int32_t lo, int32_t hi, int coin) {
   return lo >= -128 && hi <= 127 ? 0 : -1;
 }
 
+/* 1 if the templates may take the _sat forms for these 16 accumulators and scales: the clamp
+ * tops at the pack's dtype maximum and |acc scale| < 2^30 for every accumulator and lane
+ * (a register lane may hold any of them), as qt_tpl_rq_sat_layer asks of a layer. */
+static int sat_allowed(const int32_t *acc, const double *scale, int32_t hi, int u8) {
+  if (hi != (u8 ? 255 : 127)) return 0;
+  double a = 0, sc = 0;
+  for (int i = 0; i < 16; i++) {
+    const double v = acc[i] < 0 ? -(double)acc[i] : (double)acc[i];
+    a = v > a ? v : a;
+    sc = scale[i] > sc ? scale[i] : sc;
+  }
+  return a * sc < 1073741824.0;
+}
+
 /* The float form's 64-byte path as qt_tpl_requant_wide_avx512 runs it: register j holds, in
  * lane i, acc[(i + 4 j) % 16] (lane i's params apply to whichever value it holds), each
- * through ..._float_hi_l with the layer's constants, then ..._pack64 into bytes[64]. */
+ * through ..._float_hi_l (sat: ..._float_sat_l) with the layer's constants, then ..._pack64
+ * into bytes[64]. */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void float_pack64(
     const int32_t *acc, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi,
-    int u8, uint8_t *bytes) {
+    int u8, int sat, uint8_t *bytes) {
   __m512i x[4];
   int32_t r[16];
   const qt_requant_fixedpoint_avx512_layer l =
       qt_ukernel_requant_fixedpoint__avx512_layer(p->zp, lo, hi);
   for (int j = 0; j < 4; j++) {
     for (int i = 0; i < 16; i++) r[i] = acc[(i + 4 * j) % 16];
-    x[j] = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(_mm512_loadu_si512((const void *)r), p,
-                                                            &l);
+    const __m512i a = _mm512_loadu_si512((const void *)r);
+    x[j] = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(a, p, &l)
+               : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, &l);
   }
   _mm512_storeu_si512(bytes, qt_ukernel_requant_pack64__avx512(x[0], x[1], x[2], x[3],
                                                                _mm512_setzero_si512(), 0, lo, u8));
@@ -409,7 +425,7 @@ test_ukernel16_float(int quick) {
   int32_t accs[256];
   const int n_acc = edge_accs(accs);
   long long bad = 0, n = 0, blocks = 0, taken = 0, real_blocks = 0, real_taken = 0, scanned = 0,
-            n_pack = 0;
+            n_pack = 0, n_sat = 0;
   const int32_t edge_muls[] = {0, 1, 3, 1 << 30, 1610612736, INT32_MAX - 1, INT32_MAX};
   for (int round = 0; round < (quick ? 120 : 400); round++) {
     const int real = round % 2 == 0;
@@ -447,6 +463,8 @@ test_ukernel16_float(int quick) {
     real_taken += real && took;
     if (!took) continue;
     int32_t acc[16], got[16];
+    double scale[16]; /* M 2^(shift - 31): which accumulators the _sat form may take */
+    for (int i = 0; i < 16; i++) scale[i] = (double)m[i] * ldexp(1.0, s[i] - 31);
     /* the 64-byte path too, in a dtype that holds the clamp */
     const int pk = pack_dtype(lo, hi, (int)(rng() % 2));
     uint8_t bytes[64];
@@ -458,16 +476,18 @@ test_ukernel16_float(int quick) {
         fprintf(stderr, "float form: acc %d M %d shift %d zp %d [%d, %d]: %d, oracle %d\n",      \
                 acc[i_], m[i_], s[i_], zp, lo, hi, got[i_],                                      \
                 qt_requant_fixedpoint(acc[i_], m[i_], s[i_], zp, lo, hi));                       \
-    if ((with_pack) && pk >= 0) {                                                                \
-      float_pack64(acc, &p, lo, hi, pk, bytes);                                                  \
-      for (int b_ = 0; b_ < 64; b_++, n_pack++) {                                                \
+    for (int sat_ = 0; (with_pack) && pk >= 0 && sat_ < 2; sat_++) {                             \
+      if (sat_ && !sat_allowed(acc, scale, hi, pk)) break;                                       \
+      float_pack64(acc, &p, lo, hi, pk, sat_, bytes);                                            \
+      for (int b_ = 0; b_ < 64; b_++, n_pack++, n_sat += sat_) {                                 \
         const int i_ = b_ % 16, a_ = (i_ + 4 * (b_ / 16)) % 16;                                  \
         const uint8_t want_ = (uint8_t)qt_requant_fixedpoint(acc[a_], m[i_], s[i_], zp, lo, hi); \
         if (bytes[b_] != want_ && bad++ < 5)                                                     \
           fprintf(stderr,                                                                        \
-                  "float form pack64 %s: byte %d acc %d M %d shift %d zp %d [%d, %d]: %d, "      \
+                  "float form pack64%s %s: byte %d acc %d M %d shift %d zp %d [%d, %d]: %d, "    \
                   "oracle %d\n",                                                                 \
-                  pk ? "u8" : "s8", b_, acc[a_], m[i_], s[i_], zp, lo, hi, bytes[b_], want_);    \
+                  sat_ ? " (sat)" : "", pk ? "u8" : "s8", b_, acc[a_], m[i_], s[i_], zp, lo, hi, \
+                  bytes[b_], want_);                                                             \
       }                                                                                          \
     }                                                                                            \
   } while (0)
@@ -510,11 +530,12 @@ test_ukernel16_float(int quick) {
   }
   printf(
       "requant float form: %lld of %lld datagen-like blocks and %lld of %lld edge blocks take "
-      "it; %lld outputs checked (and %lld through the 64-byte pack), %lld blocks on every "
-      "accumulator of [-2^20, 2^20)\n",
-      real_taken, real_blocks, taken - real_taken, blocks - real_blocks, n, n_pack, scanned);
+      "it; %lld outputs checked (and %lld through the 64-byte pack, %lld of them without the "
+      "upper clamp), %lld blocks on every accumulator of [-2^20, 2^20)\n",
+      real_taken, real_blocks, taken - real_taken, blocks - real_blocks, n, n_pack, n_sat, scanned);
   CHECK_MSG(bad == 0, "%lld of %lld outputs of the float form differ", bad, n + n_pack);
   CHECK_MSG(n_pack > 0, "no block went through the 64-byte pack");
+  CHECK_MSG(n_sat > 0, "no block went through the 64-byte pack without the upper clamp");
   CHECK_MSG(real_taken * 100 >= real_blocks * 98,
             "only %lld of %lld datagen-like blocks take the float form", real_taken, real_blocks);
 #else
@@ -845,17 +866,19 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_fp32_a
 
 /* The 64-byte path as qt_tpl_requant_wide_avx512 runs it for fp32: register j holds, in lane
  * i, acc[(i + 4 j) % 16] (lane i's scale applies to whichever value it holds), each through
- * ..._fp32__avx512_hi, then ..._pack64 adds zp into bytes[64]. */
+ * ..._fp32__avx512_hi (sat: ..._fp32__avx512_sat), then ..._pack64 adds zp into bytes[64]. */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_fp32_pack64(
     const int32_t *acc, const float *scale, uint8_t *bytes, int32_t zp, int32_t lo, int32_t hi,
-    int u8) {
+    int u8, int sat) {
   const qt_requant_fp32_avx512_params p =
       qt_ukernel_requant_fp32__avx512_params(scale, 16, zp, lo, hi);
   __m512i x[4];
   int32_t r[16];
   for (int j = 0; j < 4; j++) {
     for (int i = 0; i < 16; i++) r[i] = acc[(i + 4 * j) % 16];
-    x[j] = qt_ukernel_requant_fp32__avx512_hi(_mm512_loadu_si512((const void *)r), &p);
+    const __m512i a = _mm512_loadu_si512((const void *)r);
+    x[j] = sat ? qt_ukernel_requant_fp32__avx512_sat(a, &p)
+               : qt_ukernel_requant_fp32__avx512_hi(a, &p);
   }
   _mm512_storeu_si512(bytes, qt_ukernel_requant_pack64__avx512(
                                  x[0], x[1], x[2], x[3], _mm512_set1_epi16((short)zp), 1, lo, u8));
@@ -864,7 +887,7 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_fp32_p
 
 /* Checks one call of the fp32 micro-kernel (or its twin) on n lanes against qt_requant_fp32,
  * and that the bytes past n stay untouched. */
-static long long fp32_mismatches, fp32_packed;
+static long long fp32_mismatches, fp32_packed, fp32_sat;
 static void check_fp32(const int32_t acc[16], const float scale[16], int n, int32_t zp, int32_t lo,
                        int32_t hi, int native) {
   uint8_t got[20];
@@ -878,19 +901,24 @@ static void check_fp32(const int32_t acc[16], const float scale[16], int n, int3
 #if defined(__x86_64__)
   /* the 64-byte path, for whole blocks, in a dtype that holds the clamp */
   const int pk = pack_dtype(lo, hi, (int)(rng() % 2));
-  if (native && n == 16 && pk >= 0) {
+  double sc[16];
+  for (int i = 0; i < 16; i++) sc[i] = scale[i];
+  for (int sat = 0; native && n == 16 && pk >= 0 && sat < 2; sat++) {
+    if (sat && !sat_allowed(acc, sc, hi, pk)) break;
     uint8_t bytes[64];
-    requant_fp32_pack64(acc, scale, bytes, zp, lo, hi, pk);
+    requant_fp32_pack64(acc, scale, bytes, zp, lo, hi, pk, sat);
     for (int b = 0; b < 64; b++) {
       const int i = b % 16, a = (i + 4 * (b / 16)) % 16;
       const int want = (uint8_t)qt_requant_fp32(acc[a], scale[i], zp, lo, hi);
       if (bytes[b] != want && fp32_mismatches++ < 10)
         fprintf(stderr,
-                "fp32 pack64 %s byte %d: acc %d scale %.9g zp %d clamp [%d, %d]: got %d, "
+                "fp32 pack64%s %s byte %d: acc %d scale %.9g zp %d clamp [%d, %d]: got %d, "
                 "want %d\n",
-                pk ? "u8" : "s8", b, acc[a], (double)scale[i], zp, lo, hi, bytes[b], want);
+                sat ? " (sat)" : "", pk ? "u8" : "s8", b, acc[a], (double)scale[i], zp, lo, hi,
+                bytes[b], want);
     }
     fp32_packed += 64;
+    fp32_sat += sat ? 64 : 0;
   }
 #endif
   for (int i = 0; i < 20; i++) {
@@ -960,8 +988,12 @@ static void test_fp32_avx512(long long rounds) {
   CHECK_MSG(fp32_mismatches == 0, "fp32 micro-kernel: %lld mismatches in %lld outputs",
             fp32_mismatches, checked);
   CHECK_MSG(!native || fp32_packed > 0, "fp32: no output went through the 64-byte pack");
-  printf("fp32 requant micro-kernel: %lld outputs checked (and %lld through the 64-byte pack)\n",
-         checked, fp32_packed);
+  CHECK_MSG(!native || fp32_sat > 0,
+            "fp32: no output went through the 64-byte pack without the upper clamp");
+  printf(
+      "fp32 requant micro-kernel: %lld outputs checked (and %lld through the 64-byte pack, "
+      "%lld of them without the upper clamp)\n",
+      checked, fp32_packed, fp32_sat);
 }
 
 int main(int argc, char **argv) {
