@@ -841,6 +841,21 @@ QT_TPL_INLINE void qt_tpl_requant8_avx2(const int32_t *acc, ptrdiff_t acc_si, pt
 }
 #endif
 
+#if defined(QT_TPL_RQ_AVX512)
+/* call_ with sat_ the constant value of the layer's saturation flag sat: written twice, so each
+ * inlined copy of a wide path has its form's instructions only */
+#define QT_TPL_RQ_SAT_CALL(call_) \
+  do {                            \
+    if (sat) {                    \
+      const int sat_ = 1;         \
+      call_;                      \
+    } else {                      \
+      const int sat_ = 0;         \
+      call_;                      \
+    }                             \
+  } while (0)
+#endif
+
 /* A tile's requantization (rq=tile): ni x nj pixels that share channels c0 .. c0 + n - 1,
  * pixel (a, b)'s accumulators at acc + a * acc_si + b * acc_sj, its output at
  * out + a * out_si + b * out_sj. Each pixel as qt_tpl_requant, except that fixedpoint with an
@@ -855,19 +870,7 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
   QT_TPL_INDEX i = 0;
   (void)rq_table;
 #if defined(QT_TPL_RQ_AVX512)
-  /* the layer's saturation flag: each wide call below is made with sat_ a constant, once for
-   * either value, so each inlined copy has its form's instructions only */
   const int sat = qt_tpl_rq_sat(rq_table);
-#define QT_TPL_RQ_SAT_CALL(call_) \
-  do {                            \
-    if (sat) {                    \
-      const int sat_ = 1;         \
-      call_;                      \
-    } else {                      \
-      const int sat_ = 0;         \
-      call_;                      \
-    }                             \
-  } while (0)
   /* fp32: each 16-channel block's scales loaded once for the whole tile */
   if (S_REQUANT(q) == QT_REQUANT_FP32) {
     for (; i + 64 <= n; i += 64)
@@ -916,11 +919,12 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
                                                                        QT_TPL_RQ_LAYER_AT),
             q, sat_));
       }
-      for (; i + 32 <= n && qt_tpl_rq_float_all(c + i / 16, 2); i += 32)
+      for (; i + 32 <= n && qt_tpl_rq_float_all(c + i / 16, 2); i += 32) {
         QT_TPL_RQ_SAT_CALL(qt_tpl_requant32_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj,
                                                    ni, nj, c + i / 16, rq_table, q, sat_));
-        /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
-         * at run time, which keeps them in memory */
+      }
+      /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
+       * at run time, which keeps them in memory */
 #pragma GCC unroll 4
       for (; i + 16 <= n; i += 16)
         qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16,
