@@ -366,7 +366,7 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
  * takes the per-pixel path); AVX-512: every 16-channel block, the last one partial where
  * out_c is not a multiple of 16 (its lanes past out_c get M = 0, shift 0; tiles store those
  * lanes masked). On AVX-512 the table is a 64-byte header (uint32s: where the whole params
- * start, where the raw copies start, the layer's saturation flag: qt_tpl_rq_sat_layer; an
+ * start, where the raw copies start, the layer's requant flags: QT_TPL_RQ_SAT, QT_TPL_RQ_RELU; an
  * fp32 layer's table is this header alone, the rest zero), the layer's float-form constants
  * (qt_requant_fixedpoint_avx512_layer, 256 bytes), each block's float form, 192 bytes
  * (qt_requant_fixedpoint_avx512_float: with those, all a run reads where every block has it, 12
@@ -414,7 +414,7 @@ QT_TPL_INLINE size_t qt_tpl_rq_table_bytes(const qt_conv_desc *d) {
 /* The requant table at mem (qt_tpl_rq_table_bytes(d) bytes, QT_ALIGN-aligned, in the packed
  * buffer), or NULL where tiles derive the constants themselves: fp32 on AVX2, no whole AVX2
  * block, a build without an x86 requant micro-kernel. On AVX-512 fp32 has one too, of which
- * only the header's saturation flag is read (qt_tpl_rq_sat). */
+ * only the header's flags are read (qt_tpl_rq_flags). */
 QT_TPL_INLINE const void *qt_tpl_rq_table(const qt_conv_desc *d, const qt_quant_params *q,
                                           const void *mem) {
 #if defined(QT_TPL_RQ_AVX512)
@@ -429,8 +429,13 @@ QT_TPL_INLINE const void *qt_tpl_rq_table(const qt_conv_desc *d, const qt_quant_
 }
 
 #if defined(QT_TPL_RQ_AVX512)
-/* Where the table's header keeps the layer's saturation flag (uint32, qt_tpl_rq_sat_layer). */
-#define QT_TPL_RQ_SAT_AT 8
+/* Where the table's header keeps the layer's requant flags (uint32): QT_TPL_RQ_SAT where
+ * qt_tpl_rq_sat_layer holds, QT_TPL_RQ_RELU where the fixed-point clamp's bottom is at or
+ * above the output zero point (a fused ReLU, as TFLite's int8 models have on most layers: the
+ * float form may skip its copysign, ..._float_zk's relu). */
+#define QT_TPL_RQ_FLAGS_AT 8
+#define QT_TPL_RQ_SAT 1u
+#define QT_TPL_RQ_RELU 2u
 
 /* 1 if the packs of the wide paths (qt_ukernel_requant_pack64__avx512) may clamp every output
  * of the layer above, so its requantization may skip its upper clamp (the requant micro-kernels'
@@ -462,11 +467,11 @@ QT_TPL_INLINE int qt_tpl_rq_sat_layer(const qt_conv_desc *d, const qt_quant_para
   return 1;
 }
 
-/* The saturation flag of the requant table at table (NULL: 0). */
-QT_TPL_INLINE int qt_tpl_rq_sat(const void *table) {
-  uint32_t sat = 0;
-  if (table) memcpy(&sat, (const uint8_t *)table + QT_TPL_RQ_SAT_AT, sizeof sat);
-  return sat != 0;
+/* The requant flags of the requant table at table (NULL: none). */
+QT_TPL_INLINE uint32_t qt_tpl_rq_flags(const void *table) {
+  uint32_t flags = 0;
+  if (table) memcpy(&flags, (const uint8_t *)table + QT_TPL_RQ_FLAGS_AT, sizeof flags);
+  return flags;
 }
 
 /* 1 if the n entries at c all hold the float form. */
@@ -509,7 +514,7 @@ static __attribute__((target("avx512f,avx512bw"))) void qt_tpl_rq_raw_group(
 #endif
 
 /* pack()'s part: fills the requant table at mem for q where qt_tpl_rq_table gives one (fp32:
- * its header's saturation flag only), else zeroes its bytes (packed bytes stay reproducible).
+ * its header's flags only), else zeroes its bytes (packed bytes stay reproducible).
  * weights and bias as pack() takes them. */
 QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_params *q,
                                         const void *weights, const int32_t *bias, void *mem) {
@@ -518,8 +523,10 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_pa
   memset(mem, 0, qt_tpl_rq_table_bytes(d));
   if (!qt_tpl_rq_table(d, q, mem)) return;
 #if defined(QT_TPL_RQ_AVX512)
-  const uint32_t sat = (uint32_t)qt_tpl_rq_sat_layer(d, q, weights, bias);
-  memcpy((uint8_t *)mem + QT_TPL_RQ_SAT_AT, &sat, sizeof sat);
+  const uint32_t flags =
+      (qt_tpl_rq_sat_layer(d, q, weights, bias) ? QT_TPL_RQ_SAT : 0u) |
+      (S_REQUANT(q) == QT_REQUANT_FIXEDPOINT && q->act_min >= q->output_zp ? QT_TPL_RQ_RELU : 0u);
+  memcpy((uint8_t *)mem + QT_TPL_RQ_FLAGS_AT, &flags, sizeof flags);
   if (S_REQUANT(q) != QT_REQUANT_FIXEDPOINT) return;
 #else
   (void)weights, (void)bias;
@@ -611,10 +618,12 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
     const qt_requant_fixedpoint_avx512_layer ll =
         *(const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)table +
                                                                     QT_TPL_RQ_LAYER_AT);
+    /* the copysign kept for a fused ReLU too: a second loop without it (QT_TPL_RQ_RELU) made
+     * block2_expand (gemm mr=8 nr=16) 6 % slower on every clamp and gained nothing */
     for (int a = 0; a < ni; a++)
       for (int b = 0; b < nj; b++)
         qt_ukernel_requant_store16__avx512(
-            qt_ukernel_requant_fixedpoint__avx512_float_l(QT_TPL_RQ16_LOAD(a, b), &pl, &ll),
+            qt_ukernel_requant_fixedpoint__avx512_float_l(QT_TPL_RQ16_LOAD(a, b), &pl, &ll, 0),
             out + a * out_si + b * out_sj, n);
     return;
   }
@@ -656,7 +665,7 @@ QT_TPL_INLINE void qt_tpl_requant32_avx512(const int32_t *acc, ptrdiff_t acc_si,
                                            uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
                                            int nj, const qt_requant_fixedpoint_avx512_float *c,
                                            const void *table, const qt_quant_params *q,
-                                           const int sat) {
+                                           const int sat, const int relu) {
   const int32_t zp = q->output_zp, lo = q->act_min;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   /* copies the stores cannot alias, as in qt_tpl_requant16_avx512 */
@@ -674,10 +683,10 @@ QT_TPL_INLINE void qt_tpl_requant32_avx512(const int32_t *acc, ptrdiff_t acc_si,
       const int32_t *x = acc + a * acc_si + b * acc_sj;
       const __m512i x0 = _mm512_loadu_si512((const void *)x);
       const __m512i x1 = _mm512_loadu_si512((const void *)(x + 16));
-      const __m512i r0 = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(x0, &p0, &ll)
-                             : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x0, &p0, &ll);
-      const __m512i r1 = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(x1, &p1, &ll)
-                             : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x1, &p1, &ll);
+      const __m512i r0 = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(x0, &p0, &ll, relu)
+                             : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x0, &p0, &ll, relu);
+      const __m512i r1 = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(x1, &p1, &ll, relu)
+                             : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x1, &p1, &ll, relu);
       const __m512i v = qt_ukernel_requant_pack64__avx512(r0, r1, r0, r1, zp16, 0, lo, u8);
       _mm256_storeu_si256((__m256i *)(void *)(out + a * out_si + b * out_sj),
                           _mm512_castsi512_si256(v));
@@ -714,7 +723,8 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
                                               const int fp32, const int raw, const float *scale,
                                               const qt_requant_fixedpoint_avx512_float *c,
                                               const qt_requant_fixedpoint_avx512_layer *layer,
-                                              const qt_quant_params *q, const int sat) {
+                                              const qt_quant_params *q, const int sat,
+                                              const int relu) {
   const int nv = w / 16, group = 64 / w, count = ni * nj, u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
   qt_requant_fp32_avx512_params pf[4];
@@ -742,12 +752,12 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
    * keeps an array of them in memory) */
 #define QT_TPL_RQW_A(g, v) _mm512_loadu_si512((const void *)(acc + ao[g] + 16 * (v)))
 #define QT_TPL_RQW_X(g, v)                                                                         \
-  (fp32                                                                                            \
-       ? (sat ? qt_ukernel_requant_fp32__avx512_sat(QT_TPL_RQW_A(g, v), &pf[v])                    \
-              : qt_ukernel_requant_fp32__avx512_hi(QT_TPL_RQW_A(g, v), &pf[v]))                    \
-       : (sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(QT_TPL_RQW_A(g, v), &px[v], &ll) \
-              : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(QT_TPL_RQW_A(g, v), &px[v],       \
-                                                                 &ll)))
+  (fp32 ? (sat ? qt_ukernel_requant_fp32__avx512_sat(QT_TPL_RQW_A(g, v), &pf[v])                   \
+               : qt_ukernel_requant_fp32__avx512_hi(QT_TPL_RQW_A(g, v), &pf[v]))                   \
+        : (sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(QT_TPL_RQW_A(g, v), &px[v],     \
+                                                                   &ll, relu)                      \
+               : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(QT_TPL_RQW_A(g, v), &px[v], &ll, \
+                                                                  relu)))
   /* the next pixel's place, (pa, pb), stepped row-major (no divide by a run-time nj) */
   int pa = 0, pb = 0;
   for (int p = 0; p < count; p += group) {
@@ -842,17 +852,29 @@ QT_TPL_INLINE void qt_tpl_requant8_avx2(const int32_t *acc, ptrdiff_t acc_si, pt
 #endif
 
 #if defined(QT_TPL_RQ_AVX512)
-/* call_ with sat_ the constant value of the layer's saturation flag sat: written twice, so each
- * inlined copy of a wide path has its form's instructions only */
-#define QT_TPL_RQ_SAT_CALL(call_) \
-  do {                            \
-    if (sat) {                    \
-      const int sat_ = 1;         \
-      call_;                      \
-    } else {                      \
-      const int sat_ = 0;         \
-      call_;                      \
-    }                             \
+/* call_ with sat_ the constant value of the layer's flag QT_TPL_RQ_SAT (of flags): written
+ * twice, so each inlined copy of a wide path has its form's instructions only (fp32) */
+#define QT_TPL_RQ_SAT_CALL(call_)    \
+  do {                               \
+    if (flags & QT_TPL_RQ_SAT) {     \
+      const int sat_ = 1, relu_ = 0; \
+      call_;                         \
+    } else {                         \
+      const int sat_ = 0, relu_ = 0; \
+      call_;                         \
+    }                                \
+  } while (0)
+/* The same with relu_ too, where both flags are set (fixed point: a fused ReLU with the clamp's
+ * top at the dtype's maximum, TFLite's ReLU6 layers); a ReLU below that keeps the copysign
+ * here (a fourth copy of every wide path for a rarer clamp) */
+#define QT_TPL_RQ_FLAGS_CALL(call_)                                                       \
+  do {                                                                                    \
+    if ((flags & (QT_TPL_RQ_SAT | QT_TPL_RQ_RELU)) == (QT_TPL_RQ_SAT | QT_TPL_RQ_RELU)) { \
+      const int sat_ = 1, relu_ = 1;                                                      \
+      call_;                                                                              \
+    } else {                                                                              \
+      QT_TPL_RQ_SAT_CALL(call_);                                                          \
+    }                                                                                     \
   } while (0)
 #endif
 
@@ -870,24 +892,24 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
   QT_TPL_INDEX i = 0;
   (void)rq_table;
 #if defined(QT_TPL_RQ_AVX512)
-  const int sat = qt_tpl_rq_sat(rq_table);
+  const uint32_t flags = qt_tpl_rq_flags(rq_table);
   /* fp32: each 16-channel block's scales loaded once for the whole tile */
   if (S_REQUANT(q) == QT_REQUANT_FP32) {
     for (; i + 64 <= n; i += 64)
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 64, 1, 0, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_));
+                                                    NULL, NULL, q, sat_, relu_));
     /* written out, not a loop over w: w must be a constant in each call */
     if (i + 32 <= n) {
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 32, 1, 0, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_));
+                                                    NULL, NULL, q, sat_, relu_));
       i += 32;
     }
     if (i + 16 <= n) {
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 16, 1, 0, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_));
+                                                    NULL, NULL, q, sat_, relu_));
       i += 16;
     }
     for (; i < n; i += 16)
@@ -913,15 +935,16 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
        * (direct, ocb=32) and block1_expand (gemm, nr=32) took 5-20 % longer than per
        * register, and 16 channels of 2 pixels made the nr=16 gemm layers 9-20 % slower */
       for (; i + 64 <= n && qt_tpl_rq_float_all(c + i / 16, 4); i += 64) {
-        QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(
+        QT_TPL_RQ_FLAGS_CALL(qt_tpl_requant_wide_avx512(
             acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 0, NULL, c + i / 16,
             (const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)rq_table +
                                                                        QT_TPL_RQ_LAYER_AT),
-            q, sat_));
+            q, sat_, relu_));
       }
       for (; i + 32 <= n && qt_tpl_rq_float_all(c + i / 16, 2); i += 32) {
-        QT_TPL_RQ_SAT_CALL(qt_tpl_requant32_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj,
-                                                   ni, nj, c + i / 16, rq_table, q, sat_));
+        QT_TPL_RQ_FLAGS_CALL(qt_tpl_requant32_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
+                                                     out_sj, ni, nj, c + i / 16, rq_table, q, sat_,
+                                                     relu_));
       }
       /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
        * at run time, which keeps them in memory */
@@ -994,24 +1017,24 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
     raw = (const qt_requant_fixedpoint_avx512_float *)(const void *)((const uint8_t *)rq_table +
                                                                      raw_at);
   }
-  const int sat = qt_tpl_rq_sat(rq_table);
+  const uint32_t flags = qt_tpl_rq_flags(rq_table);
   QT_TPL_INDEX i = 0;
   for (; i + 64 <= n; i += 64) {
     if (S_REQUANT(q) == QT_REQUANT_FP32) {
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 64, 1, 1, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_));
+                                                    NULL, NULL, q, sat_, relu_));
       continue;
     }
     /* the group's raw copies (chunks start at multiples of 64: the kernel's blocks are) */
     const qt_requant_fixedpoint_avx512_float *c =
         raw && (c0 + i) % 64 == 0 ? raw + (c0 + i) / 16 : NULL;
     if (c && qt_ukernel_requant_fixedpoint__avx512_float_has(c)) {
-      QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(
+      QT_TPL_RQ_FLAGS_CALL(qt_tpl_requant_wide_avx512(
           acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 1, NULL, c,
           (const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)rq_table +
                                                                      QT_TPL_RQ_LAYER_AT),
-          q, sat_));
+          q, sat_, relu_));
       continue;
     }
     for (int a = 0; a < ni; a++)
@@ -1029,6 +1052,7 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
     qt_tpl_requant_block(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, c0 + i, n - i, q,
                          rq_table);
 }
+#undef QT_TPL_RQ_FLAGS_CALL
 #undef QT_TPL_RQ_SAT_CALL
 #endif
 

@@ -187,13 +187,20 @@ qt_ukernel_requant_fixedpoint__avx512_scale(__m512i a,
 static inline __attribute__((target("avx512f,avx512bw"))) __m512
 qt_ukernel_requant_fixedpoint__avx512_float_zk(__m512i a,
                                                const qt_requant_fixedpoint_avx512_params *p,
-                                               __m512 k, __m512i sign) {
+                                               __m512 k, __m512i sign, const int relu) {
   const __m512 x = _mm512_cvt_roundepi32_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   /* copysign(e, x): the sign bit (sign: INT32_MIN in every lane) from a, which the conversion
    * gives x (0 converts to +0), the rest from e. Read from a, not x, it need not wait for the
-   * conversion, and GCC can write it over a (dead after the conversion) instead of copying x */
-  const __m512 t =
-      _mm512_castsi512_ps(_mm512_ternarylogic_epi32(a, _mm512_castps_si512(p->e), sign, 0xE4));
+   * conversion, and GCC can write it over a (dead after the conversion) instead of copying x.
+   * relu: +e in every lane, one instruction fewer, for a clamp whose bottom is at or above the
+   * zero point (a fused ReLU): there both forms give every x < 0 an output <= zp, which clamps
+   * to lo. With +e, x <= -1 has x s + e <= -s + e < 1/2 (e <= 1/4 from _float_e, s >= 0), so V
+   * + 1/2 < 1 however the FMAs round (their errors are far below 1/4); and for x >= 0 the two
+   * forms are the same instructions on the same values. So the block's check of the copysign
+   * form covers this one too. */
+  const __m512 t = relu ? p->e
+                        : _mm512_castsi512_ps(
+                              _mm512_ternarylogic_epi32(a, _mm512_castps_si512(p->e), sign, 0xE4));
   const __m512 inner =
       _mm512_fmadd_round_ps(x, p->s_lo, t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   const __m512 v =
@@ -203,7 +210,8 @@ qt_ukernel_requant_fixedpoint__avx512_float_zk(__m512i a,
 static inline __attribute__((target("avx512f,avx512bw"))) __m512
 qt_ukernel_requant_fixedpoint__avx512_float_z(__m512i a,
                                               const qt_requant_fixedpoint_avx512_params *p) {
-  return qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, p->k, _mm512_set1_epi32(INT32_MIN));
+  return qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, p->k, _mm512_set1_epi32(INT32_MIN),
+                                                        0);
 }
 
 /* The upper clamp in float, where it also keeps the conversion from overflowing (a scale may
@@ -245,13 +253,16 @@ qt_ukernel_requant_fixedpoint__avx512_layer(int32_t zp, int32_t lo, int32_t hi) 
 /* ..._float with the layer's constants from l (p's k unused), the same instructions on the
  * same values, so the same results; and the same clamped at hi only, for ..._pack64 (which
  * applies lo to the bytes): an output below INT32_MIN converts to INT32_MIN, which the packs
- * saturate like any value below lo. */
+ * saturate like any value below lo. relu (a constant): ..._float_zk's form without the
+ * copysign, only where the layer's clamp bottom is at or above its zero point. */
 static inline __attribute__((target("avx512f,avx512bw"))) __m512i
 qt_ukernel_requant_fixedpoint__avx512_float_hi_l(__m512i a,
                                                  const qt_requant_fixedpoint_avx512_params *p,
-                                                 const qt_requant_fixedpoint_avx512_layer *l) {
+                                                 const qt_requant_fixedpoint_avx512_layer *l,
+                                                 const int relu) {
   return _mm512_cvt_roundps_epi32(
-      _mm512_min_ps(qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, l->k, l->sign), l->hi),
+      _mm512_min_ps(qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, l->k, l->sign, relu),
+                    l->hi),
       _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
 }
 /* ..._float_hi_l without the upper clamp: for ..._pack64 where hi is the dtype's maximum (its
@@ -262,16 +273,18 @@ qt_ukernel_requant_fixedpoint__avx512_float_hi_l(__m512i a,
 static inline __attribute__((target("avx512f,avx512bw"))) __m512i
 qt_ukernel_requant_fixedpoint__avx512_float_sat_l(__m512i a,
                                                   const qt_requant_fixedpoint_avx512_params *p,
-                                                  const qt_requant_fixedpoint_avx512_layer *l) {
+                                                  const qt_requant_fixedpoint_avx512_layer *l,
+                                                  const int relu) {
   return _mm512_cvt_roundps_epi32(
-      qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, l->k, l->sign),
+      qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, l->k, l->sign, relu),
       _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
 }
 static inline __attribute__((target("avx512f,avx512bw"))) __m512i
 qt_ukernel_requant_fixedpoint__avx512_float_l(__m512i a,
                                               const qt_requant_fixedpoint_avx512_params *p,
-                                              const qt_requant_fixedpoint_avx512_layer *l) {
-  return _mm512_max_epi32(qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, l), l->lo);
+                                              const qt_requant_fixedpoint_avx512_layer *l,
+                                              const int relu) {
+  return _mm512_max_epi32(qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, l, relu), l->lo);
 }
 
 /* Returns the clamped int32 output values (zp added) of 16 accumulators in the block's form. */

@@ -184,10 +184,11 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) int float_exact(
  * form: the float form for a block that passed the check); a float form as the templates
  * run it, through the requant table's entry (s_hi, s_lo, e; k from zp), which must give the
  * same params, and with the layer's constants as the table keeps them (..._float_l), which
- * must give the same outputs. */
+ * must give the same outputs, as must its relu form where the clamp's bottom is at or above
+ * zp (counted in *n_relu). */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void float_apply(
     const int32_t *acc, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi,
-    int32_t *got) {
+    int32_t *got, long long *n_relu) {
   const qt_requant_fixedpoint_avx512_float c = qt_ukernel_requant_fixedpoint__avx512_float_pack(p);
   CHECK_EQ_INT(qt_ukernel_requant_fixedpoint__avx512_float_has(&c), p->form == QT_RQ512_FLOAT);
   if (p->form == QT_RQ512_FLOAT) {
@@ -201,8 +202,14 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void float_apply(
         qt_ukernel_requant_fixedpoint__avx512_layer(p->zp, lo, hi);
     int32_t via_layer[16];
     _mm512_storeu_si512(via_layer, qt_ukernel_requant_fixedpoint__avx512_float_l(
-                                       _mm512_loadu_si512((const void *)acc), &u, &l));
+                                       _mm512_loadu_si512((const void *)acc), &u, &l, 0));
     CHECK(memcmp(via_layer, got, sizeof via_layer) == 0);
+    if (lo >= p->zp) {
+      _mm512_storeu_si512(via_layer, qt_ukernel_requant_fixedpoint__avx512_float_l(
+                                         _mm512_loadu_si512((const void *)acc), &u, &l, 1));
+      CHECK(memcmp(via_layer, got, sizeof via_layer) == 0);
+      *n_relu += 16;
+    }
     return;
   }
   _mm512_storeu_si512(got, qt_ukernel_requant_fixedpoint__avx512_apply(
@@ -231,11 +238,11 @@ static int sat_allowed(const int32_t *acc, const double *scale, int32_t hi, int 
 
 /* The float form's 64-byte path as qt_tpl_requant_wide_avx512 runs it: register j holds, in
  * lane i, acc[(i + 4 j) % 16] (lane i's params apply to whichever value it holds), each
- * through ..._float_hi_l (sat: ..._float_sat_l) with the layer's constants, then ..._pack64
- * into bytes[64]. */
+ * through ..._float_hi_l (sat: ..._float_sat_l) with the layer's constants, in its relu form
+ * if relu, then ..._pack64 into bytes[64]. */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void float_pack64(
     const int32_t *acc, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi,
-    int u8, int sat, uint8_t *bytes) {
+    int u8, int sat, int relu, uint8_t *bytes) {
   __m512i x[4];
   int32_t r[16];
   const qt_requant_fixedpoint_avx512_layer l =
@@ -243,8 +250,12 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void float_pack64(
   for (int j = 0; j < 4; j++) {
     for (int i = 0; i < 16; i++) r[i] = acc[(i + 4 * j) % 16];
     const __m512i a = _mm512_loadu_si512((const void *)r);
-    x[j] = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(a, p, &l)
-               : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, &l);
+    if (relu)
+      x[j] = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(a, p, &l, 1)
+                 : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, &l, 1);
+    else
+      x[j] = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(a, p, &l, 0)
+                 : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, &l, 0);
   }
   _mm512_storeu_si512(bytes, qt_ukernel_requant_pack64__avx512(x[0], x[1], x[2], x[3],
                                                                _mm512_setzero_si512(), 0, lo, u8));
@@ -404,14 +415,13 @@ static void test_ukernel16_noleft(long long random_rounds) {
 /* The AVX-512 kernel's float form (qt_ukernel_requant_fixedpoint__avx512_float), which a
  * block takes only where ..._try_float's check of every output step says it equals the
  * oracle. Blocks like datagen's (M in [2^30, 2^31), shifts -13..-1, a left shift of 0 or 1 in
- * 1 of 32 channels, s8 and u8 zero points, full and ReLU-like clamps) must nearly all take it;
- * blocks at the edges (every shift in [-31, 30], multipliers 0, 1, 2^30, 2^31 - 1, zero
- * points and clamps at the dtype limits, a clamp of one value) may or may not. Every block
- * that takes it is checked against the oracle on edge and random accumulators, and the first
- * ones on every accumulator of a wide window (all their output steps); params altered after
- * the check (a lane's e dropped, a scale off by 0.1 %, the offset off by 1/4) must fail it, a
- * clamp wider than 1024 steps is not tried, and a block that does not take the form keeps
- * its integer params. */
+ * 1 of 32 channels, s8 and u8 zero points, full, window and fused-ReLU clamps) must nearly all take
+ * it; blocks at the edges (every shift in [-31, 30], multipliers 0, 1, 2^30, 2^31 - 1, zero points
+ * and clamps at the dtype limits, a clamp of one value) may or may not. Every block that takes it
+ * is checked against the oracle on edge and random accumulators, and the first ones on every
+ * accumulator of a wide window (all their output steps); params altered after the check (a lane's e
+ * dropped, a scale off by 0.1 %, the offset off by 1/4) must fail it, a clamp wider than 1024 steps
+ * is not tried, and a block that does not take the form keeps its integer params. */
 #if defined(__x86_64__)
 __attribute__((target("avx512f,avx512bw")))
 #endif
@@ -425,7 +435,7 @@ test_ukernel16_float(int quick) {
   int32_t accs[256];
   const int n_acc = edge_accs(accs);
   long long bad = 0, n = 0, blocks = 0, taken = 0, real_blocks = 0, real_taken = 0, scanned = 0,
-            n_pack = 0, n_sat = 0;
+            n_pack = 0, n_sat = 0, n_relu = 0;
   const int32_t edge_muls[] = {0, 1, 3, 1 << 30, 1610612736, INT32_MAX - 1, INT32_MAX};
   for (int round = 0; round < (quick ? 120 : 400); round++) {
     const int real = round % 2 == 0;
@@ -435,9 +445,12 @@ test_ukernel16_float(int quick) {
       zp = u8 ? 100 + (int32_t)(rng() % 51) : (int32_t)(rng() % 41) - 20;
       lo = u8 ? 0 : -128;
       hi = u8 ? 255 : 127;
-      if (rng() % 3 == 0) { /* a fused ReLU-like window */
+      const int clamp = (int)(rng() % 3);
+      if (clamp == 0) { /* a window around zp */
         lo = zp - 40 - (int32_t)(rng() % 51) < lo ? lo : zp - 40 - (int32_t)(rng() % 51);
         hi = zp + 40 + (int32_t)(rng() % 51) > hi ? hi : zp + 40 + (int32_t)(rng() % 51);
+      } else if (clamp == 1) { /* a fused ReLU: the bottom at zp (the relu forms) */
+        lo = zp;
       }
       for (int i = 0; i < 16; i++) {
         m[i] = (int32_t)((rng() & 0x3fffffff) | 0x40000000);
@@ -470,24 +483,25 @@ test_ukernel16_float(int quick) {
     uint8_t bytes[64];
 #define FLOAT_CHECK(with_pack)                                                                   \
   do {                                                                                           \
-    float_apply(acc, &p, lo, hi, got);                                                           \
+    float_apply(acc, &p, lo, hi, got, &n_relu);                                                  \
     for (int i_ = 0; i_ < 16; i_++, n++)                                                         \
       if (got[i_] != qt_requant_fixedpoint(acc[i_], m[i_], s[i_], zp, lo, hi) && bad++ < 5)      \
         fprintf(stderr, "float form: acc %d M %d shift %d zp %d [%d, %d]: %d, oracle %d\n",      \
                 acc[i_], m[i_], s[i_], zp, lo, hi, got[i_],                                      \
                 qt_requant_fixedpoint(acc[i_], m[i_], s[i_], zp, lo, hi));                       \
-    for (int sat_ = 0; (with_pack) && pk >= 0 && sat_ < 2; sat_++) {                             \
-      if (sat_ && !sat_allowed(acc, scale, hi, pk)) break;                                       \
-      float_pack64(acc, &p, lo, hi, pk, sat_, bytes);                                            \
-      for (int b_ = 0; b_ < 64; b_++, n_pack++, n_sat += sat_) {                                 \
+    for (int f_ = 0; (with_pack) && pk >= 0 && f_ < 4; f_++) {                                   \
+      const int sat_ = f_ & 1, relu_ = f_ >> 1;                                                  \
+      if ((sat_ && !sat_allowed(acc, scale, hi, pk)) || (relu_ && lo < zp)) continue;            \
+      float_pack64(acc, &p, lo, hi, pk, sat_, relu_, bytes);                                     \
+      for (int b_ = 0; b_ < 64; b_++, n_pack++, n_sat += sat_, n_relu += relu_) {                \
         const int i_ = b_ % 16, a_ = (i_ + 4 * (b_ / 16)) % 16;                                  \
         const uint8_t want_ = (uint8_t)qt_requant_fixedpoint(acc[a_], m[i_], s[i_], zp, lo, hi); \
         if (bytes[b_] != want_ && bad++ < 5)                                                     \
           fprintf(stderr,                                                                        \
-                  "float form pack64%s %s: byte %d acc %d M %d shift %d zp %d [%d, %d]: %d, "    \
+                  "float form pack64%s%s %s: byte %d acc %d M %d shift %d zp %d [%d, %d]: %d, "  \
                   "oracle %d\n",                                                                 \
-                  sat_ ? " (sat)" : "", pk ? "u8" : "s8", b_, acc[a_], m[i_], s[i_], zp, lo, hi, \
-                  bytes[b_], want_);                                                             \
+                  sat_ ? " (sat)" : "", relu_ ? " (relu)" : "", pk ? "u8" : "s8", b_, acc[a_],   \
+                  m[i_], s[i_], zp, lo, hi, bytes[b_], want_);                                   \
       }                                                                                          \
     }                                                                                            \
   } while (0)
@@ -531,11 +545,13 @@ test_ukernel16_float(int quick) {
   printf(
       "requant float form: %lld of %lld datagen-like blocks and %lld of %lld edge blocks take "
       "it; %lld outputs checked (and %lld through the 64-byte pack, %lld of them without the "
-      "upper clamp), %lld blocks on every accumulator of [-2^20, 2^20)\n",
-      real_taken, real_blocks, taken - real_taken, blocks - real_blocks, n, n_pack, n_sat, scanned);
+      "upper clamp; %lld in the relu forms), %lld blocks on every accumulator of [-2^20, 2^20)\n",
+      real_taken, real_blocks, taken - real_taken, blocks - real_blocks, n, n_pack, n_sat, n_relu,
+      scanned);
   CHECK_MSG(bad == 0, "%lld of %lld outputs of the float form differ", bad, n + n_pack);
   CHECK_MSG(n_pack > 0, "no block went through the 64-byte pack");
   CHECK_MSG(n_sat > 0, "no block went through the 64-byte pack without the upper clamp");
+  CHECK_MSG(n_relu > 0, "no output went through the relu forms");
   CHECK_MSG(real_taken * 100 >= real_blocks * 98,
             "only %lld of %lld datagen-like blocks take the float form", real_taken, real_blocks);
 #else
