@@ -657,8 +657,28 @@ static double peak_macs(int runs, int exact) {
 /* ---- Main --------------------------------------------------------------------------------- */
 
 static void usage(void) {
-  fprintf(stderr, "usage: peers [--db tuning.db] [--db-fixedpoint F] [--reps N] [--sample N] "
-                  "[--layers N] [--caches cold|warm] [--cache DIR] [--csv FILE] [--quiet]\n");
+  fprintf(stderr,
+          "usage: peers [--db tuning.db] [--db-fixedpoint F] [--reps N] [--sample N] "
+          "[--layers N] [--caches cold|warm] [--clamps drawn|model] [--cache DIR] "
+          "[--csv FILE] [--quiet]\n");
+}
+
+/* 1 if layer l ends in a ReLU6 in MobileNetV2: every conv but the linear bottlenecks'
+ * projections (Sandler et al. 2018), by the model file's roles. */
+static int relu6_layer(const qt_layer *l) {
+  return !strcmp(l->role, "stem") || !strcmp(l->role, "expand") || !strcmp(l->role, "dw") ||
+         !strcmp(l->role, "head");
+}
+
+/* --clamps model: p's output quantization as TFLite's int8 MobileNetV2 has it. A ReLU6 layer's
+ * output tensor has scale 6/255 and zero point -128, so its clamp is [-128, 127] with
+ * act_min = zp (the fixed-point float form's relu path); a projection's is the whole s8
+ * range around datagen's zero point. The multipliers stay datagen's (about half of a ReLU6
+ * layer's outputs then clamp at -128); the bias does not depend on the output zero point. */
+static void model_clamps(qt_problem *p, const qt_layer *l) {
+  if (relu6_layer(l)) p->q.output_zp = -128;
+  p->q.act_min = -128;
+  p->q.act_max = 127;
 }
 
 /* Number of bytes where the int8 outputs a and b differ, and the largest |a - b| over them. */
@@ -709,7 +729,7 @@ static void run_method(qt_bench_layer *b, int k) {
 int main(int argc, char **argv) {
   const char *db_path = NULL, *db_fx_path = NULL, *cache = "/tmp/qtune-bench-cache",
              *csv_path = NULL;
-  int reps = 21, sample = 6, max_layers = MAX_LAYERS, quiet = 0, cold = 1;
+  int reps = 21, sample = 6, max_layers = MAX_LAYERS, quiet = 0, cold = 1, clamps_model = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--db") && i + 1 < argc) db_path = argv[++i];
     else if (!strcmp(argv[i], "--db-fixedpoint") && i + 1 < argc) db_fx_path = argv[++i];
@@ -722,6 +742,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--caches") && i + 1 < argc &&
              (!strcmp(argv[i + 1], "cold") || !strcmp(argv[i + 1], "warm")))
       cold = !strcmp(argv[++i], "cold");
+    else if (!strcmp(argv[i], "--clamps") && i + 1 < argc &&
+             (!strcmp(argv[i + 1], "drawn") || !strcmp(argv[i + 1], "model")))
+      clamps_model = !strcmp(argv[++i], "model");
     else {
       usage();
       return 2;
@@ -797,6 +820,10 @@ int main(int argc, char **argv) {
         qt_problem_init(&b->p_fx, d, QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT, 1000 + (uint64_t)i)) {
       fprintf(stderr, "bench: cannot generate layer %s\n", b->layer->name);
       return 1;
+    }
+    if (clamps_model) {
+      model_clamps(&b->p, b->layer);
+      model_clamps(&b->p_fx, b->layer);
     }
     b->ref = malloc(b->p.output_bytes);
     b->ref_fx = malloc(b->p_fx.output_bytes);
@@ -945,6 +972,14 @@ int main(int argc, char **argv) {
   else
     printf("caches warm: every timed run (and every run that picks a best config) right after "
            "an untimed run of the same method\n");
+  if (clamps_model)
+    printf(
+        "clamps: the model's (ReLU6 layers: output zero point -128 = act_min, act_max 127; "
+        "projections: all of s8)\n");
+  else
+    printf(
+        "clamps: datagen's (seed 1000 + layer index: a window around the zero point or all "
+        "of s8)\n");
   printf("peak (%s microbenchmark): %.1f GMAC/s\n", peak_name(), peak / 1e9);
   if (peak_exact > 0)
     printf("exact ceiling (VPMADDWD+VPADDD on int16, qtune's avx2 step; not the peak): %.1f "
