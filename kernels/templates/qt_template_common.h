@@ -438,13 +438,14 @@ QT_TPL_INLINE const void *qt_tpl_rq_table(const qt_conv_desc *d, const qt_quant_
 #define QT_TPL_RQ_RELU 2u
 
 /* 1 if the packs of the wide paths (qt_ukernel_requant_pack64__avx512) may clamp every output
- * of the layer above, so its requantization may skip its upper clamp (the requant micro-kernels'
- * _sat forms): the clamp's top is the dtype's maximum, and for every output channel c the
- * accumulators the layer can produce from any input bytes, |acc| <= |bias[c]| + 255 sum_k
- * |w[c][k] - wzp| (|x - izp| <= 255), times c's scale (fp32's, or M 2^(shift - 31)) stay
- * below 2^30, so no conversion overflows. Real layers are far inside that (datagen's, tiny
- * channels included: below 2^18 by construction); a top below the dtype's maximum keeps the clamp.
- * weights as pack() takes them (OHWI for conv2d, HWC for depthwise), bias may be NULL. */
+ * of the layer above, so its requantization may skip its upper clamp (the requant
+ * micro-kernels' _hi functions with sat): the clamp's top is the dtype's maximum, and for
+ * every output channel c the accumulators the layer can produce from any input bytes,
+ * |acc| <= |bias[c]| + 255 sum_k |w[c][k] - wzp| (|x - izp| <= 255), times c's scale
+ * (fp32's, or M 2^(shift - 31)) stay below 2^30, so no conversion overflows. Real layers are
+ * far inside that (datagen's, tiny channels included: below 2^18 by construction); a top
+ * below the dtype's maximum keeps the clamp. weights as pack() takes them (OHWI for conv2d,
+ * HWC for depthwise), bias may be NULL. */
 QT_TPL_INLINE int qt_tpl_rq_sat_layer(const qt_conv_desc *d, const qt_quant_params *q,
                                       const void *weights, const int32_t *bias) {
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8, dw = S_OP(d) == QT_OP_DEPTHWISE;
@@ -683,10 +684,8 @@ QT_TPL_INLINE void qt_tpl_requant32_avx512(const int32_t *acc, ptrdiff_t acc_si,
       const int32_t *x = acc + a * acc_si + b * acc_sj;
       const __m512i x0 = _mm512_loadu_si512((const void *)x);
       const __m512i x1 = _mm512_loadu_si512((const void *)(x + 16));
-      const __m512i r0 = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(x0, &p0, &ll, relu)
-                             : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x0, &p0, &ll, relu);
-      const __m512i r1 = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(x1, &p1, &ll, relu)
-                             : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x1, &p1, &ll, relu);
+      const __m512i r0 = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x0, &p0, &ll, sat, relu);
+      const __m512i r1 = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x1, &p1, &ll, sat, relu);
       const __m512i v = qt_ukernel_requant_pack64__avx512(r0, r1, r0, r1, zp16, 0, lo, u8);
       _mm256_storeu_si256((__m256i *)(void *)(out + a * out_si + b * out_sj),
                           _mm512_castsi512_si256(v));
@@ -751,13 +750,10 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
   /* register v of the group's pixel g, requantized (named registers, not an array: GCC
    * keeps an array of them in memory) */
 #define QT_TPL_RQW_A(g, v) _mm512_loadu_si512((const void *)(acc + ao[g] + 16 * (v)))
-#define QT_TPL_RQW_X(g, v)                                                                         \
-  (fp32 ? (sat ? qt_ukernel_requant_fp32__avx512_sat(QT_TPL_RQW_A(g, v), &pf[v])                   \
-               : qt_ukernel_requant_fp32__avx512_hi(QT_TPL_RQW_A(g, v), &pf[v]))                   \
-        : (sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(QT_TPL_RQW_A(g, v), &px[v],     \
-                                                                   &ll, relu)                      \
-               : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(QT_TPL_RQW_A(g, v), &px[v], &ll, \
-                                                                  relu)))
+#define QT_TPL_RQW_X(g, v)                                                                       \
+  (fp32 ? qt_ukernel_requant_fp32__avx512_hi(QT_TPL_RQW_A(g, v), &pf[v], sat)                    \
+        : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(QT_TPL_RQW_A(g, v), &px[v], &ll, sat, \
+                                                           relu))
   /* the next pixel's place, (pa, pb), stepped row-major (no divide by a run-time nj) */
   int pa = 0, pb = 0;
   for (int p = 0; p < count; p += group) {

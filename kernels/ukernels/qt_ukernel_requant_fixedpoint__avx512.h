@@ -253,38 +253,30 @@ qt_ukernel_requant_fixedpoint__avx512_layer(int32_t zp, int32_t lo, int32_t hi) 
 /* ..._float with the layer's constants from l (p's k unused), the same instructions on the
  * same values, so the same results; and the same clamped at hi only, for ..._pack64 (which
  * applies lo to the bytes): an output below INT32_MIN converts to INT32_MIN, which the packs
- * saturate like any value below lo. relu (a constant): ..._float_zk's form without the
- * copysign, only where the layer's clamp bottom is at or above its zero point. */
+ * saturate like any value below lo. Both flags are constants at every call:
+ * - sat: without the upper clamp, for ..._pack64 where hi is the dtype's maximum (its
+ *   saturation clamps above) and every accumulator x the layer can produce has |x s| < 2^30,
+ *   so the conversion cannot overflow (the templates' qt_tpl_rq_sat_layer proves it at pack
+ *   time). Then floor(z) with z above hi saturates in the packs to hi, as min(floor(z), hi)
+ *   does: the same bytes, one instruction fewer.
+ * - relu: ..._float_zk's form without the copysign, only where the layer's clamp bottom is at
+ *   or above its zero point. */
 static inline __attribute__((target("avx512f,avx512bw"))) __m512i
 qt_ukernel_requant_fixedpoint__avx512_float_hi_l(__m512i a,
                                                  const qt_requant_fixedpoint_avx512_params *p,
                                                  const qt_requant_fixedpoint_avx512_layer *l,
-                                                 const int relu) {
-  return _mm512_cvt_roundps_epi32(
-      _mm512_min_ps(qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, l->k, l->sign, relu),
-                    l->hi),
-      _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-}
-/* ..._float_hi_l without the upper clamp: for ..._pack64 where hi is the dtype's maximum (its
- * saturation clamps above) and every accumulator x the layer can produce has |x s| < 2^30, so
- * the conversion cannot overflow (the templates' qt_tpl_rq_sat_layer proves it at pack time).
- * Then floor(z) with z above hi saturates in the packs to hi, as min(floor(z), hi) does: the
- * same bytes, one instruction fewer. */
-static inline __attribute__((target("avx512f,avx512bw"))) __m512i
-qt_ukernel_requant_fixedpoint__avx512_float_sat_l(__m512i a,
-                                                  const qt_requant_fixedpoint_avx512_params *p,
-                                                  const qt_requant_fixedpoint_avx512_layer *l,
-                                                  const int relu) {
-  return _mm512_cvt_roundps_epi32(
-      qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, l->k, l->sign, relu),
-      _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+                                                 const int sat, const int relu) {
+  __m512 z = qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, l->k, l->sign, relu);
+  if (!sat) z = _mm512_min_ps(z, l->hi);
+  return _mm512_cvt_roundps_epi32(z, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
 }
 static inline __attribute__((target("avx512f,avx512bw"))) __m512i
 qt_ukernel_requant_fixedpoint__avx512_float_l(__m512i a,
                                               const qt_requant_fixedpoint_avx512_params *p,
                                               const qt_requant_fixedpoint_avx512_layer *l,
                                               const int relu) {
-  return _mm512_max_epi32(qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, l, relu), l->lo);
+  return _mm512_max_epi32(qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, l, 0, relu),
+                          l->lo);
 }
 
 /* Returns the clamped int32 output values (zp added) of 16 accumulators in the block's form. */

@@ -66,22 +66,18 @@ qt_ukernel_requant_fp32__avx512_apply(__m512i a, const qt_requant_fp32_avx512_pa
 /* The rounded output values of 16 accumulators, zp not added, clamped at hi - zp only: the
  * input of qt_ukernel_requant_pack64__avx512 (which adds zp and clamps at lo on the bytes).
  * A product below INT32_MIN converts to INT32_MIN, which the packs saturate like any value
- * below lo - zp; above, the float clamp keeps it in range. */
+ * below lo - zp; above, the float clamp keeps it in range. sat (a constant): without that
+ * clamp, for a layer whose hi is the dtype's maximum (the packs' saturation clamps above) and
+ * whose accumulators x all have |x scale| < 2^30, so the conversion cannot overflow (the
+ * templates' qt_tpl_rq_sat_layer proves it at pack time): a value above hi - zp saturates in
+ * the packs to hi, as the clamp would, the same bytes with one instruction fewer (of 4 per 16
+ * outputs). */
 static inline __attribute__((target("avx512f,avx512bw"))) __m512i
-qt_ukernel_requant_fp32__avx512_hi(__m512i a, const qt_requant_fp32_avx512_params *p) {
-  const __m512 f = _mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(a), p->scale), p->hi);
+qt_ukernel_requant_fp32__avx512_hi(__m512i a, const qt_requant_fp32_avx512_params *p,
+                                   const int sat) {
+  __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(a), p->scale);
+  if (!sat) f = _mm512_min_ps(f, p->hi);
   return _mm512_cvt_roundps_epi32(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-}
-
-/* ..._hi without the clamp: for ..._pack64 where hi is the dtype's maximum (its saturation
- * clamps above) and every accumulator x the layer can produce has |x scale| < 2^30, so the
- * conversion cannot overflow (the templates' qt_tpl_rq_sat_layer proves it at pack time). A
- * value above hi - zp saturates in the packs to hi, as the clamp would: the same bytes, one
- * instruction fewer (of 4 per 16 outputs). */
-static inline __attribute__((target("avx512f,avx512bw"))) __m512i
-qt_ukernel_requant_fp32__avx512_sat(__m512i a, const qt_requant_fp32_avx512_params *p) {
-  return _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(a), p->scale),
-                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 
 /* out[i] = requant(acc[i]) for the first n (1..16) channels of the block p was derived for:

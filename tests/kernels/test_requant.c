@@ -222,7 +222,7 @@ static int pack_dtype(int32_t lo, int32_t hi, int coin) {
   return lo >= -128 && hi <= 127 ? 0 : -1;
 }
 
-/* 1 if the templates may take the _sat forms for these 16 accumulators and scales: the clamp
+/* 1 if the templates may take the sat forms for these 16 accumulators and scales: the clamp
  * tops at the pack's dtype maximum and |acc scale| < 2^30 for every accumulator and lane
  * (a register lane may hold any of them), as qt_tpl_rq_sat_layer asks of a layer. */
 static int sat_allowed(const int32_t *acc, const double *scale, int32_t hi, int u8) {
@@ -238,8 +238,8 @@ static int sat_allowed(const int32_t *acc, const double *scale, int32_t hi, int 
 
 /* The float form's 64-byte path as qt_tpl_requant_wide_avx512 runs it: register j holds, in
  * lane i, acc[(i + 4 j) % 16] (lane i's params apply to whichever value it holds), each
- * through ..._float_hi_l (sat: ..._float_sat_l) with the layer's constants, in its relu form
- * if relu, then ..._pack64 into bytes[64]. */
+ * through ..._float_hi_l with the layer's constants (without the upper clamp if sat, without
+ * the copysign if relu), then ..._pack64 into bytes[64]. */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void float_pack64(
     const int32_t *acc, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi,
     int u8, int sat, int relu, uint8_t *bytes) {
@@ -250,12 +250,7 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void float_pack64(
   for (int j = 0; j < 4; j++) {
     for (int i = 0; i < 16; i++) r[i] = acc[(i + 4 * j) % 16];
     const __m512i a = _mm512_loadu_si512((const void *)r);
-    if (relu)
-      x[j] = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(a, p, &l, 1)
-                 : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, &l, 1);
-    else
-      x[j] = sat ? qt_ukernel_requant_fixedpoint__avx512_float_sat_l(a, p, &l, 0)
-                 : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, &l, 0);
+    x[j] = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, &l, sat, relu);
   }
   _mm512_storeu_si512(bytes, qt_ukernel_requant_pack64__avx512(x[0], x[1], x[2], x[3],
                                                                _mm512_setzero_si512(), 0, lo, u8));
@@ -476,7 +471,7 @@ test_ukernel16_float(int quick) {
     real_taken += real && took;
     if (!took) continue;
     int32_t acc[16], got[16];
-    double scale[16]; /* M 2^(shift - 31): which accumulators the _sat form may take */
+    double scale[16]; /* M 2^(shift - 31): which accumulators the sat form may take */
     for (int i = 0; i < 16; i++) scale[i] = (double)m[i] * ldexp(1.0, s[i] - 31);
     /* the 64-byte path too, in a dtype that holds the clamp */
     const int pk = pack_dtype(lo, hi, (int)(rng() % 2));
@@ -882,7 +877,7 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_fp32_a
 
 /* The 64-byte path as qt_tpl_requant_wide_avx512 runs it for fp32: register j holds, in lane
  * i, acc[(i + 4 j) % 16] (lane i's scale applies to whichever value it holds), each through
- * ..._fp32__avx512_hi (sat: ..._fp32__avx512_sat), then ..._pack64 adds zp into bytes[64]. */
+ * ..._fp32__avx512_hi (without its clamp if sat), then ..._pack64 adds zp into bytes[64]. */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_fp32_pack64(
     const int32_t *acc, const float *scale, uint8_t *bytes, int32_t zp, int32_t lo, int32_t hi,
     int u8, int sat) {
@@ -893,8 +888,7 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void requant_fp32_p
   for (int j = 0; j < 4; j++) {
     for (int i = 0; i < 16; i++) r[i] = acc[(i + 4 * j) % 16];
     const __m512i a = _mm512_loadu_si512((const void *)r);
-    x[j] = sat ? qt_ukernel_requant_fp32__avx512_sat(a, &p)
-               : qt_ukernel_requant_fp32__avx512_hi(a, &p);
+    x[j] = qt_ukernel_requant_fp32__avx512_hi(a, &p, sat);
   }
   _mm512_storeu_si512(bytes, qt_ukernel_requant_pack64__avx512(
                                  x[0], x[1], x[2], x[3], _mm512_set1_epi16((short)zp), 1, lo, u8));
