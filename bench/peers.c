@@ -663,11 +663,10 @@ static void usage(void) {
           "[--csv FILE] [--quiet]\n");
 }
 
-/* 1 if layer l ends in a ReLU6 in MobileNetV2: every conv but the linear bottlenecks'
- * projections (Sandler et al. 2018), by the model file's roles. */
+/* 1 if layer l ends in a fused ReLU or ReLU6, as the model file's `act` says (MobileNetV2:
+ * every conv but the linear bottlenecks' projections). */
 static int relu6_layer(const qt_layer *l) {
-  return !strcmp(l->role, "stem") || !strcmp(l->role, "expand") || !strcmp(l->role, "dw") ||
-         !strcmp(l->role, "head");
+  return l->act != QT_ACT_NONE;
 }
 
 /* --clamps model: p's output quantization as TFLite's int8 MobileNetV2 has it. A ReLU6 layer's

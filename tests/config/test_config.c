@@ -309,6 +309,30 @@ static void test_shipped_models(void) {
   CHECK_STR(m.layers[1].name, "block0_dw");
   CHECK_EQ_INT(m.layers[1].w.desc.p.op, QT_OP_DEPTHWISE);
   CHECK_STR(m.layers[51].name, "conv_head");
+  /* ReLU6 everywhere but the projections: those layers get datagen's draw for their workload
+   * (seed 1) with TFLite's clamp of a ReLU6 output, zp = act_min = -128, act_max = 127; the
+   * projections stay drawn from the seed (no parameters of their own). */
+  int relu6 = 0;
+  for (int j = 0; j < m.n_layers; j++) {
+    const qt_layer *l = &m.layers[j];
+    const int project = strcmp(l->role, "project") == 0;
+    CHECK_EQ_INT(l->act, project ? QT_ACT_NONE : QT_ACT_RELU6);
+    CHECK_MSG((l->w.quant == NULL) == project, "layer %s: quant %p", l->name,
+              (const void *)l->w.quant);
+    if (project || !l->w.quant) continue;
+    relu6++;
+    const qt_quant_given *g = l->w.quant;
+    CHECK(g->output_zp == -128 && g->act_min == -128 && g->act_max == 127);
+    CHECK_EQ_INT(g->channels, l->w.desc.out.c);
+    qt_problem p;
+    CHECK_EQ_INT(qt_problem_init(&p, &l->w.desc, QT_DTYPE_S8, QT_REQUANT_FIXEDPOINT, 1), 0);
+    CHECK_EQ_INT(g->input_zp, p.q.input_zp);
+    CHECK_EQ_INT(g->weight_zp, p.q.weight_zp);
+    CHECK(memcmp(g->multiplier, p.multiplier, sizeof(int32_t) * (size_t)g->channels) == 0);
+    CHECK(memcmp(g->shift, p.shift, sizeof(int32_t) * (size_t)g->channels) == 0);
+    qt_problem_free(&p);
+  }
+  CHECK_EQ_INT(relu6, 35);
   /* block4_dw and block5_dw have one shape: one task serving both, in layer order. */
   int t4 = m.layers[13].task;
   CHECK_STR(m.layers[13].name, "block4_dw");
@@ -372,6 +396,53 @@ static void test_custom_model(void) {
   CHECK_STR(m.tasks[0].key, "dwconv:u8:fp32:n2:i9x10x4:o5x4x8:k3x3:s1x2:d2x2:p0,1,0,1:m2");
   CHECK_STR(m.tasks[1].key, "conv2d:u8:fp32:n2:i5x4x8:o5x4x16:k1x1:s1x1:d1x1:p0,0,0,0:m1");
   CHECK_EQ_INT(qt_workload_macs(&m.layers[0].w), 2 * 1440); /* the file counts one image */
+  qt_model_free(&m);
+
+  /* act: a fused ReLU gets the clamp TFLite gives its output in the model's dtype (u8: zp =
+   * act_min = 0, act_max = 255), `none` and no act stay drawn, a layer's own quant wins over
+   * its act; another dtype (qt_model_set_quant) makes the ReLU's clamp again in that dtype, and
+   * the layers kept by a selection keep theirs. */
+  write_text("models/custom.yaml",
+             "model: custom\n"
+             "dtype: u8\n"
+             "layers:\n"
+             "  - {name: a, op: conv2d, role: pw, act: relu, in_h: 5, in_w: 4, in_c: 8, out_c: 16, "
+             "kh: 1, kw: 1, stride_h: 1, stride_w: 1, pad_top: 0, pad_left: 0, pad_bottom: 0, "
+             "pad_right: 0, dilation: 1, depth_multiplier: 1, out_h: 5, out_w: 4, macs: 2560}\n"
+             "  - {name: b, op: conv2d, role: pw, act: none, in_h: 5, in_w: 4, in_c: 16, out_c: 8, "
+             "kh: 1, kw: 1, stride_h: 1, stride_w: 1, pad_top: 0, pad_left: 0, pad_bottom: 0, "
+             "pad_right: 0, dilation: 1, depth_multiplier: 1, out_h: 5, out_w: 4, macs: 2560}\n"
+             "  - {name: c, op: conv2d, role: pw, act: relu6, in_h: 5, in_w: 4, in_c: 8, out_c: 2, "
+             "kh: 1, kw: 1, stride_h: 1, stride_w: 1, pad_top: 0, pad_left: 0, pad_bottom: 0, "
+             "pad_right: 0, dilation: 1, depth_multiplier: 1, out_h: 5, out_w: 4, macs: 320, "
+             "quant: {input_zp: 3, weight_zp: 5, output_zp: 9, act_min: 1, act_max: 200, "
+             "multiplier: [1073741824], shift: [-3]}}\n"
+             "  - {name: d, op: depthwise_conv2d, role: dw, in_h: 5, in_w: 4, in_c: 16, "
+             "out_c: 16, kh: 3, kw: 3, stride_h: 1, stride_w: 1, pad_top: 1, pad_left: 1, "
+             "pad_bottom: 1, pad_right: 1, dilation: 1, depth_multiplier: 1, out_h: 5, out_w: 4, "
+             "macs: 2880}\n");
+  scratch_path(path, sizeof path, "models/custom.yaml");
+  rc = qt_model_load_file(path, &m, &err);
+  CHECK_MSG(rc == 0, "custom with act: %s", err.msg);
+  if (rc != 0) return;
+  CHECK_EQ_INT(m.layers[0].act, QT_ACT_RELU);
+  CHECK_EQ_INT(m.layers[1].act, QT_ACT_NONE);
+  CHECK_EQ_INT(m.layers[2].act, QT_ACT_RELU6);
+  CHECK_EQ_INT(m.layers[3].act, QT_ACT_NONE);
+  const qt_quant_given *ga = m.layers[0].w.quant;
+  CHECK(ga != NULL && ga->output_zp == 0 && ga->act_min == 0 && ga->act_max == 255);
+  CHECK(m.layers[1].w.quant == NULL && m.layers[3].w.quant == NULL);
+  const qt_quant_given *gc = m.layers[2].w.quant;
+  CHECK(gc != NULL && gc->output_zp == 9 && gc->act_min == 1 && gc->act_max == 200);
+  CHECK_EQ_INT(qt_model_set_quant(&m, QT_DTYPE_S8, QT_REQUANT_FP32, &err), 0);
+  ga = m.layers[0].w.quant;
+  CHECK(ga != NULL && ga->output_zp == -128 && ga->act_min == -128 && ga->act_max == 127);
+  gc = m.layers[2].w.quant; /* the file's u8 parameters are dropped; its act gives s8 ones */
+  CHECK(gc != NULL && gc->output_zp == -128 && gc->act_min == -128 && gc->act_max == 127);
+  CHECK(m.layers[1].w.quant == NULL && m.layers[3].w.quant == NULL);
+  CHECK_EQ_INT(qt_model_select_layers(&m, "c,d", &err), 0);
+  CHECK_EQ_INT(m.n_layers, 2);
+  CHECK(m.layers[0].w.quant == gc && m.layers[0].w.quant->act_min == -128);
   qt_model_free(&m);
 
   /* A zero-byte file is empty too. */

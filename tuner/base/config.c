@@ -767,12 +767,13 @@ static const char *const model_keys[MK_COUNT] = {"model", "description", "dtype"
 enum {
   LK_NAME, LK_OP, LK_ROLE, LK_IN_H, LK_IN_W, LK_IN_C, LK_OUT_C, LK_KH, LK_KW, LK_STRIDE_H,
   LK_STRIDE_W, LK_PAD_TOP, LK_PAD_LEFT, LK_PAD_BOTTOM, LK_PAD_RIGHT, LK_DILATION,
-  LK_DEPTH_MULTIPLIER, LK_OUT_H, LK_OUT_W, LK_MACS, LK_QUANT, LK_COUNT
+  LK_DEPTH_MULTIPLIER, LK_OUT_H, LK_OUT_W, LK_MACS, LK_ACT, LK_QUANT, LK_COUNT
 };
 static const char *const layer_keys[LK_COUNT] = {
     "name", "op", "role", "in_h", "in_w", "in_c", "out_c", "kh", "kw", "stride_h",
     "stride_w", "pad_top", "pad_left", "pad_bottom", "pad_right", "dilation",
-    "depth_multiplier", "out_h", "out_w", "macs", "quant"};
+    "depth_multiplier", "out_h", "out_w", "macs", "act", "quant"};
+static const char *const act_names[] = {"none", "relu", "relu6"}; /* = qt_act */
 
 enum { QK_INPUT_ZP, QK_WEIGHT_ZP, QK_OUTPUT_ZP, QK_ACT_MIN, QK_ACT_MAX, QK_MULTIPLIER, QK_SHIFT,
        QK_COUNT };
@@ -838,8 +839,13 @@ static int parse_layer(yctx *c, const yaml_node_t *map, int index, int32_t dtype
                    "_ - . / only", l->name);
   snprintf(c->where, sizeof c->where, "layer '%s': ", l->name);
   for (int i = 0; i < LK_COUNT; i++)
-    if (i != LK_QUANT && (rc = require_field(c, map, v, layer_keys, i)) < 0) return rc;
+    if (i != LK_QUANT && i != LK_ACT && (rc = require_field(c, map, v, layer_keys, i)) < 0)
+      return rc;
   *quant_node = v[LK_QUANT];
+  l->act = QT_ACT_NONE;
+  if (v[LK_ACT] &&
+      (rc = get_enum(c, v[LK_ACT], "act", act_names, 3, "none, relu or relu6", &l->act)) < 0)
+    return rc;
 
   int op = 0;
   if ((rc = get_enum(c, v[LK_OP], "op", model_op_names, 2, "conv2d or depthwise_conv2d",
@@ -990,6 +996,55 @@ static int parse_quant(yctx *c, const yaml_node_t *map, qt_layer *l, qt_quant_gi
   return 0;
 }
 
+/* Makes m own g (one more entry in m->quants). Frees g and fails where memory runs out. */
+static int own_quant(qt_model *m, qt_quant_given *g, qt_err *err) {
+  qt_quant_given **q = realloc(m->quants, (size_t)(m->n_quants + 1) * sizeof *q);
+  if (!q) {
+    free(g);
+    return qt_fail(err, QT_ENOMEM, "model %s: out of memory", m->name);
+  }
+  m->quants = q;
+  m->quants[m->n_quants++] = g;
+  return 0;
+}
+
+/* Points every layer of m with a fused activation and no quantization parameters of its own
+ * at parameters made for it, which m owns: datagen's draw for its workload (seed 1: zero
+ * points, per-channel multipliers and shifts) with the output zero point and the clamp TFLite
+ * gives the int8 (uint8) output of a fused ReLU or ReLU6, zp = act_min = the dtype's minimum and
+ * act_max its maximum (the calibrated range starts at 0). So tuning and the bit-exact checks
+ * run the requantization paths such a layer runs in the model (where a kernel has paths for
+ * that clamp), not datagen's window around a zero point. */
+static int give_act_quant(qt_model *m, qt_err *err) {
+  for (int i = 0; i < m->n_layers; i++) {
+    qt_layer *l = &m->layers[i];
+    if (l->act == QT_ACT_NONE || l->w.quant) continue;
+    qt_problem p;
+    const int prc = qt_problem_init(&p, &l->w.desc, l->w.dtype, QT_REQUANT_FIXEDPOINT, 1);
+    if (prc != QT_KERNEL_OK)
+      return qt_fail(err, QT_EINVAL, "model %s, layer '%s': cannot draw its quantization "
+                     "parameters (code %d)", m->name, l->name, prc);
+    const int32_t ch = l->w.desc.out.c;
+    qt_quant_given *g = malloc(sizeof *g + 2 * sizeof(int32_t) * (size_t)ch);
+    if (!g) {
+      qt_problem_free(&p);
+      return qt_fail(err, QT_ENOMEM, "model %s: out of memory", m->name);
+    }
+    int32_t *mult = (int32_t *)(g + 1), *shift = mult + ch;
+    memcpy(mult, p.multiplier, sizeof(int32_t) * (size_t)ch);
+    memcpy(shift, p.shift, sizeof(int32_t) * (size_t)ch);
+    const int32_t lo = l->w.dtype == QT_DTYPE_U8 ? 0 : -128, hi = lo + 255;
+    *g = (qt_quant_given){.input_zp = p.q.input_zp, .weight_zp = p.q.weight_zp,
+                          .output_zp = lo, .act_min = lo, .act_max = hi, .channels = ch,
+                          .multiplier = mult, .shift = shift};
+    qt_problem_free(&p);
+    const int orc = own_quant(m, g, err);
+    if (orc < 0) return orc;
+    l->w.quant = g;
+  }
+  return 0;
+}
+
 /* Validates the model mapping root and fills m (which owns its arrays on success). */
 static int parse_model(yctx *c, const yaml_node_t *root, qt_model *m) {
   yaml_node_t *v[MK_COUNT];
@@ -1060,6 +1115,7 @@ static int parse_model(yctx *c, const yaml_node_t *root, qt_model *m) {
   }
   free(name_nodes);
   if (rc < 0) return rc;
+  if ((rc = give_act_quant(m, c->err)) < 0) return rc;
   return build_tasks(m->layers, m->n_layers, &m->tasks, &m->n_tasks, c->err);
 }
 
@@ -1202,6 +1258,8 @@ int qt_model_set_quant(qt_model *m, int32_t dtype, int32_t requant, qt_err *err)
     m->layers[i].w.dtype = dtype;
     m->layers[i].w.requant = requant;
   }
+  const int arc = give_act_quant(m, err);
+  if (arc < 0) return arc;
   qt_task *tasks;
   int n_tasks;
   int rc = build_tasks(m->layers, m->n_layers, &tasks, &n_tasks, err);

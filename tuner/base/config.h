@@ -30,9 +30,13 @@
 #include "tuner/base/target.h"
 #include "tuner/base/workload.h"
 
+/* A layer's fused activation (its `act` field). */
+typedef enum qt_act { QT_ACT_NONE = 0, QT_ACT_RELU = 1, QT_ACT_RELU6 = 2 } qt_act;
+
 typedef struct qt_layer {
   char name[QT_NAME_MAX];
   char role[QT_NAME_MAX]; /* stem, dw, expand, project, ... (free text from the file) */
+  int act;                /* qt_act */
   qt_workload w;
   int task; /* index into qt_model.tasks */
 } qt_layer;
@@ -52,7 +56,8 @@ typedef struct qt_model {
   int n_tasks;
   qt_task *tasks; /* in order of first appearance */
   int n_quants;
-  qt_quant_given **quants; /* the layers' own quantization parameters (w.quant points here) */
+  qt_quant_given **quants; /* the layers' quantization parameters, the file's `quant` or made
+                              for a fused activation (w.quant points here) */
 } qt_model;
 
 /* Loads configs_dir/targets/<name>.yaml. For a target with detect_isa, ISA features come from
@@ -75,8 +80,9 @@ int qt_model_select_layers(qt_model *m, const char *list, qt_err *err);
 /* Gives every layer of m the data type and requantization scheme (qt_dtype, qt_requant),
  * overriding the model file's, and re-derives the tasks. A layer whose dtype changes loses
  * its own quantization parameters (zero points of one dtype mean nothing in the other): its
- * data is drawn from the seed again. Another requant scheme keeps them (fp32 uses each
- * channel's multiplier and shift as a float scale). */
+ * data is drawn from the seed again, with its fused activation's clamp in the new dtype where
+ * it has one (`act`). Another requant scheme keeps them (fp32 uses each channel's multiplier
+ * and shift as a float scale). */
 int qt_model_set_quant(qt_model *m, int32_t dtype, int32_t requant, qt_err *err);
 /* The same from option values: dtype "s8" | "u8", requant "fixedpoint" | "fp32"; NULL keeps
  * the model's. Unknown values are QT_EINVAL naming the option. */
