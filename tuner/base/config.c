@@ -1015,10 +1015,26 @@ static int own_quant(qt_model *m, qt_quant_given *g, qt_err *err) {
  * act_max its maximum (the calibrated range starts at 0). So tuning and the bit-exact checks
  * run the requantization paths such a layer runs in the model (where a kernel has paths for
  * that clamp), not datagen's window around a zero point. */
-static int give_act_quant(qt_model *m, qt_err *err) {
+static int give_act_quant(qt_model *m, const char *path, qt_err *err) {
+  /* The draw makes the layer's whole problem (input and weights: the multipliers follow the
+   * weights' statistics), so a layer far beyond any real one (the shape rules allow tensors of
+   * 2^31 elements) is refused rather than allocated at load time; real models stay far below
+   * (ResNet-50's largest layer: 0.8 M input bytes and 2.4 M weights). */
+  const double layer_cap = 268435456.0, model_cap = 1073741824.0; /* bytes */
+  double drawn = 0;
   for (int i = 0; i < m->n_layers; i++) {
     qt_layer *l = &m->layers[i];
     if (l->act == QT_ACT_NONE || l->w.quant) continue;
+    const qt_conv_desc *d = &l->w.desc;
+    const double bytes = (double)d->in.n * d->in.h * d->in.w * d->in.c +
+                         (double)qt_conv_weight_count(d);
+    drawn += bytes;
+    if (bytes > layer_cap || drawn > model_cap)
+      return qt_fail(err, QT_ECONFIG, "%s%smodel %s, layer '%s': act %s needs its data drawn "
+                     "at load time (%.0f MiB; limits %.0f MiB a layer, %.0f MiB a model): give "
+                     "it a 'quant' mapping or act: none", path ? path : "", path ? ": " : "",
+                     m->name, l->name, act_names[l->act], bytes / 1048576.0,
+                     layer_cap / 1048576.0, model_cap / 1048576.0);
     qt_problem p;
     const int prc = qt_problem_init(&p, &l->w.desc, l->w.dtype, QT_REQUANT_FIXEDPOINT, 1);
     if (prc != QT_KERNEL_OK)
@@ -1115,7 +1131,7 @@ static int parse_model(yctx *c, const yaml_node_t *root, qt_model *m) {
   }
   free(name_nodes);
   if (rc < 0) return rc;
-  if ((rc = give_act_quant(m, c->err)) < 0) return rc;
+  if ((rc = give_act_quant(m, c->path, c->err)) < 0) return rc;
   return build_tasks(m->layers, m->n_layers, &m->tasks, &m->n_tasks, c->err);
 }
 
@@ -1258,7 +1274,7 @@ int qt_model_set_quant(qt_model *m, int32_t dtype, int32_t requant, qt_err *err)
     m->layers[i].w.dtype = dtype;
     m->layers[i].w.requant = requant;
   }
-  const int arc = give_act_quant(m, err);
+  const int arc = give_act_quant(m, NULL, err);
   if (arc < 0) return arc;
   qt_task *tasks;
   int n_tasks;
