@@ -284,6 +284,18 @@ static void *worker(void *arg) {
   }
 }
 
+/* A task's workload in data type combo / 2 and scheme combo % 2 (qt_dtype, qt_requant). The
+ * model's quantization parameters (a fused activation's clamp, made in the model's dtype) mean
+ * nothing in another dtype: there they are dropped and the data is drawn (qt_model_set_quant
+ * would make the clamp again in that dtype; the sweep keeps one model for all four). */
+static qt_workload combo_workload(const qt_workload *w0, int combo) {
+  qt_workload w = *w0;
+  w.dtype = combo / 2;
+  w.requant = combo % 2;
+  if (w.dtype != w0->dtype) w.quant = NULL;
+  return w;
+}
+
 /* Ends a --isa sweep whose target lacks the isa, saying why: ctest reports it skipped. (A
  * target that has the isa but yields no sample fails the coverage check instead.) */
 static int skip_sweep(sweep *s, qt_model *m, const char *why) {
@@ -380,17 +392,13 @@ int main(int argc, char **argv) {
         continue; /* a fixed sample */
       if (combo != 0 && others_every > 1 && rng_next(&rng_others) % (uint64_t)others_every)
         continue; /* the same, of the other combinations */
-      qt_workload w = m.tasks[i].w;
-      w.dtype = combo / 2;
-      w.requant = combo % 2;
+      qt_workload w = combo_workload(&m.tasks[i].w, combo);
       for (int ti = 0; ti < QT_MAX_TEMPLATES; ti++)
         if (add_config(&s, &cap, &w, &t, ti, 0, &rng)) return 1;
     }
     /* Bounded: with --isa a draw may find nothing of that isa. */
     for (int draw = 0; s.n_jobs - start < per_combo && draw < 50 * per_combo; draw++) {
-      qt_workload w = m.tasks[rng_next(&rng) % (uint64_t)m.n_tasks].w;
-      w.dtype = combo / 2;
-      w.requant = combo % 2;
+      qt_workload w = combo_workload(&m.tasks[rng_next(&rng) % (uint64_t)m.n_tasks].w, combo);
       qt_space space;
       if (qt_space_init(&space, &w, &t, &err)) return 1;
       if (add_config(&s, &cap, &w, &t, (int)(rng_next(&rng) % (uint64_t)space.n_tpls), 1, &rng))
@@ -425,9 +433,7 @@ int main(int argc, char **argv) {
       }
     const int start = (int)(rng_next(&rng) % (uint64_t)m.n_tasks);
     for (int i = 0; i < 4 * m.n_tasks && n_missing; i++) {
-      qt_workload w = m.tasks[(start + i) % m.n_tasks].w;
-      w.dtype = (i / m.n_tasks) / 2;
-      w.requant = (i / m.n_tasks) % 2;
+      qt_workload w = combo_workload(&m.tasks[(start + i) % m.n_tasks].w, i / m.n_tasks);
       qt_space space, one;
       if (qt_space_init(&space, &w, &t, &err)) return 1;
       int at = -1;
