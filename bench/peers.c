@@ -663,21 +663,17 @@ static void usage(void) {
           "[--csv FILE] [--quiet]\n");
 }
 
-/* 1 if layer l ends in a fused ReLU or ReLU6, as the model file's `act` says (MobileNetV2:
- * every conv but the linear bottlenecks' projections). */
-static int relu6_layer(const qt_layer *l) {
-  return l->act != QT_ACT_NONE;
-}
-
-/* --clamps model: p's output quantization as TFLite's int8 MobileNetV2 has it. A ReLU6 layer's
- * output tensor has scale 6/255 and zero point -128, so its clamp is [-128, 127] with
- * act_min = zp (the fixed-point float form's relu path); a projection's is the whole s8
- * range around datagen's zero point. The multipliers stay datagen's (about half of a ReLU6
- * layer's outputs then clamp at -128); the bias does not depend on the output zero point. */
+/* --clamps model: p's output quantization as TFLite's int8 MobileNetV2 has it. A layer with a
+ * fused ReLU6 (`act` in the model file) takes the zero point and clamp the model loader made
+ * for it (qt_model_load: zp = act_min = -128, act_max = 127, the fixed-point float form's relu
+ * path); a projection's clamp is the whole s8 range around datagen's zero point. The
+ * multipliers stay datagen's (about half of a ReLU6 layer's outputs then clamp at -128); the
+ * bias does not depend on the output zero point. */
 static void model_clamps(qt_problem *p, const qt_layer *l) {
-  if (relu6_layer(l)) p->q.output_zp = -128;
-  p->q.act_min = -128;
-  p->q.act_max = 127;
+  const qt_quant_given *g = l->act != QT_ACT_NONE && l->w.dtype == QT_DTYPE_S8 ? l->w.quant : NULL;
+  if (g) p->q.output_zp = g->output_zp;
+  p->q.act_min = g ? g->act_min : -128;
+  p->q.act_max = g ? g->act_max : 127;
 }
 
 /* Number of bytes where the int8 outputs a and b differ, and the largest |a - b| over them. */
