@@ -166,12 +166,23 @@ static const char db_step_4_to_5[] =
     "UPDATE meta SET value = '5' WHERE key = 'schema_version';"
     "PRAGMA user_version = 5;";
 
+/* Version 6: which measurements are rounds of a task's final re-measurement (round k >= 1 of
+ * the interleaved rounds; NULL: a measurement of the search, or of a log written before). The
+ * candidates of a re-measurement are chosen without the rounds no verdict has seen yet: those
+ * of a re-measurement killed before its verdict, single interleaved samples that an
+ * uninterrupted run would not have had when it chose (docs/DESIGN.md §4). */
+static const char db_step_5_to_6[] =
+    "ALTER TABLE measurements ADD COLUMN round INTEGER CHECK (round IS NULL OR round >= 1);"
+    "UPDATE meta SET value = '6' WHERE key = 'schema_version';"
+    "PRAGMA user_version = 6;";
+
 static const char *const db_migrations[] = {
     db_step_0_to_1,
     db_step_1_to_2,
     db_step_2_to_3,
     db_step_3_to_4,
     db_step_4_to_5,
+    db_step_5_to_6,
 };
 _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VERSION,
                "one migration step per schema version");
@@ -189,6 +200,12 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
 #define DB_WHERE_WORKLOAD_TARGET(p)                                \
   p "workload_id = (SELECT id FROM workloads WHERE key = ?1) AND " \
   p "target_id = (SELECT id FROM targets WHERE name = ?2)"
+
+/* Leaves out (inside a query of one task's measurements, ?1 and ?2) the re-measurement
+ * rounds that no verdict of the task has seen: a killed re-measurement's. */
+#define DB_SEEN_ROUNDS                                                                     \
+  " AND (round IS NULL OR id <= coalesce((SELECT max(through_id) FROM verdicts WHERE "     \
+  DB_WHERE_WORKLOAD_TARGET("") "), 0))"
 
 /* The protocol of the task's newest ok measurement: bests, top-k and default times rank only
  * measurements of one protocol (repeats, pinning, flushing, seed and board class: see
@@ -245,8 +262,8 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
   X(MEASUREMENT_ADD,                                                                        \
     "INSERT INTO measurements(session_id, workload_id, target_id, board_id, config_id, "    \
     "source_hash, protocol, status, error, n_times, times_ns, median_ns, min_ns, max_ns, "  \
-    "checksum, measured_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "     \
-    "?13, ?14, ?15, " DB_NOW ")")                                                           \
+    "checksum, round, measured_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "    \
+    "?12, ?13, ?14, ?15, ?16, " DB_NOW ")")                                                 \
   X(HAS_MEASURED,                                                                           \
     "SELECT EXISTS(SELECT 1 FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")              \
     " AND config_id = (SELECT id FROM configs WHERE template = ?3 AND knobs = ?4)"          \
@@ -285,14 +302,14 @@ _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == QT_DB_SCHEMA_VE
   X(TOPK, "SELECT " DB_BEST_COLUMNS " FROM (SELECT *, row_number() OVER ("                  \
           "PARTITION BY config_id ORDER BY median_ns, id) AS nth FROM measurements"        \
           " WHERE " DB_WHERE_WORKLOAD_TARGET("") " AND status = ?3"                            \
-          " AND protocol = " DB_CURRENT_PROTOCOL("?3") ") m" DB_BEST_JOINS                    \
+          " AND protocol = " DB_CURRENT_PROTOCOL("?3") DB_SEEN_ROUNDS ") m" DB_BEST_JOINS     \
           " WHERE m.nth = 1 ORDER BY m.median_ns, m.id LIMIT ?4")                          \
   X(SOURCE_ADD, "INSERT OR IGNORE INTO sources(source_hash, path, file_hash) VALUES(?1, ?2, ?3)") \
   X(SOURCE_LIST, "SELECT path, file_hash FROM sources WHERE source_hash = ?1 ORDER BY path") \
   X(CONFIG_TIME, "SELECT min(median_ns) FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")  \
                  " AND config_id = (SELECT id FROM configs WHERE template = ?3"             \
                  " AND knobs = ?4) AND status = ?5"                                         \
-                 " AND protocol = " DB_CURRENT_PROTOCOL("?5"))                              \
+                 " AND protocol = " DB_CURRENT_PROTOCOL("?5") DB_SEEN_ROUNDS)               \
   X(LOOKUP, "SELECT status, error, times_ns, median_ns, min_ns, max_ns, checksum"          \
             " FROM measurements WHERE " DB_WHERE_WORKLOAD_TARGET("")                         \
             " AND config_id = (SELECT id FROM configs WHERE template = ?3 AND knobs = ?4)"  \
@@ -861,6 +878,8 @@ static int db_check_measurement(const qt_measurement *m, qt_err *err) {
                    m->n_times, QT_DB_MAX_TIMES);
   if (m->status == QT_STATUS_OK && m->n_times == 0)
     return qt_fail(err, QT_EINVAL, "record measurement: status ok with no times");
+  if (m->round < 0)
+    return qt_fail(err, QT_EINVAL, "record measurement: round %d is negative", m->round);
   for (int i = 0; i < m->n_times; i++)
     if (!isfinite(m->times_ns[i]) || m->times_ns[i] < 0)
       return qt_fail(err, QT_EINVAL, "record measurement: times_ns[%d] = %g is not a time", i,
@@ -964,6 +983,7 @@ int qt_db_record(qt_db *db, int64_t session_id, const qt_measurement *m, qt_err 
       db_bind_double(s, 14, m->max_ns, &rc);
     }
     db_bind_text(s, 15, checksum, &rc);
+    if (m->round > 0) db_bind_int(s, 16, m->round, &rc); /* else NULL: the search's */
     if (rc == SQLITE_OK) rc = db_run(s);
   }
   /* The manifest goes in with the measurement: a committed measurement always has the

@@ -19,7 +19,7 @@
 #include "tuner/base/workload.h"
 
 #define QT_DB_APPLICATION_ID 0x71745442 /* "qtTB" */
-#define QT_DB_SCHEMA_VERSION 5
+#define QT_DB_SCHEMA_VERSION 6
 #define QT_DB_MAX_TIMES 64
 
 typedef struct qt_db qt_db;
@@ -73,6 +73,9 @@ typedef struct qt_measurement {
   double times_ns[QT_DB_MAX_TIMES];
   double median_ns, min_ns, max_ns; /* 0 when status != OK */
   uint64_t checksum;
+  int round; /* 0: a measurement of the search; k >= 1: round k of the task's final
+              * re-measurement (qt_db_topk and qt_db_config_time leave out rounds that no
+              * verdict has seen) */
 } qt_measurement;
 
 /* Records one measurement in its own transaction; returns only after the commit. The claim on
@@ -136,12 +139,15 @@ int qt_db_verdict(qt_db *db, int64_t session_id, int64_t measurement_id, double 
                   int candidates, int rounds, qt_err *err);
 
 /* Up to k best OK measurements of the current protocol (qt_db_best), one per distinct
- * (template, knobs), best first; *n set. */
+ * (template, knobs), best first; *n set. Re-measurement rounds (qt_measurement.round) that no
+ * verdict of the task has seen are left out: they are the rounds of a re-measurement killed
+ * before its verdict, and the tuner chooses the candidates of the resumed one from this. */
 int qt_db_topk(qt_db *db, const char *workload_key, const char *target, int k,
                qt_db_row *out, int *n, qt_err *err);
 
 /* Median of the best OK measurement of the given (template, knobs) for workload/target, for
- * "default µs" in the summary. *found = 0 if none. */
+ * "default µs" in the summary and the default's place among the candidates; unseen rounds
+ * left out as in qt_db_topk. *found = 0 if none. */
 int qt_db_config_time(qt_db *db, const char *workload_key, const char *target,
                       const char *template_name, const char *knobs, double *median_ns,
                       int *found, qt_err *err);

@@ -96,9 +96,10 @@ static const struct {
     {"UPDATE temp.merge_measurements SET dst = " MERGE_MEASUREMENT_DST, COUNT_NONE},
     {"INSERT INTO main.measurements(session_id, workload_id, target_id, board_id, config_id,"
      " source_hash, protocol, status, error, n_times, times_ns, median_ns, min_ns, max_ns,"
-     " checksum, measured_at) SELECT mm.session, mm.workload, mm.target, mm.board, mm.config,"
-     " m.source_hash, m.protocol, m.status, m.error, m.n_times, m.times_ns, m.median_ns,"
-     " m.min_ns, m.max_ns, m.checksum, m.measured_at FROM temp.merge_measurements mm"
+     " checksum, round, measured_at) SELECT mm.session, mm.workload, mm.target, mm.board,"
+     " mm.config, m.source_hash, m.protocol, m.status, m.error, m.n_times, m.times_ns,"
+     " m.median_ns, m.min_ns, m.max_ns, m.checksum, m.round, m.measured_at"
+     " FROM temp.merge_measurements mm"
      " JOIN src.measurements m ON m.id = mm.src WHERE mm.dst IS NULL ORDER BY mm.src",
      COUNT_MEASUREMENTS},
     {"UPDATE temp.merge_measurements SET dst = " MERGE_MEASUREMENT_DST " WHERE dst IS NULL",

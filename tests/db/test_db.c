@@ -20,6 +20,16 @@ static void record_ok(qt_db *db, int64_t s, const qt_measurement *m) {
   CHECK_MSG(rc == 0, "record %s %s: %s", m->id.template_name, m->id.knobs, err.msg);
 }
 
+/* A new in-memory log with one session "tune" (into *s). */
+static qt_db *open_with_session(int64_t *s) {
+  qt_db *db = NULL;
+  qt_err err;
+  CHECK_EQ_INT(qt_db_open(":memory:", 100, &db, &err), 0);
+  *s = 0;
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune", "0.1.0", s, &err), 0);
+  return db;
+}
+
 static int has(qt_db *db, const qt_workload *w, const char *target, const char *tpl,
                const char *knobs, const char *hash, const char *protocol) {
   qt_variant_id id = {w, target, tpl, knobs, hash, protocol, NULL};
@@ -271,11 +281,9 @@ static void test_queries(void) {
 
 /* Bad records are refused before anything is written, with a message naming the value. */
 static void test_refused_records(void) {
-  qt_db *db = NULL;
   qt_err err;
-  CHECK_EQ_INT(qt_db_open(":memory:", 100, &db, &err), 0);
   int64_t s = 0;
-  CHECK_EQ_INT(qt_db_session_begin(db, "tune", "0.1.0", &s, &err), 0);
+  qt_db *db = open_with_session(&s);
   qt_workload w = fx_dwconv();
   char key[QT_KEY_MAX];
   qt_workload_key(&w, key);
@@ -412,11 +420,9 @@ static void test_manifest(void) {
  * lower median recorded before it, a faster measurement recorded after it overrules it, and
  * a verdict on a failed or unknown measurement, or with one candidate, is refused. */
 static void test_verdicts(void) {
-  qt_db *db = NULL;
   qt_err err;
-  CHECK_EQ_INT(qt_db_open(":memory:", 100, &db, &err), 0);
   int64_t s = 0;
-  CHECK_EQ_INT(qt_db_session_begin(db, "tune", "0.1.0", &s, &err), 0);
+  qt_db *db = open_with_session(&s);
   qt_workload a = fx_dwconv();
   char ka[QT_KEY_MAX];
   qt_workload_key(&a, ka);
@@ -535,6 +541,71 @@ static void test_each_measurement(void) {
   qt_db_close(db);
 }
 
+/* Re-measurement rounds: top-k and config_time, which choose the candidates of a task's
+ * re-measurement, leave out the rounds no verdict has seen (a killed re-measurement's: a
+ * resumed run must choose as an uninterrupted one did), and count them once a verdict has;
+ * best and the count see every ok row; a negative round is refused. */
+static void test_unseen_rounds(void) {
+  qt_err err;
+  int64_t s = 0;
+  qt_db *db = open_with_session(&s);
+  qt_workload a = fx_dwconv();
+  char ka[QT_KEY_MAX];
+  qt_workload_key(&a, ka);
+  qt_measurement m = fx_measurement(&a, "a76", "dwconv:cb=8", QT_STATUS_OK, 500);
+  record_ok(db, s, &m);
+  m = fx_measurement(&a, "a76", "dwconv:cb=16", QT_STATUS_OK, 560);
+  record_ok(db, s, &m);
+  const int64_t searched = qt_db_last_record(db);
+  /* round 1 of a re-measurement, killed before its verdict: a lucky sample of cb=16 */
+  m = fx_measurement(&a, "a76", "dwconv:cb=16", QT_STATUS_OK, 300);
+  m.round = 1;
+  record_ok(db, s, &m);
+  const int64_t lucky = qt_db_last_record(db);
+
+  qt_db_row rows[4];
+  int n = -1, found = 0;
+  double t = -1;
+  CHECK_EQ_INT(qt_db_topk(db, ka, "a76", 4, rows, &n, &err), 0);
+  CHECK_EQ_INT(n, 2);
+  if (n == 2) {
+    CHECK(strcmp(rows[0].knobs, "dwconv:cb=8") == 0 && rows[0].median_ns == 500);
+    CHECK(rows[1].median_ns == 560 && rows[1].measurement_id == searched);
+  }
+  CHECK_EQ_INT(qt_db_config_time(db, ka, "a76", "dwconv", "dwconv:cb=16", &t, &found, &err), 0);
+  CHECK(found && t == 560);
+  qt_db_row best;
+  CHECK_EQ_INT(qt_db_best(db, ka, "a76", &best, &found, &err), 0);
+  CHECK(found && best.measurement_id == lucky); /* nothing is hidden from best */
+  int64_t owed = 0;
+  CHECK_EQ_INT(qt_db_unconfirmed(db, ka, "a76", &owed, &err), 0);
+  CHECK_EQ_INT(owed, 3);
+
+  /* the resumed re-measurement's rounds and its verdict: now every round has been seen */
+  m = fx_measurement(&a, "a76", "dwconv:cb=16", QT_STATUS_OK, 420);
+  m.round = 1;
+  record_ok(db, s, &m);
+  const int64_t judged = qt_db_last_record(db);
+  CHECK_EQ_INT(qt_db_verdict(db, s, judged, 420, 2, 3, &err), 0);
+  CHECK_EQ_INT(qt_db_topk(db, ka, "a76", 4, rows, &n, &err), 0);
+  CHECK_EQ_INT(n, 2);
+  if (n == 2) CHECK(rows[0].measurement_id == lucky && rows[0].median_ns == 300);
+  CHECK_EQ_INT(qt_db_config_time(db, ka, "a76", "dwconv", "dwconv:cb=16", &t, &found, &err), 0);
+  CHECK(found && t == 300);
+  /* a round after the verdict is unseen again until the next one */
+  m = fx_measurement(&a, "a76", "dwconv:cb=8", QT_STATUS_OK, 100);
+  m.round = 2;
+  record_ok(db, s, &m);
+  CHECK_EQ_INT(qt_db_config_time(db, ka, "a76", "dwconv", "dwconv:cb=8", &t, &found, &err), 0);
+  CHECK(found && t == 500);
+
+  m = fx_measurement(&a, "a76", "dwconv:cb=8", QT_STATUS_OK, 100);
+  m.round = -1;
+  CHECK_EQ_INT(qt_db_record(db, s, &m, &err), QT_EINVAL);
+  CHECK(strstr(err.msg, "round -1") != NULL);
+  qt_db_close(db);
+}
+
 int main(void) {
   test_manifest();
   test_sessions();
@@ -542,6 +613,7 @@ int main(void) {
   test_queries();
   test_refused_records();
   test_verdicts();
+  test_unseen_rounds();
   test_each_measurement();
   return qt_test_finish();
 }

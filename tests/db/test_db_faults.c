@@ -429,9 +429,11 @@ static void sweep_disk_full(const char *base, sweep_stats *st) {
 static void make_old_log(const char *path, int from) {
   make_base(path, 2);
   sqlite3 *h = fx_raw_open(path);
-  /* schema 5's and 4's additions go first, for every older version */
-  CHECK_EQ_INT(fx_exec(h, "ALTER TABLE targets DROP COLUMN unit; DROP TABLE claims; ALTER TABLE sessions DROP COLUMN origin; "
-                          "ALTER TABLE sessions DROP COLUMN host"),
+  /* schema 6's, 5's and 4's additions go first, for every older version */
+  CHECK_EQ_INT(fx_exec(h,
+                       "ALTER TABLE measurements DROP COLUMN round; ALTER TABLE targets DROP "
+                       "COLUMN unit; DROP TABLE claims; ALTER TABLE sessions DROP COLUMN origin; "
+                       "ALTER TABLE sessions DROP COLUMN host"),
                SQLITE_OK);
   CHECK_EQ_INT(fx_exec(h, from == 1 ? "DROP TABLE verdicts; DROP TABLE sources; UPDATE meta SET "
                                       "value = '1' WHERE key = 'schema_version'; PRAGMA "

@@ -63,7 +63,7 @@ static void test_schema(void) {
   fx_text(h, "SELECT value FROM meta WHERE key = 'application'", buf, sizeof buf);
   CHECK_STR(buf, "qtune");
   fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
-  CHECK_STR(buf, "5");
+  CHECK_EQ_INT(atoi(buf), QT_DB_SCHEMA_VERSION);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM meta"), 2);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
                          "('meta','workloads','targets','boards','sessions','configs',"
@@ -252,7 +252,11 @@ static void test_refusals(void) {
                           "PRAGMA user_version = 99; CREATE TABLE future(x)"),
                0);
   sqlite3_close(h);
-  expect_refused(path, "has schema version 99; this qtune understands up to 5: upgrade qtune");
+  char want[96];
+  snprintf(want, sizeof want,
+           "has schema version 99; this qtune understands up to %d: upgrade qtune",
+           QT_DB_SCHEMA_VERSION);
+  expect_refused(path, want);
 }
 
 static void test_unwritable(void) {
@@ -545,12 +549,18 @@ static void test_fault_injection(void) {
   sqlite3_close(h);
 }
 
-/* Takes a current log back to schema 4: drops what step 4->5 added and sets the marks. */
-#define FX_SCHEMA_5_UNDO                                                                    \
-  "ALTER TABLE targets DROP COLUMN unit; UPDATE meta SET value = '4' WHERE key = "          \
-  "'schema_version'; PRAGMA user_version = 4;"
+/* Takes a current log back to schema 5: drops what step 5->6 added and sets the marks. */
+#define FX_SCHEMA_6_UNDO                                                                 \
+  "ALTER TABLE measurements DROP COLUMN round; UPDATE meta SET value = '5' WHERE key = " \
+  "'schema_version'; PRAGMA user_version = 5;"
 
-/* Takes a current log back to schema 3: drops what steps 3->4 and 4->5 added, sets the marks. */
+/* Takes a current log back to schema 4: drops what steps 4->5 and 5->6 added, sets the marks. */
+#define FX_SCHEMA_5_UNDO                                                     \
+  FX_SCHEMA_6_UNDO                                                           \
+  "ALTER TABLE targets DROP COLUMN unit; UPDATE meta SET value = '4' WHERE " \
+  "key = 'schema_version'; PRAGMA user_version = 4;"
+
+/* Takes a current log back to schema 3: drops what steps 3->4 to 5->6 added, sets the marks. */
 #define FX_SCHEMA_4_UNDO                                                                    \
   FX_SCHEMA_5_UNDO "DROP TABLE claims; ALTER TABLE sessions DROP COLUMN origin; "                             \
   "ALTER TABLE sessions DROP COLUMN host; UPDATE meta SET value = '3' WHERE key = "          \
@@ -595,9 +605,9 @@ static void test_migrate_3_to_4(void) {
   qt_db_close(db);
 
   h = fx_raw_open(path);
-  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 5);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), QT_DB_SCHEMA_VERSION);
   fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
-  CHECK_STR(buf, "5");
+  CHECK_EQ_INT(atoi(buf), QT_DB_SCHEMA_VERSION);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements"), 2);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM verdicts"), 1);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM claims"), 0);
@@ -643,7 +653,7 @@ static void test_migrate_4_to_5_units(void) {
   qt_db_close(db);
 
   h = fx_raw_open(path);
-  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 5);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), QT_DB_SCHEMA_VERSION);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements"), 1);
   sqlite3_close(h);
 }
@@ -675,9 +685,9 @@ static void test_migrate_1_to_current(void) {
 
   h = fx_raw_open(path);
   char buf[64];
-  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), 5);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), QT_DB_SCHEMA_VERSION);
   fx_text(h, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
-  CHECK_STR(buf, "5");
+  CHECK_EQ_INT(atoi(buf), QT_DB_SCHEMA_VERSION);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements"), 2);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM verdicts"), 0);
   CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM sources WHERE path = 'templates/dwconv.c'"), 1);
@@ -730,12 +740,39 @@ static void test_concurrent_create(void) {
             failed_rounds, ROUNDS);
 }
 
+/* A schema-5 log is migrated to schema 6 on open: its measurements have no round (NULL, as
+ * the search's), and a round recorded afterwards is kept. */
+static void test_migrate_5_to_6_rounds(void) {
+  char path[300];
+  path_in_dir(path, sizeof path, "v5.db");
+  qt_workload w = fx_dwconv();
+  make_log(path, &w, "dwconv:cb=8", 500);
+  set_back(path, FX_SCHEMA_6_UNDO, 5);
+
+  qt_db *db = NULL;
+  qt_err err;
+  int64_t s = 0;
+  CHECK_EQ_INT(qt_db_open(path, 1000, &db, &err), 0);
+  CHECK_EQ_INT(qt_db_session_begin(db, "tune v6", "0.1.0", &s, &err), 0);
+  qt_measurement m = fx_measurement(&w, "a76", "dwconv:cb=16", QT_STATUS_OK, 400);
+  m.round = 2;
+  CHECK_EQ_INT(qt_db_record(db, s, &m, &err), 0);
+  qt_db_close(db);
+
+  sqlite3 *h = fx_raw_open(path);
+  CHECK_EQ_INT(fx_int(h, "PRAGMA user_version"), QT_DB_SCHEMA_VERSION);
+  CHECK_EQ_INT(fx_int(h, "SELECT count(*) FROM measurements WHERE round IS NULL"), 1);
+  CHECK_EQ_INT(fx_int(h, "SELECT round FROM measurements WHERE median_ns = 400"), 2);
+  sqlite3_close(h);
+}
+
 int main(void) {
   fx_mkdtemp(dir, sizeof dir);
   test_schema();
   test_migrate_1_to_current();
   test_migrate_3_to_4();
   test_migrate_4_to_5_units();
+  test_migrate_5_to_6_rounds();
   test_reopen();
   test_refusals();
   test_unwritable();

@@ -158,6 +158,10 @@ check "second merge leaves the file unchanged" [ "$(sha merged.db)" = "$before" 
 check "merging a log with verdicts exits 0" [ $? -eq 0 ]
 check "verdicts are copied" [ "$(sqlite3 copy.db 'SELECT count(*) FROM verdicts')" -eq "$(sqlite3 full.db 'SELECT count(*) FROM verdicts')" ]
 check "a copied verdict names its origin" [ "$(sqlite3 copy.db "SELECT count(*) FROM verdicts v JOIN sessions s ON s.id = v.session_id WHERE s.origin LIKE 'full.db session %'")" -eq "$(sqlite3 full.db 'SELECT count(*) FROM verdicts')" ]
+rounds() { sqlite3 "$1" "SELECT round, count(*) FROM measurements GROUP BY round ORDER BY round"; }
+check "the recording's re-measurement rounds are marked ($(rounds full.db | tr '\n' ' '))" \
+  [ "$(sqlite3 full.db 'SELECT count(*) FROM measurements WHERE round >= 1')" -gt 0 ]
+check "the rounds are copied" [ "$(rounds copy.db)" = "$(rounds full.db)" ]
 check "copied verdicts keep their sessions apart" [ "$(sqlite3 copy.db 'SELECT count(DISTINCT s.origin) FROM verdicts v JOIN sessions s ON s.id = v.session_id')" -eq "$(sqlite3 full.db 'SELECT count(DISTINCT session_id) FROM verdicts')" ]
 best_set full.db > full.best
 best_set copy.db > copy.best
@@ -204,7 +208,7 @@ check "merge --help" [ $? -eq 0 ]
 # An older (schema 3) input (what steps 3->4 and 4->5 added dropped): merged through a migrated
 # copy; the input is not touched.
 cp s2.db v3.db
-sqlite3 v3.db "ALTER TABLE targets DROP COLUMN unit; DROP TABLE claims; ALTER TABLE sessions DROP COLUMN origin; ALTER TABLE sessions DROP COLUMN host; UPDATE meta SET value = '3' WHERE key = 'schema_version'; PRAGMA user_version = 3"
+sqlite3 v3.db "ALTER TABLE measurements DROP COLUMN round; ALTER TABLE targets DROP COLUMN unit; DROP TABLE claims; ALTER TABLE sessions DROP COLUMN origin; ALTER TABLE sessions DROP COLUMN host; UPDATE meta SET value = '3' WHERE key = 'schema_version'; PRAGMA user_version = 3"
 v3sha=$(sha v3.db)
 "$TUNE" merge fromv3.db v3.db > /dev/null 2> v3.err
 rc=$?

@@ -44,7 +44,7 @@ check "tune cortex-a76 exits 0" [ $? -eq 0 ]
 check "10 measurements" [ "$(sq 'SELECT count(*) FROM measurements')" -eq 10 ]
 "$TUNE" --model tiny --layers pw --requant fp32 --trials 2 --db f.db "${common[@]}" > /dev/null 2> tune-fp32.err
 check "tune --requant fp32 exits 0" [ $? -eq 0 ]
-check "schema version 5" [ "$(sq 'PRAGMA user_version')" -eq 5 ]
+check "schema version 6" [ "$(sq 'PRAGMA user_version')" -eq 6 ]
 check "every source hash has a manifest" [ "$(sq "SELECT count(DISTINCT source_hash) FROM measurements WHERE source_hash NOT IN (SELECT source_hash FROM sources WHERE path = 'defines')")" -eq 0 ]
 check "manifest names the template file" [ "$(sq "SELECT count(*) FROM sources WHERE path = 'templates/dwconv.c'")" -ge 1 ]
 

@@ -454,6 +454,46 @@ int main(void) {
   CHECK_EQ_INT(lucky2.calls, 23);
   for (int i = 0; i < lucky2.n_seen; i++) free(lucky2.seen[i]);
   qt_model_free(&m7);
+
+  /* A killed re-measurement's rounds do not choose the resumed one's candidates: a round that
+   * recorded a lucky 50 us for the search's best (no verdict saw it) would otherwise leave
+   * every other config beyond 15% of it, and the resumed run would re-measure 2 configs, not
+   * the 4 (best 3 + default) an uninterrupted run re-measures. */
+  qt_model m8;
+  CHECK(qt_model_from_workload("dwconv:s8:fp32:n1:i6x6x32:o6x6x32:k3x3:s1x1:d1x1:p1,1,1,1:m1", &m8,
+                               &err) == 0);
+  fake_board lucky3 = {.kind = SCRIPT_LUCKY};
+  CHECK(qt_expected_checksum(&m8.tasks[0].w, proto.data_seed, &lucky3.expected, &err) == 0);
+  qt_runner rl3 = {&fake_ops, "lucky3", &lucky3, {0, 0, 0}, 0};
+  o.confirm = 0; /* the search alone, as a run killed at its first round leaves it */
+  CHECK(qt_tune_model(db, session, &m8, bctx, &rl3, &o, &st, &err) == 0);
+  CHECK_MSG(lucky3.calls == 6, "calls %d measured %d skipped %d failed %d", lucky3.calls,
+            st.measured, st.skipped, st.failed);
+  CHECK(qt_db_topk(db, m8.tasks[0].key, "host", 1, top, &n_top, &err) == 0);
+  CHECK_EQ_INT(n_top, 1);
+  qt_measurement round1;
+  memset(&round1, 0, sizeof round1);
+  round1.id = (qt_variant_id){
+      &m8.tasks[0].w,  "host", top[0].template_name, top[0].knobs, top[0].source_hash,
+      top[0].protocol, NULL};
+  round1.board = "lucky3";
+  round1.board_kind = "local";
+  round1.status = QT_STATUS_OK;
+  round1.n_times = 1;
+  round1.times_ns[0] = round1.median_ns = round1.min_ns = round1.max_ns = 50000;
+  round1.checksum = lucky3.expected;
+  round1.round = 1;
+  CHECK(qt_db_record(db, session, &round1, &err) == 0);
+  o.confirm = 3;
+  CHECK(qt_tune_model(db, session, &m8, bctx, &rl3, &o, &st, &err) == 0);
+  CHECK_MSG(lucky3.calls == 6 + 12,
+            "the resumed re-measurement ran %d times, want 12 (4 "
+            "candidates in 3 rounds)",
+            lucky3.calls - 6);
+  CHECK(qt_db_unconfirmed(db, m8.tasks[0].key, "host", &owed, &err) == 0);
+  CHECK_EQ_INT((int)owed, 0);
+  for (int i = 0; i < lucky3.n_seen; i++) free(lucky3.seen[i]);
+  qt_model_free(&m8);
   o.stop = NULL;
   o.confirm = 0;
 

@@ -370,7 +370,7 @@ static void progress(const qt_tune_options *o, const task_state *ts, const qt_tu
  * Called by the recording thread only. */
 static int record_job(qt_db *db, int64_t session, const qt_task *task, const qt_build_ctx *bctx,
                       const qt_tune_options *o, const char *protocol, uint64_t expected,
-                      build_job *j, const char *knobs, qt_outcome *out, qt_err *err) {
+                      build_job *j, const char *knobs, int round, qt_outcome *out, qt_err *err) {
   memset(out, 0, sizeof *out);
   out->m.error = out->error;
   if (j->rc) return qt_fail(err, j->rc, "%s", j->err.msg);
@@ -396,6 +396,7 @@ static int record_job(qt_db *db, int64_t session, const qt_task *task, const qt_
   /* A build failure never reached a board: it is recorded under the first one. */
   out->m.board = j->board->name;
   out->m.board_kind = j->board->ops->kind;
+  out->m.round = round;
   int rc = qt_db_record(db, session, &out->m, err);
   out->m.id.manifest = NULL; /* it was a local */
   return rc;
@@ -418,7 +419,7 @@ static int measure_job(qt_db *db, int64_t session, const qt_task *task, const qt
     return 0;
   }
   qt_outcome out;
-  int rc = record_job(db, session, task, bctx, o, protocol, expected, j, knobs, &out, err);
+  int rc = record_job(db, session, task, bctx, o, protocol, expected, j, knobs, 0, &out, err);
   if (rc) return rc;
   *cost = out.m.status == QT_STATUS_OK ? out.m.median_ns : -1;
   stats->measured++;
@@ -592,7 +593,8 @@ static int confirm_task(qt_db *db, int64_t session, const qt_task *task, const q
       if ((rc = run_alone(e, &task->w, &c->config, board, &j, err))) break;
       if (j->dispatched && j->board) board = j->board;
       qt_outcome out;
-      rc = record_job(db, session, task, bctx, o, protocol, expected, j, c->knobs, &out, err);
+      rc =
+          record_job(db, session, task, bctx, o, protocol, expected, j, c->knobs, r + 1, &out, err);
       qt_proc_result_free(&j->r);
       free(j);
       if (rc) break;
