@@ -113,12 +113,6 @@ void qt_problem_free(qt_problem *p) {
   memset(p, 0, sizeof *p);
 }
 
-/* Weight element i as an int32 (s8 or u8 by dtype). */
-static int32_t weight_at(const qt_problem *p, size_t i) {
-  return p->q.dtype == QT_DTYPE_S8 ? ((const int8_t *)p->weights)[i]
-                                   : ((const uint8_t *)p->weights)[i];
-}
-
 static void set_weight(qt_problem *p, size_t i, int32_t v) {
   if (p->q.dtype == QT_DTYPE_S8)
     ((int8_t *)p->weights)[i] = (int8_t)v;
@@ -148,40 +142,16 @@ int qt_problem_init(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t
   return qt_problem_init_given(p, d, dtype, requant, seed, NULL);
 }
 
-int qt_problem_init_given(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t requant,
-                          uint64_t seed, const qt_quant_given *g) {
-  if (!p) return QT_KERNEL_EINVAL;
-  memset(p, 0, sizeof *p);
-  if (!d) return QT_KERNEL_EINVAL;
-  int rc = qt_conv_desc_check(d);
-  if (rc != QT_KERNEL_OK) return rc;
-  if ((dtype != QT_DTYPE_S8 && dtype != QT_DTYPE_U8) ||
-      (requant != QT_REQUANT_FIXEDPOINT && requant != QT_REQUANT_FP32))
-    return QT_KERNEL_EINVAL;
-  if (g && (g->channels != d->out.c || !g->multiplier || !g->shift)) return QT_KERNEL_EINVAL;
-
+/* The draws of one problem into p's arrays, in the stream's fixed order. p->input, p->weights
+ * and p->bias may be NULL: their values are drawn all the same (the input's by stepping the
+ * stream past them, which splitmix64 allows by one addition) and not kept, so the
+ * quantization comes out the same with or without them (qt_quant_draw). sums holds 2 * out.c
+ * entries of scratch: each channel's sum of (w - wzp) and of its squares. */
+static void generate(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t requant,
+                     uint64_t seed, const qt_quant_given *g, int64_t *sums) {
   const int s8 = dtype == QT_DTYPE_S8;
   const int32_t oc_n = d->out.c;
   const int32_t taps = d->p.kernel_h * d->p.kernel_w * (d->p.op == QT_OP_CONV2D ? d->in.c : 1);
-  p->d = *d;
-  p->input_bytes = (size_t)d->in.n * d->in.h * d->in.w * d->in.c;
-  p->weight_bytes = qt_conv_weight_count(d);
-  p->output_bytes = (size_t)d->out.n * d->out.h * d->out.w * d->out.c;
-  p->input = alloc_bytes(p->input_bytes);
-  p->weights = alloc_bytes(p->weight_bytes);
-  p->bias = alloc_bytes(sizeof(int32_t) * oc_n);
-  if (requant == QT_REQUANT_FIXEDPOINT) {
-    p->multiplier = alloc_bytes(sizeof(int32_t) * oc_n);
-    p->shift = alloc_bytes(sizeof(int32_t) * oc_n);
-  } else {
-    p->scale = alloc_bytes(sizeof(float) * oc_n);
-  }
-  if (!p->input || !p->weights || !p->bias ||
-      (requant == QT_REQUANT_FIXEDPOINT ? !p->multiplier || !p->shift : !p->scale)) {
-    qt_problem_free(p);
-    return QT_KERNEL_EINVAL;
-  }
-
   rng r = {seed};
   qt_quant_params *q = &p->q;
   q->dtype = dtype;
@@ -210,7 +180,9 @@ int qt_problem_init_given(qt_problem *p, const qt_conv_desc *d, int32_t dtype, i
   /* Input: uniform bytes (as int8 they are uniform over [-128, 127]), 8 per draw, low byte
    * first so the order does not depend on the platform's endianness. */
   uint8_t *in = p->input;
-  for (size_t i = 0; i < p->input_bytes; i += 8) {
+  const uint64_t input_draws = (uint64_t)(p->input_bytes + 7) / 8;
+  if (!in) r.s += UINT64_C(0x9e3779b97f4a7c15) * input_draws; /* rng_next's step, that often */
+  for (size_t i = 0; in && i < p->input_bytes; i += 8) {
     uint64_t v = rng_next(&r);
     for (size_t j = 0; j < 8 && i + j < p->input_bytes; j++, v >>= 8) in[i + j] = (uint8_t)v;
   }
@@ -220,18 +192,22 @@ int qt_problem_init_given(qt_problem *p, const qt_conv_desc *d, int32_t dtype, i
    * where the bounds never bind and the values are as before). */
   const int32_t w_lo = q->weight_zp - 100 < 0 ? 0 : q->weight_zp - 100;
   const int32_t w_hi = q->weight_zp + 100 > 255 ? 255 : q->weight_zp + 100;
+  int64_t *sum = sums, *sumsq = sums + oc_n;
   for (int32_t oc = 0; oc < oc_n; oc++) {
     const int tiny = s8 ? rng_range(&r, 0, 15) == 0 : tiny_problem;
+    int32_t hot = -1, sign = 0;
     if (tiny) {
-      const int32_t hot = rng_range(&r, 0, taps - 1);
-      int32_t sign = rng_range(&r, 0, 1) ? 1 : -1;
+      hot = rng_range(&r, 0, taps - 1);
+      sign = rng_range(&r, 0, 1) ? 1 : -1;
       if (!s8 && (q->weight_zp + sign < 0 || q->weight_zp + sign > 255)) sign = -sign;
-      for (int32_t k = 0; k < taps; k++)
-        set_weight(p, weight_index(d, oc, k), q->weight_zp + (k == hot ? sign : 0));
-    } else {
-      for (int32_t k = 0; k < taps; k++)
-        set_weight(p, weight_index(d, oc, k),
-                   s8 ? rng_range(&r, -127, 127) : rng_range(&r, w_lo, w_hi));
+    }
+    sum[oc] = sumsq[oc] = 0;
+    for (int32_t k = 0; k < taps; k++) {
+      const int32_t v = tiny ? q->weight_zp + (k == hot ? sign : 0)
+                             : (s8 ? rng_range(&r, -127, 127) : rng_range(&r, w_lo, w_hi));
+      if (p->weights) set_weight(p, weight_index(d, oc, k), v);
+      sum[oc] += v - q->weight_zp;
+      sumsq[oc] += (int64_t)(v - q->weight_zp) * (v - q->weight_zp);
     }
   }
 
@@ -247,20 +223,14 @@ int qt_problem_init_given(qt_problem *p, const qt_conv_desc *d, int32_t dtype, i
   int64_t sumsq_total = 0;
   int32_t m0 = 0, e0 = 0; /* channel 0's parameters: the per-tensor ones of a tiny u8 problem */
   for (int32_t oc = 0; oc < oc_n; oc++) {
-    int64_t sum = 0, sumsq = 0;
-    for (int32_t k = 0; k < taps; k++) {
-      const int64_t w = weight_at(p, weight_index(d, oc, k)) - q->weight_zp;
-      sum += w;
-      sumsq += w * w;
-    }
-    sumsq_total += sumsq;
-    int64_t sigma = isqrt64(var_x * sumsq);
+    sumsq_total += sumsq[oc];
+    int64_t sigma = isqrt64(var_x * sumsq[oc]);
     if (sigma < 1) sigma = 1;
-    const int64_t bias = -(twice_mean_x * sum) / 2 +
-                         rng_range(&r, -(int32_t)(sigma / 2), (int32_t)(sigma / 2));
-    p->bias[oc] = (int32_t)(bias < -65536 ? -65536 : bias > 65536 ? 65536 : bias);
+    const int64_t bias =
+        -(twice_mean_x * sum[oc]) / 2 + rng_range(&r, -(int32_t)(sigma / 2), (int32_t)(sigma / 2));
+    if (p->bias) p->bias[oc] = (int32_t)(bias < -65536 ? -65536 : bias > 65536 ? 65536 : bias);
     int32_t m, e;
-    if (sumsq == 1) { /* a tiny channel: |acc| stays small, so the scale may be >= 0.5 */
+    if (sumsq[oc] == 1) { /* a tiny channel: |acc| stays small, so the scale may be >= 0.5 */
       m = rng_range(&r, INT32_C(1) << 30, INT32_MAX);
       e = rng_range(&r, 0, 1);
     } else { /* S = h / (2 sigma) * j / 128, jitter j in [96, 160] */
@@ -286,6 +256,77 @@ int qt_problem_init_given(qt_problem *p, const qt_conv_desc *d, int32_t dtype, i
   q->multiplier = p->multiplier;
   q->shift = p->shift;
   q->scale = p->scale;
+}
+
+/* The checks both entry points make. */
+static int check_args(const qt_conv_desc *d, int32_t dtype, int32_t requant) {
+  if (!d) return QT_KERNEL_EINVAL;
+  int rc = qt_conv_desc_check(d);
+  if (rc != QT_KERNEL_OK) return rc;
+  if ((dtype != QT_DTYPE_S8 && dtype != QT_DTYPE_U8) ||
+      (requant != QT_REQUANT_FIXEDPOINT && requant != QT_REQUANT_FP32))
+    return QT_KERNEL_EINVAL;
+  return QT_KERNEL_OK;
+}
+
+int qt_problem_init_given(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t requant,
+                          uint64_t seed, const qt_quant_given *g) {
+  if (!p) return QT_KERNEL_EINVAL;
+  memset(p, 0, sizeof *p);
+  const int rc = check_args(d, dtype, requant);
+  if (rc != QT_KERNEL_OK) return rc;
+  if (g && (g->channels != d->out.c || !g->multiplier || !g->shift)) return QT_KERNEL_EINVAL;
+
+  const size_t oc_n = (size_t)d->out.c;
+  p->d = *d;
+  p->input_bytes = (size_t)d->in.n * d->in.h * d->in.w * d->in.c;
+  p->weight_bytes = qt_conv_weight_count(d);
+  p->output_bytes = (size_t)d->out.n * d->out.h * d->out.w * d->out.c;
+  p->input = alloc_bytes(p->input_bytes);
+  p->weights = alloc_bytes(p->weight_bytes);
+  p->bias = alloc_bytes(sizeof(int32_t) * oc_n);
+  if (requant == QT_REQUANT_FIXEDPOINT) {
+    p->multiplier = alloc_bytes(sizeof(int32_t) * oc_n);
+    p->shift = alloc_bytes(sizeof(int32_t) * oc_n);
+  } else {
+    p->scale = alloc_bytes(sizeof(float) * oc_n);
+  }
+  int64_t *sums = alloc_bytes(2 * sizeof(int64_t) * oc_n);
+  if (!p->input || !p->weights || !p->bias || !sums ||
+      (requant == QT_REQUANT_FIXEDPOINT ? !p->multiplier || !p->shift : !p->scale)) {
+    free(sums);
+    qt_problem_free(p);
+    return QT_KERNEL_EINVAL;
+  }
+  generate(p, d, dtype, requant, seed, g, sums);
+  free(sums);
+  return QT_KERNEL_OK;
+}
+
+int qt_quant_draw(const qt_conv_desc *d, int32_t dtype, uint64_t seed, int32_t *multiplier,
+                  int32_t *shift, qt_quant_given *out) {
+  if (!multiplier || !shift || !out) return QT_KERNEL_EINVAL;
+  const int rc = check_args(d, dtype, QT_REQUANT_FIXEDPOINT);
+  if (rc != QT_KERNEL_OK) return rc;
+  qt_problem p;
+  memset(&p, 0, sizeof p);
+  p.d = *d;
+  p.input_bytes = (size_t)d->in.n * d->in.h * d->in.w * d->in.c; /* skipped, not made */
+  p.weight_bytes = qt_conv_weight_count(d);
+  p.multiplier = multiplier;
+  p.shift = shift;
+  int64_t *sums = alloc_bytes(2 * sizeof(int64_t) * (size_t)d->out.c);
+  if (!sums) return QT_KERNEL_EINVAL;
+  generate(&p, d, dtype, QT_REQUANT_FIXEDPOINT, seed, NULL, sums);
+  free(sums);
+  *out = (qt_quant_given){.input_zp = p.q.input_zp,
+                          .weight_zp = p.q.weight_zp,
+                          .output_zp = p.q.output_zp,
+                          .act_min = p.q.act_min,
+                          .act_max = p.q.act_max,
+                          .channels = d->out.c,
+                          .multiplier = multiplier,
+                          .shift = shift};
   return QT_KERNEL_OK;
 }
 

@@ -60,6 +60,16 @@ typedef struct qt_quant_given {
 int qt_problem_init_given(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_t requant,
                           uint64_t seed, const qt_quant_given *g);
 
+/* The zero points, clamp and per-channel (multiplier, shift) that qt_problem_init(p, d, dtype,
+ * QT_REQUANT_FIXEDPOINT, seed) draws, into *out, without making the problem: the input's
+ * draws are stepped over and the weights drawn for their per-channel sums but not kept, so
+ * it allocates 16 bytes per output channel and takes time in the weights' size only (a model
+ * loader drawing a layer's parameters). multiplier and shift must hold d->out.c entries; out
+ * points at them. Returns QT_KERNEL_OK; QT_KERNEL_EINVAL for a NULL argument, an unknown
+ * dtype or a failed allocation; QT_KERNEL_ESHAPE if d fails qt_conv_desc_check. */
+int qt_quant_draw(const qt_conv_desc *d, int32_t dtype, uint64_t seed, int32_t *multiplier,
+                  int32_t *shift, qt_quant_given *out);
+
 /* Frees the arrays of p and zeroes it; safe on a zeroed or already freed problem and NULL. */
 void qt_problem_free(qt_problem *p);
 

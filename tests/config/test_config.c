@@ -444,21 +444,37 @@ static void test_custom_model(void) {
   CHECK_EQ_INT(m.n_layers, 2);
   CHECK(m.layers[0].w.quant == gc && m.layers[0].w.quant->act_min == -128);
   qt_model_free(&m);
-  /* A layer far beyond any real one is refused, not drawn at load time (without act it loads:
-   * nothing is allocated for it). */
-  static const char big[] =
+  /* A layer with act draws its weights (not its input) at load time: a quarter-giga-element
+   * input loads at once, a layer of more than 256 M weights is refused with a message, and
+   * the same layer loads without act (nothing is drawn for it). */
+  static const char big_input[] =
       "model: custom\n"
       "layers:\n"
-      "  - {name: big, op: conv2d, role: pw, act: relu, in_h: 16385, in_w: 16384, in_c: 1, "
+      "  - {name: wide, op: conv2d, role: pw, act: relu, in_h: 16385, in_w: 16384, in_c: 1, "
       "out_c: 1, kh: 1, kw: 1, stride_h: 1, stride_w: 1, pad_top: 0, pad_left: 0, pad_bottom: 0, "
       "pad_right: 0, dilation: 1, depth_multiplier: 1, out_h: 16385, out_w: 16384, "
       "macs: 268451840}\n";
+  write_text("models/custom.yaml", big_input);
+  rc = qt_model_load_file(path, &m, &err);
+  CHECK_MSG(rc == 0, "big input with act: %s", err.msg);
+  if (rc == 0) {
+    CHECK(m.layers[0].w.quant != NULL && m.layers[0].w.quant->act_min == -128);
+    qt_model_free(&m);
+  }
+  static const char big[] =
+      "model: custom\n"
+      "layers:\n"
+      "  - {name: big, op: conv2d, role: pw, act: relu, in_h: 1, in_w: 1, in_c: 16000, "
+      "out_c: 16778, kh: 1, kw: 1, stride_h: 1, stride_w: 1, pad_top: 0, pad_left: 0, "
+      "pad_bottom: 0, pad_right: 0, dilation: 1, depth_multiplier: 1, out_h: 1, out_w: 1, "
+      "macs: 268448000}\n";
   write_text("models/custom.yaml", big);
   rc = qt_model_load_file(path, &m, &err);
   CHECK_EQ_INT(rc, QT_ECONFIG);
-  CHECK_MSG(strstr(err.msg, "custom.yaml: model custom, layer 'big': act relu needs its data "
-                            "drawn at load time (256 MiB; limits 256 MiB a layer, 1024 MiB a "
-                            "model)") != NULL,
+  CHECK_MSG(strstr(err.msg,
+                   "custom.yaml: model custom, layer 'big': act relu needs its "
+                   "quantization drawn from its weights at load time (256 M weights; "
+                   "limits 256 M a layer, 1024 M a model)") != NULL,
             "%s", err.msg);
   char unbig[sizeof big];
   memcpy(unbig, big, sizeof big);

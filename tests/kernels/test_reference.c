@@ -899,6 +899,50 @@ static void test_kernel_check(void) {
   CHECK_EQ_INT(strlen(tiny), sizeof tiny - 1);
 }
 
+/* qt_quant_draw gives exactly the zero points, clamp, multipliers and shifts of the fixed-
+ * point problem of the same desc, dtype and seed (it steps over the input's draws and keeps
+ * no weights), on every edge shape in both dtypes, u8's per-tensor and tiny problems
+ * included; bad arguments are refused. */
+static void test_quant_draw(void) {
+  int tiny_u8 = 0;
+  for (int i = 0; i < QT_EDGE_SHAPE_COUNT; i++) {
+    const qt_conv_desc *d = &qt_edge_shapes[i].d;
+    int32_t *mul = malloc(sizeof(int32_t) * (size_t)d->out.c);
+    int32_t *sh = malloc(sizeof(int32_t) * (size_t)d->out.c);
+    CHECK(mul && sh);
+    for (int32_t dtype = QT_DTYPE_S8; dtype <= QT_DTYPE_U8; dtype++)
+      for (uint64_t seed = 1; seed <= 24; seed++) {
+        qt_problem p;
+        qt_quant_given g;
+        CHECK_EQ_INT(qt_problem_init(&p, d, dtype, QT_REQUANT_FIXEDPOINT, seed), QT_KERNEL_OK);
+        CHECK_EQ_INT(qt_quant_draw(d, dtype, seed, mul, sh, &g), QT_KERNEL_OK);
+        CHECK_MSG(g.input_zp == p.q.input_zp && g.weight_zp == p.q.weight_zp &&
+                      g.output_zp == p.q.output_zp && g.act_min == p.q.act_min &&
+                      g.act_max == p.q.act_max && g.channels == d->out.c && g.multiplier == mul &&
+                      g.shift == sh &&
+                      memcmp(mul, p.multiplier, sizeof(int32_t) * (size_t)d->out.c) == 0 &&
+                      memcmp(sh, p.shift, sizeof(int32_t) * (size_t)d->out.c) == 0,
+                  "%s, dtype %d, seed %llu: qt_quant_draw differs from the problem's",
+                  qt_edge_shapes[i].name, dtype, (unsigned long long)seed);
+        tiny_u8 += dtype == QT_DTYPE_U8 && p.shift[0] >= 0; /* a tiny u8 problem's left shift */
+        qt_problem_free(&p);
+      }
+    free(mul);
+    free(sh);
+  }
+  CHECK_MSG(tiny_u8 > 0, "no tiny u8 problem among the draws");
+  int32_t m[4], s[4];
+  qt_quant_given g;
+  const qt_conv_desc *d = &golden_shapes[1].d; /* 7 channels */
+  CHECK_EQ_INT(qt_quant_draw(NULL, QT_DTYPE_S8, 1, m, s, &g), QT_KERNEL_EINVAL);
+  CHECK_EQ_INT(qt_quant_draw(d, 7, 1, m, s, &g), QT_KERNEL_EINVAL);
+  CHECK_EQ_INT(qt_quant_draw(d, QT_DTYPE_S8, 1, NULL, s, &g), QT_KERNEL_EINVAL);
+  CHECK_EQ_INT(qt_quant_draw(d, QT_DTYPE_S8, 1, m, s, NULL), QT_KERNEL_EINVAL);
+  qt_conv_desc bad = *d;
+  bad.out.c = 0;
+  CHECK_EQ_INT(qt_quant_draw(&bad, QT_DTYPE_S8, 1, m, s, &g), QT_KERNEL_ESHAPE);
+}
+
 int main(void) {
   test_conv2d_s8();
   test_conv2d_u8();
@@ -909,6 +953,7 @@ int main(void) {
   test_edge_shapes();
   test_checksum();
   test_generator_golden();
+  test_quant_draw();
   test_generator_determinism_and_errors();
   test_generator_ranges();
   test_generator_spread();

@@ -1016,44 +1016,39 @@ static int own_quant(qt_model *m, qt_quant_given *g, qt_err *err) {
  * run the requantization paths such a layer runs in the model (where a kernel has paths for
  * that clamp), not datagen's window around a zero point. */
 static int give_act_quant(qt_model *m, const char *path, qt_err *err) {
-  /* The draw makes the layer's whole problem (input and weights: the multipliers follow the
-   * weights' statistics), so a layer far beyond any real one (the shape rules allow tensors of
-   * 2^31 elements) is refused rather than allocated at load time; real models stay far below
-   * (ResNet-50's largest layer: 0.8 M input bytes and 2.4 M weights). */
-  const double layer_cap = 268435456.0, model_cap = 1073741824.0; /* bytes */
+  /* The draw steps over the input and keeps no weights (qt_quant_draw), but it draws every
+   * weight, since the multipliers follow their statistics: a layer far beyond any real one
+   * (the shape rules allow 2^31 weights) is refused rather than drawn at load time; real
+   * models stay far below (ResNet-50's largest layer: 2.4 M weights). */
+  const double layer_cap = 268435456.0, model_cap = 1073741824.0; /* weights */
   double drawn = 0;
   for (int i = 0; i < m->n_layers; i++) {
     qt_layer *l = &m->layers[i];
     if (l->act == QT_ACT_NONE || l->w.quant) continue;
-    const qt_conv_desc *d = &l->w.desc;
-    const double bytes = (double)d->in.n * d->in.h * d->in.w * d->in.c +
-                         (double)qt_conv_weight_count(d);
-    drawn += bytes;
-    if (bytes > layer_cap || drawn > model_cap)
-      return qt_fail(err, QT_ECONFIG, "%s%smodel %s, layer '%s': act %s needs its data drawn "
-                     "at load time (%.0f MiB; limits %.0f MiB a layer, %.0f MiB a model): give "
-                     "it a 'quant' mapping or act: none", path ? path : "", path ? ": " : "",
-                     m->name, l->name, act_names[l->act], bytes / 1048576.0,
-                     layer_cap / 1048576.0, model_cap / 1048576.0);
-    qt_problem p;
-    const int prc = qt_problem_init(&p, &l->w.desc, l->w.dtype, QT_REQUANT_FIXEDPOINT, 1);
-    if (prc != QT_KERNEL_OK)
-      return qt_fail(err, QT_EINVAL, "model %s, layer '%s': cannot draw its quantization "
-                     "parameters (code %d)", m->name, l->name, prc);
+    const double weights = (double)qt_conv_weight_count(&l->w.desc);
+    drawn += weights;
+    if (weights > layer_cap || drawn > model_cap)
+      return qt_fail(err, QT_ECONFIG, "%s%smodel %s, layer '%s': act %s needs its "
+                     "quantization drawn from its weights at load time (%.0f M weights; limits "
+                     "%.0f M a layer, %.0f M a model): give it a 'quant' mapping or act: none",
+                     path ? path : "", path ? ": " : "", m->name, l->name, act_names[l->act],
+                     weights / 1048576.0, layer_cap / 1048576.0, model_cap / 1048576.0);
     const int32_t ch = l->w.desc.out.c;
     qt_quant_given *g = malloc(sizeof *g + 2 * sizeof(int32_t) * (size_t)ch);
-    if (!g) {
-      qt_problem_free(&p);
-      return qt_fail(err, QT_ENOMEM, "model %s: out of memory", m->name);
-    }
+    if (!g) return qt_fail(err, QT_ENOMEM, "model %s: out of memory", m->name);
     int32_t *mult = (int32_t *)(g + 1), *shift = mult + ch;
-    memcpy(mult, p.multiplier, sizeof(int32_t) * (size_t)ch);
-    memcpy(shift, p.shift, sizeof(int32_t) * (size_t)ch);
+    const int drc = qt_quant_draw(&l->w.desc, l->w.dtype, 1, mult, shift, g);
+    if (drc != QT_KERNEL_OK) {
+      free(g);
+      return qt_fail(err, QT_EINVAL, "model %s, layer '%s': cannot draw its quantization "
+                     "parameters (code %d)", m->name, l->name, drc);
+    }
+    /* TFLite's fused ReLU/ReLU6 output: the range starts at 0, so zp = act_min = the dtype's
+     * minimum, and act_max its maximum */
     const int32_t lo = l->w.dtype == QT_DTYPE_U8 ? 0 : -128, hi = lo + 255;
-    *g = (qt_quant_given){.input_zp = p.q.input_zp, .weight_zp = p.q.weight_zp,
-                          .output_zp = lo, .act_min = lo, .act_max = hi, .channels = ch,
-                          .multiplier = mult, .shift = shift};
-    qt_problem_free(&p);
+    g->output_zp = lo;
+    g->act_min = lo;
+    g->act_max = hi;
     const int orc = own_quant(m, g, err);
     if (orc < 0) return orc;
     l->w.quant = g;
