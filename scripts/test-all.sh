@@ -37,6 +37,11 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 cache="$PWD/build/test-artifact-cache"
 
+# mark <what>: prints how long the suite has run when <what> is done, so the budget's use by
+# each build and each tree's tests is on record in every run's log.
+t0=$(date +%s)
+mark() { echo "test-all: $1 done at $(($(date +%s) - t0)) s"; }
+
 # run_ctest <build dir> [ctest arguments...]: runs the tree's tests, prints which ctest
 # reported as skipped (SKIP_RETURN_CODE, from its JUnit report), and fails if any test failed.
 run_ctest() {
@@ -54,19 +59,26 @@ run_ctest() {
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQT_TEST_CACHE_DIR="$cache"
 cmake --build build -j"$jobs"
+mark "build/ build"
 # host-e2e: export, the CLI and the board runners end to end, run below in the sanitizer tree
 run_ctest build -LE '^host-e2e$'
+mark "build/ tests"
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DQT_SANITIZE=ON -DQT_TEST_CACHE_DIR="$cache"
 cmake --build build-asan -j"$jobs"
+mark "build-asan/ build"
 run_ctest build-asan
+mark "build-asan/ tests"
 
 cmake -S . -B build-arm -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQT_KERNELS_ONLY=ON \
   -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DQT_QEMU_CPU=cortex-a76
 cmake --build build-arm -j"$jobs"
+mark "build-arm/ build"
 run_ctest build-arm
+mark "build-arm/ tests"
 
 QT_QEMU_CPU=cortex-a53 run_ctest build-arm -R '^test_(gemm|dwconv|direct)_(c|twin|neon)$|^test_requant$'
+mark "build-arm/ tests as cortex-a53"
 
 # The fuzz smoke tests: each libFuzzer harness of tests/fuzz/ for a fixed number of runs from a
 # fixed seed under ASan+UBSan (clang-14), over its seeds and regression inputs; only the
@@ -75,3 +87,4 @@ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQT_FUZZ=ON -DCMAKE_
   -DCMAKE_CXX_COMPILER=clang++-14
 cmake --build build-fuzz -j"$jobs" --target fuzzers
 run_ctest build-fuzz
+mark "build-fuzz/ build and tests"
