@@ -445,7 +445,7 @@ static void test_custom_model(void) {
   CHECK(m.layers[0].w.quant == gc && m.layers[0].w.quant->act_min == -128);
   qt_model_free(&m);
   /* A layer with act draws its weights (not its input) at load time: a quarter-giga-element
-   * input loads at once, a layer of more than 256 M weights is refused with a message, and
+   * input loads at once, a layer of more than 2^28 weights is refused with a message, and
    * the same layer loads without act (nothing is drawn for it). */
   static const char big_input[] =
       "model: custom\n"
@@ -473,8 +473,8 @@ static void test_custom_model(void) {
   CHECK_EQ_INT(rc, QT_ECONFIG);
   CHECK_MSG(strstr(err.msg,
                    "custom.yaml: model custom, layer 'big': act relu needs its "
-                   "quantization drawn from its weights at load time (256 M weights; "
-                   "limits 256 M a layer, 1024 M a model)") != NULL,
+                   "quantization drawn from its weights at load time (256 Mi weights; "
+                   "limits 256 Mi a layer, 1024 Mi a model)") != NULL,
             "%s", err.msg);
   char unbig[sizeof big];
   memcpy(unbig, big, sizeof big);

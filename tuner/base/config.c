@@ -1019,7 +1019,7 @@ static int give_act_quant(qt_model *m, const char *path, qt_err *err) {
   /* The draw steps over the input and keeps no weights (qt_quant_draw), but it draws every
    * weight, since the multipliers follow their statistics: a layer far beyond any real one
    * (the shape rules allow 2^31 weights) is refused rather than drawn at load time; real
-   * models stay far below (ResNet-50's largest layer: 2.4 M weights). */
+   * models stay far below (ResNet-50's largest layer: 2.4 M weights, 1 Mi = 2^20). */
   const double layer_cap = 268435456.0, model_cap = 1073741824.0; /* weights */
   double drawn = 0;
   for (int i = 0; i < m->n_layers; i++) {
@@ -1029,8 +1029,8 @@ static int give_act_quant(qt_model *m, const char *path, qt_err *err) {
     drawn += weights;
     if (weights > layer_cap || drawn > model_cap)
       return qt_fail(err, QT_ECONFIG, "%s%smodel %s, layer '%s': act %s needs its "
-                     "quantization drawn from its weights at load time (%.0f M weights; limits "
-                     "%.0f M a layer, %.0f M a model): give it a 'quant' mapping or act: none",
+                     "quantization drawn from its weights at load time (%.0f Mi weights; limits "
+                     "%.0f Mi a layer, %.0f Mi a model): give it a 'quant' mapping or act: none",
                      path ? path : "", path ? ": " : "", m->name, l->name, act_names[l->act],
                      weights / 1048576.0, layer_cap / 1048576.0, model_cap / 1048576.0);
     const int32_t ch = l->w.desc.out.c;
