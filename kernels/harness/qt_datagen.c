@@ -258,6 +258,14 @@ static void generate(qt_problem *p, const qt_conv_desc *d, int32_t dtype, int32_
   q->scale = p->scale;
 }
 
+/* p's desc and tensor sizes, which both entry points set before generate(). */
+static void problem_sizes(qt_problem *p, const qt_conv_desc *d) {
+  p->d = *d;
+  p->input_bytes = (size_t)d->in.n * d->in.h * d->in.w * d->in.c;
+  p->weight_bytes = qt_conv_weight_count(d);
+  p->output_bytes = (size_t)d->out.n * d->out.h * d->out.w * d->out.c;
+}
+
 /* The checks both entry points make. */
 static int check_args(const qt_conv_desc *d, int32_t dtype, int32_t requant) {
   if (!d) return QT_KERNEL_EINVAL;
@@ -278,10 +286,7 @@ int qt_problem_init_given(qt_problem *p, const qt_conv_desc *d, int32_t dtype, i
   if (g && (g->channels != d->out.c || !g->multiplier || !g->shift)) return QT_KERNEL_EINVAL;
 
   const size_t oc_n = (size_t)d->out.c;
-  p->d = *d;
-  p->input_bytes = (size_t)d->in.n * d->in.h * d->in.w * d->in.c;
-  p->weight_bytes = qt_conv_weight_count(d);
-  p->output_bytes = (size_t)d->out.n * d->out.h * d->out.w * d->out.c;
+  problem_sizes(p, d);
   p->input = alloc_bytes(p->input_bytes);
   p->weights = alloc_bytes(p->weight_bytes);
   p->bias = alloc_bytes(sizeof(int32_t) * oc_n);
@@ -310,9 +315,7 @@ int qt_quant_draw(const qt_conv_desc *d, int32_t dtype, uint64_t seed, int32_t *
   if (rc != QT_KERNEL_OK) return rc;
   qt_problem p;
   memset(&p, 0, sizeof p);
-  p.d = *d;
-  p.input_bytes = (size_t)d->in.n * d->in.h * d->in.w * d->in.c; /* skipped, not made */
-  p.weight_bytes = qt_conv_weight_count(d);
+  problem_sizes(&p, d); /* no input or weights: generate() steps over and sums them */
   p.multiplier = multiplier;
   p.shift = shift;
   int64_t *sums = alloc_bytes(2 * sizeof(int64_t) * (size_t)d->out.c);

@@ -20,13 +20,16 @@ static void record_ok(qt_db *db, int64_t s, const qt_measurement *m) {
   CHECK_MSG(rc == 0, "record %s %s: %s", m->id.template_name, m->id.knobs, err.msg);
 }
 
-/* A new in-memory log with one session "tune" (into *s). */
-static qt_db *open_with_session(int64_t *s) {
+/* A new in-memory log with one session "tune" (into *s), and the fixture's depthwise
+ * workload w with its key. */
+static qt_db *open_task(int64_t *s, qt_workload *w, char key[QT_KEY_MAX]) {
   qt_db *db = NULL;
   qt_err err;
   CHECK_EQ_INT(qt_db_open(":memory:", 100, &db, &err), 0);
   *s = 0;
   CHECK_EQ_INT(qt_db_session_begin(db, "tune", "0.1.0", s, &err), 0);
+  *w = fx_dwconv();
+  qt_workload_key(w, key);
   return db;
 }
 
@@ -283,10 +286,9 @@ static void test_queries(void) {
 static void test_refused_records(void) {
   qt_err err;
   int64_t s = 0;
-  qt_db *db = open_with_session(&s);
-  qt_workload w = fx_dwconv();
+  qt_workload w;
   char key[QT_KEY_MAX];
-  qt_workload_key(&w, key);
+  qt_db *db = open_task(&s, &w, key);
   qt_measurement m;
 
   m = fx_measurement(&w, NULL, "k", QT_STATUS_OK, 10);
@@ -422,10 +424,9 @@ static void test_manifest(void) {
 static void test_verdicts(void) {
   qt_err err;
   int64_t s = 0;
-  qt_db *db = open_with_session(&s);
-  qt_workload a = fx_dwconv();
+  qt_workload a;
   char ka[QT_KEY_MAX];
-  qt_workload_key(&a, ka);
+  qt_db *db = open_task(&s, &a, ka);
   qt_measurement m = fx_measurement(&a, "a76", "dwconv:cb=8", QT_STATUS_OK, 300); /* lucky */
   record_ok(db, s, &m);
   const int64_t lucky = qt_db_last_record(db);
@@ -548,10 +549,9 @@ static void test_each_measurement(void) {
 static void test_unseen_rounds(void) {
   qt_err err;
   int64_t s = 0;
-  qt_db *db = open_with_session(&s);
-  qt_workload a = fx_dwconv();
+  qt_workload a;
   char ka[QT_KEY_MAX];
-  qt_workload_key(&a, ka);
+  qt_db *db = open_task(&s, &a, ka);
   qt_measurement m = fx_measurement(&a, "a76", "dwconv:cb=8", QT_STATUS_OK, 500);
   record_ok(db, s, &m);
   m = fx_measurement(&a, "a76", "dwconv:cb=16", QT_STATUS_OK, 560);

@@ -575,6 +575,17 @@ static void set_back(const char *path, const char *undo, int version) {
   sqlite3_close(h);
 }
 
+/* A log at path (name in the test directory) with one measurement of the fixture's depthwise
+ * workload, taken back to schema version with the undo script; returns the workload. */
+static qt_workload old_log(char *path, size_t cap, const char *name, const char *undo,
+                           int version) {
+  path_in_dir(path, cap, name);
+  qt_workload w = fx_dwconv();
+  make_log(path, &w, "dwconv:cb=8", 500);
+  set_back(path, undo, version);
+  return w;
+}
+
 /* A schema-3 log with a session, measurements and a verdict is migrated to schema 4 on open:
  * everything is kept, sessions gain host and origin (NULL for the old ones), the claims table
  * appears empty, and a new session records this machine's host name. */
@@ -626,10 +637,7 @@ static void test_migrate_3_to_4(void) {
  * fine, and another unit for that target is refused without changing the log. */
 static void test_migrate_4_to_5_units(void) {
   char path[300], unit[128];
-  path_in_dir(path, sizeof path, "v4.db");
-  qt_workload w = fx_dwconv();
-  make_log(path, &w, "dwconv:cb=8", 500);
-  set_back(path, FX_SCHEMA_5_UNDO, 4);
+  old_log(path, sizeof path, "v4.db", FX_SCHEMA_5_UNDO, 4);
   sqlite3 *h;
 
   qt_db *db = NULL;
@@ -744,10 +752,7 @@ static void test_concurrent_create(void) {
  * the search's), and a round recorded afterwards is kept. */
 static void test_migrate_5_to_6_rounds(void) {
   char path[300];
-  path_in_dir(path, sizeof path, "v5.db");
-  qt_workload w = fx_dwconv();
-  make_log(path, &w, "dwconv:cb=8", 500);
-  set_back(path, FX_SCHEMA_6_UNDO, 5);
+  qt_workload w = old_log(path, sizeof path, "v5.db", FX_SCHEMA_6_UNDO, 5);
 
   qt_db *db = NULL;
   qt_err err;

@@ -1019,7 +1019,7 @@ static int give_act_quant(qt_model *m, const char *path, qt_err *err) {
   /* The draw steps over the input and keeps no weights (qt_quant_draw), but it draws every
    * weight, since the multipliers follow their statistics: a layer far beyond any real one
    * (the shape rules allow 2^31 weights) is refused rather than drawn at load time; real
-   * models stay far below (ResNet-50's largest layer: 2.4 M weights, 1 Mi = 2^20). */
+   * models stay far below (ResNet-50's largest layer: 2.4 M weights). */
   const double layer_cap = 268435456.0, model_cap = 1073741824.0; /* weights */
   double drawn = 0;
   for (int i = 0; i < m->n_layers; i++) {
