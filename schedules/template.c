@@ -11,7 +11,9 @@
  * __ARM_FEATURE_DSP). */
 static const qt_isa_strategy strategies[] = {
     {"c", "", 0, "", 0},
-    {"avx2", "-mavx2", QT_ISA_AVX2, "avx2", 0},
+    /* FMA too: qtune's avx2 is x86-64-v3's vector level (every AVX2 CPU has FMA; the host
+     * check asks for both), which the AVX2 requant micro-kernel's float form needs */
+    {"avx2", "-mavx2 -mfma", QT_ISA_AVX2, "avx2", 0},
     {"avx512", "-mavx512f -mavx512bw", QT_ISA_AVX512, "avx512 (F+BW)", 0},
     {"avx512vnni", "-mavx512f -mavx512bw -mavx512vnni", QT_ISA_AVX512 | QT_ISA_AVX512VNNI,
      "avx512 + avx512vnni", 1},

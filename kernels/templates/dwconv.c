@@ -248,6 +248,9 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_AVX512VNNI || DW_CB % 64 == 0,
 #define QT_TPL_REQUANT_UNROLL DW_CU
 /* fixedpoint requantization through the ISA's requant micro-kernel (qt_template_common.h) */
 #define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == DW_ISA_AVX2)
+/* and its float form: 7 instructions per 8 outputs against 13, which a depthwise tile's few
+ * multiply-adds per output (9 for 3x3) feel; run() sets MXCSR for it */
+#define QT_TPL_REQUANT_AVX2_FLOAT 1
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DW_ISA_AVX512 || QT_KNOB_ISA == DW_ISA_AVX512VNNI)
 #define QT_TPL_REQUANT_NEON (QT_KNOB_ISA == DW_ISA_NEON || QT_KNOB_ISA == DW_ISA_NEONDOT)
 #define QT_TPL_REQUANT_HVX (QT_KNOB_ISA == DW_ISA_HVX)
@@ -775,6 +778,8 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
   const size_t in_img = (size_t)S_IN_H(d) * S_IN_W(d) * S_IN_C(d);
   const size_t out_img = (size_t)S_OUT_H(d) * S_OUT_W(d) * S_OUT_C(d);
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
+  /* the tiles run in the dw_image_* functions below, never inlined here */
+  const unsigned csr = qt_tpl_rq_mode_begin(k.rq_table);
   for (int32_t n = 0; n < S_N(d); n++) {
     k.img = (const uint8_t *)input + (size_t)n * in_img;
     k.out = (uint8_t *)output + (size_t)n * out_img;
@@ -793,5 +798,6 @@ int QT_FN(run)(const qt_conv_desc *d, const qt_quant_params *q, const void *inpu
         dw_image_s8_dm(&k);
     }
   }
+  qt_tpl_rq_mode_end(k.rq_table, csr);
   return QT_KERNEL_OK;
 }

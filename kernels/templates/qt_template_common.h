@@ -16,6 +16,10 @@
  *                           (included here), each tile's scales loaded once per block
  *   QT_TPL_REQUANT_AVX2     1: the same with qt_ukernel_requant_fixedpoint__avx2, 8 channels
  *                           at a time, where the compiler targets AVX2
+ *   QT_TPL_REQUANT_AVX2_FLOAT 1: with QT_TPL_REQUANT_AVX2, the requant table's blocks take that
+ *                           micro-kernel's float form where its check passes and the compiler
+ *                           targets FMA too; run() must then bracket its tiles with
+ *                           qt_tpl_rq_mode_begin/_end (MXCSR rounding down)
  *   QT_TPL_REQUANT_NEON     1: the same with qt_ukernel_requant_fixedpoint__neon (8, then 4
  *                           channels at a time) on aarch64 NEON
  *   QT_TPL_REQUANT_HVX      1: the same with 32 channels at a time through
@@ -349,6 +353,9 @@ QT_TPL_INLINE void qt_tpl_requant(const int32_t *restrict acc, uint8_t *restrict
 #elif defined(QT_TPL_REQUANT_AVX2) && QT_TPL_REQUANT_AVX2 && defined(__AVX2__)
 #define QT_TPL_REQUANT_BLOCK 8
 #define QT_TPL_RQ_AVX2 1
+#if defined(QT_TPL_REQUANT_AVX2_FLOAT) && QT_TPL_REQUANT_AVX2_FLOAT && defined(__FMA__)
+#define QT_TPL_RQ_AVX2_FLOAT 1
+#endif
 #elif defined(QT_TPL_REQUANT_NEON) && QT_TPL_REQUANT_NEON && defined(__aarch64__) &&        \
     defined(__ARM_NEON)
 #define QT_TPL_REQUANT_BLOCK 8
@@ -462,7 +469,7 @@ QT_TPL_INLINE int qt_tpl_rq_sat_layer(const qt_conv_desc *d, const qt_quant_para
     const int64_t b = bias ? bias[oc] : 0;
     const double bound = (double)(b < 0 ? -b : b) + 255.0 * (double)sum;
     const double scale =
-        fp32 ? (double)q->scale[oc] : (double)q->multiplier[oc] * qt_rq512_pow2f(q->shift[oc] - 31);
+        fp32 ? (double)q->scale[oc] : (double)q->multiplier[oc] * qt_rq_pow2f(q->shift[oc] - 31);
     if (!(scale >= 0 && bound * scale < 1073741824.0)) return 0;
   }
   return 1;
@@ -552,6 +559,10 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_pa
     t[b] = qt_ukernel_requant_fixedpoint__avx2_params(
         _mm256_loadu_si256((const __m256i *)(const void *)(q->multiplier + 8 * b)),
         _mm256_loadu_si256((const __m256i *)(const void *)(q->shift + 8 * b)));
+#if defined(QT_TPL_RQ_AVX2_FLOAT)
+    qt_ukernel_requant_fixedpoint__avx2_try_float(&t[b], q->multiplier + 8 * b, q->shift + 8 * b,
+                                                  q->output_zp, q->act_min, q->act_max);
+#endif
 #endif
   }
 #if defined(QT_TPL_RQ_AVX512) && defined(QT_UK_DWV_RAW_OUT) && QT_UK_DWV_RAW_OUT
@@ -812,6 +823,16 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
 #endif
 
 #if defined(QT_TPL_RQ_AVX2)
+/* The loop of qt_tpl_requant16_avx2 with SCALE, an 8-lane scale of the micro-kernel. */
+#define QT_TPL_RQ16_AVX2_LOOP(SCALE)                                                         \
+  for (int a = 0; a < ni; a++)                                                               \
+    for (int b = 0; b < nj; b++) {                                                           \
+      const int32_t *x = acc + a * acc_si + b * acc_sj;                                      \
+      qt_ukernel_requant_store16__avx2(                                                      \
+          SCALE(_mm256_loadu_si256((const __m256i *)(const void *)x), p0),                   \
+          SCALE(_mm256_loadu_si256((const __m256i *)(const void *)(x + 8)), p1), zp, lo, hi, \
+          out + a * out_si + b * out_sj);                                                    \
+    }
 /* ni x nj pixels (strides as qt_tpl_requant_block's) of 16 channels, whose two 8-channel
  * blocks' constants are at p0 and p1 (the requant table's, or the caller's): one zero
  * point, clamp and store for the two 8-lane scales (qt_ukernel_requant_store16__avx2). */
@@ -820,32 +841,58 @@ QT_TPL_INLINE void qt_tpl_requant16_avx2(const int32_t *acc, ptrdiff_t acc_si, p
                                          int nj, const qt_requant_fixedpoint_avx2_params *p0,
                                          const qt_requant_fixedpoint_avx2_params *p1, int32_t zp,
                                          int32_t lo, int32_t hi) {
-  for (int a = 0; a < ni; a++)
-    for (int b = 0; b < nj; b++) {
-      const int32_t *x = acc + a * acc_si + b * acc_sj;
-      qt_ukernel_requant_store16__avx2(
-          qt_ukernel_requant_fixedpoint__avx2_scale(
-              _mm256_loadu_si256((const __m256i *)(const void *)x), p0),
-          qt_ukernel_requant_fixedpoint__avx2_scale(
-              _mm256_loadu_si256((const __m256i *)(const void *)(x + 8)), p1),
-          zp, lo, hi, out + a * out_si + b * out_sj);
-    }
+#if defined(QT_TPL_RQ_AVX2_FLOAT)
+  /* both blocks in the float form (nearly always), else each in its own */
+  if (p0->form == QT_RQ256_FLOAT && p1->form == QT_RQ256_FLOAT) {
+    QT_TPL_RQ16_AVX2_LOOP(qt_ukernel_requant_fixedpoint__avx2_float)
+  } else {
+    QT_TPL_RQ16_AVX2_LOOP(qt_ukernel_requant_fixedpoint__avx2_scale_any)
+  }
+#else
+  QT_TPL_RQ16_AVX2_LOOP(qt_ukernel_requant_fixedpoint__avx2_scale)
+#endif
 }
+#undef QT_TPL_RQ16_AVX2_LOOP
 
 /* The same for 8 channels, whose constants are at p. */
 QT_TPL_INLINE void qt_tpl_requant8_avx2(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
                                         uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
                                         int nj, const qt_requant_fixedpoint_avx2_params *p,
                                         int32_t zp, int32_t lo, int32_t hi) {
+#if defined(QT_TPL_RQ_AVX2_FLOAT)
+#define QT_TPL_RQ8_APPLY qt_ukernel_requant_fixedpoint__avx2_apply_any
+#else
+#define QT_TPL_RQ8_APPLY qt_ukernel_requant_fixedpoint__avx2_apply
+#endif
   for (int a = 0; a < ni; a++)
     for (int b = 0; b < nj; b++)
       qt_ukernel_requant_store8__avx2(
-          qt_ukernel_requant_fixedpoint__avx2_apply(
+          QT_TPL_RQ8_APPLY(
               _mm256_loadu_si256((const __m256i *)(const void *)(acc + a * acc_si + b * acc_sj)), p,
               zp, lo, hi),
           out + a * out_si + b * out_sj);
+#undef QT_TPL_RQ8_APPLY
 }
+
 #endif
+
+/* MXCSR's mode for a run whose requant table is table (NULL: none): round down where the table
+ * may hold float forms (QT_TPL_RQ_AVX2_FLOAT: every fixed-point table; a block in the integer
+ * form does not care), unchanged otherwise. Returns what qt_tpl_rq_mode_end restores. The run's
+ * tiles must be in functions it calls (qt_ukernel_requant_round_down_begin says why). */
+QT_TPL_INLINE unsigned qt_tpl_rq_mode_begin(const void *table) {
+#if defined(QT_TPL_RQ_AVX2_FLOAT)
+  if (table) return qt_ukernel_requant_round_down_begin();
+#endif
+  (void)table;
+  return 0;
+}
+QT_TPL_INLINE void qt_tpl_rq_mode_end(const void *table, unsigned saved) {
+#if defined(QT_TPL_RQ_AVX2_FLOAT)
+  if (table) qt_ukernel_requant_round_end(saved);
+#endif
+  (void)table, (void)saved;
+}
 
 #if defined(QT_TPL_RQ_AVX512)
 /* call_ with sat_ the constant value of the layer's flag QT_TPL_RQ_SAT (of flags): written

@@ -12,13 +12,21 @@
  * shifts give (once per channel block of a tile), qt_ukernel_requant_fixedpoint__avx2_apply
  * requantizes a register of 8 accumulators with them, qt_ukernel_requant_store8__avx2 stores
  * the low bytes, and qt_ukernel_requant_fixedpoint__avx2 does all three on arrays:
- * out[i] = (uint8_t)requant(acc[i], mul[i], shift[i]) for i < 8. */
+ * out[i] = (uint8_t)requant(acc[i], mul[i], shift[i]) for i < 8.
+ *
+ * The float form: ..._avx2_try_float (pack time) switches a block's params to it where a check
+ * of every output step says it equals the oracle (nearly every real block); ..._avx2_float then
+ * scales 8 accumulators in 7 instructions against the integer form's 13, with FMA, and only
+ * while MXCSR rounds down (qt_ukernel_requant_round_down_begin/_end around the run): AVX2 has
+ * no rounding control per instruction. ..._avx2_scale_any and ..._avx2_apply_any take the
+ * block's form. */
 #ifndef QT_UKERNEL_REQUANT_FIXEDPOINT__AVX2_H
 #define QT_UKERNEL_REQUANT_FIXEDPOINT__AVX2_H
 
 #include <stdint.h>
 
 #include "../include/qt_requant.h"
+#include "qt_ukernel_requant_float_steps.h"
 
 static inline void qt_ukernel_requant_fixedpoint__avx2_c(const int32_t *acc, const int32_t *mul,
                                                         const int32_t *shift, uint8_t *out,
@@ -32,11 +40,25 @@ static inline void qt_ukernel_requant_fixedpoint__avx2_c(const int32_t *acc, con
 /* What 8 channels' multipliers and shifts give every accumulator of those channels, worked
  * out once per channel block of a tile (qt_template_common.h's qt_tpl_requant_block) rather
  * than once per output pixel. */
+enum {
+  QT_RQ256_INT = 0,  /* ..._avx2_scale's integer steps */
+  QT_RQ256_FLOAT = 1 /* checked at pack time to equal the oracle on all of int32: ..._float */
+};
+
 typedef struct qt_requant_fixedpoint_avx2_params {
-  __m256i m, m_odd;   /* M, and its odd lanes moved to the even ones (VPMULDQ reads those) */
-  __m256i l, r;       /* left shift max(s, 0), right shift max(-s, 0) */
-  __m256i half;       /* 2^r / 2: 2^(r - 1), 0 for r = 0 */
-  int left;           /* some lane shifts left */
+  union {
+    struct {            /* QT_RQ256_INT */
+      __m256i m, m_odd; /* M, and its odd lanes moved to the even ones (VPMULDQ reads those) */
+      __m256i l, r;     /* left shift max(s, 0), right shift max(-s, 0) */
+      __m256i half;     /* 2^r / 2: 2^(r - 1), 0 for r = 0 */
+    };
+    struct {             /* QT_RQ256_FLOAT */
+      __m256 s_hi, s_lo; /* M 2^(s - 31) as a 24-bit float and the rest (M's last 7 bits) */
+      __m256 e, ne;      /* 2^-(r + 1) for r >= 1, else 0; and -e */
+    };
+  };
+  int left; /* QT_RQ256_INT: some lane shifts left */
+  int form; /* QT_RQ256_* */
 } qt_requant_fixedpoint_avx2_params;
 
 static inline __attribute__((target("avx2"))) qt_requant_fixedpoint_avx2_params
@@ -51,6 +73,7 @@ qt_ukernel_requant_fixedpoint__avx2_params(__m256i m, __m256i s) {
   /* a left shift needs a scale >= 1, which per-layer scales almost never have: the branch
    * (the same way for every block of a layer) skips it then */
   p.left = !_mm256_testz_si256(p.l, p.l);
+  p.form = QT_RQ256_INT;
   return p;
 }
 
@@ -91,6 +114,120 @@ static inline __attribute__((target("avx2"))) __m256i qt_ukernel_requant_fixedpo
   x3 = _mm256_min_epi32(x3, _mm256_set1_epi32(hi - zp));
   x3 = _mm256_max_epi32(x3, _mm256_set1_epi32(lo - zp));
   return _mm256_add_epi32(x3, _mm256_set1_epi32(zp));
+}
+
+/* Returns y, for a block in QT_RQ256_FLOAT, with clamp(y + zp, lo, hi) the oracle's output for
+ * every accumulator of a (the integer form's x3 where that is inside the clamp; y is at most
+ * 2^30, so adding zp cannot overflow). MXCSR must round down. TFLite's two roundings are one
+ * floor: requant(x) = floor(V + 1/2) with V = x s + sign(x) e, s = M 2^(sh - 31), e = 2^-(r + 1)
+ * (qt_ukernel_requant_fixedpoint__avx512.h, ..._avx512_float, derives it). s = s_hi + s_lo
+ * exactly (floats), so x s_hi is exact inside the FMA; the inner FMA's error is far below the
+ * step s of V wherever the output is inside an 8- or 16-bit clamp; the outer FMA, the add of
+ * 1/2 and the conversion round down, and a float rounded down is >= an integer or half-integer
+ * c iff the real value is. The conversion of x also rounds down (beyond 2^24). Every step is
+ * non-decreasing in x, so the form equals the oracle iff it steps where the oracle does:
+ * ..._try_float checks exactly that before a block takes it. VBLENDVPS takes copysign(e, x)
+ * from a's sign bit (x = 0 takes +e, as the oracle's rounding wants). The VMINPS keeps the
+ * conversion from overflowing above (a scale may be >= 1); below, an overflow gives INT32_MIN,
+ * which clamps to lo as the oracle's output does. */
+static inline __attribute__((target("avx2,fma"))) __m256i qt_ukernel_requant_fixedpoint__avx2_float(
+    __m256i a, const qt_requant_fixedpoint_avx2_params *p) {
+  const __m256 x = _mm256_cvtepi32_ps(a);
+  const __m256 t = _mm256_blendv_ps(p->e, p->ne, _mm256_castsi256_ps(a));
+  const __m256 v = _mm256_fmadd_ps(x, p->s_hi, _mm256_fmadd_ps(x, p->s_lo, t));
+  const __m256 z = _mm256_min_ps(_mm256_add_ps(v, _mm256_set1_ps(0.5f)), _mm256_set1_ps(0x1p30f));
+  return _mm256_cvtps_epi32(z);
+}
+
+/* x3 (or the float form's y) of 8 accumulators in the block's form. */
+static inline __attribute__((target("avx2,fma"))) __m256i
+qt_ukernel_requant_fixedpoint__avx2_scale_any(__m256i a,
+                                              const qt_requant_fixedpoint_avx2_params *p) {
+  return p->form == QT_RQ256_FLOAT ? qt_ukernel_requant_fixedpoint__avx2_float(a, p)
+                                   : qt_ukernel_requant_fixedpoint__avx2_scale(a, p);
+}
+
+/* ..._avx2_apply in the block's form. */
+static inline __attribute__((target("avx2,fma"))) __m256i
+qt_ukernel_requant_fixedpoint__avx2_apply_any(__m256i a, const qt_requant_fixedpoint_avx2_params *p,
+                                              int32_t zp, int32_t lo, int32_t hi) {
+  __m256i y = qt_ukernel_requant_fixedpoint__avx2_scale_any(a, p);
+  y = _mm256_min_epi32(y, _mm256_set1_epi32(hi - zp));
+  y = _mm256_max_epi32(y, _mm256_set1_epi32(lo - zp));
+  return _mm256_add_epi32(y, _mm256_set1_epi32(zp));
+}
+
+/* Sets MXCSR's rounding control to round down (RC = 01: the float form's mode) and returns the
+ * register as it was, for ..._round_end to restore. A run that may take the float form brackets
+ * its tiles with the two; the tiles must be in functions it calls (not inlined into it), so that
+ * no float instruction can be scheduled across the writes. */
+static inline unsigned qt_ukernel_requant_round_down_begin(void) {
+  const unsigned old = _mm_getcsr();
+  _mm_setcsr((old & ~0x6000u) | 0x2000u);
+  return old;
+}
+static inline void qt_ukernel_requant_round_end(unsigned old) {
+  _mm_setcsr(old);
+}
+
+/* A float form and the layer's zero point and clamp: what the check evaluates. */
+typedef struct qt_rq256_check {
+  qt_requant_fixedpoint_avx2_params p;
+  int32_t zp, lo, hi;
+} qt_rq256_check;
+
+/* The check's evaluation of a float form (qt_rq_float_eval_fn, lanes 0-7; 8-15 copied), in its
+ * own function so that it runs between ..._try_float's MXCSR writes. */
+static __attribute__((noinline, unused, target("avx2,fma"))) void qt_rq256_float_eval(
+    const void *form, const int32_t x[16], int32_t out[16]) {
+  const qt_rq256_check *c = (const qt_rq256_check *)form;
+  const __m256i y = qt_ukernel_requant_fixedpoint__avx2_apply_any(
+      _mm256_loadu_si256((const __m256i *)(const void *)x), &c->p, c->zp, c->lo, c->hi);
+  _mm256_storeu_si256((__m256i *)(void *)out, y);
+  memcpy(out + 8, out, 8 * sizeof out[0]);
+}
+
+/* 1 if f, params in QT_RQ256_FLOAT, gives the oracle's output for every int32 accumulator of
+ * the 8 channels of mul and shift with zero point zp and the clamp [lo, hi]
+ * (qt_rq_float_steps_exact, run here with MXCSR rounding down, and MXCSR restored); else 0. */
+static inline int qt_ukernel_requant_fixedpoint__avx2_float_exact(
+    const qt_requant_fixedpoint_avx2_params *f, const int32_t *mul, const int32_t *shift,
+    int32_t zp, int32_t lo, int32_t hi) {
+  qt_rq256_check c;
+  c.p = *f;
+  c.zp = zp;
+  c.lo = lo;
+  c.hi = hi;
+  const unsigned csr = qt_ukernel_requant_round_down_begin();
+  const int exact = qt_rq_float_steps_exact(&c, qt_rq256_float_eval, mul, shift, 8, zp, lo, hi);
+  qt_ukernel_requant_round_end(csr);
+  return exact;
+}
+
+/* Switches p, the params of the 8 channels of mul and shift, to QT_RQ256_FLOAT when the float
+ * form equals the oracle on every int32 accumulator with zero point zp and the clamp [lo, hi]
+ * (..._float_exact); returns 1 then, else 0 with p as it was. About 2 (hi - lo) evaluations and
+ * oracle calls per lane: pack time only. Clamps wider than 1024 steps are not tried. */
+static inline int qt_ukernel_requant_fixedpoint__avx2_try_float(
+    qt_requant_fixedpoint_avx2_params *p, const int32_t *mul, const int32_t *shift, int32_t zp,
+    int32_t lo, int32_t hi) {
+  if (lo > hi || (int64_t)hi - lo > 1024 || zp < -(1 << 20) || zp > (1 << 20)) return 0;
+  float s_hi[8], s_lo[8], e[8], ne[8];
+  for (int j = 0; j < 8; j++) {
+    if (mul[j] < 0 || shift[j] < -31 || shift[j] > 30) return 0;
+    qt_rq_float_split(mul[j], shift[j], &s_hi[j], &s_lo[j]);
+    e[j] = shift[j] < 0 ? qt_rq_pow2f(shift[j] - 1) : 0.0f;
+    ne[j] = -e[j];
+  }
+  qt_requant_fixedpoint_avx2_params f = *p;
+  memcpy(&f.s_hi, s_hi, sizeof s_hi);
+  memcpy(&f.s_lo, s_lo, sizeof s_lo);
+  memcpy(&f.e, e, sizeof e);
+  memcpy(&f.ne, ne, sizeof ne);
+  f.form = QT_RQ256_FLOAT;
+  if (!qt_ukernel_requant_fixedpoint__avx2_float_exact(&f, mul, shift, zp, lo, hi)) return 0;
+  *p = f;
+  return 1;
 }
 
 /* The low bytes of 8 int32 values (truncation, as the twin's cast: any int32, not only the

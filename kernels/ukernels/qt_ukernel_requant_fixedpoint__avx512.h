@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "../include/qt_requant.h"
+#include "qt_ukernel_requant_float_steps.h"
 
 static inline void qt_ukernel_requant_fixedpoint__avx512_c(const int32_t *acc, const int32_t *mul,
                                                           const int32_t *shift, uint8_t *out,
@@ -292,47 +293,6 @@ qt_ukernel_requant_fixedpoint__avx512_apply(__m512i a, const qt_requant_fixedpoi
   return _mm512_add_epi32(x3, _mm512_set1_epi32(zp));
 }
 
-/* 2^e as a float, e in [-126, 127] (exact: built from its bits). */
-static inline float qt_rq512_pow2f(int e) {
-  const uint32_t bits = (uint32_t)(e + 127) << 23;
-  float f;
-  memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
-/* The least int32 x with F(x) = qt_requant_fixedpoint(x, m, sh, zp, lo, hi) >= k, searched
- * from the guess g (F is non-decreasing in x for m >= 0), given F(INT32_MIN) < k <=
- * F(INT32_MAX): a gallop away from g brackets it, then a bisection. A good guess costs two
- * evaluations. */
-static inline int32_t qt_rq512_step_at(int32_t m, int32_t sh, int32_t zp, int32_t lo, int32_t hi,
-                                       int32_t k, int64_t g) {
-  int64_t below, at; /* F(below) < k <= F(at) */
-  g = g < INT32_MIN + 1 ? INT32_MIN + 1 : g > INT32_MAX ? INT32_MAX : g;
-  if (qt_requant_fixedpoint((int32_t)g, m, sh, zp, lo, hi) >= k) {
-    at = g;
-    for (int64_t step = 1;; step *= 2) {
-      below = at - step < INT32_MIN ? INT32_MIN : at - step;
-      if (qt_requant_fixedpoint((int32_t)below, m, sh, zp, lo, hi) < k) break;
-      at = below;
-    }
-  } else {
-    below = g;
-    for (int64_t step = 1;; step *= 2) {
-      at = below + step > INT32_MAX ? INT32_MAX : below + step;
-      if (qt_requant_fixedpoint((int32_t)at, m, sh, zp, lo, hi) >= k) break;
-      below = at;
-    }
-  }
-  while (at - below > 1) {
-    const int64_t mid = below + (at - below) / 2;
-    if (qt_requant_fixedpoint((int32_t)mid, m, sh, zp, lo, hi) >= k)
-      at = mid;
-    else
-      below = mid;
-  }
-  return (int32_t)at;
-}
-
 /* 1 if f, params in QT_RQ512_FLOAT, gives the oracle's output for every int32 accumulator of
  * each of the first n (1..16) lanes of mul and shift, with zero point zp and the clamp
  * [lo, hi]; else 0. Both are non-decreasing steps from lo to hi (..._float says why), so they
@@ -366,10 +326,10 @@ qt_ukernel_requant_fixedpoint__avx512_float_exact(const qt_requant_fixedpoint_av
         /* where V + 1/2 + zp reaches k: within an accumulator or two of F's step (e <= s),
          * and inside int32, so the double is close enough for a guess */
         const double guess = ((double)(k - zp) - 0.5) * step[j];
-        x_at[j] = qt_rq512_step_at(mul[j], shift[j], zp, lo, hi, k,
-                                   guess < -4e9  ? -(INT64_C(1) << 32)
-                                   : guess > 4e9 ? INT64_C(1) << 32
-                                                 : (int64_t)guess);
+        x_at[j] = qt_rq_step_at(mul[j], shift[j], zp, lo, hi, k,
+                                guess < -4e9  ? -(INT64_C(1) << 32)
+                                : guess > 4e9 ? INT64_C(1) << 32
+                                              : (int64_t)guess);
         x_below[j] = x_at[j] - 1;
         want_at |= (__mmask16)(1u << j);
         want_below |= (__mmask16)(1u << j);
@@ -421,10 +381,7 @@ qt_ukernel_requant_fixedpoint__avx512_try_float(qt_requant_fixedpoint_avx512_par
   for (int j = 0; j < 16; j++) {
     const int32_t m = j < n ? mul[j] : 0, sh = j < n ? shift[j] : 0;
     if (m < 0 || sh < -31 || sh > 30) return 0;
-    const int bits = m ? 32 - __builtin_clz((unsigned)m) : 0;
-    const int32_t m_hi = bits > 24 ? m >> (bits - 24) << (bits - 24) : m;
-    s_hi[j] = (float)m_hi * qt_rq512_pow2f(sh - 31);
-    s_lo[j] = (float)(m - m_hi) * qt_rq512_pow2f(sh - 31);
+    qt_rq_float_split(m, sh, &s_hi[j], &s_lo[j]);
   }
   qt_requant_fixedpoint_avx512_params f = *p;
   f.s_hi = _mm512_loadu_ps(s_hi);

@@ -19,6 +19,19 @@
 #if defined(__aarch64__)
 #include <sys/auxv.h>
 #endif
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
+/* MXCSR, which a variant may change for its run (the AVX2 requant's float form rounds down)
+ * but must give back as it found it; 0 off x86. */
+static unsigned fp_control(void) {
+#if defined(__x86_64__)
+  return _mm_getcsr();
+#else
+  return 0;
+#endif
+}
 
 enum { GUARD_BYTES = 64, GUARD_FILL = 0xEB };
 
@@ -102,8 +115,8 @@ int qt_isa_group_runnable(const char *group, const char **missing) {
   /* The test binary is built without ISA flags; only the variants' objects have them. */
   __builtin_cpu_init();
   if (strcmp(group, "avx2") == 0) {
-    *missing = "avx2";
-    return __builtin_cpu_supports("avx2");
+    *missing = "avx2 + fma";
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   }
   if (strcmp(group, "avx512") == 0) {
     *missing = "avx512f + avx512bw";
@@ -162,7 +175,13 @@ static int check_problem(const qt_variant_fns *v, const qt_problem *p, uint64_t 
     fail(msg, cap, v, d, dtype, requant, seed, "reference failed: code %d", rc);
     goto done;
   }
+  const unsigned pack_csr = fp_control();
   rc = v->pack(d, &p->q, weights + 1, p->bias, packed.p);
+  if (fp_control() != pack_csr) {
+    fail(msg, cap, v, d, dtype, requant, seed, "pack left MXCSR %#x (was %#x)", fp_control(),
+         pack_csr);
+    goto done;
+  }
   if (rc != QT_KERNEL_OK) {
     fail(msg, cap, v, d, dtype, requant, seed, "pack returned %d", rc);
     goto done;
@@ -182,7 +201,12 @@ static int check_problem(const qt_variant_fns *v, const qt_problem *p, uint64_t 
     const size_t spare = pass ? 0 : p->output_bytes; /* the byte the run must not touch */
     guarded_fill(&out, fills[pass][0]);
     guarded_fill(&scratch, fills[pass][1]);
+    const unsigned csr = fp_control();
     rc = v->run(d, &p->q, in, packed.p, o, scratch.p);
+    if (fp_control() != csr) {
+      fail(msg, cap, v, d, dtype, requant, seed, "run left MXCSR %#x (was %#x)", fp_control(), csr);
+      goto done;
+    }
     if (rc != QT_KERNEL_OK) {
       fail(msg, cap, v, d, dtype, requant, seed, "run returned %d (%s)", rc,
            pass ? "input and output 1 byte off alignment" : "aligned");

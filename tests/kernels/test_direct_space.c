@@ -158,7 +158,7 @@ static void test_flags(void) {
   CHECK_STR(buf, "-mavx512f -mavx512bw -mavx512vnni");
   c.vals[knob("isa")] = AVX2;
   CHECK_EQ_INT(qt_config_flags(&c, buf, sizeof buf), 0);
-  CHECK_STR(buf, "-mavx2");
+  CHECK_STR(buf, "-mavx2 -mfma");
   c.vals[knob("isa")] = SDOT;
   CHECK_EQ_INT(qt_config_flags(&c, buf, sizeof buf), 0);
   CHECK_STR(buf, "-march=armv8.2-a+dotprod");

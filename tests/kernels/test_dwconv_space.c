@@ -130,7 +130,7 @@ static void test_registered(void) {
     c.tpl = tpl;
     c.vals[CB] = 32;
     static const struct { int isa; const char *flags; } want[] = {
-        {ISA_C, ""}, {ISA_AVX2, "-mavx2"}, {ISA_AVX512, "-mavx512f -mavx512bw"}, {ISA_NEON, ""},
+        {ISA_C, ""}, {ISA_AVX2, "-mavx2 -mfma"}, {ISA_AVX512, "-mavx512f -mavx512bw"}, {ISA_NEON, ""},
         {ISA_HVX, ""}, {ISA_DSP, ""}, {ISA_NEONDOT, "-march=armv8.2-a+dotprod"}};
     for (int i = 0; i < 7; i++) {
       char flags[256];

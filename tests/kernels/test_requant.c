@@ -407,6 +407,45 @@ static void test_ukernel16_noleft(long long random_rounds) {
 #endif
 }
 
+#if defined(__x86_64__)
+/* A block of `lanes` channels for the float forms' tests: datagen-like where real (M in
+ * [2^30, 2^31), shifts -13..-1, a left shift of 0 or 1 in 1 of 32 channels, s8 and u8 zero
+ * points, full, window and fused-ReLU clamps), else at the edges (every shift in [-31, 30],
+ * multipliers 0, 1, 2^30, 2^31 - 1, zero points and clamps at the dtype limits, a clamp of one
+ * value). */
+static void draw_float_block(int real, int lanes, int32_t *m, int32_t *s, int32_t *zp, int32_t *lo,
+                             int32_t *hi) {
+  static const int32_t edge_muls[] = {0, 1, 3, 1 << 30, 1610612736, INT32_MAX - 1, INT32_MAX};
+  const int u8 = (int)(rng() % 2);
+  if (real) {
+    *zp = u8 ? 100 + (int32_t)(rng() % 51) : (int32_t)(rng() % 41) - 20;
+    *lo = u8 ? 0 : -128;
+    *hi = u8 ? 255 : 127;
+    const int clamp = (int)(rng() % 3);
+    if (clamp == 0) { /* a window around zp */
+      *lo = *zp - 40 - (int32_t)(rng() % 51) < *lo ? *lo : *zp - 40 - (int32_t)(rng() % 51);
+      *hi = *zp + 40 + (int32_t)(rng() % 51) > *hi ? *hi : *zp + 40 + (int32_t)(rng() % 51);
+    } else if (clamp == 1) { /* a fused ReLU: the bottom at zp */
+      *lo = *zp;
+    }
+    for (int i = 0; i < lanes; i++) {
+      m[i] = (int32_t)((rng() & 0x3fffffff) | 0x40000000);
+      s[i] = rng() % 32 == 0 ? (int32_t)(rng() % 2) : -1 - (int32_t)(rng() % 13);
+    }
+  } else {
+    const int32_t zps[] = {-128, 0, 127, 255}, los[] = {-128, 0, 7}, his[] = {127, 255, 7};
+    *zp = zps[rng() % 4];
+    const int c = (int)(rng() % 3);
+    *lo = los[c];
+    *hi = his[c];
+    for (int i = 0; i < lanes; i++) {
+      m[i] = rng() % 2 ? edge_muls[rng() % 7] : (int32_t)((rng() & 0x3fffffff) | 0x40000000);
+      s[i] = (int32_t)(rng() % 62) - 31;
+    }
+  }
+}
+#endif
+
 /* The AVX-512 kernel's float form (qt_ukernel_requant_fixedpoint__avx512_float), which a
  * block takes only where ..._try_float's check of every output step says it equals the
  * oracle. Blocks like datagen's (M in [2^30, 2^31), shifts -13..-1, a left shift of 0 or 1 in
@@ -440,37 +479,10 @@ static void float_form_avx512(int quick) {
   const int n_acc = edge_accs(accs);
   long long bad = 0, n = 0, blocks = 0, taken = 0, real_blocks = 0, real_taken = 0, scanned = 0,
             n_pack = 0, n_sat = 0, n_relu = 0;
-  const int32_t edge_muls[] = {0, 1, 3, 1 << 30, 1610612736, INT32_MAX - 1, INT32_MAX};
   for (int round = 0; round < (quick ? 120 : 400); round++) {
     const int real = round % 2 == 0;
     int32_t m[16], s[16], zp, lo, hi;
-    const int u8 = (int)(rng() % 2);
-    if (real) {
-      zp = u8 ? 100 + (int32_t)(rng() % 51) : (int32_t)(rng() % 41) - 20;
-      lo = u8 ? 0 : -128;
-      hi = u8 ? 255 : 127;
-      const int clamp = (int)(rng() % 3);
-      if (clamp == 0) { /* a window around zp */
-        lo = zp - 40 - (int32_t)(rng() % 51) < lo ? lo : zp - 40 - (int32_t)(rng() % 51);
-        hi = zp + 40 + (int32_t)(rng() % 51) > hi ? hi : zp + 40 + (int32_t)(rng() % 51);
-      } else if (clamp == 1) { /* a fused ReLU: the bottom at zp (the relu forms) */
-        lo = zp;
-      }
-      for (int i = 0; i < 16; i++) {
-        m[i] = (int32_t)((rng() & 0x3fffffff) | 0x40000000);
-        s[i] = rng() % 32 == 0 ? (int32_t)(rng() % 2) : -1 - (int32_t)(rng() % 13);
-      }
-    } else {
-      const int32_t zps[] = {-128, 0, 127, 255}, los[] = {-128, 0, 7}, his[] = {127, 255, 7};
-      zp = zps[rng() % 4];
-      const int c = (int)(rng() % 3);
-      lo = los[c];
-      hi = his[c];
-      for (int i = 0; i < 16; i++) {
-        m[i] = rng() % 2 ? edge_muls[rng() % 7] : (int32_t)((rng() & 0x3fffffff) | 0x40000000);
-        s[i] = (int32_t)(rng() % 62) - 31;
-      }
-    }
+    draw_float_block(real, 16, m, s, &zp, &lo, &hi);
     qt_requant_fixedpoint_avx512_params p;
     float_params(&p, m, s, zp, lo, hi);
     const int took = p.form == QT_RQ512_FLOAT;
@@ -560,6 +572,165 @@ static void float_form_avx512(int quick) {
             "only %lld of %lld datagen-like blocks take the float form", real_taken, real_blocks);
 }
 #endif
+
+/* ---- The AVX2 float form --------------------------------------------------------------- */
+
+#if defined(__x86_64__)
+static int cpu_has_avx2_fma(void) {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+/* The bytes of 16 accumulators (two runs of the 8-channel block p) the two ways the templates
+ * run the float form: 8 at a time clamped in int32 (..._apply_any, store8) into out8, and 16 at
+ * a time clamped in int16 (store16) into out16; with round_down in MXCSR's round down, as run()
+ * sets it, else in its default mode (round to nearest), which the form is not made for. */
+static __attribute__((noinline, target("avx2,fma"))) void float2_eval(
+    const int32_t *acc, const qt_requant_fixedpoint_avx2_params *p, int32_t zp, int32_t lo,
+    int32_t hi, uint8_t out8[16], uint8_t out16[16]) {
+  const __m256i a0 = _mm256_loadu_si256((const __m256i *)(const void *)acc);
+  const __m256i a1 = _mm256_loadu_si256((const __m256i *)(const void *)(acc + 8));
+  qt_ukernel_requant_store8__avx2(qt_ukernel_requant_fixedpoint__avx2_apply_any(a0, p, zp, lo, hi),
+                                  out8);
+  qt_ukernel_requant_store8__avx2(qt_ukernel_requant_fixedpoint__avx2_apply_any(a1, p, zp, lo, hi),
+                                  out8 + 8);
+  qt_ukernel_requant_store16__avx2(qt_ukernel_requant_fixedpoint__avx2_float(a0, p),
+                                   qt_ukernel_requant_fixedpoint__avx2_float(a1, p), zp, lo, hi,
+                                   out16);
+}
+/* float2_eval in its own function: no float instruction moves across the MXCSR writes */
+static void float2_run(const int32_t *acc, const qt_requant_fixedpoint_avx2_params *p, int32_t zp,
+                       int32_t lo, int32_t hi, int round_down, uint8_t out8[16],
+                       uint8_t out16[16]) {
+  const unsigned csr = round_down ? qt_ukernel_requant_round_down_begin() : 0u;
+  float2_eval(acc, p, zp, lo, hi, out8, out16);
+  if (round_down) qt_ukernel_requant_round_end(csr);
+}
+static __attribute__((noinline, target("avx2"))) qt_requant_fixedpoint_avx2_params float2_params(
+    const int32_t *m, const int32_t *s) {
+  return qt_ukernel_requant_fixedpoint__avx2_params(
+      _mm256_loadu_si256((const __m256i *)(const void *)m),
+      _mm256_loadu_si256((const __m256i *)(const void *)s));
+}
+#endif
+
+/* The AVX2 kernel's float form (qt_ukernel_requant_fixedpoint__avx2_float), as
+ * test_ukernel16_float tests AVX-512's: datagen-like blocks must nearly all take it, edge blocks
+ * may or may not; every block that takes it is checked against the oracle on edge and random
+ * accumulators, and the first ones on every accumulator of [-2^20, 2^20), both ways the templates
+ * run it; the same scan in round to nearest must go wrong (why run() sets round down); altered
+ * constants must fail the check; MXCSR must be as it was after a check; a clamp wider than 1024
+ * steps is not tried; a block that does not take the form keeps its integer params. */
+static void test_ukernel8_float_avx2(int quick) {
+#if defined(__x86_64__)
+  if (!cpu_has_avx2_fma()) {
+    printf("requant avx2 float form: no AVX2 + FMA here, skipped\n");
+    return;
+  }
+  int32_t accs[256];
+  const int n_acc = edge_accs(accs);
+  long long bad = 0, n = 0, blocks = 0, taken = 0, real_blocks = 0, real_taken = 0, scanned = 0,
+            rn_bad = 0;
+  const unsigned csr0 = _mm_getcsr();
+  for (int round = 0; round < (quick ? 240 : 800); round++) {
+    const int real = round % 2 == 0;
+    int32_t m[8], s[8], zp, lo, hi;
+    draw_float_block(real, 8, m, s, &zp, &lo, &hi);
+    const qt_requant_fixedpoint_avx2_params p0 = float2_params(m, s);
+    qt_requant_fixedpoint_avx2_params p = p0;
+    const int took = qt_ukernel_requant_fixedpoint__avx2_try_float(&p, m, s, zp, lo, hi);
+    CHECK_MSG(_mm_getcsr() == csr0, "the float form's check left MXCSR changed");
+    CHECK_MSG(took == (p.form == QT_RQ256_FLOAT), "try_float's answer and the block's form differ");
+    CHECK_MSG(took || memcmp(&p, &p0, sizeof p) == 0, "a block that failed the check changed");
+    blocks++;
+    taken += took;
+    real_blocks += real;
+    real_taken += real && took;
+    if (!took) continue;
+    int32_t acc[16];
+    uint8_t got8[16], got16[16];
+#define FLOAT2_CHECK(round_down, counter)                                                   \
+  do {                                                                                      \
+    float2_run(acc, &p, zp, lo, hi, round_down, got8, got16);                               \
+    for (int i_ = 0; i_ < 16; i_++) {                                                       \
+      const uint8_t want_ =                                                                 \
+          (uint8_t)qt_requant_fixedpoint(acc[i_], m[i_ % 8], s[i_ % 8], zp, lo, hi);        \
+      if ((got8[i_] != want_ || got16[i_] != want_) && (counter)++ < 5 && (round_down))     \
+        fprintf(stderr,                                                                     \
+                "avx2 float form: acc %d M %d shift %d zp %d [%d, %d]: %u %u, oracle %u\n", \
+                acc[i_], m[i_ % 8], s[i_ % 8], zp, lo, hi, got8[i_], got16[i_], want_);     \
+    }                                                                                       \
+  } while (0)
+    for (int a0 = 0; a0 < n_acc; a0 += 16, n += 16) {
+      for (int i = 0; i < 16; i++) acc[i] = accs[(a0 + i) % n_acc];
+      FLOAT2_CHECK(1, bad);
+    }
+    for (int r = 0; r < 2000; r++, n += 16) {
+      for (int i = 0; i < 16; i++) acc[i] = random_acc();
+      FLOAT2_CHECK(1, bad);
+    }
+    /* every accumulator of [-2^20, 2^20) (two per call): all the steps of shifts down to about
+     * -11; then the same in round to nearest, which must go wrong somewhere */
+    if (scanned < (quick ? 2 : 6) && real) {
+      scanned++;
+      for (int32_t x = -(1 << 20); x < (1 << 20); x += 2, n += 16) {
+        for (int i = 0; i < 16; i++) acc[i] = x + i / 8;
+        FLOAT2_CHECK(1, bad);
+      }
+      long long wrong = 0;
+      for (int32_t x = -(1 << 20); x < (1 << 20) && !wrong; x += 2) {
+        for (int i = 0; i < 16; i++) acc[i] = x + i / 8;
+        FLOAT2_CHECK(0, wrong);
+      }
+      rn_bad += wrong > 0;
+    }
+#undef FLOAT2_CHECK
+    /* altered constants must fail the check */
+    if (real_taken == 1 && real) {
+      qt_requant_fixedpoint_avx2_params t = p;
+      float v[8];
+      memcpy(v, &t.e, sizeof v);
+      v[3] = 0.0f;
+      memcpy(&t.e, v, sizeof v);
+      memcpy(v, &t.ne, sizeof v);
+      v[3] = 0.0f;
+      memcpy(&t.ne, v, sizeof v);
+      CHECK_MSG(s[3] >= 0 || !qt_ukernel_requant_fixedpoint__avx2_float_exact(&t, m, s, zp, lo, hi),
+                "float form without e passed");
+      t = p;
+      t.e = p.ne;
+      t.ne = p.e;
+      CHECK_MSG(!qt_ukernel_requant_fixedpoint__avx2_float_exact(&t, m, s, zp, lo, hi),
+                "float form with copysign reversed passed");
+      t = p;
+      memcpy(v, &t.s_hi, sizeof v);
+      v[0] *= 1.001f;
+      memcpy(&t.s_hi, v, sizeof v);
+      CHECK_MSG(!qt_ukernel_requant_fixedpoint__avx2_float_exact(&t, m, s, zp, lo, hi),
+                "float form with a scale off by 0.1 %% passed");
+      CHECK_MSG(qt_ukernel_requant_fixedpoint__avx2_float_exact(&p, m, s, zp, lo, hi),
+                "the unaltered float form failed its check");
+      t = p0;
+      CHECK_MSG(!qt_ukernel_requant_fixedpoint__avx2_try_float(&t, m, s, zp, -2000, 2000),
+                "a clamp of 4000 steps took the float form");
+    }
+  }
+  printf(
+      "requant avx2 float form: %lld of %lld datagen-like blocks and %lld of %lld edge blocks "
+      "take it; %lld outputs checked two ways, %lld blocks on every accumulator of [-2^20, "
+      "2^20), of which %lld go wrong in round to nearest\n",
+      real_taken, real_blocks, taken - real_taken, blocks - real_blocks, n, scanned, rn_bad);
+  CHECK_MSG(bad == 0, "%lld of %lld outputs of the avx2 float form differ", bad, n);
+  CHECK_MSG(scanned > 0 && rn_bad == scanned,
+            "only %lld of %lld scanned blocks went wrong in "
+            "round to nearest",
+            rn_bad, scanned);
+  CHECK_MSG(real_taken * 100 >= real_blocks * 98,
+            "only %lld of %lld datagen-like blocks take the avx2 float form", real_taken,
+            real_blocks);
+#else
+  (void)quick;
+#endif
+}
 
 /* ---- The 8- and 4-lane micro-kernels (AVX2, NEON) -------------------------------------- */
 
@@ -1023,6 +1194,7 @@ int main(int argc, char **argv) {
   test_ukernel16(quick ? 100000 : 500000);
   test_ukernel16_noleft(quick ? 100000 : 500000);
   test_ukernel16_float(quick);
+  test_ukernel8_float_avx2(quick);
   test_ukernels_8_4(quick ? 100000 : 500000);
   test_fp32_avx512(quick ? 100000 : 500000);
   test_srdhm_smmulr(quick ? 1000000 : 8000000);

@@ -43,7 +43,8 @@ static uint32_t detect_running_isa(void) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("sse4.1")) isa |= QT_ISA_SSE41;
-  if (__builtin_cpu_supports("avx2")) isa |= QT_ISA_AVX2;
+  /* avx2 as x86-64-v3 has it, with FMA (the avx2 strategy compiles with -mfma) */
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) isa |= QT_ISA_AVX2;
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
     isa |= QT_ISA_AVX512;
   if ((isa & QT_ISA_AVX512) && __builtin_cpu_supports("avx512vnni")) isa |= QT_ISA_AVX512VNNI;

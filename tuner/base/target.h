@@ -15,7 +15,7 @@ enum {
   QT_ISA_NEON = 1u << 0,       /* aarch64 Advanced SIMD */
   QT_ISA_DOTPROD = 1u << 1,    /* aarch64 SDOT/UDOT (armv8.2-a+dotprod) */
   QT_ISA_SSE41 = 1u << 2,
-  QT_ISA_AVX2 = 1u << 3,
+  QT_ISA_AVX2 = 1u << 3,       /* AVX2 with FMA (x86-64-v3's vector level) */
   QT_ISA_AVX512 = 1u << 4,     /* AVX-512 F+BW */
   QT_ISA_AVX512VNNI = 1u << 5, /* VPDPBUSD */
   QT_ISA_DSP = 1u << 6,        /* armv7em SIMD32 / DSP extension: SMLAD, SXTB16, SSAT */
