@@ -24,6 +24,7 @@
 #define QT_UKERNEL_REQUANT_FIXEDPOINT__AVX2_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "../include/qt_requant.h"
 #include "qt_ukernel_requant_float_steps.h"
@@ -37,14 +38,15 @@ static inline void qt_ukernel_requant_fixedpoint__avx2_c(const int32_t *acc, con
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-/* What 8 channels' multipliers and shifts give every accumulator of those channels, worked
- * out once per channel block of a tile (qt_template_common.h's qt_tpl_requant_block) rather
- * than once per output pixel. */
+/* The forms a block's params take: which instructions scale its 8 accumulators. */
 enum {
   QT_RQ256_INT = 0,  /* ..._avx2_scale's integer steps */
   QT_RQ256_FLOAT = 1 /* checked at pack time to equal the oracle on all of int32: ..._float */
 };
 
+/* What 8 channels' multipliers and shifts give every accumulator of those channels, worked
+ * out once per channel block of a tile (qt_template_common.h's qt_tpl_requant_block) rather
+ * than once per output pixel. */
 typedef struct qt_requant_fixedpoint_avx2_params {
   union {
     struct {            /* QT_RQ256_INT */
