@@ -248,7 +248,7 @@ _Static_assert(QT_KNOB_ISA != DW_ISA_AVX512VNNI || DW_CB % 64 == 0,
 #define QT_TPL_REQUANT_UNROLL DW_CU
 /* fixedpoint requantization through the ISA's requant micro-kernel (qt_template_common.h) */
 #define QT_TPL_REQUANT_AVX2 (QT_KNOB_ISA == DW_ISA_AVX2)
-/* and its float form: 7 instructions per 8 outputs against 13, which a depthwise tile's few
+/* and its float form: 7 instructions per 8 outputs against 12, which a depthwise tile's few
  * multiply-adds per output (9 for 3x3) feel; run() sets MXCSR for it */
 #define QT_TPL_REQUANT_AVX2_FLOAT 1
 #define QT_TPL_REQUANT_AVX512 (QT_KNOB_ISA == DW_ISA_AVX512 || QT_KNOB_ISA == DW_ISA_AVX512VNNI)

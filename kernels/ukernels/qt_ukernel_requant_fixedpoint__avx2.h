@@ -16,7 +16,7 @@
  *
  * The float form: ..._avx2_try_float (pack time) switches a block's params to it where a check
  * of every output step says it equals the oracle (nearly every real block); ..._avx2_float then
- * scales 8 accumulators in 7 instructions against the integer form's 13, with FMA, and only
+ * scales 8 accumulators in 7 instructions against the integer form's 12, with FMA, and only
  * while MXCSR rounds down (qt_ukernel_requant_round_down_begin/_end around the run): AVX2 has
  * no rounding control per instruction. ..._avx2_scale_any and ..._avx2_apply_any take the
  * block's form. */
