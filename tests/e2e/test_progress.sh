@@ -11,7 +11,8 @@ work=$(mktemp -d /tmp/qtune-progress-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 tiny_configs "$SRC"
-common=(--model tiny --configs configs --cache-dir cache --repeat 2 --measure warm --min-repeat-ms 1 --confirm 0 --trials 3)
+# builds in the suite's shared artifact cache when there is one (not a test of the cache)
+common=(--model tiny --configs configs --cache-dir "${QT_TEST_CACHE_DIR:-cache}" --repeat 2 --measure warm --min-repeat-ms 1 --confirm 0 --trials 3)
 
 "$TUNE" "${common[@]}" --db plain.db > /dev/null 2> plain.txt
 check "plain run exits 0" [ $? -eq 0 ]

@@ -14,7 +14,8 @@ work=$(mktemp -d /tmp/qtune-report-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 tiny_configs "$SRC"
-common=(--model tiny --configs configs --cache-dir cache --repeat 2 --measure warm --min-repeat-ms 1 --confirm 0 --db t.db)
+# builds in the suite's shared artifact cache when there is one (not a test of the cache)
+common=(--model tiny --configs configs --cache-dir "${QT_TEST_CACHE_DIR:-cache}" --repeat 2 --measure warm --min-repeat-ms 1 --confirm 0 --db t.db)
 "$TUNE" "${common[@]}" --strategy grid --trials 3 > /dev/null 2>&1
 check "first run exits 0" [ $? -eq 0 ]
 "$TUNE" "${common[@]}" --strategy random --seed 5 --trials 6 > /dev/null 2>&1

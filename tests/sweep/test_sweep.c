@@ -342,8 +342,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
   }
+  /* The cache itself, not a folder per target: artifact names carry the compiler, its
+   * version and flags, so targets cannot collide, and `tune --cache-dir` on the same folder
+   * (the end-to-end and boards tests) finds what the sweep built. */
   char cache_dir[QT_PATH_MAX];
-  snprintf(cache_dir, sizeof cache_dir, "%s/%s", cache ? cache : "/tmp/qtune-sweep", t.name);
+  snprintf(cache_dir, sizeof cache_dir, "%s", cache ? cache : "/tmp/qtune-sweep");
   sweep s;
   memset(&s, 0, sizeof s);
   s.isa = isa;

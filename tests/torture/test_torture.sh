@@ -106,7 +106,8 @@ run_killing() {
 measured='^task [0-9]+/[0-9]+ [^:]*: [a-z]+:[^ ]+ ([0-9.]+ us|compile_error|build_timeout|upload_error|runtime_error|wrong_answer|run_timeout|board_lost)'
 
 # ---- part 1: replay ------------------------------------------------------------------------
-common=(--model tiny --configs configs --cache-dir cache --repeat 2 --measure warm --min-repeat-ms 1)
+# builds in the suite's shared artifact cache when there is one (not a test of the cache)
+common=(--model tiny --configs configs --cache-dir "${QT_TEST_CACHE_DIR:-cache}" --repeat 2 --measure warm --min-repeat-ms 1)
 "$TUNE" "${common[@]}" --strategy grid --trials "$replay_trials" --confirm 0 --db full.db \
   > /dev/null 2> full.err
 check "the recording for the replay exits 0" [ $? -eq 0 ]
