@@ -62,8 +62,8 @@ QT_UK_DW_INLINE int16x8_t qt_uk_dwn_load(const uint8_t *p, int n, int u8, uint8x
   if (n >= 8) {
     x = vld1_u8(p);
   } else {
-    uint8_t tmp[8] = {0};
-    memcpy(tmp, p, (size_t)n);
+    uint8_t tmp[16];
+    qt_uk_dw_load_part(tmp, p, n);
     x = vld1_u8(tmp);
   }
   if (u8) return vreinterpretq_s16_u16(vsubl_u8(x, zp));

@@ -67,8 +67,8 @@ static inline void qt_ukernel_dwconv_k2__avx2_c(const qt_uk_dw_window *win, cons
  * not read past the pixel's channels). */
 QT_UK_DW_INLINE __m128i qt_uk_dwa2_load(const uint8_t *p, int n) {
   if (n >= 16) return _mm_loadu_si128((const __m128i *)(const void *)p);
-  uint8_t tmp[16] = {0};
-  memcpy(tmp, p, (size_t)n);
+  uint8_t tmp[16];
+  qt_uk_dw_load_part(tmp, p, n);
   return _mm_loadu_si128((const __m128i *)(const void *)tmp);
 }
 

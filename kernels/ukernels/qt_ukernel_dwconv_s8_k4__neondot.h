@@ -66,9 +66,9 @@ static inline void qt_ukernel_dwconv_s8_k4__neondot_c(const qt_uk_dw_window *win
  * not read past the pixel's channels). */
 QT_UK_DW_INLINE int8x16_t qt_uk_dwd_load(const uint8_t *p, int n) {
   if (n >= 16) return vld1q_s8((const int8_t *)(const void *)p);
-  int8_t tmp[16] = {0};
-  memcpy(tmp, p, (size_t)n);
-  return vld1q_s8(tmp);
+  uint8_t tmp[16];
+  qt_uk_dw_load_part(tmp, p, n);
+  return vld1q_s8((const int8_t *)(const void *)tmp);
 }
 
 /* acc[0..3] (channels 16v .. 16v + 15) += the group's 4 taps at pointers p[0..3], chunk v,

@@ -20,9 +20,21 @@
 
 #if defined(__GNUC__)
 #define QT_UK_DW_INLINE static inline __attribute__((always_inline))
+#define QT_UK_DW_NOINLINE static __attribute__((noinline, unused))
 #else
 #define QT_UK_DW_INLINE static inline
+#define QT_UK_DW_NOINLINE static
 #endif
+
+/* The first n (0..16) bytes at p into dst[0..15], zeros after them: the load of a block's
+ * partial last chunk, which must not read past the pixel's channels. Out of line because a
+ * tile makes TH * TW * KU of these loads and the copy of a run-time length is a call either
+ * way: expanded at every site, the partial-block tile instances of a runtime-shape variant
+ * took 37-63 KB each and most of its compile time (avx2 c16 2x8 ku=3: 63 -> 35 s). */
+QT_UK_DW_NOINLINE void qt_uk_dw_load_part(uint8_t dst[16], const void *p, int n) {
+  memset(dst, 0, 16);
+  memcpy(dst, p, (size_t)n);
+}
 /* Where a tile's taps read (shared by the dwconv micro-kernels). Unchecked tiles read only
  * inside x's buffer; checked ones read zrow for positions outside the image. */
 typedef struct qt_uk_dw_window {
