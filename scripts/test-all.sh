@@ -19,8 +19,9 @@
 # The kernel tests are one ctest test per ISA group of variants (test_gemm_avx2, ...); one whose
 # CPU lacks the ISA exits as skipped. After each ctest run a line names the tests skipped there
 # ("skipped here: none" when all ran), so a machine that never ran an ISA path says so.
-# The sweep tests and the end-to-end tests' recordings of both host trees share one artifact
-# cache, so the sanitizer run does not compile the same kernel variants again. The sanitizer
+# The sweep tests and the end-to-end, boards, report and torture tests of both host trees
+# share one artifact cache (tests/CMakeLists.txt), so a variant is compiled once in a run:
+# the sanitizer run does not compile the plain tree's again. The sanitizer
 # tree checks host code: its host sweep runs the plain tree's sample (all in the cache); the
 # tests that only add kernels or targets (the Arm, Hexagon, Cortex-M and per-ISA sweeps,
 # codegen, the Hexagon platform and end-to-end tests, the cortex-a76 boards acceptance run),
