@@ -35,6 +35,7 @@ QT_UK_DW_NOINLINE void qt_uk_dw_load_part(uint8_t dst[16], const void *p, int n)
   memset(dst, 0, 16);
   memcpy(dst, p, (size_t)n);
 }
+
 /* Where a tile's taps read (shared by the dwconv micro-kernels). Unchecked tiles read only
  * inside x's buffer; checked ones read zrow for positions outside the image. */
 typedef struct qt_uk_dw_window {
