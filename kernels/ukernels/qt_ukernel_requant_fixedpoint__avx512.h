@@ -293,58 +293,32 @@ qt_ukernel_requant_fixedpoint__avx512_apply(__m512i a, const qt_requant_fixedpoi
   return _mm512_add_epi32(x3, _mm512_set1_epi32(zp));
 }
 
+/* A float form and the layer's clamp: what the check evaluates. */
+typedef struct qt_rq512_check {
+  qt_requant_fixedpoint_avx512_params p;
+  int32_t lo, hi;
+} qt_rq512_check;
+
+/* The check's evaluation of a float form (qt_rq_float_eval_fn): ..._float on 16 lanes. */
+static __attribute__((noinline, unused, target("avx512f,avx512bw"))) void qt_rq512_float_eval(
+    const void *form, const int32_t x[16], int32_t out[16]) {
+  const qt_rq512_check *c = (const qt_rq512_check *)form;
+  _mm512_storeu_si512((void *)out, qt_ukernel_requant_fixedpoint__avx512_float(
+                                       _mm512_loadu_si512((const void *)x), &c->p, c->lo, c->hi));
+}
+
 /* 1 if f, params in QT_RQ512_FLOAT, gives the oracle's output for every int32 accumulator of
  * each of the first n (1..16) lanes of mul and shift, with zero point zp and the clamp
- * [lo, hi]; else 0. Both are non-decreasing steps from lo to hi (..._float says why), so they
- * are equal iff they step at the same accumulators: for every k in (lo, hi] and lane, f must
- * give >= k at the oracle's least x with F(x) >= k and < k at the x before it (or < k at
- * INT32_MAX where F stays below k, >= k at INT32_MIN where F starts at or above it). That is
- * 2 (hi - lo) vectors and about as many scalar oracle calls per lane. */
-static inline __attribute__((target("avx512f,avx512bw"))) int
-qt_ukernel_requant_fixedpoint__avx512_float_exact(const qt_requant_fixedpoint_avx512_params *f,
-                                                  const int32_t *mul, const int32_t *shift, int n,
-                                                  int32_t zp, int32_t lo, int32_t hi) {
-  double step[16];              /* the accumulators per output step, 1 / s */
-  int32_t f_min[16], f_max[16]; /* F(INT32_MIN), F(INT32_MAX) */
-  for (int j = 0; j < n; j++) {
-    if (mul[j] < 0 || shift[j] < -31 || shift[j] > 30) return 0;
-    step[j] = mul[j] ? (double)(UINT64_C(1) << (31 - shift[j])) / (double)mul[j] : 0.0;
-    f_min[j] = qt_requant_fixedpoint(INT32_MIN, mul[j], shift[j], zp, lo, hi);
-    f_max[j] = qt_requant_fixedpoint(INT32_MAX, mul[j], shift[j], zp, lo, hi);
-  }
-  for (int32_t k = lo + 1; k <= hi; k++) {
-    int32_t x_at[16] = {0}, x_below[16] = {0};
-    __mmask16 want_at = 0, want_below = 0; /* lanes to check at their step and just below */
-    for (int j = 0; j < n; j++) {
-      if (f_min[j] >= k) {
-        x_at[j] = INT32_MIN;
-        want_at |= (__mmask16)(1u << j);
-      } else if (f_max[j] < k) {
-        x_below[j] = INT32_MAX;
-        want_below |= (__mmask16)(1u << j);
-      } else {
-        /* where V + 1/2 + zp reaches k: within an accumulator or two of F's step (e <= s),
-         * and inside int32, so the double is close enough for a guess */
-        const double guess = ((double)(k - zp) - 0.5) * step[j];
-        x_at[j] = qt_rq_step_at(mul[j], shift[j], zp, lo, hi, k,
-                                guess < -4e9  ? -(INT64_C(1) << 32)
-                                : guess > 4e9 ? INT64_C(1) << 32
-                                              : (int64_t)guess);
-        x_below[j] = x_at[j] - 1;
-        want_at |= (__mmask16)(1u << j);
-        want_below |= (__mmask16)(1u << j);
-      }
-    }
-    const __m512i kv = _mm512_set1_epi32(k);
-    const __m512i g_at =
-        qt_ukernel_requant_fixedpoint__avx512_float(_mm512_loadu_si512(x_at), f, lo, hi);
-    const __m512i g_below =
-        qt_ukernel_requant_fixedpoint__avx512_float(_mm512_loadu_si512(x_below), f, lo, hi);
-    if (_mm512_mask_cmplt_epi32_mask(want_at, g_at, kv) ||
-        _mm512_mask_cmpge_epi32_mask(want_below, g_below, kv))
-      return 0;
-  }
-  return 1;
+ * [lo, hi] (qt_rq_float_steps_exact; ..._float_zk says why the form is non-decreasing, and
+ * its rounding modes are explicit, so MXCSR's does not matter); else 0. */
+static inline int qt_ukernel_requant_fixedpoint__avx512_float_exact(
+    const qt_requant_fixedpoint_avx512_params *f, const int32_t *mul, const int32_t *shift, int n,
+    int32_t zp, int32_t lo, int32_t hi) {
+  qt_rq512_check c;
+  c.p = *f;
+  c.lo = lo;
+  c.hi = hi;
+  return qt_rq_float_steps_exact(&c, qt_rq512_float_eval, mul, shift, n, zp, lo, hi);
 }
 
 /* The float form as the requant table keeps it: s_hi, s_lo and e of 16 channels (192 bytes,
