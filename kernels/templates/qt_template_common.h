@@ -521,11 +521,9 @@ static __attribute__((target("avx512f,avx512bw"))) void qt_tpl_rq_raw_group(
 }
 #endif
 
-/* pack()'s part: fills the requant table at mem for q where qt_tpl_rq_table gives one (fp32:
- * its header's flags only), else zeroes its bytes (packed bytes stay reproducible).
- * weights and bias as pack() takes them. */
-QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_params *q,
-                                        const void *weights, const int32_t *bias, void *mem) {
+/* qt_tpl_rq_table_fill's work. */
+QT_TPL_INLINE void qt_tpl_rq_table_fill_(const qt_conv_desc *d, const qt_quant_params *q,
+                                         const void *weights, const int32_t *bias, void *mem) {
 #if defined(QT_TPL_RQ_TABLE)
   const int32_t oc = S_OUT_C(d), blocks = QT_TPL_RQ_ENTRIES(oc);
   memset(mem, 0, qt_tpl_rq_table_bytes(d));
@@ -587,6 +585,22 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_pa
 #endif
 #else
   (void)d, (void)q, (void)weights, (void)bias, (void)mem;
+#endif
+}
+
+/* pack()'s part: fills the requant table at mem for q where qt_tpl_rq_table gives one (fp32:
+ * its header's flags only), else zeroes its bytes (packed bytes stay reproducible).
+ * weights and bias as pack() takes them. On x86 MXCSR is left as the caller had it: the
+ * float forms' checks and the sat bound compute in doubles, which may set its inexact flag
+ * (a caller that tests the flags would see pack() raise them). */
+QT_TPL_INLINE void qt_tpl_rq_table_fill(const qt_conv_desc *d, const qt_quant_params *q,
+                                        const void *weights, const int32_t *bias, void *mem) {
+#if defined(QT_TPL_RQ_AVX512) || defined(QT_TPL_RQ_AVX2)
+  const unsigned csr = _mm_getcsr();
+  qt_tpl_rq_table_fill_(d, q, weights, bias, mem);
+  _mm_setcsr(csr);
+#else
+  qt_tpl_rq_table_fill_(d, q, weights, bias, mem);
 #endif
 }
 

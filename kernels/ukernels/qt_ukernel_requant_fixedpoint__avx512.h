@@ -310,7 +310,8 @@ static __attribute__((noinline, unused, target("avx512f,avx512bw"))) void qt_rq5
 /* 1 if f, params in QT_RQ512_FLOAT, gives the oracle's output for every int32 accumulator of
  * each of the first n (1..16) lanes of mul and shift, with zero point zp and the clamp
  * [lo, hi] (qt_rq_float_steps_exact; ..._float_zk says why the form is non-decreasing, and
- * its rounding modes are explicit, so MXCSR's does not matter); else 0. */
+ * its rounding modes are explicit, so MXCSR's does not matter); else 0. The check's double
+ * arithmetic may set MXCSR's inexact flag (the templates' pack restores MXCSR). */
 static inline int qt_ukernel_requant_fixedpoint__avx512_float_exact(
     const qt_requant_fixedpoint_avx512_params *f, const int32_t *mul, const int32_t *shift, int n,
     int32_t zp, int32_t lo, int32_t hi) {
