@@ -439,10 +439,12 @@ QT_TPL_INLINE const void *qt_tpl_rq_table(const qt_conv_desc *d, const qt_quant_
 /* Where the table's header keeps the layer's requant flags (uint32): QT_TPL_RQ_SAT where
  * qt_tpl_rq_sat_layer holds, QT_TPL_RQ_RELU where the fixed-point clamp's bottom is at or
  * above the output zero point (a fused ReLU, as TFLite's int8 models have on most layers: the
- * float form may skip its copysign, ..._float_zk's relu). */
+ * float form may skip its copysign, ..._float_zk's relu), QT_TPL_RQ_ONE where every block
+ * took the one-FMA float form (QT_RQ512_FLOAT1: the float entries hold its constants). */
 #define QT_TPL_RQ_FLAGS_AT 8
 #define QT_TPL_RQ_SAT 1u
 #define QT_TPL_RQ_RELU 2u
+#define QT_TPL_RQ_ONE 4u
 
 /* 1 if the packs of the wide paths (qt_ukernel_requant_pack64__avx512) may clamp every output
  * of the layer above, so its requantization may skip its upper clamp (the requant
@@ -506,17 +508,19 @@ QT_TPL_INLINE void qt_tpl_transpose4x128_ps(__m512 a[4]) {
  * 1.03-1.14x slower, most on the small tiles of the 28x28 and 14x14 layers). */
 static __attribute__((target("avx512f,avx512bw"))) void qt_tpl_rq_raw_group(
     const qt_requant_fixedpoint_avx512_float *f, qt_requant_fixedpoint_avx512_float *r) {
-  __m512 h[4], l[4];
+  __m512 a[4], b[4], c[4]; /* each form's three vectors, lane by lane */
   for (int v = 0; v < 4; v++) {
-    h[v] = f[v].s_hi;
-    l[v] = f[v].s_lo;
+    a[v] = f[v].s_hi;
+    b[v] = f[v].s_lo;
+    c[v] = f[v].e;
   }
-  qt_tpl_transpose4x128_ps(h);
-  qt_tpl_transpose4x128_ps(l);
+  qt_tpl_transpose4x128_ps(a);
+  qt_tpl_transpose4x128_ps(b);
+  qt_tpl_transpose4x128_ps(c);
   for (int v = 0; v < 4; v++) {
-    r[v].s_hi = h[v];
-    r[v].s_lo = l[v];
-    r[v].e = qt_ukernel_requant_fixedpoint__avx512_float_e(h[v]);
+    r[v].s_hi = a[v];
+    r[v].s_lo = b[v];
+    r[v].e = c[v];
   }
 }
 #endif
@@ -544,13 +548,32 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill_(const qt_conv_desc *d, const qt_quant_p
   *(qt_requant_fixedpoint_avx512_layer *)(void *)((uint8_t *)mem + QT_TPL_RQ_LAYER_AT) =
       qt_ukernel_requant_fixedpoint__avx512_layer(q->output_zp, q->act_min, q->act_max);
 #endif
-  for (int32_t b = 0; b < blocks; b++) {
 #if defined(QT_TPL_RQ_AVX512)
+  /* the one-FMA float form where every block takes it (the layer's QT_TPL_RQ_ONE: the wide
+   * paths take one form for all), else the two-FMA form in each block whose check passes */
+  int one = 1;
+  for (int32_t b = 0; b < blocks && one; b++) {
     const int n = oc - 16 * b < 16 ? (int)(oc - 16 * b) : 16;
     t[b] = qt_ukernel_requant_fixedpoint__avx512_load_params(q->multiplier + 16 * b,
                                                              q->shift + 16 * b, n, q->output_zp);
-    qt_ukernel_requant_fixedpoint__avx512_try_float(
+    one = qt_ukernel_requant_fixedpoint__avx512_try_float1(
         &t[b], q->multiplier + 16 * b, q->shift + 16 * b, n, q->output_zp, q->act_min, q->act_max);
+  }
+  if (one) {
+    const uint32_t all = flags | QT_TPL_RQ_ONE;
+    memcpy((uint8_t *)mem + QT_TPL_RQ_FLAGS_AT, &all, sizeof all);
+  }
+#endif
+  for (int32_t b = 0; b < blocks; b++) {
+#if defined(QT_TPL_RQ_AVX512)
+    const int n = oc - 16 * b < 16 ? (int)(oc - 16 * b) : 16;
+    if (!one) {
+      t[b] = qt_ukernel_requant_fixedpoint__avx512_load_params(q->multiplier + 16 * b,
+                                                               q->shift + 16 * b, n, q->output_zp);
+      qt_ukernel_requant_fixedpoint__avx512_try_float(&t[b], q->multiplier + 16 * b,
+                                                      q->shift + 16 * b, n, q->output_zp,
+                                                      q->act_min, q->act_max);
+    }
     ((qt_requant_fixedpoint_avx512_float *)(void *)((uint8_t *)mem + QT_TPL_RQ_FLOATS_AT))[b] =
         qt_ukernel_requant_fixedpoint__avx512_float_pack(&t[b]);
 #else
@@ -564,10 +587,10 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill_(const qt_conv_desc *d, const qt_quant_p
 #endif
   }
 #if defined(QT_TPL_RQ_AVX512) && defined(QT_UK_DWV_RAW_OUT) && QT_UK_DWV_RAW_OUT
-  /* the raw copies: each whole group's 4 float forms with s_hi and s_lo transposed as the
-   * kernel's sums are (qt_uk_transpose4x128) and e made from the transposed s_hi, lane by
-   * lane as ..._try_float made it; a group with a block lacking the float form gets the
-   * marker (its first entry's s_hi all ones) */
+  /* the raw copies: each whole group's 4 float forms transposed as the kernel's sums are
+   * (qt_uk_transpose4x128; e, derived lane by lane from s_hi, or the one-FMA form's vectors
+   * alike); a group with a block lacking the float form gets the marker (its first entry's
+   * first vector all ones) */
   const uint32_t raw_at = (uint32_t)QT_TPL_RQ_RAW_AT(oc);
   memcpy((uint8_t *)mem + 4, &raw_at, sizeof raw_at);
   const qt_requant_fixedpoint_avx512_float *f =
@@ -637,20 +660,28 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
   /* the float form in a loop of its own: behind apply's branch GCC converts the clamp to
    * floats again for every pixel */
   if (qt_ukernel_requant_fixedpoint__avx512_float_has(c)) {
+    const int one = (qt_tpl_rq_flags(table) & QT_TPL_RQ_ONE) != 0;
     /* copies the byte stores below cannot alias (read through c, the constants would be
      * reloaded after every store); the layer's constants loaded, not rebuilt from zp, lo, hi */
     const qt_requant_fixedpoint_avx512_params pl =
-        qt_ukernel_requant_fixedpoint__avx512_float_unpack(c, zp);
+        qt_ukernel_requant_fixedpoint__avx512_float_unpack(c, zp, one);
     const qt_requant_fixedpoint_avx512_layer ll =
         *(const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)table +
                                                                     QT_TPL_RQ_LAYER_AT);
     /* the copysign kept for a fused ReLU too: a second loop without it (QT_TPL_RQ_RELU) made
      * block2_expand (gemm mr=8 nr=16) 6 % slower on every clamp and gained nothing */
-    for (int a = 0; a < ni; a++)
-      for (int b = 0; b < nj; b++)
-        qt_ukernel_requant_store16__avx512(
-            qt_ukernel_requant_fixedpoint__avx512_float_l(QT_TPL_RQ16_LOAD(a, b), &pl, &ll, 0),
-            out + a * out_si + b * out_sj, n);
+    if (one)
+      for (int a = 0; a < ni; a++)
+        for (int b = 0; b < nj; b++)
+          qt_ukernel_requant_store16__avx512(
+              qt_ukernel_requant_fixedpoint__avx512_float_l(QT_TPL_RQ16_LOAD(a, b), &pl, &ll, 0, 1),
+              out + a * out_si + b * out_sj, n);
+    else
+      for (int a = 0; a < ni; a++)
+        for (int b = 0; b < nj; b++)
+          qt_ukernel_requant_store16__avx512(
+              qt_ukernel_requant_fixedpoint__avx512_float_l(QT_TPL_RQ16_LOAD(a, b), &pl, &ll, 0, 0),
+              out + a * out_si + b * out_sj, n);
     return;
   }
   /* the integer forms (blocks that fail the float form's check: rare) out of line, on a
@@ -691,14 +722,14 @@ QT_TPL_INLINE void qt_tpl_requant32_avx512(const int32_t *acc, ptrdiff_t acc_si,
                                            uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
                                            int nj, const qt_requant_fixedpoint_avx512_float *c,
                                            const void *table, const qt_quant_params *q,
-                                           const int sat, const int relu) {
+                                           const int sat, const int relu, const int one) {
   const int32_t zp = q->output_zp, lo = q->act_min;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   /* copies the stores cannot alias, as in qt_tpl_requant16_avx512 */
   const qt_requant_fixedpoint_avx512_params p0 =
-      qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[0], zp);
+      qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[0], zp, one);
   const qt_requant_fixedpoint_avx512_params p1 =
-      qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[1], zp);
+      qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[1], zp, one);
   const qt_requant_fixedpoint_avx512_layer ll =
       *(const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)table +
                                                                   QT_TPL_RQ_LAYER_AT);
@@ -709,8 +740,10 @@ QT_TPL_INLINE void qt_tpl_requant32_avx512(const int32_t *acc, ptrdiff_t acc_si,
       const int32_t *x = acc + a * acc_si + b * acc_sj;
       const __m512i x0 = _mm512_loadu_si512((const void *)x);
       const __m512i x1 = _mm512_loadu_si512((const void *)(x + 16));
-      const __m512i r0 = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x0, &p0, &ll, sat, relu);
-      const __m512i r1 = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x1, &p1, &ll, sat, relu);
+      const __m512i r0 =
+          qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x0, &p0, &ll, sat, relu, one);
+      const __m512i r1 =
+          qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x1, &p1, &ll, sat, relu, one);
       const __m512i v = qt_ukernel_requant_pack64__avx512(r0, r1, r0, r1, zp16, 0, lo, u8);
       _mm256_storeu_si256((__m256i *)(void *)(out + a * out_si + b * out_sj),
                           _mm512_castsi512_si256(v));
@@ -748,7 +781,7 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
                                               const qt_requant_fixedpoint_avx512_float *c,
                                               const qt_requant_fixedpoint_avx512_layer *layer,
                                               const qt_quant_params *q, const int sat,
-                                              const int relu) {
+                                              const int relu, const int one) {
   const int nv = w / 16, group = 64 / w, count = ni * nj, u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
   qt_requant_fp32_avx512_params pf[4];
@@ -758,7 +791,7 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
     if (fp32)
       pf[v] = qt_ukernel_requant_fp32__avx512_params(scale + 16 * v, 16, zp, lo, hi);
     else
-      px[v] = qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[v], zp);
+      px[v] = qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[v], zp, one);
   }
   if (raw && fp32) {
     __m512 t[4];
@@ -778,7 +811,7 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
 #define QT_TPL_RQW_X(g, v)                                                                       \
   (fp32 ? qt_ukernel_requant_fp32__avx512_hi(QT_TPL_RQW_A(g, v), &pf[v], sat)                    \
         : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(QT_TPL_RQW_A(g, v), &px[v], &ll, sat, \
-                                                           relu))
+                                                           relu, one))
   /* the next pixel's place, (pa, pb), stepped row-major (no divide by a run-time nj) */
   int pa = 0, pb = 0;
   for (int p = 0; p < count; p += group) {
@@ -921,17 +954,26 @@ QT_TPL_INLINE void qt_tpl_rq_mode_end(const void *table, unsigned saved) {
       call_;                         \
     }                                \
   } while (0)
-/* The same with relu_ too, where both flags are set (fixed point: a fused ReLU with the clamp's
- * top at the dtype's maximum, TFLite's ReLU6 layers); a ReLU below that keeps the copysign
- * here (a fourth copy of every wide path for a rarer clamp) */
-#define QT_TPL_RQ_FLAGS_CALL(call_)                                                       \
-  do {                                                                                    \
-    if ((flags & (QT_TPL_RQ_SAT | QT_TPL_RQ_RELU)) == (QT_TPL_RQ_SAT | QT_TPL_RQ_RELU)) { \
-      const int sat_ = 1, relu_ = 1;                                                      \
-      call_;                                                                              \
-    } else {                                                                              \
-      QT_TPL_RQ_SAT_CALL(call_);                                                          \
-    }                                                                                     \
+/* Fixed point: one_ the constant value of QT_TPL_RQ_ONE (the one-FMA float form), with sat_
+ * and relu_ where its layer has them (relu_ only with sat_: a fused ReLU with the clamp's top at
+ * the dtype's maximum, TFLite's ReLU6 layers; a ReLU below that keeps the select here); the
+ * two-FMA form of a layer with a lane the one-FMA form cannot take in one plain copy (rarer:
+ * its sat and relu forms would be three more copies of every wide path) */
+#define QT_TPL_RQ_FLAGS_CALL(call_)                                                              \
+  do {                                                                                           \
+    if (!(flags & QT_TPL_RQ_ONE)) {                                                              \
+      const int sat_ = 0, relu_ = 0, one_ = 0;                                                   \
+      call_;                                                                                     \
+    } else if ((flags & (QT_TPL_RQ_SAT | QT_TPL_RQ_RELU)) == (QT_TPL_RQ_SAT | QT_TPL_RQ_RELU)) { \
+      const int sat_ = 1, relu_ = 1, one_ = 1;                                                   \
+      call_;                                                                                     \
+    } else if (flags & QT_TPL_RQ_SAT) {                                                          \
+      const int sat_ = 1, relu_ = 0, one_ = 1;                                                   \
+      call_;                                                                                     \
+    } else {                                                                                     \
+      const int sat_ = 0, relu_ = 0, one_ = 1;                                                   \
+      call_;                                                                                     \
+    }                                                                                            \
   } while (0)
 #endif
 
@@ -955,18 +997,18 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
     for (; i + 64 <= n; i += 64)
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 64, 1, 0, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_, relu_));
+                                                    NULL, NULL, q, sat_, relu_, 0));
     /* written out, not a loop over w: w must be a constant in each call */
     if (i + 32 <= n) {
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 32, 1, 0, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_, relu_));
+                                                    NULL, NULL, q, sat_, relu_, 0));
       i += 32;
     }
     if (i + 16 <= n) {
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 16, 1, 0, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_, relu_));
+                                                    NULL, NULL, q, sat_, relu_, 0));
       i += 16;
     }
     for (; i < n; i += 16)
@@ -996,12 +1038,12 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
             acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 0, NULL, c + i / 16,
             (const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)rq_table +
                                                                        QT_TPL_RQ_LAYER_AT),
-            q, sat_, relu_));
+            q, sat_, relu_, one_));
       }
       for (; i + 32 <= n && qt_tpl_rq_float_all(c + i / 16, 2); i += 32) {
         QT_TPL_RQ_FLAGS_CALL(qt_tpl_requant32_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                      out_sj, ni, nj, c + i / 16, rq_table, q, sat_,
-                                                     relu_));
+                                                     relu_, one_));
       }
       /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
        * at run time, which keeps them in memory */
@@ -1080,7 +1122,7 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
     if (S_REQUANT(q) == QT_REQUANT_FP32) {
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 64, 1, 1, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_, relu_));
+                                                    NULL, NULL, q, sat_, relu_, 0));
       continue;
     }
     /* the group's raw copies (chunks start at multiples of 64: the kernel's blocks are) */
@@ -1091,7 +1133,7 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
           acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 1, NULL, c,
           (const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)rq_table +
                                                                      QT_TPL_RQ_LAYER_AT),
-          q, sat_, relu_));
+          q, sat_, relu_, one_));
       continue;
     }
     for (int a = 0; a < ni; a++)

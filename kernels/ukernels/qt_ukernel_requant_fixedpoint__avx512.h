@@ -20,7 +20,11 @@
  * ..._avx512_try_float (pack time: the requant table) switches a block to a third form where
  * its check of every output step passes (all but rare edge blocks): ..._avx512_float, TFLite's
  * two roundings as one floor in float arithmetic, 8 instructions with the clamp and the zero
- * point. ..._avx512_apply picks the block's form, adds the zero point and clamps;
+ * point; ..._avx512_try_float1 to a fourth where its constants are found and checked (blocks of
+ * shifts -9 and above always; smaller scales often not): ..._avx512_float1, one FMA with a
+ * per-lane slope and an offset per sign, 6 instructions. The templates take the fourth for a
+ * layer all of whose blocks take it (the wide paths run one form), else the third where it
+ * passes. ..._avx512_apply picks the block's form, adds the zero point and clamps;
  * qt_ukernel_requant_store16__avx512 stores the low bytes (of the first n lanes: a masked
  * store for a block's tail), and qt_ukernel_requant_fixedpoint__avx512 does all of it on
  * arrays: out[i] = (uint8_t)requant(acc[i], mul[i], shift[i]) for i < 16. */
@@ -46,7 +50,8 @@ static inline void qt_ukernel_requant_fixedpoint__avx512_c(const int32_t *acc, c
 enum {
   QT_RQ512_NOLEFT = 0, /* no lane shifts left: ..._scale_noleft */
   QT_RQ512_LEFT = 1,   /* some lane shifts left: ..._scale */
-  QT_RQ512_FLOAT = 2   /* checked at pack time to equal the oracle on all of int32: ..._float */
+  QT_RQ512_FLOAT = 2,  /* checked at pack time to equal the oracle on all of int32: ..._float */
+  QT_RQ512_FLOAT1 = 3  /* the same with one FMA, for a layer all of whose blocks take it */
 };
 
 /* What 16 channels' multipliers and shifts, and the layer's output zero point, give every
@@ -69,6 +74,10 @@ typedef struct qt_requant_fixedpoint_avx512_params {
       __m512 s_hi, s_lo; /* M 2^(s - 31) as a 24-bit float and the rest (M's last 7 bits) */
       __m512 e;          /* 2^-(r + 1) for r >= 1, else 0 */
       __m512 k;          /* zp + 1/2 */
+    };
+    struct {         /* QT_RQ512_FLOAT1 (..._float1_v) */
+      __m512 s1;     /* a float within 8 ulps of M 2^(s - 31) */
+      __m512 tp, tn; /* the offsets of accumulators >= 0 and < 0, zp + 1/2 included */
     };
   };
   int32_t zp;
@@ -229,6 +238,54 @@ qt_ukernel_requant_fixedpoint__avx512_float(__m512i a, const qt_requant_fixedpoi
   return _mm512_max_epi32(z, _mm512_set1_epi32(lo));
 }
 
+/* The one-FMA float form (QT_RQ512_FLOAT1): the output of accumulator x before its clamp is
+ * floor(x s1 + t), one FMA rounding down, t = tp for x >= 0 and tn for x < 0 (VPCMPD and
+ * VBLENDMPS: the sign of x picks it), with per-lane constants that pack time finds and checks
+ * (..._try_float1): 6 instructions per 16 outputs with the clamp, against 8 for ..._float (the
+ * select replaces its copysign, the one FMA its two and its add of zp + 1/2). Why such
+ * constants can exist and what makes them exact:
+ * - The output is floor(x s + c) with s = M 2^(sh - 31) and one offset c per sign of x,
+ *   zp + 1/2 +- 2^-(r + 1) (..._float says why).
+ * - Only the steps inside the clamp matter: a few hundred per lane, each where F (the oracle,
+ *   clamp(requant(x) + zp)) reaches k in (lo, hi]. They bound the slope and the offsets:
+ *   ..._try_float1 takes a float s1 next to s and the least floats tp and tn that put every
+ *   step where F has it (the bounds exact in double: x as the kernel converts it, a float,
+ *   times a float). A 24-bit slope over accumulators up to 2^22 and more is not always close
+ *   enough: lanes of scales below about 2^-40 M (shifts -11 and below) often find none, and a
+ *   layer with such a lane takes ..._float in every block.
+ * - The FMA rounds down and the conversion takes the floor: a float rounded down is >= an
+ *   integer k (an exact float) iff the real value is, so no rounding can move an output across
+ *   k. The clamp to the integers lo and hi commutes with the floor.
+ * Every step is non-decreasing in x (s1 >= 0, tn <= tp), so G(x) = F(x) for all int32 x iff G
+ * takes each step of F at the same x: ..._float_exact checks exactly that, per lane
+ * (qt_rq_float_steps_exact), and only then lets a block take this form. Every rounding mode is
+ * explicit: MXCSR's does not matter. relu (a constant): tp for every x, one instruction fewer,
+ * for a clamp whose bottom is at or above the zero point (a fused ReLU); the check covers that
+ * form too where the clamp allows it. */
+static inline __attribute__((target("avx512f,avx512bw"))) __m512
+qt_ukernel_requant_fixedpoint__avx512_float1_v(__m512i a,
+                                               const qt_requant_fixedpoint_avx512_params *p,
+                                               const int relu) {
+  const __m512 x = _mm512_cvt_roundepi32_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 t =
+      relu ? p->tp
+           : _mm512_mask_blend_ps(_mm512_cmplt_epi32_mask(a, _mm512_setzero_si512()), p->tp, p->tn);
+  return _mm512_fmadd_round_ps(x, p->s1, t, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+
+/* The clamped int32 output values (zp added) of 16 accumulators in QT_RQ512_FLOAT1 (relu:
+ * ..._float1_v's), clamped as ..._float clamps. */
+static inline __attribute__((target("avx512f,avx512bw"))) __m512i
+qt_ukernel_requant_fixedpoint__avx512_float1(__m512i a,
+                                             const qt_requant_fixedpoint_avx512_params *p,
+                                             int32_t lo, int32_t hi, const int relu) {
+  const __m512i z = _mm512_cvt_roundps_epi32(
+      _mm512_min_ps(qt_ukernel_requant_fixedpoint__avx512_float1_v(a, p, relu),
+                    _mm512_set1_ps((float)hi)),
+      _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  return _mm512_max_epi32(z, _mm512_set1_epi32(lo));
+}
+
 /* What every block of a layer shares in the float form: its offset, clamp and copysign mask
  * as vectors, which the requant table keeps once per layer (pack time). Read from there, a
  * tile loads them; built from the scalars, GCC rebuilds them for every tile and block where
@@ -260,14 +317,18 @@ qt_ukernel_requant_fixedpoint__avx512_layer(int32_t zp, int32_t lo, int32_t hi) 
  *   so the conversion cannot overflow (the templates' qt_tpl_rq_sat_layer proves it at pack
  *   time). Then floor(z) with z above hi saturates in the packs to hi, as min(floor(z), hi)
  *   does: the same bytes, one instruction fewer.
- * - relu: ..._float_zk's form without the copysign, only where the layer's clamp bottom is at
- *   or above its zero point. */
+ * - relu: ..._float_zk's form without the copysign (..._float1_v's without the select), only
+ *   where the layer's clamp bottom is at or above its zero point.
+ * - one: the one-FMA form (QT_RQ512_FLOAT1: p holds its constants), as every block of the
+ *   layer takes it (..._float1_v), where sat also needs |x s1 + t| < 2^31: s1 is within 8 ulps
+ *   of s and |t| < 2^9. */
 static inline __attribute__((target("avx512f,avx512bw"))) __m512i
 qt_ukernel_requant_fixedpoint__avx512_float_hi_l(__m512i a,
                                                  const qt_requant_fixedpoint_avx512_params *p,
                                                  const qt_requant_fixedpoint_avx512_layer *l,
-                                                 const int sat, const int relu) {
-  __m512 z = qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, l->k, l->sign, relu);
+                                                 const int sat, const int relu, const int one) {
+  __m512 z = one ? qt_ukernel_requant_fixedpoint__avx512_float1_v(a, p, relu)
+                 : qt_ukernel_requant_fixedpoint__avx512_float_zk(a, p, l->k, l->sign, relu);
   if (!sat) z = _mm512_min_ps(z, l->hi);
   return _mm512_cvt_roundps_epi32(z, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
 }
@@ -275,8 +336,8 @@ static inline __attribute__((target("avx512f,avx512bw"))) __m512i
 qt_ukernel_requant_fixedpoint__avx512_float_l(__m512i a,
                                               const qt_requant_fixedpoint_avx512_params *p,
                                               const qt_requant_fixedpoint_avx512_layer *l,
-                                              const int relu) {
-  return _mm512_max_epi32(qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, l, 0, relu),
+                                              const int relu, const int one) {
+  return _mm512_max_epi32(qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, l, 0, relu, one),
                           l->lo);
 }
 
@@ -285,6 +346,8 @@ static inline __attribute__((target("avx512f,avx512bw"))) __m512i
 qt_ukernel_requant_fixedpoint__avx512_apply(__m512i a, const qt_requant_fixedpoint_avx512_params *p,
                                             int32_t lo, int32_t hi) {
   if (p->form == QT_RQ512_FLOAT) return qt_ukernel_requant_fixedpoint__avx512_float(a, p, lo, hi);
+  if (p->form == QT_RQ512_FLOAT1)
+    return qt_ukernel_requant_fixedpoint__avx512_float1(a, p, lo, hi, 0);
   const int32_t zp = p->zp;
   __m512i x3 = p->form == QT_RQ512_LEFT ? qt_ukernel_requant_fixedpoint__avx512_scale(a, p)
                                         : qt_ukernel_requant_fixedpoint__avx512_scale_noleft(a, p);
@@ -293,25 +356,33 @@ qt_ukernel_requant_fixedpoint__avx512_apply(__m512i a, const qt_requant_fixedpoi
   return _mm512_add_epi32(x3, _mm512_set1_epi32(zp));
 }
 
-/* A float form and the layer's clamp: what the check evaluates. */
+/* A float form (either) and the layer's clamp: what the check evaluates (relu: the one-FMA
+ * form's, ..._float1_v). */
 typedef struct qt_rq512_check {
   qt_requant_fixedpoint_avx512_params p;
   int32_t lo, hi;
+  int relu;
 } qt_rq512_check;
 
-/* The check's evaluation of a float form (qt_rq_float_eval_fn): ..._float on 16 lanes. */
+/* The check's evaluation of a float form (qt_rq_float_eval_fn) on 16 lanes. */
 static __attribute__((noinline, unused, target("avx512f,avx512bw"))) void qt_rq512_float_eval(
     const void *form, const int32_t x[16], int32_t out[16]) {
   const qt_rq512_check *c = (const qt_rq512_check *)form;
-  _mm512_storeu_si512((void *)out, qt_ukernel_requant_fixedpoint__avx512_float(
-                                       _mm512_loadu_si512((const void *)x), &c->p, c->lo, c->hi));
+  const __m512i a = _mm512_loadu_si512((const void *)x);
+  _mm512_storeu_si512(
+      (void *)out, c->p.form == QT_RQ512_FLOAT
+                       ? qt_ukernel_requant_fixedpoint__avx512_float(a, &c->p, c->lo, c->hi)
+                   : c->relu
+                       ? qt_ukernel_requant_fixedpoint__avx512_float1(a, &c->p, c->lo, c->hi, 1)
+                       : qt_ukernel_requant_fixedpoint__avx512_float1(a, &c->p, c->lo, c->hi, 0));
 }
 
-/* 1 if f, params in QT_RQ512_FLOAT, gives the oracle's output for every int32 accumulator of
- * each of the first n (1..16) lanes of mul and shift, with zero point zp and the clamp
- * [lo, hi] (qt_rq_float_steps_exact; ..._float_zk says why the form is non-decreasing, and
- * its rounding modes are explicit, so MXCSR's does not matter); else 0. The check's double
- * arithmetic may set MXCSR's inexact flag (the templates' pack restores MXCSR). */
+/* 1 if f, params in QT_RQ512_FLOAT or QT_RQ512_FLOAT1, gives the oracle's output for every int32
+ * accumulator of each of the first n (1..16) lanes of mul and shift, with zero point zp and the
+ * clamp [lo, hi] (qt_rq_float_steps_exact; ..._float_zk and ..._float1_v say why the forms are
+ * non-decreasing, and their rounding modes are explicit, so MXCSR's does not matter), the
+ * one-FMA form where lo >= zp in its relu form too; else 0. The check's double arithmetic may
+ * set MXCSR's inexact flag (the templates' pack restores MXCSR). */
 static inline int qt_ukernel_requant_fixedpoint__avx512_float_exact(
     const qt_requant_fixedpoint_avx512_params *f, const int32_t *mul, const int32_t *shift, int n,
     int32_t zp, int32_t lo, int32_t hi) {
@@ -319,10 +390,15 @@ static inline int qt_ukernel_requant_fixedpoint__avx512_float_exact(
   c.p = *f;
   c.lo = lo;
   c.hi = hi;
-  return qt_rq_float_steps_exact(&c, qt_rq512_float_eval, mul, shift, n, zp, lo, hi);
+  c.relu = 0;
+  if (!qt_rq_float_steps_exact(&c, qt_rq512_float_eval, mul, shift, n, zp, lo, hi)) return 0;
+  c.relu = 1;
+  return f->form != QT_RQ512_FLOAT1 || lo < zp ||
+         qt_rq_float_steps_exact(&c, qt_rq512_float_eval, mul, shift, n, zp, lo, hi);
 }
 
-/* The float form as the requant table keeps it: s_hi, s_lo and e of 16 channels (192 bytes,
+/* The float form as the requant table keeps it: s_hi, s_lo and e of 16 channels, or s1, tp and
+ * tn where the layer takes the one-FMA form (192 bytes,
  * 12 per channel, against fp32's 4; k and the clamp are the layer's,
  * qt_requant_fixedpoint_avx512_layer). A layer's run reads these and nothing else of the table
  * where every block takes the float form: from memory, as a layer of a network meets it, the
@@ -331,7 +407,14 @@ static inline int qt_ukernel_requant_fixedpoint__avx512_float_exact(
  * masked and) ran for every block of every tile. A block without the float form has s_hi all
  * ones (NaN), its whole params kept elsewhere. */
 typedef struct qt_requant_fixedpoint_avx512_float {
-  __m512 s_hi, s_lo, e;
+  union {
+    struct {
+      __m512 s_hi, s_lo, e; /* QT_RQ512_FLOAT */
+    };
+    struct {
+      __m512 s1, tp, tn; /* QT_RQ512_FLOAT1 (the requant table's flags say which) */
+    };
+  };
 } qt_requant_fixedpoint_avx512_float;
 
 /* e of the float form from s_hi: s_hi's exponent bits (its sign is clear), 2^(s - 1) for M in
@@ -372,6 +455,125 @@ qt_ukernel_requant_fixedpoint__avx512_try_float(qt_requant_fixedpoint_avx512_par
   return 1;
 }
 
+/* The least float >= v, for |v| < 2^100 (pack time). */
+static inline float qt_rq_float_at_least(double v) {
+  float f = (float)v;
+  if ((double)f < v) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if (f > 0.0f)
+      u++;
+    else if (f < 0.0f)
+      u--;
+    else
+      u = 1; /* the least positive float */
+    memcpy(&f, &u, sizeof f);
+  }
+  return f;
+}
+
+/* Float f (finite, >= 0) moved d ulps (|d| <= 8; a negative result is caught by the caller). */
+static inline float qt_rq_float_step(float f, int d) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  u = (uint32_t)((int64_t)u + d);
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+/* One lane's constants of the one-FMA form for multiplier m and shift sh (m >= 0, sh in
+ * [-31, 30]) with zero point zp and the clamp [lo, hi] (hi - lo <= 1024): a slope s1 within 8
+ * ulps of M 2^(sh - 31), nearest first, and the least offsets tp, tn (tn <= tp) that put
+ * floor(x s1 + t) at or above every k in (lo, hi] at the oracle's least x with F(x) >= k and
+ * below k just before it; the bounds are exact in double (x as the kernel converts it, a float,
+ * times a float: 48 bits). Returns 1 with them, 0 where no slope tried leaves room for both
+ * offsets. ..._float_exact judges the result, not this search. */
+static inline int qt_rq512_float1_lane(int32_t m, int32_t sh, int32_t zp, int32_t lo, int32_t hi,
+                                       float *s1_out, float *tp_out, float *tn_out) {
+  int32_t x_at[1025]; /* F's step to k = lo + 1 + i, or INT32_MIN / INT32_MAX where F starts
+                         at or above k / stays below it */
+  const double s = (double)m * (double)qt_rq_pow2f(sh - 31); /* exact: 31 bits */
+  const int32_t f_min = qt_requant_fixedpoint(INT32_MIN, m, sh, zp, lo, hi);
+  const int32_t f_max = qt_requant_fixedpoint(INT32_MAX, m, sh, zp, lo, hi);
+  for (int32_t k = lo + 1; k <= hi; k++) {
+    if (f_min >= k || f_max < k) {
+      x_at[k - lo - 1] = f_min >= k ? INT32_MIN : INT32_MAX;
+      continue;
+    }
+    const double guess = m ? ((double)(k - zp) - 0.5) / s : 0.0;
+    x_at[k - lo - 1] = qt_rq_step_at(m, sh, zp, lo, hi, k,
+                                     guess < -4e9  ? -(INT64_C(1) << 32)
+                                     : guess > 4e9 ? INT64_C(1) << 32
+                                                   : (int64_t)guess);
+  }
+  const double big = 1e300;
+  for (int c = 0; c < (m ? 17 : 1); c++) {
+    const float s1 = qt_rq_float_step((float)s, (c + 1) / 2 * (c % 2 ? 1 : -1));
+    if (!(s1 >= 0.0f)) continue;
+    double lo_p = -big, hi_p = big, lo_n = -big, hi_n = big; /* t >= lo_*, t < hi_* */
+    for (int32_t k = lo + 1; k <= hi; k++) {
+      const int32_t xa = x_at[k - lo - 1];
+      if (xa == INT32_MAX && f_max < k) { /* G(INT32_MAX) < k */
+        const double b = (double)k - (double)(float)INT32_MAX * (double)s1;
+        hi_p = b < hi_p ? b : hi_p;
+        continue;
+      }
+      /* G(xa) >= k */
+      const double ba = (double)k - (double)(float)xa * (double)s1;
+      if (xa < 0)
+        lo_n = ba > lo_n ? ba : lo_n;
+      else
+        lo_p = ba > lo_p ? ba : lo_p;
+      if (xa == INT32_MIN) continue;
+      /* G(xa - 1) < k */
+      const double bb = (double)k - (double)(float)(xa - 1) * (double)s1;
+      if (xa - 1 < 0)
+        hi_n = bb < hi_n ? bb : hi_n;
+      else
+        hi_p = bb < hi_p ? bb : hi_p;
+    }
+    /* where a sign has no step, its offset only has to keep the form non-decreasing */
+    float tp = lo_p > -big ? qt_rq_float_at_least(lo_p) : 0.0f;
+    float tn = lo_n > -big ? qt_rq_float_at_least(lo_n) : 0.0f;
+    if (lo_p <= -big) tp = lo_n > -big ? tn : (float)zp + 0.5f;
+    if (lo_n <= -big) tn = tp;
+    if (tp < tn) tp = tn;
+    if ((double)tp < hi_p && (double)tn < hi_n && (double)tp >= lo_p && (double)tn >= lo_n) {
+      *s1_out = s1;
+      *tp_out = tp;
+      *tn_out = tn;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Switches p, the params of the first n (1..16) channels of mul and shift with zero point zp,
+ * to QT_RQ512_FLOAT1 when every lane finds constants (qt_rq512_float1_lane; the lanes past n
+ * get M = 0) and ..._float_exact says that form equals the oracle under the clamp [lo, hi];
+ * returns 1 then, else 0 with p as it was. About twice ..._try_float's work per block (pack
+ * time); clamps wider than 1024 steps are not tried. */
+static inline __attribute__((target("avx512f,avx512bw"))) int
+qt_ukernel_requant_fixedpoint__avx512_try_float1(qt_requant_fixedpoint_avx512_params *p,
+                                                 const int32_t *mul, const int32_t *shift, int n,
+                                                 int32_t zp, int32_t lo, int32_t hi) {
+  if (lo > hi || (int64_t)hi - lo > 1024 || zp < -(1 << 20) || zp > (1 << 20)) return 0;
+  float s1[16], tp[16], tn[16];
+  for (int j = 0; j < 16; j++) {
+    const int32_t m = j < n ? mul[j] : 0, sh = j < n ? shift[j] : 0;
+    if (m < 0 || sh < -31 || sh > 30) return 0;
+    if (!qt_rq512_float1_lane(m, sh, zp, lo, hi, &s1[j], &tp[j], &tn[j])) return 0;
+  }
+  qt_requant_fixedpoint_avx512_params f = *p;
+  f.s1 = _mm512_loadu_ps(s1);
+  f.tp = _mm512_loadu_ps(tp);
+  f.tn = _mm512_loadu_ps(tn);
+  f.form = QT_RQ512_FLOAT1;
+  if (!qt_ukernel_requant_fixedpoint__avx512_float_exact(&f, mul, shift, n, zp, lo, hi)) return 0;
+  *p = f;
+  return 1;
+}
+
 /* The table's entry of params p: its float form, or the marker of a block without it. */
 static inline __attribute__((target("avx512f,avx512bw"))) qt_requant_fixedpoint_avx512_float
 qt_ukernel_requant_fixedpoint__avx512_float_pack(const qt_requant_fixedpoint_avx512_params *p) {
@@ -380,6 +582,10 @@ qt_ukernel_requant_fixedpoint__avx512_float_pack(const qt_requant_fixedpoint_avx
     c.s_hi = p->s_hi;
     c.s_lo = p->s_lo;
     c.e = p->e;
+  } else if (p->form == QT_RQ512_FLOAT1) {
+    c.s1 = p->s1;
+    c.tp = p->tp;
+    c.tn = p->tn;
   } else {
     c.s_hi = _mm512_castsi512_ps(_mm512_set1_epi32(-1));
     c.s_lo = _mm512_setzero_ps();
@@ -397,19 +603,25 @@ static inline int qt_ukernel_requant_fixedpoint__avx512_float_has(
   return lane0 != UINT32_MAX;
 }
 
-/* The float form's params of entry c (which holds one) with zero point zp: what
- * ..._float reads, equal to the params the entry was packed from. */
+/* The float form's params of entry c (which holds one; one: the one-FMA form) with zero
+ * point zp: what ..._float or ..._float1 reads, equal to the params the entry was packed from. */
 static inline __attribute__((target("avx512f,avx512bw"))) qt_requant_fixedpoint_avx512_params
 qt_ukernel_requant_fixedpoint__avx512_float_unpack(const qt_requant_fixedpoint_avx512_float *c,
-                                                   int32_t zp) {
+                                                   int32_t zp, const int one) {
   qt_requant_fixedpoint_avx512_params p;
   memset(&p, 0, sizeof p);
-  p.s_hi = c->s_hi;
-  p.s_lo = c->s_lo;
-  p.e = c->e;
-  p.k = _mm512_set1_ps((float)zp + 0.5f);
+  if (one) {
+    p.s1 = c->s1;
+    p.tp = c->tp;
+    p.tn = c->tn;
+  } else {
+    p.s_hi = c->s_hi;
+    p.s_lo = c->s_lo;
+    p.e = c->e;
+    p.k = _mm512_set1_ps((float)zp + 0.5f);
+  }
   p.zp = zp;
-  p.form = QT_RQ512_FLOAT;
+  p.form = one ? QT_RQ512_FLOAT1 : QT_RQ512_FLOAT;
   return p;
 }
 

@@ -167,12 +167,15 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) int noleft_form(con
 }
 /* A block's params as the requant table holds them: the integer form, then the float form
  * where its check passes. */
+/* The block's params, switched to the float form (one: the one-FMA form) where its check
+ * passes. */
 static __attribute__((noinline, target("avx512f,avx512bw"))) void float_params(
     qt_requant_fixedpoint_avx512_params *p, const int32_t *m, const int32_t *s, int32_t zp,
-    int32_t lo, int32_t hi) {
+    int32_t lo, int32_t hi, int one) {
   *p = qt_ukernel_requant_fixedpoint__avx512_load_params(m, s, 16, zp);
   const int form = p->form;
-  if (!qt_ukernel_requant_fixedpoint__avx512_try_float(p, m, s, 16, zp, lo, hi))
+  if (!(one ? qt_ukernel_requant_fixedpoint__avx512_try_float1(p, m, s, 16, zp, lo, hi)
+            : qt_ukernel_requant_fixedpoint__avx512_try_float(p, m, s, 16, zp, lo, hi)))
     CHECK_MSG(p->form == form, "a block that failed the float form's check changed its form");
 }
 static __attribute__((noinline, target("avx512f,avx512bw"))) int float_exact(
@@ -190,23 +193,26 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void float_apply(
     const int32_t *acc, const qt_requant_fixedpoint_avx512_params *p, int32_t lo, int32_t hi,
     int32_t *got, long long *n_relu) {
   const qt_requant_fixedpoint_avx512_float c = qt_ukernel_requant_fixedpoint__avx512_float_pack(p);
-  CHECK_EQ_INT(qt_ukernel_requant_fixedpoint__avx512_float_has(&c), p->form == QT_RQ512_FLOAT);
-  if (p->form == QT_RQ512_FLOAT) {
+  const int one = p->form == QT_RQ512_FLOAT1;
+  CHECK_EQ_INT(qt_ukernel_requant_fixedpoint__avx512_float_has(&c),
+               p->form == QT_RQ512_FLOAT || one);
+  if (p->form == QT_RQ512_FLOAT || one) {
     const qt_requant_fixedpoint_avx512_params u =
-        qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c, p->zp);
-    CHECK(memcmp(&u.s_hi, &p->s_hi, 4 * sizeof(__m512)) == 0); /* s_hi, s_lo, e, k */
-    _mm512_storeu_si512(got, qt_ukernel_requant_fixedpoint__avx512_float(
+        qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c, p->zp, one);
+    /* s_hi, s_lo, e, k; or s1, tp, tn */
+    CHECK(memcmp(&u.s_hi, &p->s_hi, (one ? 3 : 4) * sizeof(__m512)) == 0);
+    _mm512_storeu_si512(got, qt_ukernel_requant_fixedpoint__avx512_apply(
                                  _mm512_loadu_si512((const void *)acc), &u, lo, hi));
     /* as the templates run it: the layer's constants from the table's copy */
     const qt_requant_fixedpoint_avx512_layer l =
         qt_ukernel_requant_fixedpoint__avx512_layer(p->zp, lo, hi);
     int32_t via_layer[16];
     _mm512_storeu_si512(via_layer, qt_ukernel_requant_fixedpoint__avx512_float_l(
-                                       _mm512_loadu_si512((const void *)acc), &u, &l, 0));
+                                       _mm512_loadu_si512((const void *)acc), &u, &l, 0, one));
     CHECK(memcmp(via_layer, got, sizeof via_layer) == 0);
     if (lo >= p->zp) {
       _mm512_storeu_si512(via_layer, qt_ukernel_requant_fixedpoint__avx512_float_l(
-                                         _mm512_loadu_si512((const void *)acc), &u, &l, 1));
+                                         _mm512_loadu_si512((const void *)acc), &u, &l, 1, one));
       CHECK(memcmp(via_layer, got, sizeof via_layer) == 0);
       *n_relu += 16;
     }
@@ -250,7 +256,8 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void float_pack64(
   for (int j = 0; j < 4; j++) {
     for (int i = 0; i < 16; i++) r[i] = acc[(i + 4 * j) % 16];
     const __m512i a = _mm512_loadu_si512((const void *)r);
-    x[j] = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, &l, sat, relu);
+    x[j] = qt_ukernel_requant_fixedpoint__avx512_float_hi_l(a, p, &l, sat, relu,
+                                                            p->form == QT_RQ512_FLOAT1);
   }
   _mm512_storeu_si512(bytes, qt_ukernel_requant_pack64__avx512(x[0], x[1], x[2], x[3],
                                                                _mm512_setzero_si512(), 0, lo, u8));
@@ -457,7 +464,8 @@ static void draw_float_block(int real, int lanes, int32_t *m, int32_t *s, int32_
  * dropped, a scale off by 0.1 %, the offset off by 1/4) must fail it, a clamp wider than 1024 steps
  * is not tried, and a block that does not take the form keeps its integer params. */
 #if defined(__x86_64__)
-static __attribute__((noinline, target("avx512f,avx512bw"))) void float_form_avx512(int quick);
+static __attribute__((noinline, target("avx512f,avx512bw"))) void float_form_avx512(int quick,
+                                                                                    int one);
 #endif
 static void test_ukernel16_float(int quick) {
 #if defined(__x86_64__)
@@ -467,25 +475,37 @@ static void test_ukernel16_float(int quick) {
     printf("requant float form: no AVX-512 here, skipped\n");
     return;
   }
-  float_form_avx512(quick);
+  float_form_avx512(quick, 0);
+  float_form_avx512(quick, 1);
 #else
   (void)quick;
 #endif
 }
 
 #if defined(__x86_64__)
-static void float_form_avx512(int quick) {
+/* one: the one-FMA form (..._try_float1), else the two-FMA form. */
+static void float_form_avx512(int quick, int one) {
   int32_t accs[256];
   const int n_acc = edge_accs(accs);
   long long bad = 0, n = 0, blocks = 0, taken = 0, real_blocks = 0, real_taken = 0, scanned = 0,
-            n_pack = 0, n_sat = 0, n_relu = 0;
+            n_pack = 0, n_sat = 0, n_relu = 0, mid_lanes = 0, mid_found = 0;
+  int altered1 = 0;
+  const char *name = one ? "one-FMA float form" : "float form";
   for (int round = 0; round < (quick ? 120 : 400); round++) {
     const int real = round % 2 == 0;
     int32_t m[16], s[16], zp, lo, hi;
     draw_float_block(real, 16, m, s, &zp, &lo, &hi);
     qt_requant_fixedpoint_avx512_params p;
-    float_params(&p, m, s, zp, lo, hi);
-    const int took = p.form == QT_RQ512_FLOAT;
+    float_params(&p, m, s, zp, lo, hi, one);
+    const int took = p.form == (one ? QT_RQ512_FLOAT1 : QT_RQ512_FLOAT);
+    /* the one-FMA form's search must find constants for every datagen-like lane of a shift
+     * of -9 or above (MobileNetV2's datagen layers all have such) */
+    for (int i = 0; one && real && i < 16; i++) {
+      float s1_, tp_, tn_;
+      if (s[i] < -9) continue;
+      mid_lanes++;
+      mid_found += qt_rq512_float1_lane(m[i], s[i], zp, lo, hi, &s1_, &tp_, &tn_);
+    }
     blocks++;
     taken += took;
     real_blocks += real;
@@ -539,7 +559,7 @@ static void float_form_avx512(int quick) {
     }
 #undef FLOAT_CHECK
     /* altered params must fail the check */
-    if (real_taken == 1 && real) {
+    if (real_taken == 1 && real && !one) {
       qt_requant_fixedpoint_avx512_params t = p;
       float e[16], sh[16];
       _mm512_storeu_ps(e, t.e);
@@ -554,22 +574,59 @@ static void float_form_avx512(int quick) {
       t = p;
       t.k = _mm512_add_ps(t.k, _mm512_set1_ps(0.25f));
       CHECK_MSG(!float_exact(&t, m, s, zp, lo, hi), "float form with the offset off by 1/4 passed");
-      float_params(&t, m, s, zp, -2000, 2000);
+      float_params(&t, m, s, zp, -2000, 2000, 0);
       CHECK_MSG(t.form != QT_RQ512_FLOAT, "a clamp of 4000 steps took the float form");
+    }
+    /* the same for the one-FMA form, on a block whose clamp reaches below zp (where the
+     * negative accumulators' offset decides steps) */
+    if (one && real && lo < zp && zp <= hi && s[3] < 0 && !altered1) {
+      altered1 = 1;
+      qt_requant_fixedpoint_avx512_params t = p;
+      float tn[16], tp[16];
+      /* lane 3's negative offset as its positive one: the steps below zp move by more than
+       * one accumulator (tp - tn is about 2^-r, more than the step s) */
+      _mm512_storeu_ps(tn, t.tn);
+      _mm512_storeu_ps(tp, t.tp);
+      tn[3] = tp[3];
+      t.tn = _mm512_loadu_ps(tn);
+      CHECK_MSG(!float_exact(&t, m, s, zp, lo, hi),
+                "one-FMA form with one offset for both signs passed");
+      t = p;
+      _mm512_storeu_ps(tp, t.s1);
+      tp[0] *= 1.001f;
+      t.s1 = _mm512_loadu_ps(tp);
+      CHECK_MSG(!float_exact(&t, m, s, zp, lo, hi),
+                "one-FMA form with a slope off by 0.1 %% passed");
+      t = p;
+      t.tp = _mm512_add_ps(t.tp, _mm512_set1_ps(0.25f));
+      t.tn = _mm512_add_ps(t.tn, _mm512_set1_ps(0.25f));
+      CHECK_MSG(!float_exact(&t, m, s, zp, lo, hi),
+                "one-FMA form with the offsets off by 1/4 passed");
+      float_params(&t, m, s, zp, -2000, 2000, 1);
+      CHECK_MSG(t.form != QT_RQ512_FLOAT1, "a clamp of 4000 steps took the one-FMA form");
     }
   }
   printf(
-      "requant float form: %lld of %lld datagen-like blocks and %lld of %lld edge blocks take "
+      "requant %s: %lld of %lld datagen-like blocks and %lld of %lld edge blocks take "
       "it; %lld outputs checked (and %lld through the 64-byte pack, %lld of them without the "
-      "upper clamp; %lld in the relu forms), %lld blocks on every accumulator of [-2^20, 2^20)\n",
-      real_taken, real_blocks, taken - real_taken, blocks - real_blocks, n, n_pack, n_sat, n_relu,
-      scanned);
-  CHECK_MSG(bad == 0, "%lld of %lld outputs of the float form differ", bad, n + n_pack);
+      "upper clamp; %lld in the relu forms), %lld blocks on every accumulator of [-2^20, 2^20)",
+      name, real_taken, real_blocks, taken - real_taken, blocks - real_blocks, n, n_pack, n_sat,
+      n_relu, scanned);
+  if (one)
+    printf("; %lld of %lld datagen-like lanes of shifts -9 and above find constants", mid_found,
+           mid_lanes);
+  printf("\n");
+  CHECK_MSG(bad == 0, "%lld of %lld outputs of the %s differ", bad, n + n_pack, name);
   CHECK_MSG(n_pack > 0, "no block went through the 64-byte pack");
   CHECK_MSG(n_sat > 0, "no block went through the 64-byte pack without the upper clamp");
   CHECK_MSG(n_relu > 0, "no output went through the relu forms");
-  CHECK_MSG(real_taken * 100 >= real_blocks * 98,
-            "only %lld of %lld datagen-like blocks take the float form", real_taken, real_blocks);
+  /* the one-FMA form: blocks with a lane of a small scale often find no constants (the
+   * templates then take the two-FMA form for the layer); those of datagen's scales must */
+  CHECK_MSG(one ? real_taken * 100 >= real_blocks * 25 && mid_found == mid_lanes && mid_lanes > 0
+                : real_taken * 100 >= real_blocks * 98,
+            "only %lld of %lld datagen-like blocks take the %s (%lld of %lld lanes of shifts -9 "
+            "and above)",
+            real_taken, real_blocks, name, mid_found, mid_lanes);
 }
 #endif
 
