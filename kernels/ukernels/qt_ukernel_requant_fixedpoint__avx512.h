@@ -492,6 +492,7 @@ static inline int qt_rq512_float1_lane(int32_t m, int32_t sh, int32_t zp, int32_
                                        float *s1_out, float *tp_out, float *tn_out) {
   int32_t x_at[1025]; /* F's step to k = lo + 1 + i, or INT32_MIN / INT32_MAX where F starts
                          at or above k / stays below it */
+  if (lo > hi || (int64_t)hi - lo > 1024) return 0;
   const double s = (double)m * (double)qt_rq_pow2f(sh - 31); /* exact: 31 bits */
   const int32_t f_min = qt_requant_fixedpoint(INT32_MIN, m, sh, zp, lo, hi);
   const int32_t f_max = qt_requant_fixedpoint(INT32_MAX, m, sh, zp, lo, hi);
