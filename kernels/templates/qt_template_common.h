@@ -550,7 +550,7 @@ QT_TPL_INLINE void qt_tpl_rq_table_fill_(const qt_conv_desc *d, const qt_quant_p
 #endif
 #if defined(QT_TPL_RQ_AVX512)
   /* the one-FMA float form where every block takes it (the layer's QT_TPL_RQ_ONE: the wide
-   * paths take one form for all), else the two-FMA form in each block whose check passes */
+   * paths run that form only), else the two-FMA form in each block whose check passes */
   int one = 1;
   for (int32_t b = 0; b < blocks && one; b++) {
     const int n = oc - 16 * b < 16 ? (int)(oc - 16 * b) : 16;
@@ -722,14 +722,14 @@ QT_TPL_INLINE void qt_tpl_requant32_avx512(const int32_t *acc, ptrdiff_t acc_si,
                                            uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
                                            int nj, const qt_requant_fixedpoint_avx512_float *c,
                                            const void *table, const qt_quant_params *q,
-                                           const int sat, const int relu, const int one) {
+                                           const int sat, const int relu) {
   const int32_t zp = q->output_zp, lo = q->act_min;
   const int u8 = S_DTYPE(q) == QT_DTYPE_U8;
   /* copies the stores cannot alias, as in qt_tpl_requant16_avx512 */
   const qt_requant_fixedpoint_avx512_params p0 =
-      qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[0], zp, one);
+      qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[0], zp, 1);
   const qt_requant_fixedpoint_avx512_params p1 =
-      qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[1], zp, one);
+      qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[1], zp, 1);
   const qt_requant_fixedpoint_avx512_layer ll =
       *(const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)table +
                                                                   QT_TPL_RQ_LAYER_AT);
@@ -741,9 +741,9 @@ QT_TPL_INLINE void qt_tpl_requant32_avx512(const int32_t *acc, ptrdiff_t acc_si,
       const __m512i x0 = _mm512_loadu_si512((const void *)x);
       const __m512i x1 = _mm512_loadu_si512((const void *)(x + 16));
       const __m512i r0 =
-          qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x0, &p0, &ll, sat, relu, one);
+          qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x0, &p0, &ll, sat, relu, 1);
       const __m512i r1 =
-          qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x1, &p1, &ll, sat, relu, one);
+          qt_ukernel_requant_fixedpoint__avx512_float_hi_l(x1, &p1, &ll, sat, relu, 1);
       const __m512i v = qt_ukernel_requant_pack64__avx512(r0, r1, r0, r1, zp16, 0, lo, u8);
       _mm256_storeu_si256((__m256i *)(void *)(out + a * out_si + b * out_sj),
                           _mm512_castsi512_si256(v));
@@ -781,7 +781,7 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
                                               const qt_requant_fixedpoint_avx512_float *c,
                                               const qt_requant_fixedpoint_avx512_layer *layer,
                                               const qt_quant_params *q, const int sat,
-                                              const int relu, const int one) {
+                                              const int relu) {
   const int nv = w / 16, group = 64 / w, count = ni * nj, u8 = S_DTYPE(q) == QT_DTYPE_U8;
   const int32_t zp = q->output_zp, lo = q->act_min, hi = q->act_max;
   qt_requant_fp32_avx512_params pf[4];
@@ -791,7 +791,7 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
     if (fp32)
       pf[v] = qt_ukernel_requant_fp32__avx512_params(scale + 16 * v, 16, zp, lo, hi);
     else
-      px[v] = qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[v], zp, one);
+      px[v] = qt_ukernel_requant_fixedpoint__avx512_float_unpack(&c[v], zp, 1);
   }
   if (raw && fp32) {
     __m512 t[4];
@@ -811,7 +811,7 @@ QT_TPL_INLINE void qt_tpl_requant_wide_avx512(const int32_t *acc, ptrdiff_t acc_
 #define QT_TPL_RQW_X(g, v)                                                                       \
   (fp32 ? qt_ukernel_requant_fp32__avx512_hi(QT_TPL_RQW_A(g, v), &pf[v], sat)                    \
         : qt_ukernel_requant_fixedpoint__avx512_float_hi_l(QT_TPL_RQW_A(g, v), &px[v], &ll, sat, \
-                                                           relu, one))
+                                                           relu, 1))
   /* the next pixel's place, (pa, pb), stepped row-major (no divide by a run-time nj) */
   int pa = 0, pb = 0;
   for (int p = 0; p < count; p += group) {
@@ -954,26 +954,20 @@ QT_TPL_INLINE void qt_tpl_rq_mode_end(const void *table, unsigned saved) {
       call_;                         \
     }                                \
   } while (0)
-/* Fixed point: one_ the constant value of QT_TPL_RQ_ONE (the one-FMA float form), with sat_
- * and relu_ where its layer has them (relu_ only with sat_: a fused ReLU with the clamp's top at
- * the dtype's maximum, TFLite's ReLU6 layers; a ReLU below that keeps the select here); the
- * two-FMA form of a layer with a lane the one-FMA form cannot take in one plain copy (rarer:
- * its sat and relu forms would be three more copies of every wide path) */
-#define QT_TPL_RQ_FLAGS_CALL(call_)                                                              \
-  do {                                                                                           \
-    if (!(flags & QT_TPL_RQ_ONE)) {                                                              \
-      const int sat_ = 0, relu_ = 0, one_ = 0;                                                   \
-      call_;                                                                                     \
-    } else if ((flags & (QT_TPL_RQ_SAT | QT_TPL_RQ_RELU)) == (QT_TPL_RQ_SAT | QT_TPL_RQ_RELU)) { \
-      const int sat_ = 1, relu_ = 1, one_ = 1;                                                   \
-      call_;                                                                                     \
-    } else if (flags & QT_TPL_RQ_SAT) {                                                          \
-      const int sat_ = 1, relu_ = 0, one_ = 1;                                                   \
-      call_;                                                                                     \
-    } else {                                                                                     \
-      const int sat_ = 0, relu_ = 0, one_ = 1;                                                   \
-      call_;                                                                                     \
-    }                                                                                            \
+/* The same with relu_ too, where both flags are set (fixed point: a fused ReLU with the clamp's
+ * top at the dtype's maximum, TFLite's ReLU6 layers); a ReLU below that keeps the select
+ * here (a fourth copy of every wide path for a rarer clamp). Fixed point's wide paths run
+ * the one-FMA float form only (QT_TPL_RQ_ONE): a layer without it requantizes per register
+ * (qt_tpl_requant16_avx512), where a fourth copy of every wide path for the two-FMA form had
+ * cost about a fifth more compile time of every avx512 variant */
+#define QT_TPL_RQ_FLAGS_CALL(call_)                                                       \
+  do {                                                                                    \
+    if ((flags & (QT_TPL_RQ_SAT | QT_TPL_RQ_RELU)) == (QT_TPL_RQ_SAT | QT_TPL_RQ_RELU)) { \
+      const int sat_ = 1, relu_ = 1;                                                      \
+      call_;                                                                              \
+    } else {                                                                              \
+      QT_TPL_RQ_SAT_CALL(call_);                                                          \
+    }                                                                                     \
   } while (0)
 #endif
 
@@ -997,18 +991,18 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
     for (; i + 64 <= n; i += 64)
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 64, 1, 0, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_, relu_, 0));
+                                                    NULL, NULL, q, sat_, relu_));
     /* written out, not a loop over w: w must be a constant in each call */
     if (i + 32 <= n) {
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 32, 1, 0, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_, relu_, 0));
+                                                    NULL, NULL, q, sat_, relu_));
       i += 32;
     }
     if (i + 16 <= n) {
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 16, 1, 0, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_, relu_, 0));
+                                                    NULL, NULL, q, sat_, relu_));
       i += 16;
     }
     for (; i < n; i += 16)
@@ -1033,17 +1027,18 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
        * 16 channels of 2 or 4 pixels, which fp32 gains from but the float form lost: the stem
        * (direct, ocb=32) and block1_expand (gemm, nr=32) took 5-20 % longer than per
        * register, and 16 channels of 2 pixels made the nr=16 gemm layers 9-20 % slower */
-      for (; i + 64 <= n && qt_tpl_rq_float_all(c + i / 16, 4); i += 64) {
+      const int one = (flags & QT_TPL_RQ_ONE) != 0;
+      for (; one && i + 64 <= n && qt_tpl_rq_float_all(c + i / 16, 4); i += 64) {
         QT_TPL_RQ_FLAGS_CALL(qt_tpl_requant_wide_avx512(
             acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 0, NULL, c + i / 16,
             (const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)rq_table +
                                                                        QT_TPL_RQ_LAYER_AT),
-            q, sat_, relu_, one_));
+            q, sat_, relu_));
       }
-      for (; i + 32 <= n && qt_tpl_rq_float_all(c + i / 16, 2); i += 32) {
+      for (; one && i + 32 <= n && qt_tpl_rq_float_all(c + i / 16, 2); i += 32) {
         QT_TPL_RQ_FLAGS_CALL(qt_tpl_requant32_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                      out_sj, ni, nj, c + i / 16, rq_table, q, sat_,
-                                                     relu_, one_));
+                                                     relu_));
       }
       /* unrolled whole (a tile has at most 4 blocks): a loop indexes the tile's accumulators
        * at run time, which keeps them in memory */
@@ -1122,18 +1117,18 @@ QT_TPL_INLINE void qt_tpl_requant_block_raw64(int32_t *acc, ptrdiff_t acc_si, pt
     if (S_REQUANT(q) == QT_REQUANT_FP32) {
       QT_TPL_RQ_SAT_CALL(qt_tpl_requant_wide_avx512(acc + i, acc_si, acc_sj, out + i, out_si,
                                                     out_sj, ni, nj, 64, 1, 1, q->scale + c0 + i,
-                                                    NULL, NULL, q, sat_, relu_, 0));
+                                                    NULL, NULL, q, sat_, relu_));
       continue;
     }
     /* the group's raw copies (chunks start at multiples of 64: the kernel's blocks are) */
     const qt_requant_fixedpoint_avx512_float *c =
         raw && (c0 + i) % 64 == 0 ? raw + (c0 + i) / 16 : NULL;
-    if (c && qt_ukernel_requant_fixedpoint__avx512_float_has(c)) {
+    if (c && (flags & QT_TPL_RQ_ONE) && qt_ukernel_requant_fixedpoint__avx512_float_has(c)) {
       QT_TPL_RQ_FLAGS_CALL(qt_tpl_requant_wide_avx512(
           acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 64, 0, 1, NULL, c,
           (const qt_requant_fixedpoint_avx512_layer *)(const void *)((const uint8_t *)rq_table +
                                                                      QT_TPL_RQ_LAYER_AT),
-          q, sat_, relu_, one_));
+          q, sat_, relu_));
       continue;
     }
     for (int a = 0; a < ni; a++)
