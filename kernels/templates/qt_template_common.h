@@ -645,13 +645,14 @@ static __attribute__((noinline, target("avx512f,avx512bw"))) void qt_tpl_requant
 /* ni x nj pixels (strides as qt_tpl_requant_block's) of the first n (1..16) channels of
  * 16-channel block `block` of the requant table, whose float form entry is c: read straight
  * from the accumulators, loaded and stored masked when n < 16 (a masked load does not fault
- * past the buffer's end). Blocks without the float form read their whole params. */
+ * past the buffer's end). Blocks without the float form read their whole params. one: the
+ * layer's QT_TPL_RQ_ONE (the caller has read its flags). */
 QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si, ptrdiff_t acc_sj,
                                            uint8_t *out, ptrdiff_t out_si, ptrdiff_t out_sj, int ni,
                                            int nj, int n,
                                            const qt_requant_fixedpoint_avx512_float *c,
                                            const void *table, QT_TPL_INDEX block, int32_t zp,
-                                           int32_t lo, int32_t hi) {
+                                           int32_t lo, int32_t hi, int one) {
   /* whole blocks load plainly (a masked load, even with a constant full mask, stays one: GCC
    * cannot forward a tile's accumulators to it from registers) */
 #define QT_TPL_RQ16_LOAD(a, b)                                                 \
@@ -660,7 +661,6 @@ QT_TPL_INLINE void qt_tpl_requant16_avx512(const int32_t *acc, ptrdiff_t acc_si,
   /* the float form in a loop of its own: behind apply's branch GCC converts the clamp to
    * floats again for every pixel */
   if (qt_ukernel_requant_fixedpoint__avx512_float_has(c)) {
-    const int one = (qt_tpl_rq_flags(table) & QT_TPL_RQ_ONE) != 0;
     /* copies the byte stores below cannot alias (read through c, the constants would be
      * reloaded after every store); the layer's constants loaded, not rebuilt from zp, lo, hi */
     const qt_requant_fixedpoint_avx512_params pl =
@@ -1045,10 +1045,11 @@ QT_TPL_INLINE void qt_tpl_requant_block(const int32_t *acc, ptrdiff_t acc_si, pt
 #pragma GCC unroll 4
       for (; i + 16 <= n; i += 16)
         qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj, 16,
-                                &c[i / 16], rq_table, c0 / 16 + i / 16, zp, lo, hi);
+                                &c[i / 16], rq_table, c0 / 16 + i / 16, zp, lo, hi, one);
       if (i < n)
         qt_tpl_requant16_avx512(acc + i, acc_si, acc_sj, out + i, out_si, out_sj, ni, nj,
-                                (int)(n - i), &c[i / 16], rq_table, c0 / 16 + i / 16, zp, lo, hi);
+                                (int)(n - i), &c[i / 16], rq_table, c0 / 16 + i / 16, zp, lo, hi,
+                                one);
       return;
     }
 #elif defined(QT_TPL_RQ_AVX2)
